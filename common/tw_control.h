@@ -1,0 +1,39 @@
+//  tw_control - the control endpoint every service answers `ping` on
+//  (DESIGN §8): a ROUTER bound to the service's *_control endpoint that
+//  replies `pong` with the service name, version, uptime and the counters
+//  its owner adds. Anything else gets a rejected ack. The gateway answers
+//  ping on gateway_rep itself and uses tw_control_pong for the reply.
+
+#ifndef TW_CONTROL_H_INCLUDED
+#define TW_CONTROL_H_INCLUDED
+
+#include <czmq.h>
+
+#include "tw_proto.h"
+
+typedef struct _tw_control_t tw_control_t;
+
+//  Adds the owner's counters to a pong (with tw_control_counter).
+typedef void (tw_control_fn) (tw_pong_t *pong, void *arg);
+
+//  Binds endpoint. Returns NULL (logged) when it cannot.
+tw_control_t *tw_control_new (const char *endpoint, const char *service, int64_t started_ms,
+                              tw_control_fn *fn, void *arg);
+void tw_control_destroy (tw_control_t **self_p);
+
+//  The ROUTER socket, to poll for input.
+zsock_t *tw_control_socket (tw_control_t *self);
+
+//  Reads and answers one request. Returns 0, or -1 when it was malformed
+//  (answered with a rejected ack when it could be).
+int tw_control_handle (tw_control_t *self);
+
+//  Fills reply as the pong to request (req_id echoed): service, TW_VERSION,
+//  uptime since started_ms (monotonic).
+void tw_control_pong (const tw_msg_t *request, tw_msg_t *reply, const char *service,
+                      int64_t started_ms);
+
+//  Appends a counter to pong; ignored past TW_MAX_COUNTERS.
+void tw_control_counter (tw_pong_t *pong, const char *name, int64_t value);
+
+#endif

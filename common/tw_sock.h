@@ -1,0 +1,59 @@
+//  tw_sock - ZeroMQ sockets for each role, with the options of STYLE 7, and
+//  sending and receiving tw_msg_t messages on them.
+//
+//  Roles: the stable side binds (gateway ROUTER and PUB, feed PUB, control
+//  ROUTERs), the others connect. Command clients get LINGER 0 and
+//  ZMQ_IMMEDIATE=1 so that a queued command never reaches a gateway that
+//  restarts minutes later; every socket gets ZMQ_MAXMSGSIZE = TW_MAX_FRAME,
+//  explicit HWMs and, on TCP, ZMTP heartbeats; routers get ROUTER_MANDATORY.
+//  Every constructor returns NULL (and logs why) when the endpoint cannot be
+//  bound or connected.
+
+#ifndef TW_SOCK_H_INCLUDED
+#define TW_SOCK_H_INCLUDED
+
+#include <czmq.h>
+
+#include "tw_proto.h"
+
+zsock_t *tw_sock_client_new (const char *endpoint); //  REQ, connects
+zsock_t *tw_sock_router_new (const char *endpoint); //  ROUTER, binds
+zsock_t *tw_sock_pub_new (const char *endpoint);    //  PUB, binds
+//  SUB, connects, subscribed to every topic that starts with prefix ("" = all).
+zsock_t *tw_sock_sub_new (const char *endpoint, const char *prefix);
+
+//  Sends msg as one frame (REQ, DEALER). Returns 0, or -1 when it cannot be
+//  encoded or sent (logged).
+int tw_sock_send (zsock_t *sock, const tw_msg_t *msg);
+
+//  Publishes msg as two frames, topic and map (PUB). Returns 0 or -1 (logged).
+int tw_sock_publish (zsock_t *pub, const tw_msg_t *msg);
+
+//  Receives one message. On a SUB socket expects topic + map and checks that
+//  the topic matches the map; elsewhere expects one frame. Returns 0 with msg
+//  decoded; -1 when interrupted or when the bytes are malformed (err says
+//  which; the frames are consumed either way).
+int tw_sock_recv (zsock_t *sock, tw_msg_t *msg, char *err, size_t err_size);
+
+//  A ROUTER request: the envelope (routing frames up to and including the
+//  empty delimiter) is kept so that the reply goes back to the right peer.
+typedef struct {
+    zmsg_t *envelope;
+} tw_request_t;
+
+//  Receives one request on a ROUTER. Returns 0 with msg decoded, or -1 with err
+//  set when the body is malformed; in both cases request->envelope is set when
+//  the frames had one (reply with tw_router_reply, even to report the error).
+//  Returns -1 with envelope NULL when interrupted or the frames had no
+//  envelope at all.
+int tw_router_recv (zsock_t *router, tw_request_t *request, tw_msg_t *msg, char *err,
+                    size_t err_size);
+
+//  Sends reply to the peer of request and consumes the envelope. Returns 0 or
+//  -1 (the peer is gone: ROUTER_MANDATORY; logged at debug).
+int tw_router_reply (zsock_t *router, tw_request_t *request, const tw_msg_t *reply);
+
+//  Drops the envelope of a request that will not be answered; safe twice.
+void tw_request_destroy (tw_request_t *request);
+
+#endif

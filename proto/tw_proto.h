@@ -1,0 +1,274 @@
+//  tw_proto - the tradewire wire format (DESIGN §6, contract).
+//
+//  Every ZeroMQ message is one msgpack map with string keys; `v`, `type` and
+//  `ts` are always present. This module is the only one that touches msgpack:
+//  everyone else sees the typed records below. A message is a tw_msg_t, a
+//  plain value record: the type tag, the common header fields and a union
+//  with one member per family of types. Strings are fixed-size, NUL-terminated
+//  buffers, so a decoded message owns no memory except the position array of a
+//  snapshot reply (free it with tw_msg_reset).
+//
+//  Decoding is strict and bounded: lengths are checked against the remaining
+//  bytes before msgpack-c allocates anything, the whole frame must be consumed,
+//  every field must have its type, required fields must be present, unknown
+//  keys are rejected, strings must fit their buffer, and `v` must be
+//  TW_PROTO_VERSION. Any failure returns -1 with a one-line reason; it never
+//  crashes and never yields a half-filled message.
+//
+//  The field list of every type is in proto/README.md.
+
+#ifndef TW_PROTO_H_INCLUDED
+#define TW_PROTO_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TW_PROTO_VERSION 1
+
+//  Buffer sizes, NUL included. A longer string on the wire is an error.
+#define TW_ID_MAX 64      //  req_id, position id
+#define TW_SYMBOL_MAX 48  //  "NSE:SBIN-EQ"
+#define TW_PRODUCT_MAX 16 //  "INTRADAY"
+#define TW_REASON_MAX 32  //  "Trailing SL Hit"
+#define TW_NAME_MAX 32    //  service, model and counter names, versions
+#define TW_TEXT_MAX 256   //  error texts
+
+#define TW_MAX_POSITIONS 4096 //  positions in one snapshot reply
+#define TW_MAX_COUNTERS 16    //  counters in one pong
+#define TW_MAX_FRAME (4 * 1024 * 1024) //  largest frame we encode or accept
+
+typedef enum {
+    TW_MSG_INVALID = 0,
+    //  Market data and model input.
+    TW_MSG_TICK,   //  market-feed PUB, topic tick.<symbol>
+    TW_MSG_SIGNAL, //  external model -> signal-engine (signal_in)
+    //  Commands (REQ/DEALER -> ROUTER) and their replies.
+    TW_MSG_PING,           //  any control endpoint; reply: pong
+    TW_MSG_PONG,
+    TW_MSG_STATUS,         //  gateway; reply: pong with the gateway's counters
+    TW_MSG_OPEN,           //  reply: ack
+    TW_MSG_CLOSE,          //  reply: ack
+    TW_MSG_MODIFY,         //  reply: ack
+    TW_MSG_FLATTEN,        //  reply: ack
+    TW_MSG_SNAPSHOT,       //  reply: snapshot_reply
+    TW_MSG_SNAPSHOT_REPLY,
+    TW_MSG_ACK,
+    //  Gateway events (gateway PUB, topic pos.<type>; heartbeat on topic hb).
+    TW_MSG_POSITION_OPENED,
+    TW_MSG_POSITION_UPDATED,
+    TW_MSG_POSITION_CLOSING,
+    TW_MSG_POSITION_CLOSED,
+    TW_MSG_EXIT_FAILED,
+    TW_MSG_ORDER_REJECTED,
+    TW_MSG_HEARTBEAT,
+    TW_MSG_COUNT
+} tw_msg_type_t;
+
+typedef enum { TW_SIDE_NONE = 0, TW_SIDE_LONG = 1, TW_SIDE_SHORT = -1 } tw_side_t;
+
+typedef enum {
+    TW_STATE_NONE = 0,
+    TW_STATE_OPEN,    //  "open"
+    TW_STATE_CLOSING, //  "closing": an exit is in flight
+    TW_STATE_CLOSED   //  "closed"
+} tw_state_t;
+
+typedef enum {
+    TW_ACK_NONE = 0,
+    TW_ACK_ACCEPTED,  //  "accepted": durably recorded; the outcome follows as events
+    TW_ACK_DUPLICATE, //  "duplicate": already done or in progress; nothing done twice
+    TW_ACK_REJECTED   //  "rejected": see error
+} tw_ack_status_t;
+
+typedef enum {
+    TW_ACTION_NONE = 0,
+    TW_ACTION_OPEN_LONG,  //  "open_long"
+    TW_ACTION_OPEN_SHORT, //  "open_short"
+    TW_ACTION_CLOSE       //  "close"
+} tw_action_t;
+
+//  A position as every process sees it. Prices are rupees; 0 means "not set"
+//  for sl, tp and trail. trail is the trailing-stop distance in rupees.
+typedef struct {
+    char id[TW_ID_MAX];         //  Fyers-style "NSE:SBIN-EQ-INTRADAY"
+    char symbol[TW_SYMBOL_MAX]; //  "NSE:SBIN-EQ"
+    char product[TW_PRODUCT_MAX];
+    tw_side_t side;
+    int64_t qty; //  > 0
+    double entry_price;
+    double sl;
+    double tp;
+    double trail;
+    tw_state_t state;
+    bool exit_failed; //  the last exit exhausted its attempts
+} tw_position_t;
+
+typedef struct {
+    char symbol[TW_SYMBOL_MAX];
+    double ltp;
+    double bid;     //  0 when the source has none
+    double ask;     //  0 when the source has none
+    int64_t volume; //  0 when the source has none
+} tw_tick_t;
+
+typedef struct {
+    char symbol[TW_SYMBOL_MAX];
+    tw_action_t action;
+    int64_t qty; //  opens only (required there); 0 for close
+    double sl;   //  opens only, optional; 0 = none
+    double tp;   //  opens only, optional; 0 = none
+    char model[TW_NAME_MAX];
+} tw_signal_t;
+
+typedef struct {
+    char name[TW_NAME_MAX];
+    int64_t value;
+} tw_counter_t;
+
+typedef struct {
+    char service[TW_NAME_MAX];
+    char version[TW_NAME_MAX];
+    int64_t uptime_ms;
+    size_t counter_count;
+    tw_counter_t counters[TW_MAX_COUNTERS]; //  wire: map "counters" {name: int}
+} tw_pong_t;
+
+typedef struct {
+    char symbol[TW_SYMBOL_MAX];
+    tw_side_t side;
+    int64_t qty;
+    double sl;    //  optional, 0 = none
+    double tp;    //  optional, 0 = none
+    double trail; //  optional, 0 = none
+    char product[TW_PRODUCT_MAX]; //  optional on the wire; "INTRADAY" when absent
+} tw_open_t;
+
+typedef struct {
+    char id[TW_ID_MAX];
+    char reason[TW_REASON_MAX]; //  one of the exit reasons of DESIGN §4
+} tw_close_t;
+
+//  Only the fields whose has_ flag is set are changed; at least one must be.
+typedef struct {
+    char id[TW_ID_MAX];
+    bool has_sl, has_tp, has_trail;
+    double sl, tp, trail;
+} tw_modify_t;
+
+typedef struct {
+    char reason[TW_REASON_MAX]; //  optional on the wire; "Kill Switch" when absent
+} tw_flatten_t;
+
+typedef struct {
+    tw_ack_status_t status;
+    char id[TW_ID_MAX];      //  position id the command concerns; may be empty
+    char error[TW_TEXT_MAX]; //  why it was rejected; empty otherwise
+} tw_ack_t;
+
+//  The positions array is owned by the message: tw_msg_reset frees it.
+typedef struct {
+    uint64_t epoch;
+    uint64_t seq; //  the seq of the last event these positions reflect
+    size_t count;
+    tw_position_t *positions;
+} tw_snapshot_t;
+
+//  One record for every gateway event; which fields travel depends on the
+//  type (proto/README.md): all carry epoch and seq; position events carry pos;
+//  closing/closed/exit_failed carry reason; closed carries exit_price, pnl and
+//  attempts; exit_failed carries attempts and error; order_rejected carries
+//  pos.symbol, pos.side, pos.qty, pos.id (may be empty) and error, plus
+//  req_id in the header.
+typedef struct {
+    uint64_t epoch;
+    uint64_t seq;
+    tw_position_t pos;
+    char reason[TW_REASON_MAX];
+    double exit_price;
+    double pnl;
+    int64_t attempts;
+    char error[TW_TEXT_MAX];
+} tw_event_t;
+
+typedef struct {
+    tw_msg_type_t type;
+    int64_t ts;              //  ns since the Unix epoch, wall clock
+    char req_id[TW_ID_MAX];  //  required on open/close/modify/flatten and ack;
+                             //  optional on ping/status/snapshot (echoed in the reply)
+    int64_t expires_at;      //  ns; required on open/close, optional (0) elsewhere
+    union {
+        tw_tick_t tick;
+        tw_signal_t signal;
+        tw_pong_t pong;
+        tw_open_t open;
+        tw_close_t close;
+        tw_modify_t modify;
+        tw_flatten_t flatten;
+        tw_ack_t ack;
+        tw_snapshot_t snapshot;
+        tw_event_t event;
+    } u;
+} tw_msg_t;
+
+//  Zeroes msg and sets its type and ts (now, wall clock).
+void tw_msg_init (tw_msg_t *msg, tw_msg_type_t type);
+
+//  Frees what msg owns (a snapshot's positions) and zeroes it. Safe on a zeroed
+//  or already reset message.
+void tw_msg_reset (tw_msg_t *msg);
+
+//  Encodes msg as one msgpack map. On success returns 0 and sets *data (a
+//  malloc'd buffer the caller frees) and *size. On failure (a field out of
+//  range, a string without NUL, an unknown type) returns -1, sets *data to
+//  NULL and writes a reason into err.
+int tw_msg_encode (const tw_msg_t *msg, uint8_t **data, size_t *size, char *err, size_t err_size);
+
+//  Decodes one frame into msg (which it first resets). On failure returns -1,
+//  leaves msg reset (type TW_MSG_INVALID) and writes a one-line reason into err.
+int tw_msg_decode (const uint8_t *data, size_t size, tw_msg_t *msg, char *err, size_t err_size);
+
+//  Writes the PUB topic of msg into buf: "tick.<symbol>" for ticks,
+//  "pos.<type>" for position events, "hb" for heartbeats. Returns 0, or -1
+//  when msg is not published or buf is too small.
+int tw_msg_topic (const tw_msg_t *msg, char *buf, size_t buf_size);
+
+//  True for the gateway events that carry epoch and seq (heartbeat included).
+bool tw_msg_is_event (tw_msg_type_t type);
+
+//  Wire names. The _name functions return a static string ("" for an invalid
+//  value); the _parse functions return the NONE/INVALID value for an unknown
+//  name.
+const char *tw_msg_type_name (tw_msg_type_t type);
+tw_msg_type_t tw_msg_type_parse (const char *name);
+const char *tw_side_name (tw_side_t side);
+tw_side_t tw_side_parse (const char *name);
+const char *tw_state_name (tw_state_t state);
+tw_state_t tw_state_parse (const char *name);
+const char *tw_ack_status_name (tw_ack_status_t status);
+tw_ack_status_t tw_ack_status_parse (const char *name);
+const char *tw_action_name (tw_action_t action);
+tw_action_t tw_action_parse (const char *name);
+
+//  Exit reasons (DESIGN §4, contract).
+#define TW_REASON_SL_HIT "SL Hit"
+#define TW_REASON_TP_HIT "TP Hit"
+#define TW_REASON_TRAILING_SL_HIT "Trailing SL Hit"
+#define TW_REASON_MODEL_CLOSE "Model Close"
+#define TW_REASON_MANUAL_CLOSE "Manual Close"
+#define TW_REASON_KILL_SWITCH "Kill Switch"
+#define TW_REASON_EOD_SQUARE_OFF "EOD Square-off"
+#define TW_REASON_CLOSED_AT_BROKER "Closed at Broker"
+
+//  True when reason is one of the exit reasons above, spelled exactly.
+bool tw_reason_valid (const char *reason);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

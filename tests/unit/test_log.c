@@ -1,0 +1,102 @@
+//  Unit tests for tw_log: format, levels, rate limit, fingerprints.
+
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tw_log.h"
+
+//  Runs fn with stderr redirected into buf.
+static void
+s_capture (void (*fn) (void), char *buf, size_t size)
+{
+    fflush (stderr);
+    int saved = dup (STDERR_FILENO);
+    FILE *tmp = tmpfile ();
+    ck_assert_ptr_nonnull (tmp);
+    dup2 (fileno (tmp), STDERR_FILENO);
+    fn ();
+    dup2 (saved, STDERR_FILENO);
+    close (saved);
+    rewind (tmp);
+    size_t n = fread (buf, 1, size - 1, tmp);
+    buf[n] = 0;
+    fclose (tmp);
+}
+
+static void
+s_log_lines (void)
+{
+    tw_log_init ("unit");
+    tw_log_set_level (TW_LOG_INFO);
+    tw_debug ("hidden key=1");
+    tw_info ("shown key=%d", 2);
+    tw_error ("multi\nline reason=\"x\"");
+}
+
+START_TEST (test_format_and_level)
+{
+    char out[512];
+    s_capture (s_log_lines, out, sizeof out);
+    ck_assert_str_eq (out, "INFO unit shown key=2\nERROR unit multi line reason=\"x\"\n");
+}
+END_TEST
+
+static void
+s_limited (void)
+{
+    tw_log_init ("unit");
+    tw_log_limit_t limit = {.interval_ms = 60000};
+    for (int i = 0; i < 5; i++)
+        tw_log_limited (&limit, TW_LOG_WARN, "bad message n=%d", i);
+    ck_assert_uint_eq (limit.total, 5);
+    ck_assert_uint_eq (limit.suppressed, 4);
+}
+
+START_TEST (test_rate_limit)
+{
+    char out[512];
+    s_capture (s_limited, out, sizeof out);
+    ck_assert_str_eq (out, "WARN unit bad message n=0\n");
+}
+END_TEST
+
+START_TEST (test_level_parse)
+{
+    ck_assert_int_eq (tw_log_level_parse ("debug"), TW_LOG_DEBUG);
+    ck_assert_int_eq (tw_log_level_parse ("error"), TW_LOG_ERROR);
+    ck_assert_int_eq (tw_log_level_parse ("loud"), -1);
+    ck_assert_int_eq (tw_log_level_parse (NULL), -1);
+}
+END_TEST
+
+START_TEST (test_fingerprint)
+{
+    char a[16], b[16], none[16];
+    tw_log_fingerprint ("secret-token-1", a, sizeof a);
+    tw_log_fingerprint ("secret-token-2", b, sizeof b);
+    tw_log_fingerprint ("", none, sizeof none);
+    ck_assert_uint_eq (strlen (a), 8);
+    ck_assert_str_ne (a, b);
+    ck_assert_ptr_null (strstr (a, "secret"));
+    ck_assert_str_eq (none, "none");
+}
+END_TEST
+
+int
+main (void)
+{
+    Suite *suite = suite_create ("tw_log");
+    TCase *tc = tcase_create ("core");
+    tcase_add_test (tc, test_format_and_level);
+    tcase_add_test (tc, test_rate_limit);
+    tcase_add_test (tc, test_level_parse);
+    tcase_add_test (tc, test_fingerprint);
+    suite_add_tcase (suite, tc);
+    SRunner *runner = srunner_create (suite);
+    srunner_run_all (runner, CK_NORMAL);
+    int failed = srunner_ntests_failed (runner);
+    srunner_free (runner);
+    return failed == 0 ? 0 : 1;
+}
