@@ -1,0 +1,75 @@
+//  tw_config_keys - every configuration key, its type and its default: the
+//  one place a key is declared (DESIGN §8, contract for the keys listed there).
+//
+//  A service reads only keys that are here; a key that is not here is an
+//  error in a file and a warning in the environment. Integer ranges are
+//  sanity bounds that catch typos (an extra zero), not tuning advice.
+//  Keep deploy/config/tradewire.ini in step: test_config checks that it
+//  lists every key with its default.
+
+#include "tw_config.h"
+
+#define KEY_STR(s, k, v) {.section = s, .key = k, .type = TW_CONF_STR, .value = v}
+#define KEY_CHOICE(s, k, v, c)                                                                     \
+    {.section = s, .key = k, .type = TW_CONF_STR, .value = v, .choices = c}
+#define KEY_INT(s, k, v, lo, hi)                                                                   \
+    {.section = s, .key = k, .type = TW_CONF_INT, .value = v, .min = lo, .max = hi}
+#define KEY_DOUBLE(s, k, v) {.section = s, .key = k, .type = TW_CONF_DOUBLE, .value = v}
+#define KEY_BOOL(s, k, v) {.section = s, .key = k, .type = TW_CONF_BOOL, .value = v}
+#define KEY_SECRET(s, k) {.section = s, .key = k, .type = TW_CONF_STR, .value = "", .secret = true}
+
+//  Milliseconds in an hour, the upper bound of most timeouts and delays.
+#define HOUR_MS 3600000
+
+const tw_conf_key_t tw_conf_keys[] = {
+    KEY_CHOICE ("log", "level", "info", "debug|info|warn|error"),
+
+    KEY_STR ("endpoints", "feed_pub", "tcp://127.0.0.1:5555"),
+    KEY_STR ("endpoints", "gateway_rep", "tcp://127.0.0.1:5556"),
+    KEY_STR ("endpoints", "gateway_pub", "tcp://127.0.0.1:5557"),
+    KEY_STR ("endpoints", "signal_in", "tcp://127.0.0.1:5558"),
+    KEY_STR ("endpoints", "feed_control", "tcp://127.0.0.1:5560"),
+    KEY_STR ("endpoints", "risk_control", "tcp://127.0.0.1:5561"),
+    KEY_STR ("endpoints", "signal_control", "tcp://127.0.0.1:5562"),
+    KEY_STR ("endpoints", "notifier_control", "tcp://127.0.0.1:5563"),
+
+    KEY_CHOICE ("gateway", "broker", "paper", "paper|fyers"),
+    KEY_STR ("gateway", "db", "var/gateway.db"),
+    KEY_STR ("gateway", "paper_db", "var/paper.db"),
+    KEY_INT ("gateway", "exit_max_attempts", "3", 1, 10),
+    KEY_INT ("gateway", "exit_retry_cooldown_ms", "5000", 0, HOUR_MS),
+    //  The first retry delay; later ones double, with jitter.
+    KEY_INT ("gateway", "exit_backoff_ms", "200", 1, 60000),
+    //  Confirming a 201 ("exit placed, not yet filled") by reading positions.
+    KEY_INT ("gateway", "exit_confirm_polls", "5", 1, 100),
+    KEY_INT ("gateway", "exit_confirm_interval_ms", "500", 10, 60000),
+    //  At most half of TW_CLONE_SILENCE_MS (3000), so that an idle subscriber
+    //  always sees a heartbeat before it gives up on the gateway.
+    KEY_INT ("gateway", "heartbeat_ms", "1000", 10, 1500),
+    KEY_INT ("gateway", "req_table_max", "10000", 100, 10000000),
+    //  How long a client of the gateway waits for one reply (client side).
+    KEY_INT ("gateway", "command_timeout_ms", "2500", 10, HOUR_MS),
+
+    KEY_STR ("fyers", "base_url", "https://api-t1.fyers.in/api/v3"),
+    KEY_INT ("fyers", "request_timeout_ms", "3000", 100, 120000),
+    //  Fyers allows 10/s and 200/min for the whole account (DESIGN §4).
+    KEY_INT ("fyers", "rate_per_sec", "8", 1, 10),
+    KEY_INT ("fyers", "rate_per_min", "150", 1, 200),
+
+    KEY_CHOICE ("feed", "source", "synthetic", "synthetic|replay|fyers"),
+    KEY_STR ("feed", "replay_file", ""),
+    KEY_DOUBLE ("feed", "replay_speed", "1.0"),
+    KEY_STR ("feed", "symbols", "NSE:SBIN-EQ,NSE:RELIANCE-EQ,NSE:INFY-EQ"),
+
+    KEY_STR ("notifier", "listen", "127.0.0.1:8080"),
+    //  From TW_NOTIFIER_TOKEN only. Empty: the notifier refuses to start
+    //  unless allow_anonymous is true.
+    KEY_SECRET ("notifier", "token"),
+    KEY_BOOL ("notifier", "allow_anonymous", "false"),
+
+    //  Command clients (tradectl, and services that call the gateway).
+    KEY_INT ("client", "timeout_ms", "2500", 10, HOUR_MS),
+    KEY_INT ("client", "attempts", "3", 1, 10),
+};
+
+const size_t tw_conf_key_count = sizeof tw_conf_keys / sizeof tw_conf_keys[0];
