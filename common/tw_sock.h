@@ -16,23 +16,37 @@
 
 #include "tw_proto.h"
 
-zsock_t *tw_sock_client_new (const char *endpoint); //  REQ, connects
+//  How long a send on a command client waits for a connected server.
+#define TW_SOCK_CLIENT_SEND_TIMEOUT_MS 2500
+
+//  REQ, connects. Besides LINGER 0 and ZMQ_IMMEDIATE=1 it has a send
+//  timeout (TW_SOCK_CLIENT_SEND_TIMEOUT_MS): with IMMEDIATE a send waits for
+//  a connected peer, and a client must not hang when no server is up.
+//  Change it with zsock_set_sndtimeo.
+zsock_t *tw_sock_client_new (const char *endpoint);
+//  DEALER, connects, with the options of a REQ client. It speaks the REQ
+//  envelope: tw_sock_send puts an empty delimiter before the body and
+//  tw_sock_recv expects one, so a ROUTER serves both alike.
+zsock_t *tw_sock_dealer_new (const char *endpoint);
 zsock_t *tw_sock_router_new (const char *endpoint); //  ROUTER, binds
 zsock_t *tw_sock_pub_new (const char *endpoint);    //  PUB, binds
 //  SUB, connects, subscribed to every topic that starts with prefix ("" = all).
 zsock_t *tw_sock_sub_new (const char *endpoint, const char *prefix);
 
-//  Sends msg as one frame (REQ, DEALER). Returns 0, or -1 when it cannot be
-//  encoded or sent (logged).
+//  Sends msg as one frame (REQ; on a DEALER, after an empty delimiter).
+//  Blocks at most for the socket's send timeout. Returns 0, or -1 when it
+//  cannot be encoded or sent (logged).
 int tw_sock_send (zsock_t *sock, const tw_msg_t *msg);
 
 //  Publishes msg as two frames, topic and map (PUB). Returns 0 or -1 (logged).
 int tw_sock_publish (zsock_t *pub, const tw_msg_t *msg);
 
 //  Receives one message. On a SUB socket expects topic + map and checks that
-//  the topic matches the map; elsewhere expects one frame. Returns 0 with msg
-//  decoded; -1 when interrupted or when the bytes are malformed (err says
-//  which; the frames are consumed either way).
+//  the topic matches the map; on a DEALER an empty delimiter + map; elsewhere
+//  one frame. Returns 0 with msg decoded; -1 when interrupted, on the
+//  socket's receive timeout, or when the frames are malformed (err says
+//  which; all frames of the message are consumed either way, and msg is left
+//  reset). msg must be zeroed or hold an earlier message: it is reset first.
 int tw_sock_recv (zsock_t *sock, tw_msg_t *msg, char *err, size_t err_size);
 
 //  A ROUTER request: the envelope (routing frames up to and including the
