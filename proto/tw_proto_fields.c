@@ -1,0 +1,368 @@
+//  tw_proto_fields - the field tables of every message type (the contract of
+//  DESIGN §6 and §7 in one place, documented in proto/README.md), the rules
+//  that span several fields, and the value checks that the encoder and the
+//  decoder share.
+
+#include "tw_proto_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define S_COUNT(a) (sizeof (a) / sizeof ((a)[0]))
+#define S_MSG(member) offsetof (tw_msg_t, member)
+#define S_MSG_SIZE(member) sizeof (((tw_msg_t *) 0)->member)
+
+//  One table entry; the helpers below keep the tables one line per field.
+#define S_FIELD(name_, kind_, flags_, offset_, size_, has_, fallback_)                            \
+    {                                                                                              \
+        .name = (name_), .kind = (kind_), .flags = (flags_), .offset = (offset_),                  \
+        .size = (size_), .has_offset = (has_), .fallback = (fallback_)                             \
+    }
+#define S_STR(name, flags, member)                                                                 \
+    S_FIELD (name, TW_FIELD_STR, flags, S_MSG (member), S_MSG_SIZE (member), 0, NULL)
+#define S_VAL(name, kind, flags, member) S_FIELD (name, kind, flags, S_MSG (member), 0, 0, NULL)
+#define S_REQ TW_FIELD_REQUIRED
+#define S_ID (TW_FIELD_REQUIRED | TW_FIELD_NONEMPTY)
+
+//  The fields of a position, at offset base of the record (0 in a snapshot's
+//  array, the event's pos in an event). Every field travels, always.
+#define S_POS_SIZE(member) sizeof (((tw_position_t *) 0)->member)
+#define S_POS(name, kind, flags, base, member)                                                     \
+    S_FIELD (name, kind, flags, (base) + offsetof (tw_position_t, member), 0, 0, NULL)
+#define S_POSITION_FIELDS(base)                                                                    \
+    S_FIELD ("id", TW_FIELD_STR, S_ID, (base) + offsetof (tw_position_t, id), S_POS_SIZE (id), 0,  \
+             NULL),                                                                                \
+    S_FIELD ("symbol", TW_FIELD_STR, S_ID, (base) + offsetof (tw_position_t, symbol),              \
+             S_POS_SIZE (symbol), 0, NULL),                                                        \
+    S_FIELD ("product", TW_FIELD_STR, S_REQ, (base) + offsetof (tw_position_t, product),           \
+             S_POS_SIZE (product), 0, NULL),                                                       \
+    S_POS ("side", TW_FIELD_SIDE, S_REQ, base, side),                                              \
+    S_POS ("qty", TW_FIELD_I64, S_REQ | TW_FIELD_POSITIVE, base, qty),                             \
+    S_POS ("entry_price", TW_FIELD_F64, S_REQ, base, entry_price),                                 \
+    S_POS ("sl", TW_FIELD_F64, S_REQ, base, sl),                                                   \
+    S_POS ("tp", TW_FIELD_F64, S_REQ, base, tp),                                                   \
+    S_POS ("trail", TW_FIELD_F64, S_REQ, base, trail),                                             \
+    S_POS ("state", TW_FIELD_STATE, S_REQ, base, state),                                           \
+    S_POS ("exit_failed", TW_FIELD_BOOL, S_REQ, base, exit_failed)
+
+#define S_EVENT_HEAD                                                                               \
+    S_VAL ("epoch", TW_FIELD_U64, S_REQ, u.event.epoch),                                           \
+    S_VAL ("seq", TW_FIELD_U64, S_REQ, u.event.seq)
+#define S_EVENT_POSITION S_EVENT_HEAD, S_POSITION_FIELDS (S_MSG (u.event.pos))
+#define S_EVENT_REASON                                                                             \
+    S_FIELD ("reason", TW_FIELD_REASON, S_REQ, S_MSG (u.event.reason),                             \
+             S_MSG_SIZE (u.event.reason), 0, NULL)
+
+//  Commands: req_id is required on those that change state (and must be
+//  unique per request, DESIGN §3), optional on the queries.
+#define S_REQ_ID S_STR ("req_id", S_ID, req_id)
+#define S_REQ_ID_OPTIONAL S_STR ("req_id", 0, req_id)
+#define S_EXPIRES S_VAL ("expires_at", TW_FIELD_I64, S_REQ, expires_at)
+#define S_EXPIRES_OPTIONAL S_VAL ("expires_at", TW_FIELD_I64, 0, expires_at)
+
+const tw_field_t tw_proto_position_fields[] = {S_POSITION_FIELDS (0)};
+const size_t tw_proto_position_field_count = S_COUNT (tw_proto_position_fields);
+
+static const tw_field_t s_tick[] = {
+    S_STR ("symbol", S_ID, u.tick.symbol),
+    S_VAL ("ltp", TW_FIELD_F64, S_REQ, u.tick.ltp),
+    S_VAL ("bid", TW_FIELD_F64, 0, u.tick.bid),
+    S_VAL ("ask", TW_FIELD_F64, 0, u.tick.ask),
+    S_VAL ("volume", TW_FIELD_I64, 0, u.tick.volume),
+};
+
+static const tw_field_t s_signal[] = {
+    S_STR ("symbol", S_ID, u.signal.symbol),
+    S_VAL ("action", TW_FIELD_ACTION, S_REQ, u.signal.action),
+    S_VAL ("qty", TW_FIELD_I64, TW_FIELD_POSITIVE, u.signal.qty),
+    S_VAL ("sl", TW_FIELD_F64, 0, u.signal.sl),
+    S_VAL ("tp", TW_FIELD_F64, 0, u.signal.tp),
+    S_STR ("model", S_ID, u.signal.model),
+};
+
+//  ping, status and snapshot carry nothing but the optional request header.
+static const tw_field_t s_query[] = {S_REQ_ID_OPTIONAL, S_EXPIRES_OPTIONAL};
+
+static const tw_field_t s_pong[] = {
+    S_REQ_ID_OPTIONAL,
+    S_STR ("service", S_ID, u.pong.service),
+    S_STR ("version", S_REQ, u.pong.version),
+    S_VAL ("uptime_ms", TW_FIELD_I64, S_REQ, u.pong.uptime_ms),
+    S_VAL ("counters", TW_FIELD_COUNTERS, S_REQ, u.pong),
+};
+
+static const tw_field_t s_open[] = {
+    S_REQ_ID,
+    S_EXPIRES,
+    S_STR ("symbol", S_ID, u.open.symbol),
+    S_VAL ("side", TW_FIELD_SIDE, S_REQ, u.open.side),
+    S_VAL ("qty", TW_FIELD_I64, S_REQ | TW_FIELD_POSITIVE, u.open.qty),
+    S_VAL ("sl", TW_FIELD_F64, 0, u.open.sl),
+    S_VAL ("tp", TW_FIELD_F64, 0, u.open.tp),
+    S_VAL ("trail", TW_FIELD_F64, 0, u.open.trail),
+    S_FIELD ("product", TW_FIELD_STR, 0, S_MSG (u.open.product), S_MSG_SIZE (u.open.product), 0,
+             "INTRADAY"),
+};
+
+static const tw_field_t s_close[] = {
+    S_REQ_ID,
+    S_EXPIRES,
+    S_STR ("id", S_ID, u.close.id),
+    S_FIELD ("reason", TW_FIELD_REASON, S_REQ, S_MSG (u.close.reason),
+             S_MSG_SIZE (u.close.reason), 0, NULL),
+};
+
+static const tw_field_t s_modify[] = {
+    S_REQ_ID,
+    S_EXPIRES_OPTIONAL,
+    S_STR ("id", S_ID, u.modify.id),
+    S_FIELD ("sl", TW_FIELD_F64, 0, S_MSG (u.modify.sl), 0, S_MSG (u.modify.has_sl), NULL),
+    S_FIELD ("tp", TW_FIELD_F64, 0, S_MSG (u.modify.tp), 0, S_MSG (u.modify.has_tp), NULL),
+    S_FIELD ("trail", TW_FIELD_F64, 0, S_MSG (u.modify.trail), 0, S_MSG (u.modify.has_trail),
+             NULL),
+};
+
+static const tw_field_t s_flatten[] = {
+    S_REQ_ID,
+    S_EXPIRES_OPTIONAL,
+    S_FIELD ("reason", TW_FIELD_REASON, 0, S_MSG (u.flatten.reason),
+             S_MSG_SIZE (u.flatten.reason), 0, TW_REASON_KILL_SWITCH),
+};
+
+static const tw_field_t s_snapshot_reply[] = {
+    S_REQ_ID_OPTIONAL,
+    S_VAL ("epoch", TW_FIELD_U64, S_REQ, u.snapshot.epoch),
+    S_VAL ("seq", TW_FIELD_U64, S_REQ, u.snapshot.seq),
+    S_VAL ("positions", TW_FIELD_POSITIONS, S_REQ, u.snapshot),
+};
+
+static const tw_field_t s_ack[] = {
+    S_REQ_ID,
+    S_VAL ("status", TW_FIELD_STATUS, S_REQ, u.ack.status),
+    S_STR ("id", 0, u.ack.id),
+    S_STR ("error", 0, u.ack.error),
+};
+
+static const tw_field_t s_position_event[] = {S_EVENT_POSITION};
+static const tw_field_t s_position_closing[] = {S_EVENT_POSITION, S_EVENT_REASON};
+
+static const tw_field_t s_position_closed[] = {
+    S_EVENT_POSITION,
+    S_EVENT_REASON,
+    S_VAL ("exit_price", TW_FIELD_F64, S_REQ, u.event.exit_price),
+    S_VAL ("pnl", TW_FIELD_F64, S_REQ, u.event.pnl),
+    S_VAL ("attempts", TW_FIELD_I64, S_REQ, u.event.attempts),
+};
+
+static const tw_field_t s_exit_failed[] = {
+    S_EVENT_POSITION,
+    S_EVENT_REASON,
+    S_VAL ("attempts", TW_FIELD_I64, S_REQ, u.event.attempts),
+    S_STR ("error", S_REQ, u.event.error),
+};
+
+//  An open the gateway refused: what was asked, and why not.
+static const tw_field_t s_order_rejected[] = {
+    S_REQ_ID_OPTIONAL,
+    S_EVENT_HEAD,
+    S_STR ("id", 0, u.event.pos.id),
+    S_STR ("symbol", S_ID, u.event.pos.symbol),
+    S_VAL ("side", TW_FIELD_SIDE, S_REQ, u.event.pos.side),
+    S_VAL ("qty", TW_FIELD_I64, S_REQ, u.event.pos.qty),
+    S_STR ("error", S_REQ, u.event.error),
+};
+
+static const tw_field_t s_heartbeat[] = {S_EVENT_HEAD};
+
+//  True when the field called name is among the present ones.
+static bool
+s_has (const tw_field_t *fields, size_t count, uint64_t present, const char *name)
+{
+    for (size_t i = 0; i < count; i++)
+        if (strcmp (fields[i].name, name) == 0)
+            return (present >> i) & 1;
+    return false;
+}
+
+//  qty is required for opens; qty, sl and tp make no sense on a close.
+static const char *
+s_check_signal (const tw_msg_t *msg, uint64_t present)
+{
+    size_t count = S_COUNT (s_signal);
+    if (msg->u.signal.action == TW_ACTION_CLOSE) {
+        if (s_has (s_signal, count, present, "qty") || s_has (s_signal, count, present, "sl")
+            || s_has (s_signal, count, present, "tp"))
+            return "fields 'qty', 'sl' and 'tp' are only allowed with an open action";
+    }
+    else if (!s_has (s_signal, count, present, "qty"))
+        return "missing field 'qty' (required with an open action)";
+    return NULL;
+}
+
+static const char *
+s_check_modify (const tw_msg_t *msg, uint64_t present)
+{
+    (void) msg;
+    size_t count = S_COUNT (s_modify);
+    if (!s_has (s_modify, count, present, "sl") && !s_has (s_modify, count, present, "tp")
+        && !s_has (s_modify, count, present, "trail"))
+        return "modify needs at least one of 'sl', 'tp' and 'trail'";
+    return NULL;
+}
+
+#define S_DESC(table, check) {(table), S_COUNT (table), (check)}
+
+static const tw_type_desc_t s_types[TW_MSG_COUNT] = {
+    [TW_MSG_TICK] = S_DESC (s_tick, NULL),
+    [TW_MSG_SIGNAL] = S_DESC (s_signal, s_check_signal),
+    [TW_MSG_PING] = S_DESC (s_query, NULL),
+    [TW_MSG_PONG] = S_DESC (s_pong, NULL),
+    [TW_MSG_STATUS] = S_DESC (s_query, NULL),
+    [TW_MSG_OPEN] = S_DESC (s_open, NULL),
+    [TW_MSG_CLOSE] = S_DESC (s_close, NULL),
+    [TW_MSG_MODIFY] = S_DESC (s_modify, s_check_modify),
+    [TW_MSG_FLATTEN] = S_DESC (s_flatten, NULL),
+    [TW_MSG_SNAPSHOT] = S_DESC (s_query, NULL),
+    [TW_MSG_SNAPSHOT_REPLY] = S_DESC (s_snapshot_reply, NULL),
+    [TW_MSG_ACK] = S_DESC (s_ack, NULL),
+    [TW_MSG_POSITION_OPENED] = S_DESC (s_position_event, NULL),
+    [TW_MSG_POSITION_UPDATED] = S_DESC (s_position_event, NULL),
+    [TW_MSG_POSITION_CLOSING] = S_DESC (s_position_closing, NULL),
+    [TW_MSG_POSITION_CLOSED] = S_DESC (s_position_closed, NULL),
+    [TW_MSG_EXIT_FAILED] = S_DESC (s_exit_failed, NULL),
+    [TW_MSG_ORDER_REJECTED] = S_DESC (s_order_rejected, NULL),
+    [TW_MSG_HEARTBEAT] = S_DESC (s_heartbeat, NULL),
+};
+
+const tw_type_desc_t *
+tw_proto_type_desc (tw_msg_type_t type)
+{
+    return type > TW_MSG_INVALID && type < TW_MSG_COUNT ? &s_types[type] : NULL;
+}
+
+bool
+tw_proto_field_present (const tw_field_t *field, const void *record)
+{
+    const char *value = (const char *) record + field->offset;
+    if (field->flags & TW_FIELD_REQUIRED)
+        return true;
+    if (field->has_offset)
+        return *(const bool *) ((const char *) record + field->has_offset);
+    switch (field->kind) {
+        case TW_FIELD_STR:
+        case TW_FIELD_REASON: return value[0] != 0;
+        case TW_FIELD_I64: return *(const int64_t *) value != 0;
+        case TW_FIELD_U64: return *(const uint64_t *) value != 0;
+        case TW_FIELD_F64: return *(const double *) value != 0.0;
+        case TW_FIELD_BOOL: return *(const bool *) value;
+        case TW_FIELD_SIDE: return *(const tw_side_t *) value != TW_SIDE_NONE;
+        case TW_FIELD_STATE: return *(const tw_state_t *) value != TW_STATE_NONE;
+        case TW_FIELD_STATUS: return *(const tw_ack_status_t *) value != TW_ACK_NONE;
+        case TW_FIELD_ACTION: return *(const tw_action_t *) value != TW_ACTION_NONE;
+        case TW_FIELD_POSITIONS: return ((const tw_snapshot_t *) value)->count > 0;
+        case TW_FIELD_COUNTERS: return ((const tw_pong_t *) value)->counter_count > 0;
+    }
+    return false;
+}
+
+static int
+s_check_positions (const tw_snapshot_t *snapshot, char *err, size_t err_size)
+{
+    if (snapshot->count > TW_MAX_POSITIONS)
+        return tw_proto_fail (err, err_size, "field 'positions': %zu positions exceed the limit of %d",
+                              snapshot->count, TW_MAX_POSITIONS);
+    if (snapshot->count > 0 && !snapshot->positions)
+        return tw_proto_fail (err, err_size, "field 'positions': count is %zu but the array is NULL",
+                              snapshot->count);
+    for (size_t i = 0; i < snapshot->count; i++) {
+        char prefix[48];
+        snprintf (prefix, sizeof prefix, "positions[%zu].", i);
+        for (size_t f = 0; f < tw_proto_position_field_count; f++)
+            if (tw_proto_field_check (&tw_proto_position_fields[f], &snapshot->positions[i], prefix,
+                                      err, err_size))
+                return -1;
+    }
+    return 0;
+}
+
+static int
+s_check_counters (const tw_pong_t *pong, char *err, size_t err_size)
+{
+    if (pong->counter_count > TW_MAX_COUNTERS)
+        return tw_proto_fail (err, err_size, "field 'counters': %zu counters exceed the limit of %d",
+                              pong->counter_count, TW_MAX_COUNTERS);
+    for (size_t i = 0; i < pong->counter_count; i++) {
+        const char *name = pong->counters[i].name;
+        size_t len = strnlen (name, TW_NAME_MAX);
+        if (len == TW_NAME_MAX)
+            return tw_proto_fail (err, err_size,
+                                  "field 'counters': name of counter %zu is not NUL-terminated", i);
+        if (len == 0)
+            return tw_proto_fail (err, err_size, "field 'counters': counter %zu has an empty name",
+                                  i);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp (pong->counters[j].name, name) == 0)
+                return tw_proto_fail (err, err_size, "field 'counters': duplicate counter '%s'",
+                                      name);
+    }
+    return 0;
+}
+
+int
+tw_proto_field_check (const tw_field_t *field, const void *record, const char *prefix, char *err,
+                      size_t err_size)
+{
+    const char *value = (const char *) record + field->offset;
+    const char *name = field->name;
+    switch (field->kind) {
+        case TW_FIELD_STR:
+        case TW_FIELD_REASON: {
+            size_t len = strnlen (value, field->size);
+            if (len == field->size)
+                return tw_proto_fail (err, err_size,
+                                      "field '%s%s': string is not NUL-terminated within %zu bytes",
+                                      prefix, name, field->size);
+            if (len == 0 && (field->flags & TW_FIELD_NONEMPTY))
+                return tw_proto_fail (err, err_size, "field '%s%s': empty string", prefix, name);
+            if (field->kind == TW_FIELD_REASON && !tw_reason_valid (value)) {
+                char quoted[TW_PROTO_QUOTE_MAX + 4];
+                tw_proto_quote (value, len, quoted, sizeof quoted);
+                return tw_proto_fail (err, err_size, "field '%s%s': '%s' is not an exit reason",
+                                      prefix, name, quoted);
+            }
+            return 0;
+        }
+        case TW_FIELD_I64:
+            if ((field->flags & TW_FIELD_POSITIVE) && *(const int64_t *) value <= 0)
+                return tw_proto_fail (err, err_size, "field '%s%s': must be > 0, not %lld", prefix,
+                                      name, (long long) *(const int64_t *) value);
+            return 0;
+        case TW_FIELD_F64:
+            if (!isfinite (*(const double *) value))
+                return tw_proto_fail (err, err_size, "field '%s%s': not a finite number", prefix,
+                                      name);
+            return 0;
+        case TW_FIELD_SIDE:
+            if (!*tw_side_name (*(const tw_side_t *) value))
+                return tw_proto_fail (err, err_size, "field '%s%s': invalid side", prefix, name);
+            return 0;
+        case TW_FIELD_STATE:
+            if (!*tw_state_name (*(const tw_state_t *) value))
+                return tw_proto_fail (err, err_size, "field '%s%s': invalid state", prefix, name);
+            return 0;
+        case TW_FIELD_STATUS:
+            if (!*tw_ack_status_name (*(const tw_ack_status_t *) value))
+                return tw_proto_fail (err, err_size, "field '%s%s': invalid status", prefix, name);
+            return 0;
+        case TW_FIELD_ACTION:
+            if (!*tw_action_name (*(const tw_action_t *) value))
+                return tw_proto_fail (err, err_size, "field '%s%s': invalid action", prefix, name);
+            return 0;
+        case TW_FIELD_POSITIONS: return s_check_positions ((const tw_snapshot_t *) value, err, err_size);
+        case TW_FIELD_COUNTERS: return s_check_counters ((const tw_pong_t *) value, err, err_size);
+        case TW_FIELD_U64:
+        case TW_FIELD_BOOL: return 0;
+    }
+    return tw_proto_fail (err, err_size, "field '%s%s': unknown kind", prefix, name);
+}
