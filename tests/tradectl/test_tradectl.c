@@ -1,0 +1,836 @@
+//  Tests for tradectl: the real binary (path in $TRADECTL) run as a child
+//  process against an in-test fake gateway, a ROUTER in an actor that
+//  reports every request it receives on its pipe and answers with a scripted
+//  reply, or not at all. Each run is bounded (S_RUN_TIMEOUT_MS) and each
+//  wait for the fake is bounded (S_WAIT_MS).
+
+//  pipe2 and O_CLOEXEC.
+#define _GNU_SOURCE
+
+#include <check.h>
+#include <cjson/cJSON.h>
+#include <czmq.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tw_clock.h"
+#include "tw_proto.h"
+#include "tw_sock.h"
+
+extern char **environ;
+
+#define S_RUN_TIMEOUT_MS 10000 //  a whole tradectl run, well above the slowest case
+#define S_WAIT_MS 2000         //  for the fake to report a request
+#define S_OUTPUT_MAX 16384     //  stdout or stderr of one run
+#define S_ARGS_MAX 32
+#define S_ENV_MAX 512
+#define S_NS_PER_S INT64_C(1000000000)
+#define S_COMMAND_TTL_S 10 //  what tradectl promises for expires_at
+
+//  Fast retries for the tests that expect no reply.
+#define S_CLIENT_TIMEOUT_MS "200"
+#define S_CLIENT_ATTEMPTS "2"
+#define S_NO_REPLY_BOUND_MS 3000
+
+//  Nobody listens here.
+#define S_DEAD_ENDPOINT "tcp://127.0.0.1:1"
+
+#define S_POSITION_ID "NSE:SBIN-EQ-INTRADAY"
+#define S_EPOCH UINT64_C(1712345678901234567) //  beyond a double's 53 bits
+#define S_SEQ UINT64_C(4242)
+
+//  ---------------------------------------------------------------------
+//  The fake gateway.
+
+typedef struct {
+    bool drop;                  //  never answer
+    tw_ack_status_t ack_status; //  for open, close and flatten
+    const char *ack_error;
+    const char *service; //  pong service name
+} fake_script_t;
+
+static void
+s_fake_pong (const fake_script_t *script, tw_msg_t *reply)
+{
+    tw_msg_init (reply, TW_MSG_PONG);
+    tw_pong_t *pong = &reply->u.pong;
+    snprintf (pong->service, sizeof pong->service, "%s",
+              script->service ? script->service : "order-gateway");
+    snprintf (pong->version, sizeof pong->version, "0.1.0");
+    pong->uptime_ms = 12345;
+    pong->counter_count = 2;
+    snprintf (pong->counters[0].name, sizeof pong->counters[0].name, "requests");
+    pong->counters[0].value = 7;
+    snprintf (pong->counters[1].name, sizeof pong->counters[1].name, "rejected");
+    pong->counters[1].value = 1;
+}
+
+static void
+s_fake_snapshot (tw_msg_t *reply)
+{
+    tw_msg_init (reply, TW_MSG_SNAPSHOT_REPLY);
+    tw_snapshot_t *snapshot = &reply->u.snapshot;
+    snapshot->epoch = S_EPOCH;
+    snapshot->seq = S_SEQ;
+    snapshot->count = 2;
+    snapshot->positions = (tw_position_t *) calloc (2, sizeof (tw_position_t));
+    assert (snapshot->positions);
+    tw_position_t *a = &snapshot->positions[0];
+    strcpy (a->id, S_POSITION_ID);
+    strcpy (a->symbol, "NSE:SBIN-EQ");
+    strcpy (a->product, "INTRADAY");
+    a->side = TW_SIDE_LONG;
+    a->qty = 10;
+    a->entry_price = 812.5;
+    a->sl = 800;
+    a->tp = 830;
+    a->state = TW_STATE_OPEN;
+    tw_position_t *b = &snapshot->positions[1];
+    strcpy (b->id, "NSE:INFY-EQ-INTRADAY");
+    strcpy (b->symbol, "NSE:INFY-EQ");
+    strcpy (b->product, "INTRADAY");
+    b->side = TW_SIDE_SHORT;
+    b->qty = 3;
+    b->entry_price = 1500.25;
+    b->trail = 4.5;
+    b->state = TW_STATE_CLOSING;
+    b->exit_failed = true;
+}
+
+static void
+s_fake_ack (const fake_script_t *script, const tw_msg_t *request, tw_msg_t *reply)
+{
+    tw_msg_init (reply, TW_MSG_ACK);
+    reply->u.ack.status = script->ack_status ? script->ack_status : TW_ACK_ACCEPTED;
+    snprintf (reply->u.ack.id, sizeof reply->u.ack.id, "%s",
+              request->type == TW_MSG_CLOSE ? request->u.close.id : S_POSITION_ID);
+    if (script->ack_error)
+        snprintf (reply->u.ack.error, sizeof reply->u.ack.error, "%s", script->ack_error);
+}
+
+//  Sends "endpoint" on the pipe once bound, then for every request a
+//  binary frame holding its tw_msg_t (requests own no memory).
+static void
+s_fake_gateway (zsock_t *pipe, void *args)
+{
+    const fake_script_t *script = (const fake_script_t *) args;
+    zsock_t *router = tw_sock_router_new ("tcp://127.0.0.1:*");
+    assert (router);
+    zsock_signal (pipe, 0);
+    zsock_send (pipe, "s", zsock_endpoint (router));
+    zpoller_t *poller = zpoller_new (pipe, router, NULL);
+    while (true) {
+        void *which = zpoller_wait (poller, -1);
+        if (which != router)
+            break;
+        tw_request_t request = {0};
+        tw_msg_t msg;
+        memset (&msg, 0, sizeof msg);
+        char err[TW_TEXT_MAX];
+        if (tw_router_recv (router, &request, &msg, err, sizeof err) != 0) {
+            tw_request_destroy (&request);
+            continue;
+        }
+        zsock_send (pipe, "b", &msg, sizeof msg);
+        if (script->drop) {
+            tw_request_destroy (&request);
+            continue;
+        }
+        tw_msg_t reply;
+        switch (msg.type) {
+        case TW_MSG_STATUS:
+        case TW_MSG_PING:
+            s_fake_pong (script, &reply);
+            break;
+        case TW_MSG_SNAPSHOT:
+            s_fake_snapshot (&reply);
+            break;
+        default:
+            s_fake_ack (script, &msg, &reply);
+            break;
+        }
+        strcpy (reply.req_id, msg.req_id);
+        tw_router_reply (router, &request, &reply);
+        tw_msg_reset (&reply);
+    }
+    zpoller_destroy (&poller);
+    zsock_destroy (&router);
+}
+
+typedef struct {
+    zactor_t *actor;
+    char *endpoint;
+} fake_t;
+
+static void
+s_fake_start (fake_t *fake, const fake_script_t *script)
+{
+    fake->actor = zactor_new (s_fake_gateway, (void *) script);
+    ck_assert_ptr_nonnull (fake->actor);
+    fake->endpoint = zstr_recv (fake->actor);
+    ck_assert_ptr_nonnull (fake->endpoint);
+}
+
+static void
+s_fake_stop (fake_t *fake)
+{
+    zactor_destroy (&fake->actor);
+    zstr_free (&fake->endpoint);
+}
+
+//  Waits up to wait_ms for the next request the fake received. Returns
+//  true with it in msg, false when none came.
+static bool
+s_fake_next (fake_t *fake, tw_msg_t *msg, int wait_ms)
+{
+    zpoller_t *poller = zpoller_new (fake->actor, NULL);
+    bool ready = zpoller_wait (poller, wait_ms) == fake->actor;
+    zpoller_destroy (&poller);
+    if (!ready)
+        return false;
+    zframe_t *frame = zframe_recv (fake->actor);
+    ck_assert_ptr_nonnull (frame);
+    ck_assert_uint_eq (zframe_size (frame), sizeof *msg);
+    memcpy (msg, zframe_data (frame), sizeof *msg);
+    zframe_destroy (&frame);
+    return true;
+}
+
+//  ---------------------------------------------------------------------
+//  Running tradectl.
+
+typedef struct {
+    int exit_code; //  -1 when it did not exit normally
+    char out[S_OUTPUT_MAX];
+    char err[S_OUTPUT_MAX];
+    int64_t took_ms;
+} run_t;
+
+//  Reads what is available on fd into buf (bounded). Returns false at EOF.
+static bool
+s_drain (int fd, char *buf, size_t *len)
+{
+    char chunk[4096];
+    ssize_t got = read (fd, chunk, sizeof chunk);
+    if (got < 0 && (errno == EINTR || errno == EAGAIN))
+        return true;
+    if (got <= 0)
+        return false;
+    size_t room = S_OUTPUT_MAX - 1 - *len;
+    size_t take = (size_t) got < room ? (size_t) got : room;
+    memcpy (buf + *len, chunk, take);
+    *len += take;
+    buf[*len] = '\0';
+    return true;
+}
+
+//  Runs tradectl with args (NULL-terminated) in an environment that is ours
+//  without any TW_ variable, plus env (NULL-terminated "NAME=value"s).
+static void
+s_run (run_t *run, const char *const *env, const char *const *args)
+{
+    const char *tradectl = getenv ("TRADECTL");
+    ck_assert_msg (tradectl != NULL, "TRADECTL is not set");
+    memset (run, 0, sizeof *run);
+    run->exit_code = -1;
+
+    const char *argv[S_ARGS_MAX];
+    int argc = 0;
+    argv[argc++] = tradectl;
+    for (int i = 0; args[i]; i++) {
+        ck_assert_int_lt (argc, S_ARGS_MAX - 1);
+        argv[argc++] = args[i];
+    }
+    argv[argc] = NULL;
+    const char *envp[S_ENV_MAX];
+    int envc = 0;
+    for (char **e = environ; *e && envc < S_ENV_MAX - S_ARGS_MAX; e++)
+        if (strncmp (*e, "TW_", 3) != 0)
+            envp[envc++] = *e;
+    for (int i = 0; env && env[i]; i++) {
+        ck_assert_int_lt (envc, S_ENV_MAX - 1);
+        envp[envc++] = env[i];
+    }
+    envp[envc] = NULL;
+
+    int out_pipe[2], err_pipe[2];
+    ck_assert_int_eq (pipe2 (out_pipe, O_CLOEXEC), 0);
+    ck_assert_int_eq (pipe2 (err_pipe, O_CLOEXEC), 0);
+    int64_t start = tw_clock_mono_ms ();
+    pid_t pid = fork ();
+    ck_assert_int_ge (pid, 0);
+    if (pid == 0) {
+        //  Only async-signal-safe calls between fork and exec: the parent
+        //  has threads (the fake's actor, ZeroMQ's I/O).
+        dup2 (out_pipe[1], STDOUT_FILENO);
+        dup2 (err_pipe[1], STDERR_FILENO);
+        execve (tradectl, (char *const *) argv, (char *const *) envp);
+        _exit (127);
+    }
+    close (out_pipe[1]);
+    close (err_pipe[1]);
+
+    size_t out_len = 0, err_len = 0;
+    bool out_open = true, err_open = true;
+    int64_t deadline = start + S_RUN_TIMEOUT_MS;
+    while ((out_open || err_open) && tw_clock_mono_ms () < deadline) {
+        struct pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+        int64_t left = deadline - tw_clock_mono_ms ();
+        int rc = poll (fds, 2, left > 0 ? (int) left : 0);
+        if (rc < 0 && errno == EINTR)
+            continue;
+        ck_assert_int_ge (rc, 0);
+        if (out_open && fds[0].revents)
+            out_open = s_drain (out_pipe[0], run->out, &out_len);
+        if (err_open && fds[1].revents)
+            err_open = s_drain (err_pipe[0], run->err, &err_len);
+    }
+    close (out_pipe[0]);
+    close (err_pipe[0]);
+
+    int status = 0;
+    pid_t done = 0;
+    while ((done = waitpid (pid, &status, WNOHANG)) == 0 && tw_clock_mono_ms () < deadline)
+        zclock_sleep (10);
+    if (done == 0) {
+        kill (pid, SIGKILL);
+        waitpid (pid, &status, 0);
+        ck_abort_msg ("tradectl did not finish within %d ms", S_RUN_TIMEOUT_MS);
+    }
+    run->took_ms = tw_clock_mono_ms () - start;
+    if (WIFEXITED (status))
+        run->exit_code = WEXITSTATUS (status);
+}
+
+static int
+s_count_lines (const char *text)
+{
+    int lines = 0;
+    for (; *text; text++)
+        lines += *text == '\n';
+    return lines;
+}
+
+//  A failure: exactly one line on stderr, starting "tradectl: ".
+static void
+s_assert_one_error_line (const run_t *run)
+{
+    ck_assert_msg (s_count_lines (run->err) == 1, "stderr is not one line: '%s'", run->err);
+    ck_assert_int_eq (strncmp (run->err, "tradectl: ", 10), 0);
+}
+
+//  "TW_ENDPOINTS_GATEWAY_REP=<endpoint>" in buf.
+static const char *
+s_env (char *buf, size_t size, const char *name, const char *value)
+{
+    snprintf (buf, size, "%s=%s", name, value);
+    return buf;
+}
+
+#define S_ENV_LINE_MAX 256
+
+//  Runs tradectl against the fake's endpoint as the gateway.
+static void
+s_run_gateway (run_t *run, fake_t *fake, const char *const *args)
+{
+    char gateway[S_ENV_LINE_MAX];
+    const char *env[] = {s_env (gateway, sizeof gateway, "TW_ENDPOINTS_GATEWAY_REP",
+                                fake->endpoint),
+                         NULL};
+    s_run (run, env, args);
+}
+
+static cJSON *
+s_parse_json (const run_t *run)
+{
+    ck_assert_msg (s_count_lines (run->out) == 1, "stdout is not one line: '%s'", run->out);
+    cJSON *root = cJSON_Parse (run->out);
+    ck_assert_msg (root != NULL, "stdout is not JSON: '%s'", run->out);
+    return root;
+}
+
+static const char *
+s_json_str (const cJSON *object, const char *name)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive (object, name);
+    ck_assert_msg (cJSON_IsString (item), "no string '%s'", name);
+    return item->valuestring;
+}
+
+static double
+s_json_num (const cJSON *object, const char *name)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive (object, name);
+    ck_assert_msg (cJSON_IsNumber (item), "no number '%s'", name);
+    return item->valuedouble;
+}
+
+//  ---------------------------------------------------------------------
+//  The tests.
+
+START_TEST (test_status_text)
+{
+    fake_script_t script = {0};
+    fake_t fake;
+    s_fake_start (&fake, &script);
+    run_t run;
+    s_run_gateway (&run, &fake, (const char *[]) {"status", NULL});
+    ck_assert_int_eq (run.exit_code, 0);
+    ck_assert_str_eq (run.out, "order-gateway 0.1.0 up 12.3s requests=7 rejected=1\n");
+    ck_assert_str_eq (run.err, "");
+    tw_msg_t msg;
+    ck_assert (s_fake_next (&fake, &msg, S_WAIT_MS));
+    ck_assert_int_eq (msg.type, TW_MSG_STATUS);
+    s_fake_stop (&fake);
+}
+END_TEST
+
+START_TEST (test_status_json)
+{
+    fake_script_t script = {0};
+    fake_t fake;
+    s_fake_start (&fake, &script);
+    run_t run;
+    s_run_gateway (&run, &fake, (const char *[]) {"--json", "status", NULL});
+    ck_assert_int_eq (run.exit_code, 0);
+    cJSON *root = s_parse_json (&run);
+    ck_assert_str_eq (s_json_str (root, "type"), "pong");
+    ck_assert_str_eq (s_json_str (root, "service"), "order-gateway");
+    ck_assert_str_eq (s_json_str (root, "version"), "0.1.0");
+    ck_assert (s_json_num (root, "uptime_ms") == 12345);
+    const cJSON *counters = cJSON_GetObjectItemCaseSensitive (root, "counters");
+    ck_assert (cJSON_IsObject (counters));
+    ck_assert (s_json_num (counters, "requests") == 7);
+    ck_assert (s_json_num (counters, "rejected") == 1);
+    cJSON_Delete (root);
+    s_fake_stop (&fake);
+}
+END_TEST
+
+START_TEST (test_positions_text)
+{
+    fake_script_t script = {0};
+    fake_t fake;
+    s_fake_start (&fake, &script);
+    run_t run;
+    s_run_gateway (&run, &fake, (const char *[]) {"positions", NULL});
+    ck_assert_int_eq (run.exit_code, 0);
+    ck_assert_int_eq (s_count_lines (run.out), 4); //  header, two rows, summary
+    ck_assert_ptr_nonnull (strstr (run.out, "EXIT_FAILED"));
+    const char *row = strstr (run.out, S_POSITION_ID);
+    ck_assert_ptr_nonnull (row);
+    ck_assert_ptr_nonnull (strstr (row, "long"));
+    ck_assert_ptr_nonnull (strstr (row, "812.50"));
+    ck_assert_ptr_nonnull (strstr (row, "800.00"));
+    ck_assert_ptr_nonnull (strstr (row, "830.00"));
+    row = strstr (run.out, "NSE:INFY-EQ-INTRADAY");
+    ck_assert_ptr_nonnull (row);
+    ck_assert_ptr_nonnull (strstr (row, "short"));
+    ck_assert_ptr_nonnull (strstr (row, "closing"));
+    ck_assert_ptr_nonnull (strstr (row, "yes"));
+    ck_assert_ptr_nonnull (strstr (run.out, "2 positions (epoch=1712345678901234567 seq=4242)"));
+    tw_msg_t msg;
+    ck_assert (s_fake_next (&fake, &msg, S_WAIT_MS));
+    ck_assert_int_eq (msg.type, TW_MSG_SNAPSHOT);
+    s_fake_stop (&fake);
+}
+END_TEST
+
+START_TEST (test_positions_json)
+{
+    fake_script_t script = {0};
+    fake_t fake;
+    s_fake_start (&fake, &script);
+    run_t run;
+    //  --json after the command works as well as before it.
+    s_run_gateway (&run, &fake, (const char *[]) {"positions", "--json", NULL});
+    ck_assert_int_eq (run.exit_code, 0);
+    ck_assert_str_eq (run.err, "");
+    //  64-bit integers are written digit for digit.
+    ck_assert_ptr_nonnull (strstr (run.out, "\"epoch\":1712345678901234567"));
+    cJSON *root = s_parse_json (&run);
+    ck_assert_str_eq (s_json_str (root, "type"), "snapshot_reply");
+    ck_assert (s_json_num (root, "seq") == (double) S_SEQ);
+    const cJSON *positions = cJSON_GetObjectItemCaseSensitive (root, "positions");
+    ck_assert (cJSON_IsArray (positions));
+    ck_assert_int_eq (cJSON_GetArraySize (positions), 2);
+    const cJSON *a = cJSON_GetArrayItem (positions, 0);
+    ck_assert_str_eq (s_json_str (a, "id"), S_POSITION_ID);
+    ck_assert_str_eq (s_json_str (a, "symbol"), "NSE:SBIN-EQ");
+    ck_assert_str_eq (s_json_str (a, "side"), "long");
+    ck_assert (s_json_num (a, "qty") == 10);
+    ck_assert (s_json_num (a, "entry_price") == 812.5);
+    ck_assert (s_json_num (a, "sl") == 800);
+    ck_assert (s_json_num (a, "tp") == 830);
+    ck_assert (s_json_num (a, "trail") == 0);
+    ck_assert_str_eq (s_json_str (a, "state"), "open");
+    ck_assert (cJSON_IsFalse (cJSON_GetObjectItemCaseSensitive (a, "exit_failed")));
+    const cJSON *b = cJSON_GetArrayItem (positions, 1);
+    ck_assert_str_eq (s_json_str (b, "side"), "short");
+    ck_assert (s_json_num (b, "trail") == 4.5);
+    ck_assert_str_eq (s_json_str (b, "state"), "closing");
+    ck_assert (cJSON_IsTrue (cJSON_GetObjectItemCaseSensitive (b, "exit_failed")));
+    cJSON_Delete (root);
+    s_fake_stop (&fake);
+}
+END_TEST
+
+START_TEST (test_open_all_options)
+{
+    fake_script_t script = {0};
+    fake_t fake;
+    s_fake_start (&fake, &script);
+    run_t run;
+    int64_t before = tw_clock_wall_ns ();
+    s_run_gateway (&run, &fake,
+                   (const char *[]) {"open", "NSE:SBIN-EQ", "--side", "short", "--qty", "25",
+                                     "--sl", "820.5", "--tp", "790", "--trail", "2.5", NULL});
+    ck_assert_int_eq (run.exit_code, 0);
+    tw_msg_t msg;
+    ck_assert (s_fake_next (&fake, &msg, S_WAIT_MS));
+    ck_assert_int_eq (msg.type, TW_MSG_OPEN);
+    ck_assert_str_eq (msg.u.open.symbol, "NSE:SBIN-EQ");
+    ck_assert_int_eq (msg.u.open.side, TW_SIDE_SHORT);
+    ck_assert_int_eq (msg.u.open.qty, 25);
+    ck_assert (msg.u.open.sl == 820.5);
+    ck_assert (msg.u.open.tp == 790);
+    ck_assert (msg.u.open.trail == 2.5);
+    ck_assert_str_eq (msg.u.open.product, "INTRADAY");
+    ck_assert_uint_gt (strlen (msg.req_id), 0);
+    ck_assert_int_gt (msg.expires_at, tw_clock_wall_ns ());
+    ck_assert_int_le (msg.expires_at, tw_clock_wall_ns () + S_COMMAND_TTL_S * S_NS_PER_S);
+    ck_assert_int_ge (msg.expires_at, before + S_COMMAND_TTL_S * S_NS_PER_S);
+    char expected[512];
+    snprintf (expected, sizeof expected,
+              "accepted open NSE:SBIN-EQ short 25 id=" S_POSITION_ID " req_id=%s\n",
+              msg.req_id);
+    ck_assert_str_eq (run.out, expected);
+    s_fake_stop (&fake);
+}
+END_TEST
+
+START_TEST (test_open_product_json)
+{
+    fake_script_t script = {0};
+    fake_t fake;
+    s_fake_start (&fake, &script);
+    run_t run;
+    s_run_gateway (&run, &fake,
+                   (const char *[]) {"--json", "open", "NSE:INFY-EQ", "--qty=3", "--side=long",
+                                     "--product", "CNC", NULL});
+    ck_assert_int_eq (run.exit_code, 0);
+    tw_msg_t msg;
+    ck_assert (s_fake_next (&fake, &msg, S_WAIT_MS));
+    ck_assert_str_eq (msg.u.open.product, "CNC");
+    ck_assert_int_eq (msg.u.open.side, TW_SIDE_LONG);
+    ck_assert (msg.u.open.sl == 0 && msg.u.open.tp == 0 && msg.u.open.trail == 0);
+    cJSON *root = s_parse_json (&run);
+    ck_assert_str_eq (s_json_str (root, "type"), "ack");
+    ck_assert_str_eq (s_json_str (root, "status"), "accepted");
+    ck_assert_str_eq (s_json_str (root, "req_id"), msg.req_id);
+    ck_assert_str_eq (s_json_str (root, "id"), S_POSITION_ID);
+    ck_assert_str_eq (s_json_str (root, "error"), "");
+    cJSON_Delete (root);
+    s_fake_stop (&fake);
+}
+END_TEST
+
+START_TEST (test_close_default_reason)
+{
+    fake_script_t script = {0};
+    fake_t fake;
+    s_fake_start (&fake, &script);
+    run_t run;
+    s_run_gateway (&run, &fake, (const char *[]) {"close", S_POSITION_ID, NULL});
+    ck_assert_int_eq (run.exit_code, 0);
+    tw_msg_t msg;
+    ck_assert (s_fake_next (&fake, &msg, S_WAIT_MS));
+    ck_assert_int_eq (msg.type, TW_MSG_CLOSE);
+    ck_assert_str_eq (msg.u.close.id, S_POSITION_ID);
+    ck_assert_str_eq (msg.u.close.reason, "Manual Close");
+    ck_assert_int_gt (msg.expires_at, tw_clock_wall_ns ());
+    char expected[512];
+    snprintf (expected, sizeof expected, "accepted close " S_POSITION_ID " req_id=%s\n",
+              msg.req_id);
+    ck_assert_str_eq (run.out, expected);
+    s_fake_stop (&fake);
+}
+END_TEST
+
+START_TEST (test_close_reason_sl_hit)
+{
+    fake_script_t script = {0};
+    fake_t fake;
+    s_fake_start (&fake, &script);
+    run_t run;
+    s_run_gateway (&run, &fake,
+                   (const char *[]) {"close", S_POSITION_ID, "--reason", "SL Hit", NULL});
+    ck_assert_int_eq (run.exit_code, 0);
+    tw_msg_t msg;
+    ck_assert (s_fake_next (&fake, &msg, S_WAIT_MS));
+    ck_assert_str_eq (msg.u.close.reason, "SL Hit");
+    s_fake_stop (&fake);
+}
+END_TEST
+
+START_TEST (test_close_invalid_reason)
+{
+    fake_script_t script = {0};
+    fake_t fake;
+    s_fake_start (&fake, &script);
+    run_t run;
+    s_run_gateway (&run, &fake,
+                   (const char *[]) {"close", S_POSITION_ID, "--reason", "sl hit", NULL});
+    ck_assert_int_eq (run.exit_code, 2);
+    s_assert_one_error_line (&run);
+    ck_assert_str_eq (run.out, "");
+    tw_msg_t msg;
+    ck_assert (!s_fake_next (&fake, &msg, 0));
+    s_fake_stop (&fake);
+}
+END_TEST
+
+START_TEST (test_flatten)
+{
+    fake_script_t script = {0};
+    fake_t fake;
+    s_fake_start (&fake, &script);
+    run_t run;
+    s_run_gateway (&run, &fake, (const char *[]) {"flatten", NULL});
+    ck_assert_int_eq (run.exit_code, 0);
+    tw_msg_t msg;
+    ck_assert (s_fake_next (&fake, &msg, S_WAIT_MS));
+    ck_assert_int_eq (msg.type, TW_MSG_FLATTEN);
+    ck_assert_str_eq (msg.u.flatten.reason, "Kill Switch");
+    ck_assert_uint_gt (strlen (msg.req_id), 0);
+    char expected[512];
+    snprintf (expected, sizeof expected, "accepted flatten id=" S_POSITION_ID " req_id=%s\n",
+              msg.req_id);
+    ck_assert_str_eq (run.out, expected);
+    s_fake_stop (&fake);
+}
+END_TEST
+
+START_TEST (test_rejected)
+{
+    fake_script_t script = {.ack_status = TW_ACK_REJECTED, .ack_error = "unknown position"};
+    fake_t fake;
+    s_fake_start (&fake, &script);
+    run_t run;
+    s_run_gateway (&run, &fake, (const char *[]) {"close", "NSE:XYZ-EQ-INTRADAY", NULL});
+    ck_assert_int_eq (run.exit_code, 4);
+    ck_assert_str_eq (run.err, "tradectl: rejected: unknown position\n");
+    ck_assert_str_eq (run.out, "");
+
+    //  In --json mode the reply is still the document on stdout.
+    s_run_gateway (&run, &fake, (const char *[]) {"close", "NSE:XYZ-EQ-INTRADAY", "--json", NULL});
+    ck_assert_int_eq (run.exit_code, 4);
+    ck_assert_str_eq (run.err, "tradectl: rejected: unknown position\n");
+    cJSON *root = s_parse_json (&run);
+    ck_assert_str_eq (s_json_str (root, "type"), "ack");
+    ck_assert_str_eq (s_json_str (root, "status"), "rejected");
+    ck_assert_str_eq (s_json_str (root, "error"), "unknown position");
+    cJSON_Delete (root);
+    s_fake_stop (&fake);
+}
+END_TEST
+
+START_TEST (test_duplicate)
+{
+    fake_script_t script = {.ack_status = TW_ACK_DUPLICATE};
+    fake_t fake;
+    s_fake_start (&fake, &script);
+    run_t run;
+    s_run_gateway (&run, &fake, (const char *[]) {"close", S_POSITION_ID, NULL});
+    ck_assert_int_eq (run.exit_code, 0);
+    const char *prefix = "duplicate close " S_POSITION_ID " req_id=";
+    ck_assert_int_eq (strncmp (run.out, prefix, strlen (prefix)), 0);
+    ck_assert_str_eq (run.err, "");
+    s_fake_stop (&fake);
+}
+END_TEST
+
+START_TEST (test_no_reply)
+{
+    fake_script_t script = {.drop = true};
+    fake_t fake;
+    s_fake_start (&fake, &script);
+    char gateway[S_ENV_LINE_MAX], timeout[S_ENV_LINE_MAX], attempts[S_ENV_LINE_MAX];
+    const char *env[] = {
+        s_env (gateway, sizeof gateway, "TW_ENDPOINTS_GATEWAY_REP", fake.endpoint),
+        s_env (timeout, sizeof timeout, "TW_CLIENT_TIMEOUT_MS", S_CLIENT_TIMEOUT_MS),
+        s_env (attempts, sizeof attempts, "TW_CLIENT_ATTEMPTS", S_CLIENT_ATTEMPTS), NULL};
+    run_t run;
+    s_run (&run, env, (const char *[]) {"close", S_POSITION_ID, "--reason", "TP Hit", NULL});
+    ck_assert_int_eq (run.exit_code, 3);
+    s_assert_one_error_line (&run);
+    ck_assert_str_eq (run.out, "");
+    ck_assert_int_lt (run.took_ms, S_NO_REPLY_BOUND_MS);
+    //  Lazy Pirate: the same request, with the same req_id, twice.
+    tw_msg_t first, second, third;
+    ck_assert (s_fake_next (&fake, &first, S_WAIT_MS));
+    ck_assert (s_fake_next (&fake, &second, S_WAIT_MS));
+    ck_assert_int_eq (first.type, TW_MSG_CLOSE);
+    ck_assert_uint_gt (strlen (first.req_id), 0);
+    ck_assert_str_eq (first.req_id, second.req_id);
+    ck_assert_int_eq (first.expires_at, second.expires_at);
+    ck_assert (!s_fake_next (&fake, &third, 0));
+
+    //  --json: the failure is one JSON document.
+    s_run (&run, env, (const char *[]) {"--json", "status", NULL});
+    ck_assert_int_eq (run.exit_code, 3);
+    s_assert_one_error_line (&run);
+    cJSON *root = s_parse_json (&run);
+    ck_assert_str_eq (s_json_str (root, "type"), "error");
+    ck_assert (s_json_num (root, "exit_code") == 3);
+    cJSON_Delete (root);
+    s_fake_stop (&fake);
+}
+END_TEST
+
+START_TEST (test_ping_market_feed)
+{
+    fake_script_t script = {.service = "market-feed"};
+    fake_t fake;
+    s_fake_start (&fake, &script);
+    char feed[S_ENV_LINE_MAX], gateway[S_ENV_LINE_MAX];
+    //  The gateway's endpoint is dead: only feed_control can answer.
+    const char *env[] = {
+        s_env (feed, sizeof feed, "TW_ENDPOINTS_FEED_CONTROL", fake.endpoint),
+        s_env (gateway, sizeof gateway, "TW_ENDPOINTS_GATEWAY_REP", S_DEAD_ENDPOINT), NULL};
+    run_t run;
+    s_run (&run, env, (const char *[]) {"ping", "market-feed", NULL});
+    ck_assert_int_eq (run.exit_code, 0);
+    ck_assert_str_eq (run.out, "market-feed 0.1.0 up 12.3s requests=7 rejected=1\n");
+    tw_msg_t msg;
+    ck_assert (s_fake_next (&fake, &msg, S_WAIT_MS));
+    ck_assert_int_eq (msg.type, TW_MSG_PING);
+    s_fake_stop (&fake);
+}
+END_TEST
+
+START_TEST (test_config_file)
+{
+    fake_script_t script = {0};
+    fake_t fake;
+    s_fake_start (&fake, &script);
+    char path[] = "/tmp/test_tradectl_XXXXXX";
+    int fd = mkstemp (path);
+    ck_assert_int_ge (fd, 0);
+    FILE *file = fdopen (fd, "w");
+    ck_assert_ptr_nonnull (file);
+    fprintf (file, "[endpoints]\ngateway_rep = %s\n[client]\ntimeout_ms = 1000\n", fake.endpoint);
+    fclose (file);
+    run_t run;
+    s_run (&run, NULL, (const char *[]) {"-c", path, "status", NULL});
+    ck_assert_int_eq (run.exit_code, 0);
+    ck_assert_str_eq (run.out, "order-gateway 0.1.0 up 12.3s requests=7 rejected=1\n");
+
+    //  A bad file is a configuration error, exit 2, one line.
+    file = fopen (path, "w");
+    ck_assert_ptr_nonnull (file);
+    fprintf (file, "[client]\nno_such_key = 1\n");
+    fclose (file);
+    s_run (&run, NULL, (const char *[]) {"--config", path, "status", NULL});
+    ck_assert_int_eq (run.exit_code, 2);
+    s_assert_one_error_line (&run);
+    unlink (path);
+
+    s_run (&run, NULL, (const char *[]) {"-c", "/nonexistent/tradewire.ini", "status", NULL});
+    ck_assert_int_eq (run.exit_code, 2);
+    s_assert_one_error_line (&run);
+    s_fake_stop (&fake);
+}
+END_TEST
+
+START_TEST (test_usage_errors)
+{
+    const char *const cases[][S_ARGS_MAX] = {
+        {NULL},
+        {"bogus", NULL},
+        {"--frob", "status", NULL},
+        {"status", "extra", NULL},
+        {"open", "--side", "long", "--qty", "1", NULL},
+        {"open", "NSE:SBIN-EQ", "--side", "long", NULL},
+        {"open", "NSE:SBIN-EQ", "--side", "long", "--qty", "abc", NULL},
+        {"open", "NSE:SBIN-EQ", "--side", "long", "--qty", "0", NULL},
+        {"open", "NSE:SBIN-EQ", "--side", "long", "--qty", "-5", NULL},
+        {"open", "NSE:SBIN-EQ", "--side", "long", "--qty", "2.5", NULL},
+        {"open", "NSE:SBIN-EQ", "--side", "up", "--qty", "1", NULL},
+        {"open", "NSE:SBIN-EQ", "--side", "long", "--qty", "1", "--sl", "-1", NULL},
+        {"open", "NSE:SBIN-EQ", "--side", "long", "--qty", "1", "--tp", "x", NULL},
+        {"open", "NSE:SBIN-EQ", "--side", "long", "--qty", "1", "--qty", "2", NULL},
+        {"open", "NSE:SBIN-EQ", "--side", "long", "--qty", NULL},
+        {"close", NULL},
+        {"close", "X", "--side", "long", NULL},
+        {"ping", NULL},
+        {"ping", "broker", NULL},
+        {"-c", NULL},
+        {"status", "--json=yes", NULL},
+    };
+    char gateway[S_ENV_LINE_MAX];
+    const char *env[] = {
+        s_env (gateway, sizeof gateway, "TW_ENDPOINTS_GATEWAY_REP", S_DEAD_ENDPOINT), NULL};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        run_t run;
+        s_run (&run, env, cases[i]);
+        ck_assert_msg (run.exit_code == 2, "case %zu ('%s'): exit %d", i,
+                       cases[i][0] ? cases[i][0] : "", run.exit_code);
+        s_assert_one_error_line (&run);
+        ck_assert_str_eq (run.out, "");
+    }
+}
+END_TEST
+
+START_TEST (test_help_and_version)
+{
+    run_t run;
+    s_run (&run, NULL, (const char *[]) {"--help", NULL});
+    ck_assert_int_eq (run.exit_code, 0);
+    ck_assert_ptr_eq (strstr (run.out, "usage: tradectl"), run.out);
+    ck_assert_ptr_nonnull (strstr (run.out, "Exit codes"));
+    ck_assert_ptr_nonnull (strstr (run.out, "  4  "));
+    ck_assert_str_eq (run.err, "");
+    s_run (&run, NULL, (const char *[]) {"--version", NULL});
+    ck_assert_int_eq (run.exit_code, 0);
+    ck_assert_str_eq (run.out, "tradectl " TW_VERSION "\n");
+}
+END_TEST
+
+int
+main (void)
+{
+    Suite *suite = suite_create ("tradectl");
+    TCase *tc = tcase_create ("cli");
+    tcase_set_timeout (tc, 30);
+    tcase_add_test (tc, test_status_text);
+    tcase_add_test (tc, test_status_json);
+    tcase_add_test (tc, test_positions_text);
+    tcase_add_test (tc, test_positions_json);
+    tcase_add_test (tc, test_open_all_options);
+    tcase_add_test (tc, test_open_product_json);
+    tcase_add_test (tc, test_close_default_reason);
+    tcase_add_test (tc, test_close_reason_sl_hit);
+    tcase_add_test (tc, test_close_invalid_reason);
+    tcase_add_test (tc, test_flatten);
+    tcase_add_test (tc, test_rejected);
+    tcase_add_test (tc, test_duplicate);
+    tcase_add_test (tc, test_no_reply);
+    tcase_add_test (tc, test_ping_market_feed);
+    tcase_add_test (tc, test_config_file);
+    tcase_add_test (tc, test_usage_errors);
+    tcase_add_test (tc, test_help_and_version);
+    suite_add_tcase (suite, tc);
+    SRunner *runner = srunner_create (suite);
+    srunner_run_all (runner, CK_NORMAL);
+    int failed = srunner_ntests_failed (runner);
+    srunner_free (runner);
+    return failed == 0 ? 0 : 1;
+}
