@@ -42,7 +42,7 @@ s_need (s_cursor_t *cur, uint64_t n, const char *what, size_t at)
     if (n > cur->size - cur->pos)
         return tw_proto_fail (cur->err, cur->err_size,
                               "malformed msgpack: %s at offset %zu needs %" PRIu64
-                              " bytes, %zu remain",
+                              " byte(s), %zu remain",
                               what, at, n, cur->size - cur->pos);
     return 0;
 }
@@ -195,7 +195,7 @@ tw_msgpack_scan (const uint8_t *data, size_t size, const tw_scan_limits_t *limit
     }
 done:
     if (cur.pos != size)
-        return tw_proto_fail (err, err_size, "%zu trailing bytes after the message at offset %zu",
+        return tw_proto_fail (err, err_size, "%zu trailing byte(s) after the message at offset %zu",
                               size - cur.pos, cur.pos);
     return 0;
 }

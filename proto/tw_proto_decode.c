@@ -281,8 +281,9 @@ s_decode_fields (s_ctx_t *ctx, const msgpack_object *map, const tw_field_t *fiel
     for (uint32_t k = 0; k < map->via.map.size; k++) {
         const msgpack_object_kv *kv = &map->via.map.ptr[k];
         if (kv->key.type != MSGPACK_OBJECT_STR)
-            return tw_proto_fail (ctx->err, ctx->err_size, "%skey %" PRIu32 ": expected string, got %s",
-                                  ctx->prefix, k, s_kind_name (&kv->key));
+            return tw_proto_fail (ctx->err, ctx->err_size,
+                                  "%skey %" PRIu32 ": expected string, got %s", ctx->prefix, k,
+                                  s_kind_name (&kv->key));
         if (top && s_is_header_key (&kv->key))
             continue;
         size_t i = 0;

@@ -101,8 +101,9 @@ static const tw_field_t s_open[] = {
     S_VAL ("sl", TW_FIELD_F64, 0, u.open.sl),
     S_VAL ("tp", TW_FIELD_F64, 0, u.open.tp),
     S_VAL ("trail", TW_FIELD_F64, 0, u.open.trail),
-    S_FIELD ("product", TW_FIELD_STR, 0, S_MSG (u.open.product), S_MSG_SIZE (u.open.product), 0,
-             "INTRADAY"),
+    //  Given, it names a product; absent, it is the intraday default.
+    S_FIELD ("product", TW_FIELD_STR, TW_FIELD_NONEMPTY, S_MSG (u.open.product),
+             S_MSG_SIZE (u.open.product), 0, "INTRADAY"),
 };
 
 static const tw_field_t s_close[] = {
@@ -270,10 +271,12 @@ static int
 s_check_positions (const tw_snapshot_t *snapshot, char *err, size_t err_size)
 {
     if (snapshot->count > TW_MAX_POSITIONS)
-        return tw_proto_fail (err, err_size, "field 'positions': %zu positions exceed the limit of %d",
+        return tw_proto_fail (err, err_size,
+                              "field 'positions': %zu positions exceed the limit of %d",
                               snapshot->count, TW_MAX_POSITIONS);
     if (snapshot->count > 0 && !snapshot->positions)
-        return tw_proto_fail (err, err_size, "field 'positions': count is %zu but the array is NULL",
+        return tw_proto_fail (err, err_size,
+                              "field 'positions': count is %zu but the array is NULL",
                               snapshot->count);
     for (size_t i = 0; i < snapshot->count; i++) {
         char prefix[48];
@@ -290,7 +293,8 @@ static int
 s_check_counters (const tw_pong_t *pong, char *err, size_t err_size)
 {
     if (pong->counter_count > TW_MAX_COUNTERS)
-        return tw_proto_fail (err, err_size, "field 'counters': %zu counters exceed the limit of %d",
+        return tw_proto_fail (err, err_size,
+                              "field 'counters': %zu counters exceed the limit of %d",
                               pong->counter_count, TW_MAX_COUNTERS);
     for (size_t i = 0; i < pong->counter_count; i++) {
         const char *name = pong->counters[i].name;
@@ -359,7 +363,8 @@ tw_proto_field_check (const tw_field_t *field, const void *record, const char *p
             if (!*tw_action_name (*(const tw_action_t *) value))
                 return tw_proto_fail (err, err_size, "field '%s%s': invalid action", prefix, name);
             return 0;
-        case TW_FIELD_POSITIONS: return s_check_positions ((const tw_snapshot_t *) value, err, err_size);
+        case TW_FIELD_POSITIONS:
+            return s_check_positions ((const tw_snapshot_t *) value, err, err_size);
         case TW_FIELD_COUNTERS: return s_check_counters ((const tw_pong_t *) value, err, err_size);
         case TW_FIELD_U64:
         case TW_FIELD_BOOL: return 0;

@@ -250,6 +250,8 @@ struct s_kv {
     double f;
     const s_kv_t *child;
     size_t child_n;
+    const s_kv_t *last; //  P: when set, the last copy is this map instead
+    size_t last_n;
 };
 
 #define KS(k, v) {.key = (k), .kind = 's', .s = (v)}
@@ -262,7 +264,10 @@ struct s_kv {
 #define KB(k, v) {.key = (k), .kind = 'b', .i = (v)}
 #define KN(k) {.key = (k), .kind = 'n'}
 #define KX(k, bytes) {.key = (k), .kind = 'x', .s = (bytes), .len = sizeof (bytes) - 1}
-#define KP(k, kids, copies) {.key = (k), .kind = 'P', .i = (copies), .child = (kids), .child_n = S_COUNT (kids)}
+#define KP(k, kids, copies)                                                                        \
+    {                                                                                              \
+        .key = (k), .kind = 'P', .i = (copies), .child = (kids), .child_n = S_COUNT (kids)         \
+    }
 #define KC(k, n) {.key = (k), .kind = 'C', .i = (n)}
 
 static void s_pack_map (msgpack_packer *pk, const s_kv_t *kvs, size_t n);
@@ -289,7 +294,10 @@ s_pack_value (msgpack_packer *pk, msgpack_sbuffer *buffer, const s_kv_t *kv)
         case 'P':
             msgpack_pack_array (pk, (size_t) kv->i);
             for (int64_t c = 0; c < kv->i; c++)
-                s_pack_map (pk, kv->child, kv->child_n);
+                if (kv->last && c == kv->i - 1)
+                    s_pack_map (pk, kv->last, kv->last_n);
+                else
+                    s_pack_map (pk, kv->child, kv->child_n);
             break;
         case 'C':
             msgpack_pack_map (pk, (size_t) kv->i);
@@ -328,7 +336,8 @@ s_edit (const s_kv_t *base, size_t n, s_edit_t mode, s_kv_t edit, s_kv_t *out)
     size_t m = 0;
     bool done = false;
     for (size_t i = 0; i < n; i++) {
-        bool match = mode != S_ADD && base[i].key && edit.key && strcmp (base[i].key, edit.key) == 0;
+        bool match =
+            mode != S_ADD && base[i].key && edit.key && strcmp (base[i].key, edit.key) == 0;
         if (match && mode == S_DEL)
             continue;
         out[m++] = match ? edit : base[i];
@@ -410,6 +419,18 @@ static const s_kv_t s_pong_kvs[] = {
     KI ("v", 1), KS ("type", "pong"), KI ("ts", S_TS), KS ("service", "notifier"),
     KS ("version", "0.1.0"), KI ("uptime_ms", 5), KC ("counters", 2),
 };
+
+//  Decodes a snapshot reply of three positions, the last one edited.
+static void
+s_check_bad_position (s_edit_t mode, s_kv_t edit, const char *needle)
+{
+    s_kv_t bad[S_KV_MAX];
+    size_t n = s_edit (s_position_kvs, S_COUNT (s_position_kvs), mode, edit, bad);
+    s_kv_t positions = KP ("positions", s_position_kvs, 3);
+    positions.last = bad;
+    positions.last_n = n;
+    s_check_edit (s_snapshot_kvs, S_COUNT (s_snapshot_kvs), S_SET, positions, needle, NULL);
+}
 
 //  --------------------------------------------------------------------------
 //  Tests.
@@ -807,9 +828,11 @@ START_TEST (test_strings)
     text[TW_SYMBOL_MAX] = 0; //  48 bytes: one too many
     S_REJECT (s_open_kvs, S_SET, KS ("symbol", text),
               "field 'symbol': string of 48 bytes exceeds the limit of 47");
-    S_REJECT (s_open_kvs, S_SET, KSN ("symbol", "NSE\0SBIN", 8), "field 'symbol': string contains a NUL byte");
+    S_REJECT (s_open_kvs, S_SET, KSN ("symbol", "NSE\0SBIN", 8),
+              "field 'symbol': string contains a NUL byte");
     S_REJECT (s_open_kvs, S_SET, KS ("symbol", ""), "field 'symbol': empty string");
     S_REJECT (s_open_kvs, S_SET, KS ("req_id", ""), "field 'req_id': empty string");
+    S_REJECT (s_open_kvs, S_SET, KS ("product", ""), "field 'product': empty string");
     char error[TW_TEXT_MAX + 10];
     memset (error, 'e', sizeof error);
     error[sizeof error - 1] = 0;
@@ -825,7 +848,8 @@ START_TEST (test_strings)
     ck_assert_str_eq (msg.u.event.error, "timeout");
     ck_assert (msg.u.event.pos.exit_failed);
     S_REJECT (failed_kvs, S_SET, KS ("error", error), "field 'error': string of 265 bytes");
-    S_REJECT (failed_kvs, S_SET, KS ("reason", "Stop Hit"), "field 'reason': 'Stop Hit' is not an exit reason");
+    S_REJECT (failed_kvs, S_SET, KS ("reason", "Stop Hit"),
+              "field 'reason': 'Stop Hit' is not an exit reason");
 }
 END_TEST
 
@@ -837,13 +861,15 @@ START_TEST (test_enums_and_rules)
     S_REJECT (s_closed_kvs, S_SET, KS ("state", "pending"), "field 'state': invalid value");
     S_REJECT (s_closed_kvs, S_SET, KS ("reason", "sl hit"), "not an exit reason");
     static const s_kv_t ack_kvs[] = {
-        KI ("v", 1), KS ("type", "ack"), KI ("ts", 1), KS ("req_id", "r"), KS ("status", "accepted"),
+        KI ("v", 1), KS ("type", "ack"), KI ("ts", 1), KS ("req_id", "r"),
+        KS ("status", "accepted"),
     };
     S_ACCEPT (ack_kvs, S_SET, KS ("status", "duplicate"), NULL);
     S_REJECT (ack_kvs, S_SET, KS ("status", "ok"), "field 'status': invalid value 'ok'");
     static const s_kv_t signal_kvs[] = {
         KI ("v", 1), KS ("type", "signal"), KI ("ts", 1), KS ("symbol", "NSE:SBIN-EQ"),
-        KS ("action", "open_long"), KI ("qty", 3), KF ("sl", 590), KF ("tp", 610), KS ("model", "m"),
+        KS ("action", "open_long"), KI ("qty", 3), KF ("sl", 590), KF ("tp", 610),
+        KS ("model", "m"),
     };
     S_ACCEPT (signal_kvs, S_SET, KS ("action", "open_short"), NULL);
     S_REJECT (signal_kvs, S_SET, KS ("action", "buy"), "field 'action': invalid value 'buy'");
@@ -861,7 +887,8 @@ START_TEST (test_enums_and_rules)
         KI ("expires_at", 2), KS ("id", "NSE:SBIN-EQ-INTRADAY"), KS ("reason", "Manual Close"),
     };
     S_ACCEPT (close_kvs, S_SET, KS ("reason", "Closed at Broker"), NULL);
-    S_REJECT (close_kvs, S_SET, KS ("reason", "Manual"), "field 'reason': 'Manual' is not an exit reason");
+    S_REJECT (close_kvs, S_SET, KS ("reason", "Manual"),
+              "field 'reason': 'Manual' is not an exit reason");
     S_REJECT (close_kvs, S_DEL, KN ("reason"), "missing field 'reason'");
     //  modify needs something to change.
     static const s_kv_t modify_kvs[] = {
@@ -894,34 +921,28 @@ START_TEST (test_snapshot_limits)
     tw_msg_reset (&msg);
     S_REJECT (s_snapshot_kvs, S_SET, KP ("positions", s_position_kvs, TW_MAX_POSITIONS + 1),
               "exceeds the limit of 4096");
-    //  A bad field deep in the array names its position; the positions
-    //  already decoded are freed (ASan checks).
-    s_kv_t bad[S_KV_MAX];
-    size_t n = s_edit (s_position_kvs, S_COUNT (s_position_kvs), S_SET, (s_kv_t) KI ("qty", -1), bad);
-    s_kv_t outer[S_KV_MAX];
-    size_t m = s_edit (s_snapshot_kvs, S_COUNT (s_snapshot_kvs), S_SET,
-                       (s_kv_t) {.key = "positions", .kind = 'P', .i = 3, .child = bad, .child_n = n},
-                       outer);
-    s_check_edit (outer, m, S_SET, (s_kv_t) KI ("seq", 1), "field 'positions[0].qty': must be > 0", NULL);
-    n = s_edit (s_position_kvs, S_COUNT (s_position_kvs), S_ADD, (s_kv_t) KI ("pnl", 1), bad);
-    m = s_edit (s_snapshot_kvs, S_COUNT (s_snapshot_kvs), S_SET,
-                (s_kv_t) {.key = "positions", .kind = 'P', .i = 2, .child = bad, .child_n = n}, outer);
-    s_check_edit (outer, m, S_SET, (s_kv_t) KI ("seq", 1),
-                  "unknown field 'positions[0].pnl' in a position", NULL);
-    n = s_edit (s_position_kvs, S_COUNT (s_position_kvs), S_DEL, (s_kv_t) KN ("state"), bad);
-    m = s_edit (s_snapshot_kvs, S_COUNT (s_snapshot_kvs), S_SET,
-                (s_kv_t) {.key = "positions", .kind = 'P', .i = 2, .child = bad, .child_n = n}, outer);
-    s_check_edit (outer, m, S_SET, (s_kv_t) KI ("seq", 1), "missing field 'positions[0].state'", NULL);
+    //  A bad field in the last position names it; the positions decoded
+    //  before it are freed (ASan checks).
+    s_check_bad_position (S_SET, (s_kv_t) KI ("qty", -1), "field 'positions[2].qty': must be > 0");
+    s_check_bad_position (S_SET, (s_kv_t) KS ("side", "flat"), "field 'positions[2].side'");
+    s_check_bad_position (S_ADD, (s_kv_t) KI ("pnl", 1),
+                          "unknown field 'positions[2].pnl' in a position");
+    s_check_bad_position (S_ADD, (s_kv_t) KI ("qty", 5), "duplicate field 'positions[2].qty'");
+    s_check_bad_position (S_DEL, (s_kv_t) KN ("state"), "missing field 'positions[2].state'");
+    s_check_bad_position (S_ADD, (s_kv_t) KI (NULL, 1), "positions[2].key 11: expected string");
     //  Counters: at most TW_MAX_COUNTERS.
     S_ACCEPT (s_pong_kvs, S_SET, KC ("counters", TW_MAX_COUNTERS), &msg);
     ck_assert_uint_eq (msg.u.pong.counter_count, TW_MAX_COUNTERS);
     ck_assert_str_eq (msg.u.pong.counters[15].name, "c15");
     ck_assert_int_eq (msg.u.pong.counters[15].value, 15);
-    S_REJECT (s_pong_kvs, S_SET, KC ("counters", TW_MAX_COUNTERS + 1), "17 counters exceed the limit of 16");
+    S_REJECT (s_pong_kvs, S_SET, KC ("counters", TW_MAX_COUNTERS + 1),
+              "17 counters exceed the limit of 16");
     //  Nesting inside a field: a map where a price should be, and deeper.
-    S_REJECT (s_open_kvs, S_SET, KX ("sl", "\x81\xa1x\x01"), "field 'sl': expected number, got map");
+    S_REJECT (s_open_kvs, S_SET, KX ("sl", "\x81\xa1x\x01"),
+              "field 'sl': expected number, got map");
     S_REJECT (s_open_kvs, S_SET, KX ("sl", "\x91\x91\x91\x91\x01"), "nesting deeper than");
-    S_REJECT (s_snapshot_kvs, S_SET, KX ("positions", "\x91\x91\x91\x91\x01"), "nesting deeper than");
+    S_REJECT (s_snapshot_kvs, S_SET, KX ("positions", "\x91\x91\x91\x91\x01"),
+              "nesting deeper than");
 }
 END_TEST
 
