@@ -418,7 +418,8 @@ void
 tw_config_log (tw_config_t *self)
 {
     assert (self);
-    const char *source = *self->path ? self->path : "defaults";
+    //  "from", not "source": [feed] has a key named source.
+    const char *from = *self->path ? self->path : "defaults";
     for (size_t first = 0; first < tw_conf_key_count; first++) {
         //  One line per section, written at the section's first key.
         const char *section = tw_conf_keys[first].section;
@@ -439,6 +440,6 @@ tw_config_log (tw_config_t *self)
             else
                 s_append (line, sizeof line, tw_conf_keys[i].key, self->values[i].text);
         }
-        tw_info ("config [%s]%s source=%s", section, line, source);
+        tw_info ("config [%s]%s from=%s", section, line, from);
     }
 }

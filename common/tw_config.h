@@ -43,7 +43,9 @@ bool tw_config_bool (tw_config_t *self, const char *section, const char *key);
 const char *tw_config_path (tw_config_t *self);
 
 //  Logs the effective configuration, one info line per section, with secret
-//  values replaced by their fingerprint.
+//  values replaced by their fingerprint:
+//  `config [gateway] broker=paper db=var/gateway.db … from=FILE` ("defaults"
+//  when no file was read; empty values and values with spaces are quoted).
 void tw_config_log (tw_config_t *self);
 
 //  The declared keys (tw_config_keys.c).

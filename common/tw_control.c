@@ -79,7 +79,8 @@ s_reject (tw_control_t *self, tw_request_t *request, const char *req_id, const c
 {
     tw_msg_t reply;
     tw_msg_init (&reply, TW_MSG_ACK);
-    snprintf (reply.req_id, sizeof reply.req_id, "%s", *req_id ? req_id : TW_CONTROL_UNKNOWN_REQ_ID);
+    snprintf (reply.req_id, sizeof reply.req_id, "%s",
+              *req_id ? req_id : TW_CONTROL_UNKNOWN_REQ_ID);
     reply.u.ack.status = TW_ACK_REJECTED;
     snprintf (reply.u.ack.error, sizeof reply.u.ack.error, "%s", error);
     tw_router_reply (self->router, request, &reply);

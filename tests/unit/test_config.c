@@ -326,7 +326,7 @@ START_TEST (test_secret_masked_in_log)
     ck_assert_ptr_nonnull (
         strstr (out, "INFO unit config [gateway] broker=paper db=var/gateway.db"));
     ck_assert_ptr_nonnull (strstr (out, "replay_file=\"\""));
-    ck_assert_ptr_nonnull (strstr (out, "source=defaults\n"));
+    ck_assert_ptr_nonnull (strstr (out, "from=defaults\n"));
 }
 END_TEST
 
@@ -338,7 +338,7 @@ START_TEST (test_log_names_source)
     char expected[PATH_MAX_LEN + 64];
     snprintf (expected, sizeof expected, "config [gateway] broker=fyers ");
     ck_assert_ptr_nonnull (strstr (out, expected));
-    snprintf (expected, sizeof expected, "source=%s\n", path);
+    snprintf (expected, sizeof expected, "from=%s\n", path);
     ck_assert_ptr_nonnull (strstr (out, expected));
     //  Without a token the fingerprint says so.
     ck_assert_ptr_nonnull (strstr (out, " token=none "));
