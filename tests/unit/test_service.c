@@ -68,6 +68,30 @@ s_actor_stubborn (zsock_t *pipe, void *args)
     }
 }
 
+static int
+s_on_pipe (zloop_t *loop, zsock_t *pipe, void *arg)
+{
+    (void) loop;
+    (void) arg;
+    char *command = zstr_recv (pipe);
+    bool term = !command || strcmp (command, "$TERM") == 0;
+    zstr_free (&command);
+    return term ? -1 : 0;
+}
+
+//  The shape of a real service: a zloop, which ends by itself when it sees
+//  zsys_interrupted, or on $TERM.
+static void
+s_actor_loop (zsock_t *pipe, void *args)
+{
+    (void) args;
+    zloop_t *loop = zloop_new ();
+    zloop_reader (loop, pipe, s_on_pipe, NULL);
+    zsock_signal (pipe, 0);
+    zloop_start (loop);
+    zloop_destroy (&loop);
+}
+
 //  Cannot start: logs why and signals failure.
 static void
 s_actor_fail (zsock_t *pipe, void *args)
@@ -96,6 +120,7 @@ s_actor_fatal (zsock_t *pipe, void *args)
 
 static const tw_service_def_t s_def_ok = {NAME, "A service for the unit tests.", s_actor_ok};
 static const tw_service_def_t s_def_stubborn = {NAME, "Stubborn.", s_actor_stubborn};
+static const tw_service_def_t s_def_loop = {NAME, "With a zloop.", s_actor_loop};
 static const tw_service_def_t s_def_fail = {NAME, "Fails.", s_actor_fail};
 static const tw_service_def_t s_def_fatal = {NAME, "Fatal.", s_actor_fatal};
 
@@ -330,6 +355,12 @@ START_TEST (test_sigterm_stubborn_actor)
 }
 END_TEST
 
+START_TEST (test_sigterm_zloop_actor)
+{
+    s_stop_with (SIGTERM, &s_def_loop);
+}
+END_TEST
+
 START_TEST (test_start_failure)
 {
     s_child_t child;
@@ -412,6 +443,7 @@ main (void)
     tcase_add_test (tc, test_sigterm);
     tcase_add_test (tc, test_sigint);
     tcase_add_test (tc, test_sigterm_stubborn_actor);
+    tcase_add_test (tc, test_sigterm_zloop_actor);
     tcase_add_test (tc, test_start_failure);
     tcase_add_test (tc, test_fatal);
     tcase_add_test (tc, test_log_level_from_config);
