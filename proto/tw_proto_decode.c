@@ -276,7 +276,7 @@ static int
 s_decode_fields (s_ctx_t *ctx, const msgpack_object *map, const tw_field_t *fields, size_t count,
                  void *record, const char *what, uint64_t *present)
 {
-    bool top = ctx->prefix[0] == 0;
+    bool top = ctx->prefix[0] == 0; //  nested records always have a prefix
     *present = 0;
     for (uint32_t k = 0; k < map->via.map.size; k++) {
         const msgpack_object_kv *kv = &map->via.map.ptr[k];
@@ -317,7 +317,8 @@ s_decode_fields (s_ctx_t *ctx, const msgpack_object *map, const tw_field_t *fiel
     return 0;
 }
 
-//  Finds the header key name in map; NULL when absent, error on a repeat.
+//  Finds the value of the header key name in map; a missing or repeated key
+//  is an error.
 static int
 s_find_header (s_ctx_t *ctx, const msgpack_object *map, const char *name,
                const msgpack_object **value)
