@@ -109,12 +109,14 @@ tw_client_request (tw_client_t *self, tw_msg_t *request, tw_msg_t *reply, char *
                 return -1;
             }
         }
-        if (tw_sock_send (self->sock, request) != 0) {
-            snprintf (err, err_size, "cannot send %s to %s", tw_msg_type_name (request->type),
-                      self->endpoint);
-            return -1;
-        }
-        int ready = s_wait_readable (self->sock, self->timeout_ms);
+        //  With ZMQ_IMMEDIATE a send waits for a connected peer: nobody there
+        //  within the timeout counts as a lost attempt, like a lost reply.
+        zsock_set_sndtimeo (self->sock, self->timeout_ms);
+        int ready = 0;
+        if (tw_sock_send (self->sock, request) == 0)
+            ready = s_wait_readable (self->sock, self->timeout_ms);
+        else if (zsys_interrupted)
+            ready = -1;
         if (ready < 0) {
             snprintf (err, err_size, "interrupted");
             return -1;

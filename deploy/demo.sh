@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# deploy/demo.sh BUILD_DIR - runs the tradewire stack on the paper broker and the
+# synthetic feed, with every service's log on this terminal. Ctrl-C stops it all.
+# Use it through `deploy/dev demo`. It starts only the services that are built.
+set -euo pipefail
+
+BUILD=$(cd "${1:?usage: deploy/demo.sh BUILD_DIR}" && pwd)
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+
+RUN=var/demo
+mkdir -p "$RUN"
+export TW_GATEWAY_BROKER=paper
+export TW_GATEWAY_DB="$RUN/gateway.db"
+export TW_GATEWAY_PAPER_DB="$RUN/paper.db"
+export TW_FEED_SOURCE=synthetic
+
+# The feed first (the paper broker fills at its prices), the gateway next,
+# then whatever else is built.
+SERVICES=(market-feed order-gateway risk-monitor signal-engine notifier)
+pids=()
+
+stop_all () {
+    trap - INT TERM EXIT
+    echo "==> stopping ${#pids[@]} services" >&2
+    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+        kill -TERM "${pids[$i]}" 2>/dev/null || true
+    done
+    wait 2>/dev/null || true
+    echo "==> stopped" >&2
+}
+trap stop_all INT TERM EXIT
+
+for s in "${SERVICES[@]}"; do
+    bin="$BUILD/services/$s/$s"
+    if [ -x "$bin" ]; then
+        "$bin" &
+        pids+=($!)
+        echo "==> started $s (pid $!)" >&2
+    else
+        echo "==> $s is not built yet: skipped" >&2
+    fi
+done
+
+TRADECTL="$BUILD/services/tradectl/tradectl"
+cat >&2 <<MSG
+
+==> tradewire demo is running on the paper broker (state in $RUN/).
+    Dashboard: http://127.0.0.1:8080/ (once the notifier exists)
+    In another terminal:
+      $TRADECTL status
+      $TRADECTL open NSE:SBIN-EQ --side long --qty 10 --sl 95 --tp 105
+      $TRADECTL positions
+      $TRADECTL close NSE:SBIN-EQ-INTRADAY --reason "Manual Close"
+      $TRADECTL flatten
+    Every open, close and exit prints a line below. Ctrl-C stops everything.
+
+MSG
+wait -n "${pids[@]}" || true
+echo "==> a service exited; stopping the rest" >&2
