@@ -1,0 +1,389 @@
+//  gw_actor - the order gateway's loop: commands on a ROUTER, events on a
+//  PUB, broker results on the broker actor's pipe, a heartbeat timer.
+//
+//  A command is decoded strictly, deduplicated by req_id against the store
+//  (a repeat gets the first reply and does nothing), checked for expiry, and
+//  dispatched. open and close are acknowledged as soon as they are durably
+//  recorded; their outcome follows as events. Nothing here waits for the
+//  broker: broker calls go to the broker actor and come back as messages.
+
+#include "gw_gateway.h"
+#include "tw_clock.h"
+#include "tw_control.h"
+#include "tw_log.h"
+#include "tw_sock.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#define GW_LOG_INTERVAL_MS 5000
+
+typedef struct {
+    gw_job_kind_t kind;
+    char key[TW_ID_MAX];
+} gw_job_t;
+
+static void
+s_job_destroy (void **item)
+{
+    free (*item);
+    *item = NULL;
+}
+
+void
+gw_broker_send (gw_t *self, gw_call_t *call, gw_job_kind_t kind, const char *key)
+{
+    call->call_id = ++self->next_call_id;
+    gw_job_t *job = (gw_job_t *) zmalloc (sizeof (gw_job_t));
+    job->kind = kind;
+    snprintf (job->key, sizeof job->key, "%s", key);
+    char name[24];
+    snprintf (name, sizeof name, "%" PRIu64, call->call_id);
+    zhashx_update (self->jobs, name, job);
+    self->counters.broker_calls++;
+    zsock_send (self->broker, "p", call);
+}
+
+int
+gw_timer (gw_t *self, int64_t delay_ms, zloop_timer_fn handler, void *arg)
+{
+    return zloop_timer (self->loop, (size_t) (delay_ms > 0 ? delay_ms : 1), 1, handler, arg);
+}
+
+static int
+s_on_broker (zloop_t *loop, zsock_t *pipe, void *arg)
+{
+    (void) loop;
+    gw_t *self = (gw_t *) arg;
+    gw_call_t *call = NULL;
+    if (zsock_recv (pipe, "p", &call) != 0 || !call)
+        return 0;
+    char name[24];
+    snprintf (name, sizeof name, "%" PRIu64, call->call_id);
+    gw_job_t *job = (gw_job_t *) zhashx_lookup (self->jobs, name);
+    if (!job)
+        tw_warn ("broker result for an unknown call id=%s", name);
+    else if (job->kind == GW_JOB_RECONCILE)
+        gw_reconcile_on_call (self, call);
+    else if (job->kind == GW_JOB_OPEN_SEND || job->kind == GW_JOB_OPEN_LOOKUP)
+        gw_open_on_call (self, job->kind, job->key, call);
+    else
+        gw_exit_on_call (self, job->kind, job->key, call);
+    zhashx_delete (self->jobs, name);
+    gw_call_destroy (&call);
+    return 0;
+}
+
+static int
+s_on_heartbeat (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    gw_t *self = (gw_t *) arg;
+    gw_publish (self, TW_MSG_HEARTBEAT, gw_store_seq (self->store), NULL, NULL);
+    return 0;
+}
+
+static void
+s_reply_ack (tw_msg_t *reply, const tw_msg_t *request, tw_ack_status_t status, const char *error)
+{
+    tw_msg_init (reply, TW_MSG_ACK);
+    //  An ack always names a req_id; a request we could not read had none.
+    const char *req_id = request && request->req_id[0] ? request->req_id : "unknown";
+    snprintf (reply->req_id, sizeof reply->req_id, "%s", req_id);
+    reply->u.ack.status = status;
+    snprintf (reply->u.ack.error, sizeof reply->u.ack.error, "%s", error ? error : "");
+}
+
+static void
+s_snapshot (gw_t *self, const tw_msg_t *request, tw_msg_t *reply)
+{
+    gw_position_row_t *rows = NULL;
+    size_t count = 0;
+    if (gw_store_list_positions (self->store, &rows, &count) != 0) {
+        s_reply_ack (reply, request, TW_ACK_REJECTED, "store error");
+        return;
+    }
+    tw_msg_init (reply, TW_MSG_SNAPSHOT_REPLY);
+    snprintf (reply->req_id, sizeof reply->req_id, "%s", request->req_id);
+    reply->u.snapshot.epoch = gw_store_epoch (self->store);
+    reply->u.snapshot.seq = gw_store_seq (self->store);
+    reply->u.snapshot.count = count;
+    reply->u.snapshot.positions = (tw_position_t *) calloc (count ? count : 1, sizeof (tw_position_t));
+    assert (reply->u.snapshot.positions);
+    for (size_t i = 0; i < count; i++)
+        reply->u.snapshot.positions[i] = rows[i].pos;
+    free (rows);
+}
+
+static void
+s_status (gw_t *self, const tw_msg_t *request, tw_msg_t *reply)
+{
+    tw_control_pong (request, reply, tw_service_name (self->service), self->started_ms);
+    tw_pong_t *pong = &reply->u.pong;
+    gw_position_row_t *rows = NULL;
+    size_t count = 0;
+    gw_store_list_positions (self->store, &rows, &count);
+    free (rows);
+    tw_control_counter (pong, "seq", (int64_t) gw_store_seq (self->store));
+    tw_control_counter (pong, "positions", (int64_t) count);
+    tw_control_counter (pong, "exits_in_flight", (int64_t) zhashx_size (self->exits));
+    tw_control_counter (pong, "opens_in_flight", (int64_t) zhashx_size (self->opens));
+    tw_control_counter (pong, "reconciled", self->reconciled);
+    tw_control_counter (pong, "commands", (int64_t) self->counters.commands);
+    tw_control_counter (pong, "rejected", (int64_t) self->counters.rejected);
+    tw_control_counter (pong, "duplicates", (int64_t) self->counters.duplicates);
+    tw_control_counter (pong, "malformed", (int64_t) self->counters.malformed);
+    tw_control_counter (pong, "broker_calls", (int64_t) self->counters.broker_calls);
+    tw_control_counter (pong, "exits_closed", (int64_t) self->counters.exits_closed);
+    tw_control_counter (pong, "exits_failed", (int64_t) self->counters.exits_failed);
+    tw_control_counter (pong, "opens_filled", (int64_t) self->counters.opens_filled);
+    tw_control_counter (pong, "opens_rejected", (int64_t) self->counters.opens_rejected);
+}
+
+static tw_ack_status_t
+s_flatten (gw_t *self, const tw_msg_t *request, char *error, size_t error_size)
+{
+    gw_position_row_t *rows = NULL;
+    size_t count = 0;
+    if (gw_store_list_positions (self->store, &rows, &count) != 0) {
+        snprintf (error, error_size, "store error");
+        return TW_ACK_REJECTED;
+    }
+    const char *reason =
+        request->u.flatten.reason[0] ? request->u.flatten.reason : TW_REASON_KILL_SWITCH;
+    int started = 0;
+    for (size_t i = 0; i < count; i++) {
+        char why[TW_TEXT_MAX] = "";
+        //  A kill switch ignores the cooldown of a failed exit: it is a person
+        //  asking for flat now. Positions already closing are left to finish.
+        rows[i].pos.exit_failed = false;
+        if (rows[i].pos.state == TW_STATE_OPEN) {
+            gw_store_put_position (self->store, &rows[i]);
+            if (gw_exit_start (self, rows[i].pos.id, reason, request->req_id, NULL, why,
+                               sizeof why)
+                == TW_ACK_ACCEPTED)
+                started++;
+            else
+                tw_error ("flatten could not start exit id=%s error=\"%s\"", rows[i].pos.id, why);
+        }
+    }
+    free (rows);
+    tw_warn ("flatten reason=\"%s\" positions=%zu exits_started=%d req_id=%s", reason, count,
+             started, request->req_id);
+    return TW_ACK_ACCEPTED;
+}
+
+//  open, close, modify, flatten: dedup, expiry, then the change.
+static void
+s_mutating (gw_t *self, const tw_msg_t *request, tw_msg_t *reply)
+{
+    uint8_t *stored = NULL;
+    size_t size = 0;
+    char error[TW_TEXT_MAX] = "";
+    if (gw_store_get_reply (self->store, request->req_id, &stored, &size) == 0) {
+        int rc = tw_msg_decode (stored, size, reply, error, sizeof error);
+        free (stored);
+        if (rc == 0) {
+            self->counters.duplicates++;
+            tw_info ("repeat req_id=%s type=%s: first reply sent again", request->req_id,
+                     tw_msg_type_name (request->type));
+            return;
+        }
+        tw_error ("stored reply unreadable req_id=%s error=\"%s\"", request->req_id, error);
+    }
+    int64_t now = tw_clock_wall_ns ();
+    if (request->expires_at != 0 && request->expires_at < now) {
+        snprintf (error, sizeof error, "expired %lld ms ago",
+                  (long long) ((now - request->expires_at) / TW_NS_PER_MS));
+        s_reply_ack (reply, request, TW_ACK_REJECTED, error);
+        return;
+    }
+    if (!self->reconciled) {
+        s_reply_ack (reply, request, TW_ACK_REJECTED,
+                     "gateway is reconciling with the broker; retry shortly");
+        return;
+    }
+    s_reply_ack (reply, request, TW_ACK_ACCEPTED, NULL);
+    tw_ack_status_t status = TW_ACK_REJECTED;
+    bool stored_with_change = false;
+    switch (request->type) {
+    case TW_MSG_OPEN:
+        status = gw_open_start (self, request, reply, error, sizeof error);
+        stored_with_change = true;
+        break;
+    case TW_MSG_CLOSE:
+        snprintf (reply->u.ack.id, sizeof reply->u.ack.id, "%s", request->u.close.id);
+        status = gw_exit_start (self, request->u.close.id, request->u.close.reason,
+                                request->req_id, reply, error, sizeof error);
+        stored_with_change = true;
+        break;
+    case TW_MSG_MODIFY:
+        snprintf (reply->u.ack.id, sizeof reply->u.ack.id, "%s", request->u.modify.id);
+        status = gw_modify (self, request, error, sizeof error);
+        break;
+    default:
+        status = s_flatten (self, request, error, sizeof error);
+        break;
+    }
+    reply->u.ack.status = status;
+    snprintf (reply->u.ack.error, sizeof reply->u.ack.error, "%s",
+              status == TW_ACK_REJECTED ? error : "");
+    if (status == TW_ACK_REJECTED) {
+        self->counters.rejected++;
+        tw_warn ("rejected type=%s req_id=%s error=\"%s\"", tw_msg_type_name (request->type),
+                 request->req_id, error);
+    }
+    else if (status == TW_ACK_DUPLICATE)
+        self->counters.duplicates++;
+    //  Accepted opens and closes stored their reply with the change itself.
+    if (status != TW_ACK_REJECTED && !(stored_with_change && status == TW_ACK_ACCEPTED)) {
+        if (tw_msg_encode (reply, &stored, &size, error, sizeof error) == 0) {
+            gw_store_put_reply (self->store, request->req_id, stored, size, self->req_table_max);
+            free (stored);
+        }
+    }
+}
+
+static int
+s_on_command (zloop_t *loop, zsock_t *router, void *arg)
+{
+    (void) loop;
+    gw_t *self = (gw_t *) arg;
+    tw_request_t request = {0};
+    tw_msg_t msg, reply;
+    char error[TW_TEXT_MAX] = "";
+    memset (&reply, 0, sizeof reply);
+    if (tw_router_recv (router, &request, &msg, error, sizeof error) != 0) {
+        self->counters.malformed++;
+        tw_log_limited (&self->bad_log, TW_LOG_WARN, "malformed command error=\"%s\"", error);
+        if (request.envelope) {
+            s_reply_ack (&reply, NULL, TW_ACK_REJECTED, error);
+            tw_router_reply (router, &request, &reply);
+        }
+        tw_request_destroy (&request);
+        return 0;
+    }
+    self->counters.commands++;
+    switch (msg.type) {
+    case TW_MSG_PING:
+        tw_control_pong (&msg, &reply, tw_service_name (self->service), self->started_ms);
+        break;
+    case TW_MSG_STATUS:
+        s_status (self, &msg, &reply);
+        break;
+    case TW_MSG_SNAPSHOT:
+        s_snapshot (self, &msg, &reply);
+        break;
+    case TW_MSG_OPEN:
+    case TW_MSG_CLOSE:
+    case TW_MSG_MODIFY:
+    case TW_MSG_FLATTEN:
+        s_mutating (self, &msg, &reply);
+        break;
+    default:
+        snprintf (error, sizeof error, "'%s' is not a gateway command", tw_msg_type_name (msg.type));
+        s_reply_ack (&reply, &msg, TW_ACK_REJECTED, error);
+        self->counters.rejected++;
+        break;
+    }
+    tw_router_reply (router, &request, &reply);
+    tw_request_destroy (&request);
+    tw_msg_reset (&msg);
+    tw_msg_reset (&reply);
+    return 0;
+}
+
+static int
+s_on_pipe (zloop_t *loop, zsock_t *pipe, void *arg)
+{
+    (void) loop;
+    (void) arg;
+    char *command = zstr_recv (pipe);
+    bool term = !command || streq (command, "$TERM");
+    zstr_free (&command);
+    return term ? -1 : 0;
+}
+
+static int
+s_setup (gw_t *self)
+{
+    tw_config_t *config = self->config;
+    char err[TW_TEXT_MAX];
+    self->store = gw_store_open (tw_config_str (config, "gateway", "db"), err, sizeof err);
+    if (!self->store) {
+        tw_error ("cannot open the store: %s", err);
+        return -1;
+    }
+    self->router = tw_sock_router_new (tw_config_str (config, "endpoints", "gateway_rep"));
+    self->pub = tw_sock_pub_new (tw_config_str (config, "endpoints", "gateway_pub"));
+    if (!self->router || !self->pub)
+        return -1;
+    self->broker = gw_broker_new (config);
+    if (!self->broker)
+        return -1;
+    self->exit_max_attempts = (int) tw_config_int (config, "gateway", "exit_max_attempts");
+    self->exit_cooldown_ms = tw_config_int (config, "gateway", "exit_retry_cooldown_ms");
+    self->exit_backoff_ms = tw_config_int (config, "gateway", "exit_backoff_ms");
+    self->exit_confirm_polls = (int) tw_config_int (config, "gateway", "exit_confirm_polls");
+    self->exit_confirm_interval_ms = tw_config_int (config, "gateway", "exit_confirm_interval_ms");
+    self->req_table_max = (size_t) tw_config_int (config, "gateway", "req_table_max");
+    self->exits = zhashx_new ();
+    zhashx_set_destructor (self->exits, gw_exit_destroy);
+    self->opens = zhashx_new ();
+    zhashx_set_destructor (self->opens, gw_open_destroy);
+    self->jobs = zhashx_new ();
+    zhashx_set_destructor (self->jobs, s_job_destroy);
+    self->bad_log.interval_ms = GW_LOG_INTERVAL_MS;
+    srandom ((unsigned) (gw_store_epoch (self->store) ^ (uint64_t) tw_clock_mono_ms ()));
+
+    self->loop = zloop_new ();
+    //  The actor stops on $TERM only, so that it can finish cleanly.
+    zloop_set_nonstop (self->loop, true);
+    zloop_reader (self->loop, self->pipe, s_on_pipe, self);
+    zloop_reader (self->loop, self->router, s_on_command, self);
+    zloop_reader (self->loop, zactor_sock (self->broker), s_on_broker, self);
+    zloop_timer (self->loop, (size_t) tw_config_int (config, "gateway", "heartbeat_ms"), 0,
+                 s_on_heartbeat, self);
+    return 0;
+}
+
+static void
+s_teardown (gw_t *self)
+{
+    //  The broker goes first: calls in flight are abandoned, and the store
+    //  still says CLOSING, so the next start reconciles them.
+    zactor_destroy (&self->broker);
+    zhashx_destroy (&self->jobs);
+    zhashx_destroy (&self->exits);
+    zhashx_destroy (&self->opens);
+    zloop_destroy (&self->loop);
+    zsock_destroy (&self->router);
+    zsock_destroy (&self->pub);
+    gw_store_destroy (&self->store);
+}
+
+void
+gw_actor (zsock_t *pipe, void *args)
+{
+    gw_t self;
+    memset (&self, 0, sizeof self);
+    self.service = (tw_service_t *) args;
+    self.config = tw_service_config (self.service);
+    self.pipe = pipe;
+    self.started_ms = tw_clock_mono_ms ();
+    if (s_setup (&self) != 0) {
+        s_teardown (&self);
+        zsock_signal (pipe, 1);
+        return;
+    }
+    zsock_signal (pipe, 0);
+    tw_info ("started epoch=%" PRIu64 " seq=%" PRIu64 " broker=%s db=%s",
+             gw_store_epoch (self.store), gw_store_seq (self.store),
+             tw_config_str (self.config, "gateway", "broker"),
+             tw_config_str (self.config, "gateway", "db"));
+    gw_reconcile_start (&self);
+    zloop_start (self.loop);
+    s_teardown (&self);
+    tw_info ("stopped");
+}
