@@ -16,9 +16,12 @@
 //  in its own SQLite file so that a gateway restart reconciles against them).
 //
 //  Pipe protocol (zsock_send picture "p"): gateway -> actor: a gw_call_t *;
-//  actor -> gateway: the same gw_call_t * with outcome set. "$TERM" stops the
-//  actor; calls still in flight are returned with GW_OUT_RETRYABLE and error
-//  "broker stopped" before it exits.
+//  actor -> gateway: the same gw_call_t * with outcome set. Stop the actor
+//  with gw_broker_destroy: calls not yet handed back (queued, in flight, or
+//  answered but not read) are then destroyed, not returned, and transfers in
+//  flight are aborted; the gateway learns their fate by reconciling with the
+//  broker when it starts again. (A plain zactor_destroy works too, but leaks
+//  the calls answered and not yet read.)
 
 #ifndef GW_BROKER_H_INCLUDED
 #define GW_BROKER_H_INCLUDED
@@ -90,6 +93,19 @@ gw_call_t *gw_call_new (gw_op_t op);
 
 //  Destroys a call (and its positions) and nulls *self_p; safe on NULL.
 void gw_call_destroy (gw_call_t **self_p);
+
+//  Stops and destroys a broker started by gw_broker_new and nulls *self_p;
+//  safe on NULL. Destroys every call not yet received from the pipe (see the
+//  pipe protocol above). Waits for the actor at most GW_BROKER_STOP_TIMEOUT_MS
+//  before it falls back on zactor_destroy.
+void gw_broker_destroy (zactor_t **self_p);
+
+//  The stop handshake of gw_broker_destroy, for the backends: on
+//  GW_BROKER_STOP the actor drops what it holds, answers GW_BROKER_STOPPED
+//  and destroys any call it receives later; "$TERM" then ends it.
+#define GW_BROKER_STOP "$STOP"
+#define GW_BROKER_STOPPED "STOPPED"
+#define GW_BROKER_STOP_TIMEOUT_MS 2000
 
 //  Starts the broker named by [gateway] broker ("paper" or "fyers"). Returns
 //  NULL (logged) when the configuration is unusable: unknown broker, fyers

@@ -1,0 +1,659 @@
+//  gw_fyers - see gw_fyers.h. The actor: a zloop serving the pipe, the curl
+//  sockets (one zloop poller per socket curl asks us to watch, set up in
+//  s_on_curl_socket) and two one-shot timers: curl's own timeout
+//  (s_on_curl_timeout) and the pacing timer that re-checks the rate limiter
+//  while calls are queued (s_on_pace).
+
+#include "gw_fyers.h"
+#include "gw_ratelimit.h"
+#include "tw_clock.h"
+#include "tw_log.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+//  Idle easy handles kept for reuse.
+#define GW_FYERS_POOL_MAX 8
+
+//  Header values we keep from a reply (the Retry-After pair).
+#define GW_FYERS_HEADER_VALUE_MAX 64
+
+#define GW_FYERS_ENV_APP_ID "FYERS_APP_ID"
+#define GW_FYERS_ENV_TOKEN "FYERS_ACCESS_TOKEN"
+
+//  What replaces the token should it ever appear in an error text.
+#define GW_FYERS_REDACTED "<redacted>"
+
+struct _gw_fyers_t {
+    char *base_url;        //  without a trailing slash
+    long timeout_ms;       //  connect and total, per transfer
+    char *token;           //  kept only to scrub it from error texts
+    char fingerprint[16];  //  of the token, for the logs
+    struct curl_slist *headers; //  shared by every transfer
+    gw_ratelimit_t *limiter;
+    CURLM *multi;
+
+    //  Actor state.
+    zsock_t *pipe;
+    zloop_t *loop;
+    zlistx_t *urgent;      //  queued exits: sent before anything else
+    zlistx_t *normal;      //  other queued calls
+    zlistx_t *transfers;   //  s_transfer_t * in flight
+    CURL *pool[GW_FYERS_POOL_MAX];
+    size_t pool_size;
+    int pace_timer;        //  zloop timer id, 0 when none
+    int curl_timer;        //  zloop timer id of curl's timeout, 0 when none
+    bool stopped;          //  GW_BROKER_STOP received: calls are dropped
+};
+
+typedef struct {
+    gw_call_t *call;
+    CURL *easy;
+    char *url;
+    char *request;         //  the JSON body, or NULL
+    char *reply;           //  the reply body as received
+    size_t reply_size;
+    size_t reply_capacity;
+    char x_retry_after_ms[GW_FYERS_HEADER_VALUE_MAX];
+    char retry_after[GW_FYERS_HEADER_VALUE_MAX];
+    int64_t started_ms;
+    char errbuf[CURL_ERROR_SIZE];
+} s_transfer_t;
+
+static pthread_once_t s_curl_once = PTHREAD_ONCE_INIT;
+static CURLcode s_curl_init_rc = CURLE_FAILED_INIT;
+
+static void
+s_curl_global_init (void)
+{
+    s_curl_init_rc = curl_global_init (CURL_GLOBAL_DEFAULT);
+}
+
+//  True when value can travel inside an HTTP header line.
+static bool
+s_header_safe (const char *value)
+{
+    for (const char *p = value; *p; p++)
+        if (*p == '\r' || *p == '\n')
+            return false;
+    return true;
+}
+
+gw_fyers_t *
+gw_fyers_new (tw_config_t *config)
+{
+    const char *app_id = getenv (GW_FYERS_ENV_APP_ID);
+    const char *token = getenv (GW_FYERS_ENV_TOKEN);
+    if (!app_id || !*app_id || !token || !*token) {
+        tw_error ("fyers broker needs %s and %s in the environment", GW_FYERS_ENV_APP_ID,
+                  GW_FYERS_ENV_TOKEN);
+        return NULL;
+    }
+    if (!s_header_safe (app_id) || !s_header_safe (token)) {
+        tw_error ("fyers credentials contain a line break");
+        return NULL;
+    }
+    const char *base_url = tw_config_str (config, "fyers", "base_url");
+    if (!*base_url) {
+        tw_error ("fyers broker needs [fyers] base_url");
+        return NULL;
+    }
+    pthread_once (&s_curl_once, s_curl_global_init);
+    if (s_curl_init_rc != CURLE_OK) {
+        tw_error ("curl_global_init failed: %s", curl_easy_strerror (s_curl_init_rc));
+        return NULL;
+    }
+    gw_fyers_t *self = (gw_fyers_t *) zmalloc (sizeof *self);
+    assert (self);
+    self->base_url = strdup (base_url);
+    assert (self->base_url);
+    size_t len = strlen (self->base_url);
+    while (len > 0 && self->base_url[len - 1] == '/')
+        self->base_url[--len] = 0;
+    self->timeout_ms = (long) tw_config_int (config, "fyers", "request_timeout_ms");
+    self->token = strdup (token);
+    tw_log_fingerprint (token, self->fingerprint, sizeof self->fingerprint);
+    self->limiter = gw_ratelimit_new ((int) tw_config_int (config, "fyers", "rate_per_sec"),
+                                      (int) tw_config_int (config, "fyers", "rate_per_min"));
+    char *authorization = zsys_sprintf ("Authorization: %s:%s", app_id, token);
+    struct curl_slist *headers = NULL;
+    const char *lines[] = {authorization, "Content-Type: application/json", "version: 3",
+                           "Accept: application/json", "Expect:"};
+    for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
+        struct curl_slist *more = authorization ? curl_slist_append (headers, lines[i]) : NULL;
+        if (!more) {
+            curl_slist_free_all (headers);
+            headers = NULL;
+            break;
+        }
+        headers = more;
+    }
+    if (authorization) {
+        //  Wipe our copy; curl keeps its own in the list.
+        memset (authorization, 0, strlen (authorization));
+        zstr_free (&authorization);
+    }
+    self->headers = headers;
+    self->multi = curl_multi_init ();
+    if (!self->token || !self->limiter || !self->headers || !self->multi
+        || self->timeout_ms <= 0) {
+        tw_error ("cannot set up the fyers broker (rate limits, timeout or memory)");
+        gw_fyers_destroy (&self);
+        return NULL;
+    }
+    tw_info ("fyers broker base_url=%s timeout_ms=%ld token=%s", self->base_url,
+             self->timeout_ms, self->fingerprint);
+    return self;
+}
+
+void
+gw_fyers_destroy (gw_fyers_t **self_p)
+{
+    assert (self_p);
+    gw_fyers_t *self = *self_p;
+    if (!self)
+        return;
+    for (size_t i = 0; i < self->pool_size; i++)
+        curl_easy_cleanup (self->pool[i]);
+    if (self->multi)
+        curl_multi_cleanup (self->multi);
+    curl_slist_free_all (self->headers);
+    gw_ratelimit_destroy (&self->limiter);
+    if (self->token) {
+        memset (self->token, 0, strlen (self->token));
+        free (self->token);
+    }
+    free (self->base_url);
+    free (self);
+    *self_p = NULL;
+}
+
+//  --------------------------------------------------------------------------
+//  Transfers
+
+static size_t
+s_on_body (char *data, size_t size, size_t count, void *arg)
+{
+    s_transfer_t *transfer = (s_transfer_t *) arg;
+    size_t bytes = size * count;
+    if (transfer->reply_size + bytes > GW_FYERS_REPLY_MAX)
+        return 0; //  curl fails the transfer with CURLE_WRITE_ERROR
+    if (transfer->reply_size + bytes + 1 > transfer->reply_capacity) {
+        size_t capacity = (transfer->reply_size + bytes + 1) * 2;
+        char *reply = (char *) realloc (transfer->reply, capacity);
+        if (!reply)
+            return 0;
+        transfer->reply = reply;
+        transfer->reply_capacity = capacity;
+    }
+    memcpy (transfer->reply + transfer->reply_size, data, bytes);
+    transfer->reply_size += bytes;
+    transfer->reply[transfer->reply_size] = 0;
+    return bytes;
+}
+
+//  Copies the value of header line into value when its name is name.
+static void
+s_header_value (const char *line, size_t len, const char *name, char *value, size_t size)
+{
+    size_t name_len = strlen (name);
+    if (len <= name_len || strncasecmp (line, name, name_len) != 0 || line[name_len] != ':')
+        return;
+    const char *start = line + name_len + 1;
+    const char *end = line + len;
+    while (start < end && (*start == ' ' || *start == '\t'))
+        start++;
+    while (end > start && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+        end--;
+    snprintf (value, size, "%.*s", (int) (end - start), start);
+}
+
+static size_t
+s_on_header (char *line, size_t size, size_t count, void *arg)
+{
+    s_transfer_t *transfer = (s_transfer_t *) arg;
+    size_t len = size * count;
+    //  A new status line (after a 100 Continue, say) starts a new header set.
+    if (len >= strlen ("HTTP/") && strncmp (line, "HTTP/", strlen ("HTTP/")) == 0) {
+        transfer->x_retry_after_ms[0] = 0;
+        transfer->retry_after[0] = 0;
+    }
+    s_header_value (line, len, "X-Retry-After-Ms", transfer->x_retry_after_ms,
+                    sizeof transfer->x_retry_after_ms);
+    s_header_value (line, len, "Retry-After", transfer->retry_after, sizeof transfer->retry_after);
+    return len;
+}
+
+static void
+s_transfer_destroy (s_transfer_t **transfer_p)
+{
+    s_transfer_t *transfer = *transfer_p;
+    if (!transfer)
+        return;
+    free (transfer->url);
+    free (transfer->request);
+    free (transfer->reply);
+    free (transfer);
+    *transfer_p = NULL;
+}
+
+static CURL *
+s_easy_take (gw_fyers_t *self)
+{
+    if (self->pool_size > 0) {
+        CURL *easy = self->pool[--self->pool_size];
+        curl_easy_reset (easy);
+        return easy;
+    }
+    return curl_easy_init ();
+}
+
+static void
+s_easy_give (gw_fyers_t *self, CURL *easy)
+{
+    if (self->pool_size < GW_FYERS_POOL_MAX)
+        self->pool[self->pool_size++] = easy;
+    else
+        curl_easy_cleanup (easy);
+}
+
+//  Replaces every occurrence of the token in text (it should never be there:
+//  this is the last line of defence).
+static void
+s_scrub (gw_fyers_t *self, char *text, size_t size)
+{
+    size_t token_len = strlen (self->token);
+    char *from = text;
+    char *hit;
+    while (token_len > 0 && (hit = strstr (from, self->token))) {
+        char *rest = strdup (hit + token_len);
+        assert (rest);
+        snprintf (hit, size - (size_t) (hit - text), "%s%s", GW_FYERS_REDACTED, rest);
+        free (rest);
+        //  Search on after the replacement (which might contain a short token).
+        size_t skip = strlen (GW_FYERS_REDACTED);
+        if ((size_t) (hit - text) + skip >= strlen (text))
+            break;
+        from = hit + skip;
+    }
+}
+
+//  Hands a finished call back to the gateway (or destroys it if the pipe is
+//  gone).
+static void
+s_reply (gw_fyers_t *self, gw_call_t *call)
+{
+    s_scrub (self, call->error, sizeof call->error);
+    tw_log_level_t level = call->outcome == GW_OUT_OK || call->outcome == GW_OUT_PENDING
+                               ? (call->op == GW_OP_EXIT || call->op == GW_OP_PLACE ? TW_LOG_INFO
+                                                                                    : TW_LOG_DEBUG)
+                               : TW_LOG_WARN;
+    tw_log (level,
+            "fyers call op=%s call_id=%llu outcome=%s http=%d code=%d latency_ms=%lld%s%s%s",
+            gw_op_name (call->op), (unsigned long long) call->call_id,
+            gw_outcome_name (call->outcome), call->http_status, call->broker_code,
+            (long long) call->latency_ms, call->error[0] ? " error=\"" : "", call->error,
+            call->error[0] ? "\"" : "");
+    if (zsock_send (self->pipe, "p", call) != 0)
+        gw_call_destroy (&call);
+}
+
+//  Builds and starts the transfer of call. On failure the call is answered
+//  at once.
+static void
+s_start (gw_fyers_t *self, gw_call_t *call)
+{
+    s_transfer_t *transfer = (s_transfer_t *) zmalloc (sizeof *transfer);
+    assert (transfer);
+    transfer->call = call;
+    transfer->started_ms = tw_clock_mono_ms ();
+    switch (call->op) {
+    case GW_OP_EXIT:
+    case GW_OP_POSITIONS:
+        transfer->url = zsys_sprintf ("%s/positions", self->base_url);
+        break;
+    case GW_OP_PLACE:
+        transfer->url = zsys_sprintf ("%s/orders/sync", self->base_url);
+        break;
+    case GW_OP_ORDER_BY_TAG:
+        //  The tag is validated alphanumeric: nothing to escape.
+        transfer->url = zsys_sprintf ("%s/orders?order_tag=1:%s", self->base_url, call->order_tag);
+        break;
+    }
+    transfer->request = gw_fyers_body (call);
+    transfer->easy = s_easy_take (self);
+    CURL *easy = transfer->easy;
+    bool ready = transfer->url && easy && (transfer->request || !(call->op == GW_OP_EXIT
+                                                                  || call->op == GW_OP_PLACE));
+    if (ready) {
+        curl_easy_setopt (easy, CURLOPT_URL, transfer->url);
+        curl_easy_setopt (easy, CURLOPT_PRIVATE, transfer);
+        curl_easy_setopt (easy, CURLOPT_HTTPHEADER, self->headers);
+        curl_easy_setopt (easy, CURLOPT_WRITEFUNCTION, s_on_body);
+        curl_easy_setopt (easy, CURLOPT_WRITEDATA, transfer);
+        curl_easy_setopt (easy, CURLOPT_HEADERFUNCTION, s_on_header);
+        curl_easy_setopt (easy, CURLOPT_HEADERDATA, transfer);
+        curl_easy_setopt (easy, CURLOPT_ERRORBUFFER, transfer->errbuf);
+        curl_easy_setopt (easy, CURLOPT_CONNECTTIMEOUT_MS, self->timeout_ms);
+        curl_easy_setopt (easy, CURLOPT_TIMEOUT_MS, self->timeout_ms);
+        curl_easy_setopt (easy, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt (easy, CURLOPT_SSL_VERIFYPEER, 1L);
+        curl_easy_setopt (easy, CURLOPT_SSL_VERIFYHOST, 2L);
+        curl_easy_setopt (easy, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt (easy, CURLOPT_FOLLOWLOCATION, 0L);
+        curl_easy_setopt (easy, CURLOPT_TCP_KEEPALIVE, 1L);
+        if (transfer->request) {
+            //  A write never rides a reused connection: on one that dies before
+            //  the reply, curl silently sends the request again, and a second
+            //  exit or order is what this whole stack exists to prevent. On a
+            //  fresh connection a failure is reported, never retried.
+            curl_easy_setopt (easy, CURLOPT_FRESH_CONNECT, 1L);
+            curl_easy_setopt (easy, CURLOPT_POSTFIELDS, transfer->request);
+            curl_easy_setopt (easy, CURLOPT_POSTFIELDSIZE, (long) strlen (transfer->request));
+            if (call->op == GW_OP_EXIT)
+                curl_easy_setopt (easy, CURLOPT_CUSTOMREQUEST, "DELETE");
+        }
+        else
+            curl_easy_setopt (easy, CURLOPT_HTTPGET, 1L);
+        ready = curl_multi_add_handle (self->multi, easy) == CURLM_OK;
+    }
+    if (!ready) {
+        if (easy)
+            s_easy_give (self, easy);
+        s_transfer_destroy (&transfer);
+        //  Nothing was sent.
+        call->outcome = GW_OUT_RETRYABLE;
+        snprintf (call->error, sizeof call->error, "cannot start the request (out of memory)");
+        s_reply (self, call);
+        return;
+    }
+    zlistx_add_end (self->transfers, transfer);
+}
+
+//  Classifies a finished transfer and answers its call.
+static void
+s_finish (gw_fyers_t *self, s_transfer_t *transfer, CURLcode rc)
+{
+    gw_call_t *call = transfer->call;
+    long status = 0;
+    curl_easy_getinfo (transfer->easy, CURLINFO_RESPONSE_CODE, &status);
+    gw_fyers_reply_t reply = {
+        .curl_code = rc,
+        .curl_error = rc != CURLE_OK ? curl_easy_strerror (rc) : NULL,
+        .http_status = status,
+        .body = transfer->reply,
+        .body_size = transfer->reply_size,
+        .retry_after_ms = gw_fyers_retry_after_ms (transfer->x_retry_after_ms,
+                                                   transfer->retry_after, time (NULL)),
+    };
+    if (rc != CURLE_OK && transfer->errbuf[0]) {
+        s_scrub (self, transfer->errbuf, sizeof transfer->errbuf);
+        tw_debug ("fyers transfer failed op=%s call_id=%llu detail=\"%s\"",
+                  gw_op_name (call->op), (unsigned long long) call->call_id, transfer->errbuf);
+    }
+    gw_fyers_classify (call, &reply);
+    int64_t now = tw_clock_mono_ms ();
+    call->latency_ms = now - transfer->started_ms;
+    if (gw_fyers_rate_limited (call)) {
+        int64_t wait = gw_ratelimit_on_429 (self->limiter, now, call->retry_after_ms);
+        tw_warn ("fyers rate limited: sends blocked for %lld ms", (long long) wait);
+    }
+    else if (call->http_status > 0)
+        gw_ratelimit_on_reply (self->limiter);
+
+    curl_multi_remove_handle (self->multi, transfer->easy);
+    s_easy_give (self, transfer->easy);
+    void *handle = zlistx_find (self->transfers, transfer);
+    if (handle)
+        zlistx_detach (self->transfers, handle);
+    s_transfer_destroy (&transfer);
+    s_reply (self, call);
+}
+
+//  Answers every transfer curl has finished.
+static void
+s_collect (gw_fyers_t *self)
+{
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read (self->multi, &left))) {
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        CURL *easy = msg->easy_handle;
+        CURLcode rc = msg->data.result;
+        char *private_data = NULL;
+        curl_easy_getinfo (easy, CURLINFO_PRIVATE, &private_data);
+        assert (private_data);
+        s_finish (self, (s_transfer_t *) private_data, rc);
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  curl <-> zloop
+
+static int
+s_on_curl_io (zloop_t *loop, zmq_pollitem_t *item, void *arg)
+{
+    (void) loop;
+    gw_fyers_t *self = (gw_fyers_t *) arg;
+    int mask = (item->revents & ZMQ_POLLIN ? CURL_CSELECT_IN : 0)
+               | (item->revents & ZMQ_POLLOUT ? CURL_CSELECT_OUT : 0)
+               | (item->revents & ZMQ_POLLERR ? CURL_CSELECT_ERR : 0);
+    int running;
+    curl_multi_socket_action (self->multi, item->fd, mask, &running);
+    s_collect (self);
+    return 0;
+}
+
+static int
+s_on_curl_socket (CURL *easy, curl_socket_t fd, int what, void *arg, void *socket_arg)
+{
+    (void) easy;
+    (void) socket_arg;
+    gw_fyers_t *self = (gw_fyers_t *) arg;
+    zmq_pollitem_t item = {NULL, fd, 0, 0};
+    //  Ending by fd removes any earlier registration of this descriptor.
+    zloop_poller_end (self->loop, &item);
+    if (what == CURL_POLL_REMOVE)
+        return 0;
+    item.events = (short) ((what & CURL_POLL_IN ? ZMQ_POLLIN : 0)
+                           | (what & CURL_POLL_OUT ? ZMQ_POLLOUT : 0));
+    if (zloop_poller (self->loop, &item, s_on_curl_io, self) != 0) {
+        tw_error ("fyers: cannot watch a curl socket fd=%d", (int) fd);
+        return -1;
+    }
+    //  Errors on the socket are curl's to report, not zloop's to drop.
+    zloop_poller_set_tolerant (self->loop, &item);
+    return 0;
+}
+
+static int
+s_on_curl_timeout (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    gw_fyers_t *self = (gw_fyers_t *) arg;
+    if (timer_id != self->curl_timer)
+        return 0; //  superseded by a later curl timeout
+    self->curl_timer = 0;
+    int running;
+    curl_multi_socket_action (self->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    s_collect (self);
+    return 0;
+}
+
+static int
+s_on_curl_timer (CURLM *multi, long timeout_ms, void *arg)
+{
+    (void) multi;
+    gw_fyers_t *self = (gw_fyers_t *) arg;
+    if (self->curl_timer) {
+        zloop_timer_end (self->loop, self->curl_timer);
+        self->curl_timer = 0;
+    }
+    if (timeout_ms >= 0) {
+        self->curl_timer =
+            zloop_timer (self->loop, (size_t) timeout_ms, 1, s_on_curl_timeout, self);
+        if (self->curl_timer < 0) {
+            self->curl_timer = 0;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Queue and pacing
+
+static int s_on_pace (zloop_t *loop, int timer_id, void *arg);
+
+//  Starts queued calls while the limiter allows; otherwise arms the pacing
+//  timer for when it will.
+static void
+s_pump (gw_fyers_t *self)
+{
+    while (zlistx_size (self->urgent) + zlistx_size (self->normal) > 0) {
+        int64_t now = tw_clock_mono_ms ();
+        int64_t wait = gw_ratelimit_wait_ms (self->limiter, now);
+        if (wait > 0) {
+            if (!self->pace_timer) {
+                self->pace_timer = zloop_timer (self->loop, (size_t) wait, 1, s_on_pace, self);
+                if (self->pace_timer < 0)
+                    self->pace_timer = 0;
+            }
+            return;
+        }
+        zlistx_t *queue = zlistx_size (self->urgent) ? self->urgent : self->normal;
+        gw_call_t *call = (gw_call_t *) zlistx_detach (queue, NULL);
+        gw_ratelimit_take (self->limiter, now);
+        s_start (self, call);
+    }
+}
+
+static int
+s_on_pace (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    gw_fyers_t *self = (gw_fyers_t *) arg;
+    if (timer_id == self->pace_timer) {
+        self->pace_timer = 0;
+        s_pump (self);
+    }
+    return 0;
+}
+
+//  Aborts what is in flight and drops what is queued (see gw_fyers.h).
+static void
+s_drop_all (gw_fyers_t *self)
+{
+    size_t dropped = zlistx_size (self->urgent) + zlistx_size (self->normal);
+    size_t aborted = zlistx_size (self->transfers);
+    s_transfer_t *transfer;
+    while ((transfer = (s_transfer_t *) zlistx_detach (self->transfers, NULL))) {
+        curl_multi_remove_handle (self->multi, transfer->easy);
+        s_easy_give (self, transfer->easy);
+        gw_call_destroy (&transfer->call);
+        s_transfer_destroy (&transfer);
+    }
+    zlistx_t *queues[] = {self->urgent, self->normal};
+    for (size_t i = 0; i < sizeof queues / sizeof *queues; i++) {
+        gw_call_t *call;
+        while ((call = (gw_call_t *) zlistx_detach (queues[i], NULL)))
+            gw_call_destroy (&call);
+    }
+    if (dropped || aborted)
+        tw_info ("fyers broker stopped aborted=%zu dropped=%zu", aborted, dropped);
+}
+
+static int
+s_on_pipe (zloop_t *loop, zsock_t *pipe, void *arg)
+{
+    (void) loop;
+    gw_fyers_t *self = (gw_fyers_t *) arg;
+    zmsg_t *msg = zmsg_recv (pipe);
+    if (!msg)
+        return -1; //  interrupted
+    zframe_t *frame = zmsg_first (msg);
+    if (frame && zframe_streq (frame, "$TERM")) {
+        zmsg_destroy (&msg);
+        return -1;
+    }
+    if (frame && zframe_streq (frame, GW_BROKER_STOP)) {
+        zmsg_destroy (&msg);
+        s_drop_all (self);
+        self->stopped = true;
+        zstr_send (pipe, GW_BROKER_STOPPED);
+        return 0;
+    }
+    gw_call_t *call = NULL;
+    if (frame && zframe_size (frame) == sizeof call)
+        memcpy (&call, zframe_data (frame), sizeof call);
+    zmsg_destroy (&msg);
+    if (!call) {
+        tw_warn ("fyers: ignored a malformed pipe message");
+        return 0;
+    }
+    if (self->stopped) {
+        gw_call_destroy (&call);
+        return 0;
+    }
+    call->outcome = GW_OUT_NONE;
+    call->error[0] = 0;
+    if (gw_fyers_validate (call, call->error, sizeof call->error) != 0) {
+        call->outcome = GW_OUT_FINAL; //  refused before sending
+        s_reply (self, call);
+        return 0;
+    }
+    zlistx_add_end (call->op == GW_OP_EXIT ? self->urgent : self->normal, call);
+    s_pump (self);
+    return 0;
+}
+
+//  Signals are the main thread's business: in this thread they would only cut
+//  the loop's poll short. Faults (SIGSEGV and the like) stay unblocked.
+static void
+s_block_signals (void)
+{
+    sigset_t set;
+    sigemptyset (&set);
+    int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD, SIGPIPE, SIGALRM};
+    for (size_t i = 0; i < sizeof signals / sizeof *signals; i++)
+        sigaddset (&set, signals[i]);
+    pthread_sigmask (SIG_BLOCK, &set, NULL);
+}
+
+void
+gw_fyers_actor (zsock_t *pipe, void *args)
+{
+    gw_fyers_t *self = (gw_fyers_t *) args;
+    s_block_signals ();
+
+    self->pipe = pipe;
+    self->loop = zloop_new ();
+    self->urgent = zlistx_new ();
+    self->normal = zlistx_new ();
+    self->transfers = zlistx_new ();
+    assert (self->loop && self->urgent && self->normal && self->transfers);
+    zloop_set_nonstop (self->loop, true);
+    curl_multi_setopt (self->multi, CURLMOPT_SOCKETFUNCTION, s_on_curl_socket);
+    curl_multi_setopt (self->multi, CURLMOPT_SOCKETDATA, self);
+    curl_multi_setopt (self->multi, CURLMOPT_TIMERFUNCTION, s_on_curl_timer);
+    curl_multi_setopt (self->multi, CURLMOPT_TIMERDATA, self);
+    zloop_reader (self->loop, pipe, s_on_pipe, self);
+    zsock_signal (pipe, 0);
+
+    zloop_start (self->loop);
+
+    s_drop_all (self);
+    //  Detach curl from the loop before either goes away.
+    curl_multi_setopt (self->multi, CURLMOPT_SOCKETFUNCTION, NULL);
+    curl_multi_setopt (self->multi, CURLMOPT_TIMERFUNCTION, NULL);
+    zlistx_destroy (&self->transfers);
+    zlistx_destroy (&self->normal);
+    zlistx_destroy (&self->urgent);
+    zloop_destroy (&self->loop);
+    gw_fyers_destroy (&self);
+}

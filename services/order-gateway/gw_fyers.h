@@ -1,0 +1,86 @@
+//  gw_fyers - the Fyers REST broker (FYERS.md §1-§4, §6, §9): the broker
+//  actor of gw_broker.h over libcurl multi.
+//
+//  Every call becomes one HTTP transfer, started as soon as the shared rate
+//  limiter allows (exits ahead of other calls); any number of transfers are in
+//  flight at once, driven by the actor's zloop through curl's socket and timer
+//  callbacks, so a hanging request never delays another call or the pipe.
+//  The outcome is classified from the curl result, the HTTP status and the
+//  JSON body (gw_fyers_classify, DESIGN §4).
+//
+//  The credentials come from the environment only (FYERS_APP_ID,
+//  FYERS_ACCESS_TOKEN); the token is never logged (a fingerprint at most) and
+//  is scrubbed from every error text.
+//
+//  On GW_BROKER_STOP (gw_broker_destroy) the actor aborts the transfers in
+//  flight and destroys them and the queued calls without sending them back:
+//  the gateway, which is stopping, reconciles with the broker when it starts
+//  again.
+
+#ifndef GW_FYERS_H_INCLUDED
+#define GW_FYERS_H_INCLUDED
+
+#include <czmq.h>
+#include <time.h>
+
+#include "gw_broker.h"
+#include "tw_config.h"
+
+//  Fyers codes (FYERS.md §2).
+#define GW_FYERS_CODE_EXIT_PENDING 201 //  exit/order sent, not yet acknowledged or filled
+
+//  Fyers order status "filled" (order book `status`).
+#define GW_FYERS_STATUS_FILLED 2
+
+//  A reply body larger than this is refused (the transfer fails).
+#define GW_FYERS_REPLY_MAX (8 * 1024 * 1024)
+
+typedef struct _gw_fyers_t gw_fyers_t;
+
+//  Reads [fyers] base_url, request_timeout_ms, rate_per_sec and rate_per_min
+//  and the credentials from the environment. Returns NULL (logged) when they
+//  are missing or unusable. The caller destroys the result, or hands it to
+//  gw_fyers_actor.
+gw_fyers_t *gw_fyers_new (tw_config_t *config);
+
+//  Destroys the broker and nulls *self_p; safe on NULL.
+void gw_fyers_destroy (gw_fyers_t **self_p);
+
+//  The actor (zactor_fn): args is a gw_fyers_t * that the actor takes
+//  ownership of and destroys when it ends.
+void gw_fyers_actor (zsock_t *pipe, void *args);
+
+//  What came back from one transfer, for gw_fyers_classify.
+typedef struct {
+    int curl_code;          //  a CURLcode; 0 (CURLE_OK) when an HTTP reply arrived
+    const char *curl_error; //  curl's text for curl_code, or NULL
+    long http_status;       //  0 when no HTTP reply arrived
+    const char *body;       //  the reply body (need not be NUL-terminated), or NULL
+    size_t body_size;
+    int64_t retry_after_ms; //  from X-Retry-After-Ms / Retry-After, 0 when absent
+} gw_fyers_reply_t;
+
+//  Sets call's outcome, http_status, broker_code, error and retry_after_ms
+//  from reply, and on success the op's results (order_id; positions, which
+//  the call then owns; order_status and fill_price). Pure: no I/O, no clock.
+void gw_fyers_classify (gw_call_t *call, const gw_fyers_reply_t *reply);
+
+//  The wait a 429 asked for, in ms: X-Retry-After-Ms when it is a positive
+//  number, else Retry-After as seconds or as an HTTP date (relative to
+//  now_s, Unix seconds), else 0. Either header value may be NULL.
+int64_t gw_fyers_retry_after_ms (const char *x_retry_after_ms, const char *retry_after,
+                                 time_t now_s);
+
+//  True when the classified call was refused by the broker's rate limit
+//  (HTTP 429, code -429 or -353): the limiter must then block all sends.
+bool gw_fyers_rate_limited (const gw_call_t *call);
+
+//  Checks that call can be sent (the fields its op needs are present and
+//  well-formed). Returns 0, or -1 with a one-line reason in err.
+int gw_fyers_validate (const gw_call_t *call, char *err, size_t err_size);
+
+//  The JSON body of an EXIT or PLACE call (heap string the caller frees), or
+//  NULL for the other ops or when out of memory.
+char *gw_fyers_body (const gw_call_t *call);
+
+#endif

@@ -1,0 +1,987 @@
+//  Tests of the Fyers broker. First the pure half (gw_fyers_classify, the
+//  Retry-After parsing, request bodies and validation) on crafted replies;
+//  then the broker actor, started as the gateway starts it (gw_broker_new
+//  with [gateway] broker = fyers), against the fake Fyers server of
+//  tests/fakes running as a real process on 127.0.0.1.
+//
+//  The fake's binary comes from $FAKE_FYERS_BIN (meson sets it).
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "fake_fyers_ctl.h"
+#include "gw_broker.h"
+#include "gw_fyers.h"
+#include "tw_config.h"
+#include "tw_log.h"
+
+#define T_APP_ID "TESTAPP01-100"
+#define T_TOKEN "tok.SECRET-7f3a9c.e2b1d4"
+#define T_SYMBOL "NSE:SBIN-EQ"
+#define T_POSITION_ID "NSE:SBIN-EQ-INTRADAY"
+
+#define T_REPLY_TIMEOUT_MS 10000 //  one call's round trip, at most
+#define T_TIMEOUT_MS 300         //  request_timeout_ms of the timeout tests
+#define T_NORMAL_TIMEOUT_MS 5000 //  request_timeout_ms otherwise
+#define T_HANG_MS 2500           //  how long the fake hangs a scripted request
+#define T_HANGING 10             //  hanging calls in the parallel test
+#define T_FAST_MS 700            //  a fast reply on loopback, generous for ASan
+#define T_COUNT_WAIT_MS 5000     //  waiting for the fake to have seen requests
+#define T_STOP_MS 1500           //  stopping the actor with transfers in flight
+#define T_RETRY_AFTER_MS 600     //  the 429's X-Retry-After-Ms
+#define T_RATE_PER_SEC 10
+#define T_RATE_PER_MIN 200
+#define T_LOG_MAX 65536
+#define T_PRICE_EPSILON 1e-9
+
+static fake_fyers_t *s_fake;
+static tw_config_t *s_config;
+
+static void
+s_setup (void)
+{
+    tw_log_init ("test_fyers");
+    const char *binary = getenv ("FAKE_FYERS_BIN");
+    ck_assert_msg (binary != NULL, "FAKE_FYERS_BIN is not set");
+    s_fake = fake_fyers_start (binary, T_APP_ID, T_TOKEN);
+    ck_assert_ptr_nonnull (s_fake);
+    setenv ("FYERS_APP_ID", T_APP_ID, 1);
+    setenv ("FYERS_ACCESS_TOKEN", T_TOKEN, 1);
+    setenv ("TW_GATEWAY_BROKER", "fyers", 1);
+    char rate[32];
+    snprintf (rate, sizeof rate, "%d", T_RATE_PER_SEC);
+    setenv ("TW_FYERS_RATE_PER_SEC", rate, 1);
+    snprintf (rate, sizeof rate, "%d", T_RATE_PER_MIN);
+    setenv ("TW_FYERS_RATE_PER_MIN", rate, 1);
+}
+
+static void
+s_teardown (void)
+{
+    tw_config_destroy (&s_config);
+    if (s_fake)
+        fake_fyers_stop (&s_fake);
+}
+
+//  Starts a broker on base_url (NULL: the fake) with the given timeout.
+static zactor_t *
+s_broker (const char *base_url, int timeout_ms)
+{
+    char value[32];
+    snprintf (value, sizeof value, "%d", timeout_ms);
+    setenv ("TW_FYERS_REQUEST_TIMEOUT_MS", value, 1);
+    setenv ("TW_FYERS_BASE_URL", base_url ? base_url : fake_fyers_base_url (s_fake), 1);
+    char err[TW_TEXT_MAX];
+    tw_config_destroy (&s_config);
+    s_config = tw_config_load (NULL, err, sizeof err);
+    ck_assert_msg (s_config != NULL, "config: %s", err);
+    zactor_t *broker = gw_broker_new (s_config);
+    ck_assert_ptr_nonnull (broker);
+    return broker;
+}
+
+static gw_call_t *
+s_recv (zactor_t *broker, int timeout_ms)
+{
+    zpoller_t *poller = zpoller_new (broker, NULL);
+    void *which = zpoller_wait (poller, timeout_ms);
+    zpoller_destroy (&poller);
+    ck_assert_msg (which == broker, "no reply from the broker in %d ms", timeout_ms);
+    gw_call_t *call = NULL;
+    ck_assert_int_eq (zsock_recv (broker, "p", &call), 0);
+    ck_assert_ptr_nonnull (call);
+    return call;
+}
+
+static void
+s_roundtrip (zactor_t *broker, gw_call_t *call)
+{
+    ck_assert_int_eq (zsock_send (broker, "p", call), 0);
+    gw_call_t *back = s_recv (broker, T_REPLY_TIMEOUT_MS);
+    ck_assert_ptr_eq (back, call);
+}
+
+static gw_call_t *
+s_exit (const char *position_id)
+{
+    gw_call_t *call = gw_call_new (GW_OP_EXIT);
+    snprintf (call->position_id, sizeof call->position_id, "%s", position_id);
+    return call;
+}
+
+static void
+s_script (const char *json)
+{
+    ck_assert_int_ge (fake_fyers_script (s_fake, json), 1);
+}
+
+//  The fake's records of requests with method and path, as a cJSON array the
+//  caller deletes.
+static cJSON *
+s_requests (const char *method, const char *path)
+{
+    char *text = fake_fyers_requests (s_fake);
+    ck_assert_ptr_nonnull (text);
+    cJSON *all = cJSON_Parse (text);
+    free (text);
+    ck_assert (cJSON_IsArray (all));
+    cJSON *matching = cJSON_CreateArray ();
+    cJSON *record;
+    cJSON_ArrayForEach (record, all)
+    {
+        const char *m = cJSON_GetStringValue (cJSON_GetObjectItem (record, "method"));
+        const char *p = cJSON_GetStringValue (cJSON_GetObjectItem (record, "path"));
+        if (m && p && streq (m, method) && streq (p, path))
+            cJSON_AddItemReferenceToArray (matching, record);
+    }
+    cJSON *copy = cJSON_Duplicate (matching, 1);
+    cJSON_Delete (matching);
+    cJSON_Delete (all);
+    return copy;
+}
+
+//  A TCP port on 127.0.0.1 that nothing listens on.
+static int
+s_closed_port (void)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge (fd, 0);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0};
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    ck_assert_int_eq (bind (fd, (struct sockaddr *) &addr, sizeof addr), 0);
+    socklen_t len = sizeof addr;
+    ck_assert_int_eq (getsockname (fd, (struct sockaddr *) &addr, &len), 0);
+    close (fd);
+    return ntohs (addr.sin_port);
+}
+
+//  --------------------------------------------------------------------------
+//  The pure half.
+
+typedef struct {
+    gw_op_t op;
+    int curl_code;
+    long http_status;
+    const char *body;
+    int64_t retry_after_ms;
+    gw_outcome_t outcome;
+    int broker_code;
+    const char *error; //  exact error text, or NULL for "any"
+} t_case_t;
+
+static const t_case_t s_cases[] = {
+    //  Successes: decided on s == "ok".
+    {GW_OP_EXIT, 0, 200, "{\"s\":\"ok\",\"code\":200,\"message\":\"The position is closed.\"}", 0,
+     GW_OUT_OK, 200, ""},
+    {GW_OP_EXIT, 0, 200, "{\"s\":\"ok\",\"code\":201,\"message\":\"exit placed\"}", 0,
+     GW_OUT_PENDING, 201, ""},
+    {GW_OP_PLACE, 0, 200, "{\"s\":\"ok\",\"code\":1101,\"message\":\"placed\",\"id\":808058117761}",
+     0, GW_OUT_OK, 1101, ""},
+    {GW_OP_PLACE, 0, 200,
+     "{\"s\":\"ok\",\"code\":201,\"message\":\"not acknowledged\",\"id\":\"1\"}", 0,
+     GW_OUT_AMBIGUOUS, 201, "code 201: not acknowledged"},
+    //  Rate limits.
+    {GW_OP_EXIT, 0, 429, "{\"s\":\"error\",\"code\":-429,\"message\":\"request limit reached\"}",
+     1500, GW_OUT_RETRYABLE, -429, "HTTP 429: code -429: request limit reached"},
+    {GW_OP_POSITIONS, 0, 429, "", 0, GW_OUT_RETRYABLE, 0, "HTTP 429: unparseable reply"},
+    {GW_OP_PLACE, 0, 200, "{\"s\":\"error\",\"code\":-353,\"message\":\"API limit exceeded\"}", 0,
+     GW_OUT_RETRYABLE, -353, "code -353: API limit exceeded"},
+    //  Authentication: final, whatever the op.
+    {GW_OP_EXIT, 0, 401,
+     "{\"s\":\"error\",\"code\":-16,\"message\":\"Could not authenticate the user\"}", 0,
+     GW_OUT_FINAL, -16, "HTTP 401: code -16: Could not authenticate the user"},
+    {GW_OP_POSITIONS, 0, 200, "{\"s\":\"error\",\"code\":-8,\"message\":\"expired\"}", 0,
+     GW_OUT_FINAL, -8, "code -8: expired"},
+    {GW_OP_PLACE, 0, 403, "forbidden", 0, GW_OUT_FINAL, 0, "HTTP 403: unparseable reply"},
+    {GW_OP_EXIT, 0, 400, "{\"s\":\"error\",\"code\":-15,\"message\":\"bad\"}", 0, GW_OUT_FINAL,
+     -15, NULL},
+    {GW_OP_EXIT, 0, 400, "{\"s\":\"error\",\"code\":-17,\"message\":\"bad\"}", 0, GW_OUT_FINAL,
+     -17, NULL},
+    //  Nothing to exit: ambiguous on an exit (the gateway reads positions).
+    {GW_OP_EXIT, 0, 400, "{\"s\":\"error\",\"code\":-352,\"message\":\"No position to exit\"}", 0,
+     GW_OUT_AMBIGUOUS, -352, "HTTP 400: code -352: No position to exit"},
+    {GW_OP_EXIT, 0, 200, "{\"s\":\"error\",\"code\":-397,\"message\":\"qty zero\"}", 0,
+     GW_OUT_AMBIGUOUS, -397, NULL},
+    {GW_OP_EXIT, 0, 400, "{\"s\":\"error\",\"code\":-398,\"message\":\"no open\"}", 0,
+     GW_OUT_AMBIGUOUS, -398, NULL},
+    {GW_OP_PLACE, 0, 400, "{\"s\":\"error\",\"code\":-352,\"message\":\"Invalid App ID\"}", 0,
+     GW_OUT_FINAL, -352, NULL},
+    //  Broker "try again" codes.
+    {GW_OP_EXIT, 0, 500, "{\"s\":\"error\",\"code\":-201,\"message\":\"try again\"}", 0,
+     GW_OUT_RETRYABLE, -201, NULL},
+    {GW_OP_PLACE, 0, 200, "{\"s\":\"error\",\"code\":-205,\"message\":\"try again\"}", 0,
+     GW_OUT_RETRYABLE, -205, NULL},
+    //  Validation: final.
+    {GW_OP_PLACE, 0, 400,
+     "{\"s\":\"error\",\"code\":-50,\"message\":\"StopLoss not a multiple of tick size\"}", 0,
+     GW_OUT_FINAL, -50, "HTTP 400: code -50: StopLoss not a multiple of tick size"},
+    {GW_OP_EXIT, 0, 400, "{\"s\":\"error\",\"code\":-53,\"message\":\"invalid position id\"}", 0,
+     GW_OUT_FINAL, -53, NULL},
+    {GW_OP_PLACE, 0, 200, "{\"s\":\"error\",\"code\":-99,\"message\":\"RED:Margin Shortfall\"}", 0,
+     GW_OUT_FINAL, -99, "code -99: RED:Margin Shortfall"},
+    {GW_OP_PLACE, 0, 400, "{\"s\":\"error\",\"code\":-300,\"message\":\"invalid symbol\"}", 0,
+     GW_OUT_FINAL, -300, NULL},
+    {GW_OP_EXIT, 0, 404, "<html>not found</html>", 0, GW_OUT_FINAL, 0,
+     "HTTP 404: unparseable reply"},
+    {GW_OP_EXIT, 0, 408, "", 0, GW_OUT_RETRYABLE, 0, NULL},
+    //  Server errors and unusable bodies: ambiguous for writes only.
+    {GW_OP_EXIT, 0, 503, "{\"s\":\"error\",\"code\":-99,\"message\":\"Service Unavailable\"}", 0,
+     GW_OUT_AMBIGUOUS, -99, "HTTP 503: code -99: Service Unavailable"},
+    {GW_OP_POSITIONS, 0, 502, "<html>bad gateway</html>", 0, GW_OUT_RETRYABLE, 0,
+     "HTTP 502: unparseable reply"},
+    {GW_OP_EXIT, 0, 200, "<html>hello</html>", 0, GW_OUT_AMBIGUOUS, 0, "unparseable reply"},
+    {GW_OP_PLACE, 0, 200, "{\"code\":200}", 0, GW_OUT_AMBIGUOUS, 200, "code 200: no message"},
+    {GW_OP_ORDER_BY_TAG, 0, 200, "[1,2]", 0, GW_OUT_RETRYABLE, 0, "unparseable reply"},
+    {GW_OP_POSITIONS, 0, 200, "{\"s\":\"ok\",\"code\":200}", 0, GW_OUT_RETRYABLE, 200,
+     "reply has no netPositions list"},
+    {GW_OP_ORDER_BY_TAG, 0, 200, "{\"s\":\"ok\",\"code\":200,\"orderBook\":[]}", 0, GW_OUT_OK, 200,
+     ""},
+    {GW_OP_ORDER_BY_TAG, 0, 200, "{\"s\":\"ok\",\"code\":200}", 0, GW_OUT_RETRYABLE, 200,
+     "reply has no orderBook list"},
+    //  Transport failures.
+    {GW_OP_EXIT, CURLE_COULDNT_CONNECT, 0, NULL, 0, GW_OUT_RETRYABLE, 0,
+     "curl: Couldn't connect to server"},
+    {GW_OP_PLACE, CURLE_COULDNT_RESOLVE_HOST, 0, NULL, 0, GW_OUT_RETRYABLE, 0, NULL},
+    {GW_OP_EXIT, CURLE_OPERATION_TIMEDOUT, 0, NULL, 0, GW_OUT_AMBIGUOUS, 0,
+     "curl: Timeout was reached"},
+    {GW_OP_PLACE, CURLE_OPERATION_TIMEDOUT, 0, NULL, 0, GW_OUT_AMBIGUOUS, 0, NULL},
+    {GW_OP_POSITIONS, CURLE_OPERATION_TIMEDOUT, 0, NULL, 0, GW_OUT_RETRYABLE, 0, NULL},
+    {GW_OP_ORDER_BY_TAG, CURLE_OPERATION_TIMEDOUT, 0, NULL, 0, GW_OUT_RETRYABLE, 0, NULL},
+    {GW_OP_EXIT, CURLE_GOT_NOTHING, 0, NULL, 0, GW_OUT_AMBIGUOUS, 0, NULL},
+    {GW_OP_EXIT, CURLE_RECV_ERROR, 0, NULL, 0, GW_OUT_AMBIGUOUS, 0, NULL},
+    {GW_OP_POSITIONS, CURLE_RECV_ERROR, 0, NULL, 0, GW_OUT_RETRYABLE, 0, NULL},
+    {GW_OP_EXIT, CURLE_PEER_FAILED_VERIFICATION, 0, NULL, 0, GW_OUT_FINAL, 0, NULL},
+};
+
+START_TEST (test_classify)
+{
+    for (size_t i = 0; i < sizeof s_cases / sizeof *s_cases; i++) {
+        const t_case_t *c = &s_cases[i];
+        gw_call_t *call = gw_call_new (c->op);
+        snprintf (call->order_tag, sizeof call->order_tag, "tag1");
+        gw_fyers_reply_t reply = {
+            .curl_code = c->curl_code,
+            .http_status = c->http_status,
+            .body = c->body,
+            .body_size = c->body ? strlen (c->body) : 0,
+            .retry_after_ms = c->retry_after_ms,
+        };
+        gw_fyers_classify (call, &reply);
+        ck_assert_msg (call->outcome == c->outcome, "case %zu: outcome %s, expected %s", i,
+                       gw_outcome_name (call->outcome), gw_outcome_name (c->outcome));
+        ck_assert_msg (call->broker_code == c->broker_code, "case %zu: code %d", i,
+                       call->broker_code);
+        ck_assert_int_eq (call->http_status, c->curl_code ? 0 : c->http_status);
+        if (c->error)
+            ck_assert_msg (streq (call->error, c->error), "case %zu: error \"%s\"", i,
+                           call->error);
+        else
+            ck_assert_msg (call->error[0] != 0, "case %zu: no error text", i);
+        ck_assert_int_eq (call->retry_after_ms,
+                          call->outcome == GW_OUT_RETRYABLE ? c->retry_after_ms : 0);
+        ck_assert (gw_fyers_rate_limited (call)
+                   == (c->http_status == 429 || c->broker_code == -429
+                       || c->broker_code == -353));
+        gw_call_destroy (&call);
+    }
+}
+END_TEST
+
+START_TEST (test_parse_positions)
+{
+    const char *body =
+        "{\"s\":\"ok\",\"code\":200,\"message\":\"\",\"netPositions\":["
+        //  Complete, numbers as numbers.
+        "{\"id\":\"NSE:SBIN-EQ-INTRADAY\",\"symbol\":\"NSE:SBIN-EQ\",\"productType\":\"INTRADAY\","
+        "\"netQty\":-15,\"netAvg\":512.25,\"avgPrice\":1,\"buyAvg\":0,\"sellAvg\":512.25,"
+        "\"ltp\":510.5,\"realized_profit\":12.5,\"side\":-1,\"qty\":15,\"unknown\":{\"x\":1}},"
+        //  Numbers as strings, avgPrice instead of netAvg, no symbol.
+        "{\"id\":\"NSE:INFY-EQ-CNC\",\"productType\":\"CNC\",\"netQty\":\"7\","
+        "\"avgPrice\":\"1500.5\",\"ltp\":\"1499\"},"
+        //  No id: skipped.
+        "{\"symbol\":\"NSE:TCS-EQ\",\"netQty\":3},"
+        //  A numeric id, only qty and side, optional fields missing.
+        "{\"id\":12345,\"qty\":4,\"side\":-1},"
+        //  Flat.
+        "{\"id\":\"MCX:SILVERMIC20AUGFUT-MARGIN\",\"netQty\":0,\"side\":0,\"realized_profit\":-40}"
+        "],\"overall\":{}}";
+    gw_call_t *call = gw_call_new (GW_OP_POSITIONS);
+    gw_fyers_reply_t reply = {.http_status = 200, .body = body, .body_size = strlen (body)};
+    gw_fyers_classify (call, &reply);
+    ck_assert_int_eq (call->outcome, GW_OUT_OK);
+    ck_assert_uint_eq (call->position_count, 4);
+    const gw_broker_position_t *p = &call->positions[0];
+    ck_assert_str_eq (p->id, "NSE:SBIN-EQ-INTRADAY");
+    ck_assert_str_eq (p->symbol, "NSE:SBIN-EQ");
+    ck_assert_str_eq (p->product, "INTRADAY");
+    ck_assert_int_eq (p->net_qty, -15);
+    ck_assert_double_eq_tol (p->avg_price, 512.25, T_PRICE_EPSILON);
+    ck_assert_double_eq_tol (p->sell_avg, 512.25, T_PRICE_EPSILON);
+    ck_assert_double_eq_tol (p->ltp, 510.5, T_PRICE_EPSILON);
+    ck_assert_double_eq_tol (p->realized_pnl, 12.5, T_PRICE_EPSILON);
+    p = &call->positions[1];
+    ck_assert_str_eq (p->id, "NSE:INFY-EQ-CNC");
+    ck_assert_str_eq (p->symbol, "NSE:INFY-EQ");
+    ck_assert_int_eq (p->net_qty, 7);
+    ck_assert_double_eq_tol (p->avg_price, 1500.5, T_PRICE_EPSILON);
+    ck_assert_double_eq_tol (p->ltp, 1499, T_PRICE_EPSILON);
+    p = &call->positions[2];
+    ck_assert_str_eq (p->id, "12345");
+    ck_assert_int_eq (p->net_qty, -4);
+    ck_assert_double_eq_tol (p->avg_price, 0, T_PRICE_EPSILON);
+    p = &call->positions[3];
+    ck_assert_int_eq (p->net_qty, 0);
+    ck_assert_double_eq_tol (p->realized_pnl, -40, T_PRICE_EPSILON);
+    gw_call_destroy (&call);
+
+    //  A position whose quantity cannot be known makes the whole read fail:
+    //  taking it as flat would close it at the gateway.
+    const char *bad = "{\"s\":\"ok\",\"netPositions\":[{\"id\":\"NSE:X-EQ-CNC\",\"ltp\":1}]}";
+    call = gw_call_new (GW_OP_POSITIONS);
+    reply.body = bad;
+    reply.body_size = strlen (bad);
+    gw_fyers_classify (call, &reply);
+    ck_assert_int_eq (call->outcome, GW_OUT_RETRYABLE);
+    ck_assert_str_eq (call->error, "position NSE:X-EQ-CNC has no netQty");
+    ck_assert_uint_eq (call->position_count, 0);
+    gw_call_destroy (&call);
+}
+END_TEST
+
+START_TEST (test_parse_order_book)
+{
+    const char *body =
+        "{\"s\":\"ok\",\"code\":200,\"orderBook\":["
+        "{\"id\":\"111\",\"orderTag\":\"1:other\",\"status\":2,\"tradedPrice\":10},"
+        "{\"id\":222,\"orderTag\":\"1:abc123\",\"status\":2,\"tradedPrice\":501.5}]}";
+    gw_call_t *call = gw_call_new (GW_OP_ORDER_BY_TAG);
+    snprintf (call->order_tag, sizeof call->order_tag, "abc123");
+    gw_fyers_reply_t reply = {.http_status = 200, .body = body, .body_size = strlen (body)};
+    gw_fyers_classify (call, &reply);
+    ck_assert_int_eq (call->outcome, GW_OUT_OK);
+    ck_assert_str_eq (call->order_id, "222");
+    ck_assert_int_eq (call->order_status, 2);
+    ck_assert_double_eq_tol (call->fill_price, 501.5, T_PRICE_EPSILON);
+    //  Only other tags: not found.
+    snprintf (call->order_tag, sizeof call->order_tag, "zzz");
+    gw_fyers_classify (call, &reply);
+    ck_assert_int_eq (call->outcome, GW_OUT_OK);
+    ck_assert_int_eq (call->order_status, 0);
+    gw_call_destroy (&call);
+}
+END_TEST
+
+START_TEST (test_retry_after)
+{
+    time_t now = 1700000000;
+    ck_assert_int_eq (gw_fyers_retry_after_ms ("1500", "2", now), 1500);
+    ck_assert_int_eq (gw_fyers_retry_after_ms (NULL, "2", now), 2000);
+    ck_assert_int_eq (gw_fyers_retry_after_ms ("0", " 3 ", now), 3000);
+    ck_assert_int_eq (gw_fyers_retry_after_ms ("junk", NULL, now), 0);
+    ck_assert_int_eq (gw_fyers_retry_after_ms (NULL, NULL, now), 0);
+    //  1700000005 is Tue, 14 Nov 2023 22:13:25 GMT.
+    ck_assert_int_eq (gw_fyers_retry_after_ms (NULL, "Tue, 14 Nov 2023 22:13:25 GMT", now), 5000);
+    ck_assert_int_eq (gw_fyers_retry_after_ms (NULL, "Tue, 14 Nov 2023 22:13:15 GMT", now), 0);
+}
+END_TEST
+
+START_TEST (test_bodies_and_validation)
+{
+    gw_call_t *call = s_exit (T_POSITION_ID);
+    char err[TW_TEXT_MAX];
+    ck_assert_int_eq (gw_fyers_validate (call, err, sizeof err), 0);
+    char *body = gw_fyers_body (call);
+    ck_assert_str_eq (body, "{\"id\":\"" T_POSITION_ID "\"}");
+    free (body);
+    call->position_id[0] = 0;
+    ck_assert_int_eq (gw_fyers_validate (call, err, sizeof err), -1);
+    ck_assert_str_eq (err, "invalid exit call: no position id");
+    gw_call_destroy (&call);
+
+    call = gw_call_new (GW_OP_PLACE);
+    snprintf (call->symbol, sizeof call->symbol, T_SYMBOL);
+    call->qty = 25;
+    call->side = TW_SIDE_SHORT;
+    snprintf (call->order_tag, sizeof call->order_tag, "gw42x");
+    ck_assert_int_eq (gw_fyers_validate (call, err, sizeof err), 0);
+    body = gw_fyers_body (call);
+    cJSON *json = cJSON_Parse (body);
+    free (body);
+    ck_assert_str_eq (cJSON_GetStringValue (cJSON_GetObjectItem (json, "symbol")), T_SYMBOL);
+    ck_assert_int_eq (cJSON_GetObjectItem (json, "qty")->valueint, 25);
+    ck_assert_int_eq (cJSON_GetObjectItem (json, "type")->valueint, 2);
+    ck_assert_int_eq (cJSON_GetObjectItem (json, "side")->valueint, -1);
+    ck_assert_str_eq (cJSON_GetStringValue (cJSON_GetObjectItem (json, "productType")), "INTRADAY");
+    ck_assert_str_eq (cJSON_GetStringValue (cJSON_GetObjectItem (json, "validity")), "DAY");
+    ck_assert (cJSON_IsFalse (cJSON_GetObjectItem (json, "offlineOrder")));
+    ck_assert_int_eq (cJSON_GetObjectItem (json, "limitPrice")->valueint, 0);
+    ck_assert_int_eq (cJSON_GetObjectItem (json, "stopPrice")->valueint, 0);
+    ck_assert_int_eq (cJSON_GetObjectItem (json, "disclosedQty")->valueint, 0);
+    ck_assert_str_eq (cJSON_GetStringValue (cJSON_GetObjectItem (json, "orderTag")), "gw42x");
+    cJSON_Delete (json);
+    snprintf (call->order_tag, sizeof call->order_tag, "no spaces");
+    ck_assert_int_eq (gw_fyers_validate (call, err, sizeof err), -1);
+    snprintf (call->order_tag, sizeof call->order_tag, "gw42x");
+    call->qty = 0;
+    ck_assert_int_eq (gw_fyers_validate (call, err, sizeof err), -1);
+    call->qty = 1;
+    call->side = TW_SIDE_NONE;
+    ck_assert_int_eq (gw_fyers_validate (call, err, sizeof err), -1);
+    gw_call_destroy (&call);
+
+    call = gw_call_new (GW_OP_ORDER_BY_TAG);
+    ck_assert_int_eq (gw_fyers_validate (call, err, sizeof err), -1);
+    snprintf (call->order_tag, sizeof call->order_tag, "abcdefghijabcdefghijabcdefghijX");
+    ck_assert_int_eq (gw_fyers_validate (call, err, sizeof err), -1);
+    ck_assert_ptr_null (gw_fyers_body (call));
+    gw_call_destroy (&call);
+}
+END_TEST
+
+//  --------------------------------------------------------------------------
+//  The actor against the fake.
+
+START_TEST (test_exit_ok)
+{
+    ck_assert_int_eq (fake_fyers_seed_position (s_fake, T_SYMBOL, "INTRADAY", 10, 500), 0);
+    zactor_t *broker = s_broker (NULL, T_NORMAL_TIMEOUT_MS);
+    gw_call_t *call = s_exit (T_POSITION_ID);
+    call->call_id = 99;
+    s_roundtrip (broker, call);
+    ck_assert_int_eq (call->outcome, GW_OUT_OK);
+    ck_assert_uint_eq (call->call_id, 99);
+    ck_assert_int_eq (call->http_status, 200);
+    ck_assert_int_eq (call->broker_code, 200);
+    ck_assert_str_eq (call->error, "");
+    ck_assert_int_ge (call->latency_ms, 0);
+    ck_assert_int_lt (call->latency_ms, T_FAST_MS);
+    gw_call_destroy (&call);
+
+    //  Exactly one DELETE, with the headers and body of FYERS.md §1, §4.
+    cJSON *requests = s_requests ("DELETE", "/api/v3/positions");
+    ck_assert_int_eq (cJSON_GetArraySize (requests), 1);
+    cJSON *record = cJSON_GetArrayItem (requests, 0);
+    ck_assert_str_eq (cJSON_GetStringValue (cJSON_GetObjectItem (record, "auth")), "ok");
+    ck_assert_str_eq (cJSON_GetStringValue (cJSON_GetObjectItem (record, "version")), "3");
+    ck_assert_str_eq (cJSON_GetStringValue (cJSON_GetObjectItem (record, "content_type")),
+                      "application/json");
+    cJSON *body = cJSON_Parse (cJSON_GetStringValue (cJSON_GetObjectItem (record, "body")));
+    ck_assert_ptr_nonnull (body);
+    ck_assert_str_eq (cJSON_GetStringValue (cJSON_GetObjectItem (body, "id")), T_POSITION_ID);
+    ck_assert_int_eq (cJSON_GetArraySize (body), 1);
+    cJSON_Delete (body);
+    cJSON_Delete (requests);
+
+    //  The fake applied it: the position reads flat.
+    call = gw_call_new (GW_OP_POSITIONS);
+    s_roundtrip (broker, call);
+    ck_assert_int_eq (call->outcome, GW_OUT_OK);
+    ck_assert_uint_eq (call->position_count, 1);
+    ck_assert_str_eq (call->positions[0].id, T_POSITION_ID);
+    ck_assert_int_eq (call->positions[0].net_qty, 0);
+    gw_call_destroy (&call);
+    gw_broker_destroy (&broker);
+}
+END_TEST
+
+START_TEST (test_exit_503)
+{
+    s_script ("{\"method\":\"DELETE\",\"path\":\"/api/v3/positions\",\"action\":\"status\","
+              "\"status\":503,\"body\":\"<html>Service Unavailable</html>\"}");
+    zactor_t *broker = s_broker (NULL, T_NORMAL_TIMEOUT_MS);
+    gw_call_t *call = s_exit (T_POSITION_ID);
+    s_roundtrip (broker, call);
+    ck_assert_int_eq (call->outcome, GW_OUT_AMBIGUOUS);
+    ck_assert_int_eq (call->http_status, 503);
+    ck_assert_str_eq (call->error, "HTTP 503: unparseable reply");
+    gw_call_destroy (&call);
+    gw_broker_destroy (&broker);
+}
+END_TEST
+
+START_TEST (test_429_blocks_the_next_call)
+{
+    char script[256];
+    snprintf (script, sizeof script,
+              "{\"method\":\"DELETE\",\"path\":\"/api/v3/positions\",\"action\":\"429\","
+              "\"retry_after_s\":1,\"retry_after_ms\":%d}",
+              T_RETRY_AFTER_MS);
+    s_script (script);
+    zactor_t *broker = s_broker (NULL, T_NORMAL_TIMEOUT_MS);
+    gw_call_t *call = s_exit (T_POSITION_ID);
+    s_roundtrip (broker, call);
+    int64_t refused_at = zclock_mono ();
+    ck_assert_int_eq (call->outcome, GW_OUT_RETRYABLE);
+    ck_assert_int_eq (call->http_status, 429);
+    ck_assert_int_eq (call->broker_code, -429);
+    ck_assert_int_eq (call->retry_after_ms, T_RETRY_AFTER_MS);
+    gw_call_destroy (&call);
+
+    //  The next call leaves only when the broker's wait is over.
+    call = gw_call_new (GW_OP_POSITIONS);
+    s_roundtrip (broker, call);
+    ck_assert_int_eq (call->outcome, GW_OUT_OK);
+    ck_assert_int_ge (zclock_mono () - refused_at, T_RETRY_AFTER_MS - T_RETRY_AFTER_MS / 10);
+    gw_call_destroy (&call);
+    cJSON *requests = s_requests ("GET", "/api/v3/positions");
+    ck_assert_int_eq (cJSON_GetArraySize (requests), 1);
+    cJSON_Delete (requests);
+    gw_broker_destroy (&broker);
+}
+END_TEST
+
+START_TEST (test_auth_errors)
+{
+    s_script ("{\"method\":\"DELETE\",\"path\":\"/api/v3/positions\",\"action\":\"401\"}");
+    zactor_t *broker = s_broker (NULL, T_NORMAL_TIMEOUT_MS);
+    gw_call_t *call = s_exit (T_POSITION_ID);
+    s_roundtrip (broker, call);
+    ck_assert_int_eq (call->outcome, GW_OUT_FINAL);
+    ck_assert_int_eq (call->http_status, 401);
+    ck_assert_int_eq (call->broker_code, -16);
+    ck_assert_str_eq (call->error, "HTTP 401: code -16: Could not authenticate the user");
+    gw_call_destroy (&call);
+    gw_broker_destroy (&broker);
+
+    //  A wrong token: the fake refuses it like Fyers.
+    setenv ("FYERS_ACCESS_TOKEN", "not-the-token", 1);
+    broker = s_broker (NULL, T_NORMAL_TIMEOUT_MS);
+    call = gw_call_new (GW_OP_POSITIONS);
+    s_roundtrip (broker, call);
+    ck_assert_int_eq (call->outcome, GW_OUT_FINAL);
+    ck_assert_int_eq (call->broker_code, -16);
+    ck_assert_ptr_null (strstr (call->error, "not-the-token"));
+    gw_call_destroy (&call);
+    gw_broker_destroy (&broker);
+
+    //  No token at all: the broker does not start.
+    unsetenv ("FYERS_ACCESS_TOKEN");
+    char err[TW_TEXT_MAX];
+    tw_config_t *config = tw_config_load (NULL, err, sizeof err);
+    ck_assert_ptr_null (gw_broker_new (config));
+    tw_config_destroy (&config);
+}
+END_TEST
+
+START_TEST (test_garbage)
+{
+    s_script ("[{\"method\":\"DELETE\",\"path\":\"/api/v3/positions\",\"action\":\"garbage\"},"
+              "{\"method\":\"GET\",\"path\":\"/api/v3/positions\",\"action\":\"garbage\"}]");
+    zactor_t *broker = s_broker (NULL, T_NORMAL_TIMEOUT_MS);
+    gw_call_t *call = s_exit (T_POSITION_ID);
+    s_roundtrip (broker, call);
+    ck_assert_int_eq (call->outcome, GW_OUT_AMBIGUOUS);
+    ck_assert_int_eq (call->http_status, 200);
+    ck_assert_str_eq (call->error, "unparseable reply");
+    gw_call_destroy (&call);
+    call = gw_call_new (GW_OP_POSITIONS);
+    s_roundtrip (broker, call);
+    ck_assert_int_eq (call->outcome, GW_OUT_RETRYABLE);
+    gw_call_destroy (&call);
+    gw_broker_destroy (&broker);
+}
+END_TEST
+
+START_TEST (test_timeout)
+{
+    char script[512];
+    snprintf (script, sizeof script,
+              "[{\"method\":\"DELETE\",\"path\":\"/api/v3/positions\",\"action\":\"hang\","
+              "\"ms\":%d},{\"method\":\"GET\",\"path\":\"/api/v3/positions\",\"action\":\"hang\","
+              "\"ms\":%d}]",
+              T_HANG_MS, T_HANG_MS);
+    s_script (script);
+    zactor_t *broker = s_broker (NULL, T_TIMEOUT_MS);
+    gw_call_t *call = s_exit (T_POSITION_ID);
+    s_roundtrip (broker, call);
+    ck_assert_int_eq (call->outcome, GW_OUT_AMBIGUOUS);
+    ck_assert_int_eq (call->http_status, 0);
+    ck_assert_str_eq (call->error, "curl: Timeout was reached");
+    ck_assert_int_ge (call->latency_ms, T_TIMEOUT_MS - T_TIMEOUT_MS / 10);
+    ck_assert_int_lt (call->latency_ms, T_HANG_MS);
+    gw_call_destroy (&call);
+    //  The same on a read is merely retryable.
+    call = gw_call_new (GW_OP_POSITIONS);
+    s_roundtrip (broker, call);
+    ck_assert_int_eq (call->outcome, GW_OUT_RETRYABLE);
+    ck_assert_str_eq (call->error, "curl: Timeout was reached");
+    gw_call_destroy (&call);
+    gw_broker_destroy (&broker);
+}
+END_TEST
+
+START_TEST (test_connect_refused)
+{
+    char url[128];
+    snprintf (url, sizeof url, "http://127.0.0.1:%d/api/v3", s_closed_port ());
+    zactor_t *broker = s_broker (url, T_NORMAL_TIMEOUT_MS);
+    gw_call_t *call = s_exit (T_POSITION_ID);
+    s_roundtrip (broker, call);
+    ck_assert_int_eq (call->outcome, GW_OUT_RETRYABLE);
+    ck_assert_int_eq (call->http_status, 0);
+    ck_assert_str_eq (call->error, "curl: Couldn't connect to server");
+    gw_call_destroy (&call);
+    gw_broker_destroy (&broker);
+
+    //  However short the token, scrubbing it from a text ends.
+    setenv ("FYERS_ACCESS_TOKEN", "e", 1);
+    broker = s_broker (url, T_NORMAL_TIMEOUT_MS);
+    call = s_exit (T_POSITION_ID);
+    s_roundtrip (broker, call);
+    ck_assert_str_eq (call->error, "curl: Couldn't conn<redacted>ct to s<redacted>rv<redacted>r");
+    gw_call_destroy (&call);
+    gw_broker_destroy (&broker);
+}
+END_TEST
+
+START_TEST (test_nothing_to_exit)
+{
+    zactor_t *broker = s_broker (NULL, T_NORMAL_TIMEOUT_MS);
+    gw_call_t *call = s_exit ("NSE:NOSUCH-EQ-INTRADAY");
+    s_roundtrip (broker, call);
+    ck_assert_int_eq (call->outcome, GW_OUT_AMBIGUOUS);
+    ck_assert_int_eq (call->broker_code, -352);
+    ck_assert_int_eq (call->http_status, 400);
+    gw_call_destroy (&call);
+    gw_broker_destroy (&broker);
+}
+END_TEST
+
+START_TEST (test_exit_pending)
+{
+    ck_assert_int_eq (fake_fyers_seed_position (s_fake, T_SYMBOL, "INTRADAY", -20, 300), 0);
+    s_script ("{\"method\":\"DELETE\",\"path\":\"/api/v3/positions\",\"action\":\"code201\"}");
+    zactor_t *broker = s_broker (NULL, T_NORMAL_TIMEOUT_MS);
+    gw_call_t *call = s_exit (T_POSITION_ID);
+    s_roundtrip (broker, call);
+    ck_assert_int_eq (call->outcome, GW_OUT_PENDING);
+    ck_assert_int_eq (call->broker_code, 201);
+    gw_call_destroy (&call);
+    gw_broker_destroy (&broker);
+}
+END_TEST
+
+START_TEST (test_positions)
+{
+    ck_assert_int_eq (fake_fyers_seed_position (s_fake, T_SYMBOL, "INTRADAY", 10, 500), 0);
+    ck_assert_int_eq (fake_fyers_seed_position (s_fake, "NSE:INFY-EQ", "CNC", -4, 1500), 0);
+    ck_assert_int_eq (fake_fyers_set_price (s_fake, T_SYMBOL, 505), 0);
+    zactor_t *broker = s_broker (NULL, T_NORMAL_TIMEOUT_MS);
+    gw_call_t *call = gw_call_new (GW_OP_POSITIONS);
+    s_roundtrip (broker, call);
+    ck_assert_int_eq (call->outcome, GW_OUT_OK);
+    ck_assert_uint_eq (call->position_count, 2);
+    for (size_t i = 0; i < call->position_count; i++) {
+        const gw_broker_position_t *p = &call->positions[i];
+        if (streq (p->id, T_POSITION_ID)) {
+            ck_assert_str_eq (p->symbol, T_SYMBOL);
+            ck_assert_str_eq (p->product, "INTRADAY");
+            ck_assert_int_eq (p->net_qty, 10);
+            ck_assert_double_eq_tol (p->avg_price, 500, T_PRICE_EPSILON);
+            ck_assert_double_eq_tol (p->ltp, 505, T_PRICE_EPSILON);
+        }
+        else {
+            ck_assert_str_eq (p->id, "NSE:INFY-EQ-CNC");
+            ck_assert_str_eq (p->symbol, "NSE:INFY-EQ");
+            ck_assert_int_eq (p->net_qty, -4);
+            ck_assert_double_eq_tol (p->avg_price, 1500, T_PRICE_EPSILON);
+        }
+    }
+    gw_call_destroy (&call);
+    gw_broker_destroy (&broker);
+}
+END_TEST
+
+START_TEST (test_place_and_lookup)
+{
+    ck_assert_int_eq (fake_fyers_set_price (s_fake, T_SYMBOL, 501.5), 0);
+    zactor_t *broker = s_broker (NULL, T_NORMAL_TIMEOUT_MS);
+    gw_call_t *call = gw_call_new (GW_OP_PLACE);
+    snprintf (call->symbol, sizeof call->symbol, T_SYMBOL);
+    snprintf (call->product, sizeof call->product, "INTRADAY");
+    snprintf (call->order_tag, sizeof call->order_tag, "gw1abc");
+    call->side = TW_SIDE_LONG;
+    call->qty = 5;
+    s_roundtrip (broker, call);
+    ck_assert_int_eq (call->outcome, GW_OUT_OK);
+    ck_assert_int_eq (call->broker_code, 1101);
+    ck_assert_str_ne (call->order_id, "");
+    ck_assert_double_eq_tol (call->fill_price, 0, T_PRICE_EPSILON);
+    char order_id[TW_ID_MAX];
+    snprintf (order_id, sizeof order_id, "%s", call->order_id);
+    gw_call_destroy (&call);
+
+    cJSON *requests = s_requests ("POST", "/api/v3/orders/sync");
+    ck_assert_int_eq (cJSON_GetArraySize (requests), 1);
+    cJSON *record = cJSON_GetArrayItem (requests, 0);
+    ck_assert_str_eq (cJSON_GetStringValue (cJSON_GetObjectItem (record, "auth")), "ok");
+    cJSON *body = cJSON_Parse (cJSON_GetStringValue (cJSON_GetObjectItem (record, "body")));
+    ck_assert_int_eq (cJSON_GetObjectItem (body, "side")->valueint, 1);
+    ck_assert_int_eq (cJSON_GetObjectItem (body, "qty")->valueint, 5);
+    ck_assert_str_eq (cJSON_GetStringValue (cJSON_GetObjectItem (body, "orderTag")), "gw1abc");
+    cJSON_Delete (body);
+    cJSON_Delete (requests);
+
+    call = gw_call_new (GW_OP_ORDER_BY_TAG);
+    snprintf (call->order_tag, sizeof call->order_tag, "gw1abc");
+    s_roundtrip (broker, call);
+    ck_assert_int_eq (call->outcome, GW_OUT_OK);
+    ck_assert_int_eq (call->order_status, 2);
+    ck_assert_str_eq (call->order_id, order_id);
+    ck_assert_double_eq_tol (call->fill_price, 501.5, T_PRICE_EPSILON);
+    snprintf (call->order_tag, sizeof call->order_tag, "gwnosuch");
+    s_roundtrip (broker, call);
+    ck_assert_int_eq (call->outcome, GW_OUT_OK);
+    ck_assert_int_eq (call->order_status, 0);
+    gw_call_destroy (&call);
+
+    requests = s_requests ("GET", "/api/v3/orders");
+    ck_assert_int_eq (cJSON_GetArraySize (requests), 2);
+    cJSON *query = cJSON_GetObjectItem (cJSON_GetArrayItem (requests, 0), "query");
+    ck_assert_str_eq (cJSON_GetStringValue (cJSON_GetObjectItem (query, "order_tag")), "1:gw1abc");
+    cJSON_Delete (requests);
+
+    //  The position the order made.
+    call = gw_call_new (GW_OP_POSITIONS);
+    s_roundtrip (broker, call);
+    ck_assert_uint_eq (call->position_count, 1);
+    ck_assert_int_eq (call->positions[0].net_qty, 5);
+    gw_call_destroy (&call);
+    gw_broker_destroy (&broker);
+}
+END_TEST
+
+//  A connection that dies after the request was sent: ambiguous, and never
+//  sent a second time, even over a kept-alive connection.
+START_TEST (test_reset_not_resent)
+{
+    ck_assert_int_eq (fake_fyers_seed_position (s_fake, T_SYMBOL, "INTRADAY", 10, 500), 0);
+    s_script ("[{\"method\":\"POST\",\"path\":\"/api/v3/orders/sync\",\"action\":\"reset\"},"
+              "{\"method\":\"DELETE\",\"path\":\"/api/v3/positions\","
+              "\"action\":\"apply_then_reset\"},"
+              "{\"method\":\"GET\",\"path\":\"/api/v3/positions\",\"action\":\"reset\"}]");
+    zactor_t *broker = s_broker (NULL, T_NORMAL_TIMEOUT_MS);
+    //  Warm a connection up first, so that one is kept alive.
+    gw_call_t *call = gw_call_new (GW_OP_ORDER_BY_TAG);
+    snprintf (call->order_tag, sizeof call->order_tag, "warm");
+    s_roundtrip (broker, call);
+    ck_assert_int_eq (call->outcome, GW_OUT_OK);
+    gw_call_destroy (&call);
+
+    call = gw_call_new (GW_OP_PLACE);
+    snprintf (call->symbol, sizeof call->symbol, T_SYMBOL);
+    snprintf (call->order_tag, sizeof call->order_tag, "gw2");
+    call->side = TW_SIDE_LONG;
+    call->qty = 1;
+    s_roundtrip (broker, call);
+    ck_assert_int_eq (call->outcome, GW_OUT_AMBIGUOUS);
+    ck_assert_int_eq (call->http_status, 0);
+    gw_call_destroy (&call);
+    ck_assert_int_eq (fake_fyers_count (s_fake, "POST", "/api/v3/orders/sync"), 1);
+
+    call = s_exit (T_POSITION_ID);
+    s_roundtrip (broker, call);
+    ck_assert_int_eq (call->outcome, GW_OUT_AMBIGUOUS);
+    gw_call_destroy (&call);
+    ck_assert_int_eq (fake_fyers_count (s_fake, "DELETE", "/api/v3/positions"), 1);
+
+    //  A read may be retried by curl; its outcome is retryable anyway.
+    call = gw_call_new (GW_OP_POSITIONS);
+    s_roundtrip (broker, call);
+    ck_assert (call->outcome == GW_OUT_RETRYABLE || call->outcome == GW_OUT_OK);
+    gw_call_destroy (&call);
+    gw_broker_destroy (&broker);
+}
+END_TEST
+
+START_TEST (test_invalid_call_not_sent)
+{
+    zactor_t *broker = s_broker (NULL, T_NORMAL_TIMEOUT_MS);
+    gw_call_t *call = gw_call_new (GW_OP_PLACE);
+    s_roundtrip (broker, call);
+    ck_assert_int_eq (call->outcome, GW_OUT_FINAL);
+    ck_assert_str_eq (call->error, "invalid place call: no symbol");
+    gw_call_destroy (&call);
+    ck_assert_int_eq (fake_fyers_count (s_fake, NULL, NULL), 0);
+    gw_broker_destroy (&broker);
+}
+END_TEST
+
+START_TEST (test_hanging_calls_do_not_block)
+{
+    char script[256];
+    snprintf (script, sizeof script,
+              "{\"method\":\"DELETE\",\"path\":\"/api/v3/positions\",\"action\":\"hang\","
+              "\"ms\":%d,\"times\":%d}",
+              T_HANG_MS, T_HANGING);
+    s_script (script);
+    zactor_t *broker = s_broker (NULL, T_NORMAL_TIMEOUT_MS);
+    for (int i = 0; i < T_HANGING; i++) {
+        gw_call_t *call = gw_call_new (GW_OP_EXIT);
+        snprintf (call->position_id, sizeof call->position_id, "NSE:S%d-EQ-INTRADAY", i);
+        call->call_id = (uint64_t) i + 1;
+        ck_assert_int_eq (zsock_send (broker, "p", call), 0);
+    }
+    //  All of them reach the fake at once (ten fit in one second's budget).
+    ck_assert_int_ge (fake_fyers_wait_count (s_fake, "DELETE", "/api/v3/positions", T_HANGING,
+                                             T_COUNT_WAIT_MS),
+                      T_HANGING);
+    //  An eleventh call is served while they hang: it comes back first, fast
+    //  once the rate limiter lets it go.
+    int64_t sent_at = zclock_mono ();
+    gw_call_t *read = gw_call_new (GW_OP_POSITIONS);
+    read->call_id = 1000;
+    ck_assert_int_eq (zsock_send (broker, "p", read), 0);
+    gw_call_t *first = s_recv (broker, T_REPLY_TIMEOUT_MS);
+    ck_assert_ptr_eq (first, read);
+    ck_assert_int_eq (first->outcome, GW_OUT_OK);
+    ck_assert_int_lt (first->latency_ms, T_FAST_MS);
+    ck_assert_int_lt (zclock_mono () - sent_at, T_HANG_MS);
+    gw_call_destroy (&first);
+    //  Then the ten, each answered 504 by the fake after its hang.
+    bool seen[T_HANGING] = {false};
+    for (int i = 0; i < T_HANGING; i++) {
+        gw_call_t *call = s_recv (broker, T_REPLY_TIMEOUT_MS);
+        ck_assert_int_eq (call->outcome, GW_OUT_AMBIGUOUS);
+        ck_assert_int_eq (call->http_status, 504);
+        ck_assert_int_ge (call->call_id, 1);
+        ck_assert_int_le (call->call_id, T_HANGING);
+        ck_assert (!seen[call->call_id - 1]);
+        seen[call->call_id - 1] = true;
+        gw_call_destroy (&call);
+    }
+    gw_broker_destroy (&broker);
+}
+END_TEST
+
+START_TEST (test_stop_with_calls_in_flight)
+{
+    char script[256];
+    snprintf (script, sizeof script,
+              "{\"method\":\"GET\",\"path\":\"/api/v3/positions\",\"action\":\"hang\","
+              "\"ms\":%d,\"times\":3}",
+              T_HANG_MS * 2);
+    s_script (script);
+    zactor_t *broker = s_broker (NULL, T_NORMAL_TIMEOUT_MS * 2);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq (zsock_send (broker, "p", gw_call_new (GW_OP_POSITIONS)), 0);
+    ck_assert_int_ge (fake_fyers_wait_count (s_fake, "GET", "/api/v3/positions", 3,
+                                             T_COUNT_WAIT_MS),
+                      3);
+    //  And some queued behind the rate limit.
+    for (int i = 0; i < T_RATE_PER_SEC; i++)
+        ck_assert_int_eq (zsock_send (broker, "p", gw_call_new (GW_OP_POSITIONS)), 0);
+    int64_t start = zclock_mono ();
+    gw_broker_destroy (&broker);
+    ck_assert_int_lt (zclock_mono () - start, T_STOP_MS);
+}
+END_TEST
+
+//  Runs the error paths with stderr captured at debug level, and checks that
+//  the token shows up in no error text and no log line, even when the
+//  broker's own message quotes it.
+START_TEST (test_token_never_leaks)
+{
+    char script[512];
+    snprintf (script, sizeof script,
+              "[{\"method\":\"DELETE\",\"path\":\"/api/v3/positions\",\"action\":\"status\","
+              "\"status\":400,\"body\":{\"s\":\"error\",\"code\":-50,"
+              "\"message\":\"bad header %s:%s\"}},"
+              "{\"method\":\"GET\",\"path\":\"/api/v3/positions\",\"action\":\"401\"},"
+              "{\"method\":\"POST\",\"path\":\"/api/v3/orders/sync\",\"action\":\"reset\"}]",
+              T_APP_ID, T_TOKEN);
+    s_script (script);
+    fflush (stderr);
+    int saved = dup (STDERR_FILENO);
+    FILE *captured = tmpfile ();
+    ck_assert_ptr_nonnull (captured);
+    dup2 (fileno (captured), STDERR_FILENO);
+    tw_log_set_level (TW_LOG_DEBUG);
+
+    zactor_t *broker = s_broker (NULL, T_NORMAL_TIMEOUT_MS);
+    gw_call_t *call = s_exit (T_POSITION_ID);
+    s_roundtrip (broker, call);
+    char error[TW_TEXT_MAX];
+    snprintf (error, sizeof error, "%s", call->error);
+    gw_outcome_t outcome = call->outcome;
+    gw_call_destroy (&call);
+    call = gw_call_new (GW_OP_POSITIONS);
+    s_roundtrip (broker, call);
+    ck_assert_ptr_null (strstr (call->error, T_TOKEN));
+    gw_call_destroy (&call);
+    call = gw_call_new (GW_OP_PLACE);
+    snprintf (call->symbol, sizeof call->symbol, T_SYMBOL);
+    call->side = TW_SIDE_LONG;
+    call->qty = 1;
+    s_roundtrip (broker, call);
+    ck_assert_int_eq (call->outcome, GW_OUT_AMBIGUOUS);
+    ck_assert_ptr_null (strstr (call->error, T_TOKEN));
+    gw_call_destroy (&call);
+    gw_broker_destroy (&broker);
+
+    fflush (stderr);
+    dup2 (saved, STDERR_FILENO);
+    close (saved);
+    rewind (captured);
+    static char log[T_LOG_MAX];
+    size_t n = fread (log, 1, sizeof log - 1, captured);
+    log[n] = 0;
+    fclose (captured);
+
+    ck_assert_int_eq (outcome, GW_OUT_FINAL);
+    ck_assert_msg (strstr (error, T_TOKEN) == NULL, "token in error: %s", error);
+    ck_assert_str_eq (error, "HTTP 400: code -50: bad header " T_APP_ID ":<redacted>");
+    ck_assert_msg (n > 0 && strstr (log, "fyers call") != NULL, "nothing logged: %s", log);
+    ck_assert_msg (strstr (log, T_TOKEN) == NULL, "token in the log: %s", log);
+    char fingerprint[16];
+    tw_log_fingerprint (T_TOKEN, fingerprint, sizeof fingerprint);
+    ck_assert_msg (strstr (log, fingerprint) != NULL, "no token fingerprint in the log");
+}
+END_TEST
+
+int
+main (void)
+{
+    Suite *suite = suite_create ("gw_fyers");
+    TCase *pure = tcase_create ("pure");
+    tcase_add_test (pure, test_classify);
+    tcase_add_test (pure, test_parse_positions);
+    tcase_add_test (pure, test_parse_order_book);
+    tcase_add_test (pure, test_retry_after);
+    tcase_add_test (pure, test_bodies_and_validation);
+    suite_add_tcase (suite, pure);
+
+    TCase *actor = tcase_create ("actor");
+    tcase_add_checked_fixture (actor, s_setup, s_teardown);
+    tcase_add_test (actor, test_exit_ok);
+    tcase_add_test (actor, test_exit_503);
+    tcase_add_test (actor, test_429_blocks_the_next_call);
+    tcase_add_test (actor, test_auth_errors);
+    tcase_add_test (actor, test_garbage);
+    tcase_add_test (actor, test_timeout);
+    tcase_add_test (actor, test_connect_refused);
+    tcase_add_test (actor, test_nothing_to_exit);
+    tcase_add_test (actor, test_exit_pending);
+    tcase_add_test (actor, test_positions);
+    tcase_add_test (actor, test_place_and_lookup);
+    tcase_add_test (actor, test_reset_not_resent);
+    tcase_add_test (actor, test_invalid_call_not_sent);
+    tcase_add_test (actor, test_hanging_calls_do_not_block);
+    tcase_add_test (actor, test_stop_with_calls_in_flight);
+    tcase_add_test (actor, test_token_never_leaks);
+    suite_add_tcase (suite, actor);
+
+    SRunner *runner = srunner_create (suite);
+    srunner_run_all (runner, CK_NORMAL);
+    int failed = srunner_ntests_failed (runner);
+    srunner_free (runner);
+    return failed == 0 ? 0 : 1;
+}
