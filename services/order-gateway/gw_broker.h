@@ -105,7 +105,7 @@ void gw_broker_destroy (zactor_t **self_p);
 //  and destroys any call it receives later; "$TERM" then ends it.
 #define GW_BROKER_STOP "$STOP"
 #define GW_BROKER_STOPPED "STOPPED"
-#define GW_BROKER_STOP_TIMEOUT_MS 2000
+#define GW_BROKER_STOP_TIMEOUT_MS 1000
 
 //  Starts the broker named by [gateway] broker ("paper" or "fyers"). Returns
 //  NULL (logged) when the configuration is unusable: unknown broker, fyers

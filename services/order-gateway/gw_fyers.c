@@ -346,6 +346,9 @@ s_start (gw_fyers_t *self, gw_call_t *call)
         curl_easy_setopt (easy, CURLOPT_PROTOCOLS_STR, "http,https");
         curl_easy_setopt (easy, CURLOPT_FOLLOWLOCATION, 0L);
         curl_easy_setopt (easy, CURLOPT_TCP_KEEPALIVE, 1L);
+        //  A transfer that ends during a slow DNS lookup must not wait for
+        //  the resolver thread: that would stall this loop and every call.
+        curl_easy_setopt (easy, CURLOPT_QUICK_EXIT, 1L);
         if (transfer->request) {
             //  A write never rides a reused connection: on one that dies before
             //  the reply, curl silently sends the request again, and a second
