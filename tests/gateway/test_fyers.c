@@ -802,6 +802,27 @@ START_TEST (test_reset_not_resent)
 }
 END_TEST
 
+//  When the rate limiter holds calls back, exits leave before other calls.
+START_TEST (test_exits_go_first)
+{
+    setenv ("TW_FYERS_RATE_PER_SEC", "1", 1);
+    zactor_t *broker = s_broker (NULL, T_NORMAL_TIMEOUT_MS);
+    gw_call_t *calls[] = {gw_call_new (GW_OP_POSITIONS), gw_call_new (GW_OP_POSITIONS),
+                          s_exit (T_POSITION_ID)};
+    size_t count = sizeof calls / sizeof *calls;
+    for (size_t i = 0; i < count; i++)
+        ck_assert_int_eq (zsock_send (broker, "p", calls[i]), 0);
+    //  The first read leaves at once; then the exit, then the second read.
+    gw_call_t *expected[] = {calls[0], calls[2], calls[1]};
+    for (size_t i = 0; i < count; i++) {
+        gw_call_t *call = s_recv (broker, T_REPLY_TIMEOUT_MS);
+        ck_assert_ptr_eq (call, expected[i]);
+        gw_call_destroy (&call);
+    }
+    gw_broker_destroy (&broker);
+}
+END_TEST
+
 START_TEST (test_invalid_call_not_sent)
 {
     zactor_t *broker = s_broker (NULL, T_NORMAL_TIMEOUT_MS);
@@ -973,6 +994,7 @@ main (void)
     tcase_add_test (actor, test_positions);
     tcase_add_test (actor, test_place_and_lookup);
     tcase_add_test (actor, test_reset_not_resent);
+    tcase_add_test (actor, test_exits_go_first);
     tcase_add_test (actor, test_invalid_call_not_sent);
     tcase_add_test (actor, test_hanging_calls_do_not_block);
     tcase_add_test (actor, test_stop_with_calls_in_flight);
