@@ -46,6 +46,9 @@ tw_log_level_parse (const char *name)
     return -1;
 }
 
+static void s_vlog (tw_log_level_t level, const char *suffix, const char *format, va_list args)
+    __attribute__ ((format (printf, 3, 0)));
+
 static void
 s_vlog (tw_log_level_t level, const char *suffix, const char *format, va_list args)
 {
