@@ -1,0 +1,195 @@
+//  fake_fyers - a fake Fyers v3 REST server for tests, with a control
+//  interface so that a test in any language can script its failures.
+//
+//  Usage: fake_fyers --app-id X --token Y [--port N] [--bind 127.0.0.1]
+//                    [--port-file PATH] [--quiet]
+//  --port 0 (the default) picks a free port. Once listening, it prints
+//  "READY <port>" on stdout (one flushed line) and writes the port to
+//  --port-file if given. It binds loopback only. SIGTERM or SIGINT stops it
+//  cleanly (hanging requests are cut short) with exit status 0. A line per
+//  API request goes to stderr unless --quiet.
+//
+//  Fyers routes (base http://127.0.0.1:<port>/api/v3, FYERS.md §2-§4)
+//  ------------------------------------------------------------------
+//  Every API request must carry "Authorization: <APP_ID>:<TOKEN>" or gets HTTP
+//  401 {"s":"error","code":-16,"message":"Could not authenticate the user"}.
+//  A request with a body must say "Content-Type: application/json" (else 400,
+//  code -50). The "version" header is recorded, not required.
+//    GET    /positions     netPositions[] and overall; id "<symbol>-<productType>";
+//                          flat positions stay listed with netQty 0, side 0.
+//    POST   /orders/sync   market order (type 2, FYERS.md §3.1), validated (400,
+//                          -50 "Invalid input: <field>"); fills at once at the
+//                          symbol's ltp (default 100.0) and nets into the position;
+//                          200 {"s":"ok","code":1101,"message":"... No.<id>","id":"<id>"}.
+//    GET    /orders        orderBook[]; ?id=<id> (unknown id: 400, -51) and
+//                          ?order_tag=1:<tag> filter; filled orders have status 2.
+//    DELETE /positions     {"id":"<pos id>"} | {"id":[...]} | {"exit_all":1}: places
+//                          the market counter order, 200 {"s":"ok","code":200,
+//                          "message":"The position is closed."}; nothing open to
+//                          exit: 400 {"s":"error","code":-352,"message":"No position to exit"}.
+//    GET    /profile       a fixed profile, for token checks.
+//  Any other path: 404 (405 for a known path with another method), code -404.
+//
+//  Scripted behaviours
+//  -------------------
+//  Tests queue behaviours; each API request consumes the first queued one whose
+//  method and path (without query) match, else it is served normally ("ok").
+//  A behaviour is a JSON object:
+//    {"method":"DELETE"|"any", "path":"/api/v3/positions"|"any",
+//     "action":..., "times":N (queue N copies, default 1), "apply":bool, ...}
+//  Actions and their fields:
+//    ok                 serve normally.
+//    status             reply HTTP "status" with "body" (a string sent verbatim, or
+//                       any JSON value); default body {"s":"error","code":-99,...}.
+//    429 | rate_limit   HTTP 429, headers Retry-After: "retry_after_s" (default 1)
+//                       and X-Retry-After-Ms: "retry_after_ms" (default 1000), body
+//                       {"s":"error","code":-429,"message":"request limit reached"}.
+//    401 | auth_error   HTTP 401 with the -16 body.
+//    hang               wait "ms", then reply HTTP "status" (default 504). Only this
+//                       connection waits; other requests are served meanwhile.
+//    reset              close the connection without a reply (MHD sends FIN;
+//                       curl reports CURLE_GOT_NOTHING, 52).
+//    garbage            HTTP 200, Content-Type text/html, a body that is not JSON.
+//    code201            place the order pending (status 6) and reply code 201
+//                       (exit: {"s":"ok","code":201,"message":"exit placed, not
+//                       filled"}); the next "polls" (default 2) GET /positions
+//                       still show the position open, the one after shows the
+//                       fill. A second exit meanwhile places a second counter
+//                       order, as a real broker would.
+//    apply_then_hang    apply the request, wait "ms", then send its real reply.
+//    apply_then_reset   apply the request, then reset the connection.
+//  "apply":true makes any action also apply the request first (its own reply
+//  is discarded except for hang, where the real reply is sent late).
+//
+//  Control interface (no auth; JSON in and out; not recorded as requests)
+//  -----------------------------------------------------------------------
+//    POST   /_fake/script    a behaviour or an array of them, queued all or none:
+//                            {"s":"ok","queued":N}; 400 with a message if malformed.
+//    GET    /_fake/script    {"s":"ok","script":[...]} the behaviours not yet used.
+//    DELETE /_fake/script    drops the queued behaviours.
+//    POST   /_fake/position  {"symbol","product" (or "productType"),"netQty","avgPrice"
+//                            [,"ltp"]} replaces that position: {"s":"ok","id":"<pos id>"}.
+//    POST   /_fake/price     {"symbol","ltp"} sets the price fills and P&L use.
+//    GET    /_fake/requests  [?method=&path=] the array of request records:
+//                            {seq, method, path, query{}, body, auth ("ok"|"bad"|
+//                            "missing"), auth_ok, version, content_type, t_ms (ms
+//                            since start, on arrival), status (0: dropped or not yet
+//                            answered), action, applied (the book changed),
+//                            done_ms (null until answered or dropped)}.
+//    GET    /_fake/count     [?method=&path=] {"count":N} of recorded requests.
+//    POST   /_fake/reset     forgets positions, orders, prices, script and requests.
+//                            Order ids keep increasing.
+//  Unknown control routes: 404.
+
+#include "ff_server.h"
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FF_DEFAULT_BIND "127.0.0.1"
+#define FF_PORT_MAX 65535
+
+static void
+s_usage (void)
+{
+    fprintf (stderr, "usage: fake_fyers --app-id X --token Y [--port N] [--bind 127.0.0.1]"
+                     " [--port-file PATH] [--quiet]\n");
+}
+
+//  Writes the port and renames into place, so a reader never sees half a file.
+static int
+s_write_port_file (const char *path, int port)
+{
+    size_t tmp_len = strlen (path) + 5;
+    char *tmp = malloc (tmp_len);
+    if (!tmp)
+        return -1;
+    snprintf (tmp, tmp_len, "%s.tmp", path);
+    FILE *file = fopen (tmp, "w");
+    int rc = -1;
+    if (file) {
+        bool written = fprintf (file, "%d\n", port) > 0;
+        if (fclose (file) == 0 && written && rename (tmp, path) == 0)
+            rc = 0;
+    }
+    if (rc != 0)
+        remove (tmp);
+    free (tmp);
+    return rc;
+}
+
+int
+main (int argc, char *argv[])
+{
+    ff_server_config_t config = {.bind = FF_DEFAULT_BIND};
+    const char *port_file = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp (arg, "--quiet") == 0) {
+            config.quiet = true;
+            continue;
+        }
+        if (!value) {
+            s_usage ();
+            return 2;
+        }
+        i++;
+        if (strcmp (arg, "--app-id") == 0)
+            config.app_id = value;
+        else if (strcmp (arg, "--token") == 0)
+            config.token = value;
+        else if (strcmp (arg, "--bind") == 0)
+            config.bind = value;
+        else if (strcmp (arg, "--port-file") == 0)
+            port_file = value;
+        else if (strcmp (arg, "--port") == 0) {
+            char *end;
+            long port = strtol (value, &end, 10);
+            if (*end || end == value || port < 0 || port > FF_PORT_MAX) {
+                fprintf (stderr, "fake_fyers: bad --port %s\n", value);
+                return 2;
+            }
+            config.port = (int) port;
+        }
+        else {
+            s_usage ();
+            return 2;
+        }
+    }
+    if (!config.app_id || !config.token) {
+        s_usage ();
+        return 2;
+    }
+    //  Block the stop signals before the daemon starts its threads, so that
+    //  they inherit the mask and only sigwait below receives the signals.
+    //  Nothing we write to may close on us: ignore SIGPIPE.
+    sigset_t stop_signals;
+    sigemptyset (&stop_signals);
+    sigaddset (&stop_signals, SIGTERM);
+    sigaddset (&stop_signals, SIGINT);
+    pthread_sigmask (SIG_BLOCK, &stop_signals, NULL);
+    signal (SIGPIPE, SIG_IGN);
+
+    ff_server_t *server = ff_server_new (&config);
+    if (!server)
+        return 1;
+    int port = ff_server_port (server);
+    if (port_file && s_write_port_file (port_file, port) != 0) {
+        fprintf (stderr, "fake_fyers: cannot write --port-file %s\n", port_file);
+        ff_server_destroy (&server);
+        return 1;
+    }
+    fprintf (stderr, "fake_fyers: listening on %s:%d\n", config.bind, port);
+    printf ("READY %d\n", port);
+    fflush (stdout);
+
+    int signal_number = 0;
+    sigwait (&stop_signals, &signal_number);
+    fprintf (stderr, "fake_fyers: stopping on signal %d\n", signal_number);
+    ff_server_destroy (&server);
+    return 0;
+}

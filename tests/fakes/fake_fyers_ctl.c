@@ -1,0 +1,416 @@
+//  fake_fyers_ctl - see fake_fyers_ctl.h.
+
+#define _GNU_SOURCE //  pipe2
+
+#include "fake_fyers_ctl.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FAKE_FYERS_CONNECT_TIMEOUT_MS 1000
+#define FAKE_FYERS_POLL_INTERVAL_MS 10
+#define FAKE_FYERS_READY_MAX 64
+#define FAKE_FYERS_URL_MAX 64
+
+struct _fake_fyers_t {
+    pid_t pid;
+    int port;
+    char base_url[FAKE_FYERS_URL_MAX];
+    char root_url[FAKE_FYERS_URL_MAX];
+};
+
+static long long
+s_now_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+s_sleep_ms (int ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long) (ms % 1000) * 1000000L};
+    while (nanosleep (&ts, &ts) == -1 && errno == EINTR)
+        ;
+}
+
+//  Waits for pid to exit for at most timeout_ms; returns its wait status via
+//  *status and 0, or -1 on timeout.
+static int
+s_reap (pid_t pid, int timeout_ms, int *status)
+{
+    long long deadline = s_now_ms () + timeout_ms;
+    while (true) {
+        pid_t rc = waitpid (pid, status, WNOHANG);
+        if (rc == pid)
+            return 0;
+        if (rc == -1 && errno != EINTR)
+            return -1;
+        if (s_now_ms () >= deadline)
+            return -1;
+        s_sleep_ms (FAKE_FYERS_POLL_INTERVAL_MS);
+    }
+}
+
+static void
+s_kill (pid_t pid)
+{
+    int status;
+    kill (pid, SIGKILL);
+    s_reap (pid, FAKE_FYERS_STOP_TIMEOUT_MS, &status);
+}
+
+//  Reads one line from fd into line within the deadline; returns 0 or -1.
+static int
+s_read_line (int fd, char *line, size_t size, long long deadline)
+{
+    size_t len = 0;
+    while (len + 1 < size) {
+        long long left = deadline - s_now_ms ();
+        if (left <= 0)
+            return -1;
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        int rc = poll (&pfd, 1, (int) left);
+        if (rc == -1 && errno == EINTR)
+            continue;
+        if (rc <= 0)
+            return -1;
+        ssize_t got = read (fd, line + len, 1);
+        if (got == -1 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            return -1; //  the child exited before it was ready
+        if (line[len] == '\n') {
+            line[len] = 0;
+            return 0;
+        }
+        len++;
+    }
+    return -1;
+}
+
+fake_fyers_t *
+fake_fyers_start (const char *binary_path, const char *app_id, const char *token)
+{
+    int fds[2];
+    if (pipe2 (fds, O_CLOEXEC) != 0) {
+        perror ("fake_fyers_start: pipe2");
+        return NULL;
+    }
+    pid_t parent = getpid ();
+    pid_t pid = fork ();
+    if (pid == -1) {
+        perror ("fake_fyers_start: fork");
+        close (fds[0]);
+        close (fds[1]);
+        return NULL;
+    }
+    if (pid == 0) {
+        //  A fake left behind by a crashed test would hold its port forever.
+        prctl (PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid () != parent)
+            _exit (127);
+        if (dup2 (fds[1], STDOUT_FILENO) == -1)
+            _exit (127);
+        execl (binary_path, binary_path, "--port", "0", "--app-id", app_id, "--token", token,
+               (char *) NULL);
+        fprintf (stderr, "fake_fyers_start: exec %s: %s\n", binary_path, strerror (errno));
+        _exit (127);
+    }
+    close (fds[1]);
+    char line[FAKE_FYERS_READY_MAX];
+    int port = 0;
+    int rc = s_read_line (fds[0], line, sizeof line, s_now_ms () + FAKE_FYERS_START_TIMEOUT_MS);
+    //  The fake writes nothing more to stdout; it ignores SIGPIPE in any case.
+    close (fds[0]);
+    if (rc != 0 || sscanf (line, "READY %d", &port) != 1 || port <= 0) {
+        fprintf (stderr, "fake_fyers_start: %s did not report READY\n", binary_path);
+        s_kill (pid);
+        return NULL;
+    }
+    fake_fyers_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        s_kill (pid);
+        return NULL;
+    }
+    curl_global_init (CURL_GLOBAL_DEFAULT);
+    self->pid = pid;
+    self->port = port;
+    snprintf (self->root_url, sizeof self->root_url, "http://127.0.0.1:%d", port);
+    snprintf (self->base_url, sizeof self->base_url, "http://127.0.0.1:%d/api/v3", port);
+    return self;
+}
+
+int
+fake_fyers_stop (fake_fyers_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return -1;
+    fake_fyers_t *self = *self_p;
+    int status = 0;
+    int rc = -1;
+    kill (self->pid, SIGTERM);
+    if (s_reap (self->pid, FAKE_FYERS_STOP_TIMEOUT_MS, &status) == 0)
+        rc = WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+    else {
+        fprintf (stderr, "fake_fyers_stop: pid %d ignored SIGTERM; killing it\n", (int) self->pid);
+        s_kill (self->pid);
+    }
+    curl_global_cleanup ();
+    free (self);
+    *self_p = NULL;
+    return rc;
+}
+
+const char *
+fake_fyers_base_url (fake_fyers_t *self)
+{
+    return self->base_url;
+}
+
+const char *
+fake_fyers_root_url (fake_fyers_t *self)
+{
+    return self->root_url;
+}
+
+int
+fake_fyers_port (fake_fyers_t *self)
+{
+    return self->port;
+}
+
+pid_t
+fake_fyers_pid (fake_fyers_t *self)
+{
+    return self->pid;
+}
+
+typedef struct {
+    char *data;
+    size_t len;
+    bool failed;
+} s_buffer_t;
+
+static size_t
+s_collect (char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    s_buffer_t *buffer = userdata;
+    size_t n = size * nmemb;
+    char *grown = realloc (buffer->data, buffer->len + n + 1);
+    if (!grown) {
+        buffer->failed = true;
+        return 0;
+    }
+    memcpy (grown + buffer->len, ptr, n);
+    buffer->data = grown;
+    buffer->len += n;
+    buffer->data[buffer->len] = 0;
+    return n;
+}
+
+char *
+fake_fyers_http (fake_fyers_t *self, const char *method, const char *path, const char *body,
+                 const char *const *headers, long *status)
+{
+    *status = 0;
+    CURL *curl = curl_easy_init ();
+    if (!curl)
+        return NULL;
+    size_t url_len = strlen (self->root_url) + strlen (path) + 1;
+    char *url = malloc (url_len);
+    struct curl_slist *list = NULL;
+    s_buffer_t buffer = {.data = calloc (1, 1)};
+    if (!url || !buffer.data) {
+        free (url);
+        free (buffer.data);
+        curl_easy_cleanup (curl);
+        return NULL;
+    }
+    snprintf (url, url_len, "%s%s", self->root_url, path);
+    if (body)
+        list = curl_slist_append (list, "Content-Type: application/json");
+    for (size_t i = 0; headers && headers[i]; i++)
+        list = curl_slist_append (list, headers[i]);
+    curl_easy_setopt (curl, CURLOPT_URL, url);
+    curl_easy_setopt (curl, CURLOPT_CUSTOMREQUEST, method);
+    if (body)
+        curl_easy_setopt (curl, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt (curl, CURLOPT_HTTPHEADER, list);
+    curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, s_collect);
+    curl_easy_setopt (curl, CURLOPT_WRITEDATA, &buffer);
+    curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt (curl, CURLOPT_NOPROXY, "*");
+    curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT_MS, (long) FAKE_FYERS_CONNECT_TIMEOUT_MS);
+    curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, (long) FAKE_FYERS_CTL_TIMEOUT_MS);
+    CURLcode rc = curl_easy_perform (curl);
+    if (rc == CURLE_OK && !buffer.failed)
+        curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, status);
+    else {
+        fprintf (stderr, "fake_fyers: %s %s: %s\n", method, path, curl_easy_strerror (rc));
+        free (buffer.data);
+        buffer.data = NULL;
+    }
+    curl_slist_free_all (list);
+    curl_easy_cleanup (curl);
+    free (url);
+    return buffer.data;
+}
+
+//  Sends a control request; returns the reply body when the status is 200.
+static char *
+s_control (fake_fyers_t *self, const char *method, const char *path, const char *body)
+{
+    long status = 0;
+    char *reply = fake_fyers_http (self, method, path, body, NULL, &status);
+    if (reply && status != 200) {
+        fprintf (stderr, "fake_fyers: %s %s -> %ld %s\n", method, path, status, reply);
+        free (reply);
+        reply = NULL;
+    }
+    return reply;
+}
+
+//  POSTs body to path; returns 0 when the fake answered 200.
+static int
+s_control_ok (fake_fyers_t *self, const char *path, const char *body)
+{
+    char *reply = s_control (self, "POST", path, body);
+    int rc = reply ? 0 : -1;
+    free (reply);
+    return rc;
+}
+
+//  Reads the integer after "key": in a flat JSON reply; -1 if absent.
+static int
+s_int_field (const char *json, const char *key)
+{
+    char pattern[32];
+    snprintf (pattern, sizeof pattern, "\"%s\":", key);
+    const char *at = json ? strstr (json, pattern) : NULL;
+    int value = -1;
+    if (!at || sscanf (at + strlen (pattern), "%d", &value) != 1)
+        return -1;
+    return value;
+}
+
+int
+fake_fyers_script (fake_fyers_t *self, const char *json)
+{
+    char *reply = s_control (self, "POST", "/_fake/script", json);
+    int queued = s_int_field (reply, "queued");
+    free (reply);
+    return queued;
+}
+
+//  Appends "name=<escaped value>" to the query in url.
+static void
+s_append_arg (CURL *curl, char *url, size_t size, const char *name, const char *value)
+{
+    if (!value || !*value)
+        return;
+    char *escaped = curl_easy_escape (curl, value, 0);
+    if (!escaped)
+        return;
+    size_t len = strlen (url);
+    snprintf (url + len, size - len, "%s%s=%s", strchr (url, '?') ? "&" : "?", name, escaped);
+    curl_free (escaped);
+}
+
+int
+fake_fyers_count (fake_fyers_t *self, const char *method, const char *path)
+{
+    CURL *curl = curl_easy_init ();
+    if (!curl)
+        return -1;
+    char query[512] = "/_fake/count";
+    s_append_arg (curl, query, sizeof query, "method", method);
+    s_append_arg (curl, query, sizeof query, "path", path);
+    curl_easy_cleanup (curl);
+    char *reply = s_control (self, "GET", query, NULL);
+    int count = s_int_field (reply, "count");
+    free (reply);
+    return count;
+}
+
+int
+fake_fyers_wait_count (fake_fyers_t *self, const char *method, const char *path, int count,
+                       int timeout_ms)
+{
+    long long deadline = s_now_ms () + timeout_ms;
+    while (true) {
+        int seen = fake_fyers_count (self, method, path);
+        if (seen < 0 || seen >= count || s_now_ms () >= deadline)
+            return seen;
+        s_sleep_ms (FAKE_FYERS_POLL_INTERVAL_MS);
+    }
+}
+
+//  Writes s as a JSON string literal (quotes included) into out.
+static void
+s_json_string (char *out, size_t size, const char *s)
+{
+    size_t len = 0;
+    if (size < 3) {
+        *out = 0;
+        return;
+    }
+    out[len++] = '"';
+    for (; *s && len + 8 < size; s++) {
+        unsigned char c = (unsigned char) *s;
+        if (c == '"' || c == '\\')
+            len += (size_t) snprintf (out + len, size - len, "\\%c", c);
+        else if (c < 0x20)
+            len += (size_t) snprintf (out + len, size - len, "\\u%04x", c);
+        else
+            out[len++] = (char) c;
+    }
+    out[len++] = '"';
+    out[len] = 0;
+}
+
+int
+fake_fyers_seed_position (fake_fyers_t *self, const char *symbol, const char *product,
+                          long net_qty, double avg_price)
+{
+    char symbol_json[256], product_json[64], body[512];
+    s_json_string (symbol_json, sizeof symbol_json, symbol);
+    s_json_string (product_json, sizeof product_json, product);
+    snprintf (body, sizeof body,
+              "{\"symbol\":%s,\"product\":%s,\"netQty\":%ld,\"avgPrice\":%.17g}", symbol_json,
+              product_json, net_qty, avg_price);
+    return s_control_ok (self, "/_fake/position", body);
+}
+
+int
+fake_fyers_set_price (fake_fyers_t *self, const char *symbol, double ltp)
+{
+    char symbol_json[256], body[512];
+    s_json_string (symbol_json, sizeof symbol_json, symbol);
+    snprintf (body, sizeof body, "{\"symbol\":%s,\"ltp\":%.17g}", symbol_json, ltp);
+    return s_control_ok (self, "/_fake/price", body);
+}
+
+int
+fake_fyers_reset (fake_fyers_t *self)
+{
+    return s_control_ok (self, "/_fake/reset", "{}");
+}
+
+char *
+fake_fyers_requests (fake_fyers_t *self)
+{
+    return s_control (self, "GET", "/_fake/requests", NULL);
+}

@@ -1,0 +1,361 @@
+//  ff_api - see ff_api.h.
+
+#include "ff_api.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define FF_CODE_PLACED 1101
+#define FF_CODE_OK 200
+#define FF_CODE_NOT_ACKED 201
+#define FF_ORDER_TAG_MAX 30
+
+#define FF_MSG_AUTH "Could not authenticate the user"
+
+typedef void (*ff_route_fn) (ff_book_t *book, const ff_api_request_t *req, ff_api_reply_t *reply);
+
+char *
+ff_api_error_body (int code, const char *message)
+{
+    cJSON *json = cJSON_CreateObject ();
+    cJSON_AddStringToObject (json, "s", "error");
+    cJSON_AddNumberToObject (json, "code", code);
+    cJSON_AddStringToObject (json, "message", message);
+    char *text = cJSON_PrintUnformatted (json);
+    cJSON_Delete (json);
+    return text;
+}
+
+static void
+s_error (ff_api_reply_t *reply, int status, int code, const char *message)
+{
+    reply->status = status;
+    reply->body = ff_api_error_body (code, message);
+}
+
+//  Takes ownership of json, which must be an object, and sends it as the reply
+//  with the success envelope in front of its own fields.
+static void
+s_ok (ff_api_reply_t *reply, int code, const char *message, cJSON *json)
+{
+    cJSON *envelope = cJSON_CreateObject ();
+    cJSON_AddStringToObject (envelope, "s", "ok");
+    cJSON_AddNumberToObject (envelope, "code", code);
+    cJSON_AddStringToObject (envelope, "message", message);
+    if (json) {
+        cJSON *field = json->child;
+        while (field) {
+            cJSON *next = field->next;
+            cJSON_AddItemToObject (envelope, field->string,
+                                   cJSON_DetachItemViaPointer (json, field));
+            field = next;
+        }
+        cJSON_Delete (json);
+    }
+    reply->status = 200;
+    reply->body = cJSON_PrintUnformatted (envelope);
+    cJSON_Delete (envelope);
+}
+
+//  Parses the body as a JSON object; on failure writes the -50 reply and
+//  returns NULL.
+static cJSON *
+s_body_object (const ff_api_request_t *req, ff_api_reply_t *reply)
+{
+    cJSON *json = req->body ? cJSON_ParseWithLength (req->body, req->body_len) : NULL;
+    if (!cJSON_IsObject (json)) {
+        cJSON_Delete (json);
+        s_error (reply, 400, FF_CODE_INVALID, "Invalid input: the body must be a JSON object");
+        return NULL;
+    }
+    return json;
+}
+
+static void
+s_get_positions (ff_book_t *book, const ff_api_request_t *req, ff_api_reply_t *reply)
+{
+    (void) req;
+    ff_book_poll (book);
+    cJSON *payload = cJSON_CreateObject ();
+    ff_book_positions_json (book, payload);
+    s_ok (reply, FF_CODE_OK, "", payload);
+}
+
+static void
+s_get_orders (ff_book_t *book, const ff_api_request_t *req, ff_api_reply_t *reply)
+{
+    cJSON *orders = ff_book_orders_json (book, req->query_id, req->query_tag);
+    if (req->query_id && cJSON_GetArraySize (orders) == 0) {
+        cJSON_Delete (orders);
+        s_error (reply, 400, FF_CODE_BAD_ORDER_ID, "Invalid order id");
+        return;
+    }
+    cJSON *payload = cJSON_CreateObject ();
+    cJSON_AddItemToObject (payload, "orderBook", orders);
+    s_ok (reply, FF_CODE_OK, "", payload);
+}
+
+static void
+s_get_profile (ff_book_t *book, const ff_api_request_t *req, ff_api_reply_t *reply)
+{
+    (void) book;
+    (void) req;
+    cJSON *payload = cJSON_CreateObject ();
+    cJSON *data = cJSON_AddObjectToObject (payload, "data");
+    cJSON_AddStringToObject (data, "fy_id", "FAKE0001");
+    cJSON_AddStringToObject (data, "name", "FAKE FYERS USER");
+    cJSON_AddStringToObject (data, "display_name", "FAKE");
+    s_ok (reply, FF_CODE_OK, "", payload);
+}
+
+//  Reads a required (or optional, when allowed) integer field.
+static bool
+s_int (const cJSON *json, const char *name, bool required, long *out)
+{
+    const cJSON *field = cJSON_GetObjectItemCaseSensitive (json, name);
+    if (!field)
+        return !required;
+    double value = cJSON_GetNumberValue (field);
+    if (!cJSON_IsNumber (field) || value != (double) (long) value)
+        return false;
+    *out = (long) value;
+    return true;
+}
+
+static bool
+s_number (const cJSON *json, const char *name, double *out)
+{
+    const cJSON *field = cJSON_GetObjectItemCaseSensitive (json, name);
+    if (!field)
+        return true;
+    if (!cJSON_IsNumber (field))
+        return false;
+    *out = field->valuedouble;
+    return true;
+}
+
+static bool
+s_one_of (const char *value, const char *const *allowed)
+{
+    for (; value && *allowed; allowed++)
+        if (strcmp (value, *allowed) == 0)
+            return true;
+    return false;
+}
+
+//  1-30 letters and digits, and not the reserved word (FYERS.md §3.1).
+static bool
+s_tag_valid (const char *tag)
+{
+    size_t len = strlen (tag);
+    if (len < 1 || len > FF_ORDER_TAG_MAX || strcasecmp (tag, "Untagged") == 0)
+        return false;
+    for (const char *p = tag; *p; p++)
+        if (!isalnum ((unsigned char) *p))
+            return false;
+    return true;
+}
+
+//  Validates a place-order body into req; returns the name of the first bad
+//  field, or NULL when the order is acceptable.
+static const char *
+s_order_parse (const cJSON *json, ff_order_req_t *order)
+{
+    static const char *const products[] = {"INTRADAY", "CNC", "MARGIN", "CO", "BO", "MTF", NULL};
+    static const char *const validities[] = {"DAY", "IOC", NULL};
+    const cJSON *symbol = cJSON_GetObjectItemCaseSensitive (json, "symbol");
+    const cJSON *product = cJSON_GetObjectItemCaseSensitive (json, "productType");
+    const cJSON *validity = cJSON_GetObjectItemCaseSensitive (json, "validity");
+    const cJSON *offline = cJSON_GetObjectItemCaseSensitive (json, "offlineOrder");
+    const cJSON *tag = cJSON_GetObjectItemCaseSensitive (json, "orderTag");
+    long type = 0, side = 0;
+    if (!cJSON_IsString (symbol) || !strchr (symbol->valuestring, ':'))
+        return "symbol";
+    order->symbol = symbol->valuestring;
+    if (!s_int (json, "qty", true, &order->qty) || order->qty <= 0)
+        return "qty";
+    if (!s_int (json, "type", true, &type) || type < 1 || type > 4)
+        return "type";
+    order->type = (int) type;
+    if (!s_int (json, "side", true, &side) || (side != 1 && side != -1))
+        return "side";
+    order->side = (int) side;
+    if (!cJSON_IsString (product) || !s_one_of (product->valuestring, products))
+        return "productType";
+    order->product = product->valuestring;
+    if (!cJSON_IsString (validity) || !s_one_of (validity->valuestring, validities))
+        return "validity";
+    order->validity = validity->valuestring;
+    if (!s_number (json, "limitPrice", &order->limit_price) || order->limit_price < 0)
+        return "limitPrice";
+    if (!s_number (json, "stopPrice", &order->stop_price) || order->stop_price < 0)
+        return "stopPrice";
+    if (!s_int (json, "disclosedQty", false, &order->disclosed_qty) || order->disclosed_qty < 0)
+        return "disclosedQty";
+    if (offline && !cJSON_IsBool (offline))
+        return "offlineOrder";
+    order->offline = cJSON_IsTrue (offline);
+    if (tag) {
+        bool co_bo = strcmp (order->product, "CO") == 0 || strcmp (order->product, "BO") == 0;
+        if (!cJSON_IsString (tag) || !s_tag_valid (tag->valuestring) || co_bo)
+            return "orderTag";
+        order->tag = tag->valuestring;
+    }
+    return NULL;
+}
+
+static void
+s_place_order (ff_book_t *book, const ff_api_request_t *req, ff_api_reply_t *reply)
+{
+    cJSON *json = s_body_object (req, reply);
+    if (!json)
+        return;
+    ff_order_req_t order = {0};
+    const char *bad = s_order_parse (json, &order);
+    char message[160];
+    if (bad) {
+        snprintf (message, sizeof message, "Invalid input: %s", bad);
+        s_error (reply, 400, FF_CODE_INVALID, message);
+    }
+    else if (order.type != 2 || order.limit_price != 0 || order.stop_price != 0)
+        //  Limit and stop orders would need a matching engine the tests do not need.
+        s_error (reply, 400, FF_CODE_INVALID,
+                 "Invalid input: fake_fyers accepts only market orders (type 2, no prices)");
+    else {
+        char id[FF_ORDER_ID_MAX];
+        if (ff_book_place (book, &order, req->pending_polls, id) != 0)
+            s_error (reply, 500, -99, "fake_fyers: out of memory");
+        else if (req->pending_polls >= 0) {
+            //  Code 201 carries no id: the client must find the order by its tag.
+            reply->placed = true;
+            s_ok (reply, FF_CODE_NOT_ACKED, "order placed, not acknowledged", NULL);
+        }
+        else {
+            reply->placed = true;
+            snprintf (message, sizeof message,
+                      "Order submitted successfully. Your Order Ref. No.%s", id);
+            cJSON *payload = cJSON_CreateObject ();
+            cJSON_AddStringToObject (payload, "id", id);
+            s_ok (reply, FF_CODE_PLACED, message, payload);
+        }
+    }
+    cJSON_Delete (json);
+}
+
+//  Collects the ids an exit body names into ids; returns the bad field's
+//  description, or NULL.
+static const char *
+s_exit_targets (ff_book_t *book, const cJSON *json, cJSON *ids)
+{
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive (json, "id");
+    const cJSON *all = cJSON_GetObjectItemCaseSensitive (json, "exit_all");
+    if (all) {
+        if (!cJSON_IsNumber (all) || all->valuedouble != 1)
+            return "exit_all must be 1";
+        ff_book_open_ids (book, ids);
+        return NULL;
+    }
+    if (cJSON_IsString (id)) {
+        cJSON_AddItemToArray (ids, cJSON_CreateString (id->valuestring));
+        return NULL;
+    }
+    if (!cJSON_IsArray (id) || cJSON_GetArraySize (id) == 0)
+        return "id (a position id or a non-empty array of them) or exit_all is required";
+    const cJSON *item;
+    cJSON_ArrayForEach (item, id) {
+        if (!cJSON_IsString (item))
+            return "id must hold strings";
+        cJSON_AddItemToArray (ids, cJSON_CreateString (item->valuestring));
+    }
+    return NULL;
+}
+
+static void
+s_exit_positions (ff_book_t *book, const ff_api_request_t *req, ff_api_reply_t *reply)
+{
+    cJSON *json = s_body_object (req, reply);
+    if (!json)
+        return;
+    cJSON *ids = cJSON_CreateArray ();
+    const char *bad = s_exit_targets (book, json, ids);
+    int exited = 0;
+    bool failed = false;
+    const cJSON *id;
+    cJSON_ArrayForEach (id, ids) {
+        int rc = bad ? 0 : ff_book_exit (book, id->valuestring, req->pending_polls);
+        exited += rc > 0;
+        failed |= rc < 0;
+    }
+    char message[160];
+    if (bad) {
+        snprintf (message, sizeof message, "Invalid input: %s", bad);
+        s_error (reply, 400, FF_CODE_INVALID, message);
+    }
+    else if (failed)
+        s_error (reply, 500, -99, "fake_fyers: out of memory");
+    else if (exited == 0)
+        s_error (reply, 400, FF_CODE_NOTHING_TO_EXIT, "No position to exit");
+    else if (req->pending_polls >= 0)
+        s_ok (reply, FF_CODE_NOT_ACKED, "exit placed, not filled", NULL);
+    else
+        s_ok (reply, FF_CODE_OK, "The position is closed.", NULL);
+    reply->placed = exited > 0;
+    cJSON_Delete (ids);
+    cJSON_Delete (json);
+}
+
+static const struct {
+    const char *method;
+    const char *path;
+    ff_route_fn fn;
+} s_routes[] = {
+    {"GET", "/api/v3/positions", s_get_positions},
+    {"DELETE", "/api/v3/positions", s_exit_positions},
+    {"POST", "/api/v3/orders/sync", s_place_order},
+    {"GET", "/api/v3/orders", s_get_orders},
+    {"GET", "/api/v3/profile", s_get_profile},
+};
+#define FF_ROUTE_COUNT (sizeof s_routes / sizeof s_routes[0])
+
+//  True for "application/json", with or without parameters such as charset.
+static bool
+s_json_content_type (const char *value)
+{
+    static const char json[] = "application/json";
+    if (!value || strncasecmp (value, json, sizeof json - 1) != 0)
+        return false;
+    char next = value[sizeof json - 1];
+    return next == 0 || next == ';' || next == ' ';
+}
+
+void
+ff_api_handle (ff_book_t *book, const ff_api_request_t *req, ff_api_reply_t *reply)
+{
+    *reply = (ff_api_reply_t){0};
+    bool path_known = false;
+    ff_route_fn fn = NULL;
+    for (size_t i = 0; i < FF_ROUTE_COUNT; i++) {
+        if (strcmp (s_routes[i].path, req->path) != 0)
+            continue;
+        path_known = true;
+        if (strcmp (s_routes[i].method, req->method) == 0)
+            fn = s_routes[i].fn;
+    }
+    char message[160];
+    if (!fn) {
+        snprintf (message, sizeof message, "%s %.100s is not served by fake_fyers",
+                  req->method, req->path);
+        s_error (reply, path_known ? 405 : 404, FF_CODE_NOT_FOUND, message);
+    }
+    else if (!req->auth_ok)
+        s_error (reply, 401, FF_CODE_AUTH, FF_MSG_AUTH);
+    else if (req->body_len > 0 && !s_json_content_type (req->content_type))
+        s_error (reply, 400, FF_CODE_INVALID, "Invalid input: Content-Type must be application/json");
+    else
+        fn (book, req, reply);
+    if (!reply->body)
+        reply->status = 500;
+}

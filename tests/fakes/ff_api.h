@@ -1,0 +1,48 @@
+//  ff_api - the Fyers v3 REST endpoints of the fake, served from an ff_book.
+//
+//  Knows routes, authentication, validation and the response envelope
+//  (FYERS.md §2-§4); knows nothing about HTTP transport, scripts or threads.
+//  The caller serialises calls that share a book.
+
+#ifndef FF_API_H_INCLUDED
+#define FF_API_H_INCLUDED
+
+#include "ff_book.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+//  Error codes the fake returns (FYERS.md §2). FF_CODE_NOT_FOUND is the
+//  fake's own: Fyers' reply to an unknown path is not documented.
+#define FF_CODE_AUTH -16
+#define FF_CODE_INVALID -50
+#define FF_CODE_BAD_ORDER_ID -51
+#define FF_CODE_NOTHING_TO_EXIT -352
+#define FF_CODE_RATE_LIMIT -429
+#define FF_CODE_NOT_FOUND -404
+
+typedef struct {
+    const char *method;
+    const char *path;         //  without the query string
+    const char *body;         //  NULL or body_len bytes, NUL-terminated
+    size_t body_len;
+    const char *content_type; //  NULL when absent
+    const char *query_id;     //  ?id=
+    const char *query_tag;    //  ?order_tag=
+    bool auth_ok;
+    int pending_polls;        //  -1 fill at once; >= 0 place pending (code 201)
+} ff_api_request_t;
+
+typedef struct {
+    int status;  //  HTTP status
+    char *body;  //  heap JSON text; the caller frees it
+    bool placed; //  true when the request changed the book
+} ff_api_reply_t;
+
+//  Serves one request. On out of memory, reply->body is NULL and status 500.
+void ff_api_handle (ff_book_t *book, const ff_api_request_t *req, ff_api_reply_t *reply);
+
+//  {"s":"error","code":code,"message":message} as heap text (NULL on OOM).
+char *ff_api_error_body (int code, const char *message);
+
+#endif

@@ -1,0 +1,35 @@
+//  ff_server - the fake Fyers HTTP server: a libmicrohttpd daemon with one
+//  thread per connection, so a scripted hang stalls only its own connection.
+//
+//  Serves the Fyers routes of ff_api under /api/v3 (after consulting the
+//  script queue) and the unauthenticated control interface under /_fake/.
+//  One mutex guards the book, the script and the request log; no lock is held
+//  while a request hangs.
+
+#ifndef FF_SERVER_H_INCLUDED
+#define FF_SERVER_H_INCLUDED
+
+#include <stdbool.h>
+
+typedef struct {
+    const char *app_id;
+    const char *token;
+    const char *bind; //  a 127.x.x.x address
+    int port;         //  0 lets the kernel pick a free port
+    bool quiet;       //  no line per request on stderr
+} ff_server_config_t;
+
+typedef struct _ff_server_t ff_server_t;
+
+//  Starts serving. Returns NULL (and says why on stderr) when the address is
+//  not loopback or the daemon cannot start. Strings in config are copied.
+ff_server_t *ff_server_new (const ff_server_config_t *config);
+
+//  The port actually bound.
+int ff_server_port (ff_server_t *self);
+
+//  Wakes hanging requests, stops the daemon (joining its threads) and frees
+//  everything. Nulls the caller's pointer.
+void ff_server_destroy (ff_server_t **self_p);
+
+#endif
