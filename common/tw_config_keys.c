@@ -70,6 +70,17 @@ const tw_conf_key_t tw_conf_keys[] = {
     //  Command clients (tradectl, and services that call the gateway).
     KEY_INT ("client", "timeout_ms", "2500", 10, HOUR_MS),
     KEY_INT ("client", "attempts", "3", 1, 10),
+
+    // market-feed
+    //  The synthetic source: a random walk that is the same for the same seed.
+    KEY_INT ("feed", "seed", "42", 0, INT64_MAX),
+    KEY_INT ("feed", "tick_interval_ms", "200", 1, 60000),
+    //  Symbol i starts at start_price * (1 + i / 2).
+    KEY_DOUBLE ("feed", "start_price", "100.0"),
+    //  The relative standard deviation of one step, 0 .. 0.1.
+    KEY_DOUBLE ("feed", "volatility", "0.0005"),
+    //  The replay starts again from the top at the end of the file.
+    KEY_BOOL ("feed", "replay_loop", "false"),
 };
 
 const size_t tw_conf_key_count = sizeof tw_conf_keys / sizeof tw_conf_keys[0];

@@ -1,0 +1,16 @@
+//  market-feed - publishes ticks from the synthetic walk or a replay file
+//  (DESIGN §1). A thin shell around the feed actor (mf_actor.c).
+
+#include "mf_actor.h"
+#include "tw_service.h"
+
+int
+main (int argc, char **argv)
+{
+    static const tw_service_def_t def = {
+        .name = "market-feed",
+        .summary = "publishes ticks: synthetic random walk or CSV replay (DESIGN.md §1, §8)",
+        .actor = mf_actor,
+    };
+    return tw_service_main (&def, argc, argv);
+}

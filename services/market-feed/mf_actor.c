@@ -1,0 +1,330 @@
+//  mf_actor - see mf_actor.h.
+//
+//  One zloop: the pipe (for $TERM), the control socket, and one timer for
+//  the source. The synthetic source has a repeating timer; the replay arms a
+//  one-shot timer for the next row each time, and publishes every row that
+//  is due when it fires, at most MF_REPLAY_BATCH at a time, so that a fast
+//  replay still lets the loop answer ping and $TERM.
+
+#include "mf_actor.h"
+#include "mf_replay.h"
+#include "mf_synthetic.h"
+#include "tw_clock.h"
+#include "tw_config.h"
+#include "tw_control.h"
+#include "tw_log.h"
+#include "tw_service.h"
+#include "tw_sock.h"
+
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <string.h>
+
+#define MF_SOURCE_SYNTHETIC "synthetic"
+#define MF_SOURCE_REPLAY "replay"
+#define MF_SOURCE_FYERS "fyers"
+
+//  Rows published per timer event before the loop gets a turn.
+#define MF_REPLAY_BATCH 1000
+//  The shortest timer delay. A zloop timer armed with no delay from inside a
+//  timer handler fires again in the same pass, before any socket is read.
+#define MF_TIMER_MIN_MS 1
+//  A replay row is never scheduled further ahead than this (a week), which
+//  keeps the arithmetic finite whatever the gap and the speed.
+#define MF_REPLAY_MAX_WAIT_MS (INT64_C (7) * 24 * 3600 * 1000)
+//  The replay counts distinct symbols for the pong, up to this many.
+#define MF_REPLAY_MAX_SYMBOLS 10000
+//  A zhashx needs a non-NULL value; the keys are all that matter.
+#define MF_PRESENT ((void *) 1)
+
+typedef struct {
+    tw_service_t *service;
+    tw_config_t *config;
+    zsock_t *pipe;
+    zloop_t *loop;
+    zsock_t *pub;
+    tw_control_t *control;
+
+    mf_synthetic_t *synthetic;
+
+    mf_replay_t *replay;
+    double speed; //  0 = as fast as possible
+    bool loop_replay;
+    bool have_row; //  row and row_ts hold the next row to publish
+    tw_tick_t row;
+    int64_t row_ts;
+    bool pass_started;  //  base_ts and base_ms are set for this pass
+    int64_t base_ts;    //  ts_ms of the first row of the pass
+    int64_t base_ms;    //  when it was published (monotonic)
+    uint64_t pass_rows; //  good rows in this pass
+    zhashx_t *seen;     //  distinct symbols replayed
+
+    int64_t published;
+} mf_t;
+
+static int
+s_publish (mf_t *self, const tw_tick_t *tick)
+{
+    tw_msg_t msg;
+    tw_msg_init (&msg, TW_MSG_TICK);
+    msg.u.tick = *tick;
+    if (tw_sock_publish (self->pub, &msg) != 0)
+        return -1;
+    self->published++;
+    return 0;
+}
+
+static void
+s_counters (tw_pong_t *pong, void *arg)
+{
+    mf_t *self = (mf_t *) arg;
+    tw_control_counter (pong, "ticks_published", self->published);
+    int64_t skipped = self->replay ? (int64_t) mf_replay_skipped (self->replay) : 0;
+    tw_control_counter (pong, "rows_skipped", skipped);
+    int64_t symbols = self->synthetic ? (int64_t) mf_synthetic_count (self->synthetic)
+                                      : (int64_t) zhashx_size (self->seen);
+    tw_control_counter (pong, "symbols", symbols);
+}
+
+//  ---------------------------------------------------------------------
+//  Synthetic source.
+
+static int
+s_on_synthetic (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    mf_t *self = (mf_t *) arg;
+    for (size_t i = 0; i < mf_synthetic_count (self->synthetic); i++) {
+        tw_tick_t tick;
+        mf_synthetic_next (self->synthetic, i, &tick);
+        s_publish (self, &tick);
+    }
+    return 0;
+}
+
+static int
+s_setup_synthetic (mf_t *self)
+{
+    tw_config_t *config = self->config;
+    char err[TW_TEXT_MAX];
+    self->synthetic = mf_synthetic_new (tw_config_str (config, "feed", "symbols"),
+                                        (uint64_t) tw_config_int (config, "feed", "seed"),
+                                        tw_config_double (config, "feed", "start_price"),
+                                        tw_config_double (config, "feed", "volatility"), err,
+                                        sizeof err);
+    if (!self->synthetic) {
+        tw_error ("synthetic source: %s", err);
+        return -1;
+    }
+    return 0;
+}
+
+//  ---------------------------------------------------------------------
+//  Replay source.
+
+static int s_on_replay (zloop_t *loop, int timer_id, void *arg);
+
+static void
+s_replay_arm (mf_t *self, int64_t delay_ms)
+{
+    if (delay_ms < MF_TIMER_MIN_MS)
+        delay_ms = MF_TIMER_MIN_MS;
+    zloop_timer (self->loop, (size_t) delay_ms, 1, s_on_replay, self);
+}
+
+//  Reads the next good row into self->row, going back to the top at the end
+//  when looping. Returns 0, or -1 when the replay is over.
+static int
+s_replay_fetch (mf_t *self)
+{
+    while (mf_replay_next (self->replay, &self->row, &self->row_ts) != 1) {
+        const char *path = mf_replay_path (self->replay);
+        if (!self->loop_replay) {
+            tw_info ("replay finished file=%s rows=%" PRIu64 " skipped=%" PRIu64, path,
+                     mf_replay_rows (self->replay), mf_replay_skipped (self->replay));
+            return -1;
+        }
+        //  A file without a single good row would loop without end.
+        if (self->pass_rows == 0) {
+            tw_warn ("replay file=%s has no valid rows; not looping", path);
+            return -1;
+        }
+        if (mf_replay_rewind (self->replay) != 0)
+            return -1;
+        tw_debug ("replay restarting file=%s", path);
+        self->pass_rows = 0;
+        self->pass_started = false;
+    }
+    self->have_row = true;
+    self->pass_rows++;
+    if (!self->pass_started) {
+        self->pass_started = true;
+        self->base_ts = self->row_ts;
+        self->base_ms = tw_clock_mono_ms ();
+    }
+    return 0;
+}
+
+//  When the pending row is due (monotonic ms).
+static int64_t
+s_replay_due (mf_t *self)
+{
+    if (self->speed == 0)
+        return self->base_ms;
+    double wait = (double) (self->row_ts - self->base_ts) / self->speed;
+    if (wait > (double) MF_REPLAY_MAX_WAIT_MS)
+        wait = (double) MF_REPLAY_MAX_WAIT_MS;
+    return self->base_ms + (int64_t) wait;
+}
+
+static void
+s_replay_count_symbol (mf_t *self, const char *symbol)
+{
+    if (zhashx_size (self->seen) < MF_REPLAY_MAX_SYMBOLS)
+        zhashx_insert (self->seen, symbol, MF_PRESENT);
+}
+
+static int
+s_on_replay (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    mf_t *self = (mf_t *) arg;
+    int64_t now = tw_clock_mono_ms ();
+    for (int sent = 0; sent < MF_REPLAY_BATCH; sent++) {
+        if (!self->have_row && s_replay_fetch (self) != 0)
+            return 0;
+        int64_t due = s_replay_due (self);
+        if (due > now) {
+            s_replay_arm (self, due - now);
+            return 0;
+        }
+        s_replay_count_symbol (self, self->row.symbol);
+        s_publish (self, &self->row);
+        self->have_row = false;
+    }
+    s_replay_arm (self, MF_TIMER_MIN_MS);
+    return 0;
+}
+
+static int
+s_setup_replay (mf_t *self)
+{
+    tw_config_t *config = self->config;
+    self->speed = tw_config_double (config, "feed", "replay_speed");
+    if (!isfinite (self->speed) || self->speed < 0) {
+        tw_error ("replay_speed must be a number >= 0 (0 = as fast as possible), got %g",
+                  self->speed);
+        return -1;
+    }
+    self->loop_replay = tw_config_bool (config, "feed", "replay_loop");
+    char err[TW_TEXT_MAX + PATH_MAX];
+    self->replay = mf_replay_open (tw_config_str (config, "feed", "replay_file"), err, sizeof err);
+    if (!self->replay) {
+        tw_error ("%s", err);
+        return -1;
+    }
+    self->seen = zhashx_new ();
+    return 0;
+}
+
+//  ---------------------------------------------------------------------
+//  The actor.
+
+static int
+s_on_control (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void) loop;
+    (void) reader;
+    mf_t *self = (mf_t *) arg;
+    tw_control_handle (self->control);
+    return 0;
+}
+
+static int
+s_on_pipe (zloop_t *loop, zsock_t *pipe, void *arg)
+{
+    (void) loop;
+    (void) arg;
+    char *command = zstr_recv (pipe);
+    bool term = !command || streq (command, "$TERM");
+    zstr_free (&command);
+    return term ? -1 : 0;
+}
+
+static int
+s_setup (mf_t *self)
+{
+    tw_config_t *config = self->config;
+    const char *source = tw_config_str (config, "feed", "source");
+    //  The source first: a bad source or file is the one error worth a line.
+    if (streq (source, MF_SOURCE_FYERS)) {
+        tw_error ("source '%s' is not implemented yet: use synthetic or replay", source);
+        return -1;
+    }
+    int rc = streq (source, MF_SOURCE_REPLAY) ? s_setup_replay (self) : s_setup_synthetic (self);
+    if (rc != 0)
+        return -1;
+
+    self->pub = tw_sock_pub_new (tw_config_str (config, "endpoints", "feed_pub"));
+    if (!self->pub)
+        return -1;
+    self->control = tw_control_new (tw_config_str (config, "endpoints", "feed_control"),
+                                    tw_service_name (self->service),
+                                    tw_service_started_ms (self->service), s_counters, self);
+    if (!self->control)
+        return -1;
+
+    self->loop = zloop_new ();
+    //  The actor stops on $TERM only, so that it can finish cleanly.
+    zloop_set_nonstop (self->loop, true);
+    zloop_reader (self->loop, self->pipe, s_on_pipe, self);
+    zloop_reader (self->loop, tw_control_socket (self->control), s_on_control, self);
+    if (self->synthetic)
+        zloop_timer (self->loop, (size_t) tw_config_int (config, "feed", "tick_interval_ms"), 0,
+                     s_on_synthetic, self);
+    else
+        s_replay_arm (self, MF_TIMER_MIN_MS);
+    return 0;
+}
+
+static void
+s_teardown (mf_t *self)
+{
+    zloop_destroy (&self->loop);
+    tw_control_destroy (&self->control);
+    zsock_destroy (&self->pub);
+    mf_synthetic_destroy (&self->synthetic);
+    mf_replay_destroy (&self->replay);
+    zhashx_destroy (&self->seen);
+}
+
+void
+mf_actor (zsock_t *pipe, void *args)
+{
+    mf_t self;
+    memset (&self, 0, sizeof self);
+    self.service = (tw_service_t *) args;
+    self.config = tw_service_config (self.service);
+    self.pipe = pipe;
+    if (s_setup (&self) != 0) {
+        s_teardown (&self);
+        zsock_signal (pipe, 1);
+        return;
+    }
+    zsock_signal (pipe, 0);
+    tw_config_t *config = self.config;
+    if (self.synthetic)
+        tw_info ("publishing source=synthetic symbols=%zu seed=%" PRId64
+                 " tick_interval_ms=%" PRId64,
+                 mf_synthetic_count (self.synthetic), tw_config_int (config, "feed", "seed"),
+                 tw_config_int (config, "feed", "tick_interval_ms"));
+    else
+        tw_info ("publishing source=replay file=%s speed=%g loop=%s", mf_replay_path (self.replay),
+                 self.speed, self.loop_replay ? "true" : "false");
+    zloop_start (self.loop);
+    tw_info ("feed stopped published=%" PRId64, self.published);
+    s_teardown (&self);
+}

@@ -1,0 +1,515 @@
+//  Real-process tests of market-feed: the binary (MF_BINARY, set by meson)
+//  runs as a child on loopback ports found free by the test, configured
+//  through the environment. A SUB checks the ticks, a REQ pings the control
+//  endpoint, SIGTERM must stop it with exit 0 within 2 s, and bad sources
+//  must fail at start with a non-zero exit and a clear error line.
+//
+//  Every wait is bounded; nothing sleeps to synchronise.
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tw_client.h"
+#include "tw_clock.h"
+#include "tw_log.h"
+#include "tw_proto.h"
+#include "tw_sock.h"
+
+#define ERR_MAX 512
+#define PATH_MAX_LEN 512
+#define ENDPOINT_MAX 64
+#define LOG_MAX 65536
+#define ENV_MAX 16
+//  "TW_FEED_REPLAY_FILE=" and a path from s_path.
+#define FILE_ENV_MAX (PATH_MAX_LEN * 2)
+//  Every wait for the child is bounded by this.
+#define WAIT_MS 10000
+//  DESIGN §5: SIGTERM -> exit 0 within 2 s.
+#define STOP_MS 2000
+//  The control client's patience per attempt, and its attempts.
+#define PING_TIMEOUT_MS 2000
+#define PING_ATTEMPTS 3
+#define TICK_GRID 20.0
+#define GRID_EPSILON 1e-9
+//  Each test's limit, in seconds.
+#define TEST_TIMEOUT_S 30
+
+static char s_dir[PATH_MAX_LEN];
+static char s_pub[ENDPOINT_MAX];
+static char s_control[ENDPOINT_MAX];
+
+//  A TCP port on 127.0.0.1 that nothing listens on right now.
+static int
+s_free_port (void)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge (fd, 0);
+    struct sockaddr_in addr;
+    memset (&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    ck_assert_int_eq (bind (fd, (struct sockaddr *) &addr, sizeof addr), 0);
+    socklen_t len = sizeof addr;
+    ck_assert_int_eq (getsockname (fd, (struct sockaddr *) &addr, &len), 0);
+    close (fd);
+    return ntohs (addr.sin_port);
+}
+
+static void
+s_setup (void)
+{
+    tw_log_init ("test");
+    snprintf (s_dir, sizeof s_dir, "%s", "/tmp/tw-feed-process-XXXXXX");
+    ck_assert_ptr_nonnull (mkdtemp (s_dir));
+    int pub_port = s_free_port ();
+    int control_port = s_free_port ();
+    while (control_port == pub_port)
+        control_port = s_free_port ();
+    snprintf (s_pub, sizeof s_pub, "tcp://127.0.0.1:%d", pub_port);
+    snprintf (s_control, sizeof s_control, "tcp://127.0.0.1:%d", control_port);
+}
+
+static void
+s_teardown (void)
+{
+    char command[PATH_MAX_LEN + 16];
+    snprintf (command, sizeof command, "rm -rf %s", s_dir);
+    ck_assert_int_eq (system (command), 0);
+}
+
+static const char *
+s_path (const char *name)
+{
+    static char path[PATH_MAX_LEN + 64];
+    snprintf (path, sizeof path, "%s/%s", s_dir, name);
+    return path;
+}
+
+static const char *
+s_write (const char *name, const char *text)
+{
+    const char *path = s_path (name);
+    FILE *file = fopen (path, "w");
+    ck_assert_ptr_nonnull (file);
+    ck_assert_int_ge (fputs (text, file), 0);
+    ck_assert_int_eq (fclose (file), 0);
+    return path;
+}
+
+//  The child: its pid, a pidfd to wait on, and where its stderr goes.
+typedef struct {
+    pid_t pid;
+    int pidfd;
+    char log[PATH_MAX_LEN + 64];
+} s_child_t;
+
+extern char **environ;
+
+//  Starts market-feed with the endpoints of this test and the given
+//  "NAME=value" settings, in the test directory (so that no
+//  deploy/config/tradewire.ini is read), stderr to a file. TW_ variables of
+//  the test's own environment are left out. Everything is prepared before
+//  fork: the test has ZeroMQ threads, so the child only calls
+//  async-signal-safe functions before exec.
+static s_child_t
+s_start (const char *const *env)
+{
+    const char *binary = getenv ("MF_BINARY");
+    ck_assert_msg (binary != NULL, "MF_BINARY is not set (run this test through meson)");
+    static char pub_env[ENDPOINT_MAX + 32], control_env[ENDPOINT_MAX + 32];
+    snprintf (pub_env, sizeof pub_env, "TW_ENDPOINTS_FEED_PUB=%s", s_pub);
+    snprintf (control_env, sizeof control_env, "TW_ENDPOINTS_FEED_CONTROL=%s", s_control);
+    size_t inherited = 0;
+    while (environ[inherited])
+        inherited++;
+    size_t count = 0;
+    char **envp = (char **) calloc (inherited + ENV_MAX + 3, sizeof (char *));
+    ck_assert_ptr_nonnull (envp);
+    for (size_t i = 0; i < inherited; i++)
+        if (strncmp (environ[i], "TW_", 3) != 0)
+            envp[count++] = environ[i];
+    envp[count++] = pub_env;
+    envp[count++] = control_env;
+    for (size_t i = 0; env[i]; i++) {
+        ck_assert_uint_lt (i, ENV_MAX);
+        envp[count++] = (char *) env[i];
+    }
+    char *const argv[] = {(char *) binary, NULL};
+
+    s_child_t child;
+    memset (&child, 0, sizeof child);
+    snprintf (child.log, sizeof child.log, "%s/stderr.log", s_dir);
+    int fd = open (child.log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    ck_assert_int_ge (fd, 0);
+    child.pid = fork ();
+    ck_assert_int_ge (child.pid, 0);
+    if (child.pid == 0) {
+        if (dup2 (fd, STDERR_FILENO) < 0 || chdir (s_dir) != 0)
+            _exit (127);
+        execve (binary, argv, envp);
+        _exit (127);
+    }
+    close (fd);
+    free (envp);
+    child.pidfd = pidfd_open (child.pid, 0);
+    ck_assert_int_ge (child.pidfd, 0);
+    return child;
+}
+
+//  Waits up to timeout_ms for the child to exit. Returns its wait status,
+//  or -1 when it is still running.
+static int
+s_wait_exit (s_child_t *child, int timeout_ms)
+{
+    struct pollfd item = {.fd = child->pidfd, .events = POLLIN};
+    int64_t deadline = tw_clock_mono_ms () + timeout_ms;
+    while (true) {
+        int64_t left = deadline - tw_clock_mono_ms ();
+        int rc = poll (&item, 1, left > 0 ? (int) left : 0);
+        if (rc > 0)
+            break;
+        if (rc < 0 && errno == EINTR)
+            continue;
+        if (rc == 0)
+            return -1;
+        ck_abort_msg ("poll on the pidfd: %s", strerror (errno));
+    }
+    int status = 0;
+    ck_assert_int_eq (waitpid (child->pid, &status, 0), child->pid);
+    close (child->pidfd);
+    child->pid = 0;
+    return status;
+}
+
+//  SIGTERM, then the exit must be clean and quick.
+static void
+s_stop (s_child_t *child)
+{
+    int64_t start = tw_clock_mono_ms ();
+    ck_assert_int_eq (kill (child->pid, SIGTERM), 0);
+    int status = s_wait_exit (child, STOP_MS);
+    if (status == -1) {
+        kill (child->pid, SIGKILL);
+        s_wait_exit (child, WAIT_MS);
+        ck_abort_msg ("market-feed did not stop within %d ms of SIGTERM", STOP_MS);
+    }
+    ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 0,
+                   "market-feed stopped with status 0x%x", (unsigned) status);
+    ck_assert_int_lt (tw_clock_mono_ms () - start, STOP_MS);
+}
+
+static const char *
+s_log (const s_child_t *child)
+{
+    static char text[LOG_MAX];
+    FILE *file = fopen (child->log, "r");
+    ck_assert_ptr_nonnull (file);
+    size_t len = fread (text, 1, sizeof text - 1, file);
+    text[len] = 0;
+    fclose (file);
+    return text;
+}
+
+static int
+s_count (const char *text, const char *needle)
+{
+    int count = 0;
+    for (const char *p = strstr (text, needle); p; p = strstr (p + 1, needle))
+        count++;
+    return count;
+}
+
+//  The first ERROR line of a log, without its newline (static).
+static const char *
+s_first_error (const char *log)
+{
+    static char line[1024];
+    const char *p = strstr (log, "ERROR ");
+    ck_assert_msg (p != NULL, "no ERROR line in:\n%s", log);
+    ck_assert_msg (p == log || p[-1] == '\n', "ERROR not at a line start in:\n%s", log);
+    size_t len = strcspn (p, "\n");
+    snprintf (line, sizeof line, "%.*s", (int) len, p);
+    return line;
+}
+
+//  Pings the control endpoint and returns the pong.
+static tw_msg_t
+s_ping (void)
+{
+    tw_client_t *client = tw_client_new (s_control, PING_TIMEOUT_MS, PING_ATTEMPTS);
+    ck_assert_ptr_nonnull (client);
+    tw_msg_t ping, pong;
+    tw_msg_init (&ping, TW_MSG_PING);
+    memset (&pong, 0, sizeof pong);
+    char err[ERR_MAX] = "";
+    ck_assert_msg (tw_client_request (client, &ping, &pong, err, sizeof err) == 0, "ping: %s",
+                   err);
+    tw_client_destroy (&client);
+    ck_assert_int_eq (pong.type, TW_MSG_PONG);
+    ck_assert_str_eq (pong.u.pong.service, "market-feed");
+    return pong;
+}
+
+static int64_t
+s_counter (const tw_msg_t *pong, const char *name)
+{
+    for (size_t i = 0; i < pong->u.pong.counter_count; i++)
+        if (strcmp (pong->u.pong.counters[i].name, name) == 0)
+            return pong->u.pong.counters[i].value;
+    ck_abort_msg ("pong has no counter '%s'", name);
+    return -1;
+}
+
+//  Receives one tick within the SUB's receive timeout.
+static void
+s_recv_tick (zsock_t *sub, tw_tick_t *tick)
+{
+    tw_msg_t msg;
+    memset (&msg, 0, sizeof msg);
+    char err[ERR_MAX] = "";
+    ck_assert_msg (tw_sock_recv (sub, &msg, err, sizeof err) == 0, "no tick: %s", err);
+    ck_assert_int_eq (msg.type, TW_MSG_TICK);
+    ck_assert_int_gt (msg.ts, 0);
+    *tick = msg.u.tick;
+}
+
+//  The replay file of the tests: four good rows, 10 ms apart, and one of
+//  each kind of malformed row between them (lines 4, 5, 6, 7, 8).
+static const char *s_csv = "ts_ms,symbol,ltp,bid,ask,volume\n"
+                           "1700000000000,NSE:SBIN-EQ,600.05,600,600.1,100\n"
+                           "1700000000010,NSE:INFY-EQ,1500.5,,,\n"
+                           "1700000000020,NSE:SBIN-EQ,abc,1,2,3\n"
+                           "1700000000030,NSE:SBIN-EQ,600.10,600.05,600.15\n"
+                           "1700000000005,NSE:SBIN-EQ,600.2,600.15,600.25,110\n"
+                           "1700000000040,NSE:SBIN-EQ,-1,,,\n"
+                           "1700000000050,NSE:THIS-SYMBOL-IS-FAR-TOO-LONG-FOR-A-FYERS-NAME,10,,,\n"
+                           "1700000000060,NSE:RELIANCE-EQ,2400.25,2400.2,2400.3,50\n"
+                           "1700000000070,NSE:SBIN-EQ,600.15,600.1,600.2,150\n";
+#define CSV_GOOD_ROWS 4
+#define CSV_BAD_ROWS 5
+
+static const tw_tick_t s_expected[CSV_GOOD_ROWS] = {
+    {"NSE:SBIN-EQ", 600.05, 600, 600.1, 100},
+    {"NSE:INFY-EQ", 1500.5, 0, 0, 0},
+    {"NSE:RELIANCE-EQ", 2400.25, 2400.2, 2400.3, 50},
+    {"NSE:SBIN-EQ", 600.15, 600.1, 600.2, 150},
+};
+
+static void
+s_assert_tick (const tw_tick_t *tick, const tw_tick_t *expected)
+{
+    ck_assert_str_eq (tick->symbol, expected->symbol);
+    ck_assert_double_eq (tick->ltp, expected->ltp);
+    ck_assert_double_eq (tick->bid, expected->bid);
+    ck_assert_double_eq (tick->ask, expected->ask);
+    ck_assert_int_eq (tick->volume, expected->volume);
+}
+
+START_TEST (test_replay_loop)
+{
+    //  Slow joiner: a looping replay, so the SUB may join at any time; the
+    //  test waits for the first row of a pass and checks the whole pass.
+    const char *csv = s_write ("ticks.csv", s_csv);
+    char file_env[FILE_ENV_MAX];
+    snprintf (file_env, sizeof file_env, "TW_FEED_REPLAY_FILE=%s", csv);
+    const char *env[] = {"TW_FEED_SOURCE=replay", file_env, "TW_FEED_REPLAY_SPEED=2.0",
+                         "TW_FEED_REPLAY_LOOP=true", NULL};
+    zsock_t *sub = tw_sock_sub_new (s_pub, "tick.");
+    ck_assert_ptr_nonnull (sub);
+    zsock_set_rcvtimeo (sub, WAIT_MS);
+    s_child_t child = s_start (env);
+
+    tw_tick_t tick;
+    int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
+    do {
+        ck_assert_msg (tw_clock_mono_ms () < deadline, "no first row within %d ms", WAIT_MS);
+        s_recv_tick (sub, &tick);
+    } while (strcmp (tick.symbol, s_expected[0].symbol) != 0 || tick.ltp != s_expected[0].ltp);
+    s_assert_tick (&tick, &s_expected[0]);
+    //  The rest of the pass in order, malformed rows left out, then the
+    //  first row again: the replay loops.
+    for (int i = 1; i < CSV_GOOD_ROWS; i++) {
+        s_recv_tick (sub, &tick);
+        s_assert_tick (&tick, &s_expected[i]);
+    }
+    s_recv_tick (sub, &tick);
+    s_assert_tick (&tick, &s_expected[0]);
+
+    tw_msg_t pong = s_ping ();
+    ck_assert_int_ge (s_counter (&pong, "ticks_published"), CSV_GOOD_ROWS + 1);
+    ck_assert_int_ge (s_counter (&pong, "rows_skipped"), CSV_BAD_ROWS);
+    ck_assert_int_eq (s_counter (&pong, "symbols"), 3);
+    zsock_destroy (&sub);
+    s_stop (&child);
+
+    //  Each malformed row was reported once, with file:line, though every
+    //  pass skipped it.
+    const char *log = s_log (&child);
+    ck_assert_int_eq (s_count (log, "WARN market-feed replay skipping"), CSV_BAD_ROWS);
+    for (int line = 4; line <= 8; line++) {
+        char where[PATH_MAX_LEN + 96];
+        snprintf (where, sizeof where, "replay skipping %s:%d: ", csv, line);
+        ck_assert_msg (s_count (log, where) == 1, "no warning '%s' in:\n%s", where, log);
+    }
+    ck_assert_int_eq (s_count (log, "ERROR"), 0);
+}
+END_TEST
+
+START_TEST (test_replay_fast_once)
+{
+    //  replay_speed 0: as fast as possible, once. Nobody may be subscribed
+    //  yet, so the counters tell what was published.
+    const char *csv = s_write ("ticks.csv", s_csv);
+    char file_env[FILE_ENV_MAX];
+    snprintf (file_env, sizeof file_env, "TW_FEED_REPLAY_FILE=%s", csv);
+    const char *env[] = {"TW_FEED_SOURCE=replay", file_env, "TW_FEED_REPLAY_SPEED=0", NULL};
+    s_child_t child = s_start (env);
+    int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
+    tw_msg_t pong = s_ping ();
+    while (s_counter (&pong, "ticks_published") < CSV_GOOD_ROWS) {
+        ck_assert_msg (tw_clock_mono_ms () < deadline, "the replay did not finish");
+        pong = s_ping ();
+    }
+    ck_assert_int_eq (s_counter (&pong, "ticks_published"), CSV_GOOD_ROWS);
+    ck_assert_int_eq (s_counter (&pong, "rows_skipped"), CSV_BAD_ROWS);
+    ck_assert_int_eq (s_counter (&pong, "symbols"), 3);
+    //  Finished, it stays up and keeps answering.
+    pong = s_ping ();
+    ck_assert_int_eq (s_counter (&pong, "ticks_published"), CSV_GOOD_ROWS);
+    ck_assert_int_ge (pong.u.pong.uptime_ms, 0);
+    s_stop (&child);
+    ck_assert_ptr_nonnull (strstr (s_log (&child), "replay finished"));
+}
+END_TEST
+
+START_TEST (test_synthetic)
+{
+    const char *env[] = {"TW_FEED_SOURCE=synthetic", "TW_FEED_SYMBOLS=NSE:A-EQ,NSE:B-EQ",
+                         "TW_FEED_TICK_INTERVAL_MS=5", "TW_FEED_SEED=7", NULL};
+    zsock_t *sub = tw_sock_sub_new (s_pub, "tick.");
+    ck_assert_ptr_nonnull (sub);
+    zsock_set_rcvtimeo (sub, WAIT_MS);
+    s_child_t child = s_start (env);
+    //  Both symbols arrive, on the grid, near their start prices.
+    bool seen[2] = {false, false};
+    int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
+    while (!seen[0] || !seen[1]) {
+        ck_assert_msg (tw_clock_mono_ms () < deadline, "not both symbols within %d ms", WAIT_MS);
+        tw_tick_t tick;
+        s_recv_tick (sub, &tick);
+        int i = strcmp (tick.symbol, "NSE:A-EQ") == 0 ? 0 : 1;
+        if (i == 1)
+            ck_assert_str_eq (tick.symbol, "NSE:B-EQ");
+        seen[i] = true;
+        double ticks = tick.ltp * TICK_GRID;
+        ck_assert_msg (fabs (ticks - round (ticks)) < GRID_EPSILON, "ltp %.17g", tick.ltp);
+        ck_assert (tick.bid < tick.ltp && tick.ltp < tick.ask);
+        ck_assert (tick.ltp > 0 && tick.volume > 0);
+    }
+    tw_msg_t pong = s_ping ();
+    ck_assert_int_eq (s_counter (&pong, "symbols"), 2);
+    ck_assert_int_gt (s_counter (&pong, "ticks_published"), 0);
+    ck_assert_int_eq (s_counter (&pong, "rows_skipped"), 0);
+    zsock_destroy (&sub);
+    s_stop (&child);
+}
+END_TEST
+
+//  Starts market-feed with env and expects it to fail at start: exit 1 and
+//  an ERROR line that contains expected. Returns that line.
+static const char *
+s_fails (const char *const *env, const char *expected)
+{
+    s_child_t child = s_start (env);
+    int status = s_wait_exit (&child, WAIT_MS);
+    if (status == -1) {
+        kill (child.pid, SIGKILL);
+        s_wait_exit (&child, WAIT_MS);
+        ck_abort_msg ("market-feed did not fail within %d ms", WAIT_MS);
+    }
+    ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 1, "status 0x%x",
+                   (unsigned) status);
+    const char *line = s_first_error (s_log (&child));
+    ck_assert_msg (strstr (line, expected) != NULL, "'%s' lacks '%s'", line, expected);
+    return line;
+}
+
+START_TEST (test_missing_file)
+{
+    const char *missing = s_path ("missing.csv");
+    char file_env[FILE_ENV_MAX];
+    snprintf (file_env, sizeof file_env, "TW_FEED_REPLAY_FILE=%s", missing);
+    const char *env[] = {"TW_FEED_SOURCE=replay", file_env, NULL};
+    const char *line = s_fails (env, "cannot be opened: No such file or directory");
+    ck_assert_ptr_nonnull (strstr (line, missing));
+}
+END_TEST
+
+START_TEST (test_bad_header)
+{
+    const char *csv = s_write ("bad.csv", "ts_ms,symbol,price\n1,NSE:A-EQ,1\n");
+    char file_env[FILE_ENV_MAX];
+    snprintf (file_env, sizeof file_env, "TW_FEED_REPLAY_FILE=%s", csv);
+    const char *env[] = {"TW_FEED_SOURCE=replay", file_env, NULL};
+    const char *line = s_fails (env, "header: unknown column 'price'");
+    ck_assert_ptr_nonnull (strstr (line, csv));
+    const char *none[] = {"TW_FEED_SOURCE=replay", NULL};
+    s_fails (none, "replay needs a file: set [feed] replay_file");
+}
+END_TEST
+
+START_TEST (test_fyers_not_implemented)
+{
+    const char *env[] = {"TW_FEED_SOURCE=fyers", NULL};
+    s_fails (env, "source 'fyers' is not implemented yet");
+}
+END_TEST
+
+START_TEST (test_bad_synthetic_parameters)
+{
+    const char *volatile_env[] = {"TW_FEED_VOLATILITY=0.5", NULL};
+    s_fails (volatile_env, "volatility must be in 0..0.1");
+    const char *price_env[] = {"TW_FEED_START_PRICE=-100", NULL};
+    s_fails (price_env, "start_price must be a positive number");
+    const char *speed_env[] = {"TW_FEED_SOURCE=replay", "TW_FEED_REPLAY_SPEED=-1", NULL};
+    s_fails (speed_env, "replay_speed must be a number >= 0");
+}
+END_TEST
+
+int
+main (void)
+{
+    //  A child that dies must not take the test with it through SIGPIPE.
+    signal (SIGPIPE, SIG_IGN);
+    Suite *suite = suite_create ("market-feed");
+    TCase *tc = tcase_create ("process");
+    tcase_add_checked_fixture (tc, s_setup, s_teardown);
+    tcase_set_timeout (tc, TEST_TIMEOUT_S);
+    tcase_add_test (tc, test_replay_loop);
+    tcase_add_test (tc, test_replay_fast_once);
+    tcase_add_test (tc, test_synthetic);
+    tcase_add_test (tc, test_missing_file);
+    tcase_add_test (tc, test_bad_header);
+    tcase_add_test (tc, test_fyers_not_implemented);
+    tcase_add_test (tc, test_bad_synthetic_parameters);
+    suite_add_tcase (suite, tc);
+    SRunner *runner = srunner_create (suite);
+    srunner_run_all (runner, CK_NORMAL);
+    int failed = srunner_ntests_failed (runner);
+    srunner_free (runner);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
