@@ -353,7 +353,7 @@ s_teardown (gw_t *self)
 {
     //  The broker goes first: calls in flight are abandoned, and the store
     //  still says CLOSING, so the next start reconciles them.
-    zactor_destroy (&self->broker);
+    gw_broker_destroy (&self->broker);
     zhashx_destroy (&self->jobs);
     zhashx_destroy (&self->exits);
     zhashx_destroy (&self->opens);
