@@ -281,12 +281,14 @@ s_serve_api (ff_server_t *self, struct MHD_Connection *conn, const char *method,
     bool applied = false;
     pthread_mutex_lock (&self->lock);
     int64_t seq = s_log_request (self, conn, method, path, upload, auth);
-    ff_behaviour_t *behaviour = ff_script_take (self->script, method, path);
+    ff_behaviour_t *behaviour = NULL;
     if (upload->too_large)
         answer = (ff_answer_t){.status = 413, .content_type = "application/json",
                                .body = ff_api_error_body (FF_CODE_INVALID, "body too large")};
-    else
+    else {
+        behaviour = ff_script_take (self->script, method, path);
         s_decide (self, behaviour, &req, &answer, &applied);
+    }
     cJSON *record = s_log_find (self, seq);
     s_log_set (record, "status", cJSON_CreateNumber (answer.drop ? 0 : answer.status));
     s_log_set (record, "action",
