@@ -526,6 +526,60 @@ START_TEST (test_ping_while_broker_hangs)
 }
 END_TEST
 
+START_TEST (test_code201_confirmed_by_polling)
+{
+    fixture_t fx;
+    s_setup (&fx);
+    s_open_sbin (&fx);
+    //  "Exit placed, not yet filled": the position stays open for 3 reads.
+    fake_fyers_script (fx.fake, "{\"method\":\"DELETE\",\"path\":\"/api/v3/positions\","
+                                "\"action\":\"code201\",\"polls\":3}");
+    int reads_before = fake_fyers_count (fx.fake, "GET", "/api/v3/positions");
+    tw_msg_t reply, event;
+    s_close (&fx, POS_ID, "EOD Square-off", NULL, &reply);
+    ck_assert (s_wait_event (&fx, TW_MSG_POSITION_CLOSED, POS_ID, &event));
+    ck_assert_str_eq (event.u.event.reason, "EOD Square-off");
+    ck_assert_int_eq (event.u.event.attempts, 1);
+    ck_assert_int_eq (fake_fyers_count (fx.fake, DELETE_POSITIONS), 1);
+    ck_assert_int_ge (fake_fyers_count (fx.fake, "GET", "/api/v3/positions") - reads_before, 4);
+    s_teardown (&fx);
+}
+END_TEST
+
+START_TEST (test_modify_and_order_rejected)
+{
+    fixture_t fx;
+    s_setup (&fx);
+    s_open_sbin (&fx);
+    tw_msg_t request, reply, event;
+    tw_msg_init (&request, TW_MSG_MODIFY);
+    strcpy (request.u.modify.id, POS_ID);
+    request.u.modify.has_sl = true;
+    request.u.modify.sl = 98.5;
+    request.u.modify.has_trail = true;
+    request.u.modify.trail = 1.5;
+    s_request (&fx, &request, &reply);
+    ck_assert_int_eq (reply.u.ack.status, TW_ACK_ACCEPTED);
+    ck_assert (s_wait_event (&fx, TW_MSG_POSITION_UPDATED, POS_ID, &event));
+    ck_assert_double_eq_tol (event.u.event.pos.sl, 98.5, 1e-9);
+    ck_assert_double_eq_tol (event.u.event.pos.tp, 110.0, 1e-9); //  unchanged
+    ck_assert_double_eq_tol (event.u.event.pos.trail, 1.5, 1e-9);
+    //  A second open of the same position is refused at once.
+    ck_assert_int_eq (s_open (&fx, SYMBOL, 0, 0), TW_ACK_REJECTED);
+    //  The broker refuses an order: order_rejected, no position.
+    fake_fyers_script (fx.fake, "{\"method\":\"POST\",\"path\":\"/api/v3/orders/sync\","
+                                "\"action\":\"status\",\"status\":400,\"body\":{\"s\":\"error\","
+                                "\"code\":-50,\"message\":\"Invalid input: qty\"}}");
+    ck_assert_int_eq (s_open (&fx, "NSE:INFY-EQ", 0, 0), TW_ACK_ACCEPTED);
+    ck_assert (s_wait_event (&fx, TW_MSG_ORDER_REJECTED, NULL, &event));
+    ck_assert_str_eq (event.u.event.pos.symbol, "NSE:INFY-EQ");
+    ck_assert_msg (strstr (event.u.event.error, "-50"), "error: %s", event.u.event.error);
+    ck_assert_int_eq (fake_fyers_count (fx.fake, "POST", "/api/v3/orders/sync"), 2);
+    ck_assert_uint_eq (s_snapshot (&fx, NULL), 1);
+    s_teardown (&fx);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -543,6 +597,8 @@ main (void)
     tcase_add_test (tc, test_restart_adopts_unknown_position);
     tcase_add_test (tc, test_malformed_commands);
     tcase_add_test (tc, test_ping_while_broker_hangs);
+    tcase_add_test (tc, test_code201_confirmed_by_polling);
+    tcase_add_test (tc, test_modify_and_order_rejected);
     suite_add_tcase (suite, tc);
     SRunner *runner = srunner_create (suite);
     srunner_run_all (runner, CK_NORMAL);
