@@ -44,10 +44,33 @@ gw_broker_send (gw_t *self, gw_call_t *call, gw_job_kind_t kind, const char *key
     zsock_send (self->broker, "p", call);
 }
 
-int
-gw_timer (gw_t *self, int64_t delay_ms, zloop_timer_fn handler, void *arg)
+static int
+s_on_later (zloop_t *loop, int timer_id, void *arg)
 {
-    return zloop_timer (self->loop, (size_t) (delay_ms > 0 ? delay_ms : 1), 1, handler, arg);
+    (void) loop;
+    (void) timer_id;
+    gw_later_t *later = (gw_later_t *) arg;
+    later->timer_id = -1;
+    later->step (later->gw, later);
+    return 0;
+}
+
+void
+gw_later (gw_t *self, gw_later_t *later, int64_t delay_ms, gw_step_fn *step)
+{
+    assert (later->timer_id < 0);
+    later->gw = self;
+    later->step = step;
+    later->timer_id =
+        zloop_timer (self->loop, (size_t) (delay_ms > 0 ? delay_ms : 1), 1, s_on_later, later);
+}
+
+void
+gw_later_cancel (gw_later_t *later)
+{
+    if (later->timer_id >= 0)
+        zloop_timer_end (later->gw->loop, later->timer_id);
+    later->timer_id = -1;
 }
 
 static int
@@ -335,6 +358,7 @@ s_setup (gw_t *self)
     self->jobs = zhashx_new ();
     zhashx_set_destructor (self->jobs, s_job_destroy);
     self->bad_log.interval_ms = GW_LOG_INTERVAL_MS;
+    self->reconcile_later.timer_id = -1;
     srandom ((unsigned) (gw_store_epoch (self->store) ^ (uint64_t) tw_clock_mono_ms ()));
 
     self->loop = zloop_new ();

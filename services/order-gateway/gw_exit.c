@@ -22,14 +22,13 @@
 
 #define GW_EXIT_JITTER_DIVISOR 2 //  jitter is up to half the backoff
 
-static void s_attempt (gw_t *self, gw_exit_t *exit);
+static void s_attempt (gw_t *self, void *owner);
 
 void
 gw_exit_destroy (void **item)
 {
     gw_exit_t *exit = (gw_exit_t *) *item;
-    if (exit->timer_id >= 0)
-        zloop_timer_end (exit->gw->loop, exit->timer_id);
+    gw_later_cancel (&exit->later);
     free (exit);
     *item = NULL;
 }
@@ -38,10 +37,10 @@ static gw_exit_t *
 s_exit_new (gw_t *self, const char *id, const char *reason)
 {
     gw_exit_t *exit = (gw_exit_t *) zmalloc (sizeof (gw_exit_t));
-    exit->gw = self;
+    exit->later.gw = self;
+    exit->later.timer_id = -1;
     snprintf (exit->id, sizeof exit->id, "%s", id);
     snprintf (exit->reason, sizeof exit->reason, "%s", reason);
-    exit->timer_id = -1;
     exit->started_ms = tw_clock_mono_ms ();
     zhashx_update (self->exits, exit->id, exit);
     return exit;
@@ -100,17 +99,6 @@ s_failed (gw_t *self, gw_exit_t *exit, const char *error)
     zhashx_delete (self->exits, exit->id);
 }
 
-static int
-s_on_timer (zloop_t *loop, int timer_id, void *arg)
-{
-    (void) loop;
-    (void) timer_id;
-    gw_exit_t *exit = (gw_exit_t *) arg;
-    exit->timer_id = -1;
-    s_attempt (exit->gw, exit);
-    return 0;
-}
-
 static void
 s_read_positions (gw_t *self, gw_exit_t *exit, gw_job_kind_t kind)
 {
@@ -119,26 +107,16 @@ s_read_positions (gw_t *self, gw_exit_t *exit, gw_job_kind_t kind)
     gw_broker_send (self, call, kind, exit->id);
 }
 
-static int
-s_on_confirm_timer (zloop_t *loop, int timer_id, void *arg)
+static void
+s_confirm (gw_t *self, void *owner)
 {
-    (void) loop;
-    (void) timer_id;
-    gw_exit_t *exit = (gw_exit_t *) arg;
-    exit->timer_id = -1;
-    s_read_positions (exit->gw, exit, GW_JOB_EXIT_CONFIRM);
-    return 0;
+    s_read_positions (self, (gw_exit_t *) owner, GW_JOB_EXIT_CONFIRM);
 }
 
-static int
-s_on_verify_timer (zloop_t *loop, int timer_id, void *arg)
+static void
+s_verify (gw_t *self, void *owner)
 {
-    (void) loop;
-    (void) timer_id;
-    gw_exit_t *exit = (gw_exit_t *) arg;
-    exit->timer_id = -1;
-    s_read_positions (exit->gw, exit, GW_JOB_EXIT_VERIFY);
-    return 0;
+    s_read_positions (self, (gw_exit_t *) owner, GW_JOB_EXIT_VERIFY);
 }
 
 //  Exponential backoff with jitter, never shorter than the broker asked for.
@@ -164,12 +142,13 @@ s_retry_or_fail (gw_t *self, gw_exit_t *exit, int64_t at_least_ms)
     int64_t delay = s_backoff_ms (self, exit->attempts, at_least_ms);
     tw_warn ("exit retry id=%s reason=\"%s\" attempt=%d delay_ms=%lld error=\"%s\"", exit->id,
              exit->reason, exit->attempts + 1, (long long) delay, exit->last_error);
-    exit->timer_id = gw_timer (self, delay, s_on_timer, exit);
+    gw_later (self, &exit->later, delay, s_attempt);
 }
 
 static void
-s_attempt (gw_t *self, gw_exit_t *exit)
+s_attempt (gw_t *self, void *owner)
 {
+    gw_exit_t *exit = (gw_exit_t *) owner;
     exit->attempts++;
     //  Written before it is sent, so that a restart knows an order may be out.
     gw_position_row_t row;
@@ -233,7 +212,7 @@ s_on_send (gw_t *self, gw_exit_t *exit, gw_call_t *call)
         break;
     case GW_OUT_PENDING:
         exit->confirm_polls = 0;
-        exit->timer_id = gw_timer (self, self->exit_confirm_interval_ms, s_on_confirm_timer, exit);
+        gw_later (self, &exit->later, self->exit_confirm_interval_ms, s_confirm);
         break;
     case GW_OUT_AMBIGUOUS:
         //  It may have reached the broker: look before sending again.
@@ -267,8 +246,7 @@ s_on_read (gw_t *self, gw_exit_t *exit, gw_job_kind_t kind, gw_call_t *call)
         if (flat == 1)
             s_closed (self, exit, exit_price);
         else if (++exit->confirm_polls < self->exit_confirm_polls)
-            exit->timer_id =
-                gw_timer (self, self->exit_confirm_interval_ms, s_on_confirm_timer, exit);
+            gw_later (self, &exit->later, self->exit_confirm_interval_ms, s_confirm);
         else {
             //  The exit order is placed and may still fill: sending another
             //  could reverse the position, so stop and let a person look.
@@ -287,8 +265,7 @@ s_on_read (gw_t *self, gw_exit_t *exit, gw_job_kind_t kind, gw_call_t *call)
         if (exit->verify_reads >= self->exit_max_attempts)
             s_failed (self, exit, exit->last_error);
         else
-            exit->timer_id = gw_timer (self, s_backoff_ms (self, exit->verify_reads, 0),
-                                       s_on_verify_timer, exit);
+            gw_later (self, &exit->later, s_backoff_ms (self, exit->verify_reads, 0), s_verify);
     }
     else if (flat == 1) {
         tw_info ("exit verified flat at broker id=%s attempts=%d", exit->id, exit->attempts);

@@ -37,25 +37,32 @@ typedef enum {
 //  close until the position is closed or the exit has failed.
 typedef struct _gw_t gw_t;
 
+//  One step of work to run later (a backoff, a poll): exits and opens embed
+//  it as their first member, so that one timer handler serves them all.
+typedef void (gw_step_fn) (gw_t *self, void *owner);
 typedef struct {
     gw_t *gw;
+    int timer_id; //  -1 when nothing is scheduled
+    gw_step_fn *step;
+} gw_later_t;
+
+typedef struct {
+    gw_later_t later;
     char id[TW_ID_MAX];
     char reason[TW_REASON_MAX];
     int attempts;            //  exit orders sent so far
     int confirm_polls;       //  positions reads after code 201
     int verify_reads;        //  failed verification reads
-    int timer_id;            //  backoff/poll timer, -1 when none
     char last_error[TW_TEXT_MAX];
     int64_t started_ms;      //  monotonic, for the latency in the log line
 } gw_exit_t;
 
 //  An open in progress, keyed by req_id.
 typedef struct {
-    gw_t *gw;
+    gw_later_t later;
     gw_pending_row_t row;
     int attempts;
     int lookups;
-    int timer_id;
     char last_error[TW_TEXT_MAX];
 } gw_open_t;
 
@@ -82,6 +89,7 @@ struct _gw_t {
     gw_store_t *store;
     int64_t started_ms;
     bool reconciled; //  mutating commands wait until the broker was read once
+    gw_later_t reconcile_later;
 
     //  Configuration, read once.
     int exit_max_attempts;
@@ -106,8 +114,12 @@ struct _gw_t {
 //  Ownership of call passes to the broker.
 void gw_broker_send (gw_t *self, gw_call_t *call, gw_job_kind_t kind, const char *key);
 
-//  Starts a one-shot timer; handler gets arg. Returns the timer id.
-int gw_timer (gw_t *self, int64_t delay_ms, zloop_timer_fn handler, void *arg);
+//  Runs step (self, later) once after delay_ms. An owner has at most one
+//  step scheduled at a time.
+void gw_later (gw_t *self, gw_later_t *later, int64_t delay_ms, gw_step_fn *step);
+
+//  Cancels the scheduled step, if any (when its owner goes away).
+void gw_later_cancel (gw_later_t *later);
 
 //  --- gw_events.c ----------------------------------------------------------
 

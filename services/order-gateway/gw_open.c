@@ -19,14 +19,13 @@
 #define GW_ORDER_REJECTED 5
 #define GW_ORDER_EXPIRED 7
 
-static void s_send (gw_t *self, gw_open_t *open);
+static void s_send (gw_t *self, void *owner);
 
 void
 gw_open_destroy (void **item)
 {
     gw_open_t *open = (gw_open_t *) *item;
-    if (open->timer_id >= 0)
-        zloop_timer_end (open->gw->loop, open->timer_id);
+    gw_later_cancel (&open->later);
     free (open);
     *item = NULL;
 }
@@ -118,34 +117,13 @@ s_rejected (gw_t *self, gw_open_t *open, const char *error)
     zhashx_delete (self->opens, p->req_id);
 }
 
-static int
-s_on_send_timer (zloop_t *loop, int timer_id, void *arg)
-{
-    (void) loop;
-    (void) timer_id;
-    gw_open_t *open = (gw_open_t *) arg;
-    open->timer_id = -1;
-    s_send (open->gw, open);
-    return 0;
-}
-
 static void
-s_lookup (gw_t *self, gw_open_t *open)
+s_lookup (gw_t *self, void *owner)
 {
+    gw_open_t *open = (gw_open_t *) owner;
     gw_call_t *call = gw_call_new (GW_OP_ORDER_BY_TAG);
     snprintf (call->order_tag, sizeof call->order_tag, "%s", open->row.order_tag);
     gw_broker_send (self, call, GW_JOB_OPEN_LOOKUP, open->row.req_id);
-}
-
-static int
-s_on_lookup_timer (zloop_t *loop, int timer_id, void *arg)
-{
-    (void) loop;
-    (void) timer_id;
-    gw_open_t *open = (gw_open_t *) arg;
-    open->timer_id = -1;
-    s_lookup (open->gw, open);
-    return 0;
 }
 
 static int64_t
@@ -155,8 +133,9 @@ s_backoff_ms (gw_t *self, int attempts)
 }
 
 static void
-s_send (gw_t *self, gw_open_t *open)
+s_send (gw_t *self, void *owner)
 {
+    gw_open_t *open = (gw_open_t *) owner;
     open->attempts++;
     gw_call_t *call = gw_call_new (GW_OP_PLACE);
     snprintf (call->symbol, sizeof call->symbol, "%s", open->row.symbol);
@@ -175,7 +154,7 @@ s_retry_or_reject (gw_t *self, gw_open_t *open, int64_t at_least_ms)
         return;
     }
     int64_t delay = s_backoff_ms (self, open->attempts);
-    open->timer_id = gw_timer (self, delay > at_least_ms ? delay : at_least_ms, s_on_send_timer, open);
+    gw_later (self, &open->later, delay > at_least_ms ? delay : at_least_ms, s_send);
 }
 
 void
@@ -214,7 +193,7 @@ gw_open_on_call (gw_t *self, gw_job_kind_t kind, const char *req_id, gw_call_t *
         s_rejected (self, open, error);
     }
     else if (++open->lookups < self->exit_confirm_polls)
-        open->timer_id = gw_timer (self, self->exit_confirm_interval_ms, s_on_lookup_timer, open);
+        gw_later (self, &open->later, self->exit_confirm_interval_ms, s_lookup);
     else {
         //  Still working or unreadable: the order may fill later, so it is
         //  not sent again; a fill then shows up at the next reconciliation.
@@ -247,8 +226,8 @@ gw_open_start (gw_t *self, const tw_msg_t *request, tw_msg_t *reply, char *error
         }
     }
     gw_open_t *open = (gw_open_t *) zmalloc (sizeof (gw_open_t));
-    open->gw = self;
-    open->timer_id = -1;
+    open->later.gw = self;
+    open->later.timer_id = -1;
     gw_pending_row_t *p = &open->row;
     snprintf (p->req_id, sizeof p->req_id, "%s", request->req_id);
     snprintf (p->symbol, sizeof p->symbol, "%s", req->symbol);
@@ -326,8 +305,8 @@ void
 gw_open_recover (gw_t *self, const gw_pending_row_t *row, const gw_broker_position_t *held)
 {
     gw_open_t *open = (gw_open_t *) zmalloc (sizeof (gw_open_t));
-    open->gw = self;
-    open->timer_id = -1;
+    open->later.gw = self;
+    open->later.timer_id = -1;
     open->row = *row;
     zhashx_update (self->opens, open->row.req_id, open);
     if (held && held->net_qty != 0) {

@@ -28,13 +28,11 @@ gw_reconcile_start (gw_t *self)
     gw_broker_send (self, gw_call_new (GW_OP_POSITIONS), GW_JOB_RECONCILE, "");
 }
 
-static int
-s_on_retry (zloop_t *loop, int timer_id, void *arg)
+static void
+s_retry (gw_t *self, void *owner)
 {
-    (void) loop;
-    (void) timer_id;
-    gw_reconcile_start ((gw_t *) arg);
-    return 0;
+    (void) owner;
+    gw_reconcile_start (self);
 }
 
 static gw_broker_position_t *
@@ -53,7 +51,7 @@ gw_reconcile_on_call (gw_t *self, gw_call_t *call)
         tw_log_limited (&self->bad_log, TW_LOG_WARN,
                         "reconcile cannot read broker positions error=\"%s\" retry_ms=%d",
                         call->error, GW_RECONCILE_RETRY_MS);
-        gw_timer (self, GW_RECONCILE_RETRY_MS, s_on_retry, self);
+        gw_later (self, &self->reconcile_later, GW_RECONCILE_RETRY_MS, s_retry);
         return;
     }
     gw_position_row_t *rows = NULL;
@@ -65,7 +63,7 @@ gw_reconcile_on_call (gw_t *self, gw_call_t *call)
         tw_error ("reconcile cannot read the store");
         free (rows);
         free (pending);
-        gw_timer (self, GW_RECONCILE_RETRY_MS, s_on_retry, self);
+        gw_later (self, &self->reconcile_later, GW_RECONCILE_RETRY_MS, s_retry);
         return;
     }
     int closed = 0, resumed = 0, adopted = 0, recovered = 0;
