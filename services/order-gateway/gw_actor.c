@@ -176,6 +176,8 @@ s_flatten (gw_t *self, const tw_msg_t *request, char *error, size_t error_size)
     const char *reason =
         request->u.flatten.reason[0] ? request->u.flatten.reason : TW_REASON_KILL_SWITCH;
     int started = 0;
+    self->flatten_ms = tw_clock_wall_ns () / TW_NS_PER_MS;
+    snprintf (self->flatten_reason, sizeof self->flatten_reason, "%s", reason);
     for (size_t i = 0; i < count; i++) {
         char why[TW_TEXT_MAX] = "";
         //  A kill switch ignores the cooldown of a failed exit: it is a person

@@ -90,6 +90,10 @@ struct _gw_t {
     int64_t started_ms;
     bool reconciled; //  mutating commands wait until the broker was read once
     gw_later_t reconcile_later;
+    //  The last flatten: an open accepted before it that fills after it is
+    //  closed at once, so that a kill switch leaves nothing open.
+    int64_t flatten_ms; //  wall clock; 0 = none since start
+    char flatten_reason[TW_REASON_MAX];
 
     //  Configuration, read once.
     int exit_max_attempts;

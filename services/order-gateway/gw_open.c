@@ -77,7 +77,15 @@ s_filled (gw_t *self, gw_open_t *open, double price)
     tw_info ("open filled id=%s side=%s qty=%" PRId64 " price=%.2f sl=%.2f tp=%.2f attempts=%d",
              row.pos.id, tw_side_name (row.pos.side), row.pos.qty, price, row.pos.sl, row.pos.tp,
              open->attempts);
+    bool flattened = self->flatten_ms != 0 && p->created_ms <= self->flatten_ms;
     zhashx_delete (self->opens, p->req_id);
+    if (flattened) {
+        char error[TW_TEXT_MAX];
+        tw_warn ("open filled after a flatten id=%s: closing it", row.pos.id);
+        if (gw_exit_start (self, row.pos.id, self->flatten_reason, NULL, NULL, error, sizeof error)
+            != TW_ACK_ACCEPTED)
+            tw_error ("exit after flatten not started id=%s error=\"%s\"", row.pos.id, error);
+    }
 }
 
 static void

@@ -580,6 +580,28 @@ START_TEST (test_modify_and_order_rejected)
 }
 END_TEST
 
+START_TEST (test_flatten_catches_open_in_flight)
+{
+    fixture_t fx;
+    s_setup (&fx);
+    //  The order fills at the broker but its reply is slow: the kill switch
+    //  comes in between, and the position must end flat all the same.
+    fake_fyers_script (fx.fake, "{\"method\":\"POST\",\"path\":\"/api/v3/orders/sync\","
+                                "\"action\":\"hang\",\"ms\":300,\"apply\":true,\"status\":200}");
+    ck_assert_int_eq (s_open (&fx, SYMBOL, 0, 0), TW_ACK_ACCEPTED);
+    tw_msg_t request, reply, event;
+    tw_msg_init (&request, TW_MSG_FLATTEN);
+    s_request (&fx, &request, &reply);
+    ck_assert_int_eq (reply.u.ack.status, TW_ACK_ACCEPTED);
+    ck_assert (s_wait_event (&fx, TW_MSG_POSITION_OPENED, POS_ID, &event));
+    ck_assert (s_wait_event (&fx, TW_MSG_POSITION_CLOSED, POS_ID, &event));
+    ck_assert_str_eq (event.u.event.reason, "Kill Switch");
+    ck_assert_uint_eq (s_snapshot (&fx, NULL), 0);
+    ck_assert_int_eq (fake_fyers_count (fx.fake, DELETE_POSITIONS), 1);
+    s_teardown (&fx);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -599,6 +621,7 @@ main (void)
     tcase_add_test (tc, test_ping_while_broker_hangs);
     tcase_add_test (tc, test_code201_confirmed_by_polling);
     tcase_add_test (tc, test_modify_and_order_rejected);
+    tcase_add_test (tc, test_flatten_catches_open_in_flight);
     suite_add_tcase (suite, tc);
     SRunner *runner = srunner_create (suite);
     srunner_run_all (runner, CK_NORMAL);
