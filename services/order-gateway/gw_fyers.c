@@ -9,6 +9,7 @@
 #include "tw_clock.h"
 #include "tw_log.h"
 
+#include <ctype.h>
 #include <curl/curl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -27,6 +28,12 @@
 
 //  What replaces the token should it ever appear in an error text.
 #define GW_FYERS_REDACTED "<redacted>"
+
+//  Room for a host name read from base_url (DNS names have at most 253).
+#define GW_FYERS_HOST_MAX 256
+
+//  Room for the refusal of gw_fyers_check_rates (it quotes base_url).
+#define GW_FYERS_REFUSAL_MAX 1024
 
 struct _gw_fyers_t {
     char *base_url;        //  without a trailing slash
@@ -83,6 +90,88 @@ s_header_safe (const char *value)
     return true;
 }
 
+//  The part of url after "<scheme>://", or url itself when it has no scheme
+//  (a "://" later in the URL does not count).
+static const char *
+s_after_scheme (const char *url)
+{
+    const char *p = url;
+    if (!isalpha ((unsigned char) *p))
+        return url;
+    while (isalnum ((unsigned char) *p) || *p == '+' || *p == '-' || *p == '.')
+        p++;
+    return strncmp (p, "://", 3) == 0 ? p + 3 : url;
+}
+
+//  Copies the host of url into host, in lower case and without a trailing
+//  dot: the authority runs to the first '/', '?' or '#'; user info ends at
+//  its last '@'; a port follows a ':' (an IPv6 literal is in brackets).
+//  Returns 0, or -1 when there is no plain host to read (empty, too long,
+//  characters a host name does not have, such as '%').
+static int
+s_url_host (const char *url, char *host, size_t host_size)
+{
+    const char *begin = s_after_scheme (url);
+    const char *end = begin + strcspn (begin, "/?#");
+    for (const char *p = begin; p < end; p++)
+        if (*p == '@')
+            begin = p + 1;
+    bool literal = *begin == '[';
+    if (literal) {
+        const char *close = memchr (begin, ']', (size_t) (end - begin));
+        if (!close)
+            return -1;
+        begin++;
+        end = close;
+    }
+    else {
+        const char *colon = memchr (begin, ':', (size_t) (end - begin));
+        if (colon)
+            end = colon;
+    }
+    size_t len = (size_t) (end - begin);
+    if (len == 0 || len >= host_size)
+        return -1;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char) begin[i];
+        if (!isalnum (c) && c != '.' && c != '-' && c != '_' && !(literal && c == ':'))
+            return -1;
+        host[i] = (char) tolower (c);
+    }
+    while (len > 0 && host[len - 1] == '.')
+        len--;
+    host[len] = 0;
+    return len > 0 ? 0 : -1;
+}
+
+bool
+gw_fyers_is_real_host (const char *base_url)
+{
+    char host[GW_FYERS_HOST_MAX];
+    if (!base_url || s_url_host (base_url, host, sizeof host) != 0)
+        return true;
+    size_t len = strlen (host);
+    size_t domain_len = strlen (GW_FYERS_REAL_DOMAIN);
+    return len >= domain_len && streq (host + len - domain_len, GW_FYERS_REAL_DOMAIN);
+}
+
+int
+gw_fyers_check_rates (const char *base_url, int64_t per_sec, int64_t per_min, char *err,
+                      size_t err_size)
+{
+    if (per_sec <= GW_FYERS_LIMIT_PER_SEC && per_min <= GW_FYERS_LIMIT_PER_MIN)
+        return 0;
+    if (!gw_fyers_is_real_host (base_url))
+        return 0;
+    snprintf (err, err_size,
+              "fyers broker refused: rate_per_sec=%lld rate_per_min=%lld exceed Fyers' limits "
+              "(%d/s, %d/min) and base_url=%s is a Fyers host (*%s); rates above the limits "
+              "are for a local fake only (3 per-minute breaches a day block the account)",
+              (long long) per_sec, (long long) per_min, GW_FYERS_LIMIT_PER_SEC,
+              GW_FYERS_LIMIT_PER_MIN, base_url ? base_url : "", GW_FYERS_REAL_DOMAIN);
+    return -1;
+}
+
 gw_fyers_t *
 gw_fyers_new (tw_config_t *config)
 {
@@ -102,6 +191,13 @@ gw_fyers_new (tw_config_t *config)
         tw_error ("fyers broker needs [fyers] base_url");
         return NULL;
     }
+    int64_t per_sec = tw_config_int (config, "fyers", "rate_per_sec");
+    int64_t per_min = tw_config_int (config, "fyers", "rate_per_min");
+    char refused[GW_FYERS_REFUSAL_MAX];
+    if (gw_fyers_check_rates (base_url, per_sec, per_min, refused, sizeof refused) != 0) {
+        tw_error ("%s", refused);
+        return NULL;
+    }
     pthread_once (&s_curl_once, s_curl_global_init);
     if (s_curl_init_rc != CURLE_OK) {
         tw_error ("curl_global_init failed: %s", curl_easy_strerror (s_curl_init_rc));
@@ -117,8 +213,7 @@ gw_fyers_new (tw_config_t *config)
     self->timeout_ms = (long) tw_config_int (config, "fyers", "request_timeout_ms");
     self->token = strdup (token);
     tw_log_fingerprint (token, self->fingerprint, sizeof self->fingerprint);
-    self->limiter = gw_ratelimit_new ((int) tw_config_int (config, "fyers", "rate_per_sec"),
-                                      (int) tw_config_int (config, "fyers", "rate_per_min"));
+    self->limiter = gw_ratelimit_new ((int) per_sec, (int) per_min);
     char *authorization = zsys_sprintf ("Authorization: %s:%s", app_id, token);
     struct curl_slist *headers = NULL;
     const char *lines[] = {authorization, "Content-Type: application/json", "version: 3",
@@ -145,8 +240,10 @@ gw_fyers_new (tw_config_t *config)
         gw_fyers_destroy (&self);
         return NULL;
     }
-    tw_info ("fyers broker base_url=%s timeout_ms=%ld token=%s", self->base_url,
-             self->timeout_ms, self->fingerprint);
+    tw_info ("fyers broker base_url=%s timeout_ms=%ld rate_per_sec=%lld rate_per_min=%lld "
+             "token=%s",
+             self->base_url, self->timeout_ms, (long long) per_sec, (long long) per_min,
+             self->fingerprint);
     return self;
 }
 

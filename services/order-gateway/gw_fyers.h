@@ -37,11 +37,36 @@
 
 typedef struct _gw_fyers_t gw_fyers_t;
 
+//  Fyers' own limits for the whole account (DESIGN §4, FYERS.md §6). Higher
+//  rates are for a local fake (the benchmarks), never for a Fyers host: see
+//  gw_fyers_check_rates.
+#define GW_FYERS_LIMIT_PER_SEC 10
+#define GW_FYERS_LIMIT_PER_MIN 200
+//  A base_url whose host ends with this is the real broker.
+#define GW_FYERS_REAL_DOMAIN "fyers.in"
+
 //  Reads [fyers] base_url, request_timeout_ms, rate_per_sec and rate_per_min
 //  and the credentials from the environment. Returns NULL (logged) when they
-//  are missing or unusable. The caller destroys the result, or hands it to
-//  gw_fyers_actor.
+//  are missing or unusable, or when the rates exceed Fyers' limits for a
+//  Fyers host (gw_fyers_check_rates). The caller destroys the result, or
+//  hands it to gw_fyers_actor.
 gw_fyers_t *gw_fyers_new (tw_config_t *config);
+
+//  True when base_url may reach the real broker: its host ends with
+//  GW_FYERS_REAL_DOMAIN (any case, a trailing dot ignored), or its host
+//  cannot be read plainly (empty, too long, percent-encoded or with other
+//  unusual characters) - a doubt keeps the protection. The scheme is
+//  optional ("api.fyers.in/api/v3" is read as curl reads it); user info and
+//  port are skipped. Pure.
+bool gw_fyers_is_real_host (const char *base_url);
+
+//  Checks the configured rates for base_url: above GW_FYERS_LIMIT_PER_SEC
+//  or GW_FYERS_LIMIT_PER_MIN they are refused when gw_fyers_is_real_host,
+//  because the broker blocks an account that breaches its per-minute limit
+//  more than 3 times a day. Returns 0, or -1 with a one-line reason in err.
+//  Pure.
+int gw_fyers_check_rates (const char *base_url, int64_t per_sec, int64_t per_min, char *err,
+                          size_t err_size);
 
 //  Destroys the broker and nulls *self_p; safe on NULL.
 void gw_fyers_destroy (gw_fyers_t **self_p);

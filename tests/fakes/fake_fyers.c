@@ -73,8 +73,10 @@
 //    GET    /_fake/requests  [?method=&path=] the array of request records:
 //                            {seq, method, path, query{}, body, auth ("ok"|"bad"|
 //                            "missing"), auth_ok, version, content_type, t_ms (ms
-//                            since start, on arrival), status (0: dropped or not yet
-//                            answered), action, applied (the book changed),
+//                            since start, on arrival), mono_us (CLOCK_MONOTONIC in
+//                            microseconds on arrival: system-wide, so comparable
+//                            with another process's clock), status (0: dropped or
+//                            not yet answered), action, applied (the book changed),
 //                            done_ms (null until answered or dropped)}.
 //    GET    /_fake/count     [?method=&path=] {"count":N} of recorded requests.
 //    POST   /_fake/reset     forgets positions, orders, prices, script and requests.

@@ -573,7 +573,10 @@ END_TEST
 
 START_TEST (test_requests_recorded)
 {
+    struct timespec before, after;
+    clock_gettime (CLOCK_MONOTONIC, &before);
     reply_t reply = s_call ("DELETE", "/positions", EXIT_BODY);
+    clock_gettime (CLOCK_MONOTONIC, &after);
     s_reply_free (&reply);
     reply = s_call_ex ("GET", "/orders?order_tag=1:abc", NULL, false, CALL_TIMEOUT_MS);
     s_reply_free (&reply);
@@ -598,6 +601,10 @@ START_TEST (test_requests_recorded)
     ck_assert_int_eq ((int) cJSON_GetNumberValue (cJSON_GetObjectItem (exit, "status")), 400);
     ck_assert (cJSON_IsNumber (cJSON_GetObjectItem (exit, "t_ms")));
     ck_assert (cJSON_IsNumber (cJSON_GetObjectItem (exit, "done_ms")));
+    //  mono_us is on this process's CLOCK_MONOTONIC: between the call's ends.
+    double mono_us = cJSON_GetNumberValue (cJSON_GetObjectItem (exit, "mono_us"));
+    ck_assert (mono_us >= (double) before.tv_sec * 1e6 + (double) (before.tv_nsec / 1000));
+    ck_assert (mono_us <= (double) after.tv_sec * 1e6 + (double) (after.tv_nsec / 1000));
     cJSON *get = cJSON_GetArrayItem (json, 1);
     ck_assert_str_eq (cJSON_GetStringValue (cJSON_GetObjectItem (get, "auth")), "missing");
     ck_assert_int_eq ((int) cJSON_GetNumberValue (cJSON_GetObjectItem (get, "status")), 401);

@@ -1,6 +1,7 @@
 //  Unit tests of the pure half of the Fyers broker (gw_fyers_parse.c):
 //  gw_fyers_classify on crafted replies (DESIGN §4, FYERS.md §2), the parsing
-//  of positions and order books, Retry-After, request bodies and validation.
+//  of positions and order books, Retry-After, request bodies and validation;
+//  and the rate guard of gw_fyers.c (which base_url keeps Fyers' limits).
 
 #include <check.h>
 #include <cjson/cJSON.h>
@@ -303,6 +304,73 @@ START_TEST (test_bodies_and_validation)
 }
 END_TEST
 
+//  Which base_url reaches the real broker, so keeps Fyers' rate limits.
+START_TEST (test_real_host)
+{
+    const char *real[] = {
+        "https://api-t1.fyers.in/api/v3",
+        "https://API-T1.FYERS.IN/api/v3",
+        "https://api.fyers.in./api/v3",        //  a trailing dot is the same host
+        "https://api.fyers.in:443/api/v3",
+        "https://user:pw@api.fyers.in/api/v3",
+        "api-t1.fyers.in/api/v3",              //  no scheme: curl guesses one
+        "https://fyers.in",
+        "https://notfyers.in/api/v3",          //  a doubt keeps the protection
+        "http://127.0.0.1@api.fyers.in/",      //  the host is after the '@'
+        "http://api%2Dt1.fyers.in/api/v3",     //  percent-encoded: not read plainly
+        "https://api.fyers.in?x=http://127.0.0.1:8080",
+        "https:///api/v3",                     //  no host at all
+        "",
+        NULL,
+    };
+    for (size_t i = 0; i < sizeof real / sizeof *real; i++)
+        ck_assert_msg (gw_fyers_is_real_host (real[i]), "'%s' should count as Fyers",
+                       real[i] ? real[i] : "(null)");
+    const char *local[] = {
+        "http://127.0.0.1:40123/api/v3",
+        "http://localhost:8080/api/v3",
+        "http://[::1]:8080/api/v3",
+        "http://fake.test/api/v3/fyers.in",    //  the path does not count
+        "http://fyers.in.example.com/api/v3",
+        "http://127.0.0.1:40123/api/v3?u=https://api.fyers.in",
+    };
+    for (size_t i = 0; i < sizeof local / sizeof *local; i++)
+        ck_assert_msg (!gw_fyers_is_real_host (local[i]), "'%s' should count as local",
+                       local[i]);
+}
+END_TEST
+
+START_TEST (test_check_rates)
+{
+    const char *real = "https://api-t1.fyers.in/api/v3";
+    const char *fake = "http://127.0.0.1:40123/api/v3";
+    char err[1024] = "";
+    //  At or below Fyers' limits: fine anywhere.
+    ck_assert_int_eq (gw_fyers_check_rates (real, 8, 150, err, sizeof err), 0);
+    ck_assert_int_eq (gw_fyers_check_rates (real, GW_FYERS_LIMIT_PER_SEC,
+                                            GW_FYERS_LIMIT_PER_MIN, err, sizeof err),
+                      0);
+    ck_assert_str_eq (err, "");
+    //  Above either limit: refused for Fyers, with the reason.
+    ck_assert_int_eq (gw_fyers_check_rates (real, GW_FYERS_LIMIT_PER_SEC + 1, 150, err,
+                                            sizeof err),
+                      -1);
+    ck_assert_msg (strstr (err, "rate_per_sec=11") && strstr (err, "api-t1.fyers.in")
+                       && strstr (err, "10/s, 200/min"),
+                   "%s", err);
+    err[0] = 0;
+    ck_assert_int_eq (gw_fyers_check_rates (real, 8, GW_FYERS_LIMIT_PER_MIN + 1, err, sizeof err),
+                      -1);
+    ck_assert_ptr_nonnull (strstr (err, "rate_per_min=201"));
+    ck_assert_int_eq (gw_fyers_check_rates ("api.fyers.in", 100000, 6000000, err, sizeof err),
+                      -1);
+    //  Above the limits against a local fake: allowed.
+    err[0] = 0;
+    ck_assert_int_eq (gw_fyers_check_rates (fake, 100000, 6000000, err, sizeof err), 0);
+    ck_assert_str_eq (err, "");
+}
+END_TEST
+
 int
 main (void)
 {
@@ -313,6 +381,8 @@ main (void)
     tcase_add_test (tc, test_parse_order_book);
     tcase_add_test (tc, test_retry_after);
     tcase_add_test (tc, test_bodies_and_validation);
+    tcase_add_test (tc, test_real_host);
+    tcase_add_test (tc, test_check_rates);
     suite_add_tcase (suite, tc);
     SRunner *runner = srunner_create (suite);
     srunner_run_all (runner, CK_NORMAL);

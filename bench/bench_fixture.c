@@ -1,0 +1,454 @@
+//  bench_fixture - see bench_fixture.h.
+
+#define _GNU_SOURCE //  nftw
+
+#include "bench_fixture.h"
+#include "tw_clock.h"
+#include "tw_sock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BENCH_ENV_MAX 24
+#define BENCH_ENV_SIZE 256
+#define BENCH_TAIL_LINES 15
+#define BENCH_TAIL_MAX (64 * 1024)
+#define BENCH_NFTW_FDS 16
+//  How long a close or open may take to expire at the gateway: far beyond
+//  any wait of the bench, so that an expiry is never what is measured.
+#define BENCH_EXPIRES_MS 30000
+
+int64_t
+bench_now_us (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int
+bench_fail (const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    fputs ("bench: FAIL ", stderr);
+    vfprintf (stderr, format, args);
+    fputc ('\n', stderr);
+    va_end (args);
+    return -1;
+}
+
+void
+bench_symbol (const char *prefix, int i, char *symbol, size_t size)
+{
+    snprintf (symbol, size, "NSE:%s%05d-EQ", prefix, i);
+}
+
+void
+bench_position_id (const char *prefix, int i, char *id, size_t size)
+{
+    snprintf (id, size, "NSE:%s%05d-EQ-INTRADAY", prefix, i);
+}
+
+static void
+s_endpoint (char *buf, size_t size)
+{
+    snprintf (buf, size, "tcp://127.0.0.1:%d", tw_free_port ());
+}
+
+//  Starts the fake with its stderr (a line per request) in fake_log, so that
+//  the bench's own output stays readable.
+static fake_fyers_t *
+s_fake_start (bench_fixture_t *self)
+{
+    int log = open (self->fake_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (log < 0) {
+        bench_fail ("cannot open %s: %s", self->fake_log, strerror (errno));
+        return NULL;
+    }
+    fflush (stderr);
+    int saved = dup (STDERR_FILENO);
+    if (saved < 0 || dup2 (log, STDERR_FILENO) < 0) {
+        close (log);
+        if (saved >= 0)
+            close (saved);
+        bench_fail ("cannot redirect stderr: %s", strerror (errno));
+        return NULL;
+    }
+    fake_fyers_t *fake = fake_fyers_start (self->options.fake_path, BENCH_APP_ID, BENCH_TOKEN);
+    fflush (stderr);
+    dup2 (saved, STDERR_FILENO);
+    close (saved);
+    close (log);
+    if (!fake)
+        bench_fail ("fake_fyers did not start (%s); see %s", self->options.fake_path,
+                    self->fake_log);
+    return fake;
+}
+
+bench_fixture_t *
+bench_fixture_new (const bench_options_t *options)
+{
+    bench_fixture_t *self = (bench_fixture_t *) zmalloc (sizeof (bench_fixture_t));
+    self->options = *options;
+    snprintf (self->dir, sizeof self->dir, "/tmp/tw-bench-XXXXXX");
+    if (!mkdtemp (self->dir)) {
+        bench_fail ("mkdtemp: %s", strerror (errno));
+        free (self);
+        return NULL;
+    }
+    snprintf (self->gateway_log, sizeof self->gateway_log, "%s/gateway.log", self->dir);
+    snprintf (self->fake_log, sizeof self->fake_log, "%s/fake_fyers.log", self->dir);
+    s_endpoint (self->rep, sizeof self->rep);
+    s_endpoint (self->pub, sizeof self->pub);
+    if (options->paper) {
+        s_endpoint (self->feed, sizeof self->feed);
+        self->ticks = tw_sock_pub_new (self->feed);
+        if (!self->ticks) {
+            bench_fail ("cannot bind the feed PUB at %s", self->feed);
+            bench_fixture_destroy (&self, true);
+        }
+    }
+    else {
+        self->fake = s_fake_start (self);
+        if (!self->fake)
+            bench_fixture_destroy (&self, true);
+    }
+    return self;
+}
+
+typedef struct {
+    char env[BENCH_ENV_MAX][BENCH_ENV_SIZE];
+    const char *list[BENCH_ENV_MAX + 1];
+    int count;
+} s_env_t;
+
+static void
+s_env (s_env_t *env, const char *key, const char *format, ...)
+{
+    assert (env->count < BENCH_ENV_MAX);
+    char *entry = env->env[env->count];
+    int n = snprintf (entry, BENCH_ENV_SIZE, "%s=", key);
+    assert (n > 0 && n < BENCH_ENV_SIZE);
+    va_list args;
+    va_start (args, format);
+    vsnprintf (entry + n, (size_t) (BENCH_ENV_SIZE - n), format, args);
+    va_end (args);
+    env->list[env->count] = entry;
+    env->list[++env->count] = NULL;
+}
+
+//  True while the gateway process runs (not exited, not a zombie).
+static bool
+s_gateway_alive (bench_fixture_t *self)
+{
+    char path[64], stat[256] = "";
+    snprintf (path, sizeof path, "/proc/%d/stat", (int) tw_proc_pid (self->gateway));
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return false;
+    size_t n = fread (stat, 1, sizeof stat - 1, file);
+    fclose (file);
+    stat[n] = 0;
+    const char *state = strrchr (stat, ')');
+    return state && state[1] == ' ' && state[2] != 'Z' && state[2] != 'X';
+}
+
+static int64_t
+s_counter (const tw_msg_t *pong, const char *name)
+{
+    for (size_t i = 0; i < pong->u.pong.counter_count; i++)
+        if (streq (pong->u.pong.counters[i].name, name))
+            return pong->u.pong.counters[i].value;
+    return -1;
+}
+
+//  Waits until status says reconciled (the gateway refuses commands before).
+static int
+s_wait_ready (bench_fixture_t *self)
+{
+    int64_t deadline = tw_clock_mono_ms () + BENCH_READY_TIMEOUT_MS;
+    while (tw_clock_mono_ms () < deadline && !zsys_interrupted) {
+        if (!s_gateway_alive (self))
+            return bench_fail ("order-gateway exited during start; see %s", self->gateway_log);
+        tw_msg_t request, reply;
+        tw_msg_init (&request, TW_MSG_STATUS);
+        char err[TW_TEXT_MAX];
+        if (tw_client_request (self->client, &request, &reply, err, sizeof err) == 0
+            && reply.type == TW_MSG_PONG && s_counter (&reply, "reconciled") == 1)
+            return 0;
+        zclock_sleep (BENCH_POLL_PACING_MS);
+    }
+    return bench_fail ("order-gateway not reconciled within %d ms; see %s",
+                       BENCH_READY_TIMEOUT_MS, self->gateway_log);
+}
+
+int
+bench_fixture_start_gateway (bench_fixture_t *self)
+{
+    s_env_t env = {.count = 0};
+    s_env (&env, "TW_ENDPOINTS_GATEWAY_REP", "%s", self->rep);
+    s_env (&env, "TW_ENDPOINTS_GATEWAY_PUB", "%s", self->pub);
+    s_env (&env, "TW_GATEWAY_DB", "gateway.db");
+    s_env (&env, "TW_GATEWAY_HEARTBEAT_MS", "%d", BENCH_HEARTBEAT_MS);
+    if (self->options.paper) {
+        s_env (&env, "TW_GATEWAY_BROKER", "paper");
+        s_env (&env, "TW_GATEWAY_PAPER_DB", "paper.db");
+        s_env (&env, "TW_ENDPOINTS_FEED_PUB", "%s", self->feed);
+    }
+    else {
+        s_env (&env, "TW_GATEWAY_BROKER", "fyers");
+        s_env (&env, "TW_FYERS_BASE_URL", "%s", fake_fyers_base_url (self->fake));
+        s_env (&env, "FYERS_APP_ID", BENCH_APP_ID);
+        s_env (&env, "FYERS_ACCESS_TOKEN", BENCH_TOKEN);
+        s_env (&env, "TW_FYERS_RATE_PER_SEC", "%d", BENCH_RATE_PER_SEC);
+        s_env (&env, "TW_FYERS_RATE_PER_MIN", "%d", BENCH_RATE_PER_MIN);
+        if (self->options.request_timeout_ms > 0)
+            s_env (&env, "TW_FYERS_REQUEST_TIMEOUT_MS", "%d", self->options.request_timeout_ms);
+    }
+    const char *argv[] = {"order-gateway", NULL};
+    self->gateway =
+        tw_proc_start (self->options.gateway_path, argv, env.list, self->dir, self->gateway_log);
+    if (!self->gateway)
+        return bench_fail ("cannot start %s", self->options.gateway_path);
+    self->client = tw_client_new (self->rep, BENCH_CLIENT_TIMEOUT_MS, 1);
+    self->cmd = tw_sock_client_new (self->rep);
+    self->sub = tw_sock_sub_new (self->pub, "");
+    if (!self->client || !self->cmd || !self->sub)
+        return bench_fail ("cannot make the bench's sockets");
+    zsock_set_rcvtimeo (self->cmd, BENCH_CLIENT_TIMEOUT_MS);
+    if (s_wait_ready (self) != 0)
+        return -1;
+    //  The SUB is connected once a heartbeat comes through.
+    int64_t at_us;
+    return bench_wait_event (self, TW_MSG_HEARTBEAT, NULL, BENCH_EVENT_TIMEOUT_MS, &at_us, NULL);
+}
+
+static int
+s_remove (const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void) sb;
+    (void) flag;
+    (void) ftw;
+    return remove (path);
+}
+
+static void
+s_print_tail (const char *path)
+{
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return;
+    char *text = (char *) malloc (BENCH_TAIL_MAX + 1);
+    if (!text) {
+        fclose (file);
+        return;
+    }
+    if (fseek (file, 0, SEEK_END) == 0) {
+        long size = ftell (file);
+        fseek (file, size > BENCH_TAIL_MAX ? size - BENCH_TAIL_MAX : 0, SEEK_SET);
+    }
+    size_t n = fread (text, 1, BENCH_TAIL_MAX, file);
+    fclose (file);
+    text[n] = 0;
+    const char *start = text + n;
+    for (int lines = 0; start > text && lines <= BENCH_TAIL_LINES; start--)
+        if (start[-1] == '\n')
+            lines++;
+    if (*start == '\n')
+        start++;
+    fprintf (stderr, "---- last lines of %s\n%s", path, start);
+    free (text);
+}
+
+int
+bench_fixture_destroy (bench_fixture_t **self_p, bool failed)
+{
+    if (!self_p || !*self_p)
+        return 0;
+    bench_fixture_t *self = *self_p;
+    int rc = 0;
+    tw_client_destroy (&self->client);
+    zsock_destroy (&self->cmd);
+    zsock_destroy (&self->sub);
+    zsock_destroy (&self->ticks);
+    if (self->gateway) {
+        int status = tw_proc_stop (&self->gateway, SIGTERM, BENCH_STOP_TIMEOUT_MS);
+        if (status != 0) {
+            rc = bench_fail ("order-gateway exit status %d after SIGTERM (0 expected within %d ms)",
+                             status, BENCH_STOP_TIMEOUT_MS);
+            failed = true;
+        }
+    }
+    if (self->fake && fake_fyers_stop (&self->fake) != 0) {
+        rc = bench_fail ("fake_fyers did not stop cleanly");
+        failed = true;
+    }
+    if (failed) {
+        s_print_tail (self->gateway_log);
+        s_print_tail (self->fake_log);
+    }
+    if (self->options.keep)
+        fprintf (stderr, "bench: kept %s\n", self->dir);
+    else if (nftw (self->dir, s_remove, BENCH_NFTW_FDS, FTW_DEPTH | FTW_PHYS) != 0)
+        rc = bench_fail ("cannot remove %s: %s", self->dir, strerror (errno));
+    free (self);
+    *self_p = NULL;
+    return rc;
+}
+
+int
+bench_request (bench_fixture_t *self, tw_msg_t *request, tw_msg_t *reply,
+               tw_msg_type_t reply_type)
+{
+    char err[TW_TEXT_MAX] = "";
+    if (tw_client_request (self->client, request, reply, err, sizeof err) != 0)
+        return bench_fail ("%s: no reply: %s", tw_msg_type_name (request->type), err);
+    if (reply->type != reply_type) {
+        tw_msg_reset (reply);
+        return bench_fail ("%s: reply %s, expected %s", tw_msg_type_name (request->type),
+                           tw_msg_type_name (reply->type), tw_msg_type_name (reply_type));
+    }
+    return 0;
+}
+
+int
+bench_snapshot_count (bench_fixture_t *self, bool *all_open)
+{
+    tw_msg_t request, reply;
+    tw_msg_init (&request, TW_MSG_SNAPSHOT);
+    if (bench_request (self, &request, &reply, TW_MSG_SNAPSHOT_REPLY) != 0)
+        return -1;
+    int count = (int) reply.u.snapshot.count;
+    if (all_open) {
+        *all_open = true;
+        for (size_t i = 0; i < reply.u.snapshot.count; i++)
+            if (reply.u.snapshot.positions[i].state != TW_STATE_OPEN)
+                *all_open = false;
+    }
+    tw_msg_reset (&reply);
+    return count;
+}
+
+//  True when event is a failure for position id: exit_failed, or an
+//  order_rejected of id's open.
+static bool
+s_is_failure (const tw_msg_t *event, const char *id)
+{
+    if (event->type != TW_MSG_EXIT_FAILED && event->type != TW_MSG_ORDER_REJECTED)
+        return false;
+    return !id || streq (event->u.event.pos.id, id);
+}
+
+//  Reads one event from the SUB (it is readable). Returns 1 when it is the
+//  awaited one, 0 when not, -1 for a failure of id.
+static int
+s_take_event (bench_fixture_t *self, tw_msg_type_t type, const char *id, int64_t *at_us,
+              tw_msg_t *event)
+{
+    tw_msg_t msg = {0};
+    char err[TW_TEXT_MAX];
+    if (tw_sock_recv (self->sub, &msg, err, sizeof err) != 0)
+        return bench_fail ("bad event from the gateway: %s", err);
+    int64_t now = bench_now_us ();
+    if (s_is_failure (&msg, id)) {
+        bench_fail ("%s for %s: %s", tw_msg_type_name (msg.type), msg.u.event.pos.id,
+                    msg.u.event.error);
+        tw_msg_reset (&msg);
+        return -1;
+    }
+    if (msg.type != type || (id && !streq (msg.u.event.pos.id, id))) {
+        tw_msg_reset (&msg);
+        return 0;
+    }
+    *at_us = now;
+    if (event)
+        *event = msg;
+    else
+        tw_msg_reset (&msg);
+    return 1;
+}
+
+int
+bench_wait_event (bench_fixture_t *self, tw_msg_type_t type, const char *id, int timeout_ms,
+                  int64_t *at_us, tw_msg_t *event)
+{
+    zmq_pollitem_t item = {zsock_resolve (self->sub), 0, ZMQ_POLLIN, 0};
+    int64_t deadline = tw_clock_mono_ms () + timeout_ms;
+    while (!zsys_interrupted) {
+        int64_t left = deadline - tw_clock_mono_ms ();
+        if (left <= 0)
+            break;
+        int rc = zmq_poll (&item, 1, (long) left);
+        if (rc < 0 && errno != EINTR)
+            break;
+        if (rc <= 0)
+            continue;
+        int found = s_take_event (self, type, id, at_us, event);
+        if (found != 0)
+            return found > 0 ? 0 : -1;
+    }
+    return bench_fail ("no %s%s%s within %d ms", tw_msg_type_name (type), id ? " for " : "",
+                       id ? id : "", timeout_ms);
+}
+
+int
+bench_close (bench_fixture_t *self, const char *id, int64_t *sent_us, int64_t *closed_us)
+{
+    tw_msg_t request;
+    tw_msg_init (&request, TW_MSG_CLOSE);
+    tw_client_make_req_id ("bench", request.req_id, sizeof request.req_id);
+    request.expires_at = tw_clock_wall_ns () + BENCH_EXPIRES_MS * TW_NS_PER_MS;
+    snprintf (request.u.close.id, sizeof request.u.close.id, "%s", id);
+    snprintf (request.u.close.reason, sizeof request.u.close.reason, "%s",
+              TW_REASON_MANUAL_CLOSE);
+    *sent_us = bench_now_us ();
+    if (tw_sock_send (self->cmd, &request) != 0)
+        return bench_fail ("close %s: cannot send", id);
+    //  The ack and the event may come in either order: wait for both, and
+    //  time the event when it arrives, not when the ack is read.
+    zmq_pollitem_t items[] = {{zsock_resolve (self->cmd), 0, ZMQ_POLLIN, 0},
+                              {zsock_resolve (self->sub), 0, ZMQ_POLLIN, 0}};
+    bool acked = false, closed = false;
+    int64_t deadline = tw_clock_mono_ms () + BENCH_EVENT_TIMEOUT_MS;
+    while (!(acked && closed) && !zsys_interrupted) {
+        int64_t left = deadline - tw_clock_mono_ms ();
+        if (left <= 0)
+            break;
+        items[0].events = acked ? 0 : ZMQ_POLLIN;
+        items[1].events = closed ? 0 : ZMQ_POLLIN;
+        int rc = zmq_poll (items, 2, (long) left);
+        if (rc < 0 && errno != EINTR)
+            break;
+        if (rc <= 0)
+            continue;
+        if (items[1].revents & ZMQ_POLLIN) {
+            int found = s_take_event (self, TW_MSG_POSITION_CLOSED, id, closed_us, NULL);
+            if (found < 0)
+                return -1;
+            closed = found > 0;
+        }
+        if (items[0].revents & ZMQ_POLLIN) {
+            tw_msg_t ack = {0};
+            char err[TW_TEXT_MAX];
+            if (tw_sock_recv (self->cmd, &ack, err, sizeof err) != 0)
+                return bench_fail ("close %s: bad reply: %s", id, err);
+            if (ack.type != TW_MSG_ACK || ack.u.ack.status != TW_ACK_ACCEPTED)
+                return bench_fail ("close %s: reply %s %s %s", id, tw_msg_type_name (ack.type),
+                                   tw_ack_status_name (ack.u.ack.status), ack.u.ack.error);
+            acked = true;
+        }
+    }
+    if (!acked || !closed)
+        return bench_fail ("close %s: %s within %d ms", id,
+                           !acked ? "no ack" : "no position_closed", BENCH_EVENT_TIMEOUT_MS);
+    return 0;
+}
