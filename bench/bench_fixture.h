@@ -27,8 +27,8 @@
 //  The rates the gateway's limiter runs at against the fake: far above
 //  Fyers' 10/s and 200/min (allowed only for a non-Fyers base_url), so that
 //  the benchmark measures the gateway, not the limiter.
-#define BENCH_RATE_PER_SEC 100000
-#define BENCH_RATE_PER_MIN 6000000
+#define BENCH_RATE_PER_SEC 10000
+#define BENCH_RATE_PER_MIN 600000
 
 #define BENCH_HEARTBEAT_MS 100
 #define BENCH_READY_TIMEOUT_MS 15000 //  start + reconciliation

@@ -52,9 +52,12 @@ const tw_conf_key_t tw_conf_keys[] = {
 
     KEY_STR ("fyers", "base_url", "https://api-t1.fyers.in/api/v3"),
     KEY_INT ("fyers", "request_timeout_ms", "3000", 100, 120000),
-    //  Fyers allows 10/s and 200/min for the whole account (DESIGN §4).
-    KEY_INT ("fyers", "rate_per_sec", "8", 1, 10),
-    KEY_INT ("fyers", "rate_per_min", "150", 1, 200),
+    //  Fyers allows 10/s and 200/min for the whole account (DESIGN §4). The
+    //  ranges go higher for a local fake (the benchmarks); the fyers broker
+    //  refuses to start with rates above Fyers' limits when base_url is a
+    //  Fyers host (gw_fyers_check_rates).
+    KEY_INT ("fyers", "rate_per_sec", "8", 1, 10000),
+    KEY_INT ("fyers", "rate_per_min", "150", 1, 600000),
 
     KEY_CHOICE ("feed", "source", "synthetic", "synthetic|replay|fyers"),
     KEY_STR ("feed", "replay_file", ""),

@@ -286,6 +286,24 @@ START_TEST (test_auth_errors)
 }
 END_TEST
 
+//  Rates above Fyers' limits: the broker starts against the fake, never
+//  against a Fyers host (gw_fyers_check_rates).
+START_TEST (test_rate_guard)
+{
+    setenv ("TW_FYERS_RATE_PER_SEC", "1000", 1);
+    setenv ("TW_FYERS_RATE_PER_MIN", "60000", 1);
+    zactor_t *broker = s_broker (NULL, T_NORMAL_TIMEOUT_MS);
+    gw_broker_destroy (&broker);
+
+    setenv ("TW_FYERS_BASE_URL", "https://api-t1.fyers.in/api/v3", 1);
+    char err[TW_TEXT_MAX];
+    tw_config_t *config = tw_config_load (NULL, err, sizeof err);
+    ck_assert_msg (config != NULL, "config: %s", err);
+    ck_assert_ptr_null (gw_broker_new (config));
+    tw_config_destroy (&config);
+}
+END_TEST
+
 START_TEST (test_garbage)
 {
     s_script ("[{\"method\":\"DELETE\",\"path\":\"/api/v3/positions\",\"action\":\"garbage\"},"
@@ -693,6 +711,7 @@ main (void)
     tcase_add_test (actor, test_exit_503);
     tcase_add_test (actor, test_429_blocks_the_next_call);
     tcase_add_test (actor, test_auth_errors);
+    tcase_add_test (actor, test_rate_guard);
     tcase_add_test (actor, test_garbage);
     tcase_add_test (actor, test_timeout);
     tcase_add_test (actor, test_connect_refused);

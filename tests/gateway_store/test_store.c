@@ -72,7 +72,8 @@ s_position (const char *id, tw_side_t side, int64_t qty, double entry)
     row.pos.tp = entry + 10;
     row.pos.state = TW_STATE_OPEN;
     row.opened_ts = 1700000000000000000LL;
-    snprintf (row.order_tag, sizeof row.order_tag, "tag%s", id + 4);
+    snprintf (row.order_tag, sizeof row.order_tag, "tag%.*s", (int) sizeof row.order_tag - 4,
+              id + 4);
     return row;
 }
 
