@@ -6,6 +6,7 @@
 #include "gw_paper.h"
 #include "tw_log.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -152,4 +153,15 @@ gw_broker_new (tw_config_t *config)
     if (!actor)
         tw_error ("cannot start the broker actor broker=%s", broker);
     return actor;
+}
+
+void
+gw_broker_block_signals (void)
+{
+    sigset_t set;
+    sigemptyset (&set);
+    int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD, SIGPIPE, SIGALRM};
+    for (size_t i = 0; i < sizeof signals / sizeof *signals; i++)
+        sigaddset (&set, signals[i]);
+    pthread_sigmask (SIG_BLOCK, &set, NULL);
 }

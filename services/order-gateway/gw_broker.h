@@ -112,6 +112,11 @@ void gw_broker_destroy (zactor_t **self_p);
 //  without FYERS_APP_ID / FYERS_ACCESS_TOKEN in the environment.
 zactor_t *gw_broker_new (tw_config_t *config);
 
+//  For the broker actors' threads: blocks the asynchronous signals, which are
+//  the main thread's business (here they would only cut the loop's poll
+//  short). Faults (SIGSEGV and the like) stay unblocked.
+void gw_broker_block_signals (void);
+
 const char *gw_outcome_name (gw_outcome_t outcome);
 const char *gw_op_name (gw_op_t op);
 

@@ -712,24 +712,11 @@ s_on_pipe (zloop_t *loop, zsock_t *pipe, void *arg)
     return 0;
 }
 
-//  Signals are the main thread's business: in this thread they would only cut
-//  the loop's poll short. Faults (SIGSEGV and the like) stay unblocked.
-static void
-s_block_signals (void)
-{
-    sigset_t set;
-    sigemptyset (&set);
-    int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD, SIGPIPE, SIGALRM};
-    for (size_t i = 0; i < sizeof signals / sizeof *signals; i++)
-        sigaddset (&set, signals[i]);
-    pthread_sigmask (SIG_BLOCK, &set, NULL);
-}
-
 void
 gw_fyers_actor (zsock_t *pipe, void *args)
 {
     gw_fyers_t *self = (gw_fyers_t *) args;
-    s_block_signals ();
+    gw_broker_block_signals ();
 
     self->pipe = pipe;
     self->loop = zloop_new ();

@@ -616,23 +616,11 @@ s_on_pipe (zloop_t *loop, zsock_t *pipe, void *arg)
     return 0;
 }
 
-//  Signals are the main thread's business (see gw_fyers.c).
-static void
-s_block_signals (void)
-{
-    sigset_t set;
-    sigemptyset (&set);
-    int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD, SIGPIPE, SIGALRM};
-    for (size_t i = 0; i < sizeof signals / sizeof *signals; i++)
-        sigaddset (&set, signals[i]);
-    pthread_sigmask (SIG_BLOCK, &set, NULL);
-}
-
 void
 gw_paper_actor (zsock_t *pipe, void *args)
 {
     gw_paper_t *self = (gw_paper_t *) args;
-    s_block_signals ();
+    gw_broker_block_signals ();
     self->pipe = pipe;
     zloop_t *loop = zloop_new ();
     assert (loop);
