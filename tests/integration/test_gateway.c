@@ -404,7 +404,7 @@ START_TEST (test_sigkill_during_exit_then_reconcile)
     fake_fyers_script (fx.fake, "{\"method\":\"DELETE\",\"path\":\"/api/v3/positions\","
                                 "\"action\":\"apply_then_hang\",\"ms\":5000}");
     tw_msg_t reply, event;
-    s_close (&fx, POS_ID, "SL Hit", NULL, &reply);
+    s_close (&fx, POS_ID, "SL Hit", "kill-close-1", &reply);
     ck_assert_int_eq (reply.u.ack.status, TW_ACK_ACCEPTED);
     ck_assert (s_wait_event (&fx, TW_MSG_POSITION_CLOSING, POS_ID, &event));
     ck_assert_int_eq (fake_fyers_wait_count (fx.fake, DELETE_POSITIONS, 1, WAIT_MS), 1);
@@ -420,7 +420,38 @@ START_TEST (test_sigkill_during_exit_then_reconcile)
         fx.log, "exit closed id=" POS_ID " reason=\"SL Hit\" attempts=1 exit_price=100.00 found=reconcile",
         WAIT_MS));
     ck_assert_uint_eq (s_snapshot (&fx, NULL), 0);
+    //  The client's retry of the same close, after the restart, gets the
+    //  first reply from the durable req_id table and sends nothing.
+    s_close (&fx, POS_ID, "SL Hit", "kill-close-1", &reply);
+    ck_assert_int_eq (reply.u.ack.status, TW_ACK_ACCEPTED);
     ck_assert_int_eq (fake_fyers_count (fx.fake, DELETE_POSITIONS), 1);
+    s_teardown (&fx);
+}
+END_TEST
+
+START_TEST (test_sigkill_during_open_then_recovered)
+{
+    fixture_t fx;
+    s_setup (&fx);
+    //  The order fills at the broker; the gateway dies before the reply.
+    fake_fyers_script (fx.fake, "{\"method\":\"POST\",\"path\":\"/api/v3/orders/sync\","
+                                "\"action\":\"apply_then_hang\",\"ms\":5000}");
+    ck_assert_int_eq (s_open (&fx, SYMBOL, 95, 110), TW_ACK_ACCEPTED);
+    ck_assert_int_eq (fake_fyers_wait_count (fx.fake, "POST", "/api/v3/orders/sync", 1, WAIT_MS), 1);
+    ck_assert_int_eq (tw_proc_stop (&fx.gateway, SIGKILL, STOP_MS), 128 + SIGKILL);
+
+    //  Restarted, it finds the position at the broker and keeps the stops
+    //  the open asked for; the order is not placed again.
+    s_gateway_start (&fx);
+    s_wait_ready (&fx);
+    tw_position_t pos;
+    ck_assert_uint_eq (s_snapshot (&fx, &pos), 1);
+    ck_assert_str_eq (pos.id, POS_ID);
+    ck_assert_int_eq (pos.qty, 10);
+    ck_assert_double_eq_tol (pos.sl, 95.0, 1e-9);
+    ck_assert_double_eq_tol (pos.tp, 110.0, 1e-9);
+    ck_assert_int_eq (fake_fyers_count (fx.fake, "POST", "/api/v3/orders/sync"), 1);
+    ck_assert (tw_file_wait_contains (fx.log, "open recovered after restart", WAIT_MS));
     s_teardown (&fx);
 }
 END_TEST
@@ -616,6 +647,7 @@ main (void)
     tcase_add_test (tc, test_applied_then_timeout_not_resent);
     tcase_add_test (tc, test_duplicate_and_concurrent_closes);
     tcase_add_test (tc, test_sigkill_during_exit_then_reconcile);
+    tcase_add_test (tc, test_sigkill_during_open_then_recovered);
     tcase_add_test (tc, test_restart_adopts_unknown_position);
     tcase_add_test (tc, test_malformed_commands);
     tcase_add_test (tc, test_ping_while_broker_hangs);
