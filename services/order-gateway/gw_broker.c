@@ -165,3 +165,26 @@ gw_broker_block_signals (void)
         sigaddset (&set, signals[i]);
     pthread_sigmask (SIG_BLOCK, &set, NULL);
 }
+
+gw_pipe_msg_t
+gw_broker_pipe_recv (zsock_t *pipe, gw_call_t **call)
+{
+    *call = NULL;
+    zmsg_t *msg = zmsg_recv (pipe);
+    if (!msg)
+        return GW_PIPE_TERM; //  interrupted
+    zframe_t *frame = zmsg_first (msg);
+    gw_pipe_msg_t kind = GW_PIPE_BAD;
+    if (frame && zframe_streq (frame, "$TERM"))
+        kind = GW_PIPE_TERM;
+    else if (frame && zframe_streq (frame, GW_BROKER_STOP))
+        kind = GW_PIPE_STOP;
+    else if (frame && zmsg_size (msg) == 1 && zframe_size (frame) == sizeof *call) {
+        memcpy (call, zframe_data (frame), sizeof *call);
+        kind = *call ? GW_PIPE_CALL : GW_PIPE_BAD;
+    }
+    zmsg_destroy (&msg);
+    if (kind == GW_PIPE_BAD)
+        tw_warn ("broker ignored a malformed pipe message");
+    return kind;
+}

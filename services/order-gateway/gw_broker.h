@@ -112,6 +112,17 @@ void gw_broker_destroy (zactor_t **self_p);
 //  without FYERS_APP_ID / FYERS_ACCESS_TOKEN in the environment.
 zactor_t *gw_broker_new (tw_config_t *config);
 
+//  What a broker actor read from its pipe.
+typedef enum {
+    GW_PIPE_TERM,  //  "$TERM" or interrupted: leave the loop
+    GW_PIPE_STOP,  //  GW_BROKER_STOP: drop everything, answer GW_BROKER_STOPPED
+    GW_PIPE_CALL,  //  a gw_call_t *, now owned by the actor
+    GW_PIPE_BAD    //  anything else (logged, dropped)
+} gw_pipe_msg_t;
+
+//  Reads one message from a broker actor's pipe; sets *call for GW_PIPE_CALL.
+gw_pipe_msg_t gw_broker_pipe_recv (zsock_t *pipe, gw_call_t **call);
+
 //  For the broker actors' threads: blocks the asynchronous signals, which are
 //  the main thread's business (here they would only cut the loop's poll
 //  short). Faults (SIGSEGV and the like) stay unblocked.

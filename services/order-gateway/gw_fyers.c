@@ -673,29 +673,18 @@ s_on_pipe (zloop_t *loop, zsock_t *pipe, void *arg)
 {
     (void) loop;
     gw_fyers_t *self = (gw_fyers_t *) arg;
-    zmsg_t *msg = zmsg_recv (pipe);
-    if (!msg)
-        return -1; //  interrupted
-    zframe_t *frame = zmsg_first (msg);
-    if (frame && zframe_streq (frame, "$TERM")) {
-        zmsg_destroy (&msg);
+    gw_call_t *call = NULL;
+    gw_pipe_msg_t kind = gw_broker_pipe_recv (pipe, &call);
+    if (kind == GW_PIPE_TERM)
         return -1;
-    }
-    if (frame && zframe_streq (frame, GW_BROKER_STOP)) {
-        zmsg_destroy (&msg);
+    if (kind == GW_PIPE_STOP) {
         s_drop_all (self);
         self->stopped = true;
         zstr_send (pipe, GW_BROKER_STOPPED);
         return 0;
     }
-    gw_call_t *call = NULL;
-    if (frame && zframe_size (frame) == sizeof call)
-        memcpy (&call, zframe_data (frame), sizeof call);
-    zmsg_destroy (&msg);
-    if (!call) {
-        tw_warn ("fyers: ignored a malformed pipe message");
+    if (kind != GW_PIPE_CALL)
         return 0;
-    }
     if (self->stopped) {
         gw_call_destroy (&call);
         return 0;

@@ -574,29 +574,18 @@ s_on_pipe (zloop_t *loop, zsock_t *pipe, void *arg)
 {
     (void) loop;
     gw_paper_t *self = (gw_paper_t *) arg;
-    zmsg_t *msg = zmsg_recv (pipe);
-    if (!msg)
+    gw_call_t *call = NULL;
+    gw_pipe_msg_t kind = gw_broker_pipe_recv (pipe, &call);
+    if (kind == GW_PIPE_TERM)
         return -1;
-    zframe_t *frame = zmsg_first (msg);
-    if (frame && zframe_streq (frame, "$TERM")) {
-        zmsg_destroy (&msg);
-        return -1;
-    }
-    if (frame && zframe_streq (frame, GW_BROKER_STOP)) {
+    if (kind == GW_PIPE_STOP) {
         //  Nothing is ever in flight here: every call was answered.
-        zmsg_destroy (&msg);
         self->stopped = true;
         zstr_send (pipe, GW_BROKER_STOPPED);
         return 0;
     }
-    gw_call_t *call = NULL;
-    if (frame && zframe_size (frame) == sizeof call)
-        memcpy (&call, zframe_data (frame), sizeof call);
-    zmsg_destroy (&msg);
-    if (!call) {
-        tw_warn ("paper: ignored a malformed pipe message");
+    if (kind != GW_PIPE_CALL)
         return 0;
-    }
     if (self->stopped) {
         gw_call_destroy (&call);
         return 0;
