@@ -182,9 +182,11 @@ s_flatten (gw_t *self, const tw_msg_t *request, char *error, size_t error_size)
         char why[TW_TEXT_MAX] = "";
         //  A kill switch ignores the cooldown of a failed exit: it is a person
         //  asking for flat now. Positions already closing are left to finish.
-        rows[i].pos.exit_failed = false;
         if (rows[i].pos.state == TW_STATE_OPEN) {
-            gw_store_put_position (self->store, &rows[i]);
+            if (rows[i].pos.exit_failed) {
+                rows[i].last_exit_failed_ms = 0;
+                gw_store_put_position (self->store, &rows[i]);
+            }
             if (gw_exit_start (self, rows[i].pos.id, reason, request->req_id, NULL, why,
                                sizeof why)
                 == TW_ACK_ACCEPTED)

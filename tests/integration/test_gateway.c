@@ -281,6 +281,14 @@ START_TEST (test_three_failures_exit_failed)
     ck_assert_int_eq (reply.u.ack.status, TW_ACK_REJECTED);
     ck_assert_int_eq (fake_fyers_count (fx.fake, DELETE_POSITIONS), 3);
     ck_assert (tw_file_wait_contains (fx.log, "exit failed id=" POS_ID, WAIT_MS));
+    //  The kill switch is a person asking for flat now: it ignores the cooldown.
+    tw_msg_t request;
+    tw_msg_init (&request, TW_MSG_FLATTEN);
+    s_request (&fx, &request, &reply);
+    ck_assert_int_eq (reply.u.ack.status, TW_ACK_ACCEPTED);
+    ck_assert (s_wait_event (&fx, TW_MSG_POSITION_CLOSED, POS_ID, &event));
+    ck_assert_str_eq (event.u.event.reason, "Kill Switch");
+    ck_assert_int_eq (fake_fyers_count (fx.fake, DELETE_POSITIONS), 4);
     s_teardown (&fx);
 }
 END_TEST
