@@ -1,0 +1,315 @@
+//  nt_json - see nt_json.h.
+//
+//  Frames are built with cJSON and printed unformatted. cJSON keeps numbers
+//  as doubles, which hold seq, qty and attempts exactly up to 2^53; epoch,
+//  a random 64-bit number, goes as a string for that reason.
+
+#include "nt_json.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+//  Text copied from a client frame into an error is cut to this many bytes.
+#define NT_JSON_QUOTE_MAX 32
+
+//  A frame under construction: every add goes through these helpers, which
+//  remember a failure (out of memory) so that the caller checks once.
+typedef struct {
+    cJSON *root;
+    bool ok;
+} s_frame_t;
+
+static void
+s_str (s_frame_t *frame, cJSON *object, const char *key, const char *value)
+{
+    if (!cJSON_AddStringToObject (object, key, value ? value : ""))
+        frame->ok = false;
+}
+
+static void
+s_num (s_frame_t *frame, cJSON *object, const char *key, double value)
+{
+    if (!cJSON_AddNumberToObject (object, key, value))
+        frame->ok = false;
+}
+
+static void
+s_bool (s_frame_t *frame, cJSON *object, const char *key, bool value)
+{
+    if (!cJSON_AddBoolToObject (object, key, value))
+        frame->ok = false;
+}
+
+//  Starts a frame with its type and seq.
+static s_frame_t
+s_begin (const char *type, uint64_t seq)
+{
+    s_frame_t frame = {cJSON_CreateObject (), true};
+    if (!frame.root) {
+        frame.ok = false;
+        return frame;
+    }
+    s_str (&frame, frame.root, "type", type);
+    s_num (&frame, frame.root, "seq", (double) seq);
+    return frame;
+}
+
+static void
+s_epoch (s_frame_t *frame, uint64_t epoch)
+{
+    char text[24];
+    snprintf (text, sizeof text, "%" PRIu64, epoch);
+    s_str (frame, frame->root, "epoch", text);
+}
+
+//  Prints and frees the frame. Returns the text, or NULL on any failure.
+static char *
+s_end (s_frame_t *frame)
+{
+    char *text = frame->ok && frame->root ? cJSON_PrintUnformatted (frame->root) : NULL;
+    cJSON_Delete (frame->root);
+    frame->root = NULL;
+    return text;
+}
+
+//  The position fields, flat, in the order of proto/README.md.
+static void
+s_position (s_frame_t *frame, cJSON *object, const tw_position_t *pos)
+{
+    s_str (frame, object, "id", pos->id);
+    s_str (frame, object, "symbol", pos->symbol);
+    s_str (frame, object, "product", pos->product);
+    s_str (frame, object, "side", tw_side_name (pos->side));
+    s_num (frame, object, "qty", (double) pos->qty);
+    s_num (frame, object, "entry_price", pos->entry_price);
+    s_num (frame, object, "sl", pos->sl);
+    s_num (frame, object, "tp", pos->tp);
+    s_num (frame, object, "trail", pos->trail);
+    s_str (frame, object, "state", tw_state_name (pos->state));
+    s_bool (frame, object, "exit_failed", pos->exit_failed);
+}
+
+char *
+nt_json_event (const tw_msg_t *msg)
+{
+    if (!msg || !tw_msg_is_event (msg->type))
+        return NULL;
+    const tw_event_t *event = &msg->u.event;
+    s_frame_t frame = s_begin (tw_msg_type_name (msg->type), event->seq);
+    if (!frame.ok)
+        return s_end (&frame);
+    s_epoch (&frame, event->epoch);
+    cJSON *root = frame.root;
+    switch (msg->type) {
+    case TW_MSG_POSITION_OPENED:
+    case TW_MSG_POSITION_UPDATED:
+        s_position (&frame, root, &event->pos);
+        break;
+    case TW_MSG_POSITION_CLOSING:
+        s_position (&frame, root, &event->pos);
+        s_str (&frame, root, "reason", event->reason);
+        break;
+    case TW_MSG_POSITION_CLOSED:
+        s_position (&frame, root, &event->pos);
+        s_str (&frame, root, "reason", event->reason);
+        s_num (&frame, root, "exit_price", event->exit_price);
+        s_num (&frame, root, "pnl", event->pnl);
+        s_num (&frame, root, "attempts", (double) event->attempts);
+        break;
+    case TW_MSG_EXIT_FAILED:
+        s_position (&frame, root, &event->pos);
+        s_str (&frame, root, "reason", event->reason);
+        s_num (&frame, root, "attempts", (double) event->attempts);
+        s_str (&frame, root, "error", event->error);
+        break;
+    case TW_MSG_ORDER_REJECTED:
+        s_str (&frame, root, "req_id", msg->req_id);
+        s_str (&frame, root, "id", event->pos.id);
+        s_str (&frame, root, "symbol", event->pos.symbol);
+        s_str (&frame, root, "side", tw_side_name (event->pos.side));
+        s_num (&frame, root, "qty", (double) event->pos.qty);
+        s_str (&frame, root, "error", event->error);
+        break;
+    default:
+        break; //  heartbeat: epoch and seq only
+    }
+    return s_end (&frame);
+}
+
+char *
+nt_json_snapshot (uint64_t epoch, uint64_t seq, const tw_position_t *positions, size_t count)
+{
+    s_frame_t frame = s_begin ("snapshot", seq);
+    if (!frame.ok)
+        return s_end (&frame);
+    s_epoch (&frame, epoch);
+    cJSON *array = cJSON_AddArrayToObject (frame.root, "positions");
+    if (!array)
+        frame.ok = false;
+    for (size_t i = 0; frame.ok && i < count; i++) {
+        cJSON *item = cJSON_CreateObject ();
+        if (!item || !cJSON_AddItemToArray (array, item)) {
+            cJSON_Delete (item);
+            frame.ok = false;
+            break;
+        }
+        s_position (&frame, item, &positions[i]);
+    }
+    return s_end (&frame);
+}
+
+char *
+nt_json_ack (uint64_t seq, const char *status, const char *id, const char *error)
+{
+    s_frame_t frame = s_begin ("ack", seq);
+    if (frame.ok) {
+        s_str (&frame, frame.root, "status", status);
+        s_str (&frame, frame.root, "id", id);
+        s_str (&frame, frame.root, "error", error);
+    }
+    return s_end (&frame);
+}
+
+char *
+nt_json_error (uint64_t seq, const char *error)
+{
+    s_frame_t frame = s_begin ("error", seq);
+    if (frame.ok)
+        s_str (&frame, frame.root, "error", error);
+    return s_end (&frame);
+}
+
+//  ---------------------------------------------------------------------
+//  Client frames.
+
+//  Copies text into buf for an error message: at most NT_JSON_QUOTE_MAX
+//  bytes, anything but printable ASCII as '?', quotes as '?' too.
+static void
+s_quote (const char *text, char *buf, size_t buf_size)
+{
+    size_t n = 0;
+    for (; text && text[n] && n < NT_JSON_QUOTE_MAX && n + 1 < buf_size; n++) {
+        unsigned char c = (unsigned char) text[n];
+        buf[n] = (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? (char) c : '?';
+    }
+    buf[n] = 0;
+}
+
+//  A position id: 1..TW_ID_MAX-1 bytes of printable ASCII, no spaces.
+static bool
+s_valid_id (const char *id)
+{
+    size_t len = strlen (id);
+    if (len == 0 || len >= TW_ID_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char) id[i] <= 0x20 || (unsigned char) id[i] >= 0x7f)
+            return false;
+    return true;
+}
+
+static bool
+s_only_space (const char *p, const char *end)
+{
+    for (; p < end; p++)
+        if (!isspace ((unsigned char) *p))
+            return false;
+    return true;
+}
+
+//  Checks the members of a close request: type and id, each once.
+static int
+s_parse_close (const cJSON *root, nt_request_t *request, char *err, size_t err_size)
+{
+    char quoted[NT_JSON_QUOTE_MAX + 1];
+    const cJSON *id = NULL;
+    for (const cJSON *item = root->child; item; item = item->next) {
+        if (strcmp (item->string, "type") == 0)
+            continue;
+        if (strcmp (item->string, "id") != 0) {
+            s_quote (item->string, quoted, sizeof quoted);
+            snprintf (err, err_size, "unknown field '%s' in close", quoted);
+            return -1;
+        }
+        id = item;
+    }
+    if (!id) {
+        snprintf (err, err_size, "missing field 'id' in close");
+        return -1;
+    }
+    if (!cJSON_IsString (id)) {
+        snprintf (err, err_size, "field 'id': expected a string");
+        return -1;
+    }
+    if (!s_valid_id (id->valuestring)) {
+        s_quote (id->valuestring, quoted, sizeof quoted);
+        snprintf (err, err_size,
+                  "field 'id': invalid position id '%s' (1..%d printable characters, no spaces)",
+                  quoted, TW_ID_MAX - 1);
+        return -1;
+    }
+    request->type = NT_REQUEST_CLOSE;
+    snprintf (request->id, sizeof request->id, "%s", id->valuestring);
+    return 0;
+}
+
+//  Checks that no member name repeats (cJSON keeps both, and which one a
+//  lookup finds is not a contract).
+static int
+s_check_unique (const cJSON *root, char *err, size_t err_size)
+{
+    for (const cJSON *a = root->child; a; a = a->next)
+        for (const cJSON *b = a->next; b; b = b->next)
+            if (strcmp (a->string, b->string) == 0) {
+                char quoted[NT_JSON_QUOTE_MAX + 1];
+                s_quote (a->string, quoted, sizeof quoted);
+                snprintf (err, err_size, "duplicate field '%s'", quoted);
+                return -1;
+            }
+    return 0;
+}
+
+int
+nt_json_parse_request (const char *data, size_t size, nt_request_t *request, char *err,
+                       size_t err_size)
+{
+    memset (request, 0, sizeof *request);
+    if (!data || size == 0) {
+        snprintf (err, err_size, "empty frame: expected a JSON object");
+        return -1;
+    }
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts (data, size, &end, false);
+    if (!root) {
+        snprintf (err, err_size, "not valid JSON (at byte %zu)",
+                  end && end >= data ? (size_t) (end - data) : (size_t) 0);
+        return -1;
+    }
+    int rc = -1;
+    char quoted[NT_JSON_QUOTE_MAX + 1];
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive (root, "type");
+    if (!s_only_space (end, data + size))
+        snprintf (err, err_size, "trailing bytes after the JSON value");
+    else if (!cJSON_IsObject (root))
+        snprintf (err, err_size, "expected a JSON object");
+    else if (s_check_unique (root, err, err_size) != 0)
+        ; //  err is set
+    else if (!type)
+        snprintf (err, err_size, "missing field 'type'");
+    else if (!cJSON_IsString (type))
+        snprintf (err, err_size, "field 'type': expected a string");
+    else if (strcmp (type->valuestring, "close") == 0)
+        rc = s_parse_close (root, request, err, err_size);
+    else {
+        s_quote (type->valuestring, quoted, sizeof quoted);
+        snprintf (err, err_size, "unknown type '%s': the one request is close", quoted);
+    }
+    cJSON_Delete (root);
+    if (rc != 0)
+        memset (request, 0, sizeof *request);
+    return rc;
+}

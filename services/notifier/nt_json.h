@@ -1,0 +1,76 @@
+//  nt_json - the notifier's WebSocket frames (DESIGN §7, contract): gateway
+//  events, snapshots, acks and errors to JSON text, and a client's JSON
+//  frame to a request. Pure: no I/O, no state, so every frame is tested
+//  byte for byte in tests/notifier/.
+//
+//  Frames to clients are one JSON object each, always with "type" and
+//  "seq" (the seq of the last gateway event the notifier has applied):
+//
+//    snapshot          type, seq, epoch, positions: [position…]
+//    position_opened   type, seq, epoch, <position fields>
+//    position_updated  type, seq, epoch, <position fields>
+//    position_closing  type, seq, epoch, <position fields>, reason
+//    position_closed   type, seq, epoch, <position fields>, reason,
+//                      exit_price, pnl, attempts
+//    exit_failed       type, seq, epoch, <position fields>, reason,
+//                      attempts, error
+//    order_rejected    type, seq, epoch, req_id, id, symbol, side, qty, error
+//    heartbeat         type, seq, epoch
+//    ack               type, seq, status, id, error   (reply to a close)
+//    error             type, seq, error               (a malformed frame)
+//
+//  The position fields are id, symbol, product, side, qty, entry_price, sl,
+//  tp, trail, state and exit_failed, named and valued as on the gateway's
+//  msgpack events (proto/README.md); they travel flat, as there. Every
+//  field of a type is always present ("" for an empty string, 0 for an
+//  unset price). epoch is a decimal string: it is a random 64-bit number,
+//  beyond what a JavaScript number holds exactly. An ack's status is the
+//  gateway's (accepted, duplicate, rejected), "rejected" when the notifier
+//  refuses the request itself, or "timeout" when the gateway did not answer.
+//
+//  The one client frame is {"type":"close","id":"<position id>"}: no other
+//  field, id 1..63 printable ASCII characters without spaces.
+
+#ifndef NT_JSON_H_INCLUDED
+#define NT_JSON_H_INCLUDED
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tw_proto.h"
+
+//  Ack statuses the notifier adds to the gateway's.
+#define NT_ACK_TIMEOUT "timeout"
+
+//  The JSON text of a gateway event (heartbeat included), or NULL when msg
+//  is not an event or memory ran out. The caller frees the text with free().
+char *nt_json_event (const tw_msg_t *msg);
+
+//  The JSON text of a snapshot of count positions, or NULL when memory ran
+//  out. The caller frees the text with free().
+char *nt_json_snapshot (uint64_t epoch, uint64_t seq, const tw_position_t *positions,
+                        size_t count);
+
+//  The JSON text of an ack (id and error may be NULL: ""), or NULL when
+//  memory ran out. The caller frees the text with free().
+char *nt_json_ack (uint64_t seq, const char *status, const char *id, const char *error);
+
+//  The JSON text of an error frame, or NULL when memory ran out. The
+//  caller frees the text with free().
+char *nt_json_error (uint64_t seq, const char *error);
+
+typedef enum { NT_REQUEST_NONE = 0, NT_REQUEST_CLOSE } nt_request_type_t;
+
+typedef struct {
+    nt_request_type_t type;
+    char id[TW_ID_MAX]; //  the position to close
+} nt_request_t;
+
+//  Parses one client frame of size bytes (not NUL-terminated). Returns 0
+//  with request filled, or -1 with request zeroed and a one-line reason in
+//  err; text copied from the frame into err is cut short and has its
+//  non-printable bytes replaced, so err is safe to send back and to log.
+int nt_json_parse_request (const char *data, size_t size, nt_request_t *request, char *err,
+                           size_t err_size);
+
+#endif

@@ -1,0 +1,313 @@
+//  Check tests of nt_json: every frame the notifier sends, byte for byte,
+//  and client frames good and malformed.
+
+#include <check.h>
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nt_json.h"
+
+#define EPOCH UINT64_C (12345678901234567890)
+#define ERR_MAX 256
+
+//  The position every event test uses.
+static tw_position_t
+s_position (void)
+{
+    tw_position_t pos;
+    memset (&pos, 0, sizeof pos);
+    strcpy (pos.id, "NSE:SBIN-EQ-INTRADAY");
+    strcpy (pos.symbol, "NSE:SBIN-EQ");
+    strcpy (pos.product, "INTRADAY");
+    pos.side = TW_SIDE_LONG;
+    pos.qty = 10;
+    pos.entry_price = 600.5;
+    pos.sl = 590;
+    pos.tp = 615.25;
+    pos.trail = 0;
+    pos.state = TW_STATE_OPEN;
+    return pos;
+}
+
+#define POSITION_JSON                                                                              \
+    "\"id\":\"NSE:SBIN-EQ-INTRADAY\",\"symbol\":\"NSE:SBIN-EQ\",\"product\":\"INTRADAY\","         \
+    "\"side\":\"long\",\"qty\":10,\"entry_price\":600.5,\"sl\":590,\"tp\":615.25,\"trail\":0,"     \
+    "\"state\":\"open\",\"exit_failed\":false"
+
+static tw_msg_t
+s_event (tw_msg_type_t type, uint64_t seq)
+{
+    tw_msg_t msg;
+    tw_msg_init (&msg, type);
+    msg.u.event.epoch = EPOCH;
+    msg.u.event.seq = seq;
+    msg.u.event.pos = s_position ();
+    return msg;
+}
+
+static void
+s_expect (char *json, const char *expected)
+{
+    ck_assert_ptr_nonnull (json);
+    ck_assert_str_eq (json, expected);
+    //  Whatever we send parses as one JSON object.
+    cJSON *doc = cJSON_Parse (json);
+    ck_assert (cJSON_IsObject (doc));
+    cJSON_Delete (doc);
+    free (json);
+}
+
+START_TEST (test_position_opened_and_updated)
+{
+    tw_msg_t msg = s_event (TW_MSG_POSITION_OPENED, 7);
+    s_expect (nt_json_event (&msg), "{\"type\":\"position_opened\",\"seq\":7,"
+                                    "\"epoch\":\"12345678901234567890\"," POSITION_JSON "}");
+    msg = s_event (TW_MSG_POSITION_UPDATED, 8);
+    msg.u.event.pos.trail = 2.5;
+    msg.u.event.pos.side = TW_SIDE_SHORT;
+    char *json = nt_json_event (&msg);
+    ck_assert_ptr_nonnull (strstr (json, "\"type\":\"position_updated\",\"seq\":8,"));
+    ck_assert_ptr_nonnull (strstr (json, "\"side\":\"short\""));
+    ck_assert_ptr_nonnull (strstr (json, "\"trail\":2.5,"));
+    free (json);
+}
+END_TEST
+
+START_TEST (test_position_closing)
+{
+    tw_msg_t msg = s_event (TW_MSG_POSITION_CLOSING, 9);
+    msg.u.event.pos.state = TW_STATE_CLOSING;
+    strcpy (msg.u.event.reason, TW_REASON_MANUAL_CLOSE);
+    char *json = nt_json_event (&msg);
+    ck_assert_ptr_nonnull (strstr (json, "\"state\":\"closing\""));
+    ck_assert_ptr_nonnull (strstr (json, "\"exit_failed\":false,\"reason\":\"Manual Close\"}"));
+    free (json);
+}
+END_TEST
+
+START_TEST (test_position_closed)
+{
+    tw_msg_t msg = s_event (TW_MSG_POSITION_CLOSED, 10);
+    msg.u.event.pos.state = TW_STATE_CLOSED;
+    strcpy (msg.u.event.reason, TW_REASON_TP_HIT);
+    msg.u.event.exit_price = 615.3;
+    msg.u.event.pnl = -147.75;
+    msg.u.event.attempts = 2;
+    s_expect (nt_json_event (&msg),
+              "{\"type\":\"position_closed\",\"seq\":10,\"epoch\":\"12345678901234567890\","
+              "\"id\":\"NSE:SBIN-EQ-INTRADAY\",\"symbol\":\"NSE:SBIN-EQ\",\"product\":"
+              "\"INTRADAY\",\"side\":\"long\",\"qty\":10,\"entry_price\":600.5,\"sl\":590,"
+              "\"tp\":615.25,\"trail\":0,\"state\":\"closed\",\"exit_failed\":false,"
+              "\"reason\":\"TP Hit\",\"exit_price\":615.3,\"pnl\":-147.75,\"attempts\":2}");
+}
+END_TEST
+
+START_TEST (test_exit_failed)
+{
+    tw_msg_t msg = s_event (TW_MSG_EXIT_FAILED, 11);
+    msg.u.event.pos.exit_failed = true;
+    strcpy (msg.u.event.reason, TW_REASON_SL_HIT);
+    msg.u.event.attempts = 3;
+    strcpy (msg.u.event.error, "HTTP 503: \"busy\"\nretry");
+    s_expect (nt_json_event (&msg),
+              "{\"type\":\"exit_failed\",\"seq\":11,\"epoch\":\"12345678901234567890\","
+              "\"id\":\"NSE:SBIN-EQ-INTRADAY\",\"symbol\":\"NSE:SBIN-EQ\",\"product\":"
+              "\"INTRADAY\",\"side\":\"long\",\"qty\":10,\"entry_price\":600.5,\"sl\":590,"
+              "\"tp\":615.25,\"trail\":0,\"state\":\"open\",\"exit_failed\":true,"
+              "\"reason\":\"SL Hit\",\"attempts\":3,\"error\":\"HTTP 503: \\\"busy\\\"\\nretry\"}");
+}
+END_TEST
+
+START_TEST (test_order_rejected)
+{
+    tw_msg_t msg;
+    tw_msg_init (&msg, TW_MSG_ORDER_REJECTED);
+    strcpy (msg.req_id, "cli-1-2-3");
+    msg.u.event.epoch = 1;
+    msg.u.event.seq = 12;
+    strcpy (msg.u.event.pos.symbol, "NSE:INFY-EQ");
+    msg.u.event.pos.side = TW_SIDE_SHORT;
+    msg.u.event.pos.qty = 5;
+    strcpy (msg.u.event.error, "no price yet");
+    s_expect (nt_json_event (&msg),
+              "{\"type\":\"order_rejected\",\"seq\":12,\"epoch\":\"1\",\"req_id\":\"cli-1-2-3\","
+              "\"id\":\"\",\"symbol\":\"NSE:INFY-EQ\",\"side\":\"short\",\"qty\":5,"
+              "\"error\":\"no price yet\"}");
+}
+END_TEST
+
+START_TEST (test_heartbeat)
+{
+    tw_msg_t msg;
+    tw_msg_init (&msg, TW_MSG_HEARTBEAT);
+    msg.u.event.epoch = EPOCH;
+    msg.u.event.seq = 4294967296u;
+    s_expect (nt_json_event (&msg),
+              "{\"type\":\"heartbeat\",\"seq\":4294967296,\"epoch\":\"12345678901234567890\"}");
+}
+END_TEST
+
+START_TEST (test_not_an_event)
+{
+    tw_msg_t msg;
+    tw_msg_init (&msg, TW_MSG_TICK);
+    ck_assert_ptr_null (nt_json_event (&msg));
+    tw_msg_init (&msg, TW_MSG_ACK);
+    ck_assert_ptr_null (nt_json_event (&msg));
+    ck_assert_ptr_null (nt_json_event (NULL));
+}
+END_TEST
+
+START_TEST (test_snapshot)
+{
+    s_expect (nt_json_snapshot (EPOCH, 0, NULL, 0),
+              "{\"type\":\"snapshot\",\"seq\":0,\"epoch\":\"12345678901234567890\","
+              "\"positions\":[]}");
+    tw_position_t positions[2] = {s_position (), s_position ()};
+    strcpy (positions[1].id, "NSE:INFY-EQ-INTRADAY");
+    strcpy (positions[1].symbol, "NSE:INFY-EQ");
+    positions[1].state = TW_STATE_CLOSING;
+    positions[1].exit_failed = true;
+    char *json = nt_json_snapshot (2, 42, positions, 2);
+    ck_assert_ptr_nonnull (json);
+    ck_assert_str_eq (json, "{\"type\":\"snapshot\",\"seq\":42,\"epoch\":\"2\",\"positions\":[{"
+                            POSITION_JSON "},{\"id\":\"NSE:INFY-EQ-INTRADAY\",\"symbol\":"
+                            "\"NSE:INFY-EQ\",\"product\":\"INTRADAY\",\"side\":\"long\","
+                            "\"qty\":10,\"entry_price\":600.5,\"sl\":590,\"tp\":615.25,"
+                            "\"trail\":0,\"state\":\"closing\",\"exit_failed\":true}]}");
+    //  The DESIGN §7 fields of every position are there.
+    cJSON *doc = cJSON_Parse (json);
+    cJSON *pos = cJSON_GetArrayItem (cJSON_GetObjectItemCaseSensitive (doc, "positions"), 0);
+    const char *fields[] = {"id", "symbol", "side", "qty", "entry_price", "sl", "tp", "state"};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        ck_assert_msg (cJSON_GetObjectItemCaseSensitive (pos, fields[i]), "%s", fields[i]);
+    cJSON_Delete (doc);
+    free (json);
+}
+END_TEST
+
+START_TEST (test_ack_and_error)
+{
+    s_expect (nt_json_ack (5, "accepted", "NSE:SBIN-EQ-INTRADAY", NULL),
+              "{\"type\":\"ack\",\"seq\":5,\"status\":\"accepted\","
+              "\"id\":\"NSE:SBIN-EQ-INTRADAY\",\"error\":\"\"}");
+    s_expect (nt_json_ack (5, NT_ACK_TIMEOUT, "X", "no answer"),
+              "{\"type\":\"ack\",\"seq\":5,\"status\":\"timeout\",\"id\":\"X\","
+              "\"error\":\"no answer\"}");
+    s_expect (nt_json_error (6, "bad \"frame\""),
+              "{\"type\":\"error\",\"seq\":6,\"error\":\"bad \\\"frame\\\"\"}");
+}
+END_TEST
+
+//  ---------------------------------------------------------------------
+//  Client frames.
+
+static int
+s_parse (const char *text, nt_request_t *request, char *err)
+{
+    return nt_json_parse_request (text, strlen (text), request, err, ERR_MAX);
+}
+
+START_TEST (test_close_request)
+{
+    nt_request_t request;
+    char err[ERR_MAX] = "";
+    ck_assert_int_eq (s_parse ("{\"type\":\"close\",\"id\":\"NSE:SBIN-EQ-INTRADAY\"}", &request,
+                               err),
+                      0);
+    ck_assert_int_eq (request.type, NT_REQUEST_CLOSE);
+    ck_assert_str_eq (request.id, "NSE:SBIN-EQ-INTRADAY");
+    //  Key order and whitespace are free.
+    ck_assert_int_eq (s_parse (" \n{ \"id\" : \"A-1\", \"type\" : \"close\" }\r\n ", &request, err),
+                      0);
+    ck_assert_str_eq (request.id, "A-1");
+    //  Exactly the bytes given: what follows them is not read.
+    const char *text = "{\"type\":\"close\",\"id\":\"B\"}garbage";
+    ck_assert_int_eq (nt_json_parse_request (text, 25, &request, err, ERR_MAX), 0);
+    ck_assert_str_eq (request.id, "B");
+}
+END_TEST
+
+START_TEST (test_malformed_requests)
+{
+    char id63[TW_ID_MAX], long_id[TW_ID_MAX + 1], frame[256];
+    memset (id63, 'a', sizeof id63 - 1);
+    id63[sizeof id63 - 1] = 0;
+    memset (long_id, 'a', sizeof long_id - 1);
+    long_id[sizeof long_id - 1] = 0;
+    nt_request_t request;
+    char err[ERR_MAX];
+    snprintf (frame, sizeof frame, "{\"type\":\"close\",\"id\":\"%s\"}", id63);
+    ck_assert_int_eq (s_parse (frame, &request, err), 0);
+
+    struct {
+        const char *text;
+        const char *error;
+    } cases[] = {
+        {"", "empty frame"},
+        {"not json", "not valid JSON (at byte 0)"},
+        {"{\"type\":\"close\",", "not valid JSON"},
+        {"[1,2]", "expected a JSON object"},
+        {"\"close\"", "expected a JSON object"},
+        {"{\"type\":\"close\",\"id\":\"X\"} {}", "trailing bytes after the JSON value"},
+        {"{}", "missing field 'type'"},
+        {"{\"type\":7}", "field 'type': expected a string"},
+        {"{\"type\":\"open\"}", "unknown type 'open': the one request is close"},
+        {"{\"type\":\"cl\\u0000ose\"}", "unknown type 'cl'"},
+        {"{\"type\":\"close\"}", "missing field 'id' in close"},
+        {"{\"type\":\"close\",\"id\":null}", "field 'id': expected a string"},
+        {"{\"type\":\"close\",\"id\":\"\"}", "field 'id': invalid position id ''"},
+        {"{\"type\":\"close\",\"id\":\"has space\"}", "invalid position id 'has space'"},
+        {"{\"type\":\"close\",\"id\":\"\\u00e9\"}", "invalid position id '?\?'"},
+        {"{\"type\":\"close\",\"id\":\"X\",\"reason\":\"TP Hit\"}",
+         "unknown field 'reason' in close"},
+        {"{\"type\":\"close\",\"id\":\"X\",\"id\":\"Y\"}", "duplicate field 'id'"},
+        {"{\"type\":\"close\",\"type\":\"close\",\"id\":\"Y\"}", "duplicate field 'type'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        memset (&request, 0x55, sizeof request);
+        ck_assert_msg (s_parse (cases[i].text, &request, err) == -1, "accepted: %s",
+                       cases[i].text);
+        ck_assert_msg (strstr (err, cases[i].error), "%s: got '%s'", cases[i].text, err);
+        ck_assert_int_eq (request.type, NT_REQUEST_NONE);
+        ck_assert_str_eq (request.id, "");
+    }
+    snprintf (frame, sizeof frame, "{\"type\":\"close\",\"id\":\"%s\"}", long_id);
+    ck_assert_int_eq (s_parse (frame, &request, err), -1);
+    ck_assert_ptr_nonnull (strstr (err, "1..63 printable characters"));
+    //  A quoted value is cut short: an error line stays short.
+    char big[512];
+    memset (big, 'x', sizeof big);
+    memcpy (big, "{\"type\":\"", 9);
+    memcpy (big + sizeof big - 3, "\"}", 3);
+    ck_assert_int_eq (s_parse (big, &request, err), -1);
+    ck_assert_uint_lt (strlen (err), 100);
+    ck_assert_int_eq (nt_json_parse_request (NULL, 0, &request, err, ERR_MAX), -1);
+}
+END_TEST
+
+int
+main (void)
+{
+    Suite *suite = suite_create ("nt_json");
+    TCase *tc = tcase_create ("frames");
+    tcase_add_test (tc, test_position_opened_and_updated);
+    tcase_add_test (tc, test_position_closing);
+    tcase_add_test (tc, test_position_closed);
+    tcase_add_test (tc, test_exit_failed);
+    tcase_add_test (tc, test_order_rejected);
+    tcase_add_test (tc, test_heartbeat);
+    tcase_add_test (tc, test_not_an_event);
+    tcase_add_test (tc, test_snapshot);
+    tcase_add_test (tc, test_ack_and_error);
+    tcase_add_test (tc, test_close_request);
+    tcase_add_test (tc, test_malformed_requests);
+    suite_add_tcase (suite, tc);
+    SRunner *runner = srunner_create (suite);
+    srunner_run_all (runner, CK_NORMAL);
+    int failed = srunner_ntests_failed (runner);
+    srunner_free (runner);
+    return failed == 0 ? 0 : 1;
+}
