@@ -84,6 +84,13 @@ const tw_conf_key_t tw_conf_keys[] = {
     KEY_DOUBLE ("feed", "volatility", "0.0005"),
     //  The replay starts again from the top at the end of the file.
     KEY_BOOL ("feed", "replay_loop", "false"),
+
+    // notifier
+    //  WebSocket clients at once; one more is refused (HTTP 503).
+    KEY_INT ("notifier", "max_clients", "64", 1, 10000),
+    //  Frames queued for one client that is not reading; one more drops it
+    //  (close 1008), so a slow client never holds up the others.
+    KEY_INT ("notifier", "client_queue_max", "1024", 4, 1000000),
 };
 
 const size_t tw_conf_key_count = sizeof tw_conf_keys / sizeof tw_conf_keys[0];

@@ -1,0 +1,372 @@
+//  nt_actor - see nt_actor.h.
+//
+//  One zloop for the ZeroMQ side: the pipe ($TERM), the control socket, the
+//  clone's SUB socket, the DEALER of forwarded closes, and the owner's end
+//  of nt_ws's pipe (what the server thread reports). Timers: the clone's
+//  check (it resyncs after a gap, an epoch change or silence; the snapshot
+//  request it makes then blocks this loop for at most 1 s, never the
+//  server thread), the heartbeat frame, and the forwarder's tick. Nothing
+//  else here waits: frames go to the server thread without blocking, and
+//  closes go to the gateway without blocking.
+//
+//  When a frame cannot be handed to the server thread (its pipe is full)
+//  the clients may have missed something, so the next chance sends every
+//  client a fresh snapshot instead (resend_snapshot), as a resync would.
+
+#include "nt_actor.h"
+#include "nt_forward.h"
+#include "nt_json.h"
+#include "nt_ws.h"
+#include "tw_clock.h"
+#include "tw_clone.h"
+#include "tw_config.h"
+#include "tw_control.h"
+#include "tw_log.h"
+#include "tw_service.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+//  How often the clone checks its sync (it must be at least every second).
+#define NT_CHECK_MS 500
+//  The first check, right after the start.
+#define NT_FIRST_CHECK_MS 1
+//  Heartbeat frames to clients while the copy is in sync (the gateway's pace).
+#define NT_HEARTBEAT_MS 1000
+//  Sends of a forwarded close before it is reported as timed out.
+#define NT_CLOSE_ATTEMPTS 3
+#define NT_LOG_INTERVAL_MS 5000
+
+typedef struct {
+    tw_service_t *service;
+    tw_config_t *config;
+    zsock_t *pipe;
+    zloop_t *loop;
+    tw_control_t *control;
+    tw_clone_t *clone;
+    nt_forward_t *forward;
+    nt_ws_t *ws;
+    bool resend_snapshot;
+    nt_ws_stats_t stats; //  the server thread's counters, as last reported
+    tw_log_limit_t pipe_log;
+} nt_t;
+
+//  ---------------------------------------------------------------------
+//  Frames to clients.
+
+static int
+s_by_id (const void *a, const void *b)
+{
+    return strcmp (((const tw_position_t *) a)->id, ((const tw_position_t *) b)->id);
+}
+
+//  The snapshot frame of the clone's positions, sorted by id; NULL when
+//  memory ran out. The caller frees it.
+static char *
+s_snapshot_json (nt_t *self)
+{
+    zhashx_t *positions = tw_clone_positions (self->clone);
+    size_t count = zhashx_size (positions);
+    tw_position_t *array = NULL;
+    if (count > 0) {
+        array = (tw_position_t *) calloc (count, sizeof *array);
+        if (!array)
+            return NULL;
+    }
+    size_t i = 0;
+    for (const tw_position_t *pos = (const tw_position_t *) zhashx_first (positions);
+         pos && i < count; pos = (const tw_position_t *) zhashx_next (positions))
+        array[i++] = *pos;
+    if (i > 1)
+        qsort (array, i, sizeof *array, s_by_id);
+    char *json = nt_json_snapshot (tw_clone_epoch (self->clone), tw_clone_seq (self->clone), array,
+                                   i);
+    free (array);
+    return json;
+}
+
+static void
+s_pipe_full (nt_t *self, const char *what)
+{
+    self->resend_snapshot = true;
+    tw_log_limited (&self->pipe_log, TW_LOG_WARN,
+                    "frame not handed to the server (%s): clients get a fresh snapshot", what);
+}
+
+//  Sends every client a fresh snapshot.
+static void
+s_snapshot_all (nt_t *self)
+{
+    char *json = s_snapshot_json (self);
+    if (!json || nt_ws_snapshot (self->ws, tw_clone_seq (self->clone), json) != 0)
+        s_pipe_full (self, json ? "pipe full" : "out of memory");
+    else
+        self->resend_snapshot = false;
+    free (json);
+}
+
+//  Called by the clone after each snapshot and each applied event.
+static void
+s_on_clone (tw_clone_t *clone, const tw_msg_t *msg, void *arg)
+{
+    (void) clone;
+    nt_t *self = (nt_t *) arg;
+    //  The snapshot reflects this event too.
+    if (msg->type == TW_MSG_SNAPSHOT_REPLY || self->resend_snapshot) {
+        s_snapshot_all (self);
+        return;
+    }
+    char *json = nt_json_event (msg);
+    if (!json || nt_ws_event (self->ws, msg->u.event.seq, json) != 0)
+        s_pipe_full (self, json ? "pipe full" : "out of memory");
+    free (json);
+}
+
+static void
+s_ack (nt_t *self, uint64_t client, const char *status, const char *id, const char *error)
+{
+    char *json = nt_json_ack (tw_clone_seq (self->clone), status, id, error);
+    if (!json || nt_ws_send (self->ws, client, tw_clone_seq (self->clone), json, false) != 0)
+        tw_warn ("ack not handed to the server client=%llu id=%s status=%s",
+                 (unsigned long long) client, id, status);
+    free (json);
+}
+
+//  A forwarded close has its outcome.
+static void
+s_on_forwarded (uint64_t client, const char *status, const char *id, const char *error,
+                void *arg)
+{
+    s_ack ((nt_t *) arg, client, status, id, error);
+}
+
+//  ---------------------------------------------------------------------
+//  Loop handlers.
+
+static int
+s_on_ws (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void) loop;
+    (void) reader;
+    nt_t *self = (nt_t *) arg;
+    nt_ws_report_t report;
+    if (nt_ws_recv (self->ws, &report) != 0)
+        return 0;
+    char err[TW_TEXT_MAX];
+    switch (report.type) {
+    case NT_WS_HELLO:
+        //  Not in sync: the snapshot after the next sync reaches it.
+        if (tw_clone_synced (self->clone)) {
+            char *json = s_snapshot_json (self);
+            if (!json
+                || nt_ws_send (self->ws, report.client, tw_clone_seq (self->clone), json, true)
+                       != 0)
+                s_pipe_full (self, json ? "pipe full" : "out of memory");
+            free (json);
+        }
+        break;
+    case NT_WS_CLOSE:
+        if (nt_forward_close (self->forward, report.client, report.id, err, sizeof err) != 0)
+            s_ack (self, report.client, tw_ack_status_name (TW_ACK_REJECTED), report.id, err);
+        break;
+    case NT_WS_STATS:
+        self->stats = report.stats;
+        break;
+    case NT_WS_STOPPED:
+        tw_error ("the HTTP/WebSocket server has stopped: stopping the notifier");
+        zstr_send (self->pipe, "FATAL");
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
+static int
+s_on_sub (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void) loop;
+    (void) reader;
+    tw_clone_recv (((nt_t *) arg)->clone);
+    return 0;
+}
+
+static int
+s_on_forward (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void) loop;
+    (void) reader;
+    nt_forward_recv (((nt_t *) arg)->forward);
+    return 0;
+}
+
+static int
+s_on_control (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void) loop;
+    (void) reader;
+    tw_control_handle (((nt_t *) arg)->control);
+    return 0;
+}
+
+static int
+s_on_pipe (zloop_t *loop, zsock_t *pipe, void *arg)
+{
+    (void) loop;
+    (void) arg;
+    char *command = zstr_recv (pipe);
+    bool term = !command || streq (command, "$TERM");
+    zstr_free (&command);
+    return term ? -1 : 0;
+}
+
+static int
+s_on_check (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    nt_t *self = (nt_t *) arg;
+    tw_clone_check (self->clone);
+    if (self->resend_snapshot && tw_clone_synced (self->clone))
+        s_snapshot_all (self);
+    return 0;
+}
+
+static int
+s_on_heartbeat (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    nt_t *self = (nt_t *) arg;
+    if (!tw_clone_synced (self->clone))
+        return 0;
+    tw_msg_t msg;
+    tw_msg_init (&msg, TW_MSG_HEARTBEAT);
+    msg.u.event.epoch = tw_clone_epoch (self->clone);
+    msg.u.event.seq = tw_clone_seq (self->clone);
+    char *json = nt_json_event (&msg);
+    //  A lost heartbeat loses nothing: the next one comes in a second.
+    if (json)
+        nt_ws_event (self->ws, msg.u.event.seq, json);
+    free (json);
+    return 0;
+}
+
+static int
+s_on_tick (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    nt_forward_tick (((nt_t *) arg)->forward);
+    return 0;
+}
+
+static void
+s_counters (tw_pong_t *pong, void *arg)
+{
+    nt_t *self = (nt_t *) arg;
+    tw_control_counter (pong, "clients", self->stats.clients);
+    tw_control_counter (pong, "frames_sent", self->stats.frames_sent);
+    tw_control_counter (pong, "clients_dropped", self->stats.clients_dropped);
+    tw_control_counter (pong, "auth_refused", self->stats.auth_refused);
+    tw_control_counter (pong, "closes_forwarded", nt_forward_sent (self->forward));
+    tw_control_counter (pong, "synced", tw_clone_synced (self->clone) ? 1 : 0);
+}
+
+//  ---------------------------------------------------------------------
+//  Start and stop.
+
+static int
+s_setup (nt_t *self)
+{
+    tw_config_t *config = self->config;
+    const char *token = tw_config_str (config, "notifier", "token");
+    bool anonymous = tw_config_bool (config, "notifier", "allow_anonymous");
+    if (!*token && !anonymous) {
+        tw_error ("no token: set TW_NOTIFIER_TOKEN, or [notifier] allow_anonymous = true "
+                  "for read-only access without one");
+        return -1;
+    }
+    nt_ws_config_t ws_config = {
+        .listen = tw_config_str (config, "notifier", "listen"),
+        .token = token,
+        .allow_anonymous = anonymous,
+        .max_clients = (int) tw_config_int (config, "notifier", "max_clients"),
+        .queue_max = (int) tw_config_int (config, "notifier", "client_queue_max"),
+    };
+    self->ws = nt_ws_new (&ws_config);
+    if (!self->ws)
+        return -1;
+    self->control = tw_control_new (tw_config_str (config, "endpoints", "notifier_control"),
+                                    tw_service_name (self->service),
+                                    tw_service_started_ms (self->service), s_counters, self);
+    if (!self->control)
+        return -1;
+    const char *gateway_rep = tw_config_str (config, "endpoints", "gateway_rep");
+    self->clone = tw_clone_new (tw_config_str (config, "endpoints", "gateway_pub"), gateway_rep,
+                                s_on_clone, self);
+    if (!self->clone)
+        return -1;
+    int timeout_ms = (int) tw_config_int (config, "gateway", "command_timeout_ms");
+    self->forward =
+        nt_forward_new (gateway_rep, timeout_ms, NT_CLOSE_ATTEMPTS, s_on_forwarded, self);
+    if (!self->forward)
+        return -1;
+
+    self->loop = zloop_new ();
+    //  The actor stops on $TERM only, so that it can finish cleanly.
+    zloop_set_nonstop (self->loop, true);
+    zloop_reader (self->loop, self->pipe, s_on_pipe, self);
+    zloop_reader (self->loop, tw_control_socket (self->control), s_on_control, self);
+    zloop_reader (self->loop, tw_clone_socket (self->clone), s_on_sub, self);
+    zloop_reader (self->loop, nt_forward_socket (self->forward), s_on_forward, self);
+    zloop_reader (self->loop, nt_ws_socket (self->ws), s_on_ws, self);
+    zloop_timer (self->loop, NT_FIRST_CHECK_MS, 1, s_on_check, self);
+    zloop_timer (self->loop, NT_CHECK_MS, 0, s_on_check, self);
+    zloop_timer (self->loop, NT_HEARTBEAT_MS, 0, s_on_heartbeat, self);
+    zloop_timer (self->loop, NT_FORWARD_TICK_MS, 0, s_on_tick, self);
+    return 0;
+}
+
+static void
+s_teardown (nt_t *self)
+{
+    zloop_destroy (&self->loop);
+    nt_ws_destroy (&self->ws);
+    nt_forward_destroy (&self->forward);
+    tw_clone_destroy (&self->clone);
+    tw_control_destroy (&self->control);
+}
+
+void
+nt_actor (zsock_t *pipe, void *args)
+{
+    nt_t self;
+    memset (&self, 0, sizeof self);
+    self.service = (tw_service_t *) args;
+    self.config = tw_service_config (self.service);
+    self.pipe = pipe;
+    self.pipe_log.interval_ms = NT_LOG_INTERVAL_MS;
+    if (s_setup (&self) != 0) {
+        s_teardown (&self);
+        zsock_signal (pipe, 1);
+        return;
+    }
+    zsock_signal (pipe, 0);
+    tw_config_t *config = self.config;
+    const char *token = tw_config_str (config, "notifier", "token");
+    char fingerprint[16];
+    tw_log_fingerprint (token, fingerprint, sizeof fingerprint);
+    bool anonymous = tw_config_bool (config, "notifier", "allow_anonymous");
+    const char *auth = !*token ? "anonymous-read" : anonymous ? "token,anonymous-read" : "token";
+    tw_info ("listening http=%s ws_path=%s auth=%s token_fp=%s max_clients=%lld "
+             "client_queue_max=%lld",
+             tw_config_str (config, "notifier", "listen"), NT_WS_PATH, auth, fingerprint,
+             (long long) tw_config_int (config, "notifier", "max_clients"),
+             (long long) tw_config_int (config, "notifier", "client_queue_max"));
+    zloop_start (self.loop);
+    tw_info ("server totals frames_sent=%lld clients_dropped=%lld closes_forwarded=%lld",
+             (long long) self.stats.frames_sent, (long long) self.stats.clients_dropped,
+             (long long) nt_forward_sent (self.forward));
+    s_teardown (&self);
+}
