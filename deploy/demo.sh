@@ -15,6 +15,13 @@ export TW_GATEWAY_DB="$RUN/gateway.db"
 export TW_GATEWAY_PAPER_DB="$RUN/paper.db"
 export TW_FEED_SOURCE=synthetic
 
+# The notifier needs a token: a fresh random one per demo run, in the
+# environment only (DESIGN §8). This script prints it once, in the dashboard
+# URL below, for the person running the demo; no service logs it.
+TW_NOTIFIER_TOKEN=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+export TW_NOTIFIER_TOKEN
+LISTEN=${TW_NOTIFIER_LISTEN:-127.0.0.1:8080}
+
 # The feed first (the paper broker fills at its prices), the gateway next,
 # then whatever else is built.
 SERVICES=(market-feed order-gateway risk-monitor signal-engine notifier)
@@ -43,10 +50,15 @@ for s in "${SERVICES[@]}"; do
 done
 
 TRADECTL="$BUILD/services/tradectl/tradectl"
+if [ -x "$BUILD/services/notifier/notifier" ]; then
+    DASHBOARD="http://$LISTEN/?token=$TW_NOTIFIER_TOKEN"
+else
+    DASHBOARD="(the notifier is not built)"
+fi
 cat >&2 <<MSG
 
 ==> tradewire demo is running on the paper broker (state in $RUN/).
-    Dashboard: http://127.0.0.1:8080/ (once the notifier exists)
+    Dashboard: $DASHBOARD
     In another terminal:
       $TRADECTL status
       $TRADECTL open NSE:SBIN-EQ --side long --qty 10 --sl 95 --tp 105
