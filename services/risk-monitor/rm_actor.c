@@ -35,7 +35,8 @@
 #define RM_HOUSEKEEPING_DIVISOR 4
 #define RM_HOUSEKEEPING_MIN_MS 5
 #define RM_HOUSEKEEPING_MAX_MS 50
-//  At most one line per interval about malformed ticks, events or replies.
+//  At most one line per interval about malformed ticks or replies (tw_clone
+//  limits its own lines about events).
 #define RM_LOG_INTERVAL_MS 5000
 //  Never wait for the gateway on a send: with ZMQ_IMMEDIATE and no gateway
 //  connected a send fails at once, and the retry timer tries again.
