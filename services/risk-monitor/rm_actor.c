@@ -324,6 +324,14 @@ s_on_clone (tw_clone_t *clone, const tw_msg_t *msg, void *arg)
         zlistx_destroy (&ids);
         break;
     }
+    case TW_MSG_POSITION_OPENED: {
+        //  Seen opening: its sl is the one it opened with (rm_rules.h).
+        rm_watch_t *watch = s_watch (self, id);
+        memset (&watch->trail, 0, sizeof watch->trail);
+        watch->trail.opened_here = true;
+        watch->last_modify_ms = 0;
+        break;
+    }
     case TW_MSG_POSITION_CLOSED:
         zhashx_delete (self->watches, id);
         rm_commands_forget (self->commands, id);

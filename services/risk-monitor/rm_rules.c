@@ -77,17 +77,36 @@ static void
 s_trail_update (const tw_position_t *pos, int sign, rm_trail_t *trail, double ltp)
 {
     if (!s_same_position (trail, pos)) {
+        //  opened_here speaks of the position the caller saw open: it holds
+        //  for an anchor that has not started yet, not for another position.
+        bool opened_here = trail->opened_here && !trail->active;
         memset (trail, 0, sizeof *trail);
+        trail->opened_here = opened_here;
         trail->side = pos->side;
         trail->entry_price = pos->entry_price;
     }
+    bool started = trail->active;
     double start = 0;
     if (s_start (pos, sign, &start)) {
         trail->anchor = trail->active ? s_better (sign, trail->anchor, start) : start;
         trail->active = true;
     }
-    trail->anchor = trail->active ? s_better (sign, trail->anchor, ltp) : ltp;
-    trail->active = true;
+    else if (!trail->active) {
+        trail->anchor = ltp;
+        trail->active = true;
+    }
+    if (!started)
+        trail->origin = trail->anchor;
+    trail->anchor = s_better (sign, trail->anchor, ltp);
+}
+
+//  True when the trailing stop has moved from its initial level (rm_rules.h).
+static bool
+s_moved (const tw_position_t *pos, int sign, const rm_trail_t *trail)
+{
+    if (trail->opened_here)
+        return sign * (trail->anchor - trail->origin) > 0;
+    return rm_rules_is_set (pos->entry_price) && sign * (trail->anchor - pos->entry_price) > 0;
 }
 
 rm_hit_t
@@ -113,8 +132,7 @@ rm_rules_tick (const tw_position_t *pos, rm_trail_t *trail, const tw_tick_t *tic
 
     decision.trail_stop = trail_stop;
     if (stop > 0 && sign * (ltp - stop) <= 0) {
-        bool moved = trail_binding && rm_rules_is_set (pos->entry_price)
-                     && sign * (trail->anchor - pos->entry_price) > 0;
+        bool moved = trail_binding && s_moved (pos, sign, trail);
         decision.hit = moved ? RM_HIT_TRAILING_SL : RM_HIT_SL;
         decision.level = stop;
     }

@@ -22,14 +22,22 @@
 //    * Trailing stop = anchor - trail (short: anchor + trail); a stop <= 0 is
 //      no stop. The stop in force is the tighter of sl and the trailing stop
 //      (long: the higher). The trailing stop is binding when it is >= sl (or
-//      sl is not set; short: <= sl).
+//      sl is not set; short: <= sl) - which, with both set, it always is:
+//      the anchor starts at or beyond sl + trail.
 //    * A hit of the stop in force is "Trailing SL Hit" when the trailing stop
-//      is binding and has moved above its initial level (anchor > entry_price;
-//      short: anchor < entry_price), else "SL Hit". Consequence: a position
-//      opened with sl within trail of its entry has the trailing stop at sl
-//      from the start (anchor = sl + trail > entry), and its hit is reported
-//      as "Trailing SL Hit" - after a restart a stop moved by trailing cannot
-//      be told from one set there. Without a set entry_price it is "SL Hit".
+//      is binding and has moved above its initial level, else "SL Hit". The
+//      initial level depends on what the caller knows:
+//        - it saw the position open (rm_trail_t.opened_here: the sl is the
+//          one it opened with): the anchor's start, so moved means the price
+//          made a new best since (anchor > start; short: <);
+//        - it first saw it in a snapshot (after a restart, say): the entry,
+//          anchor > entry_price (short: <), so that a stop moved by
+//          trailing and restored from sl still counts as trailing.
+//          Consequence: a position opened with sl within trail of its entry
+//          and first seen in a snapshot has its trailing stop at sl
+//          (anchor = sl + trail > entry) and a hit is reported as "Trailing
+//          SL Hit" - after a restart such a stop cannot be told from one
+//          moved there. Without a set entry_price it is then "SL Hit".
 //    * Stop before target: when one tick satisfies both (only possible when
 //      the levels cross, e.g. tp <= sl, or a trailing stop raised above tp),
 //      the stop wins - the safer exit, and the one a gap down through both
@@ -60,12 +68,15 @@ typedef enum {
 } rm_hit_t;
 
 //  The trailing state of one position, kept by the caller between ticks.
-//  Zero it before the first tick; rm_rules_tick does the rest.
+//  Zero it before the first tick, and set opened_here when the position was
+//  seen opening (its position_opened event); rm_rules_tick does the rest.
 typedef struct {
+    bool opened_here;   //  set by the caller: the position's sl is its sl at open
     bool active;        //  anchor holds a price
     tw_side_t side;     //  of the position the anchor belongs to
     double entry_price; //  likewise
     double anchor;      //  best ltp seen (long: highest, short: lowest)
+    double origin;      //  where the anchor started (used when opened_here)
 } rm_trail_t;
 
 //  What one tick decided.

@@ -333,6 +333,47 @@ START_TEST (test_restore_after_restart)
 }
 END_TEST
 
+START_TEST (test_seen_opening)
+{
+    //  Seen opening with sl within trail of the entry (sl 99.5 = entry,
+    //  trail 0.3): the trailing stop starts at sl, and a hit before any new
+    //  best price is the plain stop.
+    tw_position_t pos = s_pos (TW_SIDE_LONG, 99.5, 99.5, 0, 0.3);
+    rm_trail_t trail = {0};
+    trail.opened_here = true;
+    rm_decision_t d;
+    ck_assert_int_eq (s_at (&pos, &trail, 99.6, &d), RM_HIT_NONE);
+    ck_assert (trail.opened_here);
+    ck_assert_double_eq_tol (trail.origin, 99.8, 1e-9);
+    ck_assert_int_eq (s_at (&pos, &trail, 99.4, &d), RM_HIT_SL);
+    ck_assert_double_eq_tol (d.level, 99.5, 1e-9);
+    //  After a new best price it has moved: trailing.
+    trail = (rm_trail_t) {.opened_here = true};
+    static const double up[] = {99.6, 99.9, 100.2};
+    s_run (&pos, &trail, up, 3);
+    ck_assert_int_eq (s_at (&pos, &trail, 99.9, &d), RM_HIT_TRAILING_SL);
+    ck_assert_double_eq_tol (d.level, 99.9, 1e-9);
+    //  The same position first seen in a snapshot: reported as trailing
+    //  (the documented consequence).
+    trail = (rm_trail_t) {0};
+    ck_assert_int_eq (s_at (&pos, &trail, 99.6, &d), RM_HIT_NONE);
+    ck_assert_int_eq (s_at (&pos, &trail, 99.4, &d), RM_HIT_TRAILING_SL);
+    //  Seen opening with a wide sl: the start is the entry, as before.
+    pos = s_pos (TW_SIDE_SHORT, 100, 105, 0, 2);
+    trail = (rm_trail_t) {.opened_here = true};
+    ck_assert_int_eq (s_at (&pos, &trail, 101, &d), RM_HIT_NONE);
+    ck_assert_int_eq (s_at (&pos, &trail, 102, &d), RM_HIT_SL);
+    ck_assert_int_eq (s_at (&pos, &trail, 97, &d), RM_HIT_NONE);
+    ck_assert_int_eq (s_at (&pos, &trail, 99, &d), RM_HIT_TRAILING_SL);
+    //  The flag belongs to the position seen opening, not to another one
+    //  that later shows up under the same id.
+    pos = s_pos (TW_SIDE_LONG, 99.5, 99.5, 0, 0.3);
+    ck_assert_int_eq (s_at (&pos, &trail, 99.6, &d), RM_HIT_NONE);
+    ck_assert (!trail.opened_here);
+    ck_assert_int_eq (s_at (&pos, &trail, 99.5, &d), RM_HIT_TRAILING_SL);
+}
+END_TEST
+
 START_TEST (test_modify_takes_effect)
 {
     tw_position_t pos = s_pos (TW_SIDE_LONG, 100, 95, 0, 2);
@@ -469,6 +510,7 @@ main (void)
     tcase_add_test (tc, test_trailing_without_sl);
     tcase_add_test (tc, test_trailing_stop_not_positive);
     tcase_add_test (tc, test_restore_after_restart);
+    tcase_add_test (tc, test_seen_opening);
     tcase_add_test (tc, test_modify_takes_effect);
     tcase_add_test (tc, test_new_position_same_id);
     tcase_add_test (tc, test_trail_sl_to_persist);
