@@ -84,6 +84,17 @@ const tw_conf_key_t tw_conf_keys[] = {
     KEY_DOUBLE ("feed", "volatility", "0.0005"),
     //  The replay starts again from the top at the end of the file.
     KEY_BOOL ("feed", "replay_loop", "false"),
+
+    // risk-monitor
+    //  A close is refused by the gateway after this long (its expires_at).
+    KEY_INT ("risk", "close_ttl_ms", "5000", 100, HOUR_MS),
+    //  One command to the gateway: the wait for its reply, and sends in all.
+    KEY_INT ("risk", "command_timeout_ms", "500", 10, 60000),
+    KEY_INT ("risk", "command_attempts", "3", 1, 10),
+    //  After a rejected close, no new close for that position for this long.
+    KEY_INT ("risk", "reject_backoff_ms", "5000", 0, HOUR_MS),
+    //  At most one trailing-stop modify per position per interval.
+    KEY_INT ("risk", "trail_modify_interval_ms", "1000", 0, HOUR_MS),
 };
 
 const size_t tw_conf_key_count = sizeof tw_conf_keys / sizeof tw_conf_keys[0];
