@@ -29,7 +29,6 @@
 //  late timer.
 #define RM_CLONE_CHECK_MS 500
 //  While not synced, snapshot requests are at least this far apart.
-#define RM_RESYNC_MIN_MS 250
 //  The housekeeping timer runs at a quarter of the command timeout, within
 //  these bounds, so a retry is never late by more than a quarter.
 #define RM_HOUSEKEEPING_DIVISOR 4
@@ -63,8 +62,6 @@ typedef struct {
 
     int64_t close_ttl_ms;
     int64_t trail_modify_interval_ms;
-    int64_t gateway_seen_ms; //  the last message on the clone's SUB; 0 = none yet
-    int64_t resync_ms;       //  the last snapshot request while not synced
 
     int64_t ticks_seen;
     int64_t bad_ticks;
@@ -248,38 +245,14 @@ s_on_tick (zloop_t *loop, zsock_t *reader, void *arg)
     return 0;
 }
 
-//  tw_clone_check takes a snapshot when the copy is not synced, and that
-//  request blocks the loop for up to a second when the gateway does not
-//  answer. So while not synced it is only asked for when the gateway's PUB
-//  has spoken lately (a heartbeat a second proves it is up), and not more
-//  often than RM_RESYNC_MIN_MS. A synced copy is checked always: that is how
-//  a silent gateway is noticed (one blocking attempt per outage).
-static void
-s_clone_check (rm_t *self)
-{
-    int64_t now_ms = tw_clock_mono_ms ();
-    if (!tw_clone_synced (self->clone)) {
-        bool alive = self->gateway_seen_ms > 0
-                     && now_ms - self->gateway_seen_ms < TW_CLONE_SILENCE_MS;
-        if (!alive || now_ms - self->resync_ms < RM_RESYNC_MIN_MS)
-            return;
-        self->resync_ms = now_ms;
-    }
-    tw_clone_check (self->clone);
-}
-
 static int
 s_on_event (zloop_t *loop, zsock_t *reader, void *arg)
 {
     (void) loop;
     (void) reader;
     rm_t *self = (rm_t *) arg;
-    self->gateway_seen_ms = tw_clock_mono_ms ();
     //  tw_clone counts and logs what is malformed.
     tw_clone_recv (self->clone);
-    //  The gateway is (back) up: sync at once rather than at the next timer.
-    if (!tw_clone_synced (self->clone))
-        s_clone_check (self);
     return 0;
 }
 
@@ -370,7 +343,16 @@ s_on_clone_check (zloop_t *loop, int timer_id, void *arg)
 {
     (void) loop;
     (void) timer_id;
-    s_clone_check ((rm_t *) arg);
+    tw_clone_check (((rm_t *) arg)->clone);
+    return 0;
+}
+
+static int
+s_on_clone_check_reader (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void) loop;
+    (void) reader;
+    tw_clone_check (((rm_t *) arg)->clone);
     return 0;
 }
 
@@ -449,6 +431,8 @@ s_setup (rm_t *self)
     zloop_reader (self->loop, tw_control_socket (self->control), s_on_control, self);
     zloop_reader (self->loop, self->ticks, s_on_tick, self);
     zloop_reader (self->loop, tw_clone_socket (self->clone), s_on_event, self);
+    //  The snapshot reply is taken as soon as it arrives (tw_clone never blocks).
+    zloop_reader (self->loop, tw_clone_snapshot_socket (self->clone), s_on_clone_check_reader, self);
     zloop_reader (self->loop, self->dealer, s_on_reply, self);
     zloop_timer (self->loop, (size_t) housekeeping_ms, 0, s_on_housekeeping, self);
     zloop_timer (self->loop, RM_CLONE_CHECK_MS, 0, s_on_clone_check, self);

@@ -8,12 +8,9 @@
 //  clone of the gateway's positions (tw_clone: [endpoints] gateway_pub and
 //  gateway_rep), checked twice a second. It owns nothing durable: the
 //  positions, their stops and a trailing stop once moved live in the
-//  gateway, so a restarted risk-monitor resyncs and carries on. A snapshot
-//  request blocks the loop until answered (tw_clone, up to 1 s), so while
-//  not synced one is only made once the gateway's PUB has been heard from
-//  lately (it sends a heartbeat a second): a gateway that is down never
-//  stalls the loop, and one that falls silent costs a single blocked second
-//  per outage, after which its positions are dropped until it is back.
+//  gateway, so a restarted risk-monitor resyncs and carries on. The clone
+//  never blocks the loop: a gateway that is down or falls silent only
+//  leaves the copy unsynced (its positions dropped) until it is back.
 //
 //  Commands go to [endpoints] gateway_rep over a DEALER in the same loop, so
 //  a slow or absent gateway never blocks a tick: every close carries
