@@ -135,16 +135,28 @@ s_command (se_t *self, se_pending_t *pending, const char *symbol, tw_action_t ac
         req->tp = tp;
         req->trail = trail;
         snprintf (req->product, sizeof req->product, "%s", SE_PRODUCT);
-        self->counters.opens_sent++;
     }
     else {
         s_position_id (symbol, command->u.close.id, sizeof command->u.close.id);
         snprintf (command->u.close.reason, sizeof command->u.close.reason, "%s",
                   TW_REASON_MODEL_CLOSE);
-        self->counters.closes_sent++;
     }
     snprintf (pending->symbol, sizeof pending->symbol, "%s", symbol);
     pending->action = action;
+}
+
+//  Hands pending to the forwarder. Returns what se_forward_send does (1: it
+//  joined a command in flight, which is not sent again).
+static int
+s_send (se_t *self, se_pending_t **pending_p)
+{
+    bool open = (*pending_p)->command.type == TW_MSG_OPEN;
+    int rc = se_forward_send (self->forward, pending_p, tw_clock_mono_ms ());
+    if (rc == 0 && open)
+        self->counters.opens_sent++;
+    else if (rc == 0)
+        self->counters.closes_sent++;
+    return rc;
 }
 
 //  ---------------------------------------------------------------------
@@ -244,7 +256,7 @@ s_forward_signal (se_t *self, tw_request_t *request, const tw_msg_t *msg)
     snprintf (pending->origin, sizeof pending->origin, "%s", signal->model);
     pending->envelope = request->envelope;
     request->envelope = NULL;
-    if (se_forward_send (self->forward, &pending, tw_clock_mono_ms ()) == 1)
+    if (s_send (self, &pending) == 1)
         tw_info ("signal repeated while in flight model=%s req_id=%s: the verdict goes to the "
                  "latest",
                  signal->model, msg->req_id);
@@ -304,7 +316,7 @@ s_strategy_send (se_t *self, const char *symbol, tw_action_t action, double pric
     se_strategy_averages (self->strategy, symbol, &fast, &slow);
     tw_debug ("strategy cross symbol=%s action=%s price=%.2f fast=%.4f slow=%.4f req_id=%s", symbol,
               tw_action_name (action), price, fast, slow, pending->command.req_id);
-    se_forward_send (self->forward, &pending, tw_clock_mono_ms ());
+    s_send (self, &pending);
 }
 
 static int
