@@ -28,6 +28,9 @@
 //  An ack must carry a req_id; this one answers a request without one.
 #define SE_UNKNOWN_REQ_ID "unknown"
 #define SE_NO_ANSWER "gateway did not answer"
+#define SE_STOPPED                                                                                 \
+    "signal-engine stopped before the gateway answered; the command may still take effect: "      \
+    "send it again with the same req_id"
 //  The prefix of generated req_ids, and of those derived from a model's.
 #define SE_REQ_PREFIX "se"
 #define SE_DERIVED_PREFIX "sig"
@@ -119,8 +122,8 @@ s_derive_req_id (const tw_msg_t *signal, char *buf, size_t buf_size)
 
 //  Fills the gateway command for action on symbol into pending.
 static void
-s_command (se_t *self, se_pending_t *pending, const char *symbol, tw_action_t action,
-           int64_t qty, double sl, double tp, double trail)
+s_command (se_t *self, se_pending_t *pending, const char *symbol, tw_action_t action, int64_t qty,
+           double sl, double tp, double trail)
 {
     tw_msg_t *command = &pending->command;
     bool open = action != TW_ACTION_CLOSE;
@@ -230,6 +233,24 @@ s_on_verdict (se_pending_t *pending, const tw_msg_t *ack, void *arg)
         tw_request_t request = {.envelope = pending->envelope};
         pending->envelope = NULL;
         s_reply (self, &request, pending->reply_req_id, status, id, error);
+    }
+}
+
+//  Called at stop for each command still in flight: the model hears that
+//  the verdict is unknown (a retry with its req_id will get it).
+static void
+s_on_abandon (se_pending_t *pending, const tw_msg_t *ack, void *arg)
+{
+    (void) ack;
+    se_t *self = (se_t *) arg;
+    tw_warn ("command abandoned at stop origin=%s symbol=%s action=%s req_id=%s model_req_id=%s "
+             "attempts=%d",
+             pending->origin, pending->symbol, tw_action_name (pending->action),
+             pending->command.req_id, pending->reply_req_id, pending->attempts);
+    if (pending->envelope) {
+        tw_request_t request = {.envelope = pending->envelope};
+        pending->envelope = NULL;
+        s_reply (self, &request, pending->reply_req_id, TW_ACK_REJECTED, NULL, SE_STOPPED);
     }
 }
 
@@ -582,7 +603,8 @@ se_actor (zsock_t *pipe, void *args)
         tw_info ("running strategy=none: external models only, on %s",
                  tw_config_str (config, "endpoints", "signal_in"));
     zloop_start (self.loop);
-    tw_info ("engine stopped in_flight=%zu opens_sent=%" PRId64 " closes_sent=%" PRId64,
-             se_forward_size (self.forward), self.counters.opens_sent, self.counters.closes_sent);
+    size_t abandoned = se_forward_abandon (self.forward, s_on_abandon, &self);
+    tw_info ("engine stopped abandoned=%zu opens_sent=%" PRId64 " closes_sent=%" PRId64, abandoned,
+             self.counters.opens_sent, self.counters.closes_sent);
     s_teardown (&self);
 }

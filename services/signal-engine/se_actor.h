@@ -30,8 +30,9 @@
 //  The actor is started by tw_service with a tw_service_t * as args; it
 //  signals 0 on its pipe once its sockets are bound, or 1 after logging one
 //  error line when it cannot start (a bad [signal] value included), and it
-//  stops on "$TERM". Commands still in flight then are dropped: a model that
-//  retries with the same req_id gets the gateway's first verdict.
+//  stops on "$TERM". Commands still in flight then are handed back: each
+//  waiting model gets a rejected ack saying that the verdict is unknown, and
+//  a retry with the same req_id gets the gateway's first verdict.
 
 #ifndef SE_ACTOR_H_INCLUDED
 #define SE_ACTOR_H_INCLUDED

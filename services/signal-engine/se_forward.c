@@ -139,8 +139,8 @@ se_forward_recv (se_forward_t *self)
     char err[TW_TEXT_MAX] = "";
     if (tw_sock_recv (self->dealer, &reply, err, sizeof err) != 0) {
         self->stats.malformed++;
-        tw_log_limited (&self->bad_log, TW_LOG_WARN, "malformed reply from the gateway error=\"%s\"",
-                        err);
+        tw_log_limited (&self->bad_log, TW_LOG_WARN,
+                        "malformed reply from the gateway error=\"%s\"", err);
         return -1;
     }
     int rc = -1;
@@ -190,6 +190,21 @@ se_forward_expire (se_forward_t *self, int64_t now_ms)
             s_finish (self, pending, NULL);
     }
     zlist_destroy (&due);
+}
+
+size_t
+se_forward_abandon (se_forward_t *self, se_forward_fn *fn, void *arg)
+{
+    assert (self && fn);
+    size_t count = 0;
+    se_pending_t *pending;
+    while ((pending = (se_pending_t *) zhashx_first (self->table))) {
+        zhashx_delete (self->table, pending->command.req_id);
+        fn (pending, NULL, arg);
+        se_pending_destroy (&pending);
+        count++;
+    }
+    return count;
 }
 
 zsock_t *

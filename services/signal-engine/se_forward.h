@@ -25,14 +25,14 @@
 
 //  One command in the table, a plain record the owner fills and hands over.
 typedef struct {
-    tw_msg_t command;            //  open or close, with req_id and expires_at
-    zmsg_t *envelope;            //  the external model's ROUTER envelope, or NULL
-    char origin[TW_NAME_MAX];    //  who asked: the model's name, or the strategy's
+    tw_msg_t command;             //  open or close, with req_id and expires_at
+    zmsg_t *envelope;             //  the external model's ROUTER envelope, or NULL
+    char origin[TW_NAME_MAX];     //  who asked: the model's name, or the strategy's
     char reply_req_id[TW_ID_MAX]; //  the req_id the origin's ack carries
-    char symbol[TW_SYMBOL_MAX];  //  what the origin asked for, for the owner
+    char symbol[TW_SYMBOL_MAX];   //  what the origin asked for, for the owner
     tw_action_t action;
-    int attempts;                //  sends so far
-    int64_t deadline_ms;         //  when the last send times out (monotonic)
+    int attempts;                 //  sends so far
+    int64_t deadline_ms;          //  when the last send times out (monotonic)
 } se_pending_t;
 
 //  The verdict on a command: ack is the gateway's reply, NULL when the
@@ -59,7 +59,7 @@ se_forward_t *se_forward_new (const char *endpoint, int64_t timeout_ms, int atte
                               se_forward_fn *fn, void *arg);
 
 //  Destroys the forwarder and nulls *self_p; safe on NULL. Commands still in
-//  the table are dropped without a callback.
+//  the table are dropped without a callback (see se_forward_abandon).
 void se_forward_destroy (se_forward_t **self_p);
 
 //  A zeroed record for se_forward_send. Never NULL (aborts when out of
@@ -87,6 +87,11 @@ int se_forward_recv (se_forward_t *self);
 //  Sends again the commands whose attempt has timed out, and gives up those
 //  that have had every attempt (calling back with NULL).
 void se_forward_expire (se_forward_t *self, int64_t now_ms);
+
+//  Takes every command out of the table and calls fn (not the forwarder's
+//  own callback) with a NULL ack for each, then frees it: how the owner
+//  hands back what is in flight when it stops. Returns how many there were.
+size_t se_forward_abandon (se_forward_t *self, se_forward_fn *fn, void *arg);
 
 //  The DEALER socket, to poll for input.
 zsock_t *se_forward_socket (se_forward_t *self);

@@ -22,10 +22,10 @@ typedef enum { S_REL_NONE = 0, S_REL_BELOW, S_REL_LEVEL, S_REL_ABOVE } s_rel_t;
 
 typedef struct {
     char symbol[TW_SYMBOL_MAX];
-    double *ring;      //  the last `slow` prices
-    int count;         //  prices in the ring, up to slow
-    int next;          //  where the next price goes
-    double fast_avg;   //  after the last price, once count == slow
+    double *ring;    //  the last `slow` prices
+    int count;       //  prices in the ring, up to slow
+    int next;        //  where the next price goes
+    double fast_avg; //  after the last price, once count == slow
     double slow_avg;
     //  The last reading that was not level; S_REL_LEVEL while every reading
     //  so far was level; S_REL_NONE before the first reading.

@@ -3,7 +3,8 @@
 //  picked at run time, in a temporary directory. The test plays the market
 //  feed (a PUB at feed_pub publishing ticks), the external model (a REQ to
 //  signal_in) and the watcher of the gateway's events (a SUB, proven live by
-//  a heartbeat). Every wait is a bounded poll of something observable.
+//  a heartbeat). Every wait is a bounded poll of something observable, and
+//  every process ends with SIGTERM and exit code 0.
 
 #include <check.h>
 #include <czmq.h>
@@ -23,11 +24,16 @@
 #define POS_ID "NSE:SBIN-EQ-INTRADAY"
 #define MODEL "test-model"
 #define ENV_MAX 24
-//  The engine's patience with the gateway, short for the test.
-#define COMMAND_TIMEOUT_MS 300
+//  The engine's patience with the gateway: its default, and a short one for
+//  the test that stops the gateway.
+#define COMMAND_TIMEOUT_MS 1000
+#define SHORT_TIMEOUT_MS 300
+//  Long enough that a command is surely still in flight when the test
+//  stops the engine.
+#define LONG_TIMEOUT_MS 20000
 #define COMMAND_ATTEMPTS 3
-//  A model waits longer than the engine can take to give up.
-#define MODEL_TIMEOUT_MS (COMMAND_TIMEOUT_MS * COMMAND_ATTEMPTS + 3000)
+//  A model waits well beyond the time the engine can take to give up.
+#define MODEL_TIMEOUT_MS (COMMAND_TIMEOUT_MS * COMMAND_ATTEMPTS + 5000)
 #define CLIENT_TIMEOUT_MS 2000
 #define BASE_PRICE 100.0
 //  sma_cross with small windows: a cross after a handful of ticks.
@@ -135,16 +141,18 @@ s_engine_counter (fixture_t *fx, const char *name)
     return s_counter (&pong, name);
 }
 
-//  Polls until the engine's counter name equals value, publishing a tick at
-//  tick_price each round when tick_price > 0.
+//  Polls until the engine's counter name equals value (or, with at_least,
+//  has reached it), publishing a tick at tick_price each round when
+//  tick_price > 0.
 static void
-s_wait_counter (fixture_t *fx, const char *name, int64_t value, double tick_price)
+s_wait_counter (fixture_t *fx, const char *name, int64_t value, bool at_least, double tick_price)
 {
     int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
     while (tw_clock_mono_ms () < deadline) {
         if (tick_price > 0)
             s_tick (fx, tick_price);
-        if (s_engine_counter (fx, name) == value)
+        int64_t now = s_engine_counter (fx, name);
+        if (now == value || (at_least && now > value))
             return;
         s_pause ();
     }
@@ -226,7 +234,6 @@ s_setup (fixture_t *fx, const char *strategy)
     s_env (fx, "TW_GATEWAY_HEARTBEAT_MS", "100");
     s_env (fx, "TW_FEED_SYMBOLS", SYMBOL);
     s_env (fx, "TW_SIGNAL_STRATEGY", strategy);
-    s_env (fx, "TW_SIGNAL_COMMAND_TIMEOUT_MS", S_TEXT (COMMAND_TIMEOUT_MS));
     s_env (fx, "TW_SIGNAL_COMMAND_ATTEMPTS", S_TEXT (COMMAND_ATTEMPTS));
 
     fx->feed = tw_sock_pub_new (fx->feed_pub);
@@ -242,13 +249,7 @@ s_setup (fixture_t *fx, const char *strategy)
     tw_msg_t event;
     ck_assert (s_wait_event (fx, TW_MSG_HEARTBEAT, TW_MSG_HEARTBEAT, &event, 0));
     //  The engine's SUB is connected once it counts a tick.
-    int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
-    while (s_engine_counter (fx, "ticks") < 1 && tw_clock_mono_ms () < deadline) {
-        s_tick (fx, BASE_PRICE);
-        s_pause ();
-    }
-    ck_assert_msg (s_engine_counter (fx, "ticks") >= 1, "engine hears no ticks; log in %s",
-                   fx->engine_log);
+    s_wait_counter (fx, "ticks", 1, true, BASE_PRICE);
 }
 
 static void
@@ -411,7 +412,8 @@ START_TEST (test_model_open_repeat_close)
     //  the verdict.
     ck_assert (tw_file_contains (fx.engine_log, "command origin=" MODEL " symbol=" SYMBOL
                                                 " action=open_long qty=5"));
-    ck_assert (tw_file_contains (fx.engine_log, "model_req_id=m-close-1 verdict=accepted id=" POS_ID));
+    ck_assert (
+        tw_file_contains (fx.engine_log, "model_req_id=m-close-1 verdict=accepted id=" POS_ID));
     tw_msg_t pong;
     ck_assert (s_ping (&fx, &pong));
     ck_assert_int_eq (s_counter (&pong, "signals_in"), 4);
@@ -494,6 +496,7 @@ START_TEST (test_gateway_down)
 {
     fixture_t fx;
     s_make_dir (&fx);
+    s_env (&fx, "TW_SIGNAL_COMMAND_TIMEOUT_MS", S_TEXT (SHORT_TIMEOUT_MS));
     s_setup (&fx, "none");
     ck_assert_int_eq (tw_proc_stop (&fx.gateway, SIGTERM, STOP_MS), 0);
 
@@ -504,11 +507,11 @@ START_TEST (test_gateway_down)
     int64_t took = tw_clock_mono_ms () - start;
     ck_assert_int_eq (ack.u.ack.status, TW_ACK_REJECTED);
     ck_assert_str_eq (ack.u.ack.error, "gateway did not answer");
-    ck_assert_int_ge (took, COMMAND_TIMEOUT_MS * (COMMAND_ATTEMPTS - 1));
-    ck_assert_int_lt (took, MODEL_TIMEOUT_MS);
+    ck_assert_int_ge (took, SHORT_TIMEOUT_MS * (COMMAND_ATTEMPTS - 1));
+    ck_assert_int_lt (took, SHORT_TIMEOUT_MS * COMMAND_ATTEMPTS + WAIT_MS / 2);
     //  Still running: ping, and ticks still counted.
     int64_t ticks = s_engine_counter (&fx, "ticks");
-    s_wait_counter (&fx, "ticks", ticks + 1, BASE_PRICE);
+    s_wait_counter (&fx, "ticks", ticks + 1, true, BASE_PRICE);
     ck_assert_int_eq (s_engine_counter (&fx, "unanswered"), 1);
     ck_assert_int_eq (s_engine_counter (&fx, "resent"), COMMAND_ATTEMPTS - 1);
 
@@ -517,6 +520,45 @@ START_TEST (test_gateway_down)
     s_wait_gateway_ready (&fx);
     s_signal (&fx, TW_ACTION_OPEN_LONG, "m-down-2", &ack);
     ck_assert_msg (ack.u.ack.status == TW_ACK_ACCEPTED, "after restart: %s", ack.u.ack.error);
+    s_teardown (&fx);
+}
+END_TEST
+
+START_TEST (test_stop_hands_back)
+{
+    fixture_t fx;
+    s_make_dir (&fx);
+    s_env (&fx, "TW_SIGNAL_COMMAND_TIMEOUT_MS", S_TEXT (LONG_TIMEOUT_MS));
+    s_setup (&fx, "none");
+    ck_assert_int_eq (tw_proc_stop (&fx.gateway, SIGTERM, STOP_MS), 0);
+    //  A signal waits for a gateway that is gone... The model's REQ has the
+    //  default options (as most models' will): a reply that has arrived is
+    //  kept after the engine is gone, so it can be read after the stop. (With
+    //  ZMQ_IMMEDIATE it would go with the connection.)
+    zsock_t *req = zsock_new_req (fx.signal_in);
+    ck_assert_ptr_nonnull (req);
+    tw_msg_t request;
+    tw_msg_init (&request, TW_MSG_SIGNAL);
+    snprintf (request.req_id, sizeof request.req_id, "m-stop-1");
+    snprintf (request.u.signal.symbol, sizeof request.u.signal.symbol, SYMBOL);
+    request.u.signal.action = TW_ACTION_CLOSE;
+    snprintf (request.u.signal.model, sizeof request.u.signal.model, MODEL);
+    ck_assert_int_eq (tw_sock_send (req, &request), 0);
+    s_wait_counter (&fx, "in_flight", 1, false, 0);
+    //  ...when the engine stops: it exits 0 and the model hears that the
+    //  verdict is unknown.
+    ck_assert_int_eq (tw_proc_stop (&fx.engine, SIGTERM, STOP_MS), 0);
+    zsock_set_rcvtimeo (req, CLIENT_TIMEOUT_MS);
+    tw_msg_t ack;
+    memset (&ack, 0, sizeof ack);
+    char err[TW_TEXT_MAX] = "";
+    ck_assert_msg (tw_sock_recv (req, &ack, err, sizeof err) == 0, "no reply: %s", err);
+    zsock_destroy (&req);
+    ck_assert_int_eq (ack.type, TW_MSG_ACK);
+    ck_assert_str_eq (ack.req_id, "m-stop-1");
+    ck_assert_int_eq (ack.u.ack.status, TW_ACK_REJECTED);
+    ck_assert_ptr_nonnull (strstr (ack.u.ack.error, "stopped before the gateway answered"));
+    ck_assert (tw_file_contains (fx.engine_log, "command abandoned at stop"));
     s_teardown (&fx);
 }
 END_TEST
@@ -532,10 +574,10 @@ START_TEST (test_sma_cross)
     s_env (&fx, "TW_SIGNAL_TP_PCT", "2");
     s_setup (&fx, "sma_cross");
     //  The engine knows the gateway's positions.
-    s_wait_counter (&fx, "synced", 1, BASE_PRICE);
+    s_wait_counter (&fx, "synced", 1, false, BASE_PRICE);
     s_prime_paper_broker (&fx);
     //  Level prices, and the engine has seen the priming position go.
-    s_wait_counter (&fx, "positions", 0, BASE_PRICE);
+    s_wait_counter (&fx, "positions", 0, false, BASE_PRICE);
     ck_assert_int_eq (s_engine_counter (&fx, "strategy_signals"), 0);
 
     //  Rising: fast crosses above slow at the first higher price.
@@ -551,7 +593,7 @@ START_TEST (test_sma_cross)
     ck_assert_double_eq (event.u.event.pos.sl, 100.0);
     ck_assert_double_eq (event.u.event.pos.tp, 103.0);
     ck_assert_double_gt (event.u.event.pos.entry_price, 0);
-    s_wait_counter (&fx, "positions", 1, 0);
+    s_wait_counter (&fx, "positions", 1, false, 0);
 
     //  Up a little more, then falling: fast crosses below slow -> Model Close.
     s_tick (&fx, BASE_PRICE + 2);
@@ -579,6 +621,7 @@ main (void)
     tcase_add_test (tc, test_model_open_repeat_close);
     tcase_add_test (tc, test_bad_signals);
     tcase_add_test (tc, test_gateway_down);
+    tcase_add_test (tc, test_stop_hands_back);
     tcase_add_test (tc, test_sma_cross);
     suite_add_tcase (suite, tc);
     SRunner *runner = srunner_create (suite);

@@ -3,7 +3,8 @@
 //  model's envelope; a lost reply is sent again with the same req_id; after
 //  every attempt the command is given up and a late ack is dropped; a repeat
 //  of a req_id in flight joins it; with no gateway a send never waits;
-//  replies that are not acks are refused. Time is passed in, so timeouts
+//  what is in flight can be handed back; replies that are not acks are
+//  refused. Time is passed in, so timeouts
 //  are exact and nothing sleeps.
 
 #include <check.h>
@@ -52,7 +53,8 @@ s_record (se_pending_t *pending, const tw_msg_t *ack, void *arg)
     pending->envelope = NULL;
 }
 
-//  A close command with req_id and an envelope whose first frame is tag.
+//  A close command with req_id and an envelope whose first frame is tag
+//  (none when tag is NULL).
 static se_pending_t *
 s_pending (const char *req_id, const char *tag)
 {
@@ -64,7 +66,7 @@ s_pending (const char *req_id, const char *tag)
               "NSE:SBIN-EQ-INTRADAY");
     snprintf (pending->command.u.close.reason, sizeof pending->command.u.close.reason, "%s",
               TW_REASON_MODEL_CLOSE);
-    snprintf (pending->reply_req_id, sizeof pending->reply_req_id, "model-%s", tag);
+    snprintf (pending->reply_req_id, sizeof pending->reply_req_id, "model-%s", tag ? tag : "none");
     snprintf (pending->origin, sizeof pending->origin, "test-model");
     pending->action = TW_ACTION_CLOSE;
     if (tag) {
@@ -310,6 +312,28 @@ START_TEST (test_no_gateway_never_waits)
 }
 END_TEST
 
+START_TEST (test_abandon)
+{
+    s_fixture_t fx;
+    s_setup (&fx);
+    se_pending_t *pending = s_pending ("r9", "model-f");
+    se_forward_send (fx.forward, &pending, 0);
+    pending = s_pending ("r10", NULL);
+    se_forward_send (fx.forward, &pending, 0);
+    //  Handed back through the given function, not the forwarder's own.
+    s_seen_t abandoned;
+    memset (&abandoned, 0, sizeof abandoned);
+    ck_assert_uint_eq (se_forward_abandon (fx.forward, s_record, &abandoned), 2);
+    ck_assert_int_eq (abandoned.calls, 2);
+    ck_assert (!abandoned.answered);
+    ck_assert_int_eq (fx.seen.calls, 0);
+    ck_assert_uint_eq (se_forward_size (fx.forward), 0);
+    ck_assert_uint_eq (se_forward_abandon (fx.forward, s_record, &abandoned), 0);
+    zmsg_destroy (&abandoned.envelope);
+    s_teardown (&fx);
+}
+END_TEST
+
 START_TEST (test_not_an_ack)
 {
     s_fixture_t fx;
@@ -348,6 +372,7 @@ main (void)
     tcase_add_test (tc, test_given_up_then_late_ack);
     tcase_add_test (tc, test_repeat_joins);
     tcase_add_test (tc, test_no_gateway_never_waits);
+    tcase_add_test (tc, test_abandon);
     tcase_add_test (tc, test_not_an_ack);
     suite_add_tcase (suite, tc);
     SRunner *runner = srunner_create (suite);

@@ -176,8 +176,8 @@ s_trade (se_strategy_t *self, const double *prices, size_t count, tw_action_t *a
         actions[i] = se_strategy_tick (self, SBIN, prices[i], true, have ? &pos : NULL, 0);
         if (actions[i] == TW_ACTION_OPEN_LONG || actions[i] == TW_ACTION_OPEN_SHORT) {
             ck_assert (!have);
-            pos = s_position (SBIN, actions[i] == TW_ACTION_OPEN_LONG ? TW_SIDE_LONG : TW_SIDE_SHORT,
-                              TW_STATE_OPEN);
+            tw_side_t side = actions[i] == TW_ACTION_OPEN_LONG ? TW_SIDE_LONG : TW_SIDE_SHORT;
+            pos = s_position (SBIN, side, TW_STATE_OPEN);
             have = true;
         }
         else if (actions[i] == TW_ACTION_CLOSE) {
