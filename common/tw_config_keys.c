@@ -95,6 +95,23 @@ const tw_conf_key_t tw_conf_keys[] = {
     KEY_INT ("risk", "reject_backoff_ms", "5000", 0, HOUR_MS),
     //  At most one trailing-stop modify per position per interval.
     KEY_INT ("risk", "trail_modify_interval_ms", "1000", 0, HOUR_MS),
+
+    // signal-engine
+    //  The built-in model: none (external models only) or sma_cross.
+    KEY_CHOICE ("signal", "strategy", "none", "none|sma_cross"),
+    //  sma_cross: fast and slow moving averages, in ticks (fast < slow).
+    KEY_INT ("signal", "fast", "5", 1, 10000),
+    KEY_INT ("signal", "slow", "20", 2, 10000),
+    KEY_INT ("signal", "qty", "1", 1, 1000000),
+    //  Stops of a strategy open, in percent of its price; 0 = none.
+    KEY_DOUBLE ("signal", "sl_pct", "0.5"),
+    KEY_DOUBLE ("signal", "tp_pct", "1.0"),
+    KEY_DOUBLE ("signal", "trail_pct", "0"),
+    //  A command the gateway has not accepted this long after it was made is refused.
+    KEY_INT ("signal", "order_ttl_ms", "5000", 100, HOUR_MS),
+    //  Wait per attempt for the gateway's ack, and attempts in all (same req_id).
+    KEY_INT ("signal", "command_timeout_ms", "1000", 10, 60000),
+    KEY_INT ("signal", "command_attempts", "3", 1, 10),
 };
 
 const size_t tw_conf_key_count = sizeof tw_conf_keys / sizeof tw_conf_keys[0];
