@@ -37,11 +37,9 @@
 //  How often commands are looked at for a timeout: the precision of
 //  [signal] command_timeout_ms.
 #define SE_EXPIRE_CHECK_MS 20
-//  The clone is checked this often while in step (tw_clone wants at least
-//  once a second) and retried this often when not: a failed snapshot blocks
-//  the loop for up to a second, so it is not tried back to back.
+//  The clone is checked this often (tw_clone wants at least once a second);
+//  it never blocks, and its snapshot reply is also taken as it arrives.
 #define SE_CLONE_CHECK_MS 500
-#define SE_CLONE_RETRY_MS 2000
 #define SE_LOG_INTERVAL_MS 5000
 //  Percentages of a price, from the configuration: 0 <= pct < this.
 #define SE_PCT_MAX 100.0
@@ -78,7 +76,6 @@ typedef struct {
     //  With a strategy only.
     se_strategy_t *strategy;
     tw_clone_t *clone;
-    int64_t clone_next_ms;
     const char *strategy_name;
 
     int64_t qty;
@@ -399,11 +396,17 @@ s_on_clone_timer (zloop_t *loop, int timer_id, void *arg)
     (void) loop;
     (void) timer_id;
     se_t *self = (se_t *) arg;
-    int64_t now = tw_clock_mono_ms ();
-    if (!tw_clone_synced (self->clone) && now < self->clone_next_ms)
-        return 0;
-    if (tw_clone_check (self->clone) != 0)
-        self->clone_next_ms = tw_clock_mono_ms () + SE_CLONE_RETRY_MS;
+    tw_clone_check (self->clone);
+    return 0;
+}
+
+static int
+s_on_snapshot (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void) loop;
+    (void) reader;
+    se_t *self = (se_t *) arg;
+    tw_clone_check (self->clone);
     return 0;
 }
 
@@ -561,6 +564,7 @@ s_setup (se_t *self)
     zloop_timer (self->loop, SE_EXPIRE_CHECK_MS, 0, s_on_expire, self);
     if (self->clone) {
         zloop_reader (self->loop, tw_clone_socket (self->clone), s_on_clone, self);
+        zloop_reader (self->loop, tw_clone_snapshot_socket (self->clone), s_on_snapshot, self);
         zloop_timer (self->loop, SE_CLONE_CHECK_MS, 0, s_on_clone_timer, self);
     }
     return 0;
