@@ -8,19 +8,26 @@
 
 #include <string.h>
 
-//  A snapshot request blocks the owner's loop, so it gets one short try per
-//  check; the next check tries again.
+//  A snapshot request that gets no reply in this time is given up; the next
+//  check asks again.
 #define TW_CLONE_SNAPSHOT_TIMEOUT_MS 1000
-#define TW_CLONE_SNAPSHOT_ATTEMPTS 1
 #define TW_CLONE_LOG_INTERVAL_MS 5000
+//  Events that arrive while a snapshot is awaited are kept, at most this
+//  many, and the ones the snapshot does not cover are applied after it.
+#define TW_CLONE_BACKLOG_MAX 10000
 
 struct _tw_clone_t {
-    char *cmd_endpoint;
     zsock_t *sub;
+    zsock_t *snap;    //  DEALER to the gateway's command endpoint
     tw_clone_fn *fn;
     void *arg;
     zhashx_t *positions; //  id -> tw_position_t *
+    zlistx_t *backlog;   //  tw_msg_t * events received while awaiting a snapshot
     bool synced;
+    bool awaiting;       //  a snapshot request is out
+    bool overflowed;     //  the backlog overflowed: the snapshot must be retaken
+    char snap_req_id[TW_ID_MAX];
+    int64_t snap_sent_ms;
     uint64_t epoch;
     uint64_t seq;
     uint64_t resyncs;
@@ -40,16 +47,23 @@ tw_clone_new (const char *pub_endpoint, const char *cmd_endpoint, tw_clone_fn *f
 {
     assert (pub_endpoint && cmd_endpoint);
     tw_clone_t *self = (tw_clone_t *) zmalloc (sizeof (tw_clone_t));
-    self->cmd_endpoint = strdup (cmd_endpoint);
     self->fn = fn;
     self->arg = arg;
     self->positions = zhashx_new ();
     zhashx_set_destructor (self->positions, s_position_destroy);
+    self->backlog = zlistx_new ();
+    zlistx_set_destructor (self->backlog, s_position_destroy);
     self->bad_log.interval_ms = TW_CLONE_LOG_INTERVAL_MS;
     //  Subscribe before the first snapshot so that no event falls between.
     self->sub = tw_sock_sub_new (pub_endpoint, "");
-    if (!self->sub)
+    //  The snapshot is asked for on a DEALER that is never left waiting:
+    //  a request is sent only when the gateway is connected, and a reply
+    //  is read only when it is there, so the owner's loop never blocks.
+    self->snap = tw_sock_dealer_new (cmd_endpoint);
+    if (!self->sub || !self->snap)
         tw_clone_destroy (&self);
+    else
+        zsock_set_sndtimeo (self->snap, 0);
     return self;
 }
 
@@ -60,8 +74,9 @@ tw_clone_destroy (tw_clone_t **self_p)
         return;
     tw_clone_t *self = *self_p;
     zsock_destroy (&self->sub);
+    zsock_destroy (&self->snap);
     zhashx_destroy (&self->positions);
-    free (self->cmd_endpoint);
+    zlistx_destroy (&self->backlog);
     free (self);
     *self_p = NULL;
 }
@@ -70,6 +85,12 @@ zsock_t *
 tw_clone_socket (tw_clone_t *self)
 {
     return self->sub;
+}
+
+zsock_t *
+tw_clone_snapshot_socket (tw_clone_t *self)
+{
+    return self->snap;
 }
 
 bool
@@ -117,8 +138,11 @@ s_put (tw_clone_t *self, const tw_position_t *pos)
     zhashx_update (self->positions, copy->id, copy);
 }
 
-//  Throws the copy away and takes a new snapshot. Returns 0 when synced.
-static int
+static void s_apply (tw_clone_t *self, const tw_msg_t *msg);
+
+//  Throws the copy away and asks for a new snapshot, if the gateway is
+//  connected; the reply is read by s_take_snapshot.
+static void
 s_resync (tw_clone_t *self, const char *why)
 {
     if (self->synced)
@@ -126,39 +150,77 @@ s_resync (tw_clone_t *self, const char *why)
                  (unsigned long long) self->epoch, (unsigned long long) self->seq);
     self->synced = false;
     zhashx_purge (self->positions);
-
-    tw_client_t *client =
-        tw_client_new (self->cmd_endpoint, TW_CLONE_SNAPSHOT_TIMEOUT_MS, TW_CLONE_SNAPSHOT_ATTEMPTS);
-    if (!client)
-        return -1;
-    tw_msg_t request, reply;
+    if (self->awaiting && tw_clock_mono_ms () - self->snap_sent_ms < TW_CLONE_SNAPSHOT_TIMEOUT_MS)
+        return; //  the request out is recent enough: its reply will do
+    self->awaiting = false;
+    zlistx_purge (self->backlog);
+    self->overflowed = false;
+    if (!(zsock_events (self->snap) & ZMQ_POLLOUT))
+        return; //  not connected: ask at the next check
+    tw_msg_t request;
     tw_msg_init (&request, TW_MSG_SNAPSHOT);
-    char err[TW_TEXT_MAX];
-    int rc = tw_client_request (client, &request, &reply, err, sizeof err);
-    tw_client_destroy (&client);
-    if (rc != 0) {
-        tw_log_limited (&self->bad_log, TW_LOG_WARN, "clone snapshot failed error=\"%s\"", err);
-        return -1;
-    }
-    if (reply.type != TW_MSG_SNAPSHOT_REPLY) {
-        tw_log_limited (&self->bad_log, TW_LOG_WARN, "clone snapshot failed reply_type=%s",
-                        tw_msg_type_name (reply.type));
+    tw_client_make_req_id ("clone", request.req_id, sizeof request.req_id);
+    if (tw_sock_send (self->snap, &request) != 0)
+        return;
+    snprintf (self->snap_req_id, sizeof self->snap_req_id, "%s", request.req_id);
+    self->snap_sent_ms = tw_clock_mono_ms ();
+    self->awaiting = true;
+}
+
+//  Reads the replies that are there; applies the snapshot that answers the
+//  request out, then the events kept meanwhile that follow it.
+static void
+s_take_snapshot (tw_clone_t *self)
+{
+    while (zsock_events (self->snap) & ZMQ_POLLIN) {
+        tw_msg_t reply;
+        char err[TW_TEXT_MAX];
+        if (tw_sock_recv (self->snap, &reply, err, sizeof err) != 0) {
+            tw_log_limited (&self->bad_log, TW_LOG_WARN, "clone malformed snapshot error=\"%s\"",
+                            err);
+            continue;
+        }
+        bool answer = self->awaiting && strcmp (reply.req_id, self->snap_req_id) == 0;
+        if (!answer || reply.type != TW_MSG_SNAPSHOT_REPLY) {
+            if (answer)
+                tw_log_limited (&self->bad_log, TW_LOG_WARN, "clone snapshot refused type=%s",
+                                tw_msg_type_name (reply.type));
+            tw_msg_reset (&reply);
+            continue; //  a late reply to an abandoned request, or a refusal
+        }
+        self->awaiting = false;
+        if (self->overflowed) {
+            tw_msg_reset (&reply);
+            s_resync (self, "backlog overflowed");
+            return;
+        }
+        zhashx_purge (self->positions);
+        for (size_t i = 0; i < reply.u.snapshot.count; i++)
+            s_put (self, &reply.u.snapshot.positions[i]);
+        self->epoch = reply.u.snapshot.epoch;
+        self->seq = reply.u.snapshot.seq;
+        self->synced = true;
+        self->resyncs++;
+        self->last_seen_ms = tw_clock_mono_ms ();
+        tw_info ("clone synced epoch=%llu seq=%llu positions=%zu",
+                 (unsigned long long) self->epoch, (unsigned long long) self->seq,
+                 reply.u.snapshot.count);
+        if (self->fn)
+            self->fn (self, &reply, self->arg);
         tw_msg_reset (&reply);
-        return -1;
+        //  Events the gateway published after it answered.
+        tw_msg_t *event;
+        while (self->synced && (event = (tw_msg_t *) zlistx_detach (self->backlog, NULL))) {
+            if (event->u.event.epoch != self->epoch)
+                s_resync (self, "epoch changed");
+            else if (event->u.event.seq == self->seq + 1)
+                s_apply (self, event);
+            else if (event->u.event.seq > self->seq + 1)
+                s_resync (self, "gap in seq");
+            free (event);
+        }
+        zlistx_purge (self->backlog);
     }
-    for (size_t i = 0; i < reply.u.snapshot.count; i++)
-        s_put (self, &reply.u.snapshot.positions[i]);
-    self->epoch = reply.u.snapshot.epoch;
-    self->seq = reply.u.snapshot.seq;
-    self->synced = true;
-    self->resyncs++;
-    self->last_seen_ms = tw_clock_mono_ms ();
-    tw_info ("clone synced epoch=%llu seq=%llu positions=%zu", (unsigned long long) self->epoch,
-             (unsigned long long) self->seq, reply.u.snapshot.count);
-    if (self->fn)
-        self->fn (self, &reply, self->arg);
-    tw_msg_reset (&reply);
-    return 0;
 }
 
 static void
@@ -183,6 +245,22 @@ s_apply (tw_clone_t *self, const tw_msg_t *msg)
         self->fn (self, msg, self->arg);
 }
 
+//  Keeps an event that arrived while a snapshot is awaited.
+static void
+s_keep (tw_clone_t *self, const tw_msg_t *msg)
+{
+    if (msg->type == TW_MSG_HEARTBEAT)
+        return;
+    if (zlistx_size (self->backlog) >= TW_CLONE_BACKLOG_MAX) {
+        self->overflowed = true;
+        return;
+    }
+    tw_msg_t *copy = (tw_msg_t *) malloc (sizeof *copy);
+    assert (copy);
+    *copy = *msg; //  events own no memory
+    zlistx_add_end (self->backlog, copy);
+}
+
 int
 tw_clone_recv (tw_clone_t *self)
 {
@@ -192,36 +270,43 @@ tw_clone_recv (tw_clone_t *self)
         tw_log_limited (&self->bad_log, TW_LOG_WARN, "clone malformed event error=\"%s\"", err);
         return -1;
     }
-    int rc = 0;
+    bool was_synced = self->synced;
     if (!tw_msg_is_event (msg.type))
         tw_log_limited (&self->bad_log, TW_LOG_WARN, "clone unexpected message type=%s",
                         tw_msg_type_name (msg.type));
-    else if (self->synced) {
+    else if (!self->synced) {
+        if (self->awaiting)
+            s_keep (self, &msg);
+    }
+    else {
         //  Anything from the gateway proves it is alive.
         self->last_seen_ms = tw_clock_mono_ms ();
         const tw_event_t *event = &msg.u.event;
         if (event->epoch != self->epoch)
-            rc = s_resync (self, "epoch changed");
+            s_resync (self, "epoch changed");
         else if (msg.type == TW_MSG_HEARTBEAT) {
             if (event->seq > self->seq)
-                rc = s_resync (self, "heartbeat ahead: missed events");
+                s_resync (self, "heartbeat ahead: missed events");
         }
         else if (event->seq == self->seq + 1)
             s_apply (self, &msg);
         else if (event->seq > self->seq + 1)
-            rc = s_resync (self, "gap in seq");
+            s_resync (self, "gap in seq");
         //  An event at or below our seq is already in the snapshot.
     }
     tw_msg_reset (&msg);
-    return rc == 0 ? 0 : -1;
+    s_take_snapshot (self);
+    return was_synced && !self->synced ? -1 : 0;
 }
 
 int
 tw_clone_check (tw_clone_t *self)
 {
+    s_take_snapshot (self);
     if (!self->synced)
-        return s_resync (self, "not synced");
-    if (tw_clock_mono_ms () - self->last_seen_ms > TW_CLONE_SILENCE_MS)
-        return s_resync (self, "gateway silent");
-    return 0;
+        s_resync (self, "not synced");
+    else if (tw_clock_mono_ms () - self->last_seen_ms > TW_CLONE_SILENCE_MS)
+        s_resync (self, "gateway silent");
+    s_take_snapshot (self);
+    return self->synced ? 0 : -1;
 }

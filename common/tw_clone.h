@@ -7,7 +7,13 @@
 //  A gap, an epoch change or 3 s without any message (the gateway sends a
 //  heartbeat every second) throws the copy away and takes a new snapshot.
 //  The owner polls tw_clone_socket for input and calls tw_clone_recv, and
-//  calls tw_clone_check at least once a second.
+//  calls tw_clone_check at least once a second (or whenever
+//  tw_clone_snapshot_socket has input, to be synced sooner).
+//
+//  Nothing here blocks: the snapshot is asked for on a DEALER and its reply
+//  is taken by the next tw_clone_check or tw_clone_recv that finds it there;
+//  events that arrive meanwhile are kept and applied after it, as the clone
+//  pattern asks. A gateway that is down costs nothing but the wait.
 
 #ifndef TW_CLONE_H_INCLUDED
 #define TW_CLONE_H_INCLUDED
@@ -27,7 +33,7 @@ typedef void (tw_clone_fn) (tw_clone_t *clone, const tw_msg_t *msg, void *arg);
 
 //  Creates a clone that subscribes to pub_endpoint and takes snapshots from
 //  cmd_endpoint. fn may be NULL. Returns NULL if the sockets cannot be made.
-//  The first snapshot is taken by the first tw_clone_check.
+//  The first snapshot is asked for by the first tw_clone_check.
 tw_clone_t *tw_clone_new (const char *pub_endpoint, const char *cmd_endpoint, tw_clone_fn *fn,
                           void *arg);
 
@@ -37,13 +43,17 @@ void tw_clone_destroy (tw_clone_t **self_p);
 //  The SUB socket, to poll for input.
 zsock_t *tw_clone_socket (tw_clone_t *self);
 
-//  Reads one message from the SUB socket and applies it. Returns 0, or -1
-//  when it was malformed or triggered a resync.
+//  The DEALER the snapshot comes back on, to poll for input (optional).
+zsock_t *tw_clone_snapshot_socket (tw_clone_t *self);
+
+//  Reads one message from the SUB socket and applies it (or keeps it while
+//  a snapshot is awaited). Returns 0, or -1 when it was malformed or made the
+//  copy resync.
 int tw_clone_recv (tw_clone_t *self);
 
-//  Resyncs when not synced or silent for TW_CLONE_SILENCE_MS. The snapshot
-//  request blocks for at most the client timeout. Returns 0 when synced
-//  afterwards, -1 otherwise.
+//  Takes a snapshot reply that has arrived; asks for a snapshot when not
+//  synced (and none is out) or when the gateway was silent for
+//  TW_CLONE_SILENCE_MS. Never blocks. Returns 0 when synced, -1 otherwise.
 int tw_clone_check (tw_clone_t *self);
 
 bool tw_clone_synced (tw_clone_t *self);

@@ -85,6 +85,34 @@ const tw_conf_key_t tw_conf_keys[] = {
     //  The replay starts again from the top at the end of the file.
     KEY_BOOL ("feed", "replay_loop", "false"),
 
+    // risk-monitor
+    //  A close is refused by the gateway after this long (its expires_at).
+    KEY_INT ("risk", "close_ttl_ms", "5000", 100, HOUR_MS),
+    //  One command to the gateway: the wait for its reply, and sends in all.
+    KEY_INT ("risk", "command_timeout_ms", "500", 10, 60000),
+    KEY_INT ("risk", "command_attempts", "3", 1, 10),
+    //  After a rejected close, no new close for that position for this long.
+    KEY_INT ("risk", "reject_backoff_ms", "5000", 0, HOUR_MS),
+    //  At most one trailing-stop modify per position per interval.
+    KEY_INT ("risk", "trail_modify_interval_ms", "1000", 0, HOUR_MS),
+
+    // signal-engine
+    //  The built-in model: none (external models only) or sma_cross.
+    KEY_CHOICE ("signal", "strategy", "none", "none|sma_cross"),
+    //  sma_cross: fast and slow moving averages, in ticks (fast < slow).
+    KEY_INT ("signal", "fast", "5", 1, 10000),
+    KEY_INT ("signal", "slow", "20", 2, 10000),
+    KEY_INT ("signal", "qty", "1", 1, 1000000),
+    //  Stops of a strategy open, in percent of its price; 0 = none.
+    KEY_DOUBLE ("signal", "sl_pct", "0.5"),
+    KEY_DOUBLE ("signal", "tp_pct", "1.0"),
+    KEY_DOUBLE ("signal", "trail_pct", "0"),
+    //  A command the gateway has not accepted this long after it was made is refused.
+    KEY_INT ("signal", "order_ttl_ms", "5000", 100, HOUR_MS),
+    //  Wait per attempt for the gateway's ack, and attempts in all (same req_id).
+    KEY_INT ("signal", "command_timeout_ms", "1000", 10, 60000),
+    KEY_INT ("signal", "command_attempts", "3", 1, 10),
+
     // notifier
     //  WebSocket clients at once; one more is refused (HTTP 503).
     KEY_INT ("notifier", "max_clients", "64", 1, 10000),

@@ -14,6 +14,8 @@ export TW_GATEWAY_BROKER=paper
 export TW_GATEWAY_DB="$RUN/gateway.db"
 export TW_GATEWAY_PAPER_DB="$RUN/paper.db"
 export TW_FEED_SOURCE=synthetic
+# The signal-engine's built-in strategy, so that the demo trades by itself.
+export TW_SIGNAL_STRATEGY=sma_cross
 
 # The notifier needs a token: a fresh random one per demo run, in the
 # environment only (DESIGN §8). This script prints it once, in the dashboard
@@ -59,12 +61,16 @@ cat >&2 <<MSG
 
 ==> tradewire demo is running on the paper broker (state in $RUN/).
     Dashboard: $DASHBOARD
+    The signal-engine trades by itself (TW_SIGNAL_STRATEGY=sma_cross): a cross of
+    the 5- and 20-tick moving averages opens, the next one closes ("Model Close").
     In another terminal:
       $TRADECTL status
       $TRADECTL open NSE:SBIN-EQ --side long --qty 10 --sl 95 --tp 105
       $TRADECTL positions
       $TRADECTL close NSE:SBIN-EQ-INTRADAY --reason "Manual Close"
       $TRADECTL flatten
+      $TRADECTL ping signal-engine
+      $TRADECTL ping notifier
     Every open, close and exit prints a line below. Ctrl-C stops everything.
 
 MSG

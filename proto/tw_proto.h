@@ -200,6 +200,7 @@ typedef struct {
     int64_t ts;              //  ns since the Unix epoch, wall clock
     char req_id[TW_ID_MAX];  //  required on open/close/modify/flatten and ack;
                              //  optional on ping/status/snapshot (echoed in the reply)
+                             //  and on signal (the model's retry key)
     int64_t expires_at;      //  ns; required on open/close, optional (0) elsewhere
     union {
         tw_tick_t tick;

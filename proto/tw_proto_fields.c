@@ -72,7 +72,10 @@ static const tw_field_t s_tick[] = {
     S_VAL ("volume", TW_FIELD_I64, 0, u.tick.volume),
 };
 
+//  req_id is optional: a model that retries a signal with the same req_id
+//  gets the first verdict, and the position is not opened twice.
 static const tw_field_t s_signal[] = {
+    S_REQ_ID_OPTIONAL,
     S_STR ("symbol", S_ID, u.signal.symbol),
     S_VAL ("action", TW_FIELD_ACTION, S_REQ, u.signal.action),
     S_VAL ("qty", TW_FIELD_I64, TW_FIELD_POSITIVE, u.signal.qty),

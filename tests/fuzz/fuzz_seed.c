@@ -93,6 +93,7 @@ s_sample (tw_msg_t *msg, tw_msg_type_t type)
             msg->u.signal.sl = 595;
             msg->u.signal.tp = 610;
             snprintf (msg->u.signal.model, TW_NAME_MAX, "seed-model");
+            snprintf (msg->req_id, TW_ID_MAX, "seed-model-1");
             break;
         case TW_MSG_PONG:
             snprintf (msg->u.pong.service, TW_NAME_MAX, "order-gateway");
@@ -218,6 +219,7 @@ main (int argc, char **argv)
     msg.u.signal.action = TW_ACTION_CLOSE;
     msg.u.signal.qty = 0;
     msg.u.signal.sl = msg.u.signal.tp = 0;
+    msg.req_id[0] = 0; //  the variant without the optional req_id
     rc |= s_write_msg ("ok-signal-close", &msg);
     s_sample (&msg, TW_MSG_OPEN);
     msg.u.open.sl = msg.u.open.tp = msg.u.open.trail = 0;

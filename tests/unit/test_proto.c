@@ -513,6 +513,11 @@ START_TEST (test_round_trip_details)
     s_round_trip (&msg, &out);
     ck_assert_int_eq (out.u.signal.action, TW_ACTION_CLOSE);
     ck_assert_int_eq (out.u.signal.qty, 0);
+    ck_assert_str_eq (out.req_id, "");
+    //  A signal may carry the model's req_id, written before the fields.
+    snprintf (msg.req_id, TW_ID_MAX, "meanrev-42");
+    s_round_trip (&msg, &out);
+    ck_assert_str_eq (out.req_id, "meanrev-42");
     //  An empty snapshot and a pong without counters.
     tw_msg_init (&msg, TW_MSG_SNAPSHOT_REPLY);
     s_round_trip (&msg, &out);
@@ -872,6 +877,9 @@ START_TEST (test_enums_and_rules)
         KS ("model", "m"),
     };
     S_ACCEPT (signal_kvs, S_SET, KS ("action", "open_short"), NULL);
+    S_ACCEPT (signal_kvs, S_ADD, KS ("req_id", "meanrev-42"), NULL);
+    S_REJECT (signal_kvs, S_ADD, KI ("req_id", 42), "field 'req_id': expected string");
+    S_REJECT (signal_kvs, S_ADD, KI ("expires_at", 1), "unknown field 'expires_at' in signal");
     S_REJECT (signal_kvs, S_SET, KS ("action", "buy"), "field 'action': invalid value 'buy'");
     S_REJECT (signal_kvs, S_SET, KS ("action", "close"), "only allowed with an open action");
     S_REJECT (signal_kvs, S_DEL, KN ("qty"), "missing field 'qty'");

@@ -1,0 +1,42 @@
+//  rm_actor - the risk-monitor service (DESIGN §1): watches the stop-loss,
+//  take-profit and trailing stop of every open position on each tick and
+//  asks the gateway to close ("SL Hit", "TP Hit", "Trailing SL Hit"), and
+//  persists trailing-stop moves with modify. The rules are rm_rules.h; the
+//  commands in flight are rm_commands.h.
+//
+//  Inputs: ticks on [endpoints] feed_pub (SUB, topic prefix "tick."); a
+//  clone of the gateway's positions (tw_clone: [endpoints] gateway_pub and
+//  gateway_rep), checked twice a second. It owns nothing durable: the
+//  positions, their stops and a trailing stop once moved live in the
+//  gateway, so a restarted risk-monitor resyncs and carries on. The clone
+//  never blocks the loop: a gateway that is down or falls silent only
+//  leaves the copy unsynced (its positions dropped) until it is back.
+//
+//  Commands go to [endpoints] gateway_rep over a DEALER in the same loop, so
+//  a slow or absent gateway never blocks a tick: every close carries
+//  expires_at = now + [risk] close_ttl_ms (modify likewise); no reply within
+//  [risk] command_timeout_ms -> the same request again, up to
+//  [risk] command_attempts sends; a rejected close -> no new close for that
+//  position for [risk] reject_backoff_ms. A trailing stop at least one tick
+//  tighter than the gateway's sl is written with modify, at most once per
+//  [risk] trail_modify_interval_ms per position.
+//
+//  It answers ping on [endpoints] risk_control with the counters ticks,
+//  positions_watched (open positions in the clone), closes_sent,
+//  closes_accepted (accepted or duplicate), closes_rejected, modifies_sent,
+//  modifies_accepted, resyncs, synced (0 or 1), retries, gave_up, bad_ticks
+//  and bad_replies. Malformed ticks, events and replies are counted and
+//  logged rate-limited, never acted on.
+//
+//  The actor is started by tw_service with a tw_service_t * as args; it
+//  signals 0 on its pipe once its sockets are up, or 1 after logging why it
+//  cannot start, and it stops on "$TERM".
+
+#ifndef RM_ACTOR_H_INCLUDED
+#define RM_ACTOR_H_INCLUDED
+
+#include <czmq.h>
+
+void rm_actor (zsock_t *pipe, void *args);
+
+#endif

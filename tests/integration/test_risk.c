@@ -1,0 +1,454 @@
+//  Integration tests of the risk-monitor: the real order-gateway on the
+//  paper broker and the real risk-monitor, over loopback on ports picked at
+//  run time, in a temporary directory. The test is the market feed: it binds
+//  a PUB at feed_pub and publishes the ticks that both the paper broker (its
+//  fill prices) and the risk-monitor (its stops) see. It opens positions
+//  through the gateway, moves the price, and watches the gateway's events:
+//  an SL and a TP exit, a trailing stop that is moved with modify and then
+//  hit, and a risk-monitor killed with SIGKILL and restarted that restores
+//  the moved stop from the gateway and still closes, once.
+
+#include <check.h>
+#include <czmq.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tw_client.h"
+#include "tw_clock.h"
+#include "tw_proc.h"
+#include "tw_sock.h"
+
+#define WAIT_MS 10000
+#define STOP_MS 3000
+#define POLL_MS 20
+#define CLIENT_TIMEOUT_MS 2000
+#define CLIENT_ATTEMPTS 3
+#define OPEN_TTL_MS 10000
+#define ENV_MAX 16
+#define CLOSED_MAX 8
+#define QTY 10
+//  Prices: every position opens at BASE (the paper broker fills at the
+//  last tick).
+#define BASE 100.0
+#define SBIN "NSE:SBIN-EQ"
+#define SBIN_ID "NSE:SBIN-EQ-INTRADAY"
+#define INFY "NSE:INFY-EQ"
+#define INFY_ID "NSE:INFY-EQ-INTRADAY"
+#define TCS "NSE:TCS-EQ"
+#define TCS_ID "NSE:TCS-EQ-INTRADAY"
+
+typedef struct {
+    char dir[64];
+    char gateway_log[128];
+    char risk_log[128];
+    char rep[64];
+    char pub[64];
+    char feed_endpoint[64];
+    char control[64];
+    char env[ENV_MAX][128];
+    int env_count;
+    tw_proc_t *gateway;
+    tw_proc_t *risk;
+    tw_client_t *client;
+    zsock_t *sub;  //  the gateway's events
+    zsock_t *feed; //  our ticks
+    //  position_closed events seen, per id.
+    char closed_ids[CLOSED_MAX][TW_ID_MAX];
+    int closed_counts[CLOSED_MAX];
+    int closed_kinds;
+} fixture_t;
+
+static void
+s_env (fixture_t *fx, const char *key, const char *value)
+{
+    ck_assert_int_lt (fx->env_count, ENV_MAX - 1);
+    snprintf (fx->env[fx->env_count++], sizeof fx->env[0], "%s=%.100s", key, value);
+}
+
+static tw_proc_t *
+s_spawn (fixture_t *fx, const char *binary, const char *name, const char *log)
+{
+    const char *env[ENV_MAX];
+    for (int i = 0; i < fx->env_count; i++)
+        env[i] = fx->env[i];
+    env[fx->env_count] = NULL;
+    const char *argv[] = {name, NULL};
+    tw_proc_t *proc = tw_proc_start (getenv (binary), argv, env, fx->dir, log);
+    ck_assert_ptr_nonnull (proc);
+    return proc;
+}
+
+static void
+s_start_risk (fixture_t *fx)
+{
+    fx->risk = s_spawn (fx, "RISK_MONITOR", "risk-monitor", fx->risk_log);
+}
+
+static void
+s_count_closed (fixture_t *fx, const tw_msg_t *event)
+{
+    if (event->type != TW_MSG_POSITION_CLOSED)
+        return;
+    for (int i = 0; i < fx->closed_kinds; i++)
+        if (streq (fx->closed_ids[i], event->u.event.pos.id)) {
+            fx->closed_counts[i]++;
+            return;
+        }
+    ck_assert_int_lt (fx->closed_kinds, CLOSED_MAX);
+    snprintf (fx->closed_ids[fx->closed_kinds], TW_ID_MAX, "%s", event->u.event.pos.id);
+    fx->closed_counts[fx->closed_kinds++] = 1;
+}
+
+static int
+s_closed_count (fixture_t *fx, const char *id)
+{
+    for (int i = 0; i < fx->closed_kinds; i++)
+        if (streq (fx->closed_ids[i], id))
+            return fx->closed_counts[i];
+    return 0;
+}
+
+//  Waits for the next event of type (any type when TW_MSG_INVALID) for id
+//  (any id when NULL) on the gateway's PUB, counting every position_closed
+//  that goes by.
+static bool
+s_wait_event (fixture_t *fx, tw_msg_type_t type, const char *id, tw_msg_t *event, int wait_ms)
+{
+    zpoller_t *poller = zpoller_new (fx->sub, NULL);
+    int64_t deadline = tw_clock_mono_ms () + wait_ms;
+    bool found = false;
+    while (!found && tw_clock_mono_ms () < deadline) {
+        if (!zpoller_wait (poller, POLL_MS))
+            continue;
+        char err[TW_TEXT_MAX];
+        if (tw_sock_recv (fx->sub, event, err, sizeof err) != 0)
+            continue;
+        s_count_closed (fx, event);
+        found = (type == TW_MSG_INVALID || event->type == type)
+                && (!id || streq (event->u.event.pos.id, id));
+        if (!found)
+            tw_msg_reset (event);
+    }
+    zpoller_destroy (&poller);
+    return found;
+}
+
+static void
+s_tick (fixture_t *fx, const char *symbol, double ltp)
+{
+    tw_msg_t msg;
+    tw_msg_init (&msg, TW_MSG_TICK);
+    snprintf (msg.u.tick.symbol, sizeof msg.u.tick.symbol, "%s", symbol);
+    msg.u.tick.ltp = ltp;
+    ck_assert_int_eq (tw_sock_publish (fx->feed, &msg), 0);
+}
+
+//  A counter of a pong from endpoint (the gateway's status, or a ping).
+static int64_t
+s_counter_at (const char *endpoint, tw_msg_type_t type, const char *name)
+{
+    tw_client_t *client = tw_client_new (endpoint, CLIENT_TIMEOUT_MS, CLIENT_ATTEMPTS);
+    ck_assert_ptr_nonnull (client);
+    tw_msg_t request, reply;
+    tw_msg_init (&request, type);
+    char err[TW_TEXT_MAX] = "";
+    int rc = tw_client_request (client, &request, &reply, err, sizeof err);
+    tw_client_destroy (&client);
+    ck_assert_msg (rc == 0, "%s %s: %s", tw_msg_type_name (type), endpoint, err);
+    ck_assert_int_eq (reply.type, TW_MSG_PONG);
+    for (size_t i = 0; i < reply.u.pong.counter_count; i++)
+        if (streq (reply.u.pong.counters[i].name, name))
+            return reply.u.pong.counters[i].value;
+    ck_abort_msg ("pong from %s has no counter '%s'", endpoint, name);
+    return -1;
+}
+
+static int64_t
+s_risk (fixture_t *fx, const char *name)
+{
+    return s_counter_at (fx->control, TW_MSG_PING, name);
+}
+
+static int64_t
+s_gateway (fixture_t *fx, const char *name)
+{
+    return s_counter_at (fx->rep, TW_MSG_STATUS, name);
+}
+
+//  Polls a risk-monitor counter until it equals value (bounded).
+static void
+s_wait_risk (fixture_t *fx, const char *name, int64_t value)
+{
+    int64_t seen = -1;
+    for (int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
+         (seen = s_risk (fx, name)) != value && tw_clock_mono_ms () < deadline;)
+        zclock_sleep (POLL_MS); //  pacing the poll of an observable state
+    ck_assert_msg (seen == value, "risk-monitor %s is %lld, expected %lld; log in %s", name,
+                   (long long) seen, (long long) value, fx->risk_log);
+}
+
+//  The risk-monitor is synced with `positions` open positions, and its tick
+//  SUB is live (it has counted a tick of symbol at ltp, which must not
+//  breach anything).
+static void
+s_wait_risk_ready (fixture_t *fx, int positions, const char *symbol, double ltp)
+{
+    s_wait_risk (fx, "synced", 1);
+    s_wait_risk (fx, "positions_watched", positions);
+    int64_t before = s_risk (fx, "ticks");
+    int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
+    while (s_risk (fx, "ticks") == before && tw_clock_mono_ms () < deadline)
+        s_tick (fx, symbol, ltp);
+    ck_assert_msg (s_risk (fx, "ticks") > before, "risk-monitor sees no ticks; log in %s",
+                   fx->risk_log);
+}
+
+//  Opens a long position on symbol at BASE through the gateway. The paper
+//  broker refuses an open until it has a price (order_rejected), and its
+//  SUB may not be connected yet: tick and try again, bounded.
+static void
+s_open (fixture_t *fx, const char *symbol, const char *id, double sl, double tp, double trail)
+{
+    int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
+    while (tw_clock_mono_ms () < deadline) {
+        s_tick (fx, symbol, BASE);
+        tw_msg_t request, reply;
+        tw_msg_init (&request, TW_MSG_OPEN);
+        request.expires_at = tw_clock_wall_ns () + OPEN_TTL_MS * TW_NS_PER_MS;
+        snprintf (request.u.open.symbol, sizeof request.u.open.symbol, "%s", symbol);
+        request.u.open.side = TW_SIDE_LONG;
+        request.u.open.qty = QTY;
+        request.u.open.sl = sl;
+        request.u.open.tp = tp;
+        request.u.open.trail = trail;
+        char err[TW_TEXT_MAX] = "";
+        ck_assert_msg (tw_client_request (fx->client, &request, &reply, err, sizeof err) == 0,
+                       "open: %s", err);
+        ck_assert_int_eq (reply.type, TW_MSG_ACK);
+        ck_assert_int_eq (reply.u.ack.status, TW_ACK_ACCEPTED);
+        //  The outcome: opened, or rejected for want of a price.
+        tw_msg_t event;
+        int64_t outcome = tw_clock_mono_ms () + WAIT_MS;
+        while (tw_clock_mono_ms () < outcome) {
+            if (!s_wait_event (fx, TW_MSG_INVALID, NULL, &event, POLL_MS))
+                continue;
+            bool mine = streq (event.u.event.pos.symbol, symbol);
+            if (mine && event.type == TW_MSG_POSITION_OPENED) {
+                ck_assert_str_eq (event.u.event.pos.id, id);
+                ck_assert_double_eq_tol (event.u.event.pos.entry_price, BASE, 1e-9);
+                ck_assert_double_eq_tol (event.u.event.pos.trail, trail, 1e-9);
+                return;
+            }
+            if (mine && event.type == TW_MSG_ORDER_REJECTED)
+                break;
+        }
+    }
+    ck_abort_msg ("%s did not open; log in %s", symbol, fx->gateway_log);
+}
+
+static void
+s_setup (fixture_t *fx)
+{
+    memset (fx, 0, sizeof *fx);
+    snprintf (fx->dir, sizeof fx->dir, "/tmp/tw-risk-XXXXXX");
+    ck_assert_ptr_nonnull (mkdtemp (fx->dir));
+    snprintf (fx->gateway_log, sizeof fx->gateway_log, "%s/gateway.log", fx->dir);
+    snprintf (fx->risk_log, sizeof fx->risk_log, "%s/risk.log", fx->dir);
+    snprintf (fx->rep, sizeof fx->rep, "tcp://127.0.0.1:%d", tw_free_port ());
+    snprintf (fx->pub, sizeof fx->pub, "tcp://127.0.0.1:%d", tw_free_port ());
+    snprintf (fx->feed_endpoint, sizeof fx->feed_endpoint, "tcp://127.0.0.1:%d", tw_free_port ());
+    snprintf (fx->control, sizeof fx->control, "tcp://127.0.0.1:%d", tw_free_port ());
+    s_env (fx, "TW_ENDPOINTS_GATEWAY_REP", fx->rep);
+    s_env (fx, "TW_ENDPOINTS_GATEWAY_PUB", fx->pub);
+    s_env (fx, "TW_ENDPOINTS_FEED_PUB", fx->feed_endpoint);
+    s_env (fx, "TW_ENDPOINTS_RISK_CONTROL", fx->control);
+    s_env (fx, "TW_GATEWAY_BROKER", "paper");
+    s_env (fx, "TW_GATEWAY_DB", "gateway.db");
+    s_env (fx, "TW_GATEWAY_PAPER_DB", "paper.db");
+    s_env (fx, "TW_GATEWAY_HEARTBEAT_MS", "100");
+    //  Generous: a retry here would only make the counts below less exact.
+    s_env (fx, "TW_RISK_COMMAND_TIMEOUT_MS", "2000");
+    s_env (fx, "TW_RISK_TRAIL_MODIFY_INTERVAL_MS", "100");
+    //  We are the feed: the stable side binds.
+    fx->feed = tw_sock_pub_new (fx->feed_endpoint);
+    ck_assert_ptr_nonnull (fx->feed);
+    fx->gateway = s_spawn (fx, "GATEWAY", "order-gateway", fx->gateway_log);
+    fx->client = tw_client_new (fx->rep, CLIENT_TIMEOUT_MS, CLIENT_ATTEMPTS);
+    ck_assert_ptr_nonnull (fx->client);
+    fx->sub = tw_sock_sub_new (fx->pub, "");
+    ck_assert_ptr_nonnull (fx->sub);
+    int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
+    while (s_gateway (fx, "reconciled") != 1 && tw_clock_mono_ms () < deadline)
+        zclock_sleep (POLL_MS); //  pacing the poll of an observable state
+    ck_assert_int_eq (s_gateway (fx, "reconciled"), 1);
+    //  Our SUB is live once a heartbeat arrives.
+    tw_msg_t event;
+    ck_assert (s_wait_event (fx, TW_MSG_HEARTBEAT, NULL, &event, WAIT_MS));
+    s_start_risk (fx);
+}
+
+static void
+s_teardown (fixture_t *fx)
+{
+    tw_client_destroy (&fx->client);
+    zsock_destroy (&fx->sub);
+    zsock_destroy (&fx->feed);
+    ck_assert_int_eq (tw_proc_stop (&fx->risk, SIGTERM, STOP_MS), 0);
+    ck_assert_int_eq (tw_proc_stop (&fx->gateway, SIGTERM, STOP_MS), 0);
+    char command[160];
+    snprintf (command, sizeof command, "rm -rf %s", fx->dir);
+    ck_assert_int_eq (system (command), 0);
+}
+
+//  Waits for position_closed of id with reason; returns the event.
+static tw_msg_t
+s_wait_closed (fixture_t *fx, const char *id, const char *reason)
+{
+    tw_msg_t event;
+    ck_assert_msg (s_wait_event (fx, TW_MSG_POSITION_CLOSED, id, &event, WAIT_MS),
+                   "%s not closed; logs in %s", id, fx->dir);
+    ck_assert_str_eq (event.u.event.reason, reason);
+    ck_assert_int_eq (event.u.event.attempts, 1);
+    ck_assert_double_gt (event.u.event.exit_price, 0);
+    return event;
+}
+
+//  Waits for position_updated of id with sl (the risk-monitor's modify).
+static void
+s_wait_sl (fixture_t *fx, const char *id, double sl)
+{
+    int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
+    tw_msg_t event;
+    while (tw_clock_mono_ms () < deadline)
+        if (s_wait_event (fx, TW_MSG_POSITION_UPDATED, id, &event, POLL_MS)
+            && event.u.event.pos.sl > sl - 1e-9 && event.u.event.pos.sl < sl + 1e-9)
+            return;
+    ck_abort_msg ("no position_updated with sl=%.2f for %s; logs in %s", sl, id, fx->dir);
+}
+
+START_TEST (test_sl_and_tp_hit)
+{
+    fixture_t fx;
+    s_setup (&fx);
+    s_open (&fx, SBIN, SBIN_ID, 95, 110, 0);
+    s_open (&fx, INFY, INFY_ID, 90, 105, 0);
+    s_wait_risk_ready (&fx, 2, SBIN, BASE);
+
+    s_tick (&fx, SBIN, 94.95);
+    s_wait_closed (&fx, SBIN_ID, "SL Hit");
+    ck_assert (tw_file_wait_contains (fx.gateway_log,
+                                      "exit closed id=" SBIN_ID " reason=\"SL Hit\"", WAIT_MS));
+    ck_assert (tw_file_wait_contains (
+        fx.risk_log, "close id=" SBIN_ID " reason=\"SL Hit\" ltp=94.95 sl=95.00 req_id=rm-",
+        WAIT_MS));
+
+    s_tick (&fx, INFY, 105.5);
+    s_wait_closed (&fx, INFY_ID, "TP Hit");
+    ck_assert (tw_file_wait_contains (fx.gateway_log,
+                                      "exit closed id=" INFY_ID " reason=\"TP Hit\"", WAIT_MS));
+    ck_assert (tw_file_wait_contains (
+        fx.risk_log, "close id=" INFY_ID " reason=\"TP Hit\" ltp=105.50 tp=105.00", WAIT_MS));
+
+    //  Breaching ticks after the exits change nothing: one exit each.
+    s_wait_risk (&fx, "positions_watched", 0);
+    int64_t ticks = s_risk (&fx, "ticks");
+    s_tick (&fx, SBIN, 90);
+    s_tick (&fx, INFY, 120);
+    s_wait_risk (&fx, "ticks", ticks + 2);
+    ck_assert_int_eq (s_risk (&fx, "closes_sent"), 2);
+    ck_assert_int_eq (s_risk (&fx, "closes_accepted"), 2);
+    ck_assert_int_eq (s_risk (&fx, "closes_rejected"), 0);
+    ck_assert_int_eq (s_gateway (&fx, "exits_closed"), 2);
+    ck_assert_int_eq (s_gateway (&fx, "positions"), 0);
+    ck_assert_int_eq (s_closed_count (&fx, SBIN_ID), 1);
+    ck_assert_int_eq (s_closed_count (&fx, INFY_ID), 1);
+    s_teardown (&fx);
+}
+END_TEST
+
+START_TEST (test_trailing_sl_hit)
+{
+    fixture_t fx;
+    s_setup (&fx);
+    s_open (&fx, TCS, TCS_ID, 95, 0, 2);
+    s_wait_risk_ready (&fx, 1, TCS, BASE);
+    //  At the entry the trailing stop (98) is already tighter than sl 95.
+    s_wait_sl (&fx, TCS_ID, 98);
+    //  A rise to 103: the stop follows to 101 and is written to the gateway.
+    s_tick (&fx, TCS, 101);
+    s_tick (&fx, TCS, 102);
+    s_tick (&fx, TCS, 103);
+    s_wait_sl (&fx, TCS_ID, 101);
+    ck_assert (tw_file_wait_contains (fx.gateway_log, "modify id=" TCS_ID " sl=101.00", WAIT_MS));
+    //  A fall of more than the trail from the top.
+    s_tick (&fx, TCS, 100.9);
+    s_wait_closed (&fx, TCS_ID, "Trailing SL Hit");
+    ck_assert (tw_file_wait_contains (
+        fx.gateway_log, "exit closed id=" TCS_ID " reason=\"Trailing SL Hit\"", WAIT_MS));
+    ck_assert (tw_file_wait_contains (
+        fx.risk_log, "close id=" TCS_ID " reason=\"Trailing SL Hit\" ltp=100.90 trail_sl=101.00",
+        WAIT_MS));
+    ck_assert_int_eq (s_gateway (&fx, "exits_closed"), 1);
+    ck_assert_int_eq (s_closed_count (&fx, TCS_ID), 1);
+    ck_assert_int_eq (s_risk (&fx, "closes_sent"), 1);
+    //  Both moves were sent (the gateway logged them above); the ack of the
+    //  last may be overtaken by the close, which replaces a modify in flight.
+    ck_assert_int_ge (s_risk (&fx, "modifies_sent"), 2);
+    s_teardown (&fx);
+}
+END_TEST
+
+START_TEST (test_restart_restores_and_closes)
+{
+    fixture_t fx;
+    s_setup (&fx);
+    s_open (&fx, TCS, TCS_ID, 95, 0, 2);
+    s_wait_risk_ready (&fx, 1, TCS, BASE);
+    s_tick (&fx, TCS, 104);
+    s_wait_sl (&fx, TCS_ID, 102);
+    ck_assert_int_eq (s_risk (&fx, "resyncs"), 1);
+    ck_assert_int_eq (s_risk (&fx, "closes_sent"), 0);
+
+    //  Killed without a chance to say anything, then started again: it
+    //  resyncs from the gateway, whose sl (102) restores the moved stop.
+    ck_assert_int_eq (tw_proc_stop (&fx.risk, SIGKILL, STOP_MS), 128 + SIGKILL);
+    s_start_risk (&fx);
+    //  103 is between the restored stop and the best price: no exit.
+    s_wait_risk_ready (&fx, 1, TCS, 103);
+    ck_assert_int_eq (s_risk (&fx, "resyncs"), 1);
+    //  Below the restored stop, far above the original sl 95.
+    s_tick (&fx, TCS, 101.9);
+    s_wait_closed (&fx, TCS_ID, "Trailing SL Hit");
+    ck_assert (tw_file_wait_contains (
+        fx.risk_log, "close id=" TCS_ID " reason=\"Trailing SL Hit\" ltp=101.90 trail_sl=102.00",
+        WAIT_MS));
+    //  Once: more falling ticks find nothing to close.
+    s_wait_risk (&fx, "positions_watched", 0);
+    int64_t ticks = s_risk (&fx, "ticks");
+    s_tick (&fx, TCS, 90);
+    s_wait_risk (&fx, "ticks", ticks + 1);
+    ck_assert_int_eq (s_risk (&fx, "closes_sent"), 1);
+    ck_assert_int_eq (s_gateway (&fx, "exits_closed"), 1);
+    ck_assert_int_eq (s_closed_count (&fx, TCS_ID), 1);
+    s_teardown (&fx);
+}
+END_TEST
+
+int
+main (void)
+{
+    Suite *suite = suite_create ("risk");
+    TCase *tc = tcase_create ("paper");
+    tcase_set_timeout (tc, 60);
+    tcase_add_test (tc, test_sl_and_tp_hit);
+    tcase_add_test (tc, test_trailing_sl_hit);
+    tcase_add_test (tc, test_restart_restores_and_closes);
+    suite_add_tcase (suite, tc);
+    SRunner *runner = srunner_create (suite);
+    srunner_run_all (runner, CK_NORMAL);
+    int failed = srunner_ntests_failed (runner);
+    srunner_free (runner);
+    return failed == 0 ? 0 : 1;
+}
