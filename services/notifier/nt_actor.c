@@ -1,13 +1,13 @@
 //  nt_actor - see nt_actor.h.
 //
 //  One zloop for the ZeroMQ side: the pipe ($TERM), the control socket, the
-//  clone's SUB socket, the DEALER of forwarded closes, and the owner's end
-//  of nt_ws's pipe (what the server thread reports). Timers: the clone's
-//  check (it resyncs after a gap, an epoch change or silence; the snapshot
-//  request it makes then blocks this loop for at most 1 s, never the
-//  server thread), the heartbeat frame, and the forwarder's tick. Nothing
-//  else here waits: frames go to the server thread without blocking, and
-//  closes go to the gateway without blocking.
+//  clone's SUB socket and snapshot DEALER, the DEALER of forwarded closes,
+//  and the owner's end of nt_ws's pipe (what the server thread reports).
+//  Timers: the clone's check (it resyncs after a gap, an epoch change or
+//  silence), the heartbeat frame, and the forwarder's tick. Nothing here
+//  waits: the clone asks for its snapshot without blocking, frames go to
+//  the server thread without blocking, and closes go to the gateway without
+//  blocking.
 //
 //  When a frame cannot be handed to the server thread (its pipe is full)
 //  the clients may have missed something, so the next chance sends every
@@ -191,6 +191,24 @@ s_on_sub (zloop_t *loop, zsock_t *reader, void *arg)
     return 0;
 }
 
+//  The clone's check, and a snapshot for everyone when one is owed.
+static void
+s_check (nt_t *self)
+{
+    tw_clone_check (self->clone);
+    if (self->resend_snapshot && tw_clone_synced (self->clone))
+        s_snapshot_all (self);
+}
+
+static int
+s_on_snapshot (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void) loop;
+    (void) reader;
+    s_check ((nt_t *) arg);
+    return 0;
+}
+
 static int
 s_on_forward (zloop_t *loop, zsock_t *reader, void *arg)
 {
@@ -225,10 +243,7 @@ s_on_check (zloop_t *loop, int timer_id, void *arg)
 {
     (void) loop;
     (void) timer_id;
-    nt_t *self = (nt_t *) arg;
-    tw_clone_check (self->clone);
-    if (self->resend_snapshot && tw_clone_synced (self->clone))
-        s_snapshot_all (self);
+    s_check ((nt_t *) arg);
     return 0;
 }
 
@@ -319,6 +334,8 @@ s_setup (nt_t *self)
     zloop_reader (self->loop, self->pipe, s_on_pipe, self);
     zloop_reader (self->loop, tw_control_socket (self->control), s_on_control, self);
     zloop_reader (self->loop, tw_clone_socket (self->clone), s_on_sub, self);
+    //  A snapshot reply is taken as soon as it arrives, not at the next check.
+    zloop_reader (self->loop, tw_clone_snapshot_socket (self->clone), s_on_snapshot, self);
     zloop_reader (self->loop, nt_forward_socket (self->forward), s_on_forward, self);
     zloop_reader (self->loop, nt_ws_socket (self->ws), s_on_ws, self);
     zloop_timer (self->loop, NT_FIRST_CHECK_MS, 1, s_on_check, self);
