@@ -131,6 +131,9 @@ typedef struct {
     int count;
 } s_env_t;
 
+static void s_env (s_env_t *env, const char *key, const char *format, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
 static void
 s_env (s_env_t *env, const char *key, const char *format, ...)
 {

@@ -333,7 +333,8 @@ START_TEST (test_attempts_in_order)
                                     .latency_ms = 40 + i};
         snprintf (attempt.position_id, sizeof attempt.position_id, "%s", id);
         snprintf (attempt.outcome, sizeof attempt.outcome, "%s", outcomes[i]);
-        snprintf (attempt.error, sizeof attempt.error, i == 2 ? "" : "HTTP 503 try %d", i + 1);
+        if (i != 2)
+            snprintf (attempt.error, sizeof attempt.error, "HTTP 503 try %d", i + 1);
         ck_assert_int_eq (gw_store_add_attempt (store, &attempt), 0);
     }
     gw_attempt_row_t dup = {.attempt = 2};
