@@ -12,6 +12,8 @@
 //  check asks again.
 #define TW_CLONE_SNAPSHOT_TIMEOUT_MS 1000
 #define TW_CLONE_LOG_INTERVAL_MS 5000
+//  The check timer of tw_clone_attach: twice the rate tw_clone asks for.
+#define TW_CLONE_CHECK_MS 500
 //  Events that arrive while a snapshot is awaited are kept, at most this
 //  many, and the ones the snapshot does not cover are applied after it.
 #define TW_CLONE_BACKLOG_MAX 10000
@@ -309,4 +311,41 @@ tw_clone_check (tw_clone_t *self)
         s_resync (self, "gateway silent");
     s_take_snapshot (self);
     return self->synced ? 0 : -1;
+}
+
+static int
+s_on_sub (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void) loop;
+    (void) reader;
+    tw_clone_recv ((tw_clone_t *) arg); //  it counts and logs what is malformed
+    return 0;
+}
+
+static int
+s_on_snapshot (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void) loop;
+    (void) reader;
+    tw_clone_check ((tw_clone_t *) arg);
+    return 0;
+}
+
+static int
+s_on_check (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    tw_clone_check ((tw_clone_t *) arg);
+    return 0;
+}
+
+int
+tw_clone_attach (tw_clone_t *self, zloop_t *loop)
+{
+    if (zloop_reader (loop, self->sub, s_on_sub, self) != 0
+        || zloop_reader (loop, self->snap, s_on_snapshot, self) != 0
+        || zloop_timer (loop, TW_CLONE_CHECK_MS, 0, s_on_check, self) < 0)
+        return -1;
+    return 0;
 }

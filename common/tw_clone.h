@@ -56,6 +56,12 @@ int tw_clone_recv (tw_clone_t *self);
 //  TW_CLONE_SILENCE_MS. Never blocks. Returns 0 when synced, -1 otherwise.
 int tw_clone_check (tw_clone_t *self);
 
+//  For an owner with a zloop: registers the SUB and snapshot sockets and a
+//  check timer on loop, so that the copy keeps itself in step (the owner
+//  hears of it through fn). Returns 0, or -1 when loop refused them. Destroy
+//  the loop before the clone.
+int tw_clone_attach (tw_clone_t *self, zloop_t *loop);
+
 bool tw_clone_synced (tw_clone_t *self);
 uint64_t tw_clone_epoch (tw_clone_t *self);
 uint64_t tw_clone_seq (tw_clone_t *self);

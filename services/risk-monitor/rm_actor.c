@@ -1,9 +1,9 @@
 //  rm_actor - see rm_actor.h.
 //
 //  One zloop: the pipe ($TERM), the control socket, the tick SUB, the
-//  clone's SUB, the command DEALER, a housekeeping timer (command timeouts
-//  and trailing moves that were held back by the modify interval) and a
-//  clone timer (tw_clone_check). Per position the actor keeps a watch: the
+//  command DEALER, a housekeeping timer (command timeouts and trailing moves
+//  that were held back by the modify interval), and the clone's sockets and
+//  timer (tw_clone_attach). Per position the actor keeps a watch: the
 //  trailing anchor and when its stop was last written. The clone is the
 //  truth about which positions exist; watches of positions that are gone are
 //  dropped when the clone says so.
@@ -25,9 +25,6 @@
 
 #define RM_TICK_PREFIX "tick."
 #define RM_REQ_ID_PREFIX "rm"
-//  tw_clone wants a check at least once a second; twice leaves room for a
-//  late timer.
-#define RM_CLONE_CHECK_MS 500
 //  While not synced, snapshot requests are at least this far apart.
 //  The housekeeping timer runs at a quarter of the command timeout, within
 //  these bounds, so a retry is never late by more than a quarter.
@@ -246,17 +243,6 @@ s_on_tick (zloop_t *loop, zsock_t *reader, void *arg)
 }
 
 static int
-s_on_event (zloop_t *loop, zsock_t *reader, void *arg)
-{
-    (void) loop;
-    (void) reader;
-    rm_t *self = (rm_t *) arg;
-    //  tw_clone counts and logs what is malformed.
-    tw_clone_recv (self->clone);
-    return 0;
-}
-
-static int
 s_on_reply (zloop_t *loop, zsock_t *reader, void *arg)
 {
     (void) loop;
@@ -339,24 +325,6 @@ s_on_housekeeping (zloop_t *loop, int timer_id, void *arg)
 }
 
 static int
-s_on_clone_check (zloop_t *loop, int timer_id, void *arg)
-{
-    (void) loop;
-    (void) timer_id;
-    tw_clone_check (((rm_t *) arg)->clone);
-    return 0;
-}
-
-static int
-s_on_clone_check_reader (zloop_t *loop, zsock_t *reader, void *arg)
-{
-    (void) loop;
-    (void) reader;
-    tw_clone_check (((rm_t *) arg)->clone);
-    return 0;
-}
-
-static int
 s_on_control (zloop_t *loop, zsock_t *reader, void *arg)
 {
     (void) loop;
@@ -430,12 +398,10 @@ s_setup (rm_t *self)
     zloop_reader (self->loop, self->pipe, s_on_pipe, self);
     zloop_reader (self->loop, tw_control_socket (self->control), s_on_control, self);
     zloop_reader (self->loop, self->ticks, s_on_tick, self);
-    zloop_reader (self->loop, tw_clone_socket (self->clone), s_on_event, self);
-    //  The snapshot reply is taken as soon as it arrives (tw_clone never blocks).
-    zloop_reader (self->loop, tw_clone_snapshot_socket (self->clone), s_on_clone_check_reader, self);
+    if (tw_clone_attach (self->clone, self->loop) != 0)
+        return -1;
     zloop_reader (self->loop, self->dealer, s_on_reply, self);
     zloop_timer (self->loop, (size_t) housekeeping_ms, 0, s_on_housekeeping, self);
-    zloop_timer (self->loop, RM_CLONE_CHECK_MS, 0, s_on_clone_check, self);
     return 0;
 }
 

@@ -37,9 +37,6 @@
 //  How often commands are looked at for a timeout: the precision of
 //  [signal] command_timeout_ms.
 #define SE_EXPIRE_CHECK_MS 20
-//  The clone is checked this often (tw_clone wants at least once a second);
-//  it never blocks, and its snapshot reply is also taken as it arrives.
-#define SE_CLONE_CHECK_MS 500
 #define SE_LOG_INTERVAL_MS 5000
 //  Percentages of a price, from the configuration: 0 <= pct < this.
 #define SE_PCT_MAX 100.0
@@ -380,36 +377,6 @@ s_on_clone_event (tw_clone_t *clone, const tw_msg_t *msg, void *arg)
         se_strategy_release (self->strategy, msg->u.event.pos.symbol);
 }
 
-static int
-s_on_clone (zloop_t *loop, zsock_t *sub, void *arg)
-{
-    (void) loop;
-    (void) sub;
-    se_t *self = (se_t *) arg;
-    tw_clone_recv (self->clone);
-    return 0;
-}
-
-static int
-s_on_clone_timer (zloop_t *loop, int timer_id, void *arg)
-{
-    (void) loop;
-    (void) timer_id;
-    se_t *self = (se_t *) arg;
-    tw_clone_check (self->clone);
-    return 0;
-}
-
-static int
-s_on_snapshot (zloop_t *loop, zsock_t *reader, void *arg)
-{
-    (void) loop;
-    (void) reader;
-    se_t *self = (se_t *) arg;
-    tw_clone_check (self->clone);
-    return 0;
-}
-
 //  ---------------------------------------------------------------------
 //  The loop.
 
@@ -562,11 +529,8 @@ s_setup (se_t *self)
     zloop_reader (self->loop, self->feed, s_on_tick, self);
     zloop_reader (self->loop, se_forward_socket (self->forward), s_on_gateway, self);
     zloop_timer (self->loop, SE_EXPIRE_CHECK_MS, 0, s_on_expire, self);
-    if (self->clone) {
-        zloop_reader (self->loop, tw_clone_socket (self->clone), s_on_clone, self);
-        zloop_reader (self->loop, tw_clone_snapshot_socket (self->clone), s_on_snapshot, self);
-        zloop_timer (self->loop, SE_CLONE_CHECK_MS, 0, s_on_clone_timer, self);
-    }
+    if (self->clone && tw_clone_attach (self->clone, self->loop) != 0)
+        return -1;
     return 0;
 }
 

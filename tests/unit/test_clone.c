@@ -328,6 +328,68 @@ START_TEST (test_events_during_snapshot_are_kept)
 }
 END_TEST
 
+typedef struct {
+    tw_clone_t *clone;
+    zactor_t *gateway;
+} attach_test_t;
+
+//  Ends the loop once the clone holds seq 2. Until then a heartbeat a pass:
+//  should the event have gone out before the subscription was up, the
+//  heartbeat shows the copy it is behind.
+static int
+s_until_seq2 (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    attach_test_t *test = (attach_test_t *) arg;
+    if (tw_clone_synced (test->clone) && tw_clone_seq (test->clone) == 2)
+        return -1;
+    s_do (test->gateway, "HB", NULL);
+    return 0;
+}
+
+static int
+s_deadline (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    (void) arg;
+    return -1;
+}
+
+START_TEST (test_attach_to_zloop)
+{
+    //  Attached to a loop, the copy syncs and follows events by itself.
+    zactor_t *gateway = zactor_new (s_gateway, NULL);
+    char *pub_ep, *cmd_ep;
+    ck_assert_int_eq (zstr_recvx (gateway, &pub_ep, &cmd_ep, NULL), 2);
+    s_do (gateway, "OPEN", "A");
+    tw_clone_t *clone = tw_clone_new (pub_ep, cmd_ep, NULL, NULL);
+    zloop_t *loop = zloop_new ();
+    ck_assert_int_eq (tw_clone_attach (clone, loop), 0);
+    //  Heartbeats prove the subscription, the next event follows the snapshot.
+    for (int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
+         !tw_clone_synced (clone) && tw_clock_mono_ms () < deadline;) {
+        zloop_timer (loop, 20, 1, s_deadline, NULL);
+        zloop_start (loop);
+    }
+    ck_assert (tw_clone_synced (clone));
+    ck_assert_uint_eq (tw_clone_seq (clone), 1);
+    s_do (gateway, "OPEN", "B");
+    attach_test_t test = {clone, gateway};
+    zloop_timer (loop, 10, 0, s_until_seq2, &test);
+    zloop_timer (loop, WAIT_MS, 1, s_deadline, NULL);
+    zloop_start (loop);
+    ck_assert_uint_eq (tw_clone_seq (clone), 2);
+    ck_assert_ptr_nonnull (tw_clone_lookup (clone, "B"));
+    zloop_destroy (&loop);
+    tw_clone_destroy (&clone);
+    zactor_destroy (&gateway);
+    zstr_free (&pub_ep);
+    zstr_free (&cmd_ep);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -341,6 +403,7 @@ main (void)
     tcase_add_test (tc, test_silence_resyncs);
     tcase_add_test (tc, test_gateway_down);
     tcase_add_test (tc, test_events_during_snapshot_are_kept);
+    tcase_add_test (tc, test_attach_to_zloop);
     suite_add_tcase (suite, tc);
     SRunner *runner = srunner_create (suite);
     srunner_run_all (runner, CK_NORMAL);
