@@ -144,3 +144,18 @@ tw_control_counter (tw_pong_t *pong, const char *name, int64_t value)
     snprintf (counter->name, sizeof counter->name, "%s", name);
     counter->value = value;
 }
+
+static int
+s_on_request (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void) loop;
+    (void) reader;
+    tw_control_handle ((tw_control_t *) arg);
+    return 0;
+}
+
+int
+tw_control_attach (tw_control_t *self, zloop_t *loop)
+{
+    return zloop_reader (loop, tw_control_socket (self), s_on_request, self) == 0 ? 0 : -1;
+}

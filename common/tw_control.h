@@ -24,6 +24,10 @@ void tw_control_destroy (tw_control_t **self_p);
 //  The ROUTER socket, to poll for input.
 zsock_t *tw_control_socket (tw_control_t *self);
 
+//  For an owner with a zloop: answers every request as it arrives. Returns
+//  0, or -1 when loop refused the reader. Destroy the loop before self.
+int tw_control_attach (tw_control_t *self, zloop_t *loop);
+
 //  Reads and answers one request. Returns 0, or -1 when it was malformed
 //  (answered with a rejected ack when it could be).
 int tw_control_handle (tw_control_t *self);

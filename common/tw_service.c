@@ -238,3 +238,14 @@ tw_service_main (const tw_service_def_t *def, int argc, char **argv)
     tw_info ("stopped");
     return rc;
 }
+
+int
+tw_service_on_pipe (zloop_t *loop, zsock_t *pipe, void *arg)
+{
+    (void) loop;
+    (void) arg;
+    char *command = zstr_recv (pipe);
+    bool term = !command || streq (command, "$TERM");
+    zstr_free (&command);
+    return term ? -1 : 0;
+}

@@ -33,6 +33,10 @@ tw_config_t *tw_service_config (tw_service_t *self);
 const char *tw_service_name (tw_service_t *self);
 int64_t tw_service_started_ms (tw_service_t *self);
 
+//  A zloop reader for the actor's pipe: ends the loop (returns -1) on
+//  "$TERM" or when interrupted, ignores anything else. arg is unused.
+int tw_service_on_pipe (zloop_t *loop, zsock_t *pipe, void *arg);
+
 //  For in-process tests: a service context around a configuration (owned by
 //  the caller) without flags or signals; destroy it after the actor.
 tw_service_t *tw_service_new (const char *name, tw_config_t *config);

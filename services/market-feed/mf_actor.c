@@ -234,27 +234,6 @@ s_setup_replay (mf_t *self)
 //  The actor.
 
 static int
-s_on_control (zloop_t *loop, zsock_t *reader, void *arg)
-{
-    (void) loop;
-    (void) reader;
-    mf_t *self = (mf_t *) arg;
-    tw_control_handle (self->control);
-    return 0;
-}
-
-static int
-s_on_pipe (zloop_t *loop, zsock_t *pipe, void *arg)
-{
-    (void) loop;
-    (void) arg;
-    char *command = zstr_recv (pipe);
-    bool term = !command || streq (command, "$TERM");
-    zstr_free (&command);
-    return term ? -1 : 0;
-}
-
-static int
 s_setup (mf_t *self)
 {
     tw_config_t *config = self->config;
@@ -280,8 +259,9 @@ s_setup (mf_t *self)
     self->loop = zloop_new ();
     //  The actor stops on $TERM only, so that it can finish cleanly.
     zloop_set_nonstop (self->loop, true);
-    zloop_reader (self->loop, self->pipe, s_on_pipe, self);
-    zloop_reader (self->loop, tw_control_socket (self->control), s_on_control, self);
+    zloop_reader (self->loop, self->pipe, tw_service_on_pipe, NULL);
+    if (tw_control_attach (self->control, self->loop) != 0)
+        return -1;
     if (self->synthetic)
         zloop_timer (self->loop, (size_t) tw_config_int (config, "feed", "tick_interval_ms"), 0,
                      s_on_synthetic, self);

@@ -219,26 +219,6 @@ s_on_forward (zloop_t *loop, zsock_t *reader, void *arg)
 }
 
 static int
-s_on_control (zloop_t *loop, zsock_t *reader, void *arg)
-{
-    (void) loop;
-    (void) reader;
-    tw_control_handle (((nt_t *) arg)->control);
-    return 0;
-}
-
-static int
-s_on_pipe (zloop_t *loop, zsock_t *pipe, void *arg)
-{
-    (void) loop;
-    (void) arg;
-    char *command = zstr_recv (pipe);
-    bool term = !command || streq (command, "$TERM");
-    zstr_free (&command);
-    return term ? -1 : 0;
-}
-
-static int
 s_on_check (zloop_t *loop, int timer_id, void *arg)
 {
     (void) loop;
@@ -331,8 +311,9 @@ s_setup (nt_t *self)
     self->loop = zloop_new ();
     //  The actor stops on $TERM only, so that it can finish cleanly.
     zloop_set_nonstop (self->loop, true);
-    zloop_reader (self->loop, self->pipe, s_on_pipe, self);
-    zloop_reader (self->loop, tw_control_socket (self->control), s_on_control, self);
+    zloop_reader (self->loop, self->pipe, tw_service_on_pipe, NULL);
+    if (tw_control_attach (self->control, self->loop) != 0)
+        return -1;
     zloop_reader (self->loop, tw_clone_socket (self->clone), s_on_sub, self);
     //  A snapshot reply is taken as soon as it arrives, not at the next check.
     zloop_reader (self->loop, tw_clone_snapshot_socket (self->clone), s_on_snapshot, self);

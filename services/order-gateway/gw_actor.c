@@ -322,17 +322,6 @@ s_on_command (zloop_t *loop, zsock_t *router, void *arg)
 }
 
 static int
-s_on_pipe (zloop_t *loop, zsock_t *pipe, void *arg)
-{
-    (void) loop;
-    (void) arg;
-    char *command = zstr_recv (pipe);
-    bool term = !command || streq (command, "$TERM");
-    zstr_free (&command);
-    return term ? -1 : 0;
-}
-
-static int
 s_setup (gw_t *self)
 {
     tw_config_t *config = self->config;
@@ -368,7 +357,7 @@ s_setup (gw_t *self)
     self->loop = zloop_new ();
     //  The actor stops on $TERM only, so that it can finish cleanly.
     zloop_set_nonstop (self->loop, true);
-    zloop_reader (self->loop, self->pipe, s_on_pipe, self);
+    zloop_reader (self->loop, self->pipe, tw_service_on_pipe, NULL);
     zloop_reader (self->loop, self->router, s_on_command, self);
     zloop_reader (self->loop, zactor_sock (self->broker), s_on_broker, self);
     zloop_timer (self->loop, (size_t) tw_config_int (config, "gateway", "heartbeat_ms"), 0,

@@ -324,27 +324,6 @@ s_on_housekeeping (zloop_t *loop, int timer_id, void *arg)
     return 0;
 }
 
-static int
-s_on_control (zloop_t *loop, zsock_t *reader, void *arg)
-{
-    (void) loop;
-    (void) reader;
-    rm_t *self = (rm_t *) arg;
-    tw_control_handle (self->control);
-    return 0;
-}
-
-static int
-s_on_pipe (zloop_t *loop, zsock_t *pipe, void *arg)
-{
-    (void) loop;
-    (void) arg;
-    char *command = zstr_recv (pipe);
-    bool term = !command || streq (command, "$TERM");
-    zstr_free (&command);
-    return term ? -1 : 0;
-}
-
 //  ---------------------------------------------------------------------
 //  The actor.
 
@@ -395,8 +374,9 @@ s_setup (rm_t *self)
     self->loop = zloop_new ();
     //  The actor stops on $TERM only, so that it can finish cleanly.
     zloop_set_nonstop (self->loop, true);
-    zloop_reader (self->loop, self->pipe, s_on_pipe, self);
-    zloop_reader (self->loop, tw_control_socket (self->control), s_on_control, self);
+    zloop_reader (self->loop, self->pipe, tw_service_on_pipe, NULL);
+    if (tw_control_attach (self->control, self->loop) != 0)
+        return -1;
     zloop_reader (self->loop, self->ticks, s_on_tick, self);
     if (tw_clone_attach (self->clone, self->loop) != 0)
         return -1;

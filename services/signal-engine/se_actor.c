@@ -423,27 +423,6 @@ s_counters (tw_pong_t *pong, void *arg)
                         synced ? (int64_t) zhashx_size (tw_clone_positions (self->clone)) : 0);
 }
 
-static int
-s_on_control (zloop_t *loop, zsock_t *reader, void *arg)
-{
-    (void) loop;
-    (void) reader;
-    se_t *self = (se_t *) arg;
-    tw_control_handle (self->control);
-    return 0;
-}
-
-static int
-s_on_pipe (zloop_t *loop, zsock_t *pipe, void *arg)
-{
-    (void) loop;
-    (void) arg;
-    char *command = zstr_recv (pipe);
-    bool term = !command || streq (command, "$TERM");
-    zstr_free (&command);
-    return term ? -1 : 0;
-}
-
 //  Reads a percentage key. Returns 0, or -1 after the one error line.
 static int
 s_pct (se_t *self, const char *key, double *value)
@@ -523,8 +502,9 @@ s_setup (se_t *self)
     self->loop = zloop_new ();
     //  The actor stops on $TERM only, so that it can finish cleanly.
     zloop_set_nonstop (self->loop, true);
-    zloop_reader (self->loop, self->pipe, s_on_pipe, self);
-    zloop_reader (self->loop, tw_control_socket (self->control), s_on_control, self);
+    zloop_reader (self->loop, self->pipe, tw_service_on_pipe, NULL);
+    if (tw_control_attach (self->control, self->loop) != 0)
+        return -1;
     zloop_reader (self->loop, self->signals, s_on_signal, self);
     zloop_reader (self->loop, self->feed, s_on_tick, self);
     zloop_reader (self->loop, se_forward_socket (self->forward), s_on_gateway, self);

@@ -230,6 +230,52 @@ START_TEST (test_bind_failure)
 }
 END_TEST
 
+static int
+s_end_loop (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void) loop;
+    (void) reader;
+    (void) arg;
+    return -1;
+}
+
+static int
+s_deadline (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    (void) arg;
+    return -1;
+}
+
+START_TEST (test_attach_to_zloop)
+{
+    //  Attached to a loop, the control answers a ping without its owner.
+    const char *endpoint = "inproc://control-attach-test";
+    tw_control_t *control = tw_control_new (endpoint, "risk-monitor", tw_clock_mono_ms (), NULL, NULL);
+    ck_assert_ptr_nonnull (control);
+    zsock_t *client = s_client (endpoint);
+    zloop_t *loop = zloop_new ();
+    ck_assert_int_eq (tw_control_attach (control, loop), 0);
+    zloop_reader (loop, client, s_end_loop, NULL);
+    zloop_timer (loop, WAIT_MS, 1, s_deadline, NULL);
+    tw_msg_t ping, pong = {0};
+    tw_msg_init (&ping, TW_MSG_PING);
+    snprintf (ping.req_id, sizeof ping.req_id, "attach-1");
+    ck_assert_int_eq (tw_sock_send (client, &ping), 0);
+    zloop_start (loop);
+    char err[ERR_MAX] = "";
+    zsock_set_rcvtimeo (client, 0);
+    ck_assert_msg (tw_sock_recv (client, &pong, err, sizeof err) == 0, "recv: %s", err);
+    ck_assert_int_eq (pong.type, TW_MSG_PONG);
+    ck_assert_str_eq (pong.req_id, "attach-1");
+    ck_assert_str_eq (pong.u.pong.service, "risk-monitor");
+    zloop_destroy (&loop);
+    zsock_destroy (&client);
+    tw_control_destroy (&control);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -241,6 +287,7 @@ main (void)
     tcase_add_test (tc, test_rejects_and_keeps_serving);
     tcase_add_test (tc, test_pong_helper);
     tcase_add_test (tc, test_bind_failure);
+    tcase_add_test (tc, test_attach_to_zloop);
     suite_add_tcase (suite, tc);
     SRunner *runner = srunner_create (suite);
     srunner_run_all (runner, CK_NORMAL);
