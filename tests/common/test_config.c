@@ -428,7 +428,7 @@ START_TEST (test_example_file)
     ck_assert_int_eq (chdir (s_origin), 0);
     char root[PATH_MAX_LEN];
     snprintf (root, sizeof root, "%s", __FILE__);
-    char *tail = strstr (root, "tests/unit/test_config.c");
+    char *tail = strstr (root, "tests/common/test_config.c");
     ck_assert_ptr_nonnull (tail);
     *tail = 0;
     char path[PATH_MAX_LEN + 64];
