@@ -190,8 +190,8 @@ s_wait_ready (bench_fixture_t *self)
             return 0;
         zclock_sleep (BENCH_POLL_PACING_MS);
     }
-    return bench_fail ("order-gateway not reconciled within %d ms; see %s",
-                       BENCH_READY_TIMEOUT_MS, self->gateway_log);
+    return bench_fail ("order-gateway not reconciled within %d ms; see %s", BENCH_READY_TIMEOUT_MS,
+                       self->gateway_log);
 }
 
 int
@@ -309,8 +309,7 @@ bench_fixture_destroy (bench_fixture_t **self_p, bool failed)
 }
 
 int
-bench_request (bench_fixture_t *self, tw_msg_t *request, tw_msg_t *reply,
-               tw_msg_type_t reply_type)
+bench_request (bench_fixture_t *self, tw_msg_t *request, tw_msg_t *reply, tw_msg_type_t reply_type)
 {
     char err[TW_TEXT_MAX] = "";
     if (tw_client_request (self->client, request, reply, err, sizeof err) != 0)
@@ -411,8 +410,7 @@ bench_close (bench_fixture_t *self, const char *id, int64_t *sent_us, int64_t *c
     tw_client_make_req_id ("bench", request.req_id, sizeof request.req_id);
     request.expires_at = tw_clock_wall_ns () + BENCH_EXPIRES_MS * TW_NS_PER_MS;
     snprintf (request.u.close.id, sizeof request.u.close.id, "%s", id);
-    snprintf (request.u.close.reason, sizeof request.u.close.reason, "%s",
-              TW_REASON_MANUAL_CLOSE);
+    snprintf (request.u.close.reason, sizeof request.u.close.reason, "%s", TW_REASON_MANUAL_CLOSE);
     *sent_us = bench_now_us ();
     if (tw_sock_send (self->cmd, &request) != 0)
         return bench_fail ("close %s: cannot send", id);

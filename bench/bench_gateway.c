@@ -116,8 +116,7 @@ s_series_sort (bench_series_t *series)
     qsort (series->us, (size_t) series->count, sizeof (int64_t), s_cmp_int64);
 }
 
-static void
-s_progress (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
+static void s_progress (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
 
 static void
 s_progress (const char *format, ...)
@@ -137,8 +136,7 @@ s_progress (const char *format, ...)
 //  close, for that close's position, received after it was sent; fills
 //  to_delete with the differences.
 static int
-s_match_deletes (bench_fixture_t *fx, int closes, const int64_t *sent_us,
-                 bench_series_t *to_delete)
+s_match_deletes (bench_fixture_t *fx, int closes, const int64_t *sent_us, bench_series_t *to_delete)
 {
     long status = 0;
     char *json = fake_fyers_http (fx->fake, "GET", BENCH_DELETE_QUERY, NULL, NULL, &status);
@@ -195,9 +193,8 @@ s_scenario_fyers (const bench_args_t *args, bench_series_t *to_delete, bench_ser
 {
     int closes = args->closes;
     s_progress ("fyers-fake: seeding %d positions on the fake", closes);
-    bench_options_t options = {.gateway_path = args->gateway_path,
-                               .fake_path = args->fake_path,
-                               .keep = args->keep};
+    bench_options_t options = {
+        .gateway_path = args->gateway_path, .fake_path = args->fake_path, .keep = args->keep};
     bench_fixture_t *fx = bench_fixture_new (&options);
     if (!fx)
         return -1;
@@ -323,8 +320,8 @@ static int
 s_scenario_paper (const bench_args_t *args, bench_series_t *to_closed)
 {
     int count = args->closes;
-    bench_options_t options = {.gateway_path = args->gateway_path, .paper = true,
-                               .keep = args->keep};
+    bench_options_t options = {
+        .gateway_path = args->gateway_path, .paper = true, .keep = args->keep};
     bench_fixture_t *fx = bench_fixture_new (&options);
     if (!fx)
         return -1;

@@ -16,5 +16,5 @@ tw_clock_wall_ns (void)
 {
     struct timespec now;
     clock_gettime (CLOCK_REALTIME, &now);
-    return (int64_t) now.tv_sec * INT64_C(1000000000) + now.tv_nsec;
+    return (int64_t) now.tv_sec * INT64_C (1000000000) + now.tv_nsec;
 }

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#define TW_NS_PER_MS INT64_C(1000000)
+#define TW_NS_PER_MS INT64_C (1000000)
 
 //  Milliseconds from an arbitrary start; never goes back.
 int64_t tw_clock_mono_ms (void);

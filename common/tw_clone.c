@@ -20,14 +20,14 @@
 
 struct _tw_clone_t {
     zsock_t *sub;
-    zsock_t *snap;    //  DEALER to the gateway's command endpoint
+    zsock_t *snap; //  DEALER to the gateway's command endpoint
     tw_clone_fn *fn;
     void *arg;
     zhashx_t *positions; //  id -> tw_position_t *
     zlistx_t *backlog;   //  tw_msg_t * events received while awaiting a snapshot
     bool synced;
-    bool awaiting;       //  a snapshot request is out
-    bool overflowed;     //  the backlog overflowed: the snapshot must be retaken
+    bool awaiting;   //  a snapshot request is out
+    bool overflowed; //  the backlog overflowed: the snapshot must be retaken
     char snap_req_id[TW_ID_MAX];
     int64_t snap_sent_ms;
     uint64_t epoch;
@@ -204,9 +204,8 @@ s_take_snapshot (tw_clone_t *self)
         self->synced = true;
         self->resyncs++;
         self->last_seen_ms = tw_clock_mono_ms ();
-        tw_info ("clone synced epoch=%llu seq=%llu positions=%zu",
-                 (unsigned long long) self->epoch, (unsigned long long) self->seq,
-                 reply.u.snapshot.count);
+        tw_info ("clone synced epoch=%llu seq=%llu positions=%zu", (unsigned long long) self->epoch,
+                 (unsigned long long) self->seq, reply.u.snapshot.count);
         if (self->fn)
             self->fn (self, &reply, self->arg);
         tw_msg_reset (&reply);

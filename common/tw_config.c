@@ -31,15 +31,15 @@ extern char **environ;
 #define TW_CONFIG_LOG_LINE_MAX 1536
 
 typedef struct {
-    char *text;        //  as given, owned
-    int64_t i;         //  TW_CONF_INT
-    double d;          //  TW_CONF_DOUBLE
-    bool b;            //  TW_CONF_BOOL
-    bool from_file;    //  set by the file (a second setting is an error)
+    char *text;     //  as given, owned
+    int64_t i;      //  TW_CONF_INT
+    double d;       //  TW_CONF_DOUBLE
+    bool b;         //  TW_CONF_BOOL
+    bool from_file; //  set by the file (a second setting is an error)
 } s_value_t;
 
 struct _tw_config_t {
-    char *path; //  the file read, "" when none
+    char *path;        //  the file read, "" when none
     s_value_t *values; //  tw_conf_key_count entries, parallel to tw_conf_keys
 };
 
@@ -152,8 +152,8 @@ s_parse (const tw_conf_key_t *key, const char *text, s_value_t *value, char *rea
     }
     case TW_CONF_BOOL:
         if (s_parse_bool (text, &parsed.b) != 0) {
-            snprintf (reason, reason_size, "'%.*s' is not a boolean (true/false/1/0/yes/no)",
-                      quote, text);
+            snprintf (reason, reason_size, "'%.*s' is not a boolean (true/false/1/0/yes/no)", quote,
+                      text);
             return -1;
         }
         break;
@@ -174,8 +174,8 @@ typedef struct {
     tw_config_t *config;
     FILE *file;
     const char *path;
-    int line;          //  the line being parsed, counted by s_read_line
-    int error_line;    //  the line of the first error found by us, 0 when none
+    int line;       //  the line being parsed, counted by s_read_line
+    int error_line; //  the line of the first error found by us, 0 when none
     char *err;
     size_t err_size;
 } s_parse_t;
@@ -195,8 +195,8 @@ s_read_line (char *str, int num, void *stream)
     parse->line++;
     if (!strchr (line, '\n') && !feof (parse->file)) {
         parse->error_line = parse->line;
-        snprintf (parse->err, parse->err_size, "%s:%d: line longer than %d characters",
-                  parse->path, parse->line, num - 3);
+        snprintf (parse->err, parse->err_size, "%s:%d: line longer than %d characters", parse->path,
+                  parse->line, num - 3);
         return NULL;
     }
     return line;
@@ -224,8 +224,8 @@ s_handle (void *user, const char *section, const char *name, const char *text)
         char why[TW_CONFIG_WHY_MAX];
         if (key->secret)
             snprintf (reason, sizeof reason,
-                      "[%s] %s is a secret: set it in the environment (%s), not in a file",
-                      section, name, env);
+                      "[%s] %s is a secret: set it in the environment (%s), not in a file", section,
+                      name, env);
         else if (value->from_file)
             snprintf (reason, sizeof reason, "[%s] %s is set twice", section, name);
         else if (s_parse (key, text, value, why, sizeof why) != 0)
@@ -322,8 +322,8 @@ tw_config_load (const char *path, char *err, size_t err_size)
     for (size_t i = 0; i < tw_conf_key_count; i++) {
         char why[TW_CONFIG_WHY_MAX];
         //  The defaults are ours: one that does not parse is a bug in the table.
-        int rc = s_parse (&tw_conf_keys[i], tw_conf_keys[i].value, &self->values[i], why,
-                          sizeof why);
+        int rc =
+            s_parse (&tw_conf_keys[i], tw_conf_keys[i].value, &self->values[i], why, sizeof why);
         assert (rc == 0);
         (void) rc;
     }

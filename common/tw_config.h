@@ -55,9 +55,9 @@ typedef struct {
     const char *section;
     const char *key;
     tw_conf_type_t type;
-    const char *value; //  default, as text; "" for none
-    bool secret;       //  environment only; masked in logs
-    int64_t min, max;  //  for TW_CONF_INT (inclusive); min == max means unbounded
+    const char *value;   //  default, as text; "" for none
+    bool secret;         //  environment only; masked in logs
+    int64_t min, max;    //  for TW_CONF_INT (inclusive); min == max means unbounded
     const char *choices; //  for TW_CONF_STR: the allowed values, "a|b|c"; NULL = any
 } tw_conf_key_t;
 

@@ -9,6 +9,8 @@
 
 #include "tw_config.h"
 
+//  Kept as written: clang-format takes an initializer in a macro for a block.
+// clang-format off
 #define KEY_STR(s, k, v) {.section = s, .key = k, .type = TW_CONF_STR, .value = v}
 #define KEY_CHOICE(s, k, v, c)                                                                     \
     {.section = s, .key = k, .type = TW_CONF_STR, .value = v, .choices = c}
@@ -17,6 +19,7 @@
 #define KEY_DOUBLE(s, k, v) {.section = s, .key = k, .type = TW_CONF_DOUBLE, .value = v}
 #define KEY_BOOL(s, k, v) {.section = s, .key = k, .type = TW_CONF_BOOL, .value = v}
 #define KEY_SECRET(s, k) {.section = s, .key = k, .type = TW_CONF_STR, .value = "", .secret = true}
+// clang-format on
 
 //  Milliseconds in an hour, the upper bound of most timeouts and delays.
 #define HOUR_MS 3600000

@@ -121,8 +121,7 @@ tw_control_handle (tw_control_t *self)
 }
 
 void
-tw_control_pong (const tw_msg_t *request, tw_msg_t *reply, const char *service,
-                 int64_t started_ms)
+tw_control_pong (const tw_msg_t *request, tw_msg_t *reply, const char *service, int64_t started_ms)
 {
     assert (reply && service);
     tw_msg_init (reply, TW_MSG_PONG);

@@ -18,7 +18,7 @@
 #include "tw_config.h"
 
 typedef struct {
-    const char *name;   //  "order-gateway": log prefix and pong service name
+    const char *name;    //  "order-gateway": log prefix and pong service name
     const char *summary; //  one line for --help
     zactor_fn *actor;
 } tw_service_def_t;

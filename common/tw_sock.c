@@ -212,7 +212,7 @@ s_frames_recv (zsock_t *sock, s_frames_t *frames, char *err, size_t err_size)
             zmq_msg_close (&spare);
             s_frames_close (frames);
             snprintf (err, err_size, "%s",
-                      error == EINTR      ? "interrupted"
+                      error == EINTR    ? "interrupted"
                       : error == EAGAIN ? "no message before the receive timeout"
                                         : zmq_strerror (error));
             return -1;
@@ -292,8 +292,7 @@ tw_sock_recv (zsock_t *sock, tw_msg_t *msg, char *err, size_t err_size)
 }
 
 int
-tw_router_recv (zsock_t *router, tw_request_t *request, tw_msg_t *msg, char *err,
-                size_t err_size)
+tw_router_recv (zsock_t *router, tw_request_t *request, tw_msg_t *msg, char *err, size_t err_size)
 {
     assert (router && request && msg);
     request->envelope = NULL;
@@ -309,8 +308,8 @@ tw_router_recv (zsock_t *router, tw_request_t *request, tw_msg_t *msg, char *err
             delimiter = i;
     int rc = -1;
     if (delimiter < 0) {
-        snprintf (err, err_size, "no envelope: %d frame%s without an empty delimiter",
-                  frames.total, frames.total > 1 ? "s" : "");
+        snprintf (err, err_size, "no envelope: %d frame%s without an empty delimiter", frames.total,
+                  frames.total > 1 ? "s" : "");
         s_frames_close (&frames);
         return -1;
     }

@@ -73,8 +73,7 @@ s_skip_sized (s_cursor_t *cur, size_t len_bytes, size_t skip_bytes, const char *
 //  *elements to the number of objects it contains (2 per map pair) and
 //  *is_container; everything else is skipped whole.
 static int
-s_scan_one (s_cursor_t *cur, const tw_scan_limits_t *limits, uint64_t *elements,
-            bool *is_container)
+s_scan_one (s_cursor_t *cur, const tw_scan_limits_t *limits, uint64_t *elements, bool *is_container)
 {
     size_t at = cur->pos;
     if (s_need (cur, 1, "object", at))
@@ -97,44 +96,68 @@ s_scan_one (s_cursor_t *cur, const tw_scan_limits_t *limits, uint64_t *elements,
         count = byte & 0x0f;
     else
         switch (byte) {
-            case 0xc4: return s_skip_sized (cur, 1, 0, "bin", at);
-            case 0xc5: return s_skip_sized (cur, 2, 0, "bin", at);
-            case 0xc6: return s_skip_sized (cur, 4, 0, "bin", at);
-            case 0xc7: return s_skip_sized (cur, 1, 1, "ext", at);
-            case 0xc8: return s_skip_sized (cur, 2, 1, "ext", at);
-            case 0xc9: return s_skip_sized (cur, 4, 1, "ext", at);
-            case 0xd9: return s_skip_sized (cur, 1, 0, "str", at);
-            case 0xda: return s_skip_sized (cur, 2, 0, "str", at);
-            case 0xdb: return s_skip_sized (cur, 4, 0, "str", at);
-            case 0xcc: case 0xd0: return s_skip (cur, 1, "int", at);
-            case 0xcd: case 0xd1: return s_skip (cur, 2, "int", at);
-            case 0xce: case 0xd2: return s_skip (cur, 4, "int", at);
-            case 0xcf: case 0xd3: return s_skip (cur, 8, "int", at);
-            case 0xca: return s_skip (cur, 4, "float", at);
-            case 0xcb: return s_skip (cur, 8, "float", at);
-            //  fixext 1, 2, 4, 8, 16: a type byte and a fixed payload.
-            case 0xd4: return s_skip (cur, 2, "ext", at);
-            case 0xd5: return s_skip (cur, 3, "ext", at);
-            case 0xd6: return s_skip (cur, 5, "ext", at);
-            case 0xd7: return s_skip (cur, 9, "ext", at);
-            case 0xd8: return s_skip (cur, 17, "ext", at);
-            case 0xdc:
-            case 0xdd:
-                if (s_need (cur, byte == 0xdc ? 2 : 4, "array", at))
-                    return -1;
-                count = s_read_be (cur, byte == 0xdc ? 2 : 4);
-                break;
-            case 0xde:
-            case 0xdf:
-                if (s_need (cur, byte == 0xde ? 2 : 4, "map", at))
-                    return -1;
-                count = s_read_be (cur, byte == 0xde ? 2 : 4);
-                is_map = true;
-                break;
-            default:
-                return tw_proto_fail (cur->err, cur->err_size,
-                                      "malformed msgpack: reserved byte 0x%02x at offset %zu",
-                                      byte, at);
+        case 0xc4:
+            return s_skip_sized (cur, 1, 0, "bin", at);
+        case 0xc5:
+            return s_skip_sized (cur, 2, 0, "bin", at);
+        case 0xc6:
+            return s_skip_sized (cur, 4, 0, "bin", at);
+        case 0xc7:
+            return s_skip_sized (cur, 1, 1, "ext", at);
+        case 0xc8:
+            return s_skip_sized (cur, 2, 1, "ext", at);
+        case 0xc9:
+            return s_skip_sized (cur, 4, 1, "ext", at);
+        case 0xd9:
+            return s_skip_sized (cur, 1, 0, "str", at);
+        case 0xda:
+            return s_skip_sized (cur, 2, 0, "str", at);
+        case 0xdb:
+            return s_skip_sized (cur, 4, 0, "str", at);
+        case 0xcc:
+        case 0xd0:
+            return s_skip (cur, 1, "int", at);
+        case 0xcd:
+        case 0xd1:
+            return s_skip (cur, 2, "int", at);
+        case 0xce:
+        case 0xd2:
+            return s_skip (cur, 4, "int", at);
+        case 0xcf:
+        case 0xd3:
+            return s_skip (cur, 8, "int", at);
+        case 0xca:
+            return s_skip (cur, 4, "float", at);
+        case 0xcb:
+            return s_skip (cur, 8, "float", at);
+        //  fixext 1, 2, 4, 8, 16: a type byte and a fixed payload.
+        case 0xd4:
+            return s_skip (cur, 2, "ext", at);
+        case 0xd5:
+            return s_skip (cur, 3, "ext", at);
+        case 0xd6:
+            return s_skip (cur, 5, "ext", at);
+        case 0xd7:
+            return s_skip (cur, 9, "ext", at);
+        case 0xd8:
+            return s_skip (cur, 17, "ext", at);
+        case 0xdc:
+        case 0xdd:
+            if (s_need (cur, byte == 0xdc ? 2 : 4, "array", at))
+                return -1;
+            count = s_read_be (cur, byte == 0xdc ? 2 : 4);
+            break;
+        case 0xde:
+        case 0xdf:
+            if (s_need (cur, byte == 0xde ? 2 : 4, "map", at))
+                return -1;
+            count = s_read_be (cur, byte == 0xde ? 2 : 4);
+            is_map = true;
+            break;
+        default:
+            return tw_proto_fail (cur->err, cur->err_size,
+                                  "malformed msgpack: reserved byte 0x%02x at offset %zu", byte,
+                                  at);
         }
 
     uint32_t limit = is_map ? limits->max_map : limits->max_array;
@@ -178,8 +201,8 @@ tw_msgpack_scan (const uint8_t *data, size_t size, const tw_scan_limits_t *limit
         if (s_scan_one (&cur, limits, &elements, &is_container))
             return -1;
         if (++objects > limits->max_objects)
-            return tw_proto_fail (err, err_size,
-                                  "malformed msgpack: more than %zu objects", limits->max_objects);
+            return tw_proto_fail (err, err_size, "malformed msgpack: more than %zu objects",
+                                  limits->max_objects);
         if (!is_container)
             continue;
         //  A container read at level L sits at depth L + 1.
@@ -188,8 +211,8 @@ tw_msgpack_scan (const uint8_t *data, size_t size, const tw_scan_limits_t *limit
                                   "malformed msgpack: nesting deeper than %zu at offset %zu",
                                   max_depth, at);
         if (elements > limits->max_objects - objects)
-            return tw_proto_fail (err, err_size,
-                                  "malformed msgpack: more than %zu objects", limits->max_objects);
+            return tw_proto_fail (err, err_size, "malformed msgpack: more than %zu objects",
+                                  limits->max_objects);
         if (elements > 0)
             owed[++level] = elements;
     }

@@ -1,8 +1,8 @@
 //  tw_proto - the life of a tw_msg_t (init, reset), PUB topics, and the
 //  small helpers the other files of proto/ share.
 
-#include "tw_proto_int.h"
 #include "tw_clock.h"
+#include "tw_proto_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -38,8 +38,8 @@ extern "C" {
 #define TW_NAME_MAX 32    //  service, model and counter names, versions
 #define TW_TEXT_MAX 256   //  error texts
 
-#define TW_MAX_POSITIONS 4096 //  positions in one snapshot reply
-#define TW_MAX_COUNTERS 16    //  counters in one pong
+#define TW_MAX_POSITIONS 4096          //  positions in one snapshot reply
+#define TW_MAX_COUNTERS 16             //  counters in one pong
 #define TW_MAX_FRAME (4 * 1024 * 1024) //  largest frame we encode or accept
 
 typedef enum {
@@ -48,14 +48,14 @@ typedef enum {
     TW_MSG_TICK,   //  market-feed PUB, topic tick.<symbol>
     TW_MSG_SIGNAL, //  external model -> signal-engine (signal_in)
     //  Commands (REQ/DEALER -> ROUTER) and their replies.
-    TW_MSG_PING,           //  any control endpoint; reply: pong
+    TW_MSG_PING, //  any control endpoint; reply: pong
     TW_MSG_PONG,
-    TW_MSG_STATUS,         //  gateway; reply: pong with the gateway's counters
-    TW_MSG_OPEN,           //  reply: ack
-    TW_MSG_CLOSE,          //  reply: ack
-    TW_MSG_MODIFY,         //  reply: ack
-    TW_MSG_FLATTEN,        //  reply: ack
-    TW_MSG_SNAPSHOT,       //  reply: snapshot_reply
+    TW_MSG_STATUS,   //  gateway; reply: pong with the gateway's counters
+    TW_MSG_OPEN,     //  reply: ack
+    TW_MSG_CLOSE,    //  reply: ack
+    TW_MSG_MODIFY,   //  reply: ack
+    TW_MSG_FLATTEN,  //  reply: ack
+    TW_MSG_SNAPSHOT, //  reply: snapshot_reply
     TW_MSG_SNAPSHOT_REPLY,
     TW_MSG_ACK,
     //  Gateway events (gateway PUB, topic pos.<type>; heartbeat on topic hb).
@@ -142,9 +142,9 @@ typedef struct {
     char symbol[TW_SYMBOL_MAX];
     tw_side_t side;
     int64_t qty;
-    double sl;    //  optional, 0 = none
-    double tp;    //  optional, 0 = none
-    double trail; //  optional, 0 = none
+    double sl;                    //  optional, 0 = none
+    double tp;                    //  optional, 0 = none
+    double trail;                 //  optional, 0 = none
     char product[TW_PRODUCT_MAX]; //  optional on the wire; "INTRADAY" when absent
 } tw_open_t;
 
@@ -197,11 +197,11 @@ typedef struct {
 
 typedef struct {
     tw_msg_type_t type;
-    int64_t ts;              //  ns since the Unix epoch, wall clock
-    char req_id[TW_ID_MAX];  //  required on open/close/modify/flatten and ack;
-                             //  optional on ping/status/snapshot (echoed in the reply)
-                             //  and on signal (the model's retry key)
-    int64_t expires_at;      //  ns; required on open/close, optional (0) elsewhere
+    int64_t ts;             //  ns since the Unix epoch, wall clock
+    char req_id[TW_ID_MAX]; //  required on open/close/modify/flatten and ack;
+                            //  optional on ping/status/snapshot (echoed in the reply)
+                            //  and on signal (the model's retry key)
+    int64_t expires_at;     //  ns; required on open/close, optional (0) elsewhere
     union {
         tw_tick_t tick;
         tw_signal_t signal;

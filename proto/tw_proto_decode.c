@@ -34,17 +34,26 @@ static const char *
 s_kind_name (const msgpack_object *obj)
 {
     switch (obj->type) {
-        case MSGPACK_OBJECT_NIL: return "nil";
-        case MSGPACK_OBJECT_BOOLEAN: return "boolean";
-        case MSGPACK_OBJECT_POSITIVE_INTEGER:
-        case MSGPACK_OBJECT_NEGATIVE_INTEGER: return "integer";
-        case MSGPACK_OBJECT_FLOAT32:
-        case MSGPACK_OBJECT_FLOAT64: return "float";
-        case MSGPACK_OBJECT_STR: return "string";
-        case MSGPACK_OBJECT_ARRAY: return "array";
-        case MSGPACK_OBJECT_MAP: return "map";
-        case MSGPACK_OBJECT_BIN: return "bin";
-        case MSGPACK_OBJECT_EXT: return "ext";
+    case MSGPACK_OBJECT_NIL:
+        return "nil";
+    case MSGPACK_OBJECT_BOOLEAN:
+        return "boolean";
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        return "integer";
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64:
+        return "float";
+    case MSGPACK_OBJECT_STR:
+        return "string";
+    case MSGPACK_OBJECT_ARRAY:
+        return "array";
+    case MSGPACK_OBJECT_MAP:
+        return "map";
+    case MSGPACK_OBJECT_BIN:
+        return "bin";
+    case MSGPACK_OBJECT_EXT:
+        return "ext";
     }
     return "unknown";
 }
@@ -52,8 +61,8 @@ s_kind_name (const msgpack_object *obj)
 static int
 s_expected (s_ctx_t *ctx, const char *name, const char *expected, const msgpack_object *obj)
 {
-    return tw_proto_fail (ctx->err, ctx->err_size, "field '%s%s': expected %s, got %s",
-                          ctx->prefix, name, expected, s_kind_name (obj));
+    return tw_proto_fail (ctx->err, ctx->err_size, "field '%s%s': expected %s, got %s", ctx->prefix,
+                          name, expected, s_kind_name (obj));
 }
 
 static bool
@@ -171,9 +180,8 @@ s_decode_positions (s_ctx_t *ctx, const msgpack_object *obj, tw_snapshot_t *snap
                                   "field 'positions[%" PRIu32 "]': expected map, got %s", i,
                                   s_kind_name (item));
         uint64_t present;
-        if (s_decode_fields (&inner, item, tw_proto_position_fields,
-                             tw_proto_position_field_count, &snapshot->positions[i], "a position",
-                             &present))
+        if (s_decode_fields (&inner, item, tw_proto_position_fields, tw_proto_position_field_count,
+                             &snapshot->positions[i], "a position", &present))
             return -1;
     }
     return 0;
@@ -218,47 +226,51 @@ s_decode_value (s_ctx_t *ctx, const tw_field_t *field, const msgpack_object *obj
     int parsed = 0;
     int rc = 0;
     switch (field->kind) {
-        case TW_FIELD_STR:
-        case TW_FIELD_REASON: return s_copy_str (ctx, name, obj, value, field->size);
-        case TW_FIELD_I64: return s_get_i64 (ctx, name, obj, (int64_t *) value);
-        case TW_FIELD_U64:
-            if (obj->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
-                return s_expected (ctx, name, "unsigned integer", obj);
-            *(uint64_t *) value = obj->via.u64;
-            return 0;
-        case TW_FIELD_F64:
-            if (obj->type == MSGPACK_OBJECT_FLOAT32 || obj->type == MSGPACK_OBJECT_FLOAT64)
-                *(double *) value = obj->via.f64;
-            else if (obj->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
-                *(double *) value = (double) obj->via.u64;
-            else if (obj->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
-                *(double *) value = (double) obj->via.i64;
-            else
-                return s_expected (ctx, name, "number", obj);
-            return 0;
-        case TW_FIELD_BOOL:
-            if (obj->type != MSGPACK_OBJECT_BOOLEAN)
-                return s_expected (ctx, name, "boolean", obj);
-            *(bool *) value = obj->via.boolean;
-            return 0;
-        case TW_FIELD_SIDE:
-            rc = s_get_enum (ctx, name, obj, s_parse_side, &parsed);
-            *(tw_side_t *) value = (tw_side_t) parsed;
-            return rc;
-        case TW_FIELD_STATE:
-            rc = s_get_enum (ctx, name, obj, s_parse_state, &parsed);
-            *(tw_state_t *) value = (tw_state_t) parsed;
-            return rc;
-        case TW_FIELD_STATUS:
-            rc = s_get_enum (ctx, name, obj, s_parse_status, &parsed);
-            *(tw_ack_status_t *) value = (tw_ack_status_t) parsed;
-            return rc;
-        case TW_FIELD_ACTION:
-            rc = s_get_enum (ctx, name, obj, s_parse_action, &parsed);
-            *(tw_action_t *) value = (tw_action_t) parsed;
-            return rc;
-        case TW_FIELD_POSITIONS: return s_decode_positions (ctx, obj, (tw_snapshot_t *) value);
-        case TW_FIELD_COUNTERS: return s_decode_counters (ctx, obj, (tw_pong_t *) value);
+    case TW_FIELD_STR:
+    case TW_FIELD_REASON:
+        return s_copy_str (ctx, name, obj, value, field->size);
+    case TW_FIELD_I64:
+        return s_get_i64 (ctx, name, obj, (int64_t *) value);
+    case TW_FIELD_U64:
+        if (obj->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+            return s_expected (ctx, name, "unsigned integer", obj);
+        *(uint64_t *) value = obj->via.u64;
+        return 0;
+    case TW_FIELD_F64:
+        if (obj->type == MSGPACK_OBJECT_FLOAT32 || obj->type == MSGPACK_OBJECT_FLOAT64)
+            *(double *) value = obj->via.f64;
+        else if (obj->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+            *(double *) value = (double) obj->via.u64;
+        else if (obj->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+            *(double *) value = (double) obj->via.i64;
+        else
+            return s_expected (ctx, name, "number", obj);
+        return 0;
+    case TW_FIELD_BOOL:
+        if (obj->type != MSGPACK_OBJECT_BOOLEAN)
+            return s_expected (ctx, name, "boolean", obj);
+        *(bool *) value = obj->via.boolean;
+        return 0;
+    case TW_FIELD_SIDE:
+        rc = s_get_enum (ctx, name, obj, s_parse_side, &parsed);
+        *(tw_side_t *) value = (tw_side_t) parsed;
+        return rc;
+    case TW_FIELD_STATE:
+        rc = s_get_enum (ctx, name, obj, s_parse_state, &parsed);
+        *(tw_state_t *) value = (tw_state_t) parsed;
+        return rc;
+    case TW_FIELD_STATUS:
+        rc = s_get_enum (ctx, name, obj, s_parse_status, &parsed);
+        *(tw_ack_status_t *) value = (tw_ack_status_t) parsed;
+        return rc;
+    case TW_FIELD_ACTION:
+        rc = s_get_enum (ctx, name, obj, s_parse_action, &parsed);
+        *(tw_action_t *) value = (tw_action_t) parsed;
+        return rc;
+    case TW_FIELD_POSITIONS:
+        return s_decode_positions (ctx, obj, (tw_snapshot_t *) value);
+    case TW_FIELD_COUNTERS:
+        return s_decode_counters (ctx, obj, (tw_pong_t *) value);
     }
     return tw_proto_fail (ctx->err, ctx->err_size, "field '%s%s': unknown kind", ctx->prefix, name);
 }
@@ -399,8 +411,7 @@ tw_msg_decode (const uint8_t *data, size_t size, tw_msg_t *msg, char *err, size_
     msgpack_unpacked unpacked;
     msgpack_unpacked_init (&unpacked);
     size_t offset = 0;
-    msgpack_unpack_return ret =
-        msgpack_unpack_next (&unpacked, (const char *) data, size, &offset);
+    msgpack_unpack_return ret = msgpack_unpack_next (&unpacked, (const char *) data, size, &offset);
     int rc;
     if (ret != MSGPACK_UNPACK_SUCCESS || offset != size)
         rc = tw_proto_fail (err, err_size, "malformed msgpack (unpack returned %d)", (int) ret);

@@ -56,20 +56,29 @@ s_pack_value (msgpack_packer *pk, const tw_field_t *field, const void *record)
 {
     const char *value = (const char *) record + field->offset;
     switch (field->kind) {
-        case TW_FIELD_STR:
-        case TW_FIELD_REASON: return s_pack_str (pk, value);
-        case TW_FIELD_I64: return msgpack_pack_int64 (pk, *(const int64_t *) value);
-        case TW_FIELD_U64: return msgpack_pack_uint64 (pk, *(const uint64_t *) value);
-        case TW_FIELD_F64: return msgpack_pack_double (pk, *(const double *) value);
-        case TW_FIELD_BOOL:
-            return *(const bool *) value ? msgpack_pack_true (pk) : msgpack_pack_false (pk);
-        case TW_FIELD_SIDE: return s_pack_str (pk, tw_side_name (*(const tw_side_t *) value));
-        case TW_FIELD_STATE: return s_pack_str (pk, tw_state_name (*(const tw_state_t *) value));
-        case TW_FIELD_STATUS:
-            return s_pack_str (pk, tw_ack_status_name (*(const tw_ack_status_t *) value));
-        case TW_FIELD_ACTION: return s_pack_str (pk, tw_action_name (*(const tw_action_t *) value));
-        case TW_FIELD_POSITIONS: return s_pack_positions (pk, (const tw_snapshot_t *) value);
-        case TW_FIELD_COUNTERS: return s_pack_counters (pk, (const tw_pong_t *) value);
+    case TW_FIELD_STR:
+    case TW_FIELD_REASON:
+        return s_pack_str (pk, value);
+    case TW_FIELD_I64:
+        return msgpack_pack_int64 (pk, *(const int64_t *) value);
+    case TW_FIELD_U64:
+        return msgpack_pack_uint64 (pk, *(const uint64_t *) value);
+    case TW_FIELD_F64:
+        return msgpack_pack_double (pk, *(const double *) value);
+    case TW_FIELD_BOOL:
+        return *(const bool *) value ? msgpack_pack_true (pk) : msgpack_pack_false (pk);
+    case TW_FIELD_SIDE:
+        return s_pack_str (pk, tw_side_name (*(const tw_side_t *) value));
+    case TW_FIELD_STATE:
+        return s_pack_str (pk, tw_state_name (*(const tw_state_t *) value));
+    case TW_FIELD_STATUS:
+        return s_pack_str (pk, tw_ack_status_name (*(const tw_ack_status_t *) value));
+    case TW_FIELD_ACTION:
+        return s_pack_str (pk, tw_action_name (*(const tw_action_t *) value));
+    case TW_FIELD_POSITIONS:
+        return s_pack_positions (pk, (const tw_snapshot_t *) value);
+    case TW_FIELD_COUNTERS:
+        return s_pack_counters (pk, (const tw_pong_t *) value);
     }
     return -1;
 }
@@ -116,8 +125,7 @@ s_check (const tw_msg_t *msg, const tw_type_desc_t *desc, char *err, size_t err_
     uint64_t present;
     s_present_count (desc->fields, desc->field_count, msg, &present);
     for (size_t i = 0; i < desc->field_count; i++)
-        if (((present >> i) & 1)
-            && tw_proto_field_check (&desc->fields[i], msg, "", err, err_size))
+        if (((present >> i) & 1) && tw_proto_field_check (&desc->fields[i], msg, "", err, err_size))
             return -1;
     const char *reason = desc->check ? desc->check (msg, present) : NULL;
     if (reason)

@@ -14,10 +14,10 @@
 #define S_MSG_SIZE(member) sizeof (((tw_msg_t *) 0)->member)
 
 //  One table entry; the helpers below keep the tables one line per field.
-#define S_FIELD(name_, kind_, flags_, offset_, size_, has_, fallback_)                            \
+#define S_FIELD(name_, kind_, flags_, offset_, size_, has_, fallback_)                             \
     {                                                                                              \
-        .name = (name_), .kind = (kind_), .flags = (flags_), .offset = (offset_),                  \
-        .size = (size_), .has_offset = (has_), .fallback = (fallback_)                             \
+        .name = (name_), .kind = (kind_), .flags = (flags_), .offset = (offset_), .size = (size_), \
+        .has_offset = (has_), .fallback = (fallback_)                                              \
     }
 #define S_STR(name, flags, member)                                                                 \
     S_FIELD (name, TW_FIELD_STR, flags, S_MSG (member), S_MSG_SIZE (member), 0, NULL)
@@ -33,22 +33,21 @@
 #define S_POSITION_FIELDS(base)                                                                    \
     S_FIELD ("id", TW_FIELD_STR, S_ID, (base) + offsetof (tw_position_t, id), S_POS_SIZE (id), 0,  \
              NULL),                                                                                \
-    S_FIELD ("symbol", TW_FIELD_STR, S_ID, (base) + offsetof (tw_position_t, symbol),              \
-             S_POS_SIZE (symbol), 0, NULL),                                                        \
-    S_FIELD ("product", TW_FIELD_STR, S_REQ, (base) + offsetof (tw_position_t, product),           \
-             S_POS_SIZE (product), 0, NULL),                                                       \
-    S_POS ("side", TW_FIELD_SIDE, S_REQ, base, side),                                              \
-    S_POS ("qty", TW_FIELD_I64, S_REQ | TW_FIELD_POSITIVE, base, qty),                             \
-    S_POS ("entry_price", TW_FIELD_F64, S_REQ, base, entry_price),                                 \
-    S_POS ("sl", TW_FIELD_F64, S_REQ, base, sl),                                                   \
-    S_POS ("tp", TW_FIELD_F64, S_REQ, base, tp),                                                   \
-    S_POS ("trail", TW_FIELD_F64, S_REQ, base, trail),                                             \
-    S_POS ("state", TW_FIELD_STATE, S_REQ, base, state),                                           \
-    S_POS ("exit_failed", TW_FIELD_BOOL, S_REQ, base, exit_failed)
+        S_FIELD ("symbol", TW_FIELD_STR, S_ID, (base) + offsetof (tw_position_t, symbol),          \
+                 S_POS_SIZE (symbol), 0, NULL),                                                    \
+        S_FIELD ("product", TW_FIELD_STR, S_REQ, (base) + offsetof (tw_position_t, product),       \
+                 S_POS_SIZE (product), 0, NULL),                                                   \
+        S_POS ("side", TW_FIELD_SIDE, S_REQ, base, side),                                          \
+        S_POS ("qty", TW_FIELD_I64, S_REQ | TW_FIELD_POSITIVE, base, qty),                         \
+        S_POS ("entry_price", TW_FIELD_F64, S_REQ, base, entry_price),                             \
+        S_POS ("sl", TW_FIELD_F64, S_REQ, base, sl), S_POS ("tp", TW_FIELD_F64, S_REQ, base, tp),  \
+        S_POS ("trail", TW_FIELD_F64, S_REQ, base, trail),                                         \
+        S_POS ("state", TW_FIELD_STATE, S_REQ, base, state),                                       \
+        S_POS ("exit_failed", TW_FIELD_BOOL, S_REQ, base, exit_failed)
 
 #define S_EVENT_HEAD                                                                               \
     S_VAL ("epoch", TW_FIELD_U64, S_REQ, u.event.epoch),                                           \
-    S_VAL ("seq", TW_FIELD_U64, S_REQ, u.event.seq)
+        S_VAL ("seq", TW_FIELD_U64, S_REQ, u.event.seq)
 #define S_EVENT_POSITION S_EVENT_HEAD, S_POSITION_FIELDS (S_MSG (u.event.pos))
 #define S_EVENT_REASON                                                                             \
     S_FIELD ("reason", TW_FIELD_REASON, S_REQ, S_MSG (u.event.reason),                             \
@@ -113,8 +112,8 @@ static const tw_field_t s_close[] = {
     S_REQ_ID,
     S_EXPIRES,
     S_STR ("id", S_ID, u.close.id),
-    S_FIELD ("reason", TW_FIELD_REASON, S_REQ, S_MSG (u.close.reason),
-             S_MSG_SIZE (u.close.reason), 0, NULL),
+    S_FIELD ("reason", TW_FIELD_REASON, S_REQ, S_MSG (u.close.reason), S_MSG_SIZE (u.close.reason),
+             0, NULL),
 };
 
 static const tw_field_t s_modify[] = {
@@ -123,15 +122,14 @@ static const tw_field_t s_modify[] = {
     S_STR ("id", S_ID, u.modify.id),
     S_FIELD ("sl", TW_FIELD_F64, 0, S_MSG (u.modify.sl), 0, S_MSG (u.modify.has_sl), NULL),
     S_FIELD ("tp", TW_FIELD_F64, 0, S_MSG (u.modify.tp), 0, S_MSG (u.modify.has_tp), NULL),
-    S_FIELD ("trail", TW_FIELD_F64, 0, S_MSG (u.modify.trail), 0, S_MSG (u.modify.has_trail),
-             NULL),
+    S_FIELD ("trail", TW_FIELD_F64, 0, S_MSG (u.modify.trail), 0, S_MSG (u.modify.has_trail), NULL),
 };
 
 static const tw_field_t s_flatten[] = {
     S_REQ_ID,
     S_EXPIRES_OPTIONAL,
-    S_FIELD ("reason", TW_FIELD_REASON, 0, S_MSG (u.flatten.reason),
-             S_MSG_SIZE (u.flatten.reason), 0, TW_REASON_KILL_SWITCH),
+    S_FIELD ("reason", TW_FIELD_REASON, 0, S_MSG (u.flatten.reason), S_MSG_SIZE (u.flatten.reason),
+             0, TW_REASON_KILL_SWITCH),
 };
 
 static const tw_field_t s_snapshot_reply[] = {
@@ -215,7 +213,10 @@ s_check_modify (const tw_msg_t *msg, uint64_t present)
     return NULL;
 }
 
-#define S_DESC(table, check) {(table), S_COUNT (table), (check)}
+#define S_DESC(table, check)                                                                       \
+    {                                                                                              \
+        (table), S_COUNT (table), (check)                                                          \
+    }
 
 static const tw_type_desc_t s_types[TW_MSG_COUNT] = {
     [TW_MSG_TICK] = S_DESC (s_tick, NULL),
@@ -254,18 +255,29 @@ tw_proto_field_present (const tw_field_t *field, const void *record)
     if (field->has_offset)
         return *(const bool *) ((const char *) record + field->has_offset);
     switch (field->kind) {
-        case TW_FIELD_STR:
-        case TW_FIELD_REASON: return value[0] != 0;
-        case TW_FIELD_I64: return *(const int64_t *) value != 0;
-        case TW_FIELD_U64: return *(const uint64_t *) value != 0;
-        case TW_FIELD_F64: return *(const double *) value != 0.0;
-        case TW_FIELD_BOOL: return *(const bool *) value;
-        case TW_FIELD_SIDE: return *(const tw_side_t *) value != TW_SIDE_NONE;
-        case TW_FIELD_STATE: return *(const tw_state_t *) value != TW_STATE_NONE;
-        case TW_FIELD_STATUS: return *(const tw_ack_status_t *) value != TW_ACK_NONE;
-        case TW_FIELD_ACTION: return *(const tw_action_t *) value != TW_ACTION_NONE;
-        case TW_FIELD_POSITIONS: return ((const tw_snapshot_t *) value)->count > 0;
-        case TW_FIELD_COUNTERS: return ((const tw_pong_t *) value)->counter_count > 0;
+    case TW_FIELD_STR:
+    case TW_FIELD_REASON:
+        return value[0] != 0;
+    case TW_FIELD_I64:
+        return *(const int64_t *) value != 0;
+    case TW_FIELD_U64:
+        return *(const uint64_t *) value != 0;
+    case TW_FIELD_F64:
+        return *(const double *) value != 0.0;
+    case TW_FIELD_BOOL:
+        return *(const bool *) value;
+    case TW_FIELD_SIDE:
+        return *(const tw_side_t *) value != TW_SIDE_NONE;
+    case TW_FIELD_STATE:
+        return *(const tw_state_t *) value != TW_STATE_NONE;
+    case TW_FIELD_STATUS:
+        return *(const tw_ack_status_t *) value != TW_ACK_NONE;
+    case TW_FIELD_ACTION:
+        return *(const tw_action_t *) value != TW_ACTION_NONE;
+    case TW_FIELD_POSITIONS:
+        return ((const tw_snapshot_t *) value)->count > 0;
+    case TW_FIELD_COUNTERS:
+        return ((const tw_pong_t *) value)->counter_count > 0;
     }
     return false;
 }
@@ -323,54 +335,55 @@ tw_proto_field_check (const tw_field_t *field, const void *record, const char *p
     const char *value = (const char *) record + field->offset;
     const char *name = field->name;
     switch (field->kind) {
-        case TW_FIELD_STR:
-        case TW_FIELD_REASON: {
-            size_t len = strnlen (value, field->size);
-            if (len == field->size)
-                return tw_proto_fail (err, err_size,
-                                      "field '%s%s': string is not NUL-terminated within %zu bytes",
-                                      prefix, name, field->size);
-            if (len == 0 && (field->flags & TW_FIELD_NONEMPTY))
-                return tw_proto_fail (err, err_size, "field '%s%s': empty string", prefix, name);
-            if (field->kind == TW_FIELD_REASON && !tw_reason_valid (value)) {
-                char quoted[TW_PROTO_QUOTE_MAX + 4];
-                tw_proto_quote (value, len, quoted, sizeof quoted);
-                return tw_proto_fail (err, err_size, "field '%s%s': '%s' is not an exit reason",
-                                      prefix, name, quoted);
-            }
-            return 0;
+    case TW_FIELD_STR:
+    case TW_FIELD_REASON: {
+        size_t len = strnlen (value, field->size);
+        if (len == field->size)
+            return tw_proto_fail (err, err_size,
+                                  "field '%s%s': string is not NUL-terminated within %zu bytes",
+                                  prefix, name, field->size);
+        if (len == 0 && (field->flags & TW_FIELD_NONEMPTY))
+            return tw_proto_fail (err, err_size, "field '%s%s': empty string", prefix, name);
+        if (field->kind == TW_FIELD_REASON && !tw_reason_valid (value)) {
+            char quoted[TW_PROTO_QUOTE_MAX + 4];
+            tw_proto_quote (value, len, quoted, sizeof quoted);
+            return tw_proto_fail (err, err_size, "field '%s%s': '%s' is not an exit reason", prefix,
+                                  name, quoted);
         }
-        case TW_FIELD_I64:
-            if ((field->flags & TW_FIELD_POSITIVE) && *(const int64_t *) value <= 0)
-                return tw_proto_fail (err, err_size, "field '%s%s': must be > 0, not %lld", prefix,
-                                      name, (long long) *(const int64_t *) value);
-            return 0;
-        case TW_FIELD_F64:
-            if (!isfinite (*(const double *) value))
-                return tw_proto_fail (err, err_size, "field '%s%s': not a finite number", prefix,
-                                      name);
-            return 0;
-        case TW_FIELD_SIDE:
-            if (!*tw_side_name (*(const tw_side_t *) value))
-                return tw_proto_fail (err, err_size, "field '%s%s': invalid side", prefix, name);
-            return 0;
-        case TW_FIELD_STATE:
-            if (!*tw_state_name (*(const tw_state_t *) value))
-                return tw_proto_fail (err, err_size, "field '%s%s': invalid state", prefix, name);
-            return 0;
-        case TW_FIELD_STATUS:
-            if (!*tw_ack_status_name (*(const tw_ack_status_t *) value))
-                return tw_proto_fail (err, err_size, "field '%s%s': invalid status", prefix, name);
-            return 0;
-        case TW_FIELD_ACTION:
-            if (!*tw_action_name (*(const tw_action_t *) value))
-                return tw_proto_fail (err, err_size, "field '%s%s': invalid action", prefix, name);
-            return 0;
-        case TW_FIELD_POSITIONS:
-            return s_check_positions ((const tw_snapshot_t *) value, err, err_size);
-        case TW_FIELD_COUNTERS: return s_check_counters ((const tw_pong_t *) value, err, err_size);
-        case TW_FIELD_U64:
-        case TW_FIELD_BOOL: return 0;
+        return 0;
+    }
+    case TW_FIELD_I64:
+        if ((field->flags & TW_FIELD_POSITIVE) && *(const int64_t *) value <= 0)
+            return tw_proto_fail (err, err_size, "field '%s%s': must be > 0, not %lld", prefix,
+                                  name, (long long) *(const int64_t *) value);
+        return 0;
+    case TW_FIELD_F64:
+        if (!isfinite (*(const double *) value))
+            return tw_proto_fail (err, err_size, "field '%s%s': not a finite number", prefix, name);
+        return 0;
+    case TW_FIELD_SIDE:
+        if (!*tw_side_name (*(const tw_side_t *) value))
+            return tw_proto_fail (err, err_size, "field '%s%s': invalid side", prefix, name);
+        return 0;
+    case TW_FIELD_STATE:
+        if (!*tw_state_name (*(const tw_state_t *) value))
+            return tw_proto_fail (err, err_size, "field '%s%s': invalid state", prefix, name);
+        return 0;
+    case TW_FIELD_STATUS:
+        if (!*tw_ack_status_name (*(const tw_ack_status_t *) value))
+            return tw_proto_fail (err, err_size, "field '%s%s': invalid status", prefix, name);
+        return 0;
+    case TW_FIELD_ACTION:
+        if (!*tw_action_name (*(const tw_action_t *) value))
+            return tw_proto_fail (err, err_size, "field '%s%s': invalid action", prefix, name);
+        return 0;
+    case TW_FIELD_POSITIONS:
+        return s_check_positions ((const tw_snapshot_t *) value, err, err_size);
+    case TW_FIELD_COUNTERS:
+        return s_check_counters ((const tw_pong_t *) value, err, err_size);
+    case TW_FIELD_U64:
+    case TW_FIELD_BOOL:
+        return 0;
     }
     return tw_proto_fail (err, err_size, "field '%s%s': unknown kind", prefix, name);
 }

@@ -24,10 +24,10 @@
 #define TW_PROTO_MAX_OBJECTS (TW_MAX_POSITIONS * 32)
 
 typedef struct {
-    size_t max_depth;      //  nesting of arrays and maps; the top level is 1
-    uint32_t max_array;    //  elements in one array
-    uint32_t max_map;      //  pairs in one map
-    size_t max_objects;    //  objects in the whole tree, containers included
+    size_t max_depth;   //  nesting of arrays and maps; the top level is 1
+    uint32_t max_array; //  elements in one array
+    uint32_t max_map;   //  pairs in one map
+    size_t max_objects; //  objects in the whole tree, containers included
 } tw_scan_limits_t;
 
 //  Walks the one msgpack object that data must hold, without allocating, and
@@ -35,8 +35,8 @@ typedef struct {
 //  bytes that remain, that the limits hold, that no reserved byte appears,
 //  and that the object ends exactly at size. Returns 0, or -1 with a reason
 //  in err. Only after this returns 0 may msgpack-c unpack the frame.
-int tw_msgpack_scan (const uint8_t *data, size_t size, const tw_scan_limits_t *limits,
-                     char *err, size_t err_size);
+int tw_msgpack_scan (const uint8_t *data, size_t size, const tw_scan_limits_t *limits, char *err,
+                     size_t err_size);
 
 typedef enum {
     TW_FIELD_STR,       //  char[size], NUL-terminated

@@ -36,8 +36,8 @@ static const char *s_ack_names[] = {"", "accepted", "duplicate", "rejected"};
 static const char *s_action_names[] = {"", "open_long", "open_short", "close"};
 
 static const char *s_reasons[] = {
-    TW_REASON_SL_HIT,       TW_REASON_TP_HIT,          TW_REASON_TRAILING_SL_HIT,
-    TW_REASON_MODEL_CLOSE,  TW_REASON_MANUAL_CLOSE,    TW_REASON_KILL_SWITCH,
+    TW_REASON_SL_HIT,         TW_REASON_TP_HIT,           TW_REASON_TRAILING_SL_HIT,
+    TW_REASON_MODEL_CLOSE,    TW_REASON_MANUAL_CLOSE,     TW_REASON_KILL_SWITCH,
     TW_REASON_EOD_SQUARE_OFF, TW_REASON_CLOSED_AT_BROKER,
 };
 

@@ -109,11 +109,11 @@ s_setup_synthetic (mf_t *self)
 {
     tw_config_t *config = self->config;
     char err[TW_TEXT_MAX];
-    self->synthetic = mf_synthetic_new (tw_config_str (config, "feed", "symbols"),
-                                        (uint64_t) tw_config_int (config, "feed", "seed"),
-                                        tw_config_double (config, "feed", "start_price"),
-                                        tw_config_double (config, "feed", "volatility"), err,
-                                        sizeof err);
+    self->synthetic =
+        mf_synthetic_new (tw_config_str (config, "feed", "symbols"),
+                          (uint64_t) tw_config_int (config, "feed", "seed"),
+                          tw_config_double (config, "feed", "start_price"),
+                          tw_config_double (config, "feed", "volatility"), err, sizeof err);
     if (!self->synthetic) {
         tw_error ("synthetic source: %s", err);
         return -1;

@@ -219,8 +219,8 @@ mf_replay_parse_row (const char *line, const mf_columns_t *cols, tw_tick_t *tick
     }
     for (const char *p = symbol; *p; p++) {
         if (!isgraph ((unsigned char) *p)) {
-            snprintf (err, err_size, "symbol '%.*s' has a space or control character",
-                      MF_QUOTE_MAX, symbol);
+            snprintf (err, err_size, "symbol '%.*s' has a space or control character", MF_QUOTE_MAX,
+                      symbol);
             return -1;
         }
     }
@@ -390,8 +390,8 @@ mf_replay_next (mf_replay_t *self, tw_tick_t *tick, int64_t *ts_ms)
     while (true) {
         int rc = s_read_line (self);
         if (rc < 0)
-            tw_error ("replay cannot read %s after line %" PRIu64 ": %s", self->path,
-                      self->line_no, strerror (self->read_errno));
+            tw_error ("replay cannot read %s after line %" PRIu64 ": %s", self->path, self->line_no,
+                      strerror (self->read_errno));
         if (rc <= 0)
             return 0;
         char err[TW_TEXT_MAX];

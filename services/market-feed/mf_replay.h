@@ -26,7 +26,7 @@
 #define MF_REPLAY_LINE_MAX 1024
 
 //  The largest ts_ms accepted: 9999-12-31T23:59:59.999Z.
-#define MF_REPLAY_TS_MAX INT64_C(253402300799999)
+#define MF_REPLAY_TS_MAX INT64_C (253402300799999)
 
 typedef enum {
     MF_COL_TS_MS = 0,

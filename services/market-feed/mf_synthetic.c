@@ -11,9 +11,9 @@
 
 //  splitmix64 (Steele, Lea, Flood 2014): the increment and the two mixing
 //  multipliers of its output function.
-#define MF_SPLITMIX_GAMMA UINT64_C(0x9e3779b97f4a7c15)
-#define MF_SPLITMIX_MUL1 UINT64_C(0xbf58476d1ce4e5b9)
-#define MF_SPLITMIX_MUL2 UINT64_C(0x94d049bb133111eb)
+#define MF_SPLITMIX_GAMMA UINT64_C (0x9e3779b97f4a7c15)
+#define MF_SPLITMIX_MUL1 UINT64_C (0xbf58476d1ce4e5b9)
+#define MF_SPLITMIX_MUL2 UINT64_C (0x94d049bb133111eb)
 //  A double in [0, 1) takes the top 53 bits of an output.
 #define MF_UNIFORM_SHIFT 11
 #define MF_UNIFORM_SCALE 0x1.0p-53
@@ -132,8 +132,8 @@ mf_synthetic_new (const char *symbols, uint64_t seed, double start_price, double
         return NULL;
     }
     if (!isfinite (volatility) || volatility < 0 || volatility > MF_SYNTHETIC_MAX_VOLATILITY) {
-        snprintf (err, err_size, "volatility must be in 0..%g, got %g",
-                  MF_SYNTHETIC_MAX_VOLATILITY, volatility);
+        snprintf (err, err_size, "volatility must be in 0..%g, got %g", MF_SYNTHETIC_MAX_VOLATILITY,
+                  volatility);
         return NULL;
     }
     mf_synthetic_t *self = (mf_synthetic_t *) calloc (1, sizeof *self);

@@ -79,8 +79,8 @@ s_snapshot_json (nt_t *self)
         array[i++] = *pos;
     if (i > 1)
         qsort (array, i, sizeof *array, s_by_id);
-    char *json = nt_json_snapshot (tw_clone_epoch (self->clone), tw_clone_seq (self->clone), array,
-                                   i);
+    char *json =
+        nt_json_snapshot (tw_clone_epoch (self->clone), tw_clone_seq (self->clone), array, i);
     free (array);
     return json;
 }
@@ -134,8 +134,7 @@ s_ack (nt_t *self, uint64_t client, const char *status, const char *id, const ch
 
 //  A forwarded close has its outcome.
 static void
-s_on_forwarded (uint64_t client, const char *status, const char *id, const char *error,
-                void *arg)
+s_on_forwarded (uint64_t client, const char *status, const char *id, const char *error, void *arg)
 {
     s_ack ((nt_t *) arg, client, status, id, error);
 }

@@ -40,8 +40,7 @@ struct _nt_forward_t {
 };
 
 nt_forward_t *
-nt_forward_new (const char *endpoint, int timeout_ms, int attempts, nt_forward_fn *fn,
-                void *arg)
+nt_forward_new (const char *endpoint, int timeout_ms, int attempts, nt_forward_fn *fn, void *arg)
 {
     assert (endpoint && fn);
     assert (timeout_ms > 0 && attempts > 0);
@@ -130,8 +129,7 @@ s_complete (nt_forward_t *self, s_request_t *request, const char *status, const 
 }
 
 int
-nt_forward_close (nt_forward_t *self, uint64_t client, const char *id, char *err,
-                  size_t err_size)
+nt_forward_close (nt_forward_t *self, uint64_t client, const char *id, char *err, size_t err_size)
 {
     assert (self && id);
     s_request_t *request = NULL;
@@ -166,8 +164,7 @@ nt_forward_recv (nt_forward_t *self)
     tw_msg_t reply = {0};
     char err[TW_TEXT_MAX];
     if (tw_sock_recv (self->dealer, &reply, err, sizeof err) != 0) {
-        tw_log_limited (&self->bad_log, TW_LOG_WARN, "forward malformed reply error=\"%s\"",
-                        err);
+        tw_log_limited (&self->bad_log, TW_LOG_WARN, "forward malformed reply error=\"%s\"", err);
         return;
     }
     s_request_t *request = NULL;
@@ -205,8 +202,8 @@ nt_forward_tick (nt_forward_t *self)
             s_send (self, request);
             continue;
         }
-        tw_warn ("forward close unanswered id=%s req_id=%s attempts=%d",
-                 request->close.u.close.id, request->close.req_id, request->sends);
+        tw_warn ("forward close unanswered id=%s req_id=%s attempts=%d", request->close.u.close.id,
+                 request->close.req_id, request->sends);
         char error[TW_TEXT_MAX];
         snprintf (error, sizeof error, "no answer from the gateway after %d attempts of %d ms",
                   request->sends, self->timeout_ms);

@@ -35,8 +35,8 @@ typedef void (nt_forward_fn) (uint64_t client, const char *status, const char *i
 
 //  Connects to the gateway's command endpoint. Returns NULL (logged) when
 //  the socket cannot be made.
-nt_forward_t *nt_forward_new (const char *endpoint, int timeout_ms, int attempts,
-                              nt_forward_fn *fn, void *arg);
+nt_forward_t *nt_forward_new (const char *endpoint, int timeout_ms, int attempts, nt_forward_fn *fn,
+                              void *arg);
 
 //  Destroys the forwarder and nulls *self_p; requests in flight are
 //  dropped without a callback. Safe on NULL.

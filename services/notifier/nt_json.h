@@ -48,8 +48,7 @@ char *nt_json_event (const tw_msg_t *msg);
 
 //  The JSON text of a snapshot of count positions, or NULL when memory ran
 //  out. The caller frees the text with free().
-char *nt_json_snapshot (uint64_t epoch, uint64_t seq, const tw_position_t *positions,
-                        size_t count);
+char *nt_json_snapshot (uint64_t epoch, uint64_t seq, const tw_position_t *positions, size_t count);
 
 //  The JSON text of an ack (id and error may be NULL: ""), or NULL when
 //  memory ran out. The caller frees the text with free().

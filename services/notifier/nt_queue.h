@@ -17,7 +17,7 @@
 
 typedef struct {
     size_t refs;
-    size_t len;         //  bytes of text, NUL not counted
+    size_t len;          //  bytes of text, NUL not counted
     unsigned char *text; //  len bytes, then a NUL; headroom bytes before it are writable
 } nt_frame_t;
 

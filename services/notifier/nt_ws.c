@@ -91,8 +91,7 @@ s_send (zsock_t *sock, zmsg_t **msg_p)
 
 //  Posts a frame for the thread and wakes it.
 static int
-s_post (nt_ws_t *self, const char *command, const uint64_t *client, uint64_t seq,
-        const char *json)
+s_post (nt_ws_t *self, const char *command, const uint64_t *client, uint64_t seq, const char *json)
 {
     assert (self && json);
     zmsg_t *msg = zmsg_new ();

@@ -229,8 +229,7 @@ void
 nt_ws_conn_announce (nt_ws_t *self)
 {
     for (nt_client_t *client = self->clients; client; client = client->next)
-        if (client->hello_pending && !client->dropping
-            && nt_ws_tell_hello (self, client->id) == 0)
+        if (client->hello_pending && !client->dropping && nt_ws_tell_hello (self, client->id) == 0)
             client->hello_pending = false;
 }
 
@@ -301,9 +300,9 @@ s_request (nt_ws_t *self, nt_client_t *client, const nt_request_t *request)
     if (refusal) {
         tw_info ("client close refused id=%llu position=%s reason=\"%s\"",
                  (unsigned long long) client->id, request->id, refusal);
-        s_reply (self, client,
-                 nt_json_ack (self->seq, tw_ack_status_name (TW_ACK_REJECTED), request->id,
-                              refusal));
+        s_reply (
+            self, client,
+            nt_json_ack (self->seq, tw_ack_status_name (TW_ACK_REJECTED), request->id, refusal));
         return;
     }
     tw_info ("client close request id=%llu position=%s", (unsigned long long) client->id,
@@ -379,9 +378,10 @@ nt_ws_conn_callback (struct lws *wsi, enum lws_callback_reasons reason, void *us
     nt_client_t *client = (nt_client_t *) user;
     //  Every connection of this protocol has its session data; without it
     //  there is nothing to serve the connection with.
-    if (!client && (reason == LWS_CALLBACK_HTTP || reason == LWS_CALLBACK_HTTP_WRITEABLE
-                    || reason == LWS_CALLBACK_ESTABLISHED || reason == LWS_CALLBACK_RECEIVE
-                    || reason == LWS_CALLBACK_SERVER_WRITEABLE))
+    if (!client
+        && (reason == LWS_CALLBACK_HTTP || reason == LWS_CALLBACK_HTTP_WRITEABLE
+            || reason == LWS_CALLBACK_ESTABLISHED || reason == LWS_CALLBACK_RECEIVE
+            || reason == LWS_CALLBACK_SERVER_WRITEABLE))
         return -1;
     if (!client && reason == LWS_CALLBACK_CLOSED)
         return 0;

@@ -132,7 +132,8 @@ s_snapshot (gw_t *self, const tw_msg_t *request, tw_msg_t *reply)
     reply->u.snapshot.epoch = gw_store_epoch (self->store);
     reply->u.snapshot.seq = gw_store_seq (self->store);
     reply->u.snapshot.count = count;
-    reply->u.snapshot.positions = (tw_position_t *) calloc (count ? count : 1, sizeof (tw_position_t));
+    reply->u.snapshot.positions =
+        (tw_position_t *) calloc (count ? count : 1, sizeof (tw_position_t));
     assert (reply->u.snapshot.positions);
     for (size_t i = 0; i < count; i++)
         reply->u.snapshot.positions[i] = rows[i].pos;
@@ -187,8 +188,7 @@ s_flatten (gw_t *self, const tw_msg_t *request, char *error, size_t error_size)
                 rows[i].last_exit_failed_ms = 0;
                 gw_store_put_position (self->store, &rows[i]);
             }
-            if (gw_exit_start (self, rows[i].pos.id, reason, request->req_id, NULL, why,
-                               sizeof why)
+            if (gw_exit_start (self, rows[i].pos.id, reason, request->req_id, NULL, why, sizeof why)
                 == TW_ACK_ACCEPTED)
                 started++;
             else
@@ -241,8 +241,8 @@ s_mutating (gw_t *self, const tw_msg_t *request, tw_msg_t *reply)
         break;
     case TW_MSG_CLOSE:
         snprintf (reply->u.ack.id, sizeof reply->u.ack.id, "%s", request->u.close.id);
-        status = gw_exit_start (self, request->u.close.id, request->u.close.reason,
-                                request->req_id, reply, error, sizeof error);
+        status = gw_exit_start (self, request->u.close.id, request->u.close.reason, request->req_id,
+                                reply, error, sizeof error);
         stored_with_change = true;
         break;
     case TW_MSG_MODIFY:
@@ -309,7 +309,8 @@ s_on_command (zloop_t *loop, zsock_t *router, void *arg)
         s_mutating (self, &msg, &reply);
         break;
     default:
-        snprintf (error, sizeof error, "'%s' is not a gateway command", tw_msg_type_name (msg.type));
+        snprintf (error, sizeof error, "'%s' is not a gateway command",
+                  tw_msg_type_name (msg.type));
         s_reply_ack (&reply, &msg, TW_ACK_REJECTED, error);
         self->counters.rejected++;
         break;

@@ -68,8 +68,8 @@ gw_op_name (gw_op_t op)
 }
 
 //  What zsock_signal sends: 0x7766554433221100 plus a status byte.
-#define GW_BROKER_SIGNAL_MASK UINT64_C(0xFFFFFFFFFFFFFF00)
-#define GW_BROKER_SIGNAL_VALUE UINT64_C(0x7766554433221100)
+#define GW_BROKER_SIGNAL_MASK UINT64_C (0xFFFFFFFFFFFFFF00)
+#define GW_BROKER_SIGNAL_VALUE UINT64_C (0x7766554433221100)
 
 static bool
 s_is_signal (zframe_t *frame)

@@ -32,9 +32,9 @@
 #include "tw_proto.h"
 
 typedef enum {
-    GW_OP_EXIT = 1,  //  exit position_id (Fyers: DELETE /positions {"id": ...})
-    GW_OP_PLACE,     //  market order: symbol, side, qty, product, order_tag
-    GW_OP_POSITIONS, //  read the broker's positions (GET /positions)
+    GW_OP_EXIT = 1,    //  exit position_id (Fyers: DELETE /positions {"id": ...})
+    GW_OP_PLACE,       //  market order: symbol, side, qty, product, order_tag
+    GW_OP_POSITIONS,   //  read the broker's positions (GET /positions)
     GW_OP_ORDER_BY_TAG //  look an order up by order_tag (GET /orders?order_tag=1:<tag>)
 } gw_op_t;
 
@@ -52,39 +52,39 @@ typedef enum {
 
 //  One position as the broker reports it.
 typedef struct {
-    char id[TW_ID_MAX];          //  "NSE:SBIN-EQ-INTRADAY"
+    char id[TW_ID_MAX]; //  "NSE:SBIN-EQ-INTRADAY"
     char symbol[TW_SYMBOL_MAX];
     char product[TW_PRODUCT_MAX];
-    int64_t net_qty;             //  signed: > 0 long, < 0 short, 0 flat
-    double avg_price;            //  average price of the open quantity
-    double buy_avg;              //  average buy price today (exit price of a short)
-    double sell_avg;             //  average sell price today (exit price of a long)
+    int64_t net_qty;  //  signed: > 0 long, < 0 short, 0 flat
+    double avg_price; //  average price of the open quantity
+    double buy_avg;   //  average buy price today (exit price of a short)
+    double sell_avg;  //  average sell price today (exit price of a long)
     double ltp;
     double realized_pnl;
 } gw_broker_position_t;
 
 typedef struct {
     //  Set by the gateway.
-    uint64_t call_id;            //  the gateway's own handle for the call
+    uint64_t call_id; //  the gateway's own handle for the call
     gw_op_t op;
-    char position_id[TW_ID_MAX]; //  EXIT
-    char symbol[TW_SYMBOL_MAX];  //  PLACE
-    tw_side_t side;              //  PLACE: LONG buys, SHORT sells
-    int64_t qty;                 //  PLACE
-    char product[TW_PRODUCT_MAX];//  PLACE ("INTRADAY")
-    char order_tag[32];          //  PLACE, ORDER_BY_TAG: 1-30 alphanumerics, unique per request
+    char position_id[TW_ID_MAX];  //  EXIT
+    char symbol[TW_SYMBOL_MAX];   //  PLACE
+    tw_side_t side;               //  PLACE: LONG buys, SHORT sells
+    int64_t qty;                  //  PLACE
+    char product[TW_PRODUCT_MAX]; //  PLACE ("INTRADAY")
+    char order_tag[32];           //  PLACE, ORDER_BY_TAG: 1-30 alphanumerics, unique per request
 
     //  Set by the broker actor.
     gw_outcome_t outcome;
-    int http_status;             //  0 when no HTTP response arrived
-    int broker_code;             //  Fyers "code", 0 when none
-    char error[TW_TEXT_MAX];     //  one line; never contains the token
-    int64_t retry_after_ms;      //  from Retry-After / X-Retry-After-Ms on 429, else 0
-    int64_t latency_ms;          //  from leaving the rate limiter to the outcome
-    double fill_price;           //  EXIT/PLACE: price when known (paper: last tick), else 0
-    char order_id[TW_ID_MAX];    //  PLACE, ORDER_BY_TAG: the broker's order id
-    int order_status;            //  ORDER_BY_TAG: Fyers status (2 filled, 5 rejected, ...), 0 = not found
-    size_t position_count;       //  POSITIONS
+    int http_status;          //  0 when no HTTP response arrived
+    int broker_code;          //  Fyers "code", 0 when none
+    char error[TW_TEXT_MAX];  //  one line; never contains the token
+    int64_t retry_after_ms;   //  from Retry-After / X-Retry-After-Ms on 429, else 0
+    int64_t latency_ms;       //  from leaving the rate limiter to the outcome
+    double fill_price;        //  EXIT/PLACE: price when known (paper: last tick), else 0
+    char order_id[TW_ID_MAX]; //  PLACE, ORDER_BY_TAG: the broker's order id
+    int order_status;      //  ORDER_BY_TAG: Fyers status (2 filled, 5 rejected, ...), 0 = not found
+    size_t position_count; //  POSITIONS
     gw_broker_position_t *positions; //  POSITIONS: owned by the call
 } gw_call_t;
 
@@ -114,10 +114,10 @@ zactor_t *gw_broker_new (tw_config_t *config);
 
 //  What a broker actor read from its pipe.
 typedef enum {
-    GW_PIPE_TERM,  //  "$TERM" or interrupted: leave the loop
-    GW_PIPE_STOP,  //  GW_BROKER_STOP: drop everything, answer GW_BROKER_STOPPED
-    GW_PIPE_CALL,  //  a gw_call_t *, now owned by the actor
-    GW_PIPE_BAD    //  anything else (logged, dropped)
+    GW_PIPE_TERM, //  "$TERM" or interrupted: leave the loop
+    GW_PIPE_STOP, //  GW_BROKER_STOP: drop everything, answer GW_BROKER_STOPPED
+    GW_PIPE_CALL, //  a gw_call_t *, now owned by the actor
+    GW_PIPE_BAD   //  anything else (logged, dropped)
 } gw_pipe_msg_t;
 
 //  Reads one message from a broker actor's pipe; sets *call for GW_PIPE_CALL.

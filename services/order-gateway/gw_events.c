@@ -38,8 +38,7 @@ gw_publish (gw_t *self, tw_msg_type_t type, uint64_t seq, const tw_position_t *p
 }
 
 int
-gw_commit_position (gw_t *self, gw_position_row_t *row, tw_msg_type_t type,
-                    const tw_event_t *extra)
+gw_commit_position (gw_t *self, gw_position_row_t *row, tw_msg_type_t type, const tw_event_t *extra)
 {
     if (gw_store_begin (self->store) != 0)
         return -1;

@@ -36,10 +36,10 @@
 #define GW_FYERS_REFUSAL_MAX 1024
 
 struct _gw_fyers_t {
-    char *base_url;        //  without a trailing slash
-    long timeout_ms;       //  connect and total, per transfer
-    char *token;           //  kept only to scrub it from error texts
-    char fingerprint[16];  //  of the token, for the logs
+    char *base_url;             //  without a trailing slash
+    long timeout_ms;            //  connect and total, per transfer
+    char *token;                //  kept only to scrub it from error texts
+    char fingerprint[16];       //  of the token, for the logs
     struct curl_slist *headers; //  shared by every transfer
     gw_ratelimit_t *limiter;
     CURLM *multi;
@@ -47,22 +47,22 @@ struct _gw_fyers_t {
     //  Actor state.
     zsock_t *pipe;
     zloop_t *loop;
-    zlistx_t *urgent;      //  queued exits: sent before anything else
-    zlistx_t *normal;      //  other queued calls
-    zlistx_t *transfers;   //  s_transfer_t * in flight
+    zlistx_t *urgent;    //  queued exits: sent before anything else
+    zlistx_t *normal;    //  other queued calls
+    zlistx_t *transfers; //  s_transfer_t * in flight
     CURL *pool[GW_FYERS_POOL_MAX];
     size_t pool_size;
-    int pace_timer;        //  zloop timer id, 0 when none
-    int curl_timer;        //  zloop timer id of curl's timeout, 0 when none
-    bool stopped;          //  GW_BROKER_STOP received: calls are dropped
+    int pace_timer; //  zloop timer id, 0 when none
+    int curl_timer; //  zloop timer id of curl's timeout, 0 when none
+    bool stopped;   //  GW_BROKER_STOP received: calls are dropped
 };
 
 typedef struct {
     gw_call_t *call;
     CURL *easy;
     char *url;
-    char *request;         //  the JSON body, or NULL
-    char *reply;           //  the reply body as received
+    char *request; //  the JSON body, or NULL
+    char *reply;   //  the reply body as received
     size_t reply_size;
     size_t reply_capacity;
     char x_retry_after_ms[GW_FYERS_HEADER_VALUE_MAX];
@@ -234,8 +234,7 @@ gw_fyers_new (tw_config_t *config)
     }
     self->headers = headers;
     self->multi = curl_multi_init ();
-    if (!self->token || !self->limiter || !self->headers || !self->multi
-        || self->timeout_ms <= 0) {
+    if (!self->token || !self->limiter || !self->headers || !self->multi || self->timeout_ms <= 0) {
         tw_error ("cannot set up the fyers broker (rate limits, timeout or memory)");
         gw_fyers_destroy (&self);
         return NULL;
@@ -385,12 +384,11 @@ static void
 s_reply (gw_fyers_t *self, gw_call_t *call)
 {
     s_scrub (self, call->error, sizeof call->error);
-    tw_log_level_t level = call->outcome == GW_OUT_OK || call->outcome == GW_OUT_PENDING
-                               ? (call->op == GW_OP_EXIT || call->op == GW_OP_PLACE ? TW_LOG_INFO
-                                                                                    : TW_LOG_DEBUG)
-                               : TW_LOG_WARN;
-    tw_log (level,
-            "fyers call op=%s call_id=%llu outcome=%s http=%d code=%d latency_ms=%lld%s%s%s",
+    tw_log_level_t level =
+        call->outcome == GW_OUT_OK || call->outcome == GW_OUT_PENDING
+            ? (call->op == GW_OP_EXIT || call->op == GW_OP_PLACE ? TW_LOG_INFO : TW_LOG_DEBUG)
+            : TW_LOG_WARN;
+    tw_log (level, "fyers call op=%s call_id=%llu outcome=%s http=%d code=%d latency_ms=%lld%s%s%s",
             gw_op_name (call->op), (unsigned long long) call->call_id,
             gw_outcome_name (call->outcome), call->http_status, call->broker_code,
             (long long) call->latency_ms, call->error[0] ? " error=\"" : "", call->error,
@@ -424,8 +422,8 @@ s_start (gw_fyers_t *self, gw_call_t *call)
     transfer->request = gw_fyers_body (call);
     transfer->easy = s_easy_take (self);
     CURL *easy = transfer->easy;
-    bool ready = transfer->url && easy && (transfer->request || !(call->op == GW_OP_EXIT
-                                                                  || call->op == GW_OP_PLACE));
+    bool ready = transfer->url && easy
+                 && (transfer->request || !(call->op == GW_OP_EXIT || call->op == GW_OP_PLACE));
     if (ready) {
         curl_easy_setopt (easy, CURLOPT_URL, transfer->url);
         curl_easy_setopt (easy, CURLOPT_PRIVATE, transfer);
@@ -492,8 +490,8 @@ s_finish (gw_fyers_t *self, s_transfer_t *transfer, CURLcode rc)
     };
     if (rc != CURLE_OK && transfer->errbuf[0]) {
         s_scrub (self, transfer->errbuf, sizeof transfer->errbuf);
-        tw_debug ("fyers transfer failed op=%s call_id=%llu detail=\"%s\"",
-                  gw_op_name (call->op), (unsigned long long) call->call_id, transfer->errbuf);
+        tw_debug ("fyers transfer failed op=%s call_id=%llu detail=\"%s\"", gw_op_name (call->op),
+                  (unsigned long long) call->call_id, transfer->errbuf);
     }
     gw_fyers_classify (call, &reply);
     int64_t now = tw_clock_mono_ms ();
@@ -560,8 +558,8 @@ s_on_curl_socket (CURL *easy, curl_socket_t fd, int what, void *arg, void *socke
     zloop_poller_end (self->loop, &item);
     if (what == CURL_POLL_REMOVE)
         return 0;
-    item.events = (short) ((what & CURL_POLL_IN ? ZMQ_POLLIN : 0)
-                           | (what & CURL_POLL_OUT ? ZMQ_POLLOUT : 0));
+    item.events =
+        (short) ((what & CURL_POLL_IN ? ZMQ_POLLIN : 0) | (what & CURL_POLL_OUT ? ZMQ_POLLOUT : 0));
     if (zloop_poller (self->loop, &item, s_on_curl_io, self) != 0) {
         tw_error ("fyers: cannot watch a curl socket fd=%d", (int) fd);
         return -1;

@@ -53,7 +53,7 @@
 #define S_ORDER_TAG_PREFIX "1:" //  the order book echoes a tag as "1:<tag>"
 
 //  The largest quantity a JSON number (a double) carries exactly.
-#define S_QTY_MAX (INT64_C(1) << 53)
+#define S_QTY_MAX (INT64_C (1) << 53)
 
 static bool
 s_is_write (gw_op_t op)
@@ -329,8 +329,7 @@ s_parse_positions (gw_call_t *call, const cJSON *root, char *err, size_t err_siz
     }
     size_t count = 0;
     const cJSON *entry;
-    cJSON_ArrayForEach (entry, list)
-    {
+    cJSON_ArrayForEach (entry, list) {
         int rc = s_parse_position (entry, &positions[count], err, err_size);
         if (rc < 0) {
             free (positions);
@@ -373,8 +372,7 @@ s_parse_order_by_tag (gw_call_t *call, const cJSON *root, char *err, size_t err_
     //  entry whose orderTag names another tag is not ours.
     const cJSON *found = NULL;
     const cJSON *entry;
-    cJSON_ArrayForEach (entry, book)
-    {
+    cJSON_ArrayForEach (entry, book) {
         const cJSON *tag = cJSON_GetObjectItemCaseSensitive (entry, "orderTag");
         if (cJSON_IsObject (entry)
             && (!cJSON_IsString (tag) || s_tag_matches (tag->valuestring, call->order_tag))) {
@@ -445,8 +443,8 @@ s_code_in (int code, const int *codes, size_t count)
 static gw_outcome_t
 s_classify_error (const gw_call_t *call, long status, bool has_code, int code, bool envelope)
 {
-    static const int auth_codes[] = {S_CODE_TOKEN_EXPIRED, S_CODE_TOKEN_INVALID,
-                                     S_CODE_AUTH_FAILED, S_CODE_TOKEN_INVALID_OR_EXPIRED};
+    static const int auth_codes[] = {S_CODE_TOKEN_EXPIRED, S_CODE_TOKEN_INVALID, S_CODE_AUTH_FAILED,
+                                     S_CODE_TOKEN_INVALID_OR_EXPIRED};
     static const int nothing_to_exit[] = {S_CODE_NO_POSITION, S_CODE_POSITION_QTY_ZERO,
                                           S_CODE_NO_OPEN_POSITIONS, S_CODE_EXIT_PROCESSED};
     static const int try_again[] = {S_CODE_TRY_AGAIN_1, S_CODE_TRY_AGAIN_2, S_CODE_TRY_AGAIN_3,
@@ -488,8 +486,7 @@ s_classify_ok (gw_call_t *call, const cJSON *root, int code, char *err, size_t e
     case GW_OP_POSITIONS:
         return s_parse_positions (call, root, err, err_size) == 0 ? GW_OUT_OK : GW_OUT_RETRYABLE;
     case GW_OP_ORDER_BY_TAG:
-        return s_parse_order_by_tag (call, root, err, err_size) == 0 ? GW_OUT_OK
-                                                                       : GW_OUT_RETRYABLE;
+        return s_parse_order_by_tag (call, root, err, err_size) == 0 ? GW_OUT_OK : GW_OUT_RETRYABLE;
     }
     snprintf (err, err_size, "unknown op");
     return GW_OUT_FINAL;
@@ -520,9 +517,9 @@ gw_fyers_classify (gw_call_t *call, const gw_fyers_reply_t *reply)
         cJSON_IsObject (root) ? cJSON_GetObjectItemCaseSensitive (root, "message") : NULL;
     bool envelope = cJSON_IsString (s);
     double code_value = 0;
-    bool has_code = cJSON_IsNumber (code_item)
-                    || (cJSON_IsString (code_item) && s_parse_number (code_item->valuestring,
-                                                                      &code_value));
+    bool has_code =
+        cJSON_IsNumber (code_item)
+        || (cJSON_IsString (code_item) && s_parse_number (code_item->valuestring, &code_value));
     int code = cJSON_IsNumber (code_item) ? code_item->valueint : (int) code_value;
     call->broker_code = has_code ? code : 0;
     const char *text = cJSON_IsString (message) && message->valuestring[0] ? message->valuestring

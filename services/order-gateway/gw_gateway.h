@@ -50,11 +50,11 @@ typedef struct {
     gw_later_t later;
     char id[TW_ID_MAX];
     char reason[TW_REASON_MAX];
-    int attempts;            //  exit orders sent so far
-    int confirm_polls;       //  positions reads after code 201
-    int verify_reads;        //  failed verification reads
+    int attempts;      //  exit orders sent so far
+    int confirm_polls; //  positions reads after code 201
+    int verify_reads;  //  failed verification reads
     char last_error[TW_TEXT_MAX];
-    int64_t started_ms;      //  monotonic, for the latency in the log line
+    int64_t started_ms; //  monotonic, for the latency in the log line
 } gw_exit_t;
 
 //  An open in progress, keyed by req_id.

@@ -210,8 +210,7 @@ gw_open_on_call (gw_t *self, gw_job_kind_t kind, const char *req_id, gw_call_t *
 }
 
 tw_ack_status_t
-gw_open_start (gw_t *self, const tw_msg_t *request, tw_msg_t *reply, char *error,
-               size_t error_size)
+gw_open_start (gw_t *self, const tw_msg_t *request, tw_msg_t *reply, char *error, size_t error_size)
 {
     const tw_open_t *req = &request->u.open;
     const char *product = req->product[0] ? req->product : "INTRADAY";
@@ -247,8 +246,7 @@ gw_open_start (gw_t *self, const tw_msg_t *request, tw_msg_t *reply, char *error
     snprintf (p->product, sizeof p->product, "%s", product);
     //  Unique per request: the epoch differs at every start.
     snprintf (p->order_tag, sizeof p->order_tag, "TW%08X%08X",
-              (unsigned) (gw_store_epoch (self->store) & 0xFFFFFFFFu),
-              (unsigned) ++self->next_tag);
+              (unsigned) (gw_store_epoch (self->store) & 0xFFFFFFFFu), (unsigned) ++self->next_tag);
     snprintf (p->state, sizeof p->state, "sent");
     p->created_ms = tw_clock_wall_ns () / TW_NS_PER_MS;
 
@@ -274,8 +272,8 @@ gw_open_start (gw_t *self, const tw_msg_t *request, tw_msg_t *reply, char *error
         return TW_ACK_REJECTED;
     }
     zhashx_update (self->opens, p->req_id, open);
-    tw_info ("open start id=%s side=%s qty=%" PRId64 " req_id=%s tag=%s", id, tw_side_name (p->side),
-             p->qty, p->req_id, p->order_tag);
+    tw_info ("open start id=%s side=%s qty=%" PRId64 " req_id=%s tag=%s", id,
+             tw_side_name (p->side), p->qty, p->req_id, p->order_tag);
     s_send (self, open);
     return TW_ACK_ACCEPTED;
 }
@@ -322,5 +320,6 @@ gw_open_recover (gw_t *self, const gw_pending_row_t *row, const gw_broker_positi
         s_filled (self, open, held->avg_price);
     }
     else
-        s_rejected (self, open, "gateway restarted before the fill was confirmed; no position at the broker");
+        s_rejected (self, open,
+                    "gateway restarted before the fill was confirmed; no position at the broker");
 }

@@ -18,26 +18,26 @@
 #include <time.h>
 
 #define GW_PAPER_DEFAULT_PRODUCT "INTRADAY"
-#define GW_PAPER_STATUS_FILLED 2         //  Fyers order status "filled"
-#define GW_PAPER_ORDER_PREFIX "PAPER-"   //  order ids: "PAPER-<n>"
-#define GW_PAPER_TICK_PREFIX "tick."     //  the feed's tick topics
-#define GW_PAPER_BUSY_TIMEOUT_MS 1000    //  wait for a lock held by another process
-#define GW_PAPER_BAD_TICK_LOG_MS 10000   //  at most one "bad tick" line per interval
-#define GW_PAPER_DAY_SIZE 16             //  "YYYY-MM-DD" and its NUL
+#define GW_PAPER_STATUS_FILLED 2       //  Fyers order status "filled"
+#define GW_PAPER_ORDER_PREFIX "PAPER-" //  order ids: "PAPER-<n>"
+#define GW_PAPER_TICK_PREFIX "tick."   //  the feed's tick topics
+#define GW_PAPER_BUSY_TIMEOUT_MS 1000  //  wait for a lock held by another process
+#define GW_PAPER_BAD_TICK_LOG_MS 10000 //  at most one "bad tick" line per interval
+#define GW_PAPER_DAY_SIZE 16           //  "YYYY-MM-DD" and its NUL
 #define GW_PAPER_SCHEMA_VERSION_TEXT "1"
 
 typedef struct {
     char id[TW_ID_MAX];
     char symbol[TW_SYMBOL_MAX];
     char product[TW_PRODUCT_MAX];
-    int64_t net_qty;     //  signed
-    double avg_price;    //  of the open quantity, 0 when flat
-    int64_t buy_qty;     //  bought today
+    int64_t net_qty;  //  signed
+    double avg_price; //  of the open quantity, 0 when flat
+    int64_t buy_qty;  //  bought today
     double buy_value;
-    int64_t sell_qty;    //  sold today
+    int64_t sell_qty; //  sold today
     double sell_value;
     double realized;
-    double ltp;          //  the price of the last fill or tick seen
+    double ltp;                  //  the price of the last fill or tick seen
     char day[GW_PAPER_DAY_SIZE]; //  local date of the last fill
 } s_position_t;
 
@@ -46,12 +46,12 @@ struct _gw_paper_t {
     sqlite3_stmt *upsert_position;
     sqlite3_stmt *insert_order;
     sqlite3_stmt *find_order;
-    zsock_t *feed;          //  SUB to the ticks, or NULL
-    zhashx_t *positions;    //  id -> s_position_t *
-    zhashx_t *prices;       //  symbol -> double *
+    zsock_t *feed;       //  SUB to the ticks, or NULL
+    zhashx_t *positions; //  id -> s_position_t *
+    zhashx_t *prices;    //  symbol -> double *
     tw_log_limit_t bad_ticks;
     zsock_t *pipe;
-    bool stopped;           //  GW_BROKER_STOP received: calls are dropped
+    bool stopped; //  GW_BROKER_STOP received: calls are dropped
 };
 
 static const char *s_schema =
@@ -122,9 +122,8 @@ s_load (gw_paper_t *self)
     char today[GW_PAPER_DAY_SIZE];
     s_today (today, sizeof today);
     sqlite3_stmt *stmt = NULL;
-    int rc = sqlite3_prepare_v2 (self->db,
-                                 "DELETE FROM paper_position WHERE net_qty = 0 AND day <> ?", -1,
-                                 &stmt, NULL);
+    int rc = sqlite3_prepare_v2 (
+        self->db, "DELETE FROM paper_position WHERE net_qty = 0 AND day <> ?", -1, &stmt, NULL);
     if (rc == SQLITE_OK) {
         sqlite3_bind_text (stmt, 1, today, -1, SQLITE_STATIC);
         rc = sqlite3_step (stmt) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
@@ -282,8 +281,8 @@ s_apply_fill (s_position_t *pos, int side, int64_t qty, double price)
     pos->net_qty = before + side * qty;
     if (before == 0 || (before > 0) == (side > 0))
         //  Adding to the position (or opening it): a weighted average.
-        pos->avg_price = ((double) open * pos->avg_price + (double) qty * price)
-                         / (double) (open + qty);
+        pos->avg_price =
+            ((double) open * pos->avg_price + (double) qty * price) / (double) (open + qty);
     else {
         //  Reducing it: the closed part realises its P&L against the average.
         int64_t closed = qty < open ? qty : open;
@@ -364,8 +363,8 @@ s_fill (gw_paper_t *self, gw_call_t *call, s_position_t start, const char *tag, 
     }
     snprintf (start.day, sizeof start.day, "%s", today);
     s_apply_fill (&start, side, qty, price);
-    int64_t seq = s_store_fill (self, &start, tag, side, qty, price, call->error,
-                                sizeof call->error);
+    int64_t seq =
+        s_store_fill (self, &start, tag, side, qty, price, call->error, sizeof call->error);
     if (seq < 0) {
         call->outcome = GW_OUT_RETRYABLE;
         return -1;
@@ -591,11 +590,10 @@ s_on_pipe (zloop_t *loop, zsock_t *pipe, void *arg)
         return 0;
     }
     gw_paper_execute (self, call);
-    tw_log_level_t level = call->outcome == GW_OUT_OK ? (call->op == GW_OP_EXIT
-                                                         || call->op == GW_OP_PLACE
-                                                             ? TW_LOG_INFO
-                                                             : TW_LOG_DEBUG)
-                                                      : TW_LOG_WARN;
+    tw_log_level_t level =
+        call->outcome == GW_OUT_OK
+            ? (call->op == GW_OP_EXIT || call->op == GW_OP_PLACE ? TW_LOG_INFO : TW_LOG_DEBUG)
+            : TW_LOG_WARN;
     tw_log (level, "paper call op=%s call_id=%llu outcome=%s code=%d price=%.2f%s%s%s",
             gw_op_name (call->op), (unsigned long long) call->call_id,
             gw_outcome_name (call->outcome), call->broker_code, call->fill_price,

@@ -233,8 +233,8 @@ static bool
 s_bind_text (gw_store_t *self, sqlite3_stmt *stmt, int index, const char *text, size_t size)
 {
     if (strnlen (text, size) >= size) {
-        tw_error ("store refusing a string longer than %zu bytes param=%d sql=\"%.40s\"",
-                  size - 1, index, sqlite3_sql (stmt));
+        tw_error ("store refusing a string longer than %zu bytes param=%d sql=\"%.40s\"", size - 1,
+                  index, sqlite3_sql (stmt));
         s_release (stmt);
         return false;
     }
@@ -322,7 +322,7 @@ s_state_parse (const char *text)
 }
 
 //  Reads the current result row of a statement into *row.
-typedef int(s_read_fn) (sqlite3_stmt *stmt, void *row);
+typedef int (s_read_fn) (sqlite3_stmt *stmt, void *row);
 
 //  Steps stmt (already bound) to the end, reading each row with reader into a
 //  growing array of row_size-byte rows. On success sets *rows_p (NULL when
@@ -487,8 +487,9 @@ s_migrate (gw_store_t *self, char *err, size_t err_size)
         snprintf (reason, sizeof reason, "not a tradewire gateway store (no schema_version)");
         goto failed;
     }
-    else if (s_exec (self, "CREATE TABLE schema_version (version INTEGER NOT NULL) STRICT;"
-                           "INSERT INTO schema_version (version) VALUES (0)",
+    else if (s_exec (self,
+                     "CREATE TABLE schema_version (version INTEGER NOT NULL) STRICT;"
+                     "INSERT INTO schema_version (version) VALUES (0)",
                      "create schema_version", reason, sizeof reason))
         goto failed;
 
@@ -561,10 +562,9 @@ gw_store_open (const char *path, char *err, size_t err_size)
     }
     //  The integrity check finds a page damaged behind a healthy header now,
     //  before the gateway trades on it, rather than halfway through a close.
-    if (s_pragma_expect (self, "PRAGMA journal_mode = WAL", "wal", "read", reason,
-                         sizeof reason)
-        || s_exec (self, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", "pragmas",
-                   reason, sizeof reason)
+    if (s_pragma_expect (self, "PRAGMA journal_mode = WAL", "wal", "read", reason, sizeof reason)
+        || s_exec (self, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", "pragmas", reason,
+                   sizeof reason)
         || s_pragma_expect (self, "PRAGMA quick_check(1)", "ok", "integrity check", reason,
                             sizeof reason)
         || s_migrate (self, reason, sizeof reason))
@@ -700,12 +700,9 @@ s_bind_position (gw_store_t *self, sqlite3_stmt *stmt, const gw_position_row_t *
     return s_bind_text (self, stmt, 1, pos->id, sizeof pos->id)
            && s_bind_text (self, stmt, 2, pos->symbol, sizeof pos->symbol)
            && s_bind_text (self, stmt, 3, pos->product, sizeof pos->product)
-           && s_bind_int (self, stmt, 4, pos->side)
-           && s_bind_int (self, stmt, 5, pos->qty)
-           && s_bind_real (self, stmt, 6, pos->entry_price)
-           && s_bind_real (self, stmt, 7, pos->sl)
-           && s_bind_real (self, stmt, 8, pos->tp)
-           && s_bind_real (self, stmt, 9, pos->trail)
+           && s_bind_int (self, stmt, 4, pos->side) && s_bind_int (self, stmt, 5, pos->qty)
+           && s_bind_real (self, stmt, 6, pos->entry_price) && s_bind_real (self, stmt, 7, pos->sl)
+           && s_bind_real (self, stmt, 8, pos->tp) && s_bind_real (self, stmt, 9, pos->trail)
            && s_bind_real (self, stmt, 10, row->trail_anchor)
            && s_bind_text (self, stmt, 11, state, strlen (state) + 1)
            && s_bind_int (self, stmt, 12, pos->exit_failed ? 1 : 0)
@@ -822,8 +819,8 @@ gw_store_list_positions (gw_store_t *self, gw_position_row_t **rows, size_t *cou
 }
 
 int
-gw_store_close_position (gw_store_t *self, const char *id, const char *reason,
-                         double exit_price, double pnl, int64_t closed_ts)
+gw_store_close_position (gw_store_t *self, const char *id, const char *reason, double exit_price,
+                         double pnl, int64_t closed_ts)
 {
     assert (self && id && reason);
     sqlite3_stmt *stmt = s_stmt (self, S_POS_CLOSE);
@@ -960,7 +957,8 @@ gw_store_put_reply (gw_store_t *self, const char *req_id, const uint8_t *reply, 
     if (sqlite3_changes (self->db) == 0)
         return 1;
     stmt = s_stmt (self, S_REQ_PRUNE);
-    if (!s_bind_int (self, stmt, 1, (int64_t) keep_max) || s_step_done (self, stmt, "prune replies"))
+    if (!s_bind_int (self, stmt, 1, (int64_t) keep_max)
+        || s_step_done (self, stmt, "prune replies"))
         return -1;
     return 0;
 }

@@ -62,23 +62,23 @@ typedef struct {
     char exit_req_id[TW_ID_MAX];     //  req_id of the close that started that exit
     int64_t exit_attempts;           //  broker attempts of that exit
     int64_t exit_started_ms;
-    int64_t last_exit_failed_ms;     //  for exit_retry_cooldown_ms
+    int64_t last_exit_failed_ms; //  for exit_retry_cooldown_ms
     int64_t opened_ts;
-    int64_t closed_ts;               //  set by gw_store_close_position
-    double exit_price;               //  set by gw_store_close_position
-    double pnl;                      //  set by gw_store_close_position
+    int64_t closed_ts;                //  set by gw_store_close_position
+    double exit_price;                //  set by gw_store_close_position
+    double pnl;                       //  set by gw_store_close_position
     char order_tag[GW_STORE_TAG_MAX]; //  tag of the order that opened it; "" = adopted
 } gw_position_row_t;
 
 //  One broker attempt at an exit.
 typedef struct {
     char position_id[TW_ID_MAX];
-    int64_t attempt;                     //  1, 2, ... within one exit
+    int64_t attempt; //  1, 2, ... within one exit
     int64_t started_ms;
-    char outcome[GW_STORE_OUTCOME_MAX];  //  the gateway's name for the outcome
-    int http_status;                     //  0 when no HTTP response arrived
-    int broker_code;                     //  0 when none
-    char error[TW_TEXT_MAX];             //  "" when none
+    char outcome[GW_STORE_OUTCOME_MAX]; //  the gateway's name for the outcome
+    int http_status;                    //  0 when no HTTP response arrived
+    int broker_code;                    //  0 when none
+    char error[TW_TEXT_MAX];            //  "" when none
     int64_t latency_ms;
 } gw_attempt_row_t;
 
@@ -161,8 +161,7 @@ int gw_store_close_position (gw_store_t *self, const char *id, const char *reaso
                              double exit_price, double pnl, int64_t closed_ts);
 
 //  The closed lives of id, oldest first; *rows as for gw_store_list_positions.
-int gw_store_history (gw_store_t *self, const char *id, gw_position_row_t **rows,
-                      size_t *count);
+int gw_store_history (gw_store_t *self, const char *id, gw_position_row_t **rows, size_t *count);
 
 //  --- Exit attempts ------------------------------------------------------
 
@@ -172,8 +171,7 @@ int gw_store_add_attempt (gw_store_t *self, const gw_attempt_row_t *attempt);
 
 //  The attempts of the latest life of id (the live one, else the last
 //  closed one), in attempt order; *rows as for gw_store_list_positions.
-int gw_store_attempts (gw_store_t *self, const char *id, gw_attempt_row_t **rows,
-                       size_t *count);
+int gw_store_attempts (gw_store_t *self, const char *id, gw_attempt_row_t **rows, size_t *count);
 
 //  --- Replies by req_id (DESIGN §3) --------------------------------------
 
@@ -185,8 +183,8 @@ int gw_store_get_reply (gw_store_t *self, const char *req_id, uint8_t **reply, s
 //  Remembers reply for req_id, then forgets the oldest entries beyond
 //  keep_max (>= 1). 0 stored, 1 req_id already had a reply (the first one is
 //  kept, this one dropped), -1 error.
-int gw_store_put_reply (gw_store_t *self, const char *req_id, const uint8_t *reply,
-                        size_t size, size_t keep_max);
+int gw_store_put_reply (gw_store_t *self, const char *req_id, const uint8_t *reply, size_t size,
+                        size_t keep_max);
 
 //  --- Pending opens ------------------------------------------------------
 

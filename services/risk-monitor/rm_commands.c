@@ -170,8 +170,7 @@ rm_commands_on_reply (rm_commands_t *self, const tw_msg_t *reply, int64_t now_ms
     rm_entry_t *entry = reply->type == TW_MSG_ACK ? s_find_req_id (self, reply->req_id) : NULL;
     if (!entry) {
         self->stats.stale_replies++;
-        tw_debug ("stale reply type=%s req_id=%s", tw_msg_type_name (reply->type),
-                  reply->req_id);
+        tw_debug ("stale reply type=%s req_id=%s", tw_msg_type_name (reply->type), reply->req_id);
         return 0;
     }
     const tw_ack_t *ack = &reply->u.ack;

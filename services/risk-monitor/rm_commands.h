@@ -52,15 +52,15 @@ typedef struct {
 } rm_commands_config_t;
 
 typedef struct {
-    uint64_t closes_sent;       //  closes started (each with a new req_id)
-    uint64_t closes_accepted;   //  acked accepted or duplicate
+    uint64_t closes_sent;     //  closes started (each with a new req_id)
+    uint64_t closes_accepted; //  acked accepted or duplicate
     uint64_t closes_rejected;
     uint64_t modifies_sent;
     uint64_t modifies_accepted; //  acked accepted or duplicate
     uint64_t modifies_rejected;
-    uint64_t retries;           //  sends repeated after a timeout
-    uint64_t gave_up;           //  commands abandoned after every attempt
-    uint64_t stale_replies;     //  acks for no command in flight
+    uint64_t retries;       //  sends repeated after a timeout
+    uint64_t gave_up;       //  commands abandoned after every attempt
+    uint64_t stale_replies; //  acks for no command in flight
 } rm_commands_stats_t;
 
 //  What an ack answered.

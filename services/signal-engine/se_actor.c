@@ -29,7 +29,7 @@
 #define SE_UNKNOWN_REQ_ID "unknown"
 #define SE_NO_ANSWER "gateway did not answer"
 #define SE_STOPPED                                                                                 \
-    "signal-engine stopped before the gateway answered; the command may still take effect: "      \
+    "signal-engine stopped before the gateway answered; the command may still take effect: "       \
     "send it again with the same req_id"
 //  The prefix of generated req_ids, and of those derived from a model's.
 #define SE_REQ_PREFIX "se"
@@ -322,8 +322,7 @@ s_strategy_send (se_t *self, const char *symbol, tw_action_t action, double pric
                            &trail);
     se_pending_t *pending = se_pending_new ();
     s_command (self, pending, symbol, action, self->qty, sl, tp, trail);
-    tw_client_make_req_id (SE_REQ_PREFIX, pending->command.req_id,
-                           sizeof pending->command.req_id);
+    tw_client_make_req_id (SE_REQ_PREFIX, pending->command.req_id, sizeof pending->command.req_id);
     snprintf (pending->reply_req_id, sizeof pending->reply_req_id, "%s", pending->command.req_id);
     snprintf (pending->origin, sizeof pending->origin, "%s", self->strategy_name);
     self->counters.strategy_signals++;
@@ -478,10 +477,9 @@ s_setup (se_t *self)
     if (s_setup_config (self) != 0)
         return -1;
     const char *gateway_rep = tw_config_str (config, "endpoints", "gateway_rep");
-    self->forward =
-        se_forward_new (gateway_rep, tw_config_int (config, "signal", "command_timeout_ms"),
-                        (int) tw_config_int (config, "signal", "command_attempts"), s_on_verdict,
-                        self);
+    self->forward = se_forward_new (
+        gateway_rep, tw_config_int (config, "signal", "command_timeout_ms"),
+        (int) tw_config_int (config, "signal", "command_attempts"), s_on_verdict, self);
     self->signals = tw_sock_router_new (tw_config_str (config, "endpoints", "signal_in"));
     self->feed = tw_sock_sub_new (tw_config_str (config, "endpoints", "feed_pub"), "tick.");
     if (!self->forward || !self->signals || !self->feed)
@@ -492,8 +490,8 @@ s_setup (se_t *self)
     if (!self->control)
         return -1;
     if (self->strategy) {
-        self->clone = tw_clone_new (tw_config_str (config, "endpoints", "gateway_pub"),
-                                    gateway_rep, s_on_clone_event, self);
+        self->clone = tw_clone_new (tw_config_str (config, "endpoints", "gateway_pub"), gateway_rep,
+                                    s_on_clone_event, self);
         if (!self->clone)
             return -1;
     }

@@ -31,8 +31,8 @@ typedef struct {
     char reply_req_id[TW_ID_MAX]; //  the req_id the origin's ack carries
     char symbol[TW_SYMBOL_MAX];   //  what the origin asked for, for the owner
     tw_action_t action;
-    int attempts;                 //  sends so far
-    int64_t deadline_ms;          //  when the last send times out (monotonic)
+    int attempts;        //  sends so far
+    int64_t deadline_ms; //  when the last send times out (monotonic)
 } se_pending_t;
 
 //  The verdict on a command: ack is the gateway's reply, NULL when the

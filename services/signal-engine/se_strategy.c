@@ -308,8 +308,8 @@ s_level (double price, double pct, int direction)
 }
 
 void
-se_strategy_stops (tw_action_t action, double price, double sl_pct, double tp_pct,
-                   double trail_pct, double *sl, double *tp, double *trail)
+se_strategy_stops (tw_action_t action, double price, double sl_pct, double tp_pct, double trail_pct,
+                   double *sl, double *tp, double *trail)
 {
     assert (sl && tp && trail);
     assert (action == TW_ACTION_OPEN_LONG || action == TW_ACTION_OPEN_SHORT);

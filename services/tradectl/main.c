@@ -91,9 +91,9 @@ s_report (const tc_args_t *args, const tw_msg_t *request, const tw_msg_t *reply)
 {
     tw_msg_type_t expected = s_exchanges[args->command].reply;
     bool rejected = reply->type == TW_MSG_ACK && reply->u.ack.status == TW_ACK_REJECTED;
-    bool known_ack = reply->type == TW_MSG_ACK
-                     && (reply->u.ack.status == TW_ACK_ACCEPTED
-                         || reply->u.ack.status == TW_ACK_DUPLICATE);
+    bool known_ack =
+        reply->type == TW_MSG_ACK
+        && (reply->u.ack.status == TW_ACK_ACCEPTED || reply->u.ack.status == TW_ACK_DUPLICATE);
     if (!rejected && (reply->type != expected || (expected == TW_MSG_ACK && !known_ack))) {
         tc_output_error (args->json, TC_EXIT_NO_REPLY, "unexpected reply '%s' to '%s'",
                          tw_msg_type_name (reply->type), tw_msg_type_name (request->type));
@@ -129,8 +129,7 @@ s_run (const tc_args_t *args, tw_config_t *config)
 {
     const char *endpoint = tw_config_str (config, "endpoints", args->endpoint_key);
     if (!*endpoint) {
-        tc_output_error (args->json, TC_EXIT_USAGE, "[endpoints] %s is empty",
-                         args->endpoint_key);
+        tc_output_error (args->json, TC_EXIT_USAGE, "[endpoints] %s is empty", args->endpoint_key);
         return TC_EXIT_USAGE;
     }
     //  The configuration bounds both keys well inside int.
@@ -168,8 +167,8 @@ main (int argc, char **argv)
     char err[S_ERR_MAX] = "";
     tc_args_t args;
     if (tc_args_parse (argc, argv, &args, err, sizeof err) != 0) {
-        tc_output_error (tc_args_wants_json (argc, argv), TC_EXIT_USAGE,
-                         "%s (see tradectl --help)", err);
+        tc_output_error (tc_args_wants_json (argc, argv), TC_EXIT_USAGE, "%s (see tradectl --help)",
+                         err);
         return TC_EXIT_USAGE;
     }
     if (args.mode != TC_RUN) {

@@ -57,12 +57,8 @@ static const s_option_t s_options[S_OPT_COUNT] = {
 };
 
 static const char *s_command_names[TC_CMD_COUNT] = {
-    [TC_CMD_NONE] = "",
-    [TC_CMD_STATUS] = "status",
-    [TC_CMD_POSITIONS] = "positions",
-    [TC_CMD_OPEN] = "open",
-    [TC_CMD_CLOSE] = "close",
-    [TC_CMD_FLATTEN] = "flatten",
+    [TC_CMD_NONE] = "",     [TC_CMD_STATUS] = "status", [TC_CMD_POSITIONS] = "positions",
+    [TC_CMD_OPEN] = "open", [TC_CMD_CLOSE] = "close",   [TC_CMD_FLATTEN] = "flatten",
     [TC_CMD_PING] = "ping",
 };
 
@@ -76,10 +72,8 @@ typedef struct {
 #define S_GATEWAY_KEY "gateway_rep"
 
 static const s_service_t s_services[] = {
-    {"gateway", S_GATEWAY_KEY},
-    {"market-feed", "feed_control"},
-    {"risk-monitor", "risk_control"},
-    {"signal-engine", "signal_control"},
+    {"gateway", S_GATEWAY_KEY},       {"market-feed", "feed_control"},
+    {"risk-monitor", "risk_control"}, {"signal-engine", "signal_control"},
     {"notifier", "notifier_control"},
 };
 
@@ -282,8 +276,7 @@ s_parse_command (const char *const *words, int word_count, const char *const *va
     args->endpoint_key = S_GATEWAY_KEY;
     switch (args->command) {
     case TC_CMD_OPEN:
-        if (s_copy_word ("SYMBOL", words[1], args->symbol, sizeof args->symbol, err, err_size)
-            != 0)
+        if (s_copy_word ("SYMBOL", words[1], args->symbol, sizeof args->symbol, err, err_size) != 0)
             return -1;
         return s_parse_open (values, args, err, err_size);
     case TC_CMD_CLOSE:
@@ -386,45 +379,45 @@ tc_args_wants_json (int argc, char **argv)
 void
 tc_args_usage (FILE *out)
 {
-    fprintf (
-        out,
-        "usage: tradectl [-c FILE] [--json] COMMAND [ARGUMENTS]\n"
-        "\n"
-        "The operator's command line for the tradewire order gateway.\n"
-        "\n"
-        "Commands:\n"
-        "  status              the gateway's version, uptime and counters\n"
-        "  positions           the gateway's positions\n"
-        "  open SYMBOL --side long|short --qty N [--sl P] [--tp P] [--trail P] [--product P]\n"
-        "                      open a position at market; prices in rupees (0 = none),\n"
-        "                      --trail is the trailing-stop distance, --product defaults\n"
-        "                      to " TC_DEFAULT_PRODUCT "\n"
-        "  close ID [--reason TEXT]\n"
-        "                      close a position (make it flat); TEXT is one of \"SL Hit\",\n"
-        "                      \"TP Hit\", \"Trailing SL Hit\", \"Model Close\", \"Manual Close\",\n"
-        "                      \"Kill Switch\", \"EOD Square-off\", \"Closed at Broker\";\n"
-        "                      default \"" TC_DEFAULT_CLOSE_REASON "\"\n"
-        "  flatten             close every position (reason \"" TC_FLATTEN_REASON "\")\n"
-        "  ping SERVICE        health check of gateway, market-feed, risk-monitor,\n"
-        "                      signal-engine or notifier\n"
-        "\n"
-        "Options (anywhere on the line):\n"
-        "  -c, --config FILE   configuration file (INI); default deploy/config/tradewire.ini\n"
-        "                      when it exists, else the built-in defaults\n"
-        "      --json          print exactly one JSON document on stdout\n"
-        "  -h, --help          print this help and exit\n"
-        "  -V, --version       print the version and exit\n"
-        "\n"
-        "Any configuration key can be overridden by the environment as TW_<SECTION>_<KEY>,\n"
-        "e.g. TW_ENDPOINTS_GATEWAY_REP, TW_CLIENT_TIMEOUT_MS, TW_CLIENT_ATTEMPTS.\n"
-        "A command is retried with the same req_id on timeout ([client] timeout_ms,\n"
-        "attempts); open, close and flatten expire at the gateway %d s after they are sent.\n"
-        "\n"
-        "Exit codes:\n"
-        "  0  success (an accepted or a duplicate command: close means \"make it flat\")\n"
-        "  1  internal error (out of memory, stdout not writable)\n"
-        "  2  usage or configuration error\n"
-        "  3  the service is unreachable, did not reply in time, or replied unusably\n"
-        "  4  the command was rejected by the gateway\n",
-        TC_COMMAND_TTL_MS / TC_MS_PER_S);
+    fprintf (out,
+             "usage: tradectl [-c FILE] [--json] COMMAND [ARGUMENTS]\n"
+             "\n"
+             "The operator's command line for the tradewire order gateway.\n"
+             "\n"
+             "Commands:\n"
+             "  status              the gateway's version, uptime and counters\n"
+             "  positions           the gateway's positions\n"
+             "  open SYMBOL --side long|short --qty N [--sl P] [--tp P] [--trail P] [--product P]\n"
+             "                      open a position at market; prices in rupees (0 = none),\n"
+             "                      --trail is the trailing-stop distance, --product defaults\n"
+             "                      to " TC_DEFAULT_PRODUCT "\n"
+             "  close ID [--reason TEXT]\n"
+             "                      close a position (make it flat); TEXT is one of \"SL Hit\",\n"
+             "                      \"TP Hit\", \"Trailing SL Hit\", \"Model Close\", \"Manual "
+             "Close\",\n"
+             "                      \"Kill Switch\", \"EOD Square-off\", \"Closed at Broker\";\n"
+             "                      default \"" TC_DEFAULT_CLOSE_REASON "\"\n"
+             "  flatten             close every position (reason \"" TC_FLATTEN_REASON "\")\n"
+             "  ping SERVICE        health check of gateway, market-feed, risk-monitor,\n"
+             "                      signal-engine or notifier\n"
+             "\n"
+             "Options (anywhere on the line):\n"
+             "  -c, --config FILE   configuration file (INI); default deploy/config/tradewire.ini\n"
+             "                      when it exists, else the built-in defaults\n"
+             "      --json          print exactly one JSON document on stdout\n"
+             "  -h, --help          print this help and exit\n"
+             "  -V, --version       print the version and exit\n"
+             "\n"
+             "Any configuration key can be overridden by the environment as TW_<SECTION>_<KEY>,\n"
+             "e.g. TW_ENDPOINTS_GATEWAY_REP, TW_CLIENT_TIMEOUT_MS, TW_CLIENT_ATTEMPTS.\n"
+             "A command is retried with the same req_id on timeout ([client] timeout_ms,\n"
+             "attempts); open, close and flatten expire at the gateway %d s after they are sent.\n"
+             "\n"
+             "Exit codes:\n"
+             "  0  success (an accepted or a duplicate command: close means \"make it flat\")\n"
+             "  1  internal error (out of memory, stdout not writable)\n"
+             "  2  usage or configuration error\n"
+             "  3  the service is unreachable, did not reply in time, or replied unusably\n"
+             "  4  the command was rejected by the gateway\n",
+             TC_COMMAND_TTL_MS / TC_MS_PER_S);
 }

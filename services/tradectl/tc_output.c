@@ -174,8 +174,8 @@ s_text_pong (FILE *out, const tw_pong_t *pong)
 static void
 s_text_snapshot (FILE *out, const tw_snapshot_t *snapshot)
 {
-    fprintf (out, "%-24s %-5s %8s %10s %10s %10s %8s %-7s %s\n", "ID", "SIDE", "QTY", "ENTRY",
-             "SL", "TP", "TRAIL", "STATE", "EXIT_FAILED");
+    fprintf (out, "%-24s %-5s %8s %10s %10s %10s %8s %-7s %s\n", "ID", "SIDE", "QTY", "ENTRY", "SL",
+             "TP", "TRAIL", "STATE", "EXIT_FAILED");
     for (size_t i = 0; i < snapshot->count; i++) {
         const tw_position_t *pos = &snapshot->positions[i];
         char id[TW_ID_MAX], sl[S_PRICE_TEXT_MAX], tp[S_PRICE_TEXT_MAX], trail[S_PRICE_TEXT_MAX];

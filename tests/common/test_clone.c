@@ -57,7 +57,8 @@ s_gateway (zsock_t *pipe, void *args)
                 size_t i = 0;
                 for (void *p = zhashx_first (positions); p; p = zhashx_next (positions)) {
                     tw_position_t *pos = &reply.u.snapshot.positions[i++];
-                    snprintf (pos->id, sizeof pos->id, "%s", (const char *) zhashx_cursor (positions));
+                    snprintf (pos->id, sizeof pos->id, "%s",
+                              (const char *) zhashx_cursor (positions));
                     strcpy (pos->symbol, "NSE:SBIN-EQ");
                     strcpy (pos->product, "INTRADAY");
                     pos->side = TW_SIDE_LONG;
@@ -167,7 +168,7 @@ s_pump_until (tw_clone_t *clone, uint64_t seq, uint64_t resyncs)
             tw_clone_recv (clone);
         tw_clone_check (clone);
         done = tw_clone_synced (clone) && tw_clone_seq (clone) == seq
-            && (resyncs == 0 || tw_clone_resyncs (clone) == resyncs);
+               && (resyncs == 0 || tw_clone_resyncs (clone) == resyncs);
     }
     zpoller_destroy (&poller);
     return done;
@@ -192,7 +193,8 @@ s_setup (fixture_t *fx)
     ck_assert (s_pump_until (fx->clone, 0, 1));
     zpoller_t *poller = zpoller_new (tw_clone_socket (fx->clone), NULL);
     bool joined = false;
-    for (int64_t deadline = tw_clock_mono_ms () + WAIT_MS; !joined && tw_clock_mono_ms () < deadline;) {
+    for (int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
+         !joined && tw_clock_mono_ms () < deadline;) {
         s_do (fx->gateway, "HB", NULL);
         if (zpoller_wait (poller, 20)) {
             tw_clone_recv (fx->clone);
@@ -317,10 +319,10 @@ START_TEST (test_events_during_snapshot_are_kept)
     ck_assert_int_eq (tw_clone_recv (fx.clone), -1); //  the heartbeat: resync asked
     s_do (fx.gateway, "OPEN", "B");                  //  seq 2, published first
     ck_assert_ptr_nonnull (zpoller_wait (poller, WAIT_MS));
-    ck_assert_int_eq (tw_clone_recv (fx.clone), 0);  //  kept while awaiting
+    ck_assert_int_eq (tw_clone_recv (fx.clone), 0); //  kept while awaiting
     zpoller_destroy (&poller);
     ck_assert (!tw_clone_synced (fx.clone));
-    s_do (fx.gateway, "RELEASE", NULL);              //  the snapshot at seq 1
+    s_do (fx.gateway, "RELEASE", NULL); //  the snapshot at seq 1
     ck_assert (s_pump_until (fx.clone, 2, 2));
     ck_assert_ptr_nonnull (tw_clone_lookup (fx.clone, "A"));
     ck_assert_ptr_nonnull (tw_clone_lookup (fx.clone, "B"));

@@ -216,8 +216,7 @@ START_TEST (test_bad_number)
     s_expect_error (path, expected);
 
     path = s_file ("b.ini", "[feed]\nreplay_speed = fast\n");
-    snprintf (expected, sizeof expected, "%s:2: [feed] replay_speed: 'fast' is not a number",
-              path);
+    snprintf (expected, sizeof expected, "%s:2: [feed] replay_speed: 'fast' is not a number", path);
     s_expect_error (path, expected);
 
     setenv ("TW_GATEWAY_EXIT_MAX_ATTEMPTS", "abc", 1);
@@ -352,7 +351,7 @@ START_TEST (test_bool)
     static const struct {
         const char *text;
         bool value;
-    } cases[] = {{"true", true}, {"1", true},  {"yes", true}, {"TRUE", true},
+    } cases[] = {{"true", true},   {"1", true},  {"yes", true}, {"TRUE", true},
                  {"false", false}, {"0", false}, {"no", false}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         setenv ("TW_NOTIFIER_ALLOW_ANONYMOUS", cases[i].text, 1);

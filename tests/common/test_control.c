@@ -147,8 +147,8 @@ END_TEST
 
 START_TEST (test_rejects_and_keeps_serving)
 {
-    tw_control_t *control = tw_control_new (ENDPOINT, "risk-monitor", tw_clock_mono_ms (), NULL,
-                                            NULL);
+    tw_control_t *control =
+        tw_control_new (ENDPOINT, "risk-monitor", tw_clock_mono_ms (), NULL, NULL);
     ck_assert_ptr_nonnull (control);
     zsock_t *client = s_client (ENDPOINT);
     char err[ERR_MAX] = "";
@@ -252,7 +252,8 @@ START_TEST (test_attach_to_zloop)
 {
     //  Attached to a loop, the control answers a ping without its owner.
     const char *endpoint = "inproc://control-attach-test";
-    tw_control_t *control = tw_control_new (endpoint, "risk-monitor", tw_clock_mono_ms (), NULL, NULL);
+    tw_control_t *control =
+        tw_control_new (endpoint, "risk-monitor", tw_clock_mono_ms (), NULL, NULL);
     ck_assert_ptr_nonnull (control);
     zsock_t *client = s_client (endpoint);
     zloop_t *loop = zloop_new ();

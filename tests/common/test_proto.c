@@ -14,8 +14,8 @@
 #include "tw_proto.h"
 
 #define S_COUNT(a) (sizeof (a) / sizeof ((a)[0]))
-#define S_TS INT64_C(1700000000123456789)
-#define S_EXPIRES INT64_C(1700000005000000000)
+#define S_TS INT64_C (1700000000123456789)
+#define S_EXPIRES INT64_C (1700000005000000000)
 #define S_SAMPLE_POSITIONS 3
 
 //  --------------------------------------------------------------------------
@@ -46,123 +46,124 @@ s_sample (tw_msg_type_t type, tw_msg_t *msg)
     tw_msg_init (msg, type);
     msg->ts = S_TS;
     switch (type) {
-        case TW_MSG_TICK:
-            snprintf (msg->u.tick.symbol, TW_SYMBOL_MAX, "NSE:SBIN-EQ");
-            msg->u.tick.ltp = 601.35;
-            msg->u.tick.bid = 601.3;
-            msg->u.tick.ask = 601.4;
-            msg->u.tick.volume = 1234567;
+    case TW_MSG_TICK:
+        snprintf (msg->u.tick.symbol, TW_SYMBOL_MAX, "NSE:SBIN-EQ");
+        msg->u.tick.ltp = 601.35;
+        msg->u.tick.bid = 601.3;
+        msg->u.tick.ask = 601.4;
+        msg->u.tick.volume = 1234567;
+        break;
+    case TW_MSG_SIGNAL:
+        snprintf (msg->u.signal.symbol, TW_SYMBOL_MAX, "NSE:SBIN-EQ");
+        msg->u.signal.action = TW_ACTION_OPEN_SHORT;
+        msg->u.signal.qty = 25;
+        msg->u.signal.sl = 610.5;
+        msg->u.signal.tp = 590.25;
+        snprintf (msg->u.signal.model, TW_NAME_MAX, "meanrev-v2");
+        break;
+    case TW_MSG_PING:
+    case TW_MSG_STATUS:
+    case TW_MSG_SNAPSHOT:
+        snprintf (msg->req_id, TW_ID_MAX, "q-%d", (int) type);
+        msg->expires_at = S_EXPIRES;
+        break;
+    case TW_MSG_PONG:
+        snprintf (msg->req_id, TW_ID_MAX, "q-ping");
+        snprintf (msg->u.pong.service, TW_NAME_MAX, "order-gateway");
+        snprintf (msg->u.pong.version, TW_NAME_MAX, "0.1.0");
+        msg->u.pong.uptime_ms = 86400123;
+        msg->u.pong.counter_count = 3;
+        snprintf (msg->u.pong.counters[0].name, TW_NAME_MAX, "positions_open");
+        msg->u.pong.counters[0].value = 4;
+        snprintf (msg->u.pong.counters[1].name, TW_NAME_MAX, "bad_messages");
+        msg->u.pong.counters[1].value = 0;
+        snprintf (msg->u.pong.counters[2].name, TW_NAME_MAX, "clock_skew");
+        msg->u.pong.counters[2].value = -17;
+        break;
+    case TW_MSG_OPEN:
+        snprintf (msg->req_id, TW_ID_MAX, "tradectl-1-open");
+        msg->expires_at = S_EXPIRES;
+        snprintf (msg->u.open.symbol, TW_SYMBOL_MAX, "NSE:INFY-EQ");
+        msg->u.open.side = TW_SIDE_LONG;
+        msg->u.open.qty = 7;
+        msg->u.open.sl = 1400.5;
+        msg->u.open.tp = 1500;
+        msg->u.open.trail = 3.25;
+        snprintf (msg->u.open.product, TW_PRODUCT_MAX, "CNC");
+        break;
+    case TW_MSG_CLOSE:
+        snprintf (msg->req_id, TW_ID_MAX, "risk-9-close");
+        msg->expires_at = S_EXPIRES;
+        snprintf (msg->u.close.id, TW_ID_MAX, "NSE:INFY-EQ-INTRADAY");
+        snprintf (msg->u.close.reason, TW_REASON_MAX, TW_REASON_TRAILING_SL_HIT);
+        break;
+    case TW_MSG_MODIFY:
+        snprintf (msg->req_id, TW_ID_MAX, "risk-10-modify");
+        msg->expires_at = S_EXPIRES;
+        snprintf (msg->u.modify.id, TW_ID_MAX, "NSE:INFY-EQ-INTRADAY");
+        msg->u.modify.has_sl = true;
+        msg->u.modify.sl = 1450.75;
+        msg->u.modify.has_trail = true;
+        msg->u.modify.trail = 0; //  present and zero: "remove the trailing stop"
+        break;
+    case TW_MSG_FLATTEN:
+        snprintf (msg->req_id, TW_ID_MAX, "tradectl-2-flatten");
+        msg->expires_at = S_EXPIRES;
+        snprintf (msg->u.flatten.reason, TW_REASON_MAX, TW_REASON_EOD_SQUARE_OFF);
+        break;
+    case TW_MSG_SNAPSHOT_REPLY:
+        snprintf (msg->req_id, TW_ID_MAX, "clone-1");
+        msg->u.snapshot.epoch = UINT64_C (0xfedcba9876543210);
+        msg->u.snapshot.seq = UINT64_C (18446744073709551000);
+        msg->u.snapshot.count = S_SAMPLE_POSITIONS;
+        msg->u.snapshot.positions = calloc (S_SAMPLE_POSITIONS, sizeof (tw_position_t));
+        ck_assert_ptr_nonnull (msg->u.snapshot.positions);
+        for (int i = 0; i < S_SAMPLE_POSITIONS; i++)
+            s_position (&msg->u.snapshot.positions[i], i);
+        break;
+    case TW_MSG_ACK:
+        snprintf (msg->req_id, TW_ID_MAX, "tradectl-3");
+        msg->u.ack.status = TW_ACK_REJECTED;
+        snprintf (msg->u.ack.id, TW_ID_MAX, "NSE:SBIN-EQ-INTRADAY");
+        snprintf (msg->u.ack.error, TW_TEXT_MAX, "expired: expires_at is in the past");
+        break;
+    case TW_MSG_POSITION_OPENED:
+    case TW_MSG_POSITION_UPDATED:
+    case TW_MSG_POSITION_CLOSING:
+    case TW_MSG_POSITION_CLOSED:
+    case TW_MSG_EXIT_FAILED:
+        msg->u.event.epoch = 77;
+        msg->u.event.seq = 1000 + (uint64_t) type;
+        s_position (&msg->u.event.pos, (int) type);
+        if (type == TW_MSG_POSITION_OPENED || type == TW_MSG_POSITION_UPDATED)
             break;
-        case TW_MSG_SIGNAL:
-            snprintf (msg->u.signal.symbol, TW_SYMBOL_MAX, "NSE:SBIN-EQ");
-            msg->u.signal.action = TW_ACTION_OPEN_SHORT;
-            msg->u.signal.qty = 25;
-            msg->u.signal.sl = 610.5;
-            msg->u.signal.tp = 590.25;
-            snprintf (msg->u.signal.model, TW_NAME_MAX, "meanrev-v2");
-            break;
-        case TW_MSG_PING:
-        case TW_MSG_STATUS:
-        case TW_MSG_SNAPSHOT:
-            snprintf (msg->req_id, TW_ID_MAX, "q-%d", (int) type);
-            msg->expires_at = S_EXPIRES;
-            break;
-        case TW_MSG_PONG:
-            snprintf (msg->req_id, TW_ID_MAX, "q-ping");
-            snprintf (msg->u.pong.service, TW_NAME_MAX, "order-gateway");
-            snprintf (msg->u.pong.version, TW_NAME_MAX, "0.1.0");
-            msg->u.pong.uptime_ms = 86400123;
-            msg->u.pong.counter_count = 3;
-            snprintf (msg->u.pong.counters[0].name, TW_NAME_MAX, "positions_open");
-            msg->u.pong.counters[0].value = 4;
-            snprintf (msg->u.pong.counters[1].name, TW_NAME_MAX, "bad_messages");
-            msg->u.pong.counters[1].value = 0;
-            snprintf (msg->u.pong.counters[2].name, TW_NAME_MAX, "clock_skew");
-            msg->u.pong.counters[2].value = -17;
-            break;
-        case TW_MSG_OPEN:
-            snprintf (msg->req_id, TW_ID_MAX, "tradectl-1-open");
-            msg->expires_at = S_EXPIRES;
-            snprintf (msg->u.open.symbol, TW_SYMBOL_MAX, "NSE:INFY-EQ");
-            msg->u.open.side = TW_SIDE_LONG;
-            msg->u.open.qty = 7;
-            msg->u.open.sl = 1400.5;
-            msg->u.open.tp = 1500;
-            msg->u.open.trail = 3.25;
-            snprintf (msg->u.open.product, TW_PRODUCT_MAX, "CNC");
-            break;
-        case TW_MSG_CLOSE:
-            snprintf (msg->req_id, TW_ID_MAX, "risk-9-close");
-            msg->expires_at = S_EXPIRES;
-            snprintf (msg->u.close.id, TW_ID_MAX, "NSE:INFY-EQ-INTRADAY");
-            snprintf (msg->u.close.reason, TW_REASON_MAX, TW_REASON_TRAILING_SL_HIT);
-            break;
-        case TW_MSG_MODIFY:
-            snprintf (msg->req_id, TW_ID_MAX, "risk-10-modify");
-            msg->expires_at = S_EXPIRES;
-            snprintf (msg->u.modify.id, TW_ID_MAX, "NSE:INFY-EQ-INTRADAY");
-            msg->u.modify.has_sl = true;
-            msg->u.modify.sl = 1450.75;
-            msg->u.modify.has_trail = true;
-            msg->u.modify.trail = 0; //  present and zero: "remove the trailing stop"
-            break;
-        case TW_MSG_FLATTEN:
-            snprintf (msg->req_id, TW_ID_MAX, "tradectl-2-flatten");
-            msg->expires_at = S_EXPIRES;
-            snprintf (msg->u.flatten.reason, TW_REASON_MAX, TW_REASON_EOD_SQUARE_OFF);
-            break;
-        case TW_MSG_SNAPSHOT_REPLY:
-            snprintf (msg->req_id, TW_ID_MAX, "clone-1");
-            msg->u.snapshot.epoch = UINT64_C (0xfedcba9876543210);
-            msg->u.snapshot.seq = UINT64_C (18446744073709551000);
-            msg->u.snapshot.count = S_SAMPLE_POSITIONS;
-            msg->u.snapshot.positions = calloc (S_SAMPLE_POSITIONS, sizeof (tw_position_t));
-            ck_assert_ptr_nonnull (msg->u.snapshot.positions);
-            for (int i = 0; i < S_SAMPLE_POSITIONS; i++)
-                s_position (&msg->u.snapshot.positions[i], i);
-            break;
-        case TW_MSG_ACK:
-            snprintf (msg->req_id, TW_ID_MAX, "tradectl-3");
-            msg->u.ack.status = TW_ACK_REJECTED;
-            snprintf (msg->u.ack.id, TW_ID_MAX, "NSE:SBIN-EQ-INTRADAY");
-            snprintf (msg->u.ack.error, TW_TEXT_MAX, "expired: expires_at is in the past");
-            break;
-        case TW_MSG_POSITION_OPENED:
-        case TW_MSG_POSITION_UPDATED:
-        case TW_MSG_POSITION_CLOSING:
-        case TW_MSG_POSITION_CLOSED:
-        case TW_MSG_EXIT_FAILED:
-            msg->u.event.epoch = 77;
-            msg->u.event.seq = 1000 + (uint64_t) type;
-            s_position (&msg->u.event.pos, (int) type);
-            if (type == TW_MSG_POSITION_OPENED || type == TW_MSG_POSITION_UPDATED)
-                break;
-            snprintf (msg->u.event.reason, TW_REASON_MAX, TW_REASON_SL_HIT);
-            if (type == TW_MSG_POSITION_CLOSED) {
-                msg->u.event.exit_price = 494.9;
-                msg->u.event.pnl = -53.5;
-                msg->u.event.attempts = 2;
-            }
-            if (type == TW_MSG_EXIT_FAILED) {
-                msg->u.event.attempts = 3;
-                snprintf (msg->u.event.error, TW_TEXT_MAX, "HTTP 503 from broker");
-            }
-            break;
-        case TW_MSG_ORDER_REJECTED:
-            snprintf (msg->req_id, TW_ID_MAX, "signal-5-open");
-            msg->u.event.epoch = 77;
-            msg->u.event.seq = 2000;
-            snprintf (msg->u.event.pos.id, TW_ID_MAX, "NSE:SBIN-EQ-INTRADAY");
-            snprintf (msg->u.event.pos.symbol, TW_SYMBOL_MAX, "NSE:SBIN-EQ");
-            msg->u.event.pos.side = TW_SIDE_SHORT;
-            msg->u.event.pos.qty = 50;
-            snprintf (msg->u.event.error, TW_TEXT_MAX, "-50: insufficient funds");
-            break;
-        case TW_MSG_HEARTBEAT:
-            msg->u.event.epoch = 77;
-            msg->u.event.seq = 123456789;
-            break;
-        default: ck_abort_msg ("no sample for type %d", (int) type);
+        snprintf (msg->u.event.reason, TW_REASON_MAX, TW_REASON_SL_HIT);
+        if (type == TW_MSG_POSITION_CLOSED) {
+            msg->u.event.exit_price = 494.9;
+            msg->u.event.pnl = -53.5;
+            msg->u.event.attempts = 2;
+        }
+        if (type == TW_MSG_EXIT_FAILED) {
+            msg->u.event.attempts = 3;
+            snprintf (msg->u.event.error, TW_TEXT_MAX, "HTTP 503 from broker");
+        }
+        break;
+    case TW_MSG_ORDER_REJECTED:
+        snprintf (msg->req_id, TW_ID_MAX, "signal-5-open");
+        msg->u.event.epoch = 77;
+        msg->u.event.seq = 2000;
+        snprintf (msg->u.event.pos.id, TW_ID_MAX, "NSE:SBIN-EQ-INTRADAY");
+        snprintf (msg->u.event.pos.symbol, TW_SYMBOL_MAX, "NSE:SBIN-EQ");
+        msg->u.event.pos.side = TW_SIDE_SHORT;
+        msg->u.event.pos.qty = 50;
+        snprintf (msg->u.event.error, TW_TEXT_MAX, "-50: insufficient funds");
+        break;
+    case TW_MSG_HEARTBEAT:
+        msg->u.event.epoch = 77;
+        msg->u.event.seq = 123456789;
+        break;
+    default:
+        ck_abort_msg ("no sample for type %d", (int) type);
     }
 }
 
@@ -239,12 +240,12 @@ s_assert_rejected (const uint8_t *data, size_t size, const char *needle)
 
 typedef struct s_kv s_kv_t;
 struct s_kv {
-    const char *key;   //  NULL: the key is the integer 7
-    size_t key_len;    //  of key, when it holds a NUL; else 0
-    char kind;         //  s str, i int, u uint, f double, g float32, b bool, n nil,
-                       //  x raw bytes, P array of `i` copies of the map `child`,
-                       //  C map of `i` counters
-    const char *s;     //  s: text (len bytes when len > 0); x: raw bytes
+    const char *key; //  NULL: the key is the integer 7
+    size_t key_len;  //  of key, when it holds a NUL; else 0
+    char kind;       //  s str, i int, u uint, f double, g float32, b bool, n nil,
+                     //  x raw bytes, P array of `i` copies of the map `child`,
+                     //  C map of `i` counters
+    const char *s;   //  s: text (len bytes when len > 0); x: raw bytes
     size_t len;
     int64_t i;
     double f;
@@ -254,21 +255,54 @@ struct s_kv {
     size_t last_n;
 };
 
-#define KS(k, v) {.key = (k), .kind = 's', .s = (v)}
-#define KSN(k, v, n) {.key = (k), .kind = 's', .s = (v), .len = (n)}
-#define KI(k, v) {.key = (k), .kind = 'i', .i = (v)}
-#define KIK(k, klen, v) {.key = (k), .key_len = (klen), .kind = 'i', .i = (v)}
-#define KU(k, v) {.key = (k), .kind = 'u', .i = (int64_t) (v)}
-#define KF(k, v) {.key = (k), .kind = 'f', .f = (v)}
-#define KG(k, v) {.key = (k), .kind = 'g', .f = (v)}
-#define KB(k, v) {.key = (k), .kind = 'b', .i = (v)}
-#define KN(k) {.key = (k), .kind = 'n'}
-#define KX(k, bytes) {.key = (k), .kind = 'x', .s = (bytes), .len = sizeof (bytes) - 1}
+#define KS(k, v)                                                                                   \
+    {                                                                                              \
+        .key = (k), .kind = 's', .s = (v)                                                          \
+    }
+#define KSN(k, v, n)                                                                               \
+    {                                                                                              \
+        .key = (k), .kind = 's', .s = (v), .len = (n)                                              \
+    }
+#define KI(k, v)                                                                                   \
+    {                                                                                              \
+        .key = (k), .kind = 'i', .i = (v)                                                          \
+    }
+#define KIK(k, klen, v)                                                                            \
+    {                                                                                              \
+        .key = (k), .key_len = (klen), .kind = 'i', .i = (v)                                       \
+    }
+#define KU(k, v)                                                                                   \
+    {                                                                                              \
+        .key = (k), .kind = 'u', .i = (int64_t) (v)                                                \
+    }
+#define KF(k, v)                                                                                   \
+    {                                                                                              \
+        .key = (k), .kind = 'f', .f = (v)                                                          \
+    }
+#define KG(k, v)                                                                                   \
+    {                                                                                              \
+        .key = (k), .kind = 'g', .f = (v)                                                          \
+    }
+#define KB(k, v)                                                                                   \
+    {                                                                                              \
+        .key = (k), .kind = 'b', .i = (v)                                                          \
+    }
+#define KN(k)                                                                                      \
+    {                                                                                              \
+        .key = (k), .kind = 'n'                                                                    \
+    }
+#define KX(k, bytes)                                                                               \
+    {                                                                                              \
+        .key = (k), .kind = 'x', .s = (bytes), .len = sizeof (bytes) - 1                           \
+    }
 #define KP(k, kids, copies)                                                                        \
     {                                                                                              \
         .key = (k), .kind = 'P', .i = (copies), .child = (kids), .child_n = S_COUNT (kids)         \
     }
-#define KC(k, n) {.key = (k), .kind = 'C', .i = (n)}
+#define KC(k, n)                                                                                   \
+    {                                                                                              \
+        .key = (k), .kind = 'C', .i = (n)                                                          \
+    }
 
 static void s_pack_map (msgpack_packer *pk, const s_kv_t *kvs, size_t n);
 
@@ -283,32 +317,49 @@ static void
 s_pack_value (msgpack_packer *pk, msgpack_sbuffer *buffer, const s_kv_t *kv)
 {
     switch (kv->kind) {
-        case 's': s_pack_str (pk, kv->s, kv->len ? kv->len : strlen (kv->s)); break;
-        case 'i': msgpack_pack_int64 (pk, kv->i); break;
-        case 'u': msgpack_pack_uint64 (pk, (uint64_t) kv->i); break;
-        case 'f': msgpack_pack_double (pk, kv->f); break;
-        case 'g': msgpack_pack_float (pk, (float) kv->f); break;
-        case 'b': kv->i ? msgpack_pack_true (pk) : msgpack_pack_false (pk); break;
-        case 'n': msgpack_pack_nil (pk); break;
-        case 'x': msgpack_sbuffer_write (buffer, kv->s, kv->len); break;
-        case 'P':
-            msgpack_pack_array (pk, (size_t) kv->i);
-            for (int64_t c = 0; c < kv->i; c++)
-                if (kv->last && c == kv->i - 1)
-                    s_pack_map (pk, kv->last, kv->last_n);
-                else
-                    s_pack_map (pk, kv->child, kv->child_n);
-            break;
-        case 'C':
-            msgpack_pack_map (pk, (size_t) kv->i);
-            for (int64_t c = 0; c < kv->i; c++) {
-                char name[16];
-                snprintf (name, sizeof name, "c%d", (int) c);
-                s_pack_str (pk, name, strlen (name));
-                msgpack_pack_int64 (pk, c);
-            }
-            break;
-        default: ck_abort_msg ("bad kind %c", kv->kind);
+    case 's':
+        s_pack_str (pk, kv->s, kv->len ? kv->len : strlen (kv->s));
+        break;
+    case 'i':
+        msgpack_pack_int64 (pk, kv->i);
+        break;
+    case 'u':
+        msgpack_pack_uint64 (pk, (uint64_t) kv->i);
+        break;
+    case 'f':
+        msgpack_pack_double (pk, kv->f);
+        break;
+    case 'g':
+        msgpack_pack_float (pk, (float) kv->f);
+        break;
+    case 'b':
+        kv->i ? msgpack_pack_true (pk) : msgpack_pack_false (pk);
+        break;
+    case 'n':
+        msgpack_pack_nil (pk);
+        break;
+    case 'x':
+        msgpack_sbuffer_write (buffer, kv->s, kv->len);
+        break;
+    case 'P':
+        msgpack_pack_array (pk, (size_t) kv->i);
+        for (int64_t c = 0; c < kv->i; c++)
+            if (kv->last && c == kv->i - 1)
+                s_pack_map (pk, kv->last, kv->last_n);
+            else
+                s_pack_map (pk, kv->child, kv->child_n);
+        break;
+    case 'C':
+        msgpack_pack_map (pk, (size_t) kv->i);
+        for (int64_t c = 0; c < kv->i; c++) {
+            char name[16];
+            snprintf (name, sizeof name, "c%d", (int) c);
+            s_pack_str (pk, name, strlen (name));
+            msgpack_pack_int64 (pk, c);
+        }
+        break;
+    default:
+        ck_abort_msg ("bad kind %c", kv->kind);
     }
 }
 
@@ -390,34 +441,67 @@ s_check_edit (const s_kv_t *base, size_t n, s_edit_t mode, s_kv_t edit, const ch
     s_check_edit ((base), S_COUNT (base), (mode), (s_kv_t) edit, NULL, (out))
 
 static const s_kv_t s_open_kvs[] = {
-    KI ("v", 1), KS ("type", "open"), KI ("ts", S_TS), KS ("req_id", "r-1"),
-    KI ("expires_at", S_EXPIRES), KS ("symbol", "NSE:SBIN-EQ"), KS ("side", "long"),
-    KI ("qty", 10), KF ("sl", 595.5),
+    KI ("v", 1),
+    KS ("type", "open"),
+    KI ("ts", S_TS),
+    KS ("req_id", "r-1"),
+    KI ("expires_at", S_EXPIRES),
+    KS ("symbol", "NSE:SBIN-EQ"),
+    KS ("side", "long"),
+    KI ("qty", 10),
+    KF ("sl", 595.5),
 };
 
 static const s_kv_t s_position_kvs[] = {
-    KS ("id", "NSE:SBIN-EQ-INTRADAY"), KS ("symbol", "NSE:SBIN-EQ"), KS ("product", "INTRADAY"),
-    KS ("side", "short"), KI ("qty", 5), KF ("entry_price", 600.5), KF ("sl", 610),
-    KF ("tp", 590), KF ("trail", 0), KS ("state", "closing"), KB ("exit_failed", 0),
+    KS ("id", "NSE:SBIN-EQ-INTRADAY"),
+    KS ("symbol", "NSE:SBIN-EQ"),
+    KS ("product", "INTRADAY"),
+    KS ("side", "short"),
+    KI ("qty", 5),
+    KF ("entry_price", 600.5),
+    KF ("sl", 610),
+    KF ("tp", 590),
+    KF ("trail", 0),
+    KS ("state", "closing"),
+    KB ("exit_failed", 0),
 };
 
 static const s_kv_t s_closed_kvs[] = {
-    KI ("v", 1), KS ("type", "position_closed"), KI ("ts", S_TS), KU ("epoch", 3),
-    KU ("seq", 41), KS ("id", "NSE:SBIN-EQ-INTRADAY"), KS ("symbol", "NSE:SBIN-EQ"),
-    KS ("product", "INTRADAY"), KS ("side", "short"), KI ("qty", 5), KF ("entry_price", 600.5),
-    KF ("sl", 610), KF ("tp", 590), KF ("trail", 0), KS ("state", "closed"),
-    KB ("exit_failed", 0), KS ("reason", "TP Hit"), KF ("exit_price", 589.9),
-    KF ("pnl", 53.0), KI ("attempts", 1),
+    KI ("v", 1),
+    KS ("type", "position_closed"),
+    KI ("ts", S_TS),
+    KU ("epoch", 3),
+    KU ("seq", 41),
+    KS ("id", "NSE:SBIN-EQ-INTRADAY"),
+    KS ("symbol", "NSE:SBIN-EQ"),
+    KS ("product", "INTRADAY"),
+    KS ("side", "short"),
+    KI ("qty", 5),
+    KF ("entry_price", 600.5),
+    KF ("sl", 610),
+    KF ("tp", 590),
+    KF ("trail", 0),
+    KS ("state", "closed"),
+    KB ("exit_failed", 0),
+    KS ("reason", "TP Hit"),
+    KF ("exit_price", 589.9),
+    KF ("pnl", 53.0),
+    KI ("attempts", 1),
 };
 
 static const s_kv_t s_snapshot_kvs[] = {
-    KI ("v", 1), KS ("type", "snapshot_reply"), KI ("ts", S_TS), KU ("epoch", 3), KU ("seq", 41),
-    KP ("positions", s_position_kvs, 2),
+    KI ("v", 1),    KS ("type", "snapshot_reply"),       KI ("ts", S_TS), KU ("epoch", 3),
+    KU ("seq", 41), KP ("positions", s_position_kvs, 2),
 };
 
 static const s_kv_t s_pong_kvs[] = {
-    KI ("v", 1), KS ("type", "pong"), KI ("ts", S_TS), KS ("service", "notifier"),
-    KS ("version", "0.1.0"), KI ("uptime_ms", 5), KC ("counters", 2),
+    KI ("v", 1),
+    KS ("type", "pong"),
+    KI ("ts", S_TS),
+    KS ("service", "notifier"),
+    KS ("version", "0.1.0"),
+    KI ("uptime_ms", 5),
+    KC ("counters", 2),
 };
 
 //  Decodes a snapshot reply of three positions, the last one edited.
@@ -603,8 +687,8 @@ START_TEST (test_names)
     ck_assert_str_eq (tw_action_name (TW_ACTION_OPEN_LONG), "open_long");
     ck_assert_int_eq (tw_action_parse ("close"), TW_ACTION_CLOSE);
     ck_assert_int_eq (tw_action_parse ("buy"), TW_ACTION_NONE);
-    const char *reasons[] = {"SL Hit", "TP Hit", "Trailing SL Hit", "Model Close",
-                             "Manual Close", "Kill Switch", "EOD Square-off", "Closed at Broker"};
+    const char *reasons[] = {"SL Hit",       "TP Hit",      "Trailing SL Hit", "Model Close",
+                             "Manual Close", "Kill Switch", "EOD Square-off",  "Closed at Broker"};
     for (size_t i = 0; i < S_COUNT (reasons); i++)
         ck_assert (tw_reason_valid (reasons[i]));
     ck_assert (!tw_reason_valid ("sl hit"));
@@ -707,7 +791,9 @@ START_TEST (test_top_level_and_keys)
 {
     s_assert_rejected ((const uint8_t *) "\x92\x01\x02", 3, "expected map, got array");
     s_assert_rejected ((const uint8_t *) "\x05", 1, "expected map, got integer");
-    s_assert_rejected ((const uint8_t *) "\xa3" "abc", 4, "expected map, got string");
+    s_assert_rejected ((const uint8_t *) "\xa3"
+                                         "abc",
+                       4, "expected map, got string");
     s_assert_rejected ((const uint8_t *) "\x80", 1, "missing field 'v'");
     //  A key that is not a string.
     S_REJECT (s_open_kvs, S_ADD, KI (NULL, 1), "expected string, got integer");
@@ -773,11 +859,17 @@ START_TEST (test_wrong_types)
     S_REJECT (s_snapshot_kvs, S_SET, KX ("positions", "\x91\x01"),
               "field 'positions[0]': expected map, got integer");
     S_REJECT (s_pong_kvs, S_SET, KX ("counters", "\x90"), "field 'counters': expected map");
-    S_REJECT (s_pong_kvs, S_SET, KX ("counters", "\x81\xa1" "a\xa1" "b"),
+    S_REJECT (s_pong_kvs, S_SET,
+              KX ("counters", "\x81\xa1"
+                              "a\xa1"
+                              "b"),
               "field 'counters[0]': expected integer, got string");
     S_REJECT (s_pong_kvs, S_SET, KX ("counters", "\x81\x01\x01"),
               "field 'counters[0]': expected string, got integer");
-    S_REJECT (s_pong_kvs, S_SET, KX ("counters", "\x82\xa1" "a\x01\xa1" "a\x02"),
+    S_REJECT (s_pong_kvs, S_SET,
+              KX ("counters", "\x82\xa1"
+                              "a\x01\xa1"
+                              "a\x02"),
               "duplicate counter 'a'");
     S_REJECT (s_pong_kvs, S_SET, KX ("counters", "\x81\xa0\x01"), "empty counter name");
 }
@@ -843,10 +935,24 @@ START_TEST (test_strings)
     error[sizeof error - 1] = 0;
     S_REJECT (s_closed_kvs, S_ADD, KS ("error", error), "unknown field 'error'");
     static const s_kv_t failed_kvs[] = {
-        KI ("v", 1), KS ("type", "exit_failed"), KI ("ts", 1), KU ("epoch", 3), KU ("seq", 41),
-        KS ("id", "X-INTRADAY"), KS ("symbol", "X"), KS ("product", ""), KS ("side", "long"),
-        KI ("qty", 5), KF ("entry_price", 1), KF ("sl", 0), KF ("tp", 0), KF ("trail", 0),
-        KS ("state", "open"), KB ("exit_failed", 1), KS ("reason", "SL Hit"), KI ("attempts", 3),
+        KI ("v", 1),
+        KS ("type", "exit_failed"),
+        KI ("ts", 1),
+        KU ("epoch", 3),
+        KU ("seq", 41),
+        KS ("id", "X-INTRADAY"),
+        KS ("symbol", "X"),
+        KS ("product", ""),
+        KS ("side", "long"),
+        KI ("qty", 5),
+        KF ("entry_price", 1),
+        KF ("sl", 0),
+        KF ("tp", 0),
+        KF ("trail", 0),
+        KS ("state", "open"),
+        KB ("exit_failed", 1),
+        KS ("reason", "SL Hit"),
+        KI ("attempts", 3),
         KS ("error", ""),
     };
     S_ACCEPT (failed_kvs, S_SET, KS ("error", "timeout"), &msg);
@@ -866,14 +972,20 @@ START_TEST (test_enums_and_rules)
     S_REJECT (s_closed_kvs, S_SET, KS ("state", "pending"), "field 'state': invalid value");
     S_REJECT (s_closed_kvs, S_SET, KS ("reason", "sl hit"), "not an exit reason");
     static const s_kv_t ack_kvs[] = {
-        KI ("v", 1), KS ("type", "ack"), KI ("ts", 1), KS ("req_id", "r"),
-        KS ("status", "accepted"),
+        KI ("v", 1),        KS ("type", "ack"),        KI ("ts", 1),
+        KS ("req_id", "r"), KS ("status", "accepted"),
     };
     S_ACCEPT (ack_kvs, S_SET, KS ("status", "duplicate"), NULL);
     S_REJECT (ack_kvs, S_SET, KS ("status", "ok"), "field 'status': invalid value 'ok'");
     static const s_kv_t signal_kvs[] = {
-        KI ("v", 1), KS ("type", "signal"), KI ("ts", 1), KS ("symbol", "NSE:SBIN-EQ"),
-        KS ("action", "open_long"), KI ("qty", 3), KF ("sl", 590), KF ("tp", 610),
+        KI ("v", 1),
+        KS ("type", "signal"),
+        KI ("ts", 1),
+        KS ("symbol", "NSE:SBIN-EQ"),
+        KS ("action", "open_long"),
+        KI ("qty", 3),
+        KF ("sl", 590),
+        KF ("tp", 610),
         KS ("model", "m"),
     };
     S_ACCEPT (signal_kvs, S_SET, KS ("action", "open_short"), NULL);
@@ -891,8 +1003,13 @@ START_TEST (test_enums_and_rules)
     S_REJECT (s_closed_kvs, S_SET, KI ("qty", 0), "field 'qty': must be > 0");
     //  close needs an exit reason spelled exactly.
     static const s_kv_t close_kvs[] = {
-        KI ("v", 1), KS ("type", "close"), KI ("ts", 1), KS ("req_id", "r"),
-        KI ("expires_at", 2), KS ("id", "NSE:SBIN-EQ-INTRADAY"), KS ("reason", "Manual Close"),
+        KI ("v", 1),
+        KS ("type", "close"),
+        KI ("ts", 1),
+        KS ("req_id", "r"),
+        KI ("expires_at", 2),
+        KS ("id", "NSE:SBIN-EQ-INTRADAY"),
+        KS ("reason", "Manual Close"),
     };
     S_ACCEPT (close_kvs, S_SET, KS ("reason", "Closed at Broker"), NULL);
     S_REJECT (close_kvs, S_SET, KS ("reason", "Manual"),
@@ -900,8 +1017,12 @@ START_TEST (test_enums_and_rules)
     S_REJECT (close_kvs, S_DEL, KN ("reason"), "missing field 'reason'");
     //  modify needs something to change.
     static const s_kv_t modify_kvs[] = {
-        KI ("v", 1), KS ("type", "modify"), KI ("ts", 1), KS ("req_id", "r"),
-        KS ("id", "NSE:SBIN-EQ-INTRADAY"), KF ("tp", 620),
+        KI ("v", 1),
+        KS ("type", "modify"),
+        KI ("ts", 1),
+        KS ("req_id", "r"),
+        KS ("id", "NSE:SBIN-EQ-INTRADAY"),
+        KF ("tp", 620),
     };
     tw_msg_t msg;
     S_ACCEPT (modify_kvs, S_SET, KF ("sl", 0), &msg);
@@ -909,7 +1030,10 @@ START_TEST (test_enums_and_rules)
     S_REJECT (modify_kvs, S_DEL, KN ("tp"), "modify needs at least one of");
     //  flatten: the reason is optional, but must be valid when given.
     static const s_kv_t flatten_kvs[] = {
-        KI ("v", 1), KS ("type", "flatten"), KI ("ts", 1), KS ("req_id", "r"),
+        KI ("v", 1),
+        KS ("type", "flatten"),
+        KI ("ts", 1),
+        KS ("req_id", "r"),
     };
     S_ACCEPT (flatten_kvs, S_SET, KS ("reason", "EOD Square-off"), &msg);
     ck_assert_str_eq (msg.u.flatten.reason, "EOD Square-off");

@@ -263,9 +263,9 @@ s_run (s_child_t *child, const tw_service_def_t *def, char **argv, char **env)
 START_TEST (test_version)
 {
     s_child_t child;
-    ck_assert_int_eq (s_run (&child, &s_def_ok, (char *[]) {NAME, "--version", NULL}, NULL), 0);
+    ck_assert_int_eq (s_run (&child, &s_def_ok, (char *[]){NAME, "--version", NULL}, NULL), 0);
     ck_assert_str_eq (child.out, NAME " " TW_VERSION "\n");
-    ck_assert_int_eq (s_run (&child, &s_def_ok, (char *[]) {NAME, "-V", NULL}, NULL), 0);
+    ck_assert_int_eq (s_run (&child, &s_def_ok, (char *[]){NAME, "-V", NULL}, NULL), 0);
     ck_assert_str_eq (child.out, NAME " " TW_VERSION "\n");
     ck_assert_str_eq (child.err, "");
 }
@@ -274,13 +274,13 @@ END_TEST
 START_TEST (test_help)
 {
     s_child_t child;
-    ck_assert_int_eq (s_run (&child, &s_def_ok, (char *[]) {NAME, "--help", NULL}, NULL), 0);
+    ck_assert_int_eq (s_run (&child, &s_def_ok, (char *[]){NAME, "--help", NULL}, NULL), 0);
     ck_assert_msg (strncmp (child.out, "Usage: " NAME " [-c FILE]\nA service for the unit tests.\n",
                             strlen ("Usage: " NAME " [-c FILE]\nA service for the unit tests.\n"))
                        == 0,
                    "%s", child.out);
     ck_assert_ptr_nonnull (strstr (child.out, "TW_<SECTION>_<KEY>"));
-    ck_assert_int_eq (s_run (&child, &s_def_ok, (char *[]) {NAME, "-h", NULL}, NULL), 0);
+    ck_assert_int_eq (s_run (&child, &s_def_ok, (char *[]){NAME, "-h", NULL}, NULL), 0);
     ck_assert_ptr_nonnull (strstr (child.out, "Usage: "));
 }
 END_TEST
@@ -288,12 +288,12 @@ END_TEST
 START_TEST (test_bad_flags)
 {
     s_child_t child;
-    ck_assert_int_eq (s_run (&child, &s_def_ok, (char *[]) {NAME, "-x", NULL}, NULL), 2);
+    ck_assert_int_eq (s_run (&child, &s_def_ok, (char *[]){NAME, "-x", NULL}, NULL), 2);
     ck_assert_str_eq (child.err, "ERROR " NAME " unknown option '-x' (try --help)\n");
     ck_assert_str_eq (child.out, "");
-    ck_assert_int_eq (s_run (&child, &s_def_ok, (char *[]) {NAME, "-c", NULL}, NULL), 2);
+    ck_assert_int_eq (s_run (&child, &s_def_ok, (char *[]){NAME, "-c", NULL}, NULL), 2);
     ck_assert_str_eq (child.err, "ERROR " NAME " option -c needs a FILE (try --help)\n");
-    ck_assert_int_eq (s_run (&child, &s_def_ok, (char *[]) {NAME, "extra", NULL}, NULL), 2);
+    ck_assert_int_eq (s_run (&child, &s_def_ok, (char *[]){NAME, "extra", NULL}, NULL), 2);
 }
 END_TEST
 
@@ -301,10 +301,10 @@ START_TEST (test_config_errors)
 {
     s_child_t child;
     ck_assert_int_eq (
-        s_run (&child, &s_def_ok, (char *[]) {NAME, "-c", "/nonexistent/tw.ini", NULL}, NULL), 2);
+        s_run (&child, &s_def_ok, (char *[]){NAME, "-c", "/nonexistent/tw.ini", NULL}, NULL), 2);
     ck_assert_str_eq (child.err, "ERROR " NAME " config file '/nonexistent/tw.ini' not found\n");
-    ck_assert_int_eq (s_run (&child, &s_def_ok, (char *[]) {NAME, NULL},
-                             (char *[]) {"TW_GATEWAY_EXIT_MAX_ATTEMPTS=abc", NULL}),
+    ck_assert_int_eq (s_run (&child, &s_def_ok, (char *[]){NAME, NULL},
+                             (char *[]){"TW_GATEWAY_EXIT_MAX_ATTEMPTS=abc", NULL}),
                       2);
     ck_assert_str_eq (child.err,
                       "ERROR " NAME " TW_GATEWAY_EXIT_MAX_ATTEMPTS: 'abc' is not an integer\n");
@@ -320,7 +320,7 @@ static void
 s_stop_with (int signum, const tw_service_def_t *def)
 {
     s_child_t child;
-    s_spawn (&child, def, (char *[]) {NAME, NULL}, NULL);
+    s_spawn (&child, def, (char *[]){NAME, NULL}, NULL);
     ck_assert_msg (s_read (&child, "INFO " NAME " started", tw_clock_mono_ms () + WAIT_MS),
                    "not started; stderr: %s", child.err);
     int64_t sent = tw_clock_mono_ms ();
@@ -364,7 +364,7 @@ END_TEST
 START_TEST (test_start_failure)
 {
     s_child_t child;
-    ck_assert_int_eq (s_run (&child, &s_def_fail, (char *[]) {NAME, NULL}, NULL), 1);
+    ck_assert_int_eq (s_run (&child, &s_def_fail, (char *[]){NAME, NULL}, NULL), 1);
     ck_assert_ptr_nonnull (strstr (child.err, "ERROR " NAME " cannot bind tcp://127.0.0.1:1"));
     ck_assert_ptr_nonnull (strstr (child.err, "ERROR " NAME " service actor ended"));
 }
@@ -373,7 +373,7 @@ END_TEST
 START_TEST (test_fatal)
 {
     s_child_t child;
-    ck_assert_int_eq (s_run (&child, &s_def_fatal, (char *[]) {NAME, NULL}, NULL), 1);
+    ck_assert_int_eq (s_run (&child, &s_def_fatal, (char *[]){NAME, NULL}, NULL), 1);
     ck_assert_ptr_nonnull (strstr (child.err, "ERROR " NAME " database is gone"));
     ck_assert_ptr_nonnull (strstr (child.err, "ERROR " NAME " service stopping after a fatal"));
 }
@@ -384,7 +384,7 @@ START_TEST (test_log_level_from_config)
     //  [log] level = error: only the errors are written.
     s_child_t child;
     char *env[] = {"TW_LOG_LEVEL=error", NULL};
-    ck_assert_int_eq (s_run (&child, &s_def_fail, (char *[]) {NAME, NULL}, env), 1);
+    ck_assert_int_eq (s_run (&child, &s_def_fail, (char *[]){NAME, NULL}, env), 1);
     ck_assert_ptr_null (strstr (child.err, "INFO"));
     ck_assert_ptr_nonnull (strstr (child.err, "ERROR " NAME " cannot bind"));
 }

@@ -382,15 +382,14 @@ s_json_string (char *out, size_t size, const char *s)
 }
 
 int
-fake_fyers_seed_position (fake_fyers_t *self, const char *symbol, const char *product,
-                          long net_qty, double avg_price)
+fake_fyers_seed_position (fake_fyers_t *self, const char *symbol, const char *product, long net_qty,
+                          double avg_price)
 {
     char symbol_json[256], product_json[64], body[512];
     s_json_string (symbol_json, sizeof symbol_json, symbol);
     s_json_string (product_json, sizeof product_json, product);
-    snprintf (body, sizeof body,
-              "{\"symbol\":%s,\"product\":%s,\"netQty\":%ld,\"avgPrice\":%.17g}", symbol_json,
-              product_json, net_qty, avg_price);
+    snprintf (body, sizeof body, "{\"symbol\":%s,\"product\":%s,\"netQty\":%ld,\"avgPrice\":%.17g}",
+              symbol_json, product_json, net_qty, avg_price);
     return s_control_ok (self, "/_fake/position", body);
 }
 

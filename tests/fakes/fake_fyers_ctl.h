@@ -67,7 +67,7 @@ char *fake_fyers_requests (fake_fyers_t *self);
 //  extra header lines (NULL-terminated array, e.g. "Authorization: a:b").
 //  Returns the body (caller frees) and sets *status to the HTTP status; NULL
 //  with *status 0 when no HTTP reply came.
-char *fake_fyers_http (fake_fyers_t *self, const char *method, const char *path,
-                       const char *body, const char *const *headers, long *status);
+char *fake_fyers_http (fake_fyers_t *self, const char *method, const char *path, const char *body,
+                       const char *const *headers, long *status);
 
 #endif

@@ -346,14 +346,15 @@ ff_api_handle (ff_book_t *book, const ff_api_request_t *req, ff_api_reply_t *rep
     }
     char message[160];
     if (!fn) {
-        snprintf (message, sizeof message, "%s %.100s is not served by fake_fyers",
-                  req->method, req->path);
+        snprintf (message, sizeof message, "%s %.100s is not served by fake_fyers", req->method,
+                  req->path);
         s_error (reply, path_known ? 405 : 404, FF_CODE_NOT_FOUND, message);
     }
     else if (!req->auth_ok)
         s_error (reply, 401, FF_CODE_AUTH, FF_MSG_AUTH);
     else if (req->body_len > 0 && !s_json_content_type (req->content_type))
-        s_error (reply, 400, FF_CODE_INVALID, "Invalid input: Content-Type must be application/json");
+        s_error (reply, 400, FF_CODE_INVALID,
+                 "Invalid input: Content-Type must be application/json");
     else
         fn (book, req, reply);
     if (!reply->body)

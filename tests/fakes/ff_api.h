@@ -23,14 +23,14 @@
 
 typedef struct {
     const char *method;
-    const char *path;         //  without the query string
-    const char *body;         //  NULL or body_len bytes, NUL-terminated
+    const char *path; //  without the query string
+    const char *body; //  NULL or body_len bytes, NUL-terminated
     size_t body_len;
     const char *content_type; //  NULL when absent
     const char *query_id;     //  ?id=
     const char *query_tag;    //  ?order_tag=
     bool auth_ok;
-    int pending_polls;        //  -1 fill at once; >= 0 place pending (code 201)
+    int pending_polls; //  -1 fill at once; >= 0 place pending (code 201)
 } ff_api_request_t;
 
 typedef struct {

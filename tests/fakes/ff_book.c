@@ -183,8 +183,8 @@ s_position_get (ff_book_t *self, const char *symbol, const char *product)
         return NULL;
     }
     ff_position_t *position = &self->positions[self->position_count];
-    *position = (ff_position_t){.id = id, .symbol = s_strdup (symbol),
-                                .product = s_strdup (product)};
+    *position =
+        (ff_position_t){.id = id, .symbol = s_strdup (symbol), .product = s_strdup (product)};
     if (!position->symbol || !position->product) {
         free (position->id);
         free (position->symbol);
@@ -229,8 +229,8 @@ s_position_fill (ff_position_t *position, int side, long qty, double price)
     long net = position->net_qty;
     long open = labs (net);
     if (net == 0 || (net > 0) == (side > 0)) {
-        position->net_avg = (position->net_avg * (double) open + price * (double) qty)
-                            / (double) (open + qty);
+        position->net_avg =
+            (position->net_avg * (double) open + price * (double) qty) / (double) (open + qty);
         position->net_qty = net + side * qty;
         return;
     }
@@ -264,9 +264,13 @@ ff_book_place (ff_book_t *self, const ff_order_req_t *req, int pending_polls,
                    sizeof *self->orders))
         return -1;
     ff_order_t *order = &self->orders[self->order_count];
-    *order = (ff_order_t){.qty = req->qty, .side = req->side, .type = req->type,
-                          .limit_price = req->limit_price, .stop_price = req->stop_price,
-                          .disclosed_qty = req->disclosed_qty, .offline = req->offline};
+    *order = (ff_order_t){.qty = req->qty,
+                          .side = req->side,
+                          .type = req->type,
+                          .limit_price = req->limit_price,
+                          .stop_price = req->stop_price,
+                          .disclosed_qty = req->disclosed_qty,
+                          .offline = req->offline};
     order->symbol = s_strdup (req->symbol);
     order->product = s_strdup (req->product);
     order->tag = s_strdup (req->tag);
@@ -277,8 +281,7 @@ ff_book_place (ff_book_t *self, const ff_order_req_t *req, int pending_polls,
         return -1;
     }
     snprintf (order->id, sizeof order->id, "%llu", self->next_order_id++);
-    snprintf (order->validity, sizeof order->validity, "%s",
-              req->validity ? req->validity : "DAY");
+    snprintf (order->validity, sizeof order->validity, "%s", req->validity ? req->validity : "DAY");
     time_t now = time (NULL);
     struct tm local;
     localtime_r (&now, &local);
@@ -301,9 +304,12 @@ ff_book_exit (ff_book_t *self, const char *pos_id, int pending_polls)
     if (!position || position->net_qty == 0)
         return 0;
     //  ff_book_place copies these strings before its fill touches the position.
-    ff_order_req_t req = {.symbol = position->symbol, .product = position->product,
-                          .validity = "DAY", .qty = labs (position->net_qty),
-                          .side = position->net_qty > 0 ? -1 : 1, .type = 2};
+    ff_order_req_t req = {.symbol = position->symbol,
+                          .product = position->product,
+                          .validity = "DAY",
+                          .qty = labs (position->net_qty),
+                          .side = position->net_qty > 0 ? -1 : 1,
+                          .type = 2};
     char id[FF_ORDER_ID_MAX];
     return ff_book_place (self, &req, pending_polls, id) == 0 ? 1 : -1;
 }

@@ -169,8 +169,8 @@ s_behaviour_parse (const cJSON *item, int *times, char *error, size_t error_size
     //  The body may be given as a string (sent verbatim) or as any JSON value.
     const cJSON *body = cJSON_GetObjectItemCaseSensitive (item, "body");
     if (body)
-        self->body = cJSON_IsString (body) ? strdup (body->valuestring)
-                                           : cJSON_PrintUnformatted (body);
+        self->body =
+            cJSON_IsString (body) ? strdup (body->valuestring) : cJSON_PrintUnformatted (body);
     return self;
 fail:
     ff_behaviour_destroy (&self);
@@ -263,8 +263,7 @@ ff_script_take (ff_script_t *self, const char *method, const char *path)
             continue;
         if (behaviour->path && strcmp (behaviour->path, path) != 0)
             continue;
-        memmove (&self->queue[i], &self->queue[i + 1],
-                 (self->count - i - 1) * sizeof *self->queue);
+        memmove (&self->queue[i], &self->queue[i + 1], (self->count - i - 1) * sizeof *self->queue);
         self->count--;
         return behaviour;
     }

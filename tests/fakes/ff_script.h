@@ -29,14 +29,14 @@ typedef struct {
     char *path;   //  NULL matches any path (compared without the query)
     ff_action_t action;
     const char *name; //  the action's name as given ("apply_then_hang"), static
-    bool apply;   //  also run the request normally (its reply is discarded
-                  //  unless the action is hang or code201)
-    int status;   //  FF_ACT_STATUS, or the reply after FF_ACT_HANG
-    char *body;   //  NULL: a default body for the action
+    bool apply;       //  also run the request normally (its reply is discarded
+                      //  unless the action is hang or code201)
+    int status;       //  FF_ACT_STATUS, or the reply after FF_ACT_HANG
+    char *body;       //  NULL: a default body for the action
     int retry_after_s;
     int retry_after_ms;
-    int ms;       //  FF_ACT_HANG
-    int polls;    //  FF_ACT_CODE201: GET /positions calls that still see it open
+    int ms;    //  FF_ACT_HANG
+    int polls; //  FF_ACT_CODE201: GET /positions calls that still see it open
 } ff_behaviour_t;
 
 typedef struct _ff_script_t ff_script_t;

@@ -33,7 +33,7 @@
 
 struct _ff_server_t {
     struct MHD_Daemon *daemon;
-    char *auth;           //  the expected "<APP_ID>:<TOKEN>"
+    char *auth; //  the expected "<APP_ID>:<TOKEN>"
     bool quiet;
     int port;
     int64_t started_ms;   //  CLOCK_MONOTONIC at start; request times are relative
@@ -42,7 +42,7 @@ struct _ff_server_t {
     bool stopping;
     ff_book_t *book;
     ff_script_t *script;
-    cJSON *requests;      //  array of request records
+    cJSON *requests; //  array of request records
     int64_t next_seq;
 };
 
@@ -116,8 +116,8 @@ s_nullable_string (const char *value)
 
 //  Appends a record of the request to the log and returns its seq. Lock held.
 static int64_t
-s_log_request (ff_server_t *self, struct MHD_Connection *conn, const char *method,
-               const char *path, const ff_upload_t *upload, const char *auth)
+s_log_request (ff_server_t *self, struct MHD_Connection *conn, const char *method, const char *path,
+               const ff_upload_t *upload, const char *auth)
 {
     int64_t arrival_us = s_mono_us ();
     int64_t seq = self->next_seq++;
@@ -128,11 +128,14 @@ s_log_request (ff_server_t *self, struct MHD_Connection *conn, const char *metho
     cJSON *query = cJSON_AddObjectToObject (record, "query");
     MHD_get_connection_values (conn, MHD_GET_ARGUMENT_KIND, s_add_query, query);
     cJSON_AddStringToObject (record, "body", upload->body ? upload->body : "");
-    cJSON_AddStringToObject (record, "auth", !auth ? "missing"
-                                             : strcmp (auth, self->auth) == 0 ? "ok" : "bad");
+    cJSON_AddStringToObject (record, "auth",
+                             !auth                            ? "missing"
+                             : strcmp (auth, self->auth) == 0 ? "ok"
+                                                              : "bad");
     cJSON_AddBoolToObject (record, "auth_ok", auth && strcmp (auth, self->auth) == 0);
-    cJSON_AddItemToObject (record, "version", s_nullable_string (MHD_lookup_connection_value (
-                                                  conn, MHD_HEADER_KIND, "version")));
+    cJSON_AddItemToObject (
+        record, "version",
+        s_nullable_string (MHD_lookup_connection_value (conn, MHD_HEADER_KIND, "version")));
     cJSON_AddItemToObject (record, "content_type",
                            s_nullable_string (MHD_lookup_connection_value (
                                conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE)));
@@ -212,8 +215,8 @@ s_decide (ff_server_t *self, const ff_behaviour_t *b, ff_api_request_t *req, ff_
         break;
     case FF_ACT_429:
         answer->status = 429;
-        answer->body = b->body ? s_text (b->body)
-                               : ff_api_error_body (FF_CODE_RATE_LIMIT, FF_MSG_RATE_LIMIT);
+        answer->body =
+            b->body ? s_text (b->body) : ff_api_error_body (FF_CODE_RATE_LIMIT, FF_MSG_RATE_LIMIT);
         answer->retry_after_s = b->retry_after_s;
         answer->retry_after_ms = b->retry_after_ms;
         break;
@@ -275,15 +278,18 @@ s_send (struct MHD_Connection *conn, ff_answer_t *answer)
 }
 
 static enum MHD_Result
-s_serve_api (ff_server_t *self, struct MHD_Connection *conn, const char *method,
-             const char *path, ff_upload_t *upload)
+s_serve_api (ff_server_t *self, struct MHD_Connection *conn, const char *method, const char *path,
+             ff_upload_t *upload)
 {
-    const char *auth = MHD_lookup_connection_value (conn, MHD_HEADER_KIND,
-                                                    MHD_HTTP_HEADER_AUTHORIZATION);
+    const char *auth =
+        MHD_lookup_connection_value (conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     ff_api_request_t req = {
-        .method = method, .path = path, .body = upload->body, .body_len = upload->len,
-        .content_type = MHD_lookup_connection_value (conn, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_CONTENT_TYPE),
+        .method = method,
+        .path = path,
+        .body = upload->body,
+        .body_len = upload->len,
+        .content_type =
+            MHD_lookup_connection_value (conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
         .query_id = MHD_lookup_connection_value (conn, MHD_GET_ARGUMENT_KIND, "id"),
         .query_tag = MHD_lookup_connection_value (conn, MHD_GET_ARGUMENT_KIND, "order_tag"),
         .auth_ok = auth && strcmp (auth, self->auth) == 0,
@@ -295,7 +301,8 @@ s_serve_api (ff_server_t *self, struct MHD_Connection *conn, const char *method,
     int64_t seq = s_log_request (self, conn, method, path, upload, auth);
     ff_behaviour_t *behaviour = NULL;
     if (upload->too_large)
-        answer = (ff_answer_t){.status = 413, .content_type = "application/json",
+        answer = (ff_answer_t){.status = 413,
+                               .content_type = "application/json",
                                .body = ff_api_error_body (FF_CODE_INVALID, "body too large")};
     else {
         behaviour = ff_script_take (self->script, method, path);
@@ -303,14 +310,12 @@ s_serve_api (ff_server_t *self, struct MHD_Connection *conn, const char *method,
     }
     cJSON *record = s_log_find (self, seq);
     s_log_set (record, "status", cJSON_CreateNumber (answer.drop ? 0 : answer.status));
-    s_log_set (record, "action",
-               cJSON_CreateString (behaviour ? behaviour->name : "ok"));
+    s_log_set (record, "action", cJSON_CreateString (behaviour ? behaviour->name : "ok"));
     s_log_set (record, "applied", cJSON_CreateBool (applied));
     pthread_mutex_unlock (&self->lock);
     if (!self->quiet)
         fprintf (stderr, "fake_fyers: %s %s auth=%s action=%s%s -> %d\n", method, path,
-                 req.auth_ok ? "ok" : "bad",
-                 behaviour ? behaviour->name : "ok",
+                 req.auth_ok ? "ok" : "bad", behaviour ? behaviour->name : "ok",
                  applied ? " applied" : "", answer.drop ? 0 : answer.status);
     ff_behaviour_destroy (&behaviour);
     if (answer.hang_ms > 0)
@@ -436,8 +441,9 @@ s_control (ff_server_t *self, struct MHD_Connection *conn, const char *method, c
         self->requests = cJSON_CreateArray ();
         return s_control_ok ();
     }
-    if (!is_post || (strcmp (name, "script") != 0 && strcmp (name, "position") != 0
-                     && strcmp (name, "price") != 0)) {
+    if (!is_post
+        || (strcmp (name, "script") != 0 && strcmp (name, "position") != 0
+            && strcmp (name, "price") != 0)) {
         cJSON *reply = s_control_error (status, "unknown control route");
         *status = 404;
         return reply;
@@ -472,7 +478,8 @@ s_serve_control (ff_server_t *self, struct MHD_Connection *conn, const char *met
     pthread_mutex_lock (&self->lock);
     cJSON *reply = upload->too_large ? s_control_error (&status, "body too large")
                                      : s_control (self, conn, method, path, upload, &status);
-    ff_answer_t answer = {.status = status, .content_type = "application/json",
+    ff_answer_t answer = {.status = status,
+                          .content_type = "application/json",
                           .body = reply ? cJSON_PrintUnformatted (reply) : NULL};
     pthread_mutex_unlock (&self->lock);
     cJSON_Delete (reply);
@@ -594,13 +601,10 @@ ff_server_new (const ff_server_config_t *config)
     self->daemon = MHD_start_daemon (
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL
             | MHD_USE_ERROR_LOG,
-        (uint16_t) config->port, NULL, NULL, s_access, self,
-        MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, self,
-        MHD_OPTION_SOCK_ADDR, &addr,
-        MHD_OPTION_NOTIFY_COMPLETED, s_completed, self,
+        (uint16_t) config->port, NULL, NULL, s_access, self, MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log,
+        self, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED, s_completed, self,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int) FF_CONNECTION_LIMIT,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) FF_IDLE_TIMEOUT_S,
-        MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) FF_IDLE_TIMEOUT_S, MHD_OPTION_END);
     const union MHD_DaemonInfo *info =
         self->daemon ? MHD_get_daemon_info (self->daemon, MHD_DAEMON_INFO_BIND_PORT) : NULL;
     if (!info || info->port == 0) {

@@ -281,8 +281,8 @@ START_TEST (test_exit_all_and_list)
 {
     ck_assert_int_eq (fake_fyers_seed_position (s_fake, SYMBOL, "INTRADAY", 10, 500.0), 0);
     ck_assert_int_eq (fake_fyers_seed_position (s_fake, "NSE:IDEA-EQ", "CNC", -5, 10.0), 0);
-    reply_t reply = s_call ("DELETE", "/positions",
-                            "{\"id\":[\"" POSITION_ID "\",\"NSE:IDEA-EQ-CNC\"]}");
+    reply_t reply =
+        s_call ("DELETE", "/positions", "{\"id\":[\"" POSITION_ID "\",\"NSE:IDEA-EQ-CNC\"]}");
     ck_assert_int_eq (reply.status, 200);
     s_reply_free (&reply);
     ck_assert_int_eq (s_net_qty (POSITION_ID), 0);
@@ -459,9 +459,9 @@ START_TEST (test_hang_does_not_block)
     double start = s_now_ms ();
     for (int i = 0; i < PARALLEL_HANGS; i++)
         ck_assert_int_eq (pthread_create (&threads[i], NULL, s_hanging_call, &replies[i]), 0);
-    ck_assert_int_eq (fake_fyers_wait_count (s_fake, "GET", "/api/v3/positions",
-                                             PARALLEL_HANGS + 2, WAIT_MS),
-                      PARALLEL_HANGS + 2);
+    ck_assert_int_eq (
+        fake_fyers_wait_count (s_fake, "GET", "/api/v3/positions", PARALLEL_HANGS + 2, WAIT_MS),
+        PARALLEL_HANGS + 2);
     fast = s_call ("GET", "/positions", NULL);
     ck_assert_int_eq (fast.status, 200);
     ck_assert_double_lt (fast.elapsed_ms, FAST_REPLY_MS);

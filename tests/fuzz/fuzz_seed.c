@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_SEED_TS INT64_C(1700000000000000000)
+#define S_SEED_TS INT64_C (1700000000000000000)
 #define S_SEED_POSITIONS 3
 
 static const char *s_dir;
@@ -79,96 +79,96 @@ s_sample (tw_msg_t *msg, tw_msg_type_t type)
         msg->expires_at = S_SEED_TS + INT64_C (5000000000);
     tw_event_t *event = &msg->u.event;
     switch (type) {
-        case TW_MSG_TICK:
-            snprintf (msg->u.tick.symbol, TW_SYMBOL_MAX, "NSE:SBIN-EQ");
-            msg->u.tick.ltp = 601.35;
-            msg->u.tick.bid = 601.3;
-            msg->u.tick.ask = 601.4;
-            msg->u.tick.volume = 120000;
+    case TW_MSG_TICK:
+        snprintf (msg->u.tick.symbol, TW_SYMBOL_MAX, "NSE:SBIN-EQ");
+        msg->u.tick.ltp = 601.35;
+        msg->u.tick.bid = 601.3;
+        msg->u.tick.ask = 601.4;
+        msg->u.tick.volume = 120000;
+        break;
+    case TW_MSG_SIGNAL:
+        snprintf (msg->u.signal.symbol, TW_SYMBOL_MAX, "NSE:SBIN-EQ");
+        msg->u.signal.action = TW_ACTION_OPEN_LONG;
+        msg->u.signal.qty = 10;
+        msg->u.signal.sl = 595;
+        msg->u.signal.tp = 610;
+        snprintf (msg->u.signal.model, TW_NAME_MAX, "seed-model");
+        snprintf (msg->req_id, TW_ID_MAX, "seed-model-1");
+        break;
+    case TW_MSG_PONG:
+        snprintf (msg->u.pong.service, TW_NAME_MAX, "order-gateway");
+        snprintf (msg->u.pong.version, TW_NAME_MAX, "0.1.0");
+        msg->u.pong.uptime_ms = 60000;
+        msg->u.pong.counter_count = 2;
+        snprintf (msg->u.pong.counters[0].name, TW_NAME_MAX, "positions_open");
+        msg->u.pong.counters[0].value = 3;
+        snprintf (msg->u.pong.counters[1].name, TW_NAME_MAX, "bad_messages");
+        msg->u.pong.counters[1].value = 1;
+        break;
+    case TW_MSG_OPEN:
+        snprintf (msg->u.open.symbol, TW_SYMBOL_MAX, "NSE:SBIN-EQ");
+        msg->u.open.side = TW_SIDE_SHORT;
+        msg->u.open.qty = 5;
+        msg->u.open.sl = 610;
+        msg->u.open.tp = 590;
+        msg->u.open.trail = 1.5;
+        snprintf (msg->u.open.product, TW_PRODUCT_MAX, "INTRADAY");
+        break;
+    case TW_MSG_CLOSE:
+        snprintf (msg->u.close.id, TW_ID_MAX, "NSE:SBIN-EQ-INTRADAY");
+        snprintf (msg->u.close.reason, TW_REASON_MAX, TW_REASON_SL_HIT);
+        break;
+    case TW_MSG_MODIFY:
+        snprintf (msg->u.modify.id, TW_ID_MAX, "NSE:SBIN-EQ-INTRADAY");
+        msg->u.modify.has_sl = msg->u.modify.has_tp = msg->u.modify.has_trail = true;
+        msg->u.modify.sl = 598.5;
+        msg->u.modify.tp = 612;
+        msg->u.modify.trail = 2;
+        break;
+    case TW_MSG_FLATTEN:
+        snprintf (msg->u.flatten.reason, TW_REASON_MAX, TW_REASON_KILL_SWITCH);
+        break;
+    case TW_MSG_SNAPSHOT_REPLY:
+        msg->u.snapshot.epoch = 7;
+        msg->u.snapshot.seq = 42;
+        msg->u.snapshot.positions = calloc (S_SEED_POSITIONS, sizeof (tw_position_t));
+        if (msg->u.snapshot.positions) {
+            msg->u.snapshot.count = S_SEED_POSITIONS;
+            for (int i = 0; i < S_SEED_POSITIONS; i++)
+                s_position (&msg->u.snapshot.positions[i], i);
+        }
+        break;
+    case TW_MSG_ACK:
+        msg->u.ack.status = TW_ACK_ACCEPTED;
+        snprintf (msg->u.ack.id, TW_ID_MAX, "NSE:SBIN-EQ-INTRADAY");
+        break;
+    case TW_MSG_ORDER_REJECTED:
+        event->epoch = 7;
+        event->seq = 43;
+        snprintf (event->pos.symbol, TW_SYMBOL_MAX, "NSE:SBIN-EQ");
+        event->pos.side = TW_SIDE_LONG;
+        event->pos.qty = 5;
+        snprintf (event->error, TW_TEXT_MAX, "insufficient funds");
+        break;
+    case TW_MSG_HEARTBEAT:
+        event->epoch = 7;
+        event->seq = 44;
+        break;
+    default:
+        if (!tw_msg_is_event (type))
             break;
-        case TW_MSG_SIGNAL:
-            snprintf (msg->u.signal.symbol, TW_SYMBOL_MAX, "NSE:SBIN-EQ");
-            msg->u.signal.action = TW_ACTION_OPEN_LONG;
-            msg->u.signal.qty = 10;
-            msg->u.signal.sl = 595;
-            msg->u.signal.tp = 610;
-            snprintf (msg->u.signal.model, TW_NAME_MAX, "seed-model");
-            snprintf (msg->req_id, TW_ID_MAX, "seed-model-1");
+        event->epoch = 7;
+        event->seq = 40 + (uint64_t) type;
+        s_position (&event->pos, 1);
+        if (type == TW_MSG_POSITION_OPENED || type == TW_MSG_POSITION_UPDATED)
             break;
-        case TW_MSG_PONG:
-            snprintf (msg->u.pong.service, TW_NAME_MAX, "order-gateway");
-            snprintf (msg->u.pong.version, TW_NAME_MAX, "0.1.0");
-            msg->u.pong.uptime_ms = 60000;
-            msg->u.pong.counter_count = 2;
-            snprintf (msg->u.pong.counters[0].name, TW_NAME_MAX, "positions_open");
-            msg->u.pong.counters[0].value = 3;
-            snprintf (msg->u.pong.counters[1].name, TW_NAME_MAX, "bad_messages");
-            msg->u.pong.counters[1].value = 1;
-            break;
-        case TW_MSG_OPEN:
-            snprintf (msg->u.open.symbol, TW_SYMBOL_MAX, "NSE:SBIN-EQ");
-            msg->u.open.side = TW_SIDE_SHORT;
-            msg->u.open.qty = 5;
-            msg->u.open.sl = 610;
-            msg->u.open.tp = 590;
-            msg->u.open.trail = 1.5;
-            snprintf (msg->u.open.product, TW_PRODUCT_MAX, "INTRADAY");
-            break;
-        case TW_MSG_CLOSE:
-            snprintf (msg->u.close.id, TW_ID_MAX, "NSE:SBIN-EQ-INTRADAY");
-            snprintf (msg->u.close.reason, TW_REASON_MAX, TW_REASON_SL_HIT);
-            break;
-        case TW_MSG_MODIFY:
-            snprintf (msg->u.modify.id, TW_ID_MAX, "NSE:SBIN-EQ-INTRADAY");
-            msg->u.modify.has_sl = msg->u.modify.has_tp = msg->u.modify.has_trail = true;
-            msg->u.modify.sl = 598.5;
-            msg->u.modify.tp = 612;
-            msg->u.modify.trail = 2;
-            break;
-        case TW_MSG_FLATTEN:
-            snprintf (msg->u.flatten.reason, TW_REASON_MAX, TW_REASON_KILL_SWITCH);
-            break;
-        case TW_MSG_SNAPSHOT_REPLY:
-            msg->u.snapshot.epoch = 7;
-            msg->u.snapshot.seq = 42;
-            msg->u.snapshot.positions = calloc (S_SEED_POSITIONS, sizeof (tw_position_t));
-            if (msg->u.snapshot.positions) {
-                msg->u.snapshot.count = S_SEED_POSITIONS;
-                for (int i = 0; i < S_SEED_POSITIONS; i++)
-                    s_position (&msg->u.snapshot.positions[i], i);
-            }
-            break;
-        case TW_MSG_ACK:
-            msg->u.ack.status = TW_ACK_ACCEPTED;
-            snprintf (msg->u.ack.id, TW_ID_MAX, "NSE:SBIN-EQ-INTRADAY");
-            break;
-        case TW_MSG_ORDER_REJECTED:
-            event->epoch = 7;
-            event->seq = 43;
-            snprintf (event->pos.symbol, TW_SYMBOL_MAX, "NSE:SBIN-EQ");
-            event->pos.side = TW_SIDE_LONG;
-            event->pos.qty = 5;
-            snprintf (event->error, TW_TEXT_MAX, "insufficient funds");
-            break;
-        case TW_MSG_HEARTBEAT:
-            event->epoch = 7;
-            event->seq = 44;
-            break;
-        default:
-            if (!tw_msg_is_event (type))
-                break;
-            event->epoch = 7;
-            event->seq = 40 + (uint64_t) type;
-            s_position (&event->pos, 1);
-            if (type == TW_MSG_POSITION_OPENED || type == TW_MSG_POSITION_UPDATED)
-                break;
-            snprintf (event->reason, TW_REASON_MAX, TW_REASON_TRAILING_SL_HIT);
-            event->attempts = type == TW_MSG_EXIT_FAILED ? 3 : 1;
-            event->exit_price = type == TW_MSG_POSITION_CLOSED ? 99.5 : 0;
-            event->pnl = type == TW_MSG_POSITION_CLOSED ? -1.5 : 0;
-            if (type == TW_MSG_EXIT_FAILED)
-                snprintf (event->error, TW_TEXT_MAX, "HTTP 503");
-            break;
+        snprintf (event->reason, TW_REASON_MAX, TW_REASON_TRAILING_SL_HIT);
+        event->attempts = type == TW_MSG_EXIT_FAILED ? 3 : 1;
+        event->exit_price = type == TW_MSG_POSITION_CLOSED ? 99.5 : 0;
+        event->pnl = type == TW_MSG_POSITION_CLOSED ? -1.5 : 0;
+        if (type == TW_MSG_EXIT_FAILED)
+            snprintf (event->error, TW_TEXT_MAX, "HTTP 503");
+        break;
     }
 }
 
@@ -178,7 +178,10 @@ static const struct {
     const char *bytes;
     size_t size;
 } s_bad[] = {
-#define S_BAD(name, bytes) {name, bytes, sizeof (bytes) - 1}
+#define S_BAD(name, bytes)                                                                         \
+    {                                                                                              \
+        name, bytes, sizeof (bytes) - 1                                                            \
+    }
     S_BAD ("bad-huge-array", "\xdd\x10\x00\x00\x00"),
     S_BAD ("bad-huge-map", "\xdf\xff\xff\xff\xff"),
     S_BAD ("bad-huge-str", "\x81\xa1v\xdb\x7f\xff\xff\xff"),

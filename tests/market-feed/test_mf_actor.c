@@ -102,8 +102,7 @@ s_ping (void)
     tw_msg_init (&ping, TW_MSG_PING);
     memset (&pong, 0, sizeof pong);
     char err[ERR_MAX] = "";
-    ck_assert_msg (tw_client_request (client, &ping, &pong, err, sizeof err) == 0, "ping: %s",
-                   err);
+    ck_assert_msg (tw_client_request (client, &ping, &pong, err, sizeof err) == 0, "ping: %s", err);
     tw_client_destroy (&client);
     ck_assert_int_eq (pong.type, TW_MSG_PONG);
     ck_assert_str_eq (pong.u.pong.service, SERVICE);

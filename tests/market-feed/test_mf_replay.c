@@ -284,17 +284,17 @@ END_TEST
 START_TEST (test_reader_skips_and_counts)
 {
     s_log_capture ();
-    const char *text = "ts_ms,symbol,ltp,bid,ask,volume\n"            //  1
-                       "1000,NSE:SBIN-EQ,600.05,600,600.1,100\n"      //  2 good
-                       "1010,NSE:INFY-EQ,1500.5,,,\n"                 //  3 good
-                       "1020,NSE:SBIN-EQ,abc,1,2,3\n"                 //  4 not a number
-                       "1030,NSE:SBIN-EQ,600.10,600.05,600.15\n"      //  5 field count
-                       "\n"                                           //  6 blank: ignored
-                       "1005,NSE:SBIN-EQ,600.2,600.15,600.25,110\n"   //  7 backwards
-                       "1040,NSE:SBIN-EQ,-1,,,\n"                     //  8 ltp <= 0
+    const char *text = "ts_ms,symbol,ltp,bid,ask,volume\n"          //  1
+                       "1000,NSE:SBIN-EQ,600.05,600,600.1,100\n"    //  2 good
+                       "1010,NSE:INFY-EQ,1500.5,,,\n"               //  3 good
+                       "1020,NSE:SBIN-EQ,abc,1,2,3\n"               //  4 not a number
+                       "1030,NSE:SBIN-EQ,600.10,600.05,600.15\n"    //  5 field count
+                       "\n"                                         //  6 blank: ignored
+                       "1005,NSE:SBIN-EQ,600.2,600.15,600.25,110\n" //  7 backwards
+                       "1040,NSE:SBIN-EQ,-1,,,\n"                   //  8 ltp <= 0
                        "1050,NSE:THIS-SYMBOL-IS-FAR-TOO-LONG-FOR-A-FYERS-NAME,10,,,\n" // 9
-                       "1060,NSE:RELIANCE-EQ,2400.25,2400.2,2400.3,50\r\n" //  10 good
-                       "1060,NSE:SBIN-EQ,600.15,600.1,600.2,150";     //  11 good, no newline
+                       "1060,NSE:RELIANCE-EQ,2400.25,2400.2,2400.3,50\r\n"             //  10 good
+                       "1060,NSE:SBIN-EQ,600.15,600.1,600.2,150"; //  11 good, no newline
     const char *path = S_FILE ("ticks.csv", text);
     char err[ERR_MAX] = "";
     mf_replay_t *replay = mf_replay_open (path, err, sizeof err);

@@ -35,8 +35,8 @@ static mf_synthetic_t *
 s_walk (const char *symbols, uint64_t seed, double start_price, double volatility)
 {
     char err[ERR_MAX] = "";
-    mf_synthetic_t *walk = mf_synthetic_new (symbols, seed, start_price, volatility, err,
-                                             sizeof err);
+    mf_synthetic_t *walk =
+        mf_synthetic_new (symbols, seed, start_price, volatility, err, sizeof err);
     ck_assert_msg (walk != NULL, "mf_synthetic_new: %s", err);
     return walk;
 }
@@ -172,8 +172,8 @@ static void
 s_refused (const char *symbols, double start_price, double volatility, const char *expected)
 {
     char err[ERR_MAX] = "";
-    mf_synthetic_t *walk = mf_synthetic_new (symbols, SEED, start_price, volatility, err,
-                                             sizeof err);
+    mf_synthetic_t *walk =
+        mf_synthetic_new (symbols, SEED, start_price, volatility, err, sizeof err);
     ck_assert_ptr_null (walk);
     ck_assert_msg (strstr (err, expected) != NULL, "error '%s' lacks '%s'", err, expected);
 }

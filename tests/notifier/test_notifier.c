@@ -266,8 +266,8 @@ s_expect (tw_wsclient_t *client, const char *type, int timeout_ms)
             continue;
         cJSON *doc = cJSON_Parse (text);
         ck_assert_msg (cJSON_IsObject (doc), "not a JSON object: %s", text);
-        ck_assert_msg (cJSON_IsNumber (cJSON_GetObjectItemCaseSensitive (doc, "seq")),
-                       "no seq: %s", text);
+        ck_assert_msg (cJSON_IsNumber (cJSON_GetObjectItemCaseSensitive (doc, "seq")), "no seq: %s",
+                       text);
         free (text);
         if (streq (s_str (doc, "type"), type))
             return doc;

@@ -172,11 +172,12 @@ START_TEST (test_snapshot)
     positions[1].exit_failed = true;
     char *json = nt_json_snapshot (2, 42, positions, 2);
     ck_assert_ptr_nonnull (json);
-    ck_assert_str_eq (json, "{\"type\":\"snapshot\",\"seq\":42,\"epoch\":\"2\",\"positions\":[{"
-                            POSITION_JSON "},{\"id\":\"NSE:INFY-EQ-INTRADAY\",\"symbol\":"
-                            "\"NSE:INFY-EQ\",\"product\":\"INTRADAY\",\"side\":\"long\","
-                            "\"qty\":10,\"entry_price\":600.5,\"sl\":590,\"tp\":615.25,"
-                            "\"trail\":0,\"state\":\"closing\",\"exit_failed\":true}]}");
+    ck_assert_str_eq (
+        json, "{\"type\":\"snapshot\",\"seq\":42,\"epoch\":\"2\",\"positions\":[{" POSITION_JSON
+              "},{\"id\":\"NSE:INFY-EQ-INTRADAY\",\"symbol\":"
+              "\"NSE:INFY-EQ\",\"product\":\"INTRADAY\",\"side\":\"long\","
+              "\"qty\":10,\"entry_price\":600.5,\"sl\":590,\"tp\":615.25,"
+              "\"trail\":0,\"state\":\"closing\",\"exit_failed\":true}]}");
     //  The DESIGN §7 fields of every position are there.
     cJSON *doc = cJSON_Parse (json);
     cJSON *pos = cJSON_GetArrayItem (cJSON_GetObjectItemCaseSensitive (doc, "positions"), 0);
@@ -214,9 +215,8 @@ START_TEST (test_close_request)
 {
     nt_request_t request;
     char err[ERR_MAX] = "";
-    ck_assert_int_eq (s_parse ("{\"type\":\"close\",\"id\":\"NSE:SBIN-EQ-INTRADAY\"}", &request,
-                               err),
-                      0);
+    ck_assert_int_eq (
+        s_parse ("{\"type\":\"close\",\"id\":\"NSE:SBIN-EQ-INTRADAY\"}", &request, err), 0);
     ck_assert_int_eq (request.type, NT_REQUEST_CLOSE);
     ck_assert_str_eq (request.id, "NSE:SBIN-EQ-INTRADAY");
     //  Key order and whitespace are free.
@@ -268,8 +268,7 @@ START_TEST (test_malformed_requests)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         memset (&request, 0x55, sizeof request);
-        ck_assert_msg (s_parse (cases[i].text, &request, err) == -1, "accepted: %s",
-                       cases[i].text);
+        ck_assert_msg (s_parse (cases[i].text, &request, err) == -1, "accepted: %s", cases[i].text);
         ck_assert_msg (strstr (err, cases[i].error), "%s: got '%s'", cases[i].text, err);
         ck_assert_int_eq (request.type, NT_REQUEST_NONE);
         ck_assert_str_eq (request.id, "");

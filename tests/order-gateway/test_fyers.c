@@ -133,8 +133,7 @@ s_requests (const char *method, const char *path)
     ck_assert (cJSON_IsArray (all));
     cJSON *matching = cJSON_CreateArray ();
     cJSON *record;
-    cJSON_ArrayForEach (record, all)
-    {
+    cJSON_ArrayForEach (record, all) {
         const char *m = cJSON_GetStringValue (cJSON_GetObjectItem (record, "method"));
         const char *p = cJSON_GetStringValue (cJSON_GetObjectItem (record, "path"));
         if (m && p && streq (m, method) && streq (p, path))
@@ -585,9 +584,9 @@ START_TEST (test_hanging_calls_do_not_block)
         ck_assert_int_eq (zsock_send (broker, "p", call), 0);
     }
     //  All of them reach the fake at once (ten fit in one second's budget).
-    ck_assert_int_ge (fake_fyers_wait_count (s_fake, "DELETE", "/api/v3/positions", T_HANGING,
-                                             T_COUNT_WAIT_MS),
-                      T_HANGING);
+    ck_assert_int_ge (
+        fake_fyers_wait_count (s_fake, "DELETE", "/api/v3/positions", T_HANGING, T_COUNT_WAIT_MS),
+        T_HANGING);
     //  An eleventh call is served while they hang: it comes back first, fast
     //  once the rate limiter lets it go.
     int64_t sent_at = zclock_mono ();
@@ -627,9 +626,8 @@ START_TEST (test_stop_with_calls_in_flight)
     zactor_t *broker = s_broker (NULL, T_NORMAL_TIMEOUT_MS * 2);
     for (int i = 0; i < 3; i++)
         ck_assert_int_eq (zsock_send (broker, "p", gw_call_new (GW_OP_POSITIONS)), 0);
-    ck_assert_int_ge (fake_fyers_wait_count (s_fake, "GET", "/api/v3/positions", 3,
-                                             T_COUNT_WAIT_MS),
-                      3);
+    ck_assert_int_ge (
+        fake_fyers_wait_count (s_fake, "GET", "/api/v3/positions", 3, T_COUNT_WAIT_MS), 3);
     //  And some queued behind the rate limit.
     for (int i = 0; i < T_RATE_PER_SEC; i++)
         ck_assert_int_eq (zsock_send (broker, "p", gw_call_new (GW_OP_POSITIONS)), 0);

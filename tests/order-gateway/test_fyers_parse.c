@@ -59,10 +59,10 @@ static const t_case_t s_cases[] = {
     {GW_OP_POSITIONS, 0, 200, "{\"s\":\"error\",\"code\":-8,\"message\":\"expired\"}", 0,
      GW_OUT_FINAL, -8, "code -8: expired"},
     {GW_OP_PLACE, 0, 403, "forbidden", 0, GW_OUT_FINAL, 0, "HTTP 403: unparseable reply"},
-    {GW_OP_EXIT, 0, 400, "{\"s\":\"error\",\"code\":-15,\"message\":\"bad\"}", 0, GW_OUT_FINAL,
-     -15, NULL},
-    {GW_OP_EXIT, 0, 400, "{\"s\":\"error\",\"code\":-17,\"message\":\"bad\"}", 0, GW_OUT_FINAL,
-     -17, NULL},
+    {GW_OP_EXIT, 0, 400, "{\"s\":\"error\",\"code\":-15,\"message\":\"bad\"}", 0, GW_OUT_FINAL, -15,
+     NULL},
+    {GW_OP_EXIT, 0, 400, "{\"s\":\"error\",\"code\":-17,\"message\":\"bad\"}", 0, GW_OUT_FINAL, -17,
+     NULL},
     //  Nothing to exit: ambiguous on an exit (the gateway reads positions).
     {GW_OP_EXIT, 0, 400, "{\"s\":\"error\",\"code\":-352,\"message\":\"No position to exit\"}", 0,
      GW_OUT_AMBIGUOUS, -352, "HTTP 400: code -352: No position to exit"},
@@ -139,15 +139,13 @@ START_TEST (test_classify)
                        call->broker_code);
         ck_assert_int_eq (call->http_status, c->curl_code ? 0 : c->http_status);
         if (c->error)
-            ck_assert_msg (streq (call->error, c->error), "case %zu: error \"%s\"", i,
-                           call->error);
+            ck_assert_msg (streq (call->error, c->error), "case %zu: error \"%s\"", i, call->error);
         else
             ck_assert_msg (call->error[0] != 0, "case %zu: no error text", i);
         ck_assert_int_eq (call->retry_after_ms,
                           call->outcome == GW_OUT_RETRYABLE ? c->retry_after_ms : 0);
         ck_assert (gw_fyers_rate_limited (call)
-                   == (c->http_status == 429 || c->broker_code == -429
-                       || c->broker_code == -353));
+                   == (c->http_status == 429 || c->broker_code == -429 || c->broker_code == -353));
         gw_call_destroy (&call);
     }
 }
@@ -310,16 +308,16 @@ START_TEST (test_real_host)
     const char *real[] = {
         "https://api-t1.fyers.in/api/v3",
         "https://API-T1.FYERS.IN/api/v3",
-        "https://api.fyers.in./api/v3",        //  a trailing dot is the same host
+        "https://api.fyers.in./api/v3", //  a trailing dot is the same host
         "https://api.fyers.in:443/api/v3",
         "https://user:pw@api.fyers.in/api/v3",
-        "api-t1.fyers.in/api/v3",              //  no scheme: curl guesses one
+        "api-t1.fyers.in/api/v3", //  no scheme: curl guesses one
         "https://fyers.in",
-        "https://notfyers.in/api/v3",          //  a doubt keeps the protection
-        "http://127.0.0.1@api.fyers.in/",      //  the host is after the '@'
-        "http://api%2Dt1.fyers.in/api/v3",     //  percent-encoded: not read plainly
+        "https://notfyers.in/api/v3",      //  a doubt keeps the protection
+        "http://127.0.0.1@api.fyers.in/",  //  the host is after the '@'
+        "http://api%2Dt1.fyers.in/api/v3", //  percent-encoded: not read plainly
         "https://api.fyers.in?x=http://127.0.0.1:8080",
-        "https:///api/v3",                     //  no host at all
+        "https:///api/v3", //  no host at all
         "",
         NULL,
     };
@@ -330,13 +328,12 @@ START_TEST (test_real_host)
         "http://127.0.0.1:40123/api/v3",
         "http://localhost:8080/api/v3",
         "http://[::1]:8080/api/v3",
-        "http://fake.test/api/v3/fyers.in",    //  the path does not count
+        "http://fake.test/api/v3/fyers.in", //  the path does not count
         "http://fyers.in.example.com/api/v3",
         "http://127.0.0.1:40123/api/v3?u=https://api.fyers.in",
     };
     for (size_t i = 0; i < sizeof local / sizeof *local; i++)
-        ck_assert_msg (!gw_fyers_is_real_host (local[i]), "'%s' should count as local",
-                       local[i]);
+        ck_assert_msg (!gw_fyers_is_real_host (local[i]), "'%s' should count as local", local[i]);
 }
 END_TEST
 
@@ -347,13 +344,12 @@ START_TEST (test_check_rates)
     char err[1024] = "";
     //  At or below Fyers' limits: fine anywhere.
     ck_assert_int_eq (gw_fyers_check_rates (real, 8, 150, err, sizeof err), 0);
-    ck_assert_int_eq (gw_fyers_check_rates (real, GW_FYERS_LIMIT_PER_SEC,
-                                            GW_FYERS_LIMIT_PER_MIN, err, sizeof err),
+    ck_assert_int_eq (gw_fyers_check_rates (real, GW_FYERS_LIMIT_PER_SEC, GW_FYERS_LIMIT_PER_MIN,
+                                            err, sizeof err),
                       0);
     ck_assert_str_eq (err, "");
     //  Above either limit: refused for Fyers, with the reason.
-    ck_assert_int_eq (gw_fyers_check_rates (real, GW_FYERS_LIMIT_PER_SEC + 1, 150, err,
-                                            sizeof err),
+    ck_assert_int_eq (gw_fyers_check_rates (real, GW_FYERS_LIMIT_PER_SEC + 1, 150, err, sizeof err),
                       -1);
     ck_assert_msg (strstr (err, "rate_per_sec=11") && strstr (err, "api-t1.fyers.in")
                        && strstr (err, "10/s, 200/min"),
@@ -362,8 +358,7 @@ START_TEST (test_check_rates)
     ck_assert_int_eq (gw_fyers_check_rates (real, 8, GW_FYERS_LIMIT_PER_MIN + 1, err, sizeof err),
                       -1);
     ck_assert_ptr_nonnull (strstr (err, "rate_per_min=201"));
-    ck_assert_int_eq (gw_fyers_check_rates ("api.fyers.in", 100000, 6000000, err, sizeof err),
-                      -1);
+    ck_assert_int_eq (gw_fyers_check_rates ("api.fyers.in", 100000, 6000000, err, sizeof err), -1);
     //  Above the limits against a local fake: allowed.
     err[0] = 0;
     ck_assert_int_eq (gw_fyers_check_rates (fake, 100000, 6000000, err, sizeof err), 0);

@@ -234,7 +234,8 @@ START_TEST (test_exit_success)
     ck_assert_double_eq_tol (event.u.event.pnl, 40.0, 1e-9);
     ck_assert_int_eq (fake_fyers_count (fx.fake, DELETE_POSITIONS), 1);
     ck_assert_uint_eq (s_snapshot (&fx, NULL), 0);
-    ck_assert (tw_file_wait_contains (fx.log, "exit closed id=" POS_ID " reason=\"SL Hit\"", WAIT_MS));
+    ck_assert (
+        tw_file_wait_contains (fx.log, "exit closed id=" POS_ID " reason=\"SL Hit\"", WAIT_MS));
     s_teardown (&fx);
 }
 END_TEST
@@ -262,9 +263,10 @@ START_TEST (test_three_failures_exit_failed)
     fixture_t fx;
     s_setup (&fx);
     s_open_sbin (&fx);
-    fake_fyers_script (fx.fake, "{\"method\":\"DELETE\",\"path\":\"/api/v3/positions\","
-                                "\"action\":\"status\",\"status\":503,\"times\":3,"
-                                "\"body\":{\"s\":\"error\",\"code\":-99,\"message\":\"exchange down\"}}");
+    fake_fyers_script (fx.fake,
+                       "{\"method\":\"DELETE\",\"path\":\"/api/v3/positions\","
+                       "\"action\":\"status\",\"status\":503,\"times\":3,"
+                       "\"body\":{\"s\":\"error\",\"code\":-99,\"message\":\"exchange down\"}}");
     tw_msg_t reply, event;
     s_close (&fx, POS_ID, "Model Close", NULL, &reply);
     ck_assert (s_wait_event (&fx, TW_MSG_EXIT_FAILED, POS_ID, &event));
@@ -341,8 +343,7 @@ START_TEST (test_429_retry_after_honoured)
     ck_assert_int_eq (event.u.event.attempts, 2);
     long long times[4];
     ck_assert_int_eq (s_delete_times (&fx, times, 4), 2);
-    ck_assert_msg (times[1] - times[0] >= 700, "second DELETE after %lld ms",
-                   times[1] - times[0]);
+    ck_assert_msg (times[1] - times[0] >= 700, "second DELETE after %lld ms", times[1] - times[0]);
     s_teardown (&fx);
 }
 END_TEST
@@ -425,7 +426,8 @@ START_TEST (test_sigkill_during_exit_then_reconcile)
     s_gateway_start (&fx);
     s_wait_ready (&fx);
     ck_assert (tw_file_wait_contains (
-        fx.log, "exit closed id=" POS_ID " reason=\"SL Hit\" attempts=1 exit_price=100.00 found=reconcile",
+        fx.log,
+        "exit closed id=" POS_ID " reason=\"SL Hit\" attempts=1 exit_price=100.00 found=reconcile",
         WAIT_MS));
     ck_assert_uint_eq (s_snapshot (&fx, NULL), 0);
     //  The client's retry of the same close, after the restart, gets the
@@ -445,7 +447,8 @@ START_TEST (test_sigkill_during_open_then_recovered)
     fake_fyers_script (fx.fake, "{\"method\":\"POST\",\"path\":\"/api/v3/orders/sync\","
                                 "\"action\":\"apply_then_hang\",\"ms\":5000}");
     ck_assert_int_eq (s_open (&fx, SYMBOL, 95, 110), TW_ACK_ACCEPTED);
-    ck_assert_int_eq (fake_fyers_wait_count (fx.fake, "POST", "/api/v3/orders/sync", 1, WAIT_MS), 1);
+    ck_assert_int_eq (fake_fyers_wait_count (fx.fake, "POST", "/api/v3/orders/sync", 1, WAIT_MS),
+                      1);
     ck_assert_int_eq (tw_proc_stop (&fx.gateway, SIGKILL, STOP_MS), 128 + SIGKILL);
 
     //  Restarted, it finds the position at the broker and keeps the stops
@@ -479,7 +482,8 @@ START_TEST (test_restart_adopts_unknown_position)
     ck_assert_str_eq (pos.id, "NSE:RELIANCE-EQ-INTRADAY");
     ck_assert_int_eq (pos.side, TW_SIDE_SHORT);
     ck_assert_int_eq (pos.qty, 5);
-    ck_assert (tw_file_wait_contains (fx.log, "reconcile adopted id=NSE:RELIANCE-EQ-INTRADAY", WAIT_MS));
+    ck_assert (
+        tw_file_wait_contains (fx.log, "reconcile adopted id=NSE:RELIANCE-EQ-INTRADAY", WAIT_MS));
     s_teardown (&fx);
 }
 END_TEST
@@ -498,9 +502,8 @@ START_TEST (test_malformed_commands)
         ck_assert_ptr_nonnull (frame);
         tw_msg_t reply;
         char err[TW_TEXT_MAX];
-        ck_assert_int_eq (tw_msg_decode (zframe_data (frame), zframe_size (frame), &reply, err,
-                                         sizeof err),
-                          0);
+        ck_assert_int_eq (
+            tw_msg_decode (zframe_data (frame), zframe_size (frame), &reply, err, sizeof err), 0);
         ck_assert_int_eq (reply.type, TW_MSG_ACK);
         ck_assert_int_eq (reply.u.ack.status, TW_ACK_REJECTED);
         ck_assert_uint_gt (strlen (reply.u.ack.error), 0);

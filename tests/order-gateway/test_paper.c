@@ -18,7 +18,7 @@
 
 #define T_REPLY_TIMEOUT_MS 5000 //  one call's round trip
 #define T_FEED_TIMEOUT_MS 5000  //  until the broker has seen a tick
-#define T_POLL_MS 5              //  between two tries
+#define T_POLL_MS 5             //  between two tries
 #define T_PATH_MAX 256
 #define T_PRICE_EPSILON 1e-9
 

@@ -130,7 +130,7 @@ START_TEST (test_429_with_seconds)
     ck_assert_int_eq (gw_ratelimit_wait_ms (limiter, now + 1000), 2000);
     ck_assert_int_eq (gw_ratelimit_wait_ms (limiter, now + 3000), 0);
     //  An absurd wait is capped.
-    gw_ratelimit_on_429 (limiter, now, INT64_C(1) << 50);
+    gw_ratelimit_on_429 (limiter, now, INT64_C (1) << 50);
     ck_assert_int_eq (gw_ratelimit_blocked_until (limiter), now + GW_RATELIMIT_BLOCK_MAX_MS);
     gw_ratelimit_destroy (&limiter);
 }

@@ -115,8 +115,7 @@ static void
 s_raw_exec (const char *sql)
 {
     sqlite3 *db = NULL;
-    ck_assert_int_eq (sqlite3_open_v2 (s_db, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                                       NULL),
+    ck_assert_int_eq (sqlite3_open_v2 (s_db, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
                       SQLITE_OK);
     ck_assert_int_eq (sqlite3_exec (db, sql, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close (db);

@@ -3,8 +3,8 @@
 //  restore of a moved stop after a restart, and what is worth a modify.
 
 #include <check.h>
-#include <stdio.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "rm_rules.h"
@@ -153,7 +153,7 @@ START_TEST (test_crossed_levels_stop_first)
     ck_assert_int_eq (s_at (&pos, &trail, 94.95, &d), RM_HIT_TP);
     //  A trailing stop raised above a target set later: the stop wins.
     pos = s_pos (TW_SIDE_LONG, 100, 0, 0, 2);
-    trail = (rm_trail_t) {0};
+    trail = (rm_trail_t){0};
     static const double up[] = {100, 105, 110};
     s_run (&pos, &trail, up, 3);
     pos.tp = 107;
@@ -237,7 +237,7 @@ START_TEST (test_trailing_unmoved_is_sl_hit)
     ck_assert_double_eq (d.level, 98);
     //  Short mirrored: entry 100, trail 2 -> stop 102.
     pos = s_pos (TW_SIDE_SHORT, 100, 105, 0, 2);
-    trail = (rm_trail_t) {0};
+    trail = (rm_trail_t){0};
     ck_assert_int_eq (s_at (&pos, &trail, 101, &d), RM_HIT_NONE);
     ck_assert_int_eq (s_at (&pos, &trail, 102, &d), RM_HIT_SL);
     ck_assert_double_eq (d.level, 102);
@@ -273,14 +273,14 @@ START_TEST (test_trailing_without_sl)
     ck_assert_double_eq (d.level, 103);
     //  Long without sl: trails from the entry, moved once above it.
     pos = s_pos (TW_SIDE_LONG, 100, 0, 0, 3);
-    trail = (rm_trail_t) {0};
+    trail = (rm_trail_t){0};
     ck_assert_int_eq (s_at (&pos, &trail, 110, &d), RM_HIT_NONE);
     ck_assert_double_eq (d.trail_stop, 107);
     ck_assert_int_eq (s_at (&pos, &trail, 107, &d), RM_HIT_TRAILING_SL);
     //  Neither entry nor sl: the first tick starts the anchor; never
     //  "moved", since where it started is not known.
     pos = s_pos (TW_SIDE_LONG, 0, 0, 0, 2);
-    trail = (rm_trail_t) {0};
+    trail = (rm_trail_t){0};
     ck_assert_int_eq (s_at (&pos, &trail, 50, &d), RM_HIT_NONE);
     ck_assert_double_eq (trail.anchor, 50);
     ck_assert_int_eq (s_at (&pos, &trail, 55, &d), RM_HIT_NONE);
@@ -319,14 +319,14 @@ START_TEST (test_restore_after_restart)
     ck_assert_double_eq (d.level, 102);
     //  Short: sl 98 written by trailing (entry 100, trail 2, best 96).
     pos = s_pos (TW_SIDE_SHORT, 100, 98, 0, 2);
-    trail = (rm_trail_t) {0};
+    trail = (rm_trail_t){0};
     ck_assert_int_eq (s_at (&pos, &trail, 97.95, &d), RM_HIT_NONE);
     ck_assert_double_eq (trail.anchor, 96);
     ck_assert_int_eq (s_at (&pos, &trail, 98, &d), RM_HIT_TRAILING_SL);
     //  The documented consequence: sl set within trail of the entry at open
     //  looks the same, and is reported as trailing.
     pos = s_pos (TW_SIDE_LONG, 100, 99, 0, 5);
-    trail = (rm_trail_t) {0};
+    trail = (rm_trail_t){0};
     ck_assert_int_eq (s_at (&pos, &trail, 100, &d), RM_HIT_NONE);
     ck_assert_double_eq (trail.anchor, 104);
     ck_assert_int_eq (s_at (&pos, &trail, 99, &d), RM_HIT_TRAILING_SL);
@@ -348,19 +348,19 @@ START_TEST (test_seen_opening)
     ck_assert_int_eq (s_at (&pos, &trail, 99.4, &d), RM_HIT_SL);
     ck_assert_double_eq_tol (d.level, 99.5, 1e-9);
     //  After a new best price it has moved: trailing.
-    trail = (rm_trail_t) {.opened_here = true};
+    trail = (rm_trail_t){.opened_here = true};
     static const double up[] = {99.6, 99.9, 100.2};
     s_run (&pos, &trail, up, 3);
     ck_assert_int_eq (s_at (&pos, &trail, 99.9, &d), RM_HIT_TRAILING_SL);
     ck_assert_double_eq_tol (d.level, 99.9, 1e-9);
     //  The same position first seen in a snapshot: reported as trailing
     //  (the documented consequence).
-    trail = (rm_trail_t) {0};
+    trail = (rm_trail_t){0};
     ck_assert_int_eq (s_at (&pos, &trail, 99.6, &d), RM_HIT_NONE);
     ck_assert_int_eq (s_at (&pos, &trail, 99.4, &d), RM_HIT_TRAILING_SL);
     //  Seen opening with a wide sl: the start is the entry, as before.
     pos = s_pos (TW_SIDE_SHORT, 100, 105, 0, 2);
-    trail = (rm_trail_t) {.opened_here = true};
+    trail = (rm_trail_t){.opened_here = true};
     ck_assert_int_eq (s_at (&pos, &trail, 101, &d), RM_HIT_NONE);
     ck_assert_int_eq (s_at (&pos, &trail, 102, &d), RM_HIT_SL);
     ck_assert_int_eq (s_at (&pos, &trail, 97, &d), RM_HIT_NONE);
@@ -388,7 +388,7 @@ START_TEST (test_modify_takes_effect)
     ck_assert_int_eq (s_at (&pos, &trail, 100.5, &d), RM_HIT_TRAILING_SL);
     //  A narrower trail tightens the stop at once.
     pos = s_pos (TW_SIDE_LONG, 100, 95, 0, 2);
-    trail = (rm_trail_t) {0};
+    trail = (rm_trail_t){0};
     ck_assert_int_eq (s_at (&pos, &trail, 104, &d), RM_HIT_NONE);
     pos.trail = 1;
     ck_assert_int_eq (s_at (&pos, &trail, 103.5, &d), RM_HIT_NONE);
@@ -449,7 +449,7 @@ START_TEST (test_trail_sl_to_persist)
     ck_assert_double_eq (rm_rules_trail_sl (&pos, &trail), 0);
     //  No trail, nothing to write.
     pos = s_pos (TW_SIDE_LONG, 100, 95, 0, 0);
-    trail = (rm_trail_t) {0};
+    trail = (rm_trail_t){0};
     s_at (&pos, &trail, 120, NULL);
     ck_assert_double_eq (rm_rules_trail_sl (&pos, &trail), 0);
 }
@@ -467,7 +467,7 @@ START_TEST (test_trail_sl_without_sl)
     ck_assert_double_eq_tol (rm_rules_trail_sl (&pos, &trail), 98.05, EPS);
     //  Short: rounded up, the looser side.
     pos = s_pos (TW_SIDE_SHORT, 100, 0, 0, 2);
-    trail = (rm_trail_t) {0};
+    trail = (rm_trail_t){0};
     s_at (&pos, &trail, 100.5, NULL);
     ck_assert_double_eq (rm_rules_trail_sl (&pos, &trail), 0);
     s_at (&pos, &trail, 96.33, NULL);

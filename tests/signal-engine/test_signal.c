@@ -57,11 +57,11 @@ typedef struct {
     int env_count;
     tw_proc_t *gateway;
     tw_proc_t *engine;
-    zsock_t *feed;           //  PUB: the test is the market feed
-    zsock_t *events;         //  SUB to the gateway's events
+    zsock_t *feed;   //  PUB: the test is the market feed
+    zsock_t *events; //  SUB to the gateway's events
     tw_client_t *gateway_client;
-    tw_client_t *model;      //  REQ to signal_in, one attempt
-    tw_client_t *control;    //  REQ to signal_control
+    tw_client_t *model;   //  REQ to signal_in, one attempt
+    tw_client_t *control; //  REQ to signal_control
 } fixture_t;
 
 static void
@@ -299,8 +299,8 @@ s_prime_paper_broker (fixture_t *fx)
         ck_assert_int_eq (tw_client_request (fx->gateway_client, &request, &reply, err, sizeof err),
                           0);
         ck_assert_int_eq (reply.u.ack.status, TW_ACK_ACCEPTED);
-        ck_assert (s_wait_event (fx, TW_MSG_POSITION_OPENED, TW_MSG_ORDER_REJECTED, &event,
-                                 BASE_PRICE));
+        ck_assert (
+            s_wait_event (fx, TW_MSG_POSITION_OPENED, TW_MSG_ORDER_REJECTED, &event, BASE_PRICE));
         opened = event.type == TW_MSG_POSITION_OPENED;
     }
     ck_assert_msg (opened, "the paper broker never filled; log in %s", fx->gateway_log);
@@ -602,9 +602,8 @@ START_TEST (test_sma_cross)
     ck_assert (s_wait_event (&fx, TW_MSG_POSITION_CLOSED, TW_MSG_EXIT_FAILED, &event, 0));
     ck_assert_int_eq (event.type, TW_MSG_POSITION_CLOSED);
     ck_assert_str_eq (event.u.event.reason, TW_REASON_MODEL_CLOSE);
-    ck_assert (tw_file_wait_contains (fx.engine_log,
-                                      "command origin=sma_cross symbol=" SYMBOL " action=close",
-                                      WAIT_MS));
+    ck_assert (tw_file_wait_contains (
+        fx.engine_log, "command origin=sma_cross symbol=" SYMBOL " action=close", WAIT_MS));
     ck_assert_int_eq (s_engine_counter (&fx, "strategy_signals"), 2);
     ck_assert_int_eq (s_engine_counter (&fx, "opens_sent"), 1);
     ck_assert_int_eq (s_engine_counter (&fx, "closes_sent"), 1);

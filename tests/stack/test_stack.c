@@ -115,7 +115,8 @@ START_TEST (test_open_and_close_with_tradectl)
     //  has arrived an open is refused (order_rejected), so try again.
     bool opened = false;
     for (long long deadline = s_now_ms () + WAIT_MS; !opened && s_now_ms () < deadline;) {
-        cJSON *ack = s_tradectl ("open NSE:SBIN-EQ --side long --qty 5 --sl 1 --tp 100000", &status);
+        cJSON *ack =
+            s_tradectl ("open NSE:SBIN-EQ --side long --qty 5 --sl 1 --tp 100000", &status);
         ck_assert_int_eq (status, 0);
         ck_assert_str_eq (s_str (ack, "status"), "accepted");
         ck_assert_str_eq (s_str (ack, "id"), POS_ID);

@@ -38,8 +38,8 @@ s_sleep_ms (int ms)
 }
 
 tw_proc_t *
-tw_proc_start (const char *path, const char *const *argv, const char *const *env,
-               const char *cwd, const char *log_path)
+tw_proc_start (const char *path, const char *const *argv, const char *const *env, const char *cwd,
+               const char *log_path)
 {
     pid_t pid = fork ();
     if (pid < 0)

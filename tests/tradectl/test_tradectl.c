@@ -31,7 +31,7 @@ extern char **environ;
 #define S_OUTPUT_MAX 16384     //  stdout or stderr of one run
 #define S_ARGS_MAX 32
 #define S_ENV_MAX 512
-#define S_NS_PER_S INT64_C(1000000000)
+#define S_NS_PER_S INT64_C (1000000000)
 #define S_COMMAND_TTL_S 10 //  what tradectl promises for expires_at
 
 //  Fast retries for the tests that expect no reply.
@@ -43,8 +43,8 @@ extern char **environ;
 #define S_DEAD_ENDPOINT "tcp://127.0.0.1:1"
 
 #define S_POSITION_ID "NSE:SBIN-EQ-INTRADAY"
-#define S_EPOCH UINT64_C(1712345678901234567) //  beyond a double's 53 bits
-#define S_SEQ UINT64_C(4242)
+#define S_EPOCH UINT64_C (1712345678901234567) //  beyond a double's 53 bits
+#define S_SEQ UINT64_C (4242)
 
 //  ---------------------------------------------------------------------
 //  The fake gateway.
@@ -341,9 +341,8 @@ static void
 s_run_gateway (run_t *run, fake_t *fake, const char *const *args)
 {
     char gateway[S_ENV_LINE_MAX];
-    const char *env[] = {s_env (gateway, sizeof gateway, "TW_ENDPOINTS_GATEWAY_REP",
-                                fake->endpoint),
-                         NULL};
+    const char *env[] = {
+        s_env (gateway, sizeof gateway, "TW_ENDPOINTS_GATEWAY_REP", fake->endpoint), NULL};
     s_run (run, env, args);
 }
 
@@ -381,7 +380,7 @@ START_TEST (test_status_text)
     fake_t fake;
     s_fake_start (&fake, &script);
     run_t run;
-    s_run_gateway (&run, &fake, (const char *[]) {"status", NULL});
+    s_run_gateway (&run, &fake, (const char *[]){"status", NULL});
     ck_assert_int_eq (run.exit_code, 0);
     ck_assert_str_eq (run.out, "order-gateway 0.1.0 up 12.3s requests=7 rejected=1\n");
     ck_assert_str_eq (run.err, "");
@@ -398,7 +397,7 @@ START_TEST (test_status_json)
     fake_t fake;
     s_fake_start (&fake, &script);
     run_t run;
-    s_run_gateway (&run, &fake, (const char *[]) {"--json", "status", NULL});
+    s_run_gateway (&run, &fake, (const char *[]){"--json", "status", NULL});
     ck_assert_int_eq (run.exit_code, 0);
     cJSON *root = s_parse_json (&run);
     ck_assert_str_eq (s_json_str (root, "type"), "pong");
@@ -420,7 +419,7 @@ START_TEST (test_positions_text)
     fake_t fake;
     s_fake_start (&fake, &script);
     run_t run;
-    s_run_gateway (&run, &fake, (const char *[]) {"positions", NULL});
+    s_run_gateway (&run, &fake, (const char *[]){"positions", NULL});
     ck_assert_int_eq (run.exit_code, 0);
     ck_assert_int_eq (s_count_lines (run.out), 4); //  header, two rows, summary
     ck_assert_ptr_nonnull (strstr (run.out, "EXIT_FAILED"));
@@ -450,7 +449,7 @@ START_TEST (test_positions_json)
     s_fake_start (&fake, &script);
     run_t run;
     //  --json after the command works as well as before it.
-    s_run_gateway (&run, &fake, (const char *[]) {"positions", "--json", NULL});
+    s_run_gateway (&run, &fake, (const char *[]){"positions", "--json", NULL});
     ck_assert_int_eq (run.exit_code, 0);
     ck_assert_str_eq (run.err, "");
     //  64-bit integers are written digit for digit.
@@ -490,8 +489,8 @@ START_TEST (test_open_all_options)
     run_t run;
     int64_t before = tw_clock_wall_ns ();
     s_run_gateway (&run, &fake,
-                   (const char *[]) {"open", "NSE:SBIN-EQ", "--side", "short", "--qty", "25",
-                                     "--sl", "820.5", "--tp", "790", "--trail", "2.5", NULL});
+                   (const char *[]){"open", "NSE:SBIN-EQ", "--side", "short", "--qty", "25", "--sl",
+                                    "820.5", "--tp", "790", "--trail", "2.5", NULL});
     ck_assert_int_eq (run.exit_code, 0);
     tw_msg_t msg;
     ck_assert (s_fake_next (&fake, &msg, S_WAIT_MS));
@@ -509,8 +508,7 @@ START_TEST (test_open_all_options)
     ck_assert_int_ge (msg.expires_at, before + S_COMMAND_TTL_S * S_NS_PER_S);
     char expected[512];
     snprintf (expected, sizeof expected,
-              "accepted open NSE:SBIN-EQ short 25 id=" S_POSITION_ID " req_id=%s\n",
-              msg.req_id);
+              "accepted open NSE:SBIN-EQ short 25 id=" S_POSITION_ID " req_id=%s\n", msg.req_id);
     ck_assert_str_eq (run.out, expected);
     s_fake_stop (&fake);
 }
@@ -523,8 +521,8 @@ START_TEST (test_open_product_json)
     s_fake_start (&fake, &script);
     run_t run;
     s_run_gateway (&run, &fake,
-                   (const char *[]) {"--json", "open", "NSE:INFY-EQ", "--qty=3", "--side=long",
-                                     "--product", "CNC", NULL});
+                   (const char *[]){"--json", "open", "NSE:INFY-EQ", "--qty=3", "--side=long",
+                                    "--product", "CNC", NULL});
     ck_assert_int_eq (run.exit_code, 0);
     tw_msg_t msg;
     ck_assert (s_fake_next (&fake, &msg, S_WAIT_MS));
@@ -548,7 +546,7 @@ START_TEST (test_close_default_reason)
     fake_t fake;
     s_fake_start (&fake, &script);
     run_t run;
-    s_run_gateway (&run, &fake, (const char *[]) {"close", S_POSITION_ID, NULL});
+    s_run_gateway (&run, &fake, (const char *[]){"close", S_POSITION_ID, NULL});
     ck_assert_int_eq (run.exit_code, 0);
     tw_msg_t msg;
     ck_assert (s_fake_next (&fake, &msg, S_WAIT_MS));
@@ -571,7 +569,7 @@ START_TEST (test_close_reason_sl_hit)
     s_fake_start (&fake, &script);
     run_t run;
     s_run_gateway (&run, &fake,
-                   (const char *[]) {"close", S_POSITION_ID, "--reason", "SL Hit", NULL});
+                   (const char *[]){"close", S_POSITION_ID, "--reason", "SL Hit", NULL});
     ck_assert_int_eq (run.exit_code, 0);
     tw_msg_t msg;
     ck_assert (s_fake_next (&fake, &msg, S_WAIT_MS));
@@ -587,7 +585,7 @@ START_TEST (test_close_invalid_reason)
     s_fake_start (&fake, &script);
     run_t run;
     s_run_gateway (&run, &fake,
-                   (const char *[]) {"close", S_POSITION_ID, "--reason", "sl hit", NULL});
+                   (const char *[]){"close", S_POSITION_ID, "--reason", "sl hit", NULL});
     ck_assert_int_eq (run.exit_code, 2);
     s_assert_one_error_line (&run);
     ck_assert_str_eq (run.out, "");
@@ -603,7 +601,7 @@ START_TEST (test_flatten)
     fake_t fake;
     s_fake_start (&fake, &script);
     run_t run;
-    s_run_gateway (&run, &fake, (const char *[]) {"flatten", NULL});
+    s_run_gateway (&run, &fake, (const char *[]){"flatten", NULL});
     ck_assert_int_eq (run.exit_code, 0);
     tw_msg_t msg;
     ck_assert (s_fake_next (&fake, &msg, S_WAIT_MS));
@@ -624,13 +622,13 @@ START_TEST (test_rejected)
     fake_t fake;
     s_fake_start (&fake, &script);
     run_t run;
-    s_run_gateway (&run, &fake, (const char *[]) {"close", "NSE:XYZ-EQ-INTRADAY", NULL});
+    s_run_gateway (&run, &fake, (const char *[]){"close", "NSE:XYZ-EQ-INTRADAY", NULL});
     ck_assert_int_eq (run.exit_code, 4);
     ck_assert_str_eq (run.err, "tradectl: rejected: unknown position\n");
     ck_assert_str_eq (run.out, "");
 
     //  In --json mode the reply is still the document on stdout.
-    s_run_gateway (&run, &fake, (const char *[]) {"close", "NSE:XYZ-EQ-INTRADAY", "--json", NULL});
+    s_run_gateway (&run, &fake, (const char *[]){"close", "NSE:XYZ-EQ-INTRADAY", "--json", NULL});
     ck_assert_int_eq (run.exit_code, 4);
     ck_assert_str_eq (run.err, "tradectl: rejected: unknown position\n");
     cJSON *root = s_parse_json (&run);
@@ -648,7 +646,7 @@ START_TEST (test_duplicate)
     fake_t fake;
     s_fake_start (&fake, &script);
     run_t run;
-    s_run_gateway (&run, &fake, (const char *[]) {"close", S_POSITION_ID, NULL});
+    s_run_gateway (&run, &fake, (const char *[]){"close", S_POSITION_ID, NULL});
     ck_assert_int_eq (run.exit_code, 0);
     const char *prefix = "duplicate close " S_POSITION_ID " req_id=";
     ck_assert_int_eq (strncmp (run.out, prefix, strlen (prefix)), 0);
@@ -668,7 +666,7 @@ START_TEST (test_no_reply)
         s_env (timeout, sizeof timeout, "TW_CLIENT_TIMEOUT_MS", S_CLIENT_TIMEOUT_MS),
         s_env (attempts, sizeof attempts, "TW_CLIENT_ATTEMPTS", S_CLIENT_ATTEMPTS), NULL};
     run_t run;
-    s_run (&run, env, (const char *[]) {"close", S_POSITION_ID, "--reason", "TP Hit", NULL});
+    s_run (&run, env, (const char *[]){"close", S_POSITION_ID, "--reason", "TP Hit", NULL});
     ck_assert_int_eq (run.exit_code, 3);
     s_assert_one_error_line (&run);
     ck_assert_str_eq (run.out, "");
@@ -684,7 +682,7 @@ START_TEST (test_no_reply)
     ck_assert (!s_fake_next (&fake, &third, 0));
 
     //  --json: the failure is one JSON document.
-    s_run (&run, env, (const char *[]) {"--json", "status", NULL});
+    s_run (&run, env, (const char *[]){"--json", "status", NULL});
     ck_assert_int_eq (run.exit_code, 3);
     s_assert_one_error_line (&run);
     cJSON *root = s_parse_json (&run);
@@ -706,7 +704,7 @@ START_TEST (test_ping_market_feed)
         s_env (feed, sizeof feed, "TW_ENDPOINTS_FEED_CONTROL", fake.endpoint),
         s_env (gateway, sizeof gateway, "TW_ENDPOINTS_GATEWAY_REP", S_DEAD_ENDPOINT), NULL};
     run_t run;
-    s_run (&run, env, (const char *[]) {"ping", "market-feed", NULL});
+    s_run (&run, env, (const char *[]){"ping", "market-feed", NULL});
     ck_assert_int_eq (run.exit_code, 0);
     ck_assert_str_eq (run.out, "market-feed 0.1.0 up 12.3s requests=7 rejected=1\n");
     tw_msg_t msg;
@@ -729,7 +727,7 @@ START_TEST (test_config_file)
     fprintf (file, "[endpoints]\ngateway_rep = %s\n[client]\ntimeout_ms = 1000\n", fake.endpoint);
     fclose (file);
     run_t run;
-    s_run (&run, NULL, (const char *[]) {"-c", path, "status", NULL});
+    s_run (&run, NULL, (const char *[]){"-c", path, "status", NULL});
     ck_assert_int_eq (run.exit_code, 0);
     ck_assert_str_eq (run.out, "order-gateway 0.1.0 up 12.3s requests=7 rejected=1\n");
 
@@ -738,12 +736,12 @@ START_TEST (test_config_file)
     ck_assert_ptr_nonnull (file);
     fprintf (file, "[client]\nno_such_key = 1\n");
     fclose (file);
-    s_run (&run, NULL, (const char *[]) {"--config", path, "status", NULL});
+    s_run (&run, NULL, (const char *[]){"--config", path, "status", NULL});
     ck_assert_int_eq (run.exit_code, 2);
     s_assert_one_error_line (&run);
     unlink (path);
 
-    s_run (&run, NULL, (const char *[]) {"-c", "/nonexistent/tradewire.ini", "status", NULL});
+    s_run (&run, NULL, (const char *[]){"-c", "/nonexistent/tradewire.ini", "status", NULL});
     ck_assert_int_eq (run.exit_code, 2);
     s_assert_one_error_line (&run);
     s_fake_stop (&fake);
@@ -792,13 +790,13 @@ END_TEST
 START_TEST (test_help_and_version)
 {
     run_t run;
-    s_run (&run, NULL, (const char *[]) {"--help", NULL});
+    s_run (&run, NULL, (const char *[]){"--help", NULL});
     ck_assert_int_eq (run.exit_code, 0);
     ck_assert_ptr_eq (strstr (run.out, "usage: tradectl"), run.out);
     ck_assert_ptr_nonnull (strstr (run.out, "Exit codes"));
     ck_assert_ptr_nonnull (strstr (run.out, "  4  "));
     ck_assert_str_eq (run.err, "");
-    s_run (&run, NULL, (const char *[]) {"--version", NULL});
+    s_run (&run, NULL, (const char *[]){"--version", NULL});
     ck_assert_int_eq (run.exit_code, 0);
     ck_assert_str_eq (run.out, "tradectl " TW_VERSION "\n");
 }
