@@ -527,9 +527,8 @@ s_send_again (const tw_requester_entry_t *entry, const tw_msg_t *reply, int64_t 
         return;
     wire->resends_from_done++;
     ck_assert_ptr_null (tw_requester_lookup (wire->requester, entry->request.req_id));
-    ck_assert_int_eq (tw_requester_send (wire->requester, &entry->request, s_send_again, wire,
-                                         now_ms),
-                      0);
+    int rc = tw_requester_send (wire->requester, &entry->request, s_send_again, wire, now_ms);
+    ck_assert_int_eq (rc, 0);
 }
 
 START_TEST (test_send_function_and_deliver)
