@@ -1,14 +1,14 @@
 //  nt_actor - see nt_actor.h.
 //
 //  One zloop for the ZeroMQ side: the pipe ($TERM), the control socket, the
-//  clone's SUB socket and snapshot DEALER, the requester of forwarded
-//  closes and its retry timer (tw_requester_attach), and the owner's end of
-//  nt_ws's pipe (what the server thread reports). Timers: the clone's check
-//  (it resyncs after a gap, an epoch change or silence) and the heartbeat
-//  frame. Nothing here
-//  waits: the clone asks for its snapshot without blocking, frames go to
-//  the server thread without blocking, and closes go to the gateway without
-//  blocking.
+//  clone's sockets and check timer (tw_clone_attach: it resyncs after a
+//  gap, an epoch change or silence), the requester of forwarded closes and
+//  its retry timer (tw_requester_attach), and the owner's end of nt_ws's
+//  pipe (what the server thread reports). Timers of its own: a first clone
+//  check right after the start, the snapshot owed to clients, and the
+//  heartbeat frame. Nothing here waits: the clone asks for its snapshot
+//  without blocking, frames go to the server thread without blocking, and
+//  closes go to the gateway without blocking.
 //
 //  When a frame cannot be handed to the server thread (its pipe is full)
 //  the clients may have missed something, so the next chance sends every
@@ -29,9 +29,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-//  How often the clone checks its sync (it must be at least every second).
-#define NT_CHECK_MS 500
-//  The first check, right after the start.
+//  How often a snapshot owed to clients is tried again.
+#define NT_OWED_MS 500
+//  The first clone check, right after the start (tw_clone_attach's own
+//  timer comes later).
 #define NT_FIRST_CHECK_MS 1
 //  Heartbeat frames to clients while the copy is in sync (the gateway's pace).
 #define NT_HEARTBEAT_MS 1000
@@ -184,39 +185,27 @@ s_on_ws (zloop_t *loop, zsock_t *reader, void *arg)
     return 0;
 }
 
+//  The first clone check, so that clients need not wait for the clone's
+//  timer.
 static int
-s_on_sub (zloop_t *loop, zsock_t *reader, void *arg)
-{
-    (void) loop;
-    (void) reader;
-    tw_clone_recv (((nt_t *) arg)->clone);
-    return 0;
-}
-
-//  The clone's check, and a snapshot for everyone when one is owed.
-static void
-s_check (nt_t *self)
-{
-    tw_clone_check (self->clone);
-    if (self->resend_snapshot && tw_clone_synced (self->clone))
-        s_snapshot_all (self);
-}
-
-static int
-s_on_snapshot (zloop_t *loop, zsock_t *reader, void *arg)
-{
-    (void) loop;
-    (void) reader;
-    s_check ((nt_t *) arg);
-    return 0;
-}
-
-static int
-s_on_check (zloop_t *loop, int timer_id, void *arg)
+s_on_first_check (zloop_t *loop, int timer_id, void *arg)
 {
     (void) loop;
     (void) timer_id;
-    s_check ((nt_t *) arg);
+    tw_clone_check (((nt_t *) arg)->clone);
+    return 0;
+}
+
+//  A snapshot owed to clients whose frames were lost, once in sync (a
+//  resync sends one anyway, through s_on_clone).
+static int
+s_on_owed (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    nt_t *self = (nt_t *) arg;
+    if (self->resend_snapshot && tw_clone_synced (self->clone))
+        s_snapshot_all (self);
     return 0;
 }
 
@@ -298,14 +287,12 @@ s_setup (nt_t *self)
     zloop_reader (self->loop, self->pipe, tw_service_on_pipe, NULL);
     if (tw_control_attach (self->control, self->loop) != 0)
         return -1;
-    zloop_reader (self->loop, tw_clone_socket (self->clone), s_on_sub, self);
-    //  A snapshot reply is taken as soon as it arrives, not at the next check.
-    zloop_reader (self->loop, tw_clone_snapshot_socket (self->clone), s_on_snapshot, self);
-    if (tw_requester_attach (self->requester, self->loop) != 0)
+    if (tw_clone_attach (self->clone, self->loop) != 0
+        || tw_requester_attach (self->requester, self->loop) != 0)
         return -1;
     zloop_reader (self->loop, nt_ws_socket (self->ws), s_on_ws, self);
-    zloop_timer (self->loop, NT_FIRST_CHECK_MS, 1, s_on_check, self);
-    zloop_timer (self->loop, NT_CHECK_MS, 0, s_on_check, self);
+    zloop_timer (self->loop, NT_FIRST_CHECK_MS, 1, s_on_first_check, self);
+    zloop_timer (self->loop, NT_OWED_MS, 0, s_on_owed, self);
     zloop_timer (self->loop, NT_HEARTBEAT_MS, 0, s_on_heartbeat, self);
     return 0;
 }
