@@ -127,7 +127,8 @@ s_on_done (const tw_requester_entry_t *sent, const tw_msg_t *reply, int64_t now_
     const tw_msg_t *msg = &sent->request;
     rm_entry_t *entry = s_lookup (self, s_position_id (msg));
     //  Commands that were replaced or forgotten are cancelled: never here.
-    assert (entry && entry->kind == msg->type && streq (entry->req_id, msg->req_id));
+    if (!entry || entry->kind != msg->type || !streq (entry->req_id, msg->req_id))
+        return;
     entry->kind = TW_MSG_INVALID;
     if (!reply) {
         tw_error ("command gave up type=%s id=%s req_id=%s attempts=%d: no reply from the gateway",
