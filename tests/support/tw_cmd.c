@@ -23,8 +23,7 @@ tw_cmd_request (tw_client_t *client, tw_msg_t *request, tw_msg_t *reply)
 }
 
 int
-tw_cmd_ask (const char *endpoint, tw_msg_type_t type, int timeout_ms, int attempts,
-            tw_msg_t *reply)
+tw_cmd_ask (const char *endpoint, tw_msg_type_t type, int timeout_ms, int attempts, tw_msg_t *reply)
 {
     tw_client_t *client = tw_client_new (endpoint, timeout_ms, attempts);
     if (!client)

@@ -39,8 +39,8 @@ int64_t tw_cmd_counter (const char *endpoint, tw_msg_type_t type, const char *na
 
 //  Polls tw_cmd_counter until it equals value, at most timeout_ms. Returns
 //  true when it did; *seen (when not NULL) is the last value read.
-bool tw_cmd_wait_counter (const char *endpoint, tw_msg_type_t type, const char *name,
-                          int64_t value, int timeout_ms, int64_t *seen);
+bool tw_cmd_wait_counter (const char *endpoint, tw_msg_type_t type, const char *name, int64_t value,
+                          int timeout_ms, int64_t *seen);
 
 //  Makes msg an open of qty of symbol on side with sl and tp (0: none),
 //  expiring ttl_ms from now.

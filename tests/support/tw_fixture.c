@@ -237,8 +237,7 @@ tw_fixture_start (tw_fixture_t *self, const char *name, const char *binary,
     const char *argv[] = {name, NULL};
     service->proc = tw_proc_start (binary, argv, env, self->dir, service->log);
     if (!service->proc) {
-        fprintf (stderr, "tw_fixture: cannot start %s as %s: %s\n", binary, name,
-                 strerror (errno));
+        fprintf (stderr, "tw_fixture: cannot start %s as %s: %s\n", binary, name, strerror (errno));
         return -1;
     }
     return 0;

@@ -6,6 +6,7 @@
 #include "tw_proc.h"
 
 #include <arpa/inet.h>
+#include <czmq.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -17,8 +18,9 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "tw_clock.h"
 
 #define TW_PROC_POLL_MS 10
 #define TW_PROC_READ_MAX (16 * 1024 * 1024)
@@ -29,21 +31,6 @@ extern char **environ;
 struct _tw_proc_t {
     pid_t pid;
 };
-
-static long long
-s_now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-s_sleep_ms (int ms)
-{
-    struct timespec ts = {ms / 1000, (long) (ms % 1000) * 1000000L};
-    nanosleep (&ts, NULL);
-}
 
 //  True when the two "KEY=VALUE" strings have the same KEY.
 static bool
@@ -149,11 +136,11 @@ tw_proc_running (tw_proc_t *self)
 static bool
 s_wait_exit (pid_t pid, int *status, int timeout_ms)
 {
-    long long deadline = s_now_ms () + timeout_ms;
+    int64_t deadline = tw_clock_mono_ms () + timeout_ms;
     while (waitpid (pid, status, WNOHANG) != pid) {
-        if (s_now_ms () > deadline)
+        if (tw_clock_mono_ms () > deadline)
             return false;
-        s_sleep_ms (TW_PROC_POLL_MS);
+        zclock_sleep (TW_PROC_POLL_MS); //  pacing a bounded poll
     }
     return true;
 }
@@ -212,7 +199,7 @@ tw_proc_run (const char *path, const char *const *argv, const char *const *env, 
         return -1;
     }
     char **envp = s_environment (env);
-    long long start = s_now_ms ();
+    int64_t start = tw_clock_mono_ms ();
     pid_t parent = getpid ();
     pid_t pid = envp ? fork () : -1;
     if (pid == 0) {
@@ -225,10 +212,10 @@ tw_proc_run (const char *path, const char *const *argv, const char *const *env, 
     close (err_pipe[1]);
     size_t out_len = 0, err_len = 0;
     bool out_open = pid > 0, err_open = pid > 0;
-    long long deadline = start + timeout_ms;
-    while ((out_open || err_open) && s_now_ms () < deadline) {
+    int64_t deadline = start + timeout_ms;
+    while ((out_open || err_open) && tw_clock_mono_ms () < deadline) {
         struct pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
-        long long left = deadline - s_now_ms ();
+        int64_t left = deadline - tw_clock_mono_ms ();
         int rc = poll (fds, 2, left > 0 ? (int) left : 0);
         if (rc < 0 && errno == EINTR)
             continue;
@@ -244,13 +231,13 @@ tw_proc_run (const char *path, const char *const *argv, const char *const *env, 
     if (pid < 0)
         return -1;
     int status = 0;
-    long long left = deadline - s_now_ms ();
+    int64_t left = deadline - tw_clock_mono_ms ();
     if (!s_wait_exit (pid, &status, left > 0 ? (int) left : 0)) {
         kill (pid, SIGKILL);
         waitpid (pid, &status, 0);
         return -1;
     }
-    output->took_ms = s_now_ms () - start;
+    output->took_ms = tw_clock_mono_ms () - start;
     if (WIFEXITED (status))
         output->exit_code = WEXITSTATUS (status);
     return 0;
@@ -292,11 +279,11 @@ tw_file_contains (const char *path, const char *needle)
 bool
 tw_file_wait_contains (const char *path, const char *needle, int timeout_ms)
 {
-    long long deadline = s_now_ms () + timeout_ms;
+    int64_t deadline = tw_clock_mono_ms () + timeout_ms;
     while (!tw_file_contains (path, needle)) {
-        if (s_now_ms () > deadline)
+        if (tw_clock_mono_ms () > deadline)
             return false;
-        s_sleep_ms (TW_PROC_POLL_MS);
+        zclock_sleep (TW_PROC_POLL_MS); //  pacing a bounded poll
     }
     return true;
 }
