@@ -91,11 +91,7 @@ s_counter_is (const char *endpoint, const char *name, int64_t value)
 static void
 s_tick (const char *symbol)
 {
-    tw_msg_t tick;
-    tw_msg_init (&tick, TW_MSG_TICK);
-    snprintf (tick.u.tick.symbol, sizeof tick.u.tick.symbol, "%s", symbol);
-    tick.u.tick.ltp = TICK_PRICE;
-    ck_assert_int_eq (tw_sock_publish (fx.feed, &tick), 0);
+    ck_assert_int_eq (tw_cmd_tick (fx.feed, symbol, TICK_PRICE), 0);
 }
 
 static void s_wait_live (void);

@@ -76,11 +76,7 @@ s_wait_event (fixture_t *fx, tw_msg_type_t type, const char *id, tw_msg_t *event
 static void
 s_tick (fixture_t *fx, const char *symbol, double ltp)
 {
-    tw_msg_t msg;
-    tw_msg_init (&msg, TW_MSG_TICK);
-    snprintf (msg.u.tick.symbol, sizeof msg.u.tick.symbol, "%s", symbol);
-    msg.u.tick.ltp = ltp;
-    ck_assert_int_eq (tw_sock_publish (fx->feed, &msg), 0);
+    ck_assert_int_eq (tw_cmd_tick (fx->feed, symbol, ltp), 0);
 }
 
 //  A counter of a pong from endpoint (the gateway's status, or a ping).

@@ -74,11 +74,7 @@ s_pause (void)
 static void
 s_tick (fixture_t *fx, double price)
 {
-    tw_msg_t tick;
-    tw_msg_init (&tick, TW_MSG_TICK);
-    snprintf (tick.u.tick.symbol, sizeof tick.u.tick.symbol, SYMBOL);
-    tick.u.tick.ltp = price;
-    ck_assert_int_eq (tw_sock_publish (fx->feed, &tick), 0);
+    ck_assert_int_eq (tw_cmd_tick (fx->feed, SYMBOL, price), 0);
 }
 
 //  Pings the engine on signal_control; returns false when it does not answer.

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tw_clock.h"
+#include "tw_sock.h"
 
 //  Pacing between two reads of a counter.
 #define TW_CMD_PACING_MS 20
@@ -98,4 +99,14 @@ tw_cmd_close (tw_msg_t *msg, const char *id, const char *reason, const char *req
         snprintf (msg->req_id, sizeof msg->req_id, "%s", req_id);
     snprintf (msg->u.close.id, sizeof msg->u.close.id, "%s", id);
     snprintf (msg->u.close.reason, sizeof msg->u.close.reason, "%s", reason);
+}
+
+int
+tw_cmd_tick (zsock_t *feed, const char *symbol, double ltp)
+{
+    tw_msg_t tick;
+    tw_msg_init (&tick, TW_MSG_TICK);
+    snprintf (tick.u.tick.symbol, sizeof tick.u.tick.symbol, "%s", symbol);
+    tick.u.tick.ltp = ltp;
+    return tw_sock_publish (feed, &tick);
 }

@@ -1,14 +1,16 @@
 //  tw_cmd - commands to a running service for integration tests: a request
 //  with a tw_client, a one-off question to an endpoint (ping or status),
-//  the counters of a pong, and the open and close commands made ready to
-//  send. Nothing here asserts: failures return -1 (or false) and say why on
-//  stderr. Every wait is bounded.
+//  the counters of a pong, the open and close commands made ready to
+//  send, and a tick published as the market feed would. Nothing here asserts: failures return -1
+//  (or false) and say why on stderr. Every wait is bounded.
 
 #ifndef TW_CMD_H_INCLUDED
 #define TW_CMD_H_INCLUDED
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include <czmq.h>
 
 #include "tw_client.h"
 #include "tw_proto.h"
@@ -51,5 +53,9 @@ void tw_cmd_open (tw_msg_t *msg, const char *symbol, tw_side_t side, int64_t qty
 //  req_id may be NULL (tw_client then makes one).
 void tw_cmd_close (tw_msg_t *msg, const char *id, const char *reason, const char *req_id,
                    int ttl_ms);
+
+//  Publishes a tick of symbol at ltp on feed (a PUB: the test plays the
+//  market feed). Returns 0 or -1.
+int tw_cmd_tick (zsock_t *feed, const char *symbol, double ltp);
 
 #endif
