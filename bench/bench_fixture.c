@@ -2,6 +2,7 @@
 
 #include "bench_fixture.h"
 #include "tw_clock.h"
+#include "tw_cmd.h"
 #include "tw_proc.h"
 #include "tw_sock.h"
 
@@ -196,9 +197,8 @@ bench_fixture_destroy (bench_fixture_t **self_p, bool failed)
 int
 bench_request (bench_fixture_t *self, tw_msg_t *request, tw_msg_t *reply, tw_msg_type_t reply_type)
 {
-    char err[TW_TEXT_MAX] = "";
-    if (tw_client_request (self->client, request, reply, err, sizeof err) != 0)
-        return bench_fail ("%s: no reply: %s", tw_msg_type_name (request->type), err);
+    if (tw_cmd_request (self->client, request, reply) != 0)
+        return bench_fail ("%s: no reply", tw_msg_type_name (request->type));
     if (reply->type != reply_type) {
         tw_msg_reset (reply);
         return bench_fail ("%s: reply %s, expected %s", tw_msg_type_name (request->type),
@@ -291,11 +291,9 @@ int
 bench_close (bench_fixture_t *self, const char *id, int64_t *sent_us, int64_t *closed_us)
 {
     tw_msg_t request;
-    tw_msg_init (&request, TW_MSG_CLOSE);
-    tw_client_make_req_id ("bench", request.req_id, sizeof request.req_id);
-    request.expires_at = tw_clock_wall_ns () + BENCH_EXPIRES_MS * TW_NS_PER_MS;
-    snprintf (request.u.close.id, sizeof request.u.close.id, "%s", id);
-    snprintf (request.u.close.reason, sizeof request.u.close.reason, "%s", TW_REASON_MANUAL_CLOSE);
+    char req_id[TW_ID_MAX];
+    tw_client_make_req_id ("bench", req_id, sizeof req_id);
+    tw_cmd_close (&request, id, TW_REASON_MANUAL_CLOSE, req_id, BENCH_EXPIRES_MS);
     *sent_us = bench_now_us ();
     if (tw_sock_send (self->cmd, &request) != 0)
         return bench_fail ("close %s: cannot send", id);
