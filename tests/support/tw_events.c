@@ -2,6 +2,7 @@
 
 #include "tw_events.h"
 
+#include <czmq.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,12 +51,6 @@ tw_events_destroy (tw_events_t **self_p)
     free (self->tally);
     free (self);
     *self_p = NULL;
-}
-
-zsock_t *
-tw_events_sock (tw_events_t *self)
-{
-    return self->sub;
 }
 
 //  The position id of event, "" when it is not a position event.

@@ -10,7 +10,6 @@
 #ifndef TW_EVENTS_H_INCLUDED
 #define TW_EVENTS_H_INCLUDED
 
-#include <czmq.h>
 #include <stdbool.h>
 
 #include "tw_proto.h"
@@ -22,10 +21,6 @@ tw_events_t *tw_events_new (const char *endpoint);
 
 //  Closes the SUB and nulls *self_p; safe on NULL.
 void tw_events_destroy (tw_events_t **self_p);
-
-//  The SUB itself, to poll on beside other sockets (read it only with
-//  tw_events_next, so that the tally stays right).
-zsock_t *tw_events_sock (tw_events_t *self);
 
 //  The next message within timeout_ms (0: only what is there already).
 //  Returns true with it in *event (the caller resets it), false when none

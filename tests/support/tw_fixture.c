@@ -36,7 +36,7 @@
 typedef struct {
     char name[TW_FIXTURE_NAME_MAX];
     char log[TW_FIXTURE_PATH_MAX];
-    tw_proc_t *proc; //  NULL when not running
+    tw_proc_t *proc; //  NULL once stopped (or before it started)
 } s_service_t;
 
 struct _tw_fixture_t {
@@ -127,25 +127,22 @@ tw_fixture_set (tw_fixture_t *self, const char *key, const char *format, ...)
     char value[512];
     vsnprintf (value, sizeof value, format, args);
     va_end (args);
-    char *entry = (char *) malloc (strlen (key) + strlen (value) + 2);
-    assert (entry);
-    sprintf (entry, "%s=%s", key, value);
     int at = s_env_find (self, key);
+    if (at < 0 && self->env_count >= TW_FIXTURE_ENV_MAX) {
+        fprintf (stderr, "tw_fixture: more than %d settings\n", TW_FIXTURE_ENV_MAX);
+        abort (); //  a test that needs more: raise the bound
+    }
+    char *entry = (char *) malloc (strlen (key) + strlen (value) + 2);
+    if (!entry)
+        abort ();
+    sprintf (entry, "%s=%s", key, value);
     if (at >= 0) {
         free (self->env[at]);
         self->env[at] = entry;
         return;
     }
-    assert (self->env_count < TW_FIXTURE_ENV_MAX);
     self->env[self->env_count++] = entry;
     self->env[self->env_count] = NULL;
-}
-
-const char *
-tw_fixture_get (tw_fixture_t *self, const char *key)
-{
-    int at = s_env_find (self, key);
-    return at < 0 ? NULL : self->env[at] + strlen (key) + 1;
 }
 
 const char *const *
@@ -197,13 +194,23 @@ tw_fixture_listen (tw_fixture_t *self, const char *key)
     return port;
 }
 
-//  The service called name, made (not running) when new; NULL when full.
+//  The service called name, or NULL.
 static s_service_t *
-s_service (tw_fixture_t *self, const char *name)
+s_find (tw_fixture_t *self, const char *name)
 {
     for (int i = 0; i < self->service_count; i++)
         if (streq (self->services[i].name, name))
             return &self->services[i];
+    return NULL;
+}
+
+//  The service called name, made (not running) when new; NULL when full.
+static s_service_t *
+s_service (tw_fixture_t *self, const char *name)
+{
+    s_service_t *found = s_find (self, name);
+    if (found)
+        return found;
     if (self->service_count >= TW_FIXTURE_SERVICES_MAX)
         return NULL;
     s_service_t *service = &self->services[self->service_count++];
@@ -246,7 +253,7 @@ tw_fixture_start (tw_fixture_t *self, const char *name, const char *binary,
 int
 tw_fixture_stop (tw_fixture_t *self, const char *name, int sig, int timeout_ms)
 {
-    s_service_t *service = s_service (self, name);
+    s_service_t *service = s_find (self, name);
     if (!service || !service->proc)
         return -1;
     int status = tw_proc_stop (&service->proc, sig, timeout_ms);
@@ -260,7 +267,7 @@ tw_fixture_stop (tw_fixture_t *self, const char *name, int sig, int timeout_ms)
 bool
 tw_fixture_running (tw_fixture_t *self, const char *name)
 {
-    s_service_t *service = s_service (self, name);
+    s_service_t *service = s_find (self, name);
     return service && service->proc && tw_proc_running (service->proc);
 }
 

@@ -39,12 +39,11 @@ void tw_fixture_keep (tw_fixture_t *self);
 const char *tw_fixture_dir (tw_fixture_t *self);
 
 //  Sets KEY=value in the environment, replacing an earlier value of key
-//  (printf-style value). Every service started afterwards gets it.
+//  (printf-style value). Every service started afterwards gets it. More
+//  than 48 keys abort the test: a bound of the fixture, not a failure of
+//  the service.
 void tw_fixture_set (tw_fixture_t *self, const char *key, const char *format, ...)
     __attribute__ ((format (printf, 3, 4)));
-
-//  The value of key in the environment, or NULL.
-const char *tw_fixture_get (tw_fixture_t *self, const char *key);
 
 //  Picks a free port on 127.0.0.1 (not one this fixture picked before),
 //  sets key to "tcp://127.0.0.1:<port>" and returns that endpoint (owned

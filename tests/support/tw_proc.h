@@ -33,8 +33,6 @@ tw_proc_t *tw_proc_start (const char *path, const char *const *argv, const char 
 //  *self_p.
 int tw_proc_stop (tw_proc_t **self_p, int sig, int timeout_ms);
 
-pid_t tw_proc_pid (tw_proc_t *self);
-
 //  True while the process has not exited (it is left to tw_proc_stop to
 //  collect).
 bool tw_proc_running (tw_proc_t *self);
