@@ -622,6 +622,26 @@ START_TEST (test_ping_market_feed)
 }
 END_TEST
 
+START_TEST (test_ping_order_gateway)
+{
+    //  The gateway answers to its process name as well as to "gateway".
+    fake_script_t script = {.service = "order-gateway"};
+    fake_t fake;
+    s_fake_start (&fake, &script);
+    char gateway[S_ENV_LINE_MAX];
+    const char *env[] = {s_env (gateway, sizeof gateway, "TW_ENDPOINTS_GATEWAY_REP", fake.endpoint),
+                         NULL};
+    run_t run;
+    s_run (&run, env, (const char *[]){"ping", "order-gateway", NULL});
+    ck_assert_int_eq (run.exit_code, 0);
+    ck_assert_str_eq (run.out, "order-gateway 0.1.0 up 12.3s requests=7 rejected=1\n");
+    tw_msg_t msg;
+    ck_assert (s_fake_next (&fake, &msg, S_WAIT_MS));
+    ck_assert_int_eq (msg.type, TW_MSG_PING);
+    s_fake_stop (&fake);
+}
+END_TEST
+
 START_TEST (test_config_file)
 {
     fake_script_t script = {0};
@@ -730,6 +750,7 @@ main (void)
     tcase_add_test (tc, test_duplicate);
     tcase_add_test (tc, test_no_reply);
     tcase_add_test (tc, test_ping_market_feed);
+    tcase_add_test (tc, test_ping_order_gateway);
     tcase_add_test (tc, test_config_file);
     tcase_add_test (tc, test_usage_errors);
     tcase_add_test (tc, test_help_and_version);
