@@ -24,6 +24,7 @@ struct _gw_jobs_t {
     zsock_t *broker;
     zhashx_t *pending; //  call_id -> s_pending_t *
     zhashx_t *timers;  //  owner -> s_timer_t *
+    zhashx_t *owners;  //  owner -> its calls in flight (a count, never 0)
     uint64_t next_call_id;
     uint64_t calls;
 };
@@ -65,6 +66,18 @@ s_free (void **item)
     *item = NULL;
 }
 
+//  Counts owner's calls in flight up (+1) or down (-1).
+static void
+s_count (gw_jobs_t *self, void *owner, int delta)
+{
+    uintptr_t count =
+        (uintptr_t) zhashx_lookup (self->owners, owner) + (uintptr_t) (intptr_t) delta;
+    if (count == 0)
+        zhashx_delete (self->owners, owner);
+    else
+        zhashx_update (self->owners, owner, (void *) count);
+}
+
 static int
 s_on_broker (zloop_t *loop, zsock_t *sock, void *arg)
 {
@@ -81,8 +94,10 @@ s_on_broker (zloop_t *loop, zsock_t *sock, void *arg)
         s_pending_t job = *pending;
         //  Gone from the table before fn runs, so that fn may cancel freely.
         zhashx_delete (self->pending, key);
-        if (job.owner)
+        if (job.owner) {
+            s_count (self, job.owner, -1);
             job.fn (job.owner, call);
+        }
     }
     gw_call_destroy (&call);
     return 0;
@@ -96,6 +111,7 @@ gw_jobs_new (zloop_t *loop, zsock_t *broker_sock)
     self->broker = broker_sock;
     self->pending = s_table (s_free);
     self->timers = s_table (s_free);
+    self->owners = s_table (NULL);
     zloop_reader (loop, broker_sock, s_on_broker, self);
     return self;
 }
@@ -112,6 +128,7 @@ gw_jobs_destroy (gw_jobs_t **self_p)
         zloop_timer_end (self->loop, timer->timer_id);
     zhashx_destroy (&self->timers);
     zhashx_destroy (&self->pending);
+    zhashx_destroy (&self->owners);
     free (self);
     *self_p = NULL;
 }
@@ -125,6 +142,7 @@ gw_jobs_call (gw_jobs_t *self, gw_call_t *call, gw_jobs_call_fn *fn, void *owner
     pending->fn = fn;
     pending->owner = owner;
     zhashx_update (self->pending, (void *) (uintptr_t) call->call_id, pending);
+    s_count (self, owner, +1);
     self->calls++;
     zsock_send (self->broker, "p", call);
 }
@@ -167,6 +185,10 @@ gw_jobs_cancel (gw_jobs_t *self, void *owner)
         zloop_timer_end (self->loop, timer->timer_id);
         zhashx_delete (self->timers, owner);
     }
+    //  Most owners go away with nothing in flight: no need to look then.
+    if (!zhashx_lookup (self->owners, owner))
+        return;
+    zhashx_delete (self->owners, owner);
     for (s_pending_t *pending = (s_pending_t *) zhashx_first (self->pending); pending;
          pending = (s_pending_t *) zhashx_next (self->pending))
         if (pending->owner == owner)
