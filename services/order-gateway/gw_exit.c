@@ -340,6 +340,9 @@ s_read_input (const gw_exit_t *exit, const gw_call_t *call, double *price)
     return S_READ_FLAT;
 }
 
+//  Logs the broker's answer to one exit order in the attempts table. That
+//  table is history, not state (nothing is decided from it, no event goes
+//  out), so it is written on its own, outside gw_events_commit.
 static void
 s_record_attempt (gw_exit_t *exit, const gw_call_t *call)
 {

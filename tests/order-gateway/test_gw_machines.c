@@ -228,13 +228,15 @@ s_exit_start (s_fx_t *fx)
     row.pos.state = TW_STATE_OPEN;
     ck_assert_int_eq (gw_store_put_position (fx->store, &row), 0);
     char error[TW_TEXT_MAX] = "";
-    ck_assert_int_eq (gw_exit_start (fx->exits, POS_ID, TW_REASON_SL_HIT, NULL, error, sizeof error),
-                      TW_ACK_ACCEPTED);
+    ck_assert_int_eq (
+        gw_exit_start (fx->exits, POS_ID, TW_REASON_SL_HIT, NULL, error, sizeof error),
+        TW_ACK_ACCEPTED);
     ck_assert_int_eq (gw_store_get_position (fx->store, POS_ID, &row), 0);
     ck_assert_int_eq (row.pos.state, TW_STATE_CLOSING);
     //  A second close while it runs is a duplicate.
-    ck_assert_int_eq (gw_exit_start (fx->exits, POS_ID, TW_REASON_SL_HIT, NULL, error, sizeof error),
-                      TW_ACK_DUPLICATE);
+    ck_assert_int_eq (
+        gw_exit_start (fx->exits, POS_ID, TW_REASON_SL_HIT, NULL, error, sizeof error),
+        TW_ACK_DUPLICATE);
 }
 
 //  Asserts the exit closed at price after attempts exit orders.
@@ -269,8 +271,9 @@ s_assert_failed (s_fx_t *fx, int attempts)
     ck_assert_int_eq (gw_exits_failed (fx->exits), 1);
     //  Within the cooldown a new close is refused.
     char error[TW_TEXT_MAX] = "";
-    ck_assert_int_eq (gw_exit_start (fx->exits, POS_ID, TW_REASON_SL_HIT, NULL, error, sizeof error),
-                      TW_ACK_REJECTED);
+    ck_assert_int_eq (
+        gw_exit_start (fx->exits, POS_ID, TW_REASON_SL_HIT, NULL, error, sizeof error),
+        TW_ACK_REJECTED);
     ck_assert_ptr_nonnull (strstr (error, "retry after"));
 }
 
