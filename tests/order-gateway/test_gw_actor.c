@@ -6,7 +6,8 @@
 //  open (ack, position_opened); a close (ack, position_closing,
 //  position_closed with its reason and attempts); a repeated close (the
 //  first reply again, no second exit); a flatten of two positions (both
-//  closed with "Kill Switch"); the status counters; a clean stop.
+//  closed with "Kill Switch"); the status counters; reconciliation after a
+//  restart; a clean stop.
 
 #include <check.h>
 #include <stdio.h>
@@ -327,6 +328,64 @@ START_TEST (test_flatten)
 }
 END_TEST
 
+//  The live positions of a snapshot.
+static size_t
+s_snapshot (s_fx_t *fx, tw_position_t *first)
+{
+    tw_msg_t request, reply;
+    memset (&reply, 0, sizeof reply);
+    s_command (&request, TW_MSG_SNAPSHOT, "snapshot");
+    request.expires_at = 0;
+    s_request (fx, &request, &reply);
+    ck_assert_int_eq (reply.type, TW_MSG_SNAPSHOT_REPLY);
+    size_t count = reply.u.snapshot.count;
+    if (count > 0)
+        *first = reply.u.snapshot.positions[0];
+    tw_msg_reset (&reply);
+    return count;
+}
+
+//  Restarts the actor on the same files, keeping the req_id sequence.
+static void
+s_restart (s_fx_t *fx, const char *remove)
+{
+    int next_req = fx->next_req;
+    s_stop (fx);
+    if (remove)
+        ck_assert_int_eq (system (remove), 0);
+    s_start (fx);
+    fx->next_req = next_req;
+}
+
+//  Start-up reconciliation: a position the broker still holds stays; one
+//  the store lost is adopted without stops; one the broker lost is closed.
+START_TEST (test_reconcile)
+{
+    s_fx_t fx;
+    s_start (&fx);
+    s_open (&fx, SYMBOL_A, POS_A, 10, PRICE_A);
+    tw_position_t pos;
+    memset (&pos, 0, sizeof pos);
+
+    s_restart (&fx, NULL);
+    ck_assert_int_eq (s_snapshot (&fx, &pos), 1);
+    ck_assert_str_eq (pos.id, POS_A);
+    ck_assert_double_eq (pos.sl, PRICE_A / 2);
+
+    s_restart (&fx, "rm -f gateway.db gateway.db-wal gateway.db-shm");
+    ck_assert_int_eq (s_snapshot (&fx, &pos), 1);
+    ck_assert_str_eq (pos.id, POS_A);
+    ck_assert_int_eq (pos.qty, 10);
+    ck_assert_double_eq (pos.entry_price, PRICE_A);
+    ck_assert_double_eq (pos.sl, 0);
+
+    s_restart (&fx, "rm -f paper.db paper.db-wal paper.db-shm");
+    ck_assert_int_eq (s_snapshot (&fx, &pos), 0);
+    ck_assert_int_eq (s_counter (&fx, "exits_in_flight"), 0);
+    s_stop (&fx);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -335,6 +394,7 @@ main (void)
     tcase_add_checked_fixture (tc, s_setup, s_teardown);
     tcase_add_test (tc, test_open_close_repeat);
     tcase_add_test (tc, test_flatten);
+    tcase_add_test (tc, test_reconcile);
     suite_add_tcase (suite, tc);
     SRunner *runner = srunner_create (suite);
     srunner_run_all (runner, CK_NORMAL);
