@@ -28,9 +28,7 @@
 #define WAIT_MS 10000
 #define POLL_MS 10
 #define TTL_NS (30 * TW_NS_PER_MS * 1000)
-#define GW_REP "inproc://gw-actor-rep"
-#define GW_PUB "inproc://gw-actor-pub"
-#define FEED_PUB "inproc://gw-actor-feed"
+#define ENDPOINT_MAX 64
 #define SERVICE "order-gateway"
 #define SYMBOL_A "NSE:SBIN-EQ"
 #define SYMBOL_B "NSE:INFY-EQ"
@@ -47,7 +45,14 @@ typedef struct {
     zsock_t *events; //  SUB to the gateway's events
     zsock_t *client; //  DEALER to the gateway's commands
     int next_req;
+    //  inproc endpoints are released after their socket closes, not when
+    //  it does: every start gets new ones, so that a restart never waits.
+    char gw_rep[ENDPOINT_MAX];
+    char gw_pub[ENDPOINT_MAX];
+    char feed_pub[ENDPOINT_MAX];
 } s_fx_t;
+
+static int s_generation;
 
 static char s_dir[PATH_MAX_LEN];
 static char s_origin[PATH_MAX_LEN];
@@ -61,9 +66,6 @@ s_setup (void)
     snprintf (s_dir, sizeof s_dir, "%s", "/tmp/tw-gw-actor-XXXXXX");
     ck_assert_ptr_nonnull (mkdtemp (s_dir));
     ck_assert_int_eq (chdir (s_dir), 0);
-    setenv ("TW_ENDPOINTS_FEED_PUB", FEED_PUB, 1);
-    setenv ("TW_ENDPOINTS_GATEWAY_REP", GW_REP, 1);
-    setenv ("TW_ENDPOINTS_GATEWAY_PUB", GW_PUB, 1);
     setenv ("TW_GATEWAY_BROKER", "paper", 1);
     setenv ("TW_GATEWAY_DB", "gateway.db", 1);
     setenv ("TW_GATEWAY_PAPER_DB", "paper.db", 1);
@@ -156,7 +158,14 @@ static void
 s_start (s_fx_t *fx)
 {
     memset (fx, 0, sizeof *fx);
-    fx->feed = tw_sock_pub_new (FEED_PUB);
+    s_generation++;
+    snprintf (fx->gw_rep, sizeof fx->gw_rep, "inproc://gw-actor-rep-%d", s_generation);
+    snprintf (fx->gw_pub, sizeof fx->gw_pub, "inproc://gw-actor-pub-%d", s_generation);
+    snprintf (fx->feed_pub, sizeof fx->feed_pub, "inproc://gw-actor-feed-%d", s_generation);
+    setenv ("TW_ENDPOINTS_GATEWAY_REP", fx->gw_rep, 1);
+    setenv ("TW_ENDPOINTS_GATEWAY_PUB", fx->gw_pub, 1);
+    setenv ("TW_ENDPOINTS_FEED_PUB", fx->feed_pub, 1);
+    fx->feed = tw_sock_pub_new (fx->feed_pub);
     ck_assert_ptr_nonnull (fx->feed);
     char err[ERR_MAX] = "";
     fx->config = tw_config_load (NULL, err, sizeof err);
@@ -165,8 +174,8 @@ s_start (s_fx_t *fx)
     ck_assert_ptr_nonnull (fx->service);
     fx->actor = zactor_new (gw_actor, fx->service);
     ck_assert_ptr_nonnull (fx->actor);
-    fx->events = tw_sock_sub_new (GW_PUB, "");
-    fx->client = tw_sock_dealer_new (GW_REP);
+    fx->events = tw_sock_sub_new (fx->gw_pub, "");
+    fx->client = tw_sock_dealer_new (fx->gw_rep);
     ck_assert (fx->events && fx->client);
     //  Subscribed once a heartbeat arrives; ready once the broker was read.
     zpoller_t *poller = zpoller_new (fx->events, NULL);

@@ -30,8 +30,7 @@
 #define WAIT_MS 10000
 #define TICK_MS 1
 #define STEPS_MAX 16
-#define BROKER_EP "inproc://gw-machines-broker"
-#define PUB_EP "inproc://gw-machines-pub"
+#define ENDPOINT_MAX 64
 #define SYMBOL "NSE:SBIN-EQ"
 #define POS_ID "NSE:SBIN-EQ-INTRADAY"
 #define ENTRY 100.0
@@ -66,6 +65,9 @@ typedef struct {
     int filled_calls; //  gw_open_filled_fn calls
 } s_fx_t;
 
+//  inproc endpoints are released after their socket closes, not when it
+//  does: every start gets new ones.
+static int s_generation;
 static char s_dir[PATH_MAX_LEN];
 static char s_origin[PATH_MAX_LEN];
 
@@ -157,9 +159,14 @@ s_start (s_fx_t *fx)
     ck_assert_msg (fx->config != NULL, "config: %s", err);
     fx->store = gw_store_open ("gateway.db", err, sizeof err);
     ck_assert_msg (fx->store != NULL, "store: %s", err);
-    fx->pub = tw_sock_pub_new (PUB_EP);
-    fx->broker_end = zsock_new_pair ("@" BROKER_EP);
-    fx->gateway_end = zsock_new_pair (">" BROKER_EP);
+    char endpoint[ENDPOINT_MAX];
+    s_generation++;
+    snprintf (endpoint, sizeof endpoint, "inproc://gw-machines-pub-%d", s_generation);
+    fx->pub = tw_sock_pub_new (endpoint);
+    snprintf (endpoint, sizeof endpoint, "@inproc://gw-machines-broker-%d", s_generation);
+    fx->broker_end = zsock_new_pair (endpoint);
+    endpoint[0] = '>';
+    fx->gateway_end = zsock_new_pair (endpoint);
     ck_assert (fx->pub && fx->broker_end && fx->gateway_end);
     fx->loop = zloop_new ();
     zloop_reader (fx->loop, fx->broker_end, s_on_call, fx);
