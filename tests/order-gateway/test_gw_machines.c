@@ -284,155 +284,122 @@ s_assert_failed (s_fx_t *fx, int attempts)
     ck_assert_ptr_nonnull (strstr (error, "retry after"));
 }
 
-//  sending, ok, price known -> closed.
-START_TEST (test_exit_ok)
+//  One scenario: the broker's answers in order, then how it ends.
+typedef struct {
+    const char *name;
+    s_step_t steps[STEPS_MAX]; //  ended by op 0
+    bool success;              //  exit: closed (else failed); open: filled (else rejected)
+    double price;              //  closed: the exit price; filled: the entry price
+    int attempts;              //  orders sent (checked for exits, in the attempts log)
+} s_case_t;
+
+#define OK(op, price)                                                                              \
+    {                                                                                              \
+        op, GW_OUT_OK, price, 0, 0, 0                                                              \
+    }
+#define READ(net_qty)                                                                              \
+    {                                                                                              \
+        GW_OP_POSITIONS, GW_OUT_OK, EXIT, net_qty, 0, 0                                            \
+    }
+#define FAILS(op, outcome)                                                                         \
+    {                                                                                              \
+        op, outcome, 0, 0, 0, 0                                                                    \
+    }
+#define LOOKUP(status, price)                                                                      \
+    {                                                                                              \
+        GW_OP_ORDER_BY_TAG, GW_OUT_OK, price, 0, status, 0                                         \
+    }
+
+//  The rows of the exit table (docs/design.md §4), with exit_max_attempts
+//  3 and exit_confirm_polls 3.
+static const s_case_t s_exit_cases[] = {
+    {"sending, ok, price known -> closed", {OK (GW_OP_EXIT, EXIT)}, true, EXIT, 1},
+    {"sending, ok, no price -> pricing; read ok -> closed at the price read",
+     {OK (GW_OP_EXIT, 0), READ (0)},
+     true,
+     EXIT,
+     1},
+    {"pricing, read failed -> closed at 0",
+     {OK (GW_OP_EXIT, 0), FAILS (GW_OP_POSITIONS, GW_OUT_AMBIGUOUS)},
+     true,
+     0,
+     1},
+    {"sending, pending -> confirming; open, failed -> again; flat -> closed",
+     {FAILS (GW_OP_EXIT, GW_OUT_PENDING), READ (10), FAILS (GW_OP_POSITIONS, GW_OUT_AMBIGUOUS),
+      READ (0)},
+     true,
+     EXIT,
+     1},
+    {"confirming, polls = exit_confirm_polls -> failed, not resent",
+     {FAILS (GW_OP_EXIT, GW_OUT_PENDING), READ (10), READ (10), READ (10)},
+     false,
+     0,
+     1},
+    {"sending, ambiguous -> verifying; flat (not listed) -> closed",
+     {FAILS (GW_OP_EXIT, GW_OUT_AMBIGUOUS), READ (ABSENT)},
+     true,
+     0,
+     1},
+    {"verifying, read failed -> again; still open -> backing_off -> sending -> closed",
+     {FAILS (GW_OP_EXIT, GW_OUT_AMBIGUOUS), FAILS (GW_OP_POSITIONS, GW_OUT_RETRYABLE), READ (10),
+      OK (GW_OP_EXIT, EXIT)},
+     true,
+     EXIT,
+     2},
+    {"verifying, still open, attempts = max -> failed",
+     {FAILS (GW_OP_EXIT, GW_OUT_AMBIGUOUS), READ (10), FAILS (GW_OP_EXIT, GW_OUT_AMBIGUOUS),
+      READ (10), FAILS (GW_OP_EXIT, GW_OUT_AMBIGUOUS), READ (10)},
+     false,
+     0,
+     3},
+    {"verifying, reads = max -> failed",
+     {FAILS (GW_OP_EXIT, GW_OUT_AMBIGUOUS), FAILS (GW_OP_POSITIONS, GW_OUT_RETRYABLE),
+      FAILS (GW_OP_POSITIONS, GW_OUT_RETRYABLE), FAILS (GW_OP_POSITIONS, GW_OUT_RETRYABLE)},
+     false,
+     0,
+     1},
+    {"sending, retryable -> backing_off -> sending -> closed",
+     {FAILS (GW_OP_EXIT, GW_OUT_RETRYABLE), OK (GW_OP_EXIT, EXIT)},
+     true,
+     EXIT,
+     2},
+    {"sending, retryable, attempts = max -> failed",
+     {FAILS (GW_OP_EXIT, GW_OUT_RETRYABLE), FAILS (GW_OP_EXIT, GW_OUT_RETRYABLE),
+      FAILS (GW_OP_EXIT, GW_OUT_RETRYABLE)},
+     false,
+     0,
+     3},
+    {"sending, final -> failed", {FAILS (GW_OP_EXIT, GW_OUT_FINAL)}, false, 0, 1},
+};
+
+static void
+s_script_case (s_fx_t *fx, const s_case_t *c)
 {
+    for (int i = 0; i < STEPS_MAX && c->steps[i].op; i++) {
+        ck_assert_int_lt (fx->step_count, STEPS_MAX);
+        fx->steps[fx->step_count++] = c->steps[i];
+    }
+}
+
+START_TEST (test_exit_table)
+{
+    const s_case_t *c = &s_exit_cases[_i];
+    tw_info ("case: %s", c->name);
     s_fx_t fx;
     s_start (&fx);
-    s_script (&fx, GW_OP_EXIT, GW_OUT_OK, EXIT, 0);
+    s_script_case (&fx, c);
     s_exit_start (&fx);
     s_run (&fx);
-    s_assert_closed (&fx, EXIT, 1);
+    if (c->success)
+        s_assert_closed (&fx, c->price, c->attempts);
+    else
+        s_assert_failed (&fx, c->attempts);
+    //  One attempt row per exit order.
     gw_attempt_row_t *attempts = NULL;
     size_t count = 0;
     ck_assert_int_eq (gw_store_attempts (fx.store, POS_ID, &attempts, &count), 0);
-    ck_assert_int_eq (count, 1);
-    ck_assert_str_eq (attempts[0].outcome, "ok");
+    ck_assert_int_eq (count, c->attempts);
     free (attempts);
-    s_stop (&fx);
-}
-END_TEST
-
-//  sending, ok, no price -> pricing; read ok -> closed at the price read;
-//  read failed -> closed at 0.
-START_TEST (test_exit_pricing)
-{
-    s_fx_t fx;
-    s_start (&fx);
-    s_script (&fx, GW_OP_EXIT, GW_OUT_OK, 0, 0);
-    s_script (&fx, GW_OP_POSITIONS, GW_OUT_OK, EXIT, 0);
-    s_exit_start (&fx);
-    s_run (&fx);
-    s_assert_closed (&fx, EXIT, 1);
-    s_stop (&fx);
-
-    s_teardown ();
-    s_setup ();
-    s_start (&fx);
-    s_script (&fx, GW_OP_EXIT, GW_OUT_OK, 0, 0);
-    s_script (&fx, GW_OP_POSITIONS, GW_OUT_AMBIGUOUS, 0, 0);
-    s_exit_start (&fx);
-    s_run (&fx);
-    s_assert_closed (&fx, 0, 1);
-    s_stop (&fx);
-}
-END_TEST
-
-//  sending, pending -> confirming; read open -> read again; flat -> closed.
-START_TEST (test_exit_confirm)
-{
-    s_fx_t fx;
-    s_start (&fx);
-    s_script (&fx, GW_OP_EXIT, GW_OUT_PENDING, 0, 0);
-    s_script (&fx, GW_OP_POSITIONS, GW_OUT_OK, EXIT, 10);
-    s_script (&fx, GW_OP_POSITIONS, GW_OUT_AMBIGUOUS, 0, 0);
-    s_script (&fx, GW_OP_POSITIONS, GW_OUT_OK, EXIT, 0);
-    s_exit_start (&fx);
-    s_run (&fx);
-    s_assert_closed (&fx, EXIT, 1);
-    s_stop (&fx);
-}
-END_TEST
-
-//  confirming, polls = exit_confirm_polls -> failed, never resent.
-START_TEST (test_exit_confirm_spent)
-{
-    s_fx_t fx;
-    s_start (&fx);
-    s_script (&fx, GW_OP_EXIT, GW_OUT_PENDING, 0, 0);
-    for (int i = 0; i < 3; i++)
-        s_script (&fx, GW_OP_POSITIONS, GW_OUT_OK, EXIT, 10);
-    s_exit_start (&fx);
-    s_run (&fx);
-    s_assert_failed (&fx, 1);
-    s_stop (&fx);
-}
-END_TEST
-
-//  sending, ambiguous -> verifying; read flat -> closed (not resent).
-START_TEST (test_exit_verify_flat)
-{
-    s_fx_t fx;
-    s_start (&fx);
-    s_script (&fx, GW_OP_EXIT, GW_OUT_AMBIGUOUS, 0, 0);
-    s_script (&fx, GW_OP_POSITIONS, GW_OUT_OK, EXIT, ABSENT);
-    s_exit_start (&fx);
-    s_run (&fx);
-    s_assert_closed (&fx, 0, 1);
-    s_stop (&fx);
-}
-END_TEST
-
-//  verifying: read failed -> read again; still open -> backing_off ->
-//  attempt 2 -> ok -> closed.
-START_TEST (test_exit_verify_open)
-{
-    s_fx_t fx;
-    s_start (&fx);
-    s_script (&fx, GW_OP_EXIT, GW_OUT_AMBIGUOUS, 0, 0);
-    s_script (&fx, GW_OP_POSITIONS, GW_OUT_RETRYABLE, 0, 0);
-    s_script (&fx, GW_OP_POSITIONS, GW_OUT_OK, EXIT, 10);
-    s_script (&fx, GW_OP_EXIT, GW_OUT_OK, EXIT, 0);
-    s_exit_start (&fx);
-    s_run (&fx);
-    s_assert_closed (&fx, EXIT, 2);
-    s_stop (&fx);
-}
-END_TEST
-
-//  verifying, reads = max -> failed.
-START_TEST (test_exit_verify_spent)
-{
-    s_fx_t fx;
-    s_start (&fx);
-    s_script (&fx, GW_OP_EXIT, GW_OUT_AMBIGUOUS, 0, 0);
-    for (int i = 0; i < 3; i++)
-        s_script (&fx, GW_OP_POSITIONS, GW_OUT_RETRYABLE, 0, 0);
-    s_exit_start (&fx);
-    s_run (&fx);
-    s_assert_failed (&fx, 1);
-    s_stop (&fx);
-}
-END_TEST
-
-//  sending, retryable -> backing_off -> attempt 2; attempts = max -> failed.
-START_TEST (test_exit_retry_spent)
-{
-    s_fx_t fx;
-    s_start (&fx);
-    for (int i = 0; i < 3; i++)
-        s_script (&fx, GW_OP_EXIT, GW_OUT_RETRYABLE, 0, 0);
-    s_exit_start (&fx);
-    s_run (&fx);
-    s_assert_failed (&fx, 3);
-    gw_attempt_row_t *attempts = NULL;
-    size_t count = 0;
-    ck_assert_int_eq (gw_store_attempts (fx.store, POS_ID, &attempts, &count), 0);
-    ck_assert_int_eq (count, 3);
-    free (attempts);
-    s_stop (&fx);
-}
-END_TEST
-
-//  sending, final -> failed at once.
-START_TEST (test_exit_final)
-{
-    s_fx_t fx;
-    s_start (&fx);
-    s_script (&fx, GW_OP_EXIT, GW_OUT_FINAL, 0, 0);
-    s_exit_start (&fx);
-    s_run (&fx);
-    s_assert_failed (&fx, 1);
     s_stop (&fx);
 }
 END_TEST
@@ -495,105 +462,68 @@ s_assert_rejected (s_fx_t *fx)
     ck_assert_int_eq (fx->filled_calls, 0);
 }
 
-static void
-s_script_lookup (s_fx_t *fx, gw_outcome_t outcome, int status, double price)
-{
-    s_script (fx, GW_OP_ORDER_BY_TAG, outcome, price, 0);
-    fx->steps[fx->step_count - 1].order_status = status;
-}
+//  The rows of the open table (docs/design.md §4), with open_max_attempts 2
+//  and open_lookup_polls 2. Order statuses: 2 filled, 5 rejected, 6 working.
+static const s_case_t s_open_cases[] = {
+    {"sending, ok with a price -> filled", {OK (GW_OP_PLACE, ENTRY)}, true, ENTRY, 1},
+    {"sending, ok without a price -> looking_up; filled -> filled",
+     {OK (GW_OP_PLACE, 0), LOOKUP (2, ENTRY)},
+     true,
+     ENTRY,
+     1},
+    {"sending, ambiguous -> looking_up; working -> again; filled -> filled",
+     {FAILS (GW_OP_PLACE, GW_OUT_AMBIGUOUS), LOOKUP (6, 0), LOOKUP (2, ENTRY)},
+     true,
+     ENTRY,
+     1},
+    {"looking_up, not found -> backing_off -> sending (same tag) -> filled",
+     {FAILS (GW_OP_PLACE, GW_OUT_PENDING), LOOKUP (0, 0), OK (GW_OP_PLACE, ENTRY)},
+     true,
+     ENTRY,
+     2},
+    {"looking_up, not found, attempts = max -> rejected",
+     {FAILS (GW_OP_PLACE, GW_OUT_PENDING), LOOKUP (0, 0), FAILS (GW_OP_PLACE, GW_OUT_PENDING),
+      LOOKUP (0, 0)},
+     false,
+     0,
+     2},
+    {"looking_up, rejected at the broker -> rejected",
+     {OK (GW_OP_PLACE, 0), LOOKUP (5, 0)},
+     false,
+     0,
+     1},
+    {"looking_up, working or unreadable, lookups = polls -> rejected",
+     {FAILS (GW_OP_PLACE, GW_OUT_AMBIGUOUS), FAILS (GW_OP_ORDER_BY_TAG, GW_OUT_AMBIGUOUS),
+      LOOKUP (6, 0)},
+     false,
+     0,
+     1},
+    {"sending, retryable -> backing_off -> sending -> filled",
+     {FAILS (GW_OP_PLACE, GW_OUT_RETRYABLE), OK (GW_OP_PLACE, ENTRY)},
+     true,
+     ENTRY,
+     2},
+    {"sending, retryable, attempts = max -> rejected",
+     {FAILS (GW_OP_PLACE, GW_OUT_RETRYABLE), FAILS (GW_OP_PLACE, GW_OUT_RETRYABLE)},
+     false,
+     0,
+     2},
+    {"sending, final -> rejected", {FAILS (GW_OP_PLACE, GW_OUT_FINAL)}, false, 0, 1},
+};
 
-//  sending, ok with a price -> filled.
-START_TEST (test_open_ok)
+START_TEST (test_open_table)
 {
+    const s_case_t *c = &s_open_cases[_i];
+    tw_info ("case: %s", c->name);
     s_fx_t fx;
     s_start (&fx);
-    s_script (&fx, GW_OP_PLACE, GW_OUT_OK, ENTRY, 0);
+    s_script_case (&fx, c);
     s_open_start (&fx);
     s_run (&fx);
-    s_assert_filled (&fx, ENTRY);
-    s_stop (&fx);
-}
-END_TEST
-
-//  sending, ambiguous -> looking_up; working -> look again; filled -> filled.
-START_TEST (test_open_lookup_filled)
-{
-    s_fx_t fx;
-    s_start (&fx);
-    s_script (&fx, GW_OP_PLACE, GW_OUT_AMBIGUOUS, 0, 0);
-    s_script_lookup (&fx, GW_OUT_OK, 6, 0); //  6: still working
-    s_script_lookup (&fx, GW_OUT_OK, 2, ENTRY);
-    s_open_start (&fx);
-    s_run (&fx);
-    s_assert_filled (&fx, ENTRY);
-    s_stop (&fx);
-}
-END_TEST
-
-//  looking_up, not found -> backing_off -> sent again (same tag) -> filled.
-START_TEST (test_open_not_found)
-{
-    s_fx_t fx;
-    s_start (&fx);
-    s_script (&fx, GW_OP_PLACE, GW_OUT_PENDING, 0, 0);
-    s_script_lookup (&fx, GW_OUT_OK, 0, 0);
-    s_script (&fx, GW_OP_PLACE, GW_OUT_OK, ENTRY, 0);
-    s_open_start (&fx);
-    s_run (&fx);
-    s_assert_filled (&fx, ENTRY);
-    s_stop (&fx);
-}
-END_TEST
-
-//  looking_up, rejected at the broker -> rejected.
-START_TEST (test_open_ended)
-{
-    s_fx_t fx;
-    s_start (&fx);
-    s_script (&fx, GW_OP_PLACE, GW_OUT_OK, 0, 0);
-    s_script_lookup (&fx, GW_OUT_OK, 5, 0);
-    s_open_start (&fx);
-    s_run (&fx);
-    s_assert_rejected (&fx);
-    s_stop (&fx);
-}
-END_TEST
-
-//  looking_up, working or unreadable, lookups = polls -> rejected.
-START_TEST (test_open_lookup_spent)
-{
-    s_fx_t fx;
-    s_start (&fx);
-    s_script (&fx, GW_OP_PLACE, GW_OUT_AMBIGUOUS, 0, 0);
-    s_script_lookup (&fx, GW_OUT_AMBIGUOUS, 0, 0);
-    s_script_lookup (&fx, GW_OUT_OK, 6, 0);
-    s_open_start (&fx);
-    s_run (&fx);
-    s_assert_rejected (&fx);
-    s_stop (&fx);
-}
-END_TEST
-
-//  sending, retryable -> backing_off -> again; attempts = max -> rejected;
-//  final -> rejected at once.
-START_TEST (test_open_retry_and_final)
-{
-    s_fx_t fx;
-    s_start (&fx);
-    s_script (&fx, GW_OP_PLACE, GW_OUT_RETRYABLE, 0, 0);
-    s_script (&fx, GW_OP_PLACE, GW_OUT_RETRYABLE, 0, 0);
-    s_open_start (&fx);
-    s_run (&fx);
-    s_assert_rejected (&fx);
-    s_stop (&fx);
-
-    s_teardown ();
-    s_setup ();
-    s_start (&fx);
-    s_script (&fx, GW_OP_PLACE, GW_OUT_FINAL, 0, 0);
-    s_open_start (&fx);
-    s_run (&fx);
-    s_assert_rejected (&fx);
+    if (c->success)
+        s_assert_filled (&fx, c->price);
+    else
+        s_assert_rejected (&fx);
     s_stop (&fx);
 }
 END_TEST
@@ -664,24 +594,13 @@ main (void)
     Suite *suite = suite_create ("gw_machines");
     TCase *exits = tcase_create ("exit");
     tcase_add_checked_fixture (exits, s_setup, s_teardown);
-    tcase_add_test (exits, test_exit_ok);
-    tcase_add_test (exits, test_exit_pricing);
-    tcase_add_test (exits, test_exit_confirm);
-    tcase_add_test (exits, test_exit_confirm_spent);
-    tcase_add_test (exits, test_exit_verify_flat);
-    tcase_add_test (exits, test_exit_verify_open);
-    tcase_add_test (exits, test_exit_verify_spent);
-    tcase_add_test (exits, test_exit_retry_spent);
-    tcase_add_test (exits, test_exit_final);
+    tcase_add_loop_test (exits, test_exit_table, 0,
+                         (int) (sizeof s_exit_cases / sizeof s_exit_cases[0]));
     suite_add_tcase (suite, exits);
     TCase *opens = tcase_create ("open");
     tcase_add_checked_fixture (opens, s_setup, s_teardown);
-    tcase_add_test (opens, test_open_ok);
-    tcase_add_test (opens, test_open_lookup_filled);
-    tcase_add_test (opens, test_open_not_found);
-    tcase_add_test (opens, test_open_ended);
-    tcase_add_test (opens, test_open_lookup_spent);
-    tcase_add_test (opens, test_open_retry_and_final);
+    tcase_add_loop_test (opens, test_open_table, 0,
+                         (int) (sizeof s_open_cases / sizeof s_open_cases[0]));
     suite_add_tcase (suite, opens);
     TCase *parts = tcase_create ("parts");
     tcase_add_checked_fixture (parts, s_setup, s_teardown);
