@@ -27,7 +27,14 @@
 //                          the market counter order, 200 {"s":"ok","code":200,
 //                          "message":"The position is closed."}; nothing open to
 //                          exit: 400 {"s":"error","code":-352,"message":"No position to exit"}.
+//    DELETE /orders/sync   {"id"}: cancels a working order's remainder, code 1103;
+//                          unknown -51, filled -162, cancelled -161, rejected -164.
+//    GET    /tradebook     tradeBook[], one entry per fill.
+//    POST   /positions     convert a position's product (docs/fyers.md §4).
 //    GET    /profile       a fixed profile, for token checks.
+//  DELETE /positions with "pending_orders_cancel":1 cancels the named
+//  positions' working orders first; without it, a working counter order stays
+//  and a second exit places a second one.
 //  Any other path: 404 (405 for a known path with another method), code -404.
 //
 //  Scripted behaviours
@@ -56,6 +63,11 @@
 //                       still show the position open, the one after shows the
 //                       fill. A second exit meanwhile places a second counter
 //                       order, as a real broker would.
+//                       "polls":-1 waits for a control call; "fill_qty" fills
+//                       that much at once.
+//    working            place the order working (status 6), "fill_qty" (0) filled
+//                       at once, the rest on a control call or after "polls"
+//                       (-1: never by itself); reply as usual (1101 / 200).
 //    apply_then_hang    apply the request, wait "ms", then send its real reply.
 //    apply_then_reset   apply the request, then reset the connection.
 //  "apply":true makes any action also apply the request first (its own reply
@@ -79,6 +91,14 @@
 //                            not yet answered), action, applied (the book changed),
 //                            done_ms (null until answered or dropped)}.
 //    GET    /_fake/count     [?method=&path=] {"count":N} of recorded requests.
+//    POST   /_fake/fill      {"order_id"[,"qty"][,"price"]} fills (part of) a working order.
+//    POST   /_fake/end       {"order_id","status":1|5|7[,"message"]} ends its remainder.
+//    POST   /_fake/cancel    {"order_id"}: the user cancels it in the app.
+//    POST   /_fake/convert   {"id","to"[,"qty"]}: the user converts a position's product.
+//    POST   /_fake/square_off {["id"],["tag"],["source"],["cancel_pending"]}: the
+//                            broker squares off (cancels working orders, fills a
+//                            counter order from source "A").
+//    GET    /_fake/positions, /_fake/orders, /_fake/trades: the book, read silently.
 //    POST   /_fake/reset     forgets positions, orders, prices, script and requests.
 //                            Order ids keep increasing.
 //  Unknown control routes: 404.

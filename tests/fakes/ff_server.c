@@ -4,6 +4,7 @@
 #include "ff_server.h"
 #include "ff_api.h"
 #include "ff_book.h"
+#include "ff_control.h"
 #include "ff_script.h"
 
 #include <arpa/inet.h>
@@ -195,8 +196,13 @@ s_decide (ff_server_t *self, const ff_behaviour_t *b, ff_api_request_t *req, ff_
     ff_action_t action = b ? b->action : FF_ACT_OK;
     bool apply = !b || action == FF_ACT_OK || b->apply;
     ff_api_reply_t api = {.status = 0};
-    if (action == FF_ACT_CODE201)
-        req->pending_polls = b->polls;
+    ff_fill_t fill = {.working = true};
+    if (action == FF_ACT_CODE201 || action == FF_ACT_WORKING) {
+        fill.polls = b->polls;
+        fill.fill_qty = b->fill_qty;
+        req->fill = &fill;
+        req->reply_201 = action == FF_ACT_CODE201;
+    }
     if (apply)
         ff_api_handle (self->book, req, &api);
     *applied = api.placed;
@@ -205,6 +211,7 @@ s_decide (ff_server_t *self, const ff_behaviour_t *b, ff_api_request_t *req, ff_
     switch (action) {
     case FF_ACT_OK:
     case FF_ACT_CODE201:
+    case FF_ACT_WORKING:
         answer->body = api.body;
         api.body = NULL;
         break;
@@ -293,7 +300,6 @@ s_serve_api (ff_server_t *self, struct MHD_Connection *conn, const char *method,
         .query_id = MHD_lookup_connection_value (conn, MHD_GET_ARGUMENT_KIND, "id"),
         .query_tag = MHD_lookup_connection_value (conn, MHD_GET_ARGUMENT_KIND, "order_tag"),
         .auth_ok = auth && strcmp (auth, self->auth) == 0,
-        .pending_polls = -1,
     };
     ff_answer_t answer;
     bool applied = false;
@@ -370,13 +376,18 @@ s_control_position (ff_server_t *self, const cJSON *json, int *status)
     const cJSON *net_qty = cJSON_GetObjectItem (json, "netQty");
     const cJSON *avg_price = cJSON_GetObjectItem (json, "avgPrice");
     const cJSON *ltp = cJSON_GetObjectItem (json, "ltp");
+    const cJSON *multiplier = cJSON_GetObjectItem (json, "qtyMulti_com");
     if (!symbol || !*symbol || !product || !*product || !cJSON_IsNumber (net_qty)
         || net_qty->valuedouble != (double) (long) net_qty->valuedouble
-        || !cJSON_IsNumber (avg_price) || (ltp && !cJSON_IsNumber (ltp)))
-        return s_control_error (status, "need symbol, product, netQty (integer), avgPrice");
-    if (ff_book_seed (self->book, symbol, product, (long) net_qty->valuedouble,
-                      avg_price->valuedouble)
-        || (ltp && ff_book_set_price (self->book, symbol, ltp->valuedouble)))
+        || !cJSON_IsNumber (avg_price) || (ltp && !cJSON_IsNumber (ltp))
+        || (multiplier && (!cJSON_IsNumber (multiplier) || multiplier->valuedouble <= 0)))
+        return s_control_error (status, "need symbol, product, netQty (integer), avgPrice"
+                                        " [, ltp, qtyMulti_com (> 0)]");
+    //  The multiplier first, so that the position's first message carries it.
+    if ((multiplier && ff_book_set_multiplier (self->book, symbol, multiplier->valuedouble))
+        || (ltp && ff_book_set_price (self->book, symbol, ltp->valuedouble))
+        || ff_book_seed (self->book, symbol, product, (long) net_qty->valuedouble,
+                         avg_price->valuedouble))
         return s_control_error (status, "out of memory");
     cJSON *reply = s_control_ok ();
     char id[256];
@@ -390,9 +401,12 @@ s_control_price (ff_server_t *self, const cJSON *json, int *status)
 {
     const char *symbol = cJSON_GetStringValue (cJSON_GetObjectItem (json, "symbol"));
     const cJSON *ltp = cJSON_GetObjectItem (json, "ltp");
-    if (!symbol || !*symbol || !cJSON_IsNumber (ltp))
-        return s_control_error (status, "need symbol and ltp (a number)");
-    if (ff_book_set_price (self->book, symbol, ltp->valuedouble))
+    const cJSON *multiplier = cJSON_GetObjectItem (json, "qtyMulti_com");
+    if (!symbol || !*symbol || (!ltp && !multiplier) || (ltp && !cJSON_IsNumber (ltp))
+        || (multiplier && (!cJSON_IsNumber (multiplier) || multiplier->valuedouble <= 0)))
+        return s_control_error (status, "need symbol and ltp (a number) and/or qtyMulti_com");
+    if ((ltp && ff_book_set_price (self->book, symbol, ltp->valuedouble))
+        || (multiplier && ff_book_set_multiplier (self->book, symbol, multiplier->valuedouble)))
         return s_control_error (status, "out of memory");
     return s_control_ok ();
 }
@@ -441,6 +455,10 @@ s_control (ff_server_t *self, struct MHD_Connection *conn, const char *method, c
         self->requests = cJSON_CreateArray ();
         return s_control_ok ();
     }
+    cJSON *book_reply =
+        ff_control_handle (self->book, method, name, upload->body, upload->len, status);
+    if (book_reply)
+        return book_reply;
     if (!is_post
         || (strcmp (name, "script") != 0 && strcmp (name, "position") != 0
             && strcmp (name, "price") != 0)) {
