@@ -19,7 +19,7 @@ static double
 s_unrealized (ff_book_t *self, const ff_position_t *p)
 {
     return (double) p->net_qty * (ff_book_price (self, p->symbol) - p->net_avg)
-         * ff_book_multiplier (self, p->symbol);
+           * ff_book_multiplier (self, p->symbol);
 }
 
 //  Exchange and segment codes (docs/fyers.md §5) from the symbol's prefix
@@ -133,9 +133,9 @@ ff_book_orders_json (ff_book_t *self, const char *id, const char *tag)
         cJSON_AddNumberToObject (item, "qty", (double) o->qty);
         cJSON_AddNumberToObject (item, "filledQty", (double) o->filled);
         //  What is still working: nothing once the order has ended.
-        cJSON_AddNumberToObject (
-            item, "remainingQuantity",
-            o->status == FF_STATUS_PENDING ? (double) (o->qty - o->filled) : 0.0);
+        cJSON_AddNumberToObject (item, "remainingQuantity",
+                                 o->status == FF_STATUS_PENDING ? (double) (o->qty - o->filled)
+                                                                : 0.0);
         cJSON_AddNumberToObject (item, "side", o->side);
         cJSON_AddNumberToObject (item, "type", o->type);
         cJSON_AddStringToObject (item, "productType", o->product);

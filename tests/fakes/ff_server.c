@@ -6,6 +6,7 @@
 #include "ff_book.h"
 #include "ff_control.h"
 #include "ff_script.h"
+#include "ff_ws.h"
 
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
@@ -43,6 +44,7 @@ struct _ff_server_t {
     bool stopping;
     ff_book_t *book;
     ff_script_t *script;
+    ff_ws_t *ws;     //  the order socket; thread-safe on its own
     cJSON *requests; //  array of request records
     int64_t next_seq;
 };
@@ -411,6 +413,41 @@ s_control_price (ff_server_t *self, const cJSON *json, int *status)
     return s_control_ok ();
 }
 
+//  POST /_fake/ws {["drop":true],["silent":bool],["refuse":N]}.
+static cJSON *
+s_control_ws (ff_server_t *self, const ff_upload_t *upload, int *status)
+{
+    cJSON *json = upload->body ? cJSON_ParseWithLength (upload->body, upload->len) : NULL;
+    const cJSON *drop = cJSON_GetObjectItem (json, "drop");
+    const cJSON *silent = cJSON_GetObjectItem (json, "silent");
+    const cJSON *refuse = cJSON_GetObjectItem (json, "refuse");
+    cJSON *reply;
+    if (!cJSON_IsObject (json) || (drop && !cJSON_IsBool (drop))
+        || (silent && !cJSON_IsBool (silent))
+        || (refuse && (!cJSON_IsNumber (refuse) || refuse->valuedouble < 0)))
+        reply = s_control_error (status, "optional: drop (bool), silent (bool), refuse (N >= 0)");
+    else {
+        if (silent)
+            ff_ws_set_silent (self->ws, cJSON_IsTrue (silent));
+        if (refuse)
+            ff_ws_refuse (self->ws, (int) refuse->valuedouble);
+        if (cJSON_IsTrue (drop))
+            ff_ws_drop_all (self->ws);
+        reply = s_control_ok ();
+        ff_ws_info (self->ws, reply);
+    }
+    cJSON_Delete (json);
+    return reply;
+}
+
+//  The book's changes go to the order socket. Called with the lock held.
+static void
+s_on_book_change (void *arg, const char *topic, cJSON *message)
+{
+    ff_server_t *self = arg;
+    ff_ws_push (self->ws, topic, message);
+}
+
 //  Serves one control request. Lock held.
 static cJSON *
 s_control (ff_server_t *self, struct MHD_Connection *conn, const char *method, const char *path,
@@ -455,6 +492,14 @@ s_control (ff_server_t *self, struct MHD_Connection *conn, const char *method, c
         self->requests = cJSON_CreateArray ();
         return s_control_ok ();
     }
+    if (is_get && strcmp (name, "info") == 0) {
+        cJSON *reply = s_control_ok ();
+        cJSON_AddNumberToObject (reply, "port", self->port);
+        ff_ws_info (self->ws, reply);
+        return reply;
+    }
+    if (is_post && strcmp (name, "ws") == 0)
+        return s_control_ws (self, upload, status);
     cJSON *book_reply =
         ff_control_handle (self->book, method, name, upload->body, upload->len, status);
     if (book_reply)
@@ -631,6 +676,12 @@ ff_server_new (const ff_server_config_t *config)
         return NULL;
     }
     self->port = info->port;
+    self->ws = ff_ws_new (config->bind, config->ws_port, self->auth, config->quiet);
+    if (!self->ws) {
+        ff_server_destroy (&self);
+        return NULL;
+    }
+    ff_book_set_listener (self->book, s_on_book_change, self);
     return self;
 }
 
@@ -638,6 +689,12 @@ int
 ff_server_port (ff_server_t *self)
 {
     return self->port;
+}
+
+int
+ff_server_ws_port (ff_server_t *self)
+{
+    return ff_ws_port (self->ws);
 }
 
 void
@@ -652,6 +709,9 @@ ff_server_destroy (ff_server_t **self_p)
     pthread_mutex_unlock (&self->lock);
     if (self->daemon)
         MHD_stop_daemon (self->daemon);
+    if (self->book)
+        ff_book_set_listener (self->book, NULL, NULL);
+    ff_ws_destroy (&self->ws);
     ff_book_destroy (&self->book);
     ff_script_destroy (&self->script);
     cJSON_Delete (self->requests);

@@ -525,6 +525,7 @@ main (int argc, char *argv[])
     tcase_add_test (tc, test_stop_during_hang);
     suite_add_tcase (suite, tc);
     suite_add_tcase (suite, tff_broker_tcase ());
+    suite_add_tcase (suite, tff_ws_tcase ());
     SRunner *runner = srunner_create (suite);
     srunner_run_all (runner, CK_NORMAL);
     int failed = srunner_ntests_failed (runner);

@@ -10,7 +10,6 @@
 const char *tff_binary;
 fake_fyers_t *tff_fake;
 
-
 typedef struct {
     char *data;
     size_t len;
@@ -148,4 +147,3 @@ tff_teardown (void)
     if (tff_fake)
         ck_assert_int_eq (fake_fyers_stop (&tff_fake), 0);
 }
-
