@@ -412,7 +412,7 @@ s_convert_position (ff_book_t *book, const ff_api_request_t *req, ff_api_reply_t
             || id[id_len - from_len - 1] != '-'))
         bad = "convertFrom";
     char message[160];
-    int rc = bad ? FF_BOOK_OK : ff_book_convert (book, id, to, qty);
+    int rc = bad ? FF_BOOK_OK : ff_book_convert (book, id, to, qty, (int) side);
     if (bad) {
         snprintf (message, sizeof message, "Invalid input: %s", bad);
         s_error (reply, 400, FF_CODE_INVALID, message);
@@ -421,6 +421,8 @@ s_convert_position (ff_book_t *book, const ff_api_request_t *req, ff_api_reply_t
         s_error (reply, 400, FF_CODE_BAD_POSITION_ID, "Invalid position id");
     else if (rc == FF_BOOK_BAD_QTY)
         s_error (reply, 400, FF_CODE_INVALID, "Invalid input: convertQty");
+    else if (rc == FF_BOOK_BAD_SIDE)
+        s_error (reply, 400, FF_CODE_INVALID, "Invalid input: positionSide");
     else if (rc == FF_BOOK_BAD_PRODUCT)
         s_error (reply, 400, FF_CODE_INVALID, "Invalid input: convertTo");
     else if (rc != FF_BOOK_OK)

@@ -456,7 +456,8 @@ s_product_is (const char *product, const char *const *list)
 }
 
 int
-ff_book_convert (ff_book_t *self, const char *pos_id, const char *to_product, long qty)
+ff_book_convert (ff_book_t *self, const char *pos_id, const char *to_product, long qty,
+                 int held_side)
 {
     //  docs/fyers.md §4: CNC, CO, BO and MTF cannot be converted, nor can
     //  anything become CO, BO or MTF.
@@ -468,6 +469,8 @@ ff_book_convert (ff_book_t *self, const char *pos_id, const char *to_product, lo
     if (s_product_is (from->product, fixed) || !s_product_is (to_product, targets)
         || strcmp (from->product, to_product) == 0)
         return FF_BOOK_BAD_PRODUCT;
+    if (held_side != 0 && (held_side > 0) != (from->net_qty > 0))
+        return FF_BOOK_BAD_SIDE;
     long open = labs (from->net_qty);
     if (qty == 0)
         qty = open;

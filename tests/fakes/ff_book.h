@@ -44,6 +44,7 @@
 #define FF_BOOK_NOT_WORKING -3 //  the order has ended (see its status)
 #define FF_BOOK_BAD_QTY -4     //  more than the remainder, or not positive
 #define FF_BOOK_BAD_PRODUCT -5 //  a conversion the broker refuses
+#define FF_BOOK_BAD_SIDE -6    //  the position is held on the other side
 
 typedef struct _ff_book_t ff_book_t;
 
@@ -135,11 +136,13 @@ int ff_book_cancel_working (ff_book_t *self, const char *pos_id);
 
 //  Moves qty (0: all) of open position pos_id to product to_product, as a
 //  conversion in the Fyers app does: the old id's net quantity shrinks (to 0
-//  for all), the new id holds the quantity at the same average. Returns
-//  FF_BOOK_OK, FF_BOOK_UNKNOWN (no such open position), FF_BOOK_BAD_QTY or
-//  FF_BOOK_BAD_PRODUCT (same product, or from CNC, CO, BO or MTF, or to CO,
-//  BO or MTF).
-int ff_book_convert (ff_book_t *self, const char *pos_id, const char *to_product, long qty);
+//  for all), the new id holds the quantity at the same average. side (1
+//  long, -1 short, 0 either) must be the side held. Returns FF_BOOK_OK,
+//  FF_BOOK_UNKNOWN (no such open position), FF_BOOK_BAD_QTY, FF_BOOK_BAD_SIDE
+//  or FF_BOOK_BAD_PRODUCT (same product, or from CNC, CO, BO or MTF, or to
+//  CO, BO or MTF).
+int ff_book_convert (ff_book_t *self, const char *pos_id, const char *to_product, long qty,
+                     int side);
 
 //  Adds to ids (a cJSON array) the id of every position with netQty != 0.
 void ff_book_open_ids (ff_book_t *self, cJSON *ids);

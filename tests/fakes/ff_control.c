@@ -135,7 +135,7 @@ s_convert (ff_book_t *book, const cJSON *json, int *status)
         return s_error (status, 400, "need id (a position id), to (a product) [, qty]");
     if (cJSON_GetObjectItem (json, "qty") && qty == 0)
         return s_book_error (FF_BOOK_BAD_QTY, status);
-    int rc = ff_book_convert (book, id, to, qty);
+    int rc = ff_book_convert (book, id, to, qty, 0);
     if (rc != FF_BOOK_OK)
         return s_book_error (rc, status);
     return s_ok ();

@@ -292,6 +292,14 @@ START_TEST (test_conversion)
     tff_reply_free (&reply);
     ck_assert_int_eq (tff_net_qty ("NSE:IDEA-EQ-INTRADAY"), -5);
     ck_assert_int_eq (tff_net_qty ("NSE:IDEA-EQ-MARGIN"), -3);
+    //  The wrong side is refused.
+    reply = tff_call ("POST", "/positions",
+                      "{\"symbol\":\"NSE:IDEA-EQ-INTRADAY\",\"positionSide\":1,"
+                      "\"convertQty\":1,\"convertFrom\":\"INTRADAY\",\"convertTo\":\"CNC\","
+                      "\"overnight\":0}");
+    ck_assert_int_eq (reply.status, 400);
+    ck_assert_int_eq (tff_json_int (reply.body, "code"), -50);
+    tff_reply_free (&reply);
     reply = tff_call ("POST", "/positions",
                       "{\"symbol\":\"NSE:IDEA-EQ-CNC\",\"positionSide\":1,\"convertQty\":1,"
                       "\"convertFrom\":\"CNC\",\"convertTo\":\"INTRADAY\",\"overnight\":0}");
