@@ -199,6 +199,39 @@ START_TEST (test_code201_waits_for_control)
 }
 END_TEST
 
+START_TEST (test_working_fills_after_polls)
+{
+    //  "working" with a poll budget: the usual reply (with the id), then the
+    //  fill on the third GET /positions; the order's message says why it ended.
+    ck_assert_int_eq (fake_fyers_script (tff_fake, "{\"method\":\"POST\",\"action\":\"working\","
+                                                   "\"polls\":2,\"times\":2}"),
+                      2);
+    char *id = s_place_ten ();
+    ck_assert_int_eq (tff_net_qty (POSITION_ID), -999);
+    ck_assert_int_eq (tff_net_qty (POSITION_ID), -999);
+    ck_assert_int_eq (tff_net_qty (POSITION_ID), 10);
+    s_check_order (id, 2, 10, 0);
+    free (id);
+    id = s_place_ten ();
+    long status = 0;
+    char body[160];
+    snprintf (body, sizeof body,
+              "{\"order_id\":\"%s\",\"status\":\"expired\",\"message\":\"IOC cancelled\"}", id);
+    char *reply = fake_fyers_http (tff_fake, "POST", "/_fake/end", body, NULL, &status);
+    ck_assert_int_eq (status, 200);
+    free (reply);
+    ck_assert_int_eq (tff_net_qty (POSITION_ID), 10);
+    ck_assert_int_eq (tff_net_qty (POSITION_ID), 10);
+    ck_assert_int_eq (tff_net_qty (POSITION_ID), 10);
+    cJSON *order = s_order (id);
+    ck_assert_int_eq ((int) s_num (order, "status"), 7);
+    ck_assert_str_eq (cJSON_GetStringValue (cJSON_GetObjectItem (order, "message")),
+                      "IOC cancelled");
+    cJSON_Delete (order);
+    free (id);
+}
+END_TEST
+
 START_TEST (test_second_exit_reverses)
 {
     //  Without pending_orders_cancel, a second exit while the first counter
@@ -394,6 +427,7 @@ tff_broker_tcase (void)
     tcase_add_test (tc, test_working_order_partial_fills);
     tcase_add_test (tc, test_partial_then_ended);
     tcase_add_test (tc, test_code201_waits_for_control);
+    tcase_add_test (tc, test_working_fills_after_polls);
     tcase_add_test (tc, test_second_exit_reverses);
     tcase_add_test (tc, test_pending_orders_cancel);
     tcase_add_test (tc, test_conversion);

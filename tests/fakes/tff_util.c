@@ -38,7 +38,7 @@ tff_now_ms (void)
     return (double) ts.tv_sec * 1000.0 + (double) ts.tv_nsec / 1e6;
 }
 
-//  One Fyers API call as the gateway would make it (FYERS.md §1): path is
+//  One Fyers API call as the gateway would make it (docs/fyers.md §1): path is
 //  relative to the base URL, e.g. "/positions".
 reply_t
 tff_call_ex (const char *method, const char *path, const char *body, bool auth, long timeout_ms)

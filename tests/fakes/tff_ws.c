@@ -269,6 +269,9 @@ s_ws_subscribed (void)
 START_TEST (test_ws_order_trade_position)
 {
     ck_assert_int_eq (fake_fyers_set_price (tff_fake, SYMBOL, 250.0), 0);
+    char url[64];
+    snprintf (url, sizeof url, "ws://127.0.0.1:%d/trade/v3", fake_fyers_ws_port (tff_fake));
+    ck_assert_str_eq (fake_fyers_ws_url (tff_fake), url);
     ws_client_t *client = s_ws_subscribed ();
     ck_assert_int_eq (fake_fyers_script (tff_fake, "{\"method\":\"POST\",\"action\":\"working\"}"),
                       1);
@@ -427,6 +430,22 @@ START_TEST (test_ws_bad_messages)
     ck_assert_int_eq ((int) s_num (s_inner (message, "trades"), "qty_traded"), 2);
     cJSON_Delete (message);
     ck_assert_ptr_null (s_ws_message (client, 3, WS_QUIET_MS));
+    //  Unsubscribed: nothing more is pushed.
+    s_ws_send (client, "{\"T\":\"SUB_ORD\",\"SLIST\":[\"trades\"],\"SUB_T\":-1}");
+    message = s_ws_message (client, 3, WS_WAIT_MS);
+    ck_assert_ptr_nonnull (message);
+    ck_assert_int_eq ((int) s_num (message, "code"), 1605);
+    cJSON_Delete (message);
+    //  The fake counted the unsubscribe before it sent the ack.
+    long status = 0;
+    char *info = fake_fyers_http (tff_fake, "GET", "/_fake/info", NULL, NULL, &status);
+    ck_assert_int_eq (tff_json_int (info, "ws_subscribed"), 0);
+    ck_assert_int_eq (tff_json_int (info, "ws_clients"), 1);
+    free (info);
+    ck_assert_int_eq (fake_fyers_seed_position (tff_fake, SYMBOL, "INTRADAY", 2, 100.0), 0);
+    reply = tff_call ("DELETE", "/positions", EXIT_BODY);
+    tff_reply_free (&reply);
+    ck_assert_ptr_null (s_ws_message (client, 4, WS_QUIET_MS));
     s_ws_close (&client);
 }
 END_TEST
