@@ -7,9 +7,13 @@
 //  send-function variant and tw_requester_attach on a zloop. Time is passed
 //  in (except with attach), so timeouts are exact and nothing sleeps.
 
+#include <arpa/inet.h>
 #include <check.h>
 #include <czmq.h>
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "tw_clock.h"
 #include "tw_log.h"
@@ -132,15 +136,26 @@ s_recv (tw_requester_t *requester)
 //  A TCP endpoint on 127.0.0.1 with nobody bound to it: a port the system
 //  gave out and that was closed again. (An inproc:// endpoint will not do:
 //  a connect to it before the bind queues sends as if connected.)
-static void
-s_free_endpoint (char *endpoint, size_t size)
+//  A TCP port on 127.0.0.1 bound by a plain socket that does not listen:
+//  a connect to it is refused for as long as the socket is held (and the
+//  kernel never hands the port out as the source of a connection, so a
+//  client cannot connect to itself). Returns the socket; endpoint gets the
+//  port. Close the socket to free the port: unlike a zmq socket, close()
+//  frees it at once.
+static int
+s_hold_port (char *endpoint, size_t size)
 {
-    zsock_t *probe = zsock_new (ZMQ_ROUTER);
-    ck_assert_ptr_nonnull (probe);
-    int port = zsock_bind (probe, "tcp://127.0.0.1:*");
-    ck_assert_int_gt (port, 0);
-    zsock_destroy (&probe);
-    snprintf (endpoint, size, "tcp://127.0.0.1:%d", port);
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge (fd, 0);
+    struct sockaddr_in addr;
+    memset (&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    ck_assert_int_eq (bind (fd, (struct sockaddr *) &addr, sizeof addr), 0);
+    socklen_t len = sizeof addr;
+    ck_assert_int_eq (getsockname (fd, (struct sockaddr *) &addr, &len), 0);
+    snprintf (endpoint, size, "tcp://127.0.0.1:%d", ntohs (addr.sin_port));
+    return fd;
 }
 
 typedef struct {
@@ -297,13 +312,13 @@ START_TEST (test_server_down_every_attempt_counted)
     s_seen_t seen;
     memset (&seen, 0, sizeof seen);
     char endpoint[64];
-    s_free_endpoint (endpoint, sizeof endpoint);
+    int held = s_hold_port (endpoint, sizeof endpoint);
     tw_requester_t *requester = tw_requester_new (endpoint, TIMEOUT_MS, ATTEMPTS);
     ck_assert_ptr_nonnull (requester);
-    tw_msg_t close = s_close ("r4");
+    tw_msg_t close_r4 = s_close ("r4");
     int64_t start = tw_clock_mono_ms ();
     //  In flight though nothing left.
-    ck_assert_int_eq (tw_requester_send (requester, &close, s_record, &seen, 0), 0);
+    ck_assert_int_eq (tw_requester_send (requester, &close_r4, s_record, &seen, 0), 0);
     ck_assert_uint_eq (tw_requester_stats (requester)->failed, 1);
     for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
         ck_assert_int_eq (seen.calls, 0);
@@ -323,6 +338,7 @@ START_TEST (test_server_down_every_attempt_counted)
     tw_requester_send (requester, &other, s_record, &seen, 0);
     tw_requester_destroy (&requester);
     ck_assert_int_eq (seen.calls, 1);
+    close (held);
 }
 END_TEST
 
@@ -333,14 +349,15 @@ START_TEST (test_server_comes_up_midway)
     memset (&seen, 0, sizeof seen);
     //  Many attempts: the server comes up after the first.
     char endpoint[64];
-    s_free_endpoint (endpoint, sizeof endpoint);
+    int held = s_hold_port (endpoint, sizeof endpoint);
     tw_requester_t *requester = tw_requester_new (endpoint, TIMEOUT_MS, 1000);
     ck_assert_ptr_nonnull (requester);
-    tw_msg_t close = s_close ("r6");
-    tw_requester_send (requester, &close, s_record, &seen, 0);
+    tw_msg_t close_r6 = s_close ("r6");
+    tw_requester_send (requester, &close_r6, s_record, &seen, 0);
     ck_assert_uint_eq (tw_requester_stats (requester)->failed, 1);
-    //  The probe that found the port closes it in the background: bind again
-    //  until the port is free (bounded).
+    //  The server comes up on the port (bounded: another process could take
+    //  the port in between, which only fails the test).
+    close (held);
     zsock_t *server = NULL;
     for (int64_t deadline = tw_clock_mono_ms () + WAIT_MS; !server;) {
         ck_assert_msg (tw_clock_mono_ms () < deadline, "cannot bind %s", endpoint);
