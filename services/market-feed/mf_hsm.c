@@ -309,8 +309,7 @@ s_data_pass (mf_hsm_t *self, mf_hsm_rd_t *rd, bool apply, mf_hsm_frame_t *frame,
 }
 
 static int
-s_decode_data (mf_hsm_t *self, mf_hsm_rd_t *rd, mf_hsm_frame_t *frame, char *err,
-               size_t err_size)
+s_decode_data (mf_hsm_t *self, mf_hsm_rd_t *rd, mf_hsm_frame_t *frame, char *err, size_t err_size)
 {
     frame->msg_no = mf_hsm_rd_u32 (rd, "msg_no");
     frame->items = mf_hsm_rd_u16 (rd, "item count");
@@ -343,7 +342,7 @@ s_decode_reply (mf_hsm_rd_t *rd, mf_hsm_frame_t *frame, char *err, size_t err_si
         }
         else if (id == 2 && len == 4)
             frame->ack_count = ((uint32_t) value[0] << 24) | ((uint32_t) value[1] << 16)
-                             | ((uint32_t) value[2] << 8) | value[3];
+                               | ((uint32_t) value[2] << 8) | value[3];
     }
     if (rd->bad)
         return mf_hsm_rd_fail (rd, err, err_size);
@@ -351,8 +350,8 @@ s_decode_reply (mf_hsm_rd_t *rd, mf_hsm_frame_t *frame, char *err, size_t err_si
 }
 
 int
-mf_hsm_decode (mf_hsm_t *self, const uint8_t *data, size_t size, mf_hsm_frame_t *frame,
-               char *err, size_t err_size)
+mf_hsm_decode (mf_hsm_t *self, const uint8_t *data, size_t size, mf_hsm_frame_t *frame, char *err,
+               size_t err_size)
 {
     memset (frame, 0, sizeof *frame);
     mf_hsm_rd_t rd = {.data = data, .size = size};
@@ -462,8 +461,7 @@ mf_hsm_encode_subscribe (uint8_t *buf, size_t cap, int type, const char *const *
     }
     size_t at;
     //  Field 1 is written by hand: its value is built in place.
-    if (list > UINT16_MAX || !s_put_head (buf, cap, &at, (uint8_t) type, 2)
-        || cap - at < 3 + list)
+    if (list > UINT16_MAX || !s_put_head (buf, cap, &at, (uint8_t) type, 2) || cap - at < 3 + list)
         return 0;
     buf[at] = 1;
     mf_hsm_put_u16 (buf + at + 1, (uint16_t) list);
@@ -507,8 +505,7 @@ mf_hsm_encode_ping (uint8_t *buf, size_t cap)
 //  Tokens and topics.
 
 int
-mf_hsm_key_from_token (const char *token, char *key, size_t key_size, char *err,
-                       size_t err_size)
+mf_hsm_key_from_token (const char *token, char *key, size_t key_size, char *err, size_t err_size)
 {
     const char *dot = strchr (token, '.');
     const char *colon = strchr (token, ':');

@@ -86,14 +86,14 @@ typedef void (mf_hsm_quote_fn) (const mf_hsm_quote_t *quote, void *arg);
 
 //  What one server frame was.
 typedef struct {
-    int type;            //  MF_HSM_*; unknown types are reported as they are
-    bool ok;             //  auth, mode and (un)subscribe replies: the status was "K"
-    char status[16];     //  that status as sent, cut to fit
-    uint32_t ack_count;  //  auth reply: ack every ack_count data frames (0: never)
-    uint32_t msg_no;     //  data frames
-    uint16_t items;      //  data frames: items in the frame
-    uint32_t quotes;     //  data frames: quotes reported
-    uint32_t unknown;    //  data frames: items for topic ids without a snapshot
+    int type;           //  MF_HSM_*; unknown types are reported as they are
+    bool ok;            //  auth, mode and (un)subscribe replies: the status was "K"
+    char status[16];    //  that status as sent, cut to fit
+    uint32_t ack_count; //  auth reply: ack every ack_count data frames (0: never)
+    uint32_t msg_no;    //  data frames
+    uint16_t items;     //  data frames: items in the frame
+    uint32_t quotes;    //  data frames: quotes reported
+    uint32_t unknown;   //  data frames: items for topic ids without a snapshot
 } mf_hsm_frame_t;
 
 //  Creates a decoder that calls fn (may be NULL) for every quote. NULL when
@@ -142,15 +142,15 @@ int mf_hsm_topic_for (const char *fytoken, char *topic, size_t size);
 
 //  A client request. topics point into a copy owned by the request.
 typedef struct {
-    int type;                        //  MF_HSM_*
-    char hsm_key[MF_HSM_NAME_MAX];   //  auth
-    char source[MF_HSM_NAME_MAX];    //  auth
-    bool lite;                       //  mode
-    uint64_t channels;               //  mode: the channel bitmask, as decoded
-    uint8_t channel;                 //  (un)subscribe
-    char **topics;                   //  (un)subscribe
+    int type;                      //  MF_HSM_*
+    char hsm_key[MF_HSM_NAME_MAX]; //  auth
+    char source[MF_HSM_NAME_MAX];  //  auth
+    bool lite;                     //  mode
+    uint64_t channels;             //  mode: the channel bitmask, as decoded
+    uint8_t channel;               //  (un)subscribe
+    char **topics;                 //  (un)subscribe
     size_t topic_count;
-    uint32_t msg_no;                 //  ack
+    uint32_t msg_no; //  ack
 } mf_hsm_request_t;
 
 //  Decodes one client frame. Returns 0, or -1 with a reason in err. Call

@@ -117,7 +117,7 @@ s_field (mf_hsm_request_t *req, uint8_t id, const uint8_t *value, size_t len, ch
             ok = len == 4;
             if (ok)
                 req->msg_no = ((uint32_t) value[0] << 24) | ((uint32_t) value[1] << 16)
-                            | ((uint32_t) value[2] << 8) | value[3];
+                              | ((uint32_t) value[2] << 8) | value[3];
         }
         break;
     default:
@@ -229,9 +229,8 @@ s_values (uint8_t *p, const int32_t *values, uint8_t count)
 
 int
 mf_hsm_data_snapshot (mf_hsm_writer_t *w, uint16_t topic_id, const char *topic,
-                      const int32_t *values, uint8_t count, uint16_t multiplier,
-                      uint8_t precision, const char *exchange, const char *exch_token,
-                      const char *symbol)
+                      const int32_t *values, uint8_t count, uint16_t multiplier, uint8_t precision,
+                      const char *exchange, const char *exch_token, const char *symbol)
 {
     const char *strings[3] = {exchange, exch_token, symbol};
     size_t topic_len = strlen (topic), need = 1 + 2 + 1 + topic_len + 1 + 4 * (size_t) count + 5;

@@ -59,11 +59,10 @@ s_data_frame (uint8_t *buf, size_t cap)
     s_sf_values (values);
     mf_hsm_writer_t w;
     mf_hsm_data_begin (&w, buf, cap, 7);
-    ck_assert_int_eq (mf_hsm_data_snapshot (&w, 5, TOPIC_SBIN, values, 21, 1, 2, "NSE", "3045",
-                                            "SBIN-EQ"),
-                      0);
-    int32_t update[8] = {62100, 1200, MF_HSM_NONE, MF_HSM_NONE,
-                         MF_HSM_NONE, MF_HSM_NONE, 62095, MF_HSM_NONE};
+    ck_assert_int_eq (
+        mf_hsm_data_snapshot (&w, 5, TOPIC_SBIN, values, 21, 1, 2, "NSE", "3045", "SBIN-EQ"), 0);
+    int32_t update[8] = {62100,       1200,        MF_HSM_NONE, MF_HSM_NONE,
+                         MF_HSM_NONE, MF_HSM_NONE, 62095,       MF_HSM_NONE};
     ck_assert_int_eq (mf_hsm_data_update (&w, 5, update, 8), 0);
     ck_assert_int_eq (mf_hsm_data_lite (&w, 5, 62200), 0);
     size_t size = mf_hsm_data_end (&w);
@@ -337,12 +336,12 @@ START_TEST (test_garbage_refused)
     ck_assert_ptr_nonnull (strstr (err, "unknown type"));
     //  A snapshot claiming 255 values in a short frame.
     const uint8_t long_count[] = {0, 12, 6, 0, 0, 0, 1, 0, 1, 'S', 0, 1, 0, 255, 0, 0, 0, 0};
-    ck_assert_int_eq (
-        mf_hsm_decode (hsm, long_count, sizeof long_count, &frame, err, sizeof err), -1);
+    ck_assert_int_eq (mf_hsm_decode (hsm, long_count, sizeof long_count, &frame, err, sizeof err),
+                      -1);
     //  A reply field longer than the frame.
     const uint8_t long_field[] = {0, 6, 1, 1, 1, 0xff, 0xff, 'K'};
-    ck_assert_int_eq (
-        mf_hsm_decode (hsm, long_field, sizeof long_field, &frame, err, sizeof err), -1);
+    ck_assert_int_eq (mf_hsm_decode (hsm, long_field, sizeof long_field, &frame, err, sizeof err),
+                      -1);
     ck_assert_uint_eq (mf_hsm_topic_count (hsm), 0);
     //  Requests: unknown type, a subscribe whose count lies.
     mf_hsm_request_t req;
