@@ -35,7 +35,7 @@ struct _mf_fyers_t {
     zloop_t *loop;
     mf_fyers_tick_fn *fn;
     void *arg;
-    zactor_t *resolver;
+    mf_fyers_token_t *resolver;
     mf_fyers_ws_t *ws;
     zhashx_t *symbols; //  symbol -> s_sym_t (owned)
     zhashx_t *topics;  //  topic -> s_sym_t (borrowed)
@@ -66,7 +66,7 @@ s_ask (mf_fyers_t *self)
             sym->state = S_ASKED;
         }
     if (zmsg_size (msg) > 1)
-        zmsg_send (&msg, self->resolver);
+        zmsg_send (&msg, mf_fyers_token_socket (self->resolver));
     zmsg_destroy (&msg);
 }
 
@@ -273,7 +273,7 @@ mf_fyers_new (tw_config_t *config, zloop_t *loop, mf_fyers_tick_fn *fn, void *ar
     self->symbols = zhashx_new ();
     zhashx_set_destructor (self->symbols, s_sym_free);
     self->topics = zhashx_new ();
-    self->resolver = zactor_new (mf_fyers_token_actor, args);
+    self->resolver = mf_fyers_token_new (args);
     explicit_bzero (args, sizeof *args);
     free (args);
     mf_fyers_ws_config_t ws_config = {
@@ -284,7 +284,8 @@ mf_fyers_new (tw_config_t *config, zloop_t *loop, mf_fyers_tick_fn *fn, void *ar
     };
     self->ws = self->resolver ? mf_fyers_ws_new (&ws_config) : NULL;
     explicit_bzero (hsm_key, sizeof hsm_key);
-    if (!self->ws || zloop_reader (loop, zactor_sock (self->resolver), s_on_resolver, self) != 0
+    if (!self->ws
+        || zloop_reader (loop, mf_fyers_token_socket (self->resolver), s_on_resolver, self) != 0
         || zloop_reader (loop, mf_fyers_ws_socket (self->ws), s_on_ws, self) != 0) {
         if (!self->resolver)
             tw_error ("fyers source: cannot start the symbol-token thread");
@@ -315,7 +316,7 @@ mf_fyers_destroy (mf_fyers_t **self_p)
     mf_fyers_t *self = *self_p;
     *self_p = NULL;
     mf_fyers_ws_destroy (&self->ws);
-    zactor_destroy (&self->resolver);
+    mf_fyers_token_destroy (&self->resolver);
     zhashx_destroy (&self->topics);
     zhashx_destroy (&self->symbols);
     free (self);

@@ -5,6 +5,7 @@
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
+#include <pthread.h>
 #include <string.h>
 
 //  An answer longer than this is not a symbol-token answer.
@@ -97,8 +98,8 @@ s_answer (zsock_t *pipe, const char *text, char **symbols, size_t count, char *r
 }
 
 static void
-s_resolve (zsock_t *pipe, CURL *curl, struct curl_slist *headers,
-           const mf_fyers_token_args_t *args, char **symbols, size_t count)
+s_resolve (zsock_t *pipe, CURL *curl, struct curl_slist *headers, const mf_fyers_token_args_t *args,
+           char **symbols, size_t count)
 {
     cJSON *request = cJSON_CreateObject ();
     cJSON *list = cJSON_AddArrayToObject (request, "symbols");
@@ -122,13 +123,20 @@ s_resolve (zsock_t *pipe, CURL *curl, struct curl_slist *headers,
     curl_easy_setopt (curl, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt (curl, CURLOPT_PROTOCOLS_STR, "http,https");
     CURLcode rc = curl_easy_perform (curl);
+    //  The handle is kept for the next request: forget the buffers on this
+    //  stack before they go.
+    curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, NULL);
+    curl_easy_setopt (curl, CURLOPT_WRITEDATA, NULL);
+    curl_easy_setopt (curl, CURLOPT_POSTFIELDS, NULL);
     free (json);
     char reason[512];
     long status = 0;
     curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
     if (rc != CURLE_OK)
         snprintf (reason, sizeof reason, "symbol-token request failed: %s",
-                  body.too_long ? "answer too long" : errbuf[0] ? errbuf : curl_easy_strerror (rc));
+                  body.too_long ? "answer too long"
+                  : errbuf[0]   ? errbuf
+                                : curl_easy_strerror (rc));
     //  Fyers answers errors with a JSON body whatever the status: read it.
     if (rc != CURLE_OK || !body.data
         || s_answer (pipe, body.data, symbols, count, reason, sizeof reason) != 0) {
@@ -140,17 +148,25 @@ s_resolve (zsock_t *pipe, CURL *curl, struct curl_slist *headers,
     free (body.data);
 }
 
-void
-mf_fyers_token_actor (zsock_t *pipe, void *args_ptr)
+struct _mf_fyers_token_t {
+    zsock_t *owner_end;
+    zsock_t *thread_end;
+    pthread_t thread;
+    bool started;
+    mf_fyers_token_args_t args;
+};
+
+static void *
+s_thread (void *arg)
 {
-    mf_fyers_token_args_t args = *(const mf_fyers_token_args_t *) args_ptr;
+    mf_fyers_token_t *self = (mf_fyers_token_t *) arg;
+    zsock_t *pipe = self->thread_end;
     CURL *curl = curl_easy_init ();
     struct curl_slist *headers = NULL;
-    headers = curl_slist_append (headers, args.authorization);
+    headers = curl_slist_append (headers, self->args.authorization);
     headers = curl_slist_append (headers, "Content-Type: application/json");
     headers = curl_slist_append (headers, "version: 3");
-    explicit_bzero (args.authorization, sizeof args.authorization);
-    zsock_signal (pipe, 0);
+    explicit_bzero (self->args.authorization, sizeof self->args.authorization);
     while (curl && headers) {
         zmsg_t *msg = zmsg_recv (pipe);
         if (!msg)
@@ -165,7 +181,7 @@ mf_fyers_token_actor (zsock_t *pipe, void *args_ptr)
                 if (symbol)
                     chunk[count++] = symbol;
                 if (count == MF_FYERS_TOKEN_CHUNK || (!symbol && count > 0)) {
-                    s_resolve (pipe, curl, headers, &args, chunk, count);
+                    s_resolve (pipe, curl, headers, &self->args, chunk, count);
                     for (size_t i = 0; i < count; i++)
                         zstr_free (&chunk[i]);
                     count = 0;
@@ -185,4 +201,47 @@ mf_fyers_token_actor (zsock_t *pipe, void *args_ptr)
     curl_slist_free_all (headers);
     if (curl)
         curl_easy_cleanup (curl);
+    return NULL;
+}
+
+mf_fyers_token_t *
+mf_fyers_token_new (const mf_fyers_token_args_t *args)
+{
+    mf_fyers_token_t *self = (mf_fyers_token_t *) zmalloc (sizeof (mf_fyers_token_t));
+    self->args = *args;
+    char endpoint[64];
+    snprintf (endpoint, sizeof endpoint, "inproc://mf-fyers-token-%p", (void *) self);
+    self->owner_end = zsock_new (ZMQ_PAIR);
+    self->thread_end = zsock_new (ZMQ_PAIR);
+    if (!self->owner_end || !self->thread_end || zsock_bind (self->owner_end, "%s", endpoint) != 0
+        || zsock_connect (self->thread_end, "%s", endpoint) != 0
+        || pthread_create (&self->thread, NULL, s_thread, self) != 0) {
+        mf_fyers_token_destroy (&self);
+        return NULL;
+    }
+    self->started = true;
+    return self;
+}
+
+void
+mf_fyers_token_destroy (mf_fyers_token_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    mf_fyers_token_t *self = *self_p;
+    *self_p = NULL;
+    if (self->started) {
+        zstr_send (self->owner_end, "$TERM");
+        pthread_join (self->thread, NULL);
+    }
+    zsock_destroy (&self->thread_end);
+    zsock_destroy (&self->owner_end);
+    explicit_bzero (&self->args, sizeof self->args);
+    free (self);
+}
+
+zsock_t *
+mf_fyers_token_socket (mf_fyers_token_t *self)
+{
+    return self->owner_end;
 }

@@ -1,6 +1,11 @@
 //  mf_fyers_ws - see mf_fyers_ws.h. The thread runs lws_service(); a timer
 //  every MF_FYERS_WS_TICK_MS connects when a connection is due, pings and
 //  watches for silence; after every wake the pipe from the owner is drained.
+//
+//  The thread creates and destroys the libwebsockets context itself: the
+//  TLS library keeps state per thread that touches it, and only a joined
+//  thread is sure to have released it before the process exits (the feed
+//  actor's own thread is detached).
 
 #include "mf_fyers_ws.h"
 #include "tw_clock.h"
@@ -12,6 +17,7 @@
 
 #define MF_FYERS_WS_TICK_MS 100
 #define MF_FYERS_WS_STOP_MS 1000
+#define MF_FYERS_WS_START_MS 5000
 #define MF_FYERS_WS_PIPE_HWM 100000
 #define MF_FYERS_WS_URL_MAX 1024
 //  Topics per subscribe frame (the frame's lengths are u16).
@@ -110,7 +116,8 @@ s_subscribe (mf_fyers_ws_t *self, const char **topics, size_t count)
     static uint8_t frame[MF_HSM_FRAME_MAX];
     for (size_t at = 0; at < count; at += MF_FYERS_WS_SUB_CHUNK) {
         size_t n = count - at < MF_FYERS_WS_SUB_CHUNK ? count - at : MF_FYERS_WS_SUB_CHUNK;
-        size_t len = mf_hsm_encode_subscribe (frame, sizeof frame, MF_HSM_SUBSCRIBE, topics + at, n);
+        size_t len =
+            mf_hsm_encode_subscribe (frame, sizeof frame, MF_HSM_SUBSCRIBE, topics + at, n);
         if (len == 0)
             tw_error ("data socket cannot encode a subscribe of %zu topics", n);
         s_queue (self, frame, len);
@@ -227,8 +234,7 @@ s_frame (mf_fyers_ws_t *self, const uint8_t *data, size_t len)
     char err[256];
     if (mf_hsm_decode (self->hsm, data, len, &frame, err, sizeof err) != 0) {
         self->stats.malformed++;
-        tw_log_limited (&self->malformed_log, TW_LOG_WARN, "data socket malformed frame: %s",
-                        err);
+        tw_log_limited (&self->malformed_log, TW_LOG_WARN, "data socket malformed frame: %s", err);
         return 0;
     }
     uint8_t out[64];
@@ -344,8 +350,8 @@ s_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
     }
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
         tw_log_limited (&self->connect_log, TW_LOG_WARN,
-                        "data socket cannot connect to %s:%d: %s; retrying", self->host,
-                        self->port, in ? (const char *) in : "no reason given");
+                        "data socket cannot connect to %s:%d: %s; retrying", self->host, self->port,
+                        in ? (const char *) in : "no reason given");
         s_lost (self);
         return 0;
     case LWS_CALLBACK_CLIENT_CLOSED:
@@ -373,7 +379,8 @@ s_take_topics (mf_fyers_ws_t *self, zmsg_t *msg)
     while (fresh && (topic = zmsg_popstr (msg)) != NULL) {
         if (*topic && strlen (topic) < MF_HSM_NAME_MAX && !zhashx_lookup (self->topic_set, topic)) {
             zhashx_insert (self->topic_set, topic, (void *) 1);
-            fresh[count++] = (const char *) zlistx_add_end (self->topics, topic);
+            void *handle = zlistx_add_end (self->topics, topic);
+            fresh[count++] = (const char *) zlistx_handle_item (handle);
         }
         zstr_free (&topic);
     }
@@ -423,10 +430,45 @@ s_on_tick (lws_sorted_usec_list_t *sul)
                       (lws_usec_t) MF_FYERS_WS_TICK_MS * LWS_US_PER_MS);
 }
 
+static void
+s_lws_log (int level, const char *line)
+{
+    size_t len = strlen (line);
+    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+        len--;
+    tw_log (level == LLL_ERR ? TW_LOG_ERROR : TW_LOG_WARN, "lws %.*s", (int) len, line);
+}
+
+static int
+s_create_context (mf_fyers_ws_t *self)
+{
+    lws_set_log_level (LLL_ERR | LLL_WARN, s_lws_log);
+    struct lws_context_creation_info info;
+    memset (&info, 0, sizeof info);
+    info.port = CONTEXT_PORT_NO_LISTEN;
+    info.protocols = s_protocols;
+    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.user = self;
+    self->context = lws_create_context (&info);
+    if (!self->context) {
+        tw_error ("data socket cannot create the libwebsockets context");
+        return -1;
+    }
+    return 0;
+}
+
 static void *
 s_thread (void *arg)
 {
     mf_fyers_ws_t *self = (mf_fyers_ws_t *) arg;
+    if (s_create_context (self) != 0) {
+        zsock_set_sndtimeo (self->thread_end, MF_FYERS_WS_STOP_MS);
+        zstr_send (self->thread_end, "FAILED");
+        return NULL;
+    }
+    zsock_set_sndtimeo (self->thread_end, MF_FYERS_WS_STOP_MS);
+    zstr_send (self->thread_end, "READY");
+    zsock_set_sndtimeo (self->thread_end, 0);
     lws_sul_schedule (self->context, 0, &self->tick, s_on_tick, 1);
     while (!self->stopping) {
         if (lws_service (self->context, 0) < 0) {
@@ -437,6 +479,8 @@ s_thread (void *arg)
         s_tell_stats (self);
     }
     lws_sul_cancel (&self->tick);
+    //  Closing the connection calls back s_lost, here in this thread.
+    lws_context_destroy (self->context);
     zsock_set_sndtimeo (self->thread_end, MF_FYERS_WS_STOP_MS);
     zstr_send (self->thread_end, "STOPPED");
     return NULL;
@@ -444,15 +488,6 @@ s_thread (void *arg)
 
 //  ---------------------------------------------------------------------
 //  Owner side.
-
-static void
-s_lws_log (int level, const char *line)
-{
-    size_t len = strlen (line);
-    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-        len--;
-    tw_log (level == LLL_ERR ? TW_LOG_ERROR : TW_LOG_WARN, "lws %.*s", (int) len, line);
-}
 
 static int
 s_parse_url (mf_fyers_ws_t *self, const char *url)
@@ -501,8 +536,8 @@ mf_fyers_ws_new (const mf_fyers_ws_config_t *config)
     mf_fyers_ws_t *self = (mf_fyers_ws_t *) zmalloc (sizeof (mf_fyers_ws_t));
     snprintf (self->hsm_key, sizeof self->hsm_key, "%s", config->hsm_key);
     self->silence_ms = config->silence_ms;
-    self->ping_ms = config->silence_ms / 3 < MF_FYERS_WS_PING_MS ? config->silence_ms / 3
-                                                                 : MF_FYERS_WS_PING_MS;
+    self->ping_ms =
+        config->silence_ms / 3 < MF_FYERS_WS_PING_MS ? config->silence_ms / 3 : MF_FYERS_WS_PING_MS;
     if (self->ping_ms < 1)
         self->ping_ms = 1;
     self->lite = config->lite;
@@ -523,19 +558,6 @@ mf_fyers_ws_new (const mf_fyers_ws_config_t *config)
         mf_fyers_ws_destroy (&self);
         return NULL;
     }
-    lws_set_log_level (LLL_ERR | LLL_WARN, s_lws_log);
-    struct lws_context_creation_info info;
-    memset (&info, 0, sizeof info);
-    info.port = CONTEXT_PORT_NO_LISTEN;
-    info.protocols = s_protocols;
-    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-    info.user = self;
-    self->context = lws_create_context (&info);
-    if (!self->context) {
-        tw_error ("data socket cannot create the libwebsockets context");
-        mf_fyers_ws_destroy (&self);
-        return NULL;
-    }
     int rc = pthread_create (&self->thread, NULL, s_thread, self);
     if (rc != 0) {
         tw_error ("data socket cannot start its thread: %s", strerror (rc));
@@ -543,6 +565,21 @@ mf_fyers_ws_new (const mf_fyers_ws_config_t *config)
         return NULL;
     }
     self->thread_started = true;
+    //  The thread says whether it has its context.
+    zsock_set_rcvtimeo (self->owner_end, MF_FYERS_WS_START_MS);
+    char *ready = zstr_recv (self->owner_end);
+    zsock_set_rcvtimeo (self->owner_end, -1);
+    bool ok = ready && streq (ready, "READY");
+    zstr_free (&ready);
+    if (!ok) {
+        if (!self->context) {
+            pthread_join (self->thread, NULL);
+            self->thread_started = false;
+        }
+        tw_error ("data socket thread did not start");
+        mf_fyers_ws_destroy (&self);
+        return NULL;
+    }
     return self;
 }
 
@@ -579,8 +616,6 @@ mf_fyers_ws_destroy (mf_fyers_ws_t **self_p)
         }
         pthread_join (self->thread, NULL);
     }
-    if (self->context)
-        lws_context_destroy (self->context);
     s_flush (self);
     zsock_destroy (&self->thread_end);
     zsock_destroy (&self->owner_end);

@@ -215,8 +215,8 @@ s_subscribe (fh_conn_t *c, const mf_hsm_request_t *req)
     bool on = req->type == MF_HSM_SUBSCRIBE;
     for (size_t t = 0; t < req->topic_count; t++) {
         int i = s_topic_index (req->topics[t]);
-        fprintf (stderr, "fake_hsm: %s %s%s\n", on ? "subscribe" : "unsubscribe",
-                 req->topics[t], i < 0 ? " (unknown)" : "");
+        fprintf (stderr, "fake_hsm: %s %s%s\n", on ? "subscribe" : "unsubscribe", req->topics[t],
+                 i < 0 ? " (unknown)" : "");
         if (i < 0 || c->subscribed[i] == on)
             continue;
         c->subscribed[i] = on;
@@ -287,7 +287,7 @@ static char *
 s_symbol_token (fh_conn_t *c, const char *authorization)
 {
     s.token_requests++;
-    cJSON *out = cJSON_CreateObject();
+    cJSON *out = cJSON_CreateObject ();
     cJSON *in = cJSON_ParseWithLength (c->body ? c->body : "", c->body_len);
     cJSON *symbols = cJSON_GetObjectItemCaseSensitive (in, "symbols");
     if (strcmp (authorization, s.auth) != 0) {
@@ -308,8 +308,7 @@ s_symbol_token (fh_conn_t *c, const char *authorization)
         cJSON *valid = cJSON_AddObjectToObject (out, "validSymbol");
         cJSON *invalid = cJSON_AddArrayToObject (out, "invalidSymbol");
         const cJSON *item;
-        cJSON_ArrayForEach (item, symbols)
-        {
+        cJSON_ArrayForEach (item, symbols) {
             const char *symbol = cJSON_GetStringValue (item);
             int i = symbol ? s_symbol_index (symbol, true) : -1;
             if (i < 0) {
@@ -539,10 +538,11 @@ s_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
     }
 }
 
-static const struct lws_protocols s_protocols[] = {
-    {.name = "hsm", .callback = s_callback, .per_session_data_size = sizeof (fh_conn_t),
-     .rx_buffer_size = FH_RX_MAX},
-    {.name = NULL}};
+static const struct lws_protocols s_protocols[] = {{.name = "hsm",
+                                                    .callback = s_callback,
+                                                    .per_session_data_size = sizeof (fh_conn_t),
+                                                    .rx_buffer_size = FH_RX_MAX},
+                                                   {.name = NULL}};
 
 static int
 s_usage (void)
