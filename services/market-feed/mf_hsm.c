@@ -32,7 +32,7 @@ typedef struct {
 struct _mf_hsm_t {
     mf_hsm_quote_fn *fn;
     void *arg;
-    s_topic_t **topics; //  MF_HSM_TOPIC_IDS entries, NULL when unknown
+    s_topic_t **topics; //  MF_HSM_TOPIC_IDS entries, made by the first snapshot
     size_t topic_count;
 };
 
@@ -123,11 +123,6 @@ mf_hsm_new (mf_hsm_quote_fn *fn, void *arg)
     mf_hsm_t *self = (mf_hsm_t *) calloc (1, sizeof (mf_hsm_t));
     if (!self)
         return NULL;
-    self->topics = (s_topic_t **) calloc (MF_HSM_TOPIC_IDS, sizeof (s_topic_t *));
-    if (!self->topics) {
-        free (self);
-        return NULL;
-    }
     self->fn = fn;
     self->arg = arg;
     return self;
@@ -136,7 +131,7 @@ mf_hsm_new (mf_hsm_quote_fn *fn, void *arg)
 void
 mf_hsm_reset (mf_hsm_t *self)
 {
-    for (size_t i = 0; i < MF_HSM_TOPIC_IDS && self->topic_count > 0; i++)
+    for (size_t i = 0; self->topics && i < MF_HSM_TOPIC_IDS && self->topic_count > 0; i++)
         if (self->topics[i]) {
             free (self->topics[i]);
             self->topics[i] = NULL;
@@ -235,6 +230,10 @@ s_snapshot (mf_hsm_t *self, mf_hsm_rd_t *rd, bool apply, mf_hsm_frame_t *frame)
         return -1;
     if (!apply)
         return 0;
+    if (!self->topics)
+        self->topics = (s_topic_t **) calloc (MF_HSM_TOPIC_IDS, sizeof (s_topic_t *));
+    if (!self->topics)
+        return 0; //  Out of memory: the item is lost, not the frame.
     s_topic_t *topic = self->topics[id];
     if (!topic) {
         topic = (s_topic_t *) calloc (1, sizeof (s_topic_t));
@@ -265,7 +264,7 @@ static int
 s_update (mf_hsm_t *self, mf_hsm_rd_t *rd, bool apply, mf_hsm_frame_t *frame, bool lite)
 {
     uint16_t id = mf_hsm_rd_u16 (rd, lite ? "lite topic id" : "update topic id");
-    s_topic_t *topic = apply ? self->topics[id] : NULL;
+    s_topic_t *topic = apply && self->topics ? self->topics[id] : NULL;
     if (lite) {
         int32_t ltp = (int32_t) mf_hsm_rd_u32 (rd, "lite ltp");
         if (topic && ltp != MF_HSM_NONE)

@@ -31,6 +31,8 @@
 #define STOP_MS 3000
 #define POLL_MS 20
 #define PRICE_RETRY_MS 300
+//  The wait for an open's outcome before it is tried again.
+#define OUTCOME_MS 3000
 #define CLIENT_TIMEOUT_MS 2000
 #define CLIENT_ATTEMPTS 3
 #define OPEN_TTL_MS 10000
@@ -41,7 +43,8 @@
 //  A JWT whose payload is {"iss":"api.fyers.in","sub":"access_token",
 //  "hsm_key":HSM_KEY}; the signature is not checked by anyone.
 #define TOKEN                                                                                      \
-    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJhcGkuZnllcnMuaW4iLCJzdWIiOiJhY2Nlc3NfdG9rZW4i" \
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."                                                        \
+    "eyJpc3MiOiJhcGkuZnllcnMuaW4iLCJzdWIiOiJhY2Nlc3NfdG9rZW4i"                                     \
     "LCJoc21fa2V5IjoiZmFrZWhzbWtleTAxMjM0NTY3ODkifQ.c2lnbmF0dXJl"
 #define APP_ID "XA00000-100"
 #define SBIN "NSE:SBIN-EQ"
@@ -131,8 +134,8 @@ s_fake_wait (fixture_t *fx, const char *field, long at_least)
     for (int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
          (seen = s_fake (fx, "stats", field)) < at_least && tw_clock_mono_ms () < deadline;)
         zclock_sleep (POLL_MS); //  pacing the poll of an observable state
-    ck_assert_msg (seen >= at_least, "fake_hsm %s is %ld, expected >= %ld; logs in %s", field,
-                   seen, at_least, fx->dir);
+    ck_assert_msg (seen >= at_least, "fake_hsm %s is %ld, expected >= %ld; logs in %s", field, seen,
+                   at_least, fx->dir);
 }
 
 static void
@@ -140,8 +143,8 @@ s_start_fake (fixture_t *fx)
 {
     char auth[512];
     snprintf (auth, sizeof auth, "%s:%s", APP_ID, TOKEN);
-    const char *argv[] = {"fake_hsm", "--hsm-key", HSM_KEY,        "--auth",      auth,
-                          "--port-file", fx->port_file, "--ack-count", "2", NULL};
+    const char *argv[] = {"fake_hsm",    "--hsm-key",   HSM_KEY,       "--auth", auth,
+                          "--port-file", fx->port_file, "--ack-count", "2",      NULL};
     fx->fake = tw_proc_start (getenv ("FAKE_HSM"), argv, NULL, fx->dir, fx->fake_log);
     ck_assert_ptr_nonnull (fx->fake);
     ck_assert (tw_file_wait_contains (fx->fake_log, "READY ", WAIT_MS));
@@ -160,6 +163,7 @@ s_counter_at (const char *endpoint, tw_msg_type_t type, const char *name)
     tw_client_t *client = tw_client_new (endpoint, CLIENT_TIMEOUT_MS, CLIENT_ATTEMPTS);
     ck_assert_ptr_nonnull (client);
     tw_msg_t request, reply;
+    memset (&reply, 0, sizeof reply);
     tw_msg_init (&request, type);
     char err[TW_TEXT_MAX] = "";
     int rc = tw_client_request (client, &request, &reply, err, sizeof err);
@@ -425,6 +429,7 @@ s_open (fixture_t *fx, const char *symbol, const char *id)
     while (tw_clock_mono_ms () < deadline) {
         s_price (fx, symbol, 100.0);
         tw_msg_t request, reply;
+        memset (&reply, 0, sizeof reply);
         tw_msg_init (&request, TW_MSG_OPEN);
         request.expires_at = tw_clock_wall_ns () + OPEN_TTL_MS * TW_NS_PER_MS;
         snprintf (request.u.open.symbol, sizeof request.u.open.symbol, "%s", symbol);
@@ -438,7 +443,7 @@ s_open (fixture_t *fx, const char *symbol, const char *id)
         //  The outcome: opened, or rejected for want of a price.
         zpoller_t *poller = zpoller_new (fx->events, NULL);
         int outcome = 0;
-        for (int64_t until = tw_clock_mono_ms () + WAIT_MS;
+        for (int64_t until = tw_clock_mono_ms () + OUTCOME_MS;
              !outcome && tw_clock_mono_ms () < until;) {
             tw_msg_t event;
             memset (&event, 0, sizeof event);
@@ -494,6 +499,20 @@ s_setup_stack (fixture_t *fx, const char *symbols)
     fx->events = tw_sock_sub_new (fx->pub, "");
     ck_assert_ptr_nonnull (fx->client);
     ck_assert_ptr_nonnull (fx->events);
+    //  Our SUB is live once a heartbeat arrives (else an early event is lost).
+    zpoller_t *poller = zpoller_new (fx->events, NULL);
+    bool live = false;
+    for (int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
+         !live && tw_clock_mono_ms () < deadline;) {
+        tw_msg_t event;
+        memset (&event, 0, sizeof event);
+        char err[TW_TEXT_MAX];
+        if (zpoller_wait (poller, POLL_MS)
+            && tw_sock_recv (fx->events, &event, err, sizeof err) == 0)
+            live = event.type == TW_MSG_HEARTBEAT;
+    }
+    zpoller_destroy (&poller);
+    ck_assert_msg (live, "no heartbeat from the gateway; logs in %s", fx->dir);
     s_start_feed (fx, NULL);
     fx->risk = s_spawn (fx, "RISK_MONITOR", "risk-monitor", fx->risk_log, NULL);
 }
