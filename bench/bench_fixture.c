@@ -1,14 +1,13 @@
 //  bench_fixture - see bench_fixture.h.
 
-#define _GNU_SOURCE //  nftw
-
 #include "bench_fixture.h"
 #include "tw_clock.h"
+#include "tw_cmd.h"
+#include "tw_proc.h"
 #include "tw_sock.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,11 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BENCH_ENV_MAX 24
-#define BENCH_ENV_SIZE 256
 #define BENCH_TAIL_LINES 15
-#define BENCH_TAIL_MAX (64 * 1024)
-#define BENCH_NFTW_FDS 16
+#define BENCH_GATEWAY "order-gateway"
 //  How long a close or open may take to expire at the gateway: far beyond
 //  any wait of the bench, so that an expiry is never what is measured.
 #define BENCH_EXPIRES_MS 30000
@@ -56,12 +52,6 @@ void
 bench_position_id (const char *prefix, int i, char *id, size_t size)
 {
     snprintf (id, size, "NSE:%s%05d-EQ-INTRADAY", prefix, i);
-}
-
-static void
-s_endpoint (char *buf, size_t size)
-{
-    snprintf (buf, size, "tcp://127.0.0.1:%d", tw_free_port ());
 }
 
 //  Starts the fake with its stderr (a line per request) in fake_log, so that
@@ -99,21 +89,27 @@ bench_fixture_new (const bench_options_t *options)
 {
     bench_fixture_t *self = (bench_fixture_t *) zmalloc (sizeof (bench_fixture_t));
     self->options = *options;
-    snprintf (self->dir, sizeof self->dir, "/tmp/tw-bench-XXXXXX");
-    if (!mkdtemp (self->dir)) {
-        bench_fail ("mkdtemp: %s", strerror (errno));
+    self->base = tw_fixture_new ("bench");
+    if (!self->base) {
+        bench_fail ("cannot make the bench's directory");
         free (self);
         return NULL;
     }
-    snprintf (self->gateway_log, sizeof self->gateway_log, "%s/gateway.log", self->dir);
-    snprintf (self->fake_log, sizeof self->fake_log, "%s/fake_fyers.log", self->dir);
-    s_endpoint (self->rep, sizeof self->rep);
-    s_endpoint (self->pub, sizeof self->pub);
-    if (options->paper) {
-        s_endpoint (self->feed, sizeof self->feed);
-        self->ticks = tw_sock_pub_new (self->feed);
+    if (options->keep)
+        tw_fixture_keep (self->base);
+    snprintf (self->fake_log, sizeof self->fake_log, "%s/fake_fyers.log",
+              tw_fixture_dir (self->base));
+    self->rep = tw_fixture_endpoint (self->base, "TW_ENDPOINTS_GATEWAY_REP");
+    self->pub = tw_fixture_endpoint (self->base, "TW_ENDPOINTS_GATEWAY_PUB");
+    if (!self->rep || !self->pub) {
+        bench_fail ("no free ports");
+        bench_fixture_destroy (&self, true);
+    }
+    else if (options->paper) {
+        self->feed = tw_fixture_endpoint (self->base, "TW_ENDPOINTS_FEED_PUB");
+        self->ticks = self->feed ? tw_sock_pub_new (self->feed) : NULL;
         if (!self->ticks) {
-            bench_fail ("cannot bind the feed PUB at %s", self->feed);
+            bench_fail ("cannot bind the feed PUB at %s", self->feed ? self->feed : "(no port)");
             bench_fixture_destroy (&self, true);
         }
     }
@@ -125,102 +121,28 @@ bench_fixture_new (const bench_options_t *options)
     return self;
 }
 
-typedef struct {
-    char env[BENCH_ENV_MAX][BENCH_ENV_SIZE];
-    const char *list[BENCH_ENV_MAX + 1];
-    int count;
-} s_env_t;
-
-static void s_env (s_env_t *env, const char *key, const char *format, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_env (s_env_t *env, const char *key, const char *format, ...)
-{
-    assert (env->count < BENCH_ENV_MAX);
-    char *entry = env->env[env->count];
-    int n = snprintf (entry, BENCH_ENV_SIZE, "%s=", key);
-    assert (n > 0 && n < BENCH_ENV_SIZE);
-    va_list args;
-    va_start (args, format);
-    vsnprintf (entry + n, (size_t) (BENCH_ENV_SIZE - n), format, args);
-    va_end (args);
-    env->list[env->count] = entry;
-    env->list[++env->count] = NULL;
-}
-
-//  True while the gateway process runs (not exited, not a zombie).
-static bool
-s_gateway_alive (bench_fixture_t *self)
-{
-    char path[64], stat[256] = "";
-    snprintf (path, sizeof path, "/proc/%d/stat", (int) tw_proc_pid (self->gateway));
-    FILE *file = fopen (path, "r");
-    if (!file)
-        return false;
-    size_t n = fread (stat, 1, sizeof stat - 1, file);
-    fclose (file);
-    stat[n] = 0;
-    const char *state = strrchr (stat, ')');
-    return state && state[1] == ' ' && state[2] != 'Z' && state[2] != 'X';
-}
-
-static int64_t
-s_counter (const tw_msg_t *pong, const char *name)
-{
-    for (size_t i = 0; i < pong->u.pong.counter_count; i++)
-        if (streq (pong->u.pong.counters[i].name, name))
-            return pong->u.pong.counters[i].value;
-    return -1;
-}
-
-//  Waits until status says reconciled (the gateway refuses commands before).
-static int
-s_wait_ready (bench_fixture_t *self)
-{
-    int64_t deadline = tw_clock_mono_ms () + BENCH_READY_TIMEOUT_MS;
-    while (tw_clock_mono_ms () < deadline && !zsys_interrupted) {
-        if (!s_gateway_alive (self))
-            return bench_fail ("order-gateway exited during start; see %s", self->gateway_log);
-        tw_msg_t request, reply;
-        tw_msg_init (&request, TW_MSG_STATUS);
-        char err[TW_TEXT_MAX];
-        if (tw_client_request (self->client, &request, &reply, err, sizeof err) == 0
-            && reply.type == TW_MSG_PONG && s_counter (&reply, "reconciled") == 1)
-            return 0;
-        zclock_sleep (BENCH_POLL_PACING_MS);
-    }
-    return bench_fail ("order-gateway not reconciled within %d ms; see %s", BENCH_READY_TIMEOUT_MS,
-                       self->gateway_log);
-}
-
 int
 bench_fixture_start_gateway (bench_fixture_t *self)
 {
-    s_env_t env = {.count = 0};
-    s_env (&env, "TW_ENDPOINTS_GATEWAY_REP", "%s", self->rep);
-    s_env (&env, "TW_ENDPOINTS_GATEWAY_PUB", "%s", self->pub);
-    s_env (&env, "TW_GATEWAY_DB", "gateway.db");
-    s_env (&env, "TW_GATEWAY_HEARTBEAT_MS", "%d", BENCH_HEARTBEAT_MS);
+    tw_fixture_t *base = self->base;
+    tw_fixture_set (base, "TW_GATEWAY_DB", "gateway.db");
+    tw_fixture_set (base, "TW_GATEWAY_HEARTBEAT_MS", "%d", BENCH_HEARTBEAT_MS);
     if (self->options.paper) {
-        s_env (&env, "TW_GATEWAY_BROKER", "paper");
-        s_env (&env, "TW_GATEWAY_PAPER_DB", "paper.db");
-        s_env (&env, "TW_ENDPOINTS_FEED_PUB", "%s", self->feed);
+        tw_fixture_set (base, "TW_GATEWAY_BROKER", "paper");
+        tw_fixture_set (base, "TW_GATEWAY_PAPER_DB", "paper.db");
     }
     else {
-        s_env (&env, "TW_GATEWAY_BROKER", "fyers");
-        s_env (&env, "TW_FYERS_BASE_URL", "%s", fake_fyers_base_url (self->fake));
-        s_env (&env, "FYERS_APP_ID", BENCH_APP_ID);
-        s_env (&env, "FYERS_ACCESS_TOKEN", BENCH_TOKEN);
-        s_env (&env, "TW_FYERS_RATE_PER_SEC", "%d", BENCH_RATE_PER_SEC);
-        s_env (&env, "TW_FYERS_RATE_PER_MIN", "%d", BENCH_RATE_PER_MIN);
+        tw_fixture_set (base, "TW_GATEWAY_BROKER", "fyers");
+        tw_fixture_set (base, "TW_FYERS_BASE_URL", "%s", fake_fyers_base_url (self->fake));
+        tw_fixture_set (base, "FYERS_APP_ID", BENCH_APP_ID);
+        tw_fixture_set (base, "FYERS_ACCESS_TOKEN", BENCH_TOKEN);
+        tw_fixture_set (base, "TW_FYERS_RATE_PER_SEC", "%d", BENCH_RATE_PER_SEC);
+        tw_fixture_set (base, "TW_FYERS_RATE_PER_MIN", "%d", BENCH_RATE_PER_MIN);
         if (self->options.request_timeout_ms > 0)
-            s_env (&env, "TW_FYERS_REQUEST_TIMEOUT_MS", "%d", self->options.request_timeout_ms);
+            tw_fixture_set (base, "TW_FYERS_REQUEST_TIMEOUT_MS", "%d",
+                            self->options.request_timeout_ms);
     }
-    const char *argv[] = {"order-gateway", NULL};
-    self->gateway =
-        tw_proc_start (self->options.gateway_path, argv, env.list, self->dir, self->gateway_log);
-    if (!self->gateway)
+    if (tw_fixture_start (base, BENCH_GATEWAY, self->options.gateway_path, NULL) != 0)
         return bench_fail ("cannot start %s", self->options.gateway_path);
     self->client = tw_client_new (self->rep, BENCH_CLIENT_TIMEOUT_MS, 1);
     self->cmd = tw_sock_client_new (self->rep);
@@ -228,48 +150,15 @@ bench_fixture_start_gateway (bench_fixture_t *self)
     if (!self->client || !self->cmd || !self->sub)
         return bench_fail ("cannot make the bench's sockets");
     zsock_set_rcvtimeo (self->cmd, BENCH_CLIENT_TIMEOUT_MS);
-    if (s_wait_ready (self) != 0)
-        return -1;
+    //  The gateway refuses commands until it has reconciled.
+    if (tw_fixture_wait_pong (base, BENCH_GATEWAY, self->rep, TW_MSG_STATUS, "reconciled", 1,
+                              BENCH_READY_TIMEOUT_MS)
+        != 0)
+        return bench_fail ("order-gateway not reconciled within %d ms; see %s",
+                           BENCH_READY_TIMEOUT_MS, tw_fixture_log (base, BENCH_GATEWAY));
     //  The SUB is connected once a heartbeat comes through.
     int64_t at_us;
     return bench_wait_event (self, TW_MSG_HEARTBEAT, NULL, BENCH_EVENT_TIMEOUT_MS, &at_us, NULL);
-}
-
-static int
-s_remove (const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void) sb;
-    (void) flag;
-    (void) ftw;
-    return remove (path);
-}
-
-static void
-s_print_tail (const char *path)
-{
-    FILE *file = fopen (path, "r");
-    if (!file)
-        return;
-    char *text = (char *) malloc (BENCH_TAIL_MAX + 1);
-    if (!text) {
-        fclose (file);
-        return;
-    }
-    if (fseek (file, 0, SEEK_END) == 0) {
-        long size = ftell (file);
-        fseek (file, size > BENCH_TAIL_MAX ? size - BENCH_TAIL_MAX : 0, SEEK_SET);
-    }
-    size_t n = fread (text, 1, BENCH_TAIL_MAX, file);
-    fclose (file);
-    text[n] = 0;
-    const char *start = text + n;
-    for (int lines = 0; start > text && lines <= BENCH_TAIL_LINES; start--)
-        if (start[-1] == '\n')
-            lines++;
-    if (*start == '\n')
-        start++;
-    fprintf (stderr, "---- last lines of %s\n%s", path, start);
-    free (text);
 }
 
 int
@@ -283,8 +172,8 @@ bench_fixture_destroy (bench_fixture_t **self_p, bool failed)
     zsock_destroy (&self->cmd);
     zsock_destroy (&self->sub);
     zsock_destroy (&self->ticks);
-    if (self->gateway) {
-        int status = tw_proc_stop (&self->gateway, SIGTERM, BENCH_STOP_TIMEOUT_MS);
+    if (tw_fixture_running (self->base, BENCH_GATEWAY)) {
+        int status = tw_fixture_stop (self->base, BENCH_GATEWAY, SIGTERM, BENCH_STOP_TIMEOUT_MS);
         if (status != 0) {
             rc = bench_fail ("order-gateway exit status %d after SIGTERM (0 expected within %d ms)",
                              status, BENCH_STOP_TIMEOUT_MS);
@@ -296,13 +185,10 @@ bench_fixture_destroy (bench_fixture_t **self_p, bool failed)
         failed = true;
     }
     if (failed) {
-        s_print_tail (self->gateway_log);
-        s_print_tail (self->fake_log);
+        tw_fixture_print_logs (self->base);
+        tw_file_print_tail (self->fake_log, BENCH_TAIL_LINES);
     }
-    if (self->options.keep)
-        fprintf (stderr, "bench: kept %s\n", self->dir);
-    else if (nftw (self->dir, s_remove, BENCH_NFTW_FDS, FTW_DEPTH | FTW_PHYS) != 0)
-        rc = bench_fail ("cannot remove %s: %s", self->dir, strerror (errno));
+    tw_fixture_destroy (&self->base);
     free (self);
     *self_p = NULL;
     return rc;
@@ -311,9 +197,8 @@ bench_fixture_destroy (bench_fixture_t **self_p, bool failed)
 int
 bench_request (bench_fixture_t *self, tw_msg_t *request, tw_msg_t *reply, tw_msg_type_t reply_type)
 {
-    char err[TW_TEXT_MAX] = "";
-    if (tw_client_request (self->client, request, reply, err, sizeof err) != 0)
-        return bench_fail ("%s: no reply: %s", tw_msg_type_name (request->type), err);
+    if (tw_cmd_request (self->client, request, reply) != 0)
+        return bench_fail ("%s: no reply", tw_msg_type_name (request->type));
     if (reply->type != reply_type) {
         tw_msg_reset (reply);
         return bench_fail ("%s: reply %s, expected %s", tw_msg_type_name (request->type),
@@ -406,11 +291,9 @@ int
 bench_close (bench_fixture_t *self, const char *id, int64_t *sent_us, int64_t *closed_us)
 {
     tw_msg_t request;
-    tw_msg_init (&request, TW_MSG_CLOSE);
-    tw_client_make_req_id ("bench", request.req_id, sizeof request.req_id);
-    request.expires_at = tw_clock_wall_ns () + BENCH_EXPIRES_MS * TW_NS_PER_MS;
-    snprintf (request.u.close.id, sizeof request.u.close.id, "%s", id);
-    snprintf (request.u.close.reason, sizeof request.u.close.reason, "%s", TW_REASON_MANUAL_CLOSE);
+    char req_id[TW_ID_MAX];
+    tw_client_make_req_id ("bench", req_id, sizeof req_id);
+    tw_cmd_close (&request, id, TW_REASON_MANUAL_CLOSE, req_id, BENCH_EXPIRES_MS);
     *sent_us = bench_now_us ();
     if (tw_sock_send (self->cmd, &request) != 0)
         return bench_fail ("close %s: cannot send", id);

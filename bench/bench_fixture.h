@@ -17,7 +17,7 @@
 
 #include "fake_fyers_ctl.h"
 #include "tw_client.h"
-#include "tw_proc.h"
+#include "tw_fixture.h"
 #include "tw_proto.h"
 
 //  Credentials the fake is started with and the gateway is given.
@@ -47,14 +47,12 @@ typedef struct {
 
 typedef struct {
     bench_options_t options;
-    char dir[64];
-    char gateway_log[128];
+    tw_fixture_t *base; //  the directory, the endpoints, the gateway and its log
     char fake_log[128];
-    char rep[64];
-    char pub[64];
-    char feed[64];
+    const char *rep;
+    const char *pub;
+    const char *feed;    //  paper only
     fake_fyers_t *fake;  //  NULL on paper
-    tw_proc_t *gateway;  //  NULL until started
     tw_client_t *client; //  Lazy Pirate client, one attempt (no silent retry)
     zsock_t *cmd;        //  plain REQ for timed closes
     zsock_t *sub;        //  every gateway event

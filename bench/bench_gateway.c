@@ -23,6 +23,7 @@
 
 #include "bench_fixture.h"
 #include "tw_clock.h"
+#include "tw_cmd.h"
 #include "tw_log.h"
 #include "tw_sock.h"
 
@@ -239,11 +240,9 @@ s_scenario_fyers (const bench_args_t *args, bench_series_t *to_delete, bench_ser
 static int
 s_publish_tick (bench_fixture_t *fx, int i)
 {
-    tw_msg_t tick;
-    tw_msg_init (&tick, TW_MSG_TICK);
-    bench_symbol ("PP", i, tick.u.tick.symbol, sizeof tick.u.tick.symbol);
-    tick.u.tick.ltp = BENCH_PRICE;
-    return tw_sock_publish (fx->ticks, &tick);
+    char symbol[TW_SYMBOL_MAX];
+    bench_symbol ("PP", i, symbol, sizeof symbol);
+    return tw_cmd_tick (fx->ticks, symbol, BENCH_PRICE);
 }
 
 //  Opens position i: 1 when it opened, 0 when the paper broker refused it
@@ -252,11 +251,9 @@ static int
 s_paper_open_once (bench_fixture_t *fx, int i)
 {
     tw_msg_t request, reply;
-    tw_msg_init (&request, TW_MSG_OPEN);
-    request.expires_at = tw_clock_wall_ns () + BENCH_EVENT_TIMEOUT_MS * TW_NS_PER_MS;
-    bench_symbol ("PP", i, request.u.open.symbol, sizeof request.u.open.symbol);
-    request.u.open.side = TW_SIDE_LONG;
-    request.u.open.qty = BENCH_QTY;
+    char symbol[TW_SYMBOL_MAX];
+    bench_symbol ("PP", i, symbol, sizeof symbol);
+    tw_cmd_open (&request, symbol, TW_SIDE_LONG, BENCH_QTY, 0, 0, BENCH_EVENT_TIMEOUT_MS);
     if (bench_request (fx, &request, &reply, TW_MSG_ACK) != 0)
         return -1;
     if (reply.u.ack.status != TW_ACK_ACCEPTED)

@@ -46,6 +46,12 @@ const tw_conf_key_t tw_conf_keys[] = {
     //  Confirming a 201 ("exit placed, not yet filled") by reading positions.
     KEY_INT ("gateway", "exit_confirm_polls", "5", 1, 100),
     KEY_INT ("gateway", "exit_confirm_interval_ms", "500", 10, 60000),
+    //  Opens: the same retry policy with their own settings (defaults as the
+    //  exit's); lookups find an order by its tag after an unclear outcome.
+    KEY_INT ("gateway", "open_max_attempts", "3", 1, 10),
+    KEY_INT ("gateway", "open_backoff_ms", "200", 1, 60000),
+    KEY_INT ("gateway", "open_lookup_polls", "5", 1, 100),
+    KEY_INT ("gateway", "open_lookup_interval_ms", "500", 10, 60000),
     //  At most half of TW_CLONE_SILENCE_MS (3000), so that an idle subscriber
     //  always sees a heartbeat before it gives up on the gateway.
     KEY_INT ("gateway", "heartbeat_ms", "1000", 10, 1500),

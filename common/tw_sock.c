@@ -69,7 +69,6 @@ s_socket (int type, const char *endpoint, int linger)
         return NULL;
     }
     zsock_set_linger (sock, linger);
-    zsock_set_maxmsgsize (sock, TW_MAX_FRAME);
     if (s_is_tcp (endpoint)) {
         zsock_set_heartbeat_ivl (sock, TW_SOCK_HEARTBEAT_IVL_MS);
         zsock_set_heartbeat_timeout (sock, TW_SOCK_HEARTBEAT_TIMEOUT_MS);
@@ -137,6 +136,13 @@ tw_sock_router_new (const char *endpoint)
     zsock_t *sock = s_socket (ZMQ_ROUTER, endpoint, TW_SOCK_FLUSH_LINGER_MS);
     if (!sock)
         return NULL;
+    //  A peer that sends more than a frame can hold is disconnected before
+    //  the message is read into memory; it reconnects on its own. Only the
+    //  binding side gets this limit: on a connecting socket (SUB, DEALER,
+    //  REQ) libzmq takes an oversize message for a protocol error and never
+    //  reconnects, so one bad message would cut the service off for good.
+    //  There the decoder refuses the message instead (TW_MAX_FRAME).
+    zsock_set_maxmsgsize (sock, TW_MAX_FRAME);
     //  A reply to a peer that is gone fails instead of vanishing silently.
     zsock_set_router_mandatory (sock, 1);
     zsock_set_sndhwm (sock, TW_SOCK_ROUTER_HWM);

@@ -4,8 +4,10 @@
 //  Roles: the stable side binds (gateway ROUTER and PUB, feed PUB, control
 //  ROUTERs), the others connect. Command clients get LINGER 0 and
 //  ZMQ_IMMEDIATE=1 so that a queued command never reaches a gateway that
-//  restarts minutes later; every socket gets ZMQ_MAXMSGSIZE = TW_MAX_FRAME,
-//  explicit HWMs and, on TCP, ZMTP heartbeats; routers get ROUTER_MANDATORY.
+//  restarts minutes later; every socket gets explicit HWMs and, on TCP, ZMTP
+//  heartbeats; routers get ROUTER_MANDATORY and ZMQ_MAXMSGSIZE = TW_MAX_FRAME
+//  (connecting sockets do not: libzmq would drop their connection for good
+//  on one oversize message; tw_sock_recv refuses it instead).
 //  Every constructor returns NULL (and logs why) when the endpoint cannot be
 //  bound or connected.
 

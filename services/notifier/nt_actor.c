@@ -1,13 +1,14 @@
 //  nt_actor - see nt_actor.h.
 //
 //  One zloop for the ZeroMQ side: the pipe ($TERM), the control socket, the
-//  clone's SUB socket and snapshot DEALER, the DEALER of forwarded closes,
-//  and the owner's end of nt_ws's pipe (what the server thread reports).
-//  Timers: the clone's check (it resyncs after a gap, an epoch change or
-//  silence), the heartbeat frame, and the forwarder's tick. Nothing here
-//  waits: the clone asks for its snapshot without blocking, frames go to
-//  the server thread without blocking, and closes go to the gateway without
-//  blocking.
+//  clone's sockets and check timer (tw_clone_attach: it resyncs after a
+//  gap, an epoch change or silence), the requester of forwarded closes and
+//  its retry timer (tw_requester_attach), and the owner's end of nt_ws's
+//  pipe (what the server thread reports). Timers of its own: a first clone
+//  check right after the start, the snapshot owed to clients, and the
+//  heartbeat frame. Nothing here waits: the clone asks for its snapshot
+//  without blocking, frames go to the server thread without blocking, and
+//  closes go to the gateway without blocking.
 //
 //  When a frame cannot be handed to the server thread (its pipe is full)
 //  the clients may have missed something, so the next chance sends every
@@ -22,14 +23,16 @@
 #include "tw_config.h"
 #include "tw_control.h"
 #include "tw_log.h"
+#include "tw_requester.h"
 #include "tw_service.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-//  How often the clone checks its sync (it must be at least every second).
-#define NT_CHECK_MS 500
-//  The first check, right after the start.
+//  How often a snapshot owed to clients is tried again.
+#define NT_OWED_MS 500
+//  The first clone check, right after the start (tw_clone_attach's own
+//  timer comes later).
 #define NT_FIRST_CHECK_MS 1
 //  Heartbeat frames to clients while the copy is in sync (the gateway's pace).
 #define NT_HEARTBEAT_MS 1000
@@ -44,6 +47,7 @@ typedef struct {
     zloop_t *loop;
     tw_control_t *control;
     tw_clone_t *clone;
+    tw_requester_t *requester;
     nt_forward_t *forward;
     nt_ws_t *ws;
     bool resend_snapshot;
@@ -181,48 +185,27 @@ s_on_ws (zloop_t *loop, zsock_t *reader, void *arg)
     return 0;
 }
 
+//  The first clone check, so that clients need not wait for the clone's
+//  timer.
 static int
-s_on_sub (zloop_t *loop, zsock_t *reader, void *arg)
-{
-    (void) loop;
-    (void) reader;
-    tw_clone_recv (((nt_t *) arg)->clone);
-    return 0;
-}
-
-//  The clone's check, and a snapshot for everyone when one is owed.
-static void
-s_check (nt_t *self)
-{
-    tw_clone_check (self->clone);
-    if (self->resend_snapshot && tw_clone_synced (self->clone))
-        s_snapshot_all (self);
-}
-
-static int
-s_on_snapshot (zloop_t *loop, zsock_t *reader, void *arg)
-{
-    (void) loop;
-    (void) reader;
-    s_check ((nt_t *) arg);
-    return 0;
-}
-
-static int
-s_on_forward (zloop_t *loop, zsock_t *reader, void *arg)
-{
-    (void) loop;
-    (void) reader;
-    nt_forward_recv (((nt_t *) arg)->forward);
-    return 0;
-}
-
-static int
-s_on_check (zloop_t *loop, int timer_id, void *arg)
+s_on_first_check (zloop_t *loop, int timer_id, void *arg)
 {
     (void) loop;
     (void) timer_id;
-    s_check ((nt_t *) arg);
+    tw_clone_check (((nt_t *) arg)->clone);
+    return 0;
+}
+
+//  A snapshot owed to clients whose frames were lost, once in sync (a
+//  resync sends one anyway, through s_on_clone).
+static int
+s_on_owed (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    nt_t *self = (nt_t *) arg;
+    if (self->resend_snapshot && tw_clone_synced (self->clone))
+        s_snapshot_all (self);
     return 0;
 }
 
@@ -243,15 +226,6 @@ s_on_heartbeat (zloop_t *loop, int timer_id, void *arg)
     if (json)
         nt_ws_event (self->ws, msg.u.event.seq, json);
     free (json);
-    return 0;
-}
-
-static int
-s_on_tick (zloop_t *loop, int timer_id, void *arg)
-{
-    (void) loop;
-    (void) timer_id;
-    nt_forward_tick (((nt_t *) arg)->forward);
     return 0;
 }
 
@@ -301,11 +275,11 @@ s_setup (nt_t *self)
                                 s_on_clone, self);
     if (!self->clone)
         return -1;
-    int timeout_ms = (int) tw_config_int (config, "gateway", "command_timeout_ms");
-    self->forward =
-        nt_forward_new (gateway_rep, timeout_ms, NT_CLOSE_ATTEMPTS, s_on_forwarded, self);
-    if (!self->forward)
+    self->requester = tw_requester_new (
+        gateway_rep, tw_config_int (config, "gateway", "command_timeout_ms"), NT_CLOSE_ATTEMPTS);
+    if (!self->requester)
         return -1;
+    self->forward = nt_forward_new (self->requester, s_on_forwarded, self);
 
     self->loop = zloop_new ();
     //  The actor stops on $TERM only, so that it can finish cleanly.
@@ -313,15 +287,13 @@ s_setup (nt_t *self)
     zloop_reader (self->loop, self->pipe, tw_service_on_pipe, NULL);
     if (tw_control_attach (self->control, self->loop) != 0)
         return -1;
-    zloop_reader (self->loop, tw_clone_socket (self->clone), s_on_sub, self);
-    //  A snapshot reply is taken as soon as it arrives, not at the next check.
-    zloop_reader (self->loop, tw_clone_snapshot_socket (self->clone), s_on_snapshot, self);
-    zloop_reader (self->loop, nt_forward_socket (self->forward), s_on_forward, self);
+    if (tw_clone_attach (self->clone, self->loop) != 0
+        || tw_requester_attach (self->requester, self->loop) != 0)
+        return -1;
     zloop_reader (self->loop, nt_ws_socket (self->ws), s_on_ws, self);
-    zloop_timer (self->loop, NT_FIRST_CHECK_MS, 1, s_on_check, self);
-    zloop_timer (self->loop, NT_CHECK_MS, 0, s_on_check, self);
+    zloop_timer (self->loop, NT_FIRST_CHECK_MS, 1, s_on_first_check, self);
+    zloop_timer (self->loop, NT_OWED_MS, 0, s_on_owed, self);
     zloop_timer (self->loop, NT_HEARTBEAT_MS, 0, s_on_heartbeat, self);
-    zloop_timer (self->loop, NT_FORWARD_TICK_MS, 0, s_on_tick, self);
     return 0;
 }
 
@@ -331,6 +303,7 @@ s_teardown (nt_t *self)
     zloop_destroy (&self->loop);
     nt_ws_destroy (&self->ws);
     nt_forward_destroy (&self->forward);
+    tw_requester_destroy (&self->requester);
     tw_clone_destroy (&self->clone);
     tw_control_destroy (&self->control);
 }

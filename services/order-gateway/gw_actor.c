@@ -1,5 +1,6 @@
 //  gw_actor - the order gateway's loop: commands on a ROUTER, events on a
-//  PUB, broker results on the broker actor's pipe, a heartbeat timer.
+//  PUB, broker results on the broker actor's pipe (gw_jobs), a heartbeat
+//  timer.
 //
 //  A command is decoded strictly, deduplicated by req_id against the store
 //  (a repeat gets the first reply and does nothing), checked for expiry, and
@@ -7,10 +8,18 @@
 //  recorded; their outcome follows as events. Nothing here waits for the
 //  broker: broker calls go to the broker actor and come back as messages.
 
-#include "gw_gateway.h"
+#include "gw_actor.h"
+#include "gw_broker.h"
+#include "gw_events.h"
+#include "gw_exit.h"
+#include "gw_jobs.h"
+#include "gw_open.h"
+#include "gw_reconcile.h"
+#include "gw_store.h"
 #include "tw_clock.h"
 #include "tw_control.h"
 #include "tw_log.h"
+#include "tw_service.h"
 #include "tw_sock.h"
 
 #include <inttypes.h>
@@ -19,83 +28,35 @@
 #define GW_LOG_INTERVAL_MS 5000
 
 typedef struct {
-    gw_job_kind_t kind;
-    char key[TW_ID_MAX];
-} gw_job_t;
+    uint64_t commands;
+    uint64_t rejected;
+    uint64_t duplicates;
+    uint64_t malformed;
+} gw_counters_t;
 
-static void
-s_job_destroy (void **item)
-{
-    free (*item);
-    *item = NULL;
-}
-
-void
-gw_broker_send (gw_t *self, gw_call_t *call, gw_job_kind_t kind, const char *key)
-{
-    call->call_id = ++self->next_call_id;
-    gw_job_t *job = (gw_job_t *) zmalloc (sizeof (gw_job_t));
-    job->kind = kind;
-    snprintf (job->key, sizeof job->key, "%s", key);
-    char name[24];
-    snprintf (name, sizeof name, "%" PRIu64, call->call_id);
-    zhashx_update (self->jobs, name, job);
-    self->counters.broker_calls++;
-    zsock_send (self->broker, "p", call);
-}
-
-static int
-s_on_later (zloop_t *loop, int timer_id, void *arg)
-{
-    (void) loop;
-    (void) timer_id;
-    gw_later_t *later = (gw_later_t *) arg;
-    later->timer_id = -1;
-    later->step (later->gw, later);
-    return 0;
-}
-
-void
-gw_later (gw_t *self, gw_later_t *later, int64_t delay_ms, gw_step_fn *step)
-{
-    assert (later->timer_id < 0);
-    later->gw = self;
-    later->step = step;
-    later->timer_id =
-        zloop_timer (self->loop, (size_t) (delay_ms > 0 ? delay_ms : 1), 1, s_on_later, later);
-}
-
-void
-gw_later_cancel (gw_later_t *later)
-{
-    if (later->timer_id >= 0)
-        zloop_timer_end (later->gw->loop, later->timer_id);
-    later->timer_id = -1;
-}
-
-static int
-s_on_broker (zloop_t *loop, zsock_t *pipe, void *arg)
-{
-    (void) loop;
-    gw_t *self = (gw_t *) arg;
-    gw_call_t *call = NULL;
-    if (zsock_recv (pipe, "p", &call) != 0 || !call)
-        return 0;
-    char name[24];
-    snprintf (name, sizeof name, "%" PRIu64, call->call_id);
-    gw_job_t *job = (gw_job_t *) zhashx_lookup (self->jobs, name);
-    if (!job)
-        tw_warn ("broker result for an unknown call id=%s", name);
-    else if (job->kind == GW_JOB_RECONCILE)
-        gw_reconcile_on_call (self, call);
-    else if (job->kind == GW_JOB_OPEN_SEND || job->kind == GW_JOB_OPEN_LOOKUP)
-        gw_open_on_call (self, job->kind, job->key, call);
-    else
-        gw_exit_on_call (self, job->kind, job->key, call);
-    zhashx_delete (self->jobs, name);
-    gw_call_destroy (&call);
-    return 0;
-}
+typedef struct {
+    tw_service_t *service;
+    tw_config_t *config;
+    zsock_t *pipe;
+    zloop_t *loop;
+    zsock_t *router;
+    zsock_t *pub;
+    zactor_t *broker;
+    gw_store_t *store;
+    gw_events_t *events;
+    gw_jobs_t *jobs;
+    gw_exits_t *exits;
+    gw_opens_t *opens;
+    gw_reconcile_t *reconcile;
+    int64_t started_ms;
+    size_t req_table_max;
+    //  The last flatten: an open accepted before it that fills after it is
+    //  closed at once, so that a kill switch leaves nothing open.
+    int64_t flatten_ms; //  wall clock; 0 = none since start
+    char flatten_reason[TW_REASON_MAX];
+    gw_counters_t counters;
+    tw_log_limit_t bad_log;
+} gw_t;
 
 static int
 s_on_heartbeat (zloop_t *loop, int timer_id, void *arg)
@@ -103,8 +64,23 @@ s_on_heartbeat (zloop_t *loop, int timer_id, void *arg)
     (void) loop;
     (void) timer_id;
     gw_t *self = (gw_t *) arg;
-    gw_publish (self, TW_MSG_HEARTBEAT, gw_store_seq (self->store), NULL, NULL);
+    gw_events_heartbeat (self->events);
     return 0;
+}
+
+//  An open accepted before the last flatten that fills after it is closed
+//  at once with the flatten's reason.
+static void
+s_on_open_filled (void *arg, const tw_position_t *pos, int64_t accepted_ms)
+{
+    gw_t *self = (gw_t *) arg;
+    if (self->flatten_ms == 0 || accepted_ms > self->flatten_ms)
+        return;
+    char error[TW_TEXT_MAX];
+    tw_warn ("open filled after a flatten id=%s: closing it", pos->id);
+    if (gw_exit_start (self->exits, pos->id, self->flatten_reason, NULL, error, sizeof error)
+        != TW_ACK_ACCEPTED)
+        tw_error ("exit after flatten not started id=%s error=\"%s\"", pos->id, error);
 }
 
 static void
@@ -151,22 +127,23 @@ s_status (gw_t *self, const tw_msg_t *request, tw_msg_t *reply)
     free (rows);
     tw_control_counter (pong, "seq", (int64_t) gw_store_seq (self->store));
     tw_control_counter (pong, "positions", (int64_t) count);
-    tw_control_counter (pong, "exits_in_flight", (int64_t) zhashx_size (self->exits));
-    tw_control_counter (pong, "opens_in_flight", (int64_t) zhashx_size (self->opens));
-    tw_control_counter (pong, "reconciled", self->reconciled);
+    tw_control_counter (pong, "exits_in_flight", (int64_t) gw_exits_in_flight (self->exits));
+    tw_control_counter (pong, "opens_in_flight", (int64_t) gw_opens_in_flight (self->opens));
+    tw_control_counter (pong, "reconciled", gw_reconcile_done (self->reconcile));
     tw_control_counter (pong, "commands", (int64_t) self->counters.commands);
     tw_control_counter (pong, "rejected", (int64_t) self->counters.rejected);
     tw_control_counter (pong, "duplicates", (int64_t) self->counters.duplicates);
     tw_control_counter (pong, "malformed", (int64_t) self->counters.malformed);
-    tw_control_counter (pong, "broker_calls", (int64_t) self->counters.broker_calls);
-    tw_control_counter (pong, "exits_closed", (int64_t) self->counters.exits_closed);
-    tw_control_counter (pong, "exits_failed", (int64_t) self->counters.exits_failed);
-    tw_control_counter (pong, "opens_filled", (int64_t) self->counters.opens_filled);
-    tw_control_counter (pong, "opens_rejected", (int64_t) self->counters.opens_rejected);
+    tw_control_counter (pong, "broker_calls", (int64_t) gw_jobs_calls (self->jobs));
+    tw_control_counter (pong, "exits_closed", (int64_t) gw_exits_closed (self->exits));
+    tw_control_counter (pong, "exits_failed", (int64_t) gw_exits_failed (self->exits));
+    tw_control_counter (pong, "opens_filled", (int64_t) gw_opens_filled (self->opens));
+    tw_control_counter (pong, "opens_rejected", (int64_t) gw_opens_rejected (self->opens));
 }
 
 static tw_ack_status_t
-s_flatten (gw_t *self, const tw_msg_t *request, char *error, size_t error_size)
+s_flatten (gw_t *self, const tw_msg_t *request, const tw_msg_t *reply, char *error,
+           size_t error_size)
 {
     gw_position_row_t *rows = NULL;
     size_t count = 0;
@@ -186,9 +163,10 @@ s_flatten (gw_t *self, const tw_msg_t *request, char *error, size_t error_size)
         if (rows[i].pos.state == TW_STATE_OPEN) {
             if (rows[i].pos.exit_failed) {
                 rows[i].last_exit_failed_ms = 0;
-                gw_store_put_position (self->store, &rows[i]);
+                gw_change_t change = {.type = TW_MSG_INVALID, .position = &rows[i]};
+                gw_events_commit (self->events, &change);
             }
-            if (gw_exit_start (self, rows[i].pos.id, reason, request->req_id, NULL, why, sizeof why)
+            if (gw_exit_start (self->exits, rows[i].pos.id, reason, reply, why, sizeof why)
                 == TW_ACK_ACCEPTED)
                 started++;
             else
@@ -226,7 +204,7 @@ s_mutating (gw_t *self, const tw_msg_t *request, tw_msg_t *reply)
         s_reply_ack (reply, request, TW_ACK_REJECTED, error);
         return;
     }
-    if (!self->reconciled) {
+    if (!gw_reconcile_done (self->reconcile)) {
         s_reply_ack (reply, request, TW_ACK_REJECTED,
                      "gateway is reconciling with the broker; retry shortly");
         return;
@@ -236,21 +214,21 @@ s_mutating (gw_t *self, const tw_msg_t *request, tw_msg_t *reply)
     bool stored_with_change = false;
     switch (request->type) {
     case TW_MSG_OPEN:
-        status = gw_open_start (self, request, reply, error, sizeof error);
+        status = gw_open_start (self->opens, request, reply, error, sizeof error);
         stored_with_change = true;
         break;
     case TW_MSG_CLOSE:
         snprintf (reply->u.ack.id, sizeof reply->u.ack.id, "%s", request->u.close.id);
-        status = gw_exit_start (self, request->u.close.id, request->u.close.reason, request->req_id,
-                                reply, error, sizeof error);
+        status = gw_exit_start (self->exits, request->u.close.id, request->u.close.reason, reply,
+                                error, sizeof error);
         stored_with_change = true;
         break;
     case TW_MSG_MODIFY:
         snprintf (reply->u.ack.id, sizeof reply->u.ack.id, "%s", request->u.modify.id);
-        status = gw_modify (self, request, error, sizeof error);
+        status = gw_open_modify (self->opens, request, error, sizeof error);
         break;
     default:
-        status = s_flatten (self, request, error, sizeof error);
+        status = s_flatten (self, request, reply, error, sizeof error);
         break;
     }
     reply->u.ack.status = status;
@@ -264,12 +242,8 @@ s_mutating (gw_t *self, const tw_msg_t *request, tw_msg_t *reply)
     else if (status == TW_ACK_DUPLICATE)
         self->counters.duplicates++;
     //  Accepted opens and closes stored their reply with the change itself.
-    if (status != TW_ACK_REJECTED && !(stored_with_change && status == TW_ACK_ACCEPTED)) {
-        if (tw_msg_encode (reply, &stored, &size, error, sizeof error) == 0) {
-            gw_store_put_reply (self->store, request->req_id, stored, size, self->req_table_max);
-            free (stored);
-        }
-    }
+    if (status != TW_ACK_REJECTED && !(stored_with_change && status == TW_ACK_ACCEPTED))
+        gw_events_put_reply (self->events, reply);
 }
 
 static int
@@ -339,20 +313,8 @@ s_setup (gw_t *self)
     self->broker = gw_broker_new (config);
     if (!self->broker)
         return -1;
-    self->exit_max_attempts = (int) tw_config_int (config, "gateway", "exit_max_attempts");
-    self->exit_cooldown_ms = tw_config_int (config, "gateway", "exit_retry_cooldown_ms");
-    self->exit_backoff_ms = tw_config_int (config, "gateway", "exit_backoff_ms");
-    self->exit_confirm_polls = (int) tw_config_int (config, "gateway", "exit_confirm_polls");
-    self->exit_confirm_interval_ms = tw_config_int (config, "gateway", "exit_confirm_interval_ms");
     self->req_table_max = (size_t) tw_config_int (config, "gateway", "req_table_max");
-    self->exits = zhashx_new ();
-    zhashx_set_destructor (self->exits, gw_exit_destroy);
-    self->opens = zhashx_new ();
-    zhashx_set_destructor (self->opens, gw_open_destroy);
-    self->jobs = zhashx_new ();
-    zhashx_set_destructor (self->jobs, s_job_destroy);
     self->bad_log.interval_ms = GW_LOG_INTERVAL_MS;
-    self->reconcile_later.timer_id = -1;
     srandom ((unsigned) (gw_store_epoch (self->store) ^ (uint64_t) tw_clock_mono_ms ()));
 
     self->loop = zloop_new ();
@@ -360,7 +322,13 @@ s_setup (gw_t *self)
     zloop_set_nonstop (self->loop, true);
     zloop_reader (self->loop, self->pipe, tw_service_on_pipe, NULL);
     zloop_reader (self->loop, self->router, s_on_command, self);
-    zloop_reader (self->loop, zactor_sock (self->broker), s_on_broker, self);
+    self->events = gw_events_new (self->store, self->pub, self->req_table_max);
+    self->jobs = gw_jobs_new (self->loop, zactor_sock (self->broker));
+    self->exits = gw_exits_new (self->store, self->events, self->jobs, config);
+    self->opens =
+        gw_opens_new (self->store, self->events, self->jobs, config, s_on_open_filled, self);
+    self->reconcile =
+        gw_reconcile_new (self->store, self->events, self->jobs, self->exits, self->opens);
     zloop_timer (self->loop, (size_t) tw_config_int (config, "gateway", "heartbeat_ms"), 0,
                  s_on_heartbeat, self);
     return 0;
@@ -369,12 +337,15 @@ s_setup (gw_t *self)
 static void
 s_teardown (gw_t *self)
 {
-    //  The broker goes first: calls in flight are abandoned, and the store
-    //  still says CLOSING, so the next start reconciles them.
+    //  Exits and opens in progress are abandoned: the store still says
+    //  CLOSING or pending, so the next start reconciles them. The broker
+    //  destroys the calls it still holds.
+    gw_reconcile_destroy (&self->reconcile);
+    gw_opens_destroy (&self->opens);
+    gw_exits_destroy (&self->exits);
+    gw_jobs_destroy (&self->jobs);
     gw_broker_destroy (&self->broker);
-    zhashx_destroy (&self->jobs);
-    zhashx_destroy (&self->exits);
-    zhashx_destroy (&self->opens);
+    gw_events_destroy (&self->events);
     zloop_destroy (&self->loop);
     zsock_destroy (&self->router);
     zsock_destroy (&self->pub);
@@ -400,7 +371,7 @@ gw_actor (zsock_t *pipe, void *args)
              gw_store_epoch (self.store), gw_store_seq (self.store),
              tw_config_str (self.config, "gateway", "broker"),
              tw_config_str (self.config, "gateway", "db"));
-    gw_reconcile_start (&self);
+    gw_reconcile_start (self.reconcile);
     zloop_start (self.loop);
     s_teardown (&self);
     tw_info ("stopped");

@@ -1,15 +1,36 @@
-//  gw_events - state changes that are written first and published after.
-//
-//  Every change of a position is one SQLite transaction that also takes the
-//  next seq; the event goes out on the PUB socket only after the commit, so
-//  a subscriber never sees a state the gateway could lose in a crash.
+//  gw_events - see gw_events.h.
 
-#include "gw_gateway.h"
+#include "gw_events.h"
 #include "tw_clock.h"
 #include "tw_log.h"
 #include "tw_sock.h"
 
 #include <string.h>
+
+struct _gw_events_t {
+    gw_store_t *store;
+    zsock_t *pub;
+    size_t req_table_max;
+};
+
+gw_events_t *
+gw_events_new (gw_store_t *store, zsock_t *pub, size_t req_table_max)
+{
+    gw_events_t *self = (gw_events_t *) zmalloc (sizeof (gw_events_t));
+    self->store = store;
+    self->pub = pub;
+    self->req_table_max = req_table_max;
+    return self;
+}
+
+void
+gw_events_destroy (gw_events_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    free (*self_p);
+    *self_p = NULL;
+}
 
 double
 gw_pnl (const tw_position_t *pos, double exit_price)
@@ -19,62 +40,97 @@ gw_pnl (const tw_position_t *pos, double exit_price)
     return (exit_price - pos->entry_price) * (double) pos->qty * (double) pos->side;
 }
 
-void
-gw_publish (gw_t *self, tw_msg_type_t type, uint64_t seq, const tw_position_t *pos,
-            const tw_event_t *extra)
+static void
+s_publish (gw_events_t *self, tw_msg_type_t type, uint64_t seq, const tw_event_t *event)
 {
     tw_msg_t msg;
     tw_msg_init (&msg, type);
-    tw_event_t *event = &msg.u.event;
-    if (extra)
-        *event = *extra;
-    event->epoch = gw_store_epoch (self->store);
-    event->seq = seq;
-    if (pos)
-        event->pos = *pos;
+    msg.u.event = *event;
+    msg.u.event.epoch = gw_store_epoch (self->store);
+    msg.u.event.seq = seq;
     if (tw_sock_publish (self->pub, &msg) != 0)
         tw_error ("publish failed type=%s seq=%llu", tw_msg_type_name (type),
                   (unsigned long long) seq);
 }
 
-int
-gw_commit_position (gw_t *self, gw_position_row_t *row, tw_msg_type_t type, const tw_event_t *extra)
+//  The writes of change inside the open transaction; 0 or -1.
+static int
+s_write (gw_events_t *self, gw_change_t *change, const uint8_t *ack, size_t ack_size)
 {
-    if (gw_store_begin (self->store) != 0)
+    gw_store_t *store = self->store;
+    gw_position_row_t *row = change->position;
+    if (change->pending_delete && gw_store_delete_pending (store, change->pending_delete) < 0)
         return -1;
-    uint64_t seq = gw_store_next_seq (self->store);
-    if (seq == 0 || gw_store_put_position (self->store, row) != 0
-        || gw_store_commit (self->store) != 0) {
-        gw_store_rollback (self->store);
+    if (change->pending_put && gw_store_put_pending (store, change->pending_put) != 0)
         return -1;
+    if (row && change->close) {
+        change->extra.pnl = gw_pnl (&row->pos, change->extra.exit_price);
+        if (gw_store_close_position (store, row->pos.id, change->extra.reason,
+                                     change->extra.exit_price, change->extra.pnl,
+                                     tw_clock_wall_ns ())
+            != 0)
+            return -1;
     }
-    gw_publish (self, type, seq, &row->pos, extra);
+    else if (row && gw_store_put_position (store, row) != 0)
+        return -1;
+    if (ack
+        && gw_store_put_reply (store, change->ack->req_id, ack, ack_size, self->req_table_max) < 0)
+        return -1;
     return 0;
 }
 
 int
-gw_commit_close (gw_t *self, gw_position_row_t *row, const char *reason, double exit_price,
-                 int64_t attempts)
+gw_events_commit (gw_events_t *self, gw_change_t *change)
 {
-    double pnl = gw_pnl (&row->pos, exit_price);
-    if (gw_store_begin (self->store) != 0)
+    uint8_t *ack = NULL;
+    size_t ack_size = 0;
+    char error[TW_TEXT_MAX];
+    if (change->ack && tw_msg_encode (change->ack, &ack, &ack_size, error, sizeof error) != 0) {
+        tw_error ("reply not encoded req_id=%s error=\"%s\"", change->ack->req_id, error);
         return -1;
-    uint64_t seq = gw_store_next_seq (self->store);
-    if (seq == 0
-        || gw_store_close_position (self->store, row->pos.id, reason, exit_price, pnl,
-                                    tw_clock_wall_ns ())
-               != 0
-        || gw_store_commit (self->store) != 0) {
+    }
+    uint64_t seq = 0;
+    int rc = gw_store_begin (self->store);
+    if (rc == 0 && change->type != TW_MSG_INVALID)
+        rc = (seq = gw_store_next_seq (self->store)) == 0 ? -1 : 0;
+    if (rc == 0)
+        rc = s_write (self, change, ack, ack_size);
+    if (rc == 0)
+        rc = gw_store_commit (self->store);
+    free (ack);
+    if (rc != 0) {
         gw_store_rollback (self->store);
         return -1;
     }
-    tw_event_t extra = {0};
-    snprintf (extra.reason, sizeof extra.reason, "%s", reason);
-    extra.exit_price = exit_price;
-    extra.pnl = pnl;
-    extra.attempts = attempts;
-    row->pos.state = TW_STATE_CLOSED;
-    row->pos.exit_failed = false;
-    gw_publish (self, TW_MSG_POSITION_CLOSED, seq, &row->pos, &extra);
+    if (change->position && change->close) {
+        change->position->pos.state = TW_STATE_CLOSED;
+        change->position->pos.exit_failed = false;
+    }
+    if (change->type == TW_MSG_INVALID)
+        return 0;
+    if (change->position)
+        change->extra.pos = change->position->pos;
+    s_publish (self, change->type, seq, &change->extra);
     return 0;
+}
+
+void
+gw_events_heartbeat (gw_events_t *self)
+{
+    tw_event_t event;
+    memset (&event, 0, sizeof event);
+    s_publish (self, TW_MSG_HEARTBEAT, gw_store_seq (self->store), &event);
+}
+
+int
+gw_events_put_reply (gw_events_t *self, const tw_msg_t *reply)
+{
+    uint8_t *bytes = NULL;
+    size_t size = 0;
+    char error[TW_TEXT_MAX];
+    if (tw_msg_encode (reply, &bytes, &size, error, sizeof error) != 0)
+        return -1;
+    int rc = gw_store_put_reply (self->store, reply->req_id, bytes, size, self->req_table_max);
+    free (bytes);
+    return rc;
 }

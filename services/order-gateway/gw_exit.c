@@ -1,188 +1,350 @@
-//  gw_exit - the exit path (DESIGN §4): one place handles every close,
-//  whatever its reason.
-//
-//  OPEN -> CLOSING (recorded durably, position_closing published) -> one exit
-//  order at a time at the broker. Its outcome decides:
-//    ok         -> closed (the exit price is read from the broker when the
-//                  broker did not give one), position_closed published;
-//    pending    -> code 201: read the broker's positions until flat (bounded);
-//    ambiguous  -> read the broker's positions BEFORE anything else: flat
-//                  means closed (never send again), open means not applied;
-//    retryable  -> back off (exponential, jitter, Retry-After) and send again;
-//    final      -> stop at once.
-//  After exit_max_attempts orders, or a final outcome, the position goes back
-//  to OPEN with exit_failed set and exit_failed is published; a new close is
-//  accepted after exit_retry_cooldown_ms.
+//  gw_exit - see gw_exit.h. s_step is the state machine of
+//  docs/design.md §4, one case per row of its table.
 
-#include "gw_gateway.h"
+#include "gw_exit.h"
+#include "gw_retry.h"
 #include "tw_clock.h"
 #include "tw_log.h"
 
 #include <string.h>
 
-#define GW_EXIT_JITTER_DIVISOR 2 //  jitter is up to half the backoff
+struct _gw_exits_t {
+    gw_store_t *store;
+    gw_events_t *events;
+    gw_jobs_t *jobs;
+    gw_exit_settings_t settings;
+    zhashx_t *table; //  position id -> gw_exit_t *
+    uint64_t closed;
+    uint64_t failed;
+};
 
-static void s_attempt (gw_t *self, void *owner);
+//  One exit, from the accepted close until closed or failed.
+typedef struct {
+    gw_exits_t *exits;
+    gw_exit_state_t state;
+    char id[TW_ID_MAX];
+    char reason[TW_REASON_MAX];
+    tw_side_t side;
+    int attempts;      //  exit orders sent so far
+    int confirm_polls; //  positions reads after code 201
+    int verify_reads;  //  failed verification reads
+    char last_error[TW_TEXT_MAX];
+    int64_t started_ms; //  monotonic, for the latency in the log line
+} gw_exit_t;
 
-void
-gw_exit_destroy (void **item)
+//  What happened to an exit: a broker result or its timer.
+typedef enum {
+    S_OK = 1,      //  exit order: done
+    S_PENDING,     //  exit order: placed, not filled (code 201)
+    S_AMBIGUOUS,   //  exit order: may have been applied
+    S_RETRYABLE,   //  exit order: not applied, may be tried again
+    S_FINAL,       //  exit order: refused for good
+    S_READ_FLAT,   //  positions read: flat at the broker
+    S_READ_OPEN,   //  positions read: still open at the broker
+    S_READ_FAILED, //  positions read failed
+    S_TIMER        //  the wait is over
+} s_input_t;
+
+static const char *s_input_names[] = {"",      "ok",        "pending",   "ambiguous",   "retryable",
+                                      "final", "read_flat", "read_open", "read_failed", "timer"};
+
+const char *
+gw_exit_state_name (gw_exit_state_t state)
+{
+    switch (state) {
+    case GW_EXIT_SENDING:
+        return "sending";
+    case GW_EXIT_VERIFYING:
+        return "verifying";
+    case GW_EXIT_CONFIRMING:
+        return "confirming";
+    case GW_EXIT_PRICING:
+        return "pricing";
+    case GW_EXIT_BACKING_OFF:
+        return "backing_off";
+    case GW_EXIT_CLOSED:
+        return "closed";
+    case GW_EXIT_FAILED:
+        return "failed";
+    }
+    return "";
+}
+
+static void s_on_call (void *owner, gw_call_t *call);
+static void s_on_timer (void *owner);
+
+static void
+s_exit_destroy (void **item)
 {
     gw_exit_t *exit = (gw_exit_t *) *item;
-    gw_later_cancel (&exit->later);
+    gw_jobs_cancel (exit->exits->jobs, exit);
     free (exit);
     *item = NULL;
 }
 
-static gw_exit_t *
-s_exit_new (gw_t *self, const char *id, const char *reason)
+static void
+s_forget (gw_exit_t *exit)
 {
-    gw_exit_t *exit = (gw_exit_t *) zmalloc (sizeof (gw_exit_t));
-    exit->later.gw = self;
-    exit->later.timer_id = -1;
-    snprintf (exit->id, sizeof exit->id, "%s", id);
-    snprintf (exit->reason, sizeof exit->reason, "%s", reason);
-    exit->started_ms = tw_clock_mono_ms ();
-    zhashx_update (self->exits, exit->id, exit);
-    return exit;
+    zhashx_delete (exit->exits->table, exit->id); //  destroys exit
 }
 
-//  Reads the live row of the exit's position. Returns 0, or -1 (logged) when
-//  it is gone, which only a broken store can cause.
+//  Reads the live row of the exit's position. Returns 0, or -1 (logged, the
+//  exit forgotten) when it is gone, which only a broken store can cause.
 static int
-s_row (gw_t *self, gw_exit_t *exit, gw_position_row_t *row)
+s_row (gw_exit_t *exit, gw_position_row_t *row)
 {
-    if (gw_store_get_position (self->store, exit->id, row) == 0)
+    if (gw_store_get_position (exit->exits->store, exit->id, row) == 0)
         return 0;
     tw_error ("exit lost its position id=%s", exit->id);
-    zhashx_delete (self->exits, exit->id);
+    s_forget (exit);
     return -1;
 }
 
+//  --- The actions ---------------------------------------------------------
+
+//  Commits the close at exit_price and publishes position_closed: -> closed.
 static void
-s_closed (gw_t *self, gw_exit_t *exit, double exit_price)
+s_close (gw_exit_t *exit, double exit_price)
 {
     gw_position_row_t row;
-    if (s_row (self, exit, &row) != 0)
+    if (s_row (exit, &row) != 0)
         return;
-    if (gw_commit_close (self, &row, exit->reason, exit_price, exit->attempts) != 0) {
+    gw_change_t change = {.type = TW_MSG_POSITION_CLOSED, .position = &row, .close = true};
+    snprintf (change.extra.reason, sizeof change.extra.reason, "%s", exit->reason);
+    change.extra.exit_price = exit_price;
+    change.extra.attempts = exit->attempts;
+    if (gw_events_commit (exit->exits->events, &change) != 0) {
         tw_error ("exit close not recorded id=%s: the position stays closing until restart",
                   exit->id);
         return;
     }
-    self->counters.exits_closed++;
+    exit->state = GW_EXIT_CLOSED;
+    exit->exits->closed++;
     tw_info ("exit closed id=%s reason=\"%s\" attempts=%d exit_price=%.2f pnl=%.2f "
              "latency_ms=%lld",
-             exit->id, exit->reason, exit->attempts, exit_price, gw_pnl (&row.pos, exit_price),
+             exit->id, exit->reason, exit->attempts, exit_price, change.extra.pnl,
              (long long) (tw_clock_mono_ms () - exit->started_ms));
-    zhashx_delete (self->exits, exit->id);
+    s_forget (exit);
 }
 
+//  Commits exit_failed (the position back to OPEN, exit_failed set): -> failed.
 static void
-s_failed (gw_t *self, gw_exit_t *exit, const char *error)
+s_fail (gw_exit_t *exit, const char *error)
 {
     gw_position_row_t row;
-    if (s_row (self, exit, &row) != 0)
+    if (s_row (exit, &row) != 0)
         return;
     row.pos.state = TW_STATE_OPEN;
     row.pos.exit_failed = true;
     row.exit_attempts = exit->attempts;
     row.last_exit_failed_ms = tw_clock_wall_ns () / TW_NS_PER_MS;
-    tw_event_t extra = {0};
-    snprintf (extra.reason, sizeof extra.reason, "%s", exit->reason);
-    snprintf (extra.error, sizeof extra.error, "%s", error);
-    extra.attempts = exit->attempts;
-    if (gw_commit_position (self, &row, TW_MSG_EXIT_FAILED, &extra) != 0)
+    gw_change_t change = {.type = TW_MSG_EXIT_FAILED, .position = &row};
+    snprintf (change.extra.reason, sizeof change.extra.reason, "%s", exit->reason);
+    snprintf (change.extra.error, sizeof change.extra.error, "%s", error);
+    change.extra.attempts = exit->attempts;
+    if (gw_events_commit (exit->exits->events, &change) != 0)
         tw_error ("exit failure not recorded id=%s", exit->id);
-    self->counters.exits_failed++;
+    exit->state = GW_EXIT_FAILED;
+    exit->exits->failed++;
     tw_error ("exit failed id=%s reason=\"%s\" attempts=%d error=\"%s\"", exit->id, exit->reason,
               exit->attempts, error);
-    zhashx_delete (self->exits, exit->id);
+    s_forget (exit);
 }
 
+//  Reads the broker's positions in state.
 static void
-s_read_positions (gw_t *self, gw_exit_t *exit, gw_job_kind_t kind)
+s_read (gw_exit_t *exit, gw_exit_state_t state)
 {
+    exit->state = state;
     gw_call_t *call = gw_call_new (GW_OP_POSITIONS);
     snprintf (call->position_id, sizeof call->position_id, "%s", exit->id);
-    gw_broker_send (self, call, kind, exit->id);
+    gw_jobs_call (exit->exits->jobs, call, s_on_call, exit);
 }
 
+//  Waits delay_ms in state.
 static void
-s_confirm (gw_t *self, void *owner)
+s_wait (gw_exit_t *exit, gw_exit_state_t state, int64_t delay_ms)
 {
-    s_read_positions (self, (gw_exit_t *) owner, GW_JOB_EXIT_CONFIRM);
+    exit->state = state;
+    gw_jobs_later (exit->exits->jobs, exit, delay_ms, s_on_timer);
 }
 
+//  Records attempt n+1 durably (so that a restart knows an order may be
+//  out), then sends the exit order: -> sending.
 static void
-s_verify (gw_t *self, void *owner)
+s_send (gw_exit_t *exit)
 {
-    s_read_positions (self, (gw_exit_t *) owner, GW_JOB_EXIT_VERIFY);
-}
-
-//  Exponential backoff with jitter, never shorter than the broker asked for.
-static int64_t
-s_backoff_ms (gw_t *self, int attempts, int64_t at_least_ms)
-{
-    int64_t delay = self->exit_backoff_ms << (attempts > 1 ? attempts - 1 : 0);
-    int64_t jitter_span = delay / GW_EXIT_JITTER_DIVISOR;
-    if (jitter_span > 0)
-        delay += (int64_t) (random () % jitter_span);
-    return delay > at_least_ms ? delay : at_least_ms;
-}
-
-//  The last attempt did not close the position and was not applied: send
-//  again after a backoff, or give up when the attempts are spent.
-static void
-s_retry_or_fail (gw_t *self, gw_exit_t *exit, int64_t at_least_ms)
-{
-    if (exit->attempts >= self->exit_max_attempts) {
-        s_failed (self, exit, exit->last_error);
-        return;
-    }
-    int64_t delay = s_backoff_ms (self, exit->attempts, at_least_ms);
-    tw_warn ("exit retry id=%s reason=\"%s\" attempt=%d delay_ms=%lld error=\"%s\"", exit->id,
-             exit->reason, exit->attempts + 1, (long long) delay, exit->last_error);
-    gw_later (self, &exit->later, delay, s_attempt);
-}
-
-static void
-s_attempt (gw_t *self, void *owner)
-{
-    gw_exit_t *exit = (gw_exit_t *) owner;
-    exit->attempts++;
-    //  Written before it is sent, so that a restart knows an order may be out.
     gw_position_row_t row;
-    if (s_row (self, exit, &row) != 0)
+    if (s_row (exit, &row) != 0)
         return;
-    row.exit_attempts = exit->attempts;
-    if (gw_store_put_position (self->store, &row) != 0) {
-        exit->attempts--;
-        s_failed (self, exit, "store error: exit attempt not recorded");
+    row.exit_attempts = exit->attempts + 1;
+    gw_change_t change = {.type = TW_MSG_INVALID, .position = &row};
+    if (gw_events_commit (exit->exits->events, &change) != 0) {
+        s_fail (exit, "store error: exit attempt not recorded");
         return;
     }
+    exit->attempts++;
+    exit->state = GW_EXIT_SENDING;
     gw_call_t *call = gw_call_new (GW_OP_EXIT);
     snprintf (call->position_id, sizeof call->position_id, "%s", exit->id);
-    gw_broker_send (self, call, GW_JOB_EXIT_SEND, exit->id);
+    gw_jobs_call (exit->exits->jobs, call, s_on_call, exit);
 }
 
-//  The broker's view of id: 1 when flat (absent or zero quantity), 0 when
-//  still open; *exit_price is the average price of the closing side.
-static int
-s_flat_at_broker (const gw_call_t *call, const gw_position_row_t *row, double *exit_price)
+//  The last exit order did not close the position and was not applied:
+//  backing_off when attempts are left (the backoff at least Retry-After),
+//  else failed.
+static void
+s_retry_or_fail (gw_exit_t *exit, int64_t at_least_ms)
 {
-    *exit_price = 0;
+    const gw_exit_settings_t *settings = &exit->exits->settings;
+    if (exit->attempts >= settings->max_attempts) {
+        s_fail (exit, exit->last_error);
+        return;
+    }
+    int64_t delay = gw_retry_backoff_ms (settings->backoff_ms, exit->attempts, at_least_ms);
+    tw_warn ("exit retry id=%s reason=\"%s\" attempt=%d delay_ms=%lld error=\"%s\"", exit->id,
+             exit->reason, exit->attempts + 1, (long long) delay, exit->last_error);
+    s_wait (exit, GW_EXIT_BACKING_OFF, delay);
+}
+
+//  --- The transition function (docs/design.md §4) ---------------------------
+
+//  call is the broker result (NULL for S_TIMER); price is the exit price the
+//  result gave (0 when none).
+static void
+s_step (gw_exit_t *exit, s_input_t input, const gw_call_t *call, double price)
+{
+    const gw_exit_settings_t *settings = &exit->exits->settings;
+    switch (exit->state) {
+    case GW_EXIT_SENDING:
+        switch (input) {
+        case S_OK: //  price known: closed; no price: pricing
+            if (price > 0)
+                s_close (exit, price);
+            else
+                s_read (exit, GW_EXIT_PRICING);
+            return;
+        case S_PENDING: //  code 201: wait, read positions -> confirming
+            exit->confirm_polls = 0;
+            s_wait (exit, GW_EXIT_CONFIRMING, settings->confirm_interval_ms);
+            return;
+        case S_AMBIGUOUS: //  never resend blindly -> verifying
+            s_read (exit, GW_EXIT_VERIFYING);
+            return;
+        case S_RETRYABLE: //  -> backing_off, or failed when attempts = max
+            s_retry_or_fail (exit, call->retry_after_ms);
+            return;
+        case S_FINAL: //  -> failed
+            s_fail (exit, call->error[0] ? call->error : "broker refused the exit");
+            return;
+        default:
+            break;
+        }
+        break;
+    case GW_EXIT_VERIFYING:
+        switch (input) {
+        case S_READ_FLAT: //  the exit did reach the broker -> closed
+            tw_info ("exit verified flat at broker id=%s attempts=%d", exit->id, exit->attempts);
+            s_close (exit, price);
+            return;
+        case S_READ_OPEN: //  not applied -> backing_off, or failed when attempts = max
+            s_retry_or_fail (exit, 0);
+            return;
+        case S_READ_FAILED: //  wait, read again -> verifying, or failed when reads = max
+            exit->verify_reads++;
+            snprintf (exit->last_error, sizeof exit->last_error, "cannot verify exit: %.200s",
+                      call->error);
+            if (exit->verify_reads >= settings->max_attempts)
+                s_fail (exit, exit->last_error);
+            else
+                s_wait (exit, GW_EXIT_VERIFYING,
+                        gw_retry_backoff_ms (settings->backoff_ms, exit->verify_reads, 0));
+            return;
+        case S_TIMER:
+            s_read (exit, GW_EXIT_VERIFYING);
+            return;
+        default:
+            break;
+        }
+        break;
+    case GW_EXIT_CONFIRMING:
+        switch (input) {
+        case S_READ_FLAT: //  -> closed
+            s_close (exit, price);
+            return;
+        case S_READ_OPEN:
+        case S_READ_FAILED: //  wait, read again -> confirming; failed when polls = max
+            if (++exit->confirm_polls < settings->confirm_polls)
+                s_wait (exit, GW_EXIT_CONFIRMING, settings->confirm_interval_ms);
+            else {
+                //  The exit order is placed and may still fill: sending another
+                //  could reverse the position, so stop and let a person look.
+                snprintf (exit->last_error, sizeof exit->last_error,
+                          "exit placed (code 201) but not flat after %d position reads",
+                          exit->confirm_polls);
+                s_fail (exit, exit->last_error);
+            }
+            return;
+        case S_TIMER:
+            s_read (exit, GW_EXIT_CONFIRMING);
+            return;
+        default:
+            break;
+        }
+        break;
+    case GW_EXIT_PRICING:
+        switch (input) {
+        case S_READ_FLAT:
+        case S_READ_OPEN: //  -> closed at the price read
+            s_close (exit, price);
+            return;
+        case S_READ_FAILED: //  -> closed at price 0
+            tw_warn ("exit price unknown id=%s error=\"%s\"", exit->id, call->error);
+            s_close (exit, 0);
+            return;
+        default:
+            break;
+        }
+        break;
+    case GW_EXIT_BACKING_OFF:
+        if (input == S_TIMER) { //  record attempt n+1, send -> sending
+            s_send (exit);
+            return;
+        }
+        break;
+    case GW_EXIT_CLOSED:
+    case GW_EXIT_FAILED:
+        break;
+    }
+    tw_warn ("exit ignored id=%s state=%s input=%s", exit->id, gw_exit_state_name (exit->state),
+             s_input_names[input]);
+}
+
+//  --- Broker results and timers into inputs ---------------------------------
+
+//  The broker's view of the position: S_READ_FLAT when absent or at zero
+//  quantity, else S_READ_OPEN; *price is the average price of the closing side.
+static s_input_t
+s_read_input (const gw_exit_t *exit, const gw_call_t *call, double *price)
+{
+    *price = 0;
+    if (call->outcome != GW_OUT_OK)
+        return S_READ_FAILED;
     for (size_t i = 0; i < call->position_count; i++) {
         const gw_broker_position_t *bp = &call->positions[i];
-        if (strcmp (bp->id, row->pos.id) != 0)
+        if (strcmp (bp->id, exit->id) != 0)
             continue;
-        *exit_price = row->pos.side == TW_SIDE_LONG ? bp->sell_avg : bp->buy_avg;
-        return bp->net_qty == 0 ? 1 : 0;
+        *price = exit->side == TW_SIDE_LONG ? bp->sell_avg : bp->buy_avg;
+        return bp->net_qty == 0 ? S_READ_FLAT : S_READ_OPEN;
     }
-    return 1;
+    return S_READ_FLAT;
 }
 
+//  Logs the broker's answer to one exit order in the attempts table. That
+//  table is history, not state (nothing is decided from it, no event goes
+//  out), so it is written on its own, outside gw_events_commit.
 static void
-s_record_attempt (gw_t *self, gw_exit_t *exit, const gw_call_t *call)
+s_record_attempt (gw_exit_t *exit, const gw_call_t *call)
 {
     gw_attempt_row_t attempt = {0};
     snprintf (attempt.position_id, sizeof attempt.position_id, "%s", exit->id);
@@ -193,103 +355,85 @@ s_record_attempt (gw_t *self, gw_exit_t *exit, const gw_call_t *call)
     attempt.broker_code = call->broker_code;
     snprintf (attempt.error, sizeof attempt.error, "%s", call->error);
     attempt.latency_ms = call->latency_ms;
-    if (gw_store_add_attempt (self->store, &attempt) != 0)
+    if (gw_store_add_attempt (exit->exits->store, &attempt) != 0)
         tw_warn ("exit attempt not recorded id=%s attempt=%d", exit->id, exit->attempts);
 }
 
 static void
-s_on_send (gw_t *self, gw_exit_t *exit, gw_call_t *call)
+s_on_call (void *owner, gw_call_t *call)
 {
-    s_record_attempt (self, exit, call);
+    gw_exit_t *exit = (gw_exit_t *) owner;
+    if (call->op != GW_OP_EXIT) {
+        double price = 0;
+        s_input_t input = s_read_input (exit, call, &price);
+        s_step (exit, input, call, price);
+        return;
+    }
+    s_record_attempt (exit, call);
     if (call->error[0])
         snprintf (exit->last_error, sizeof exit->last_error, "%s", call->error);
-    switch (call->outcome) {
-    case GW_OUT_OK:
-        if (call->fill_price > 0)
-            s_closed (self, exit, call->fill_price);
-        else
-            s_read_positions (self, exit, GW_JOB_EXIT_PRICE);
-        break;
-    case GW_OUT_PENDING:
-        exit->confirm_polls = 0;
-        gw_later (self, &exit->later, self->exit_confirm_interval_ms, s_confirm);
-        break;
-    case GW_OUT_AMBIGUOUS:
-        //  It may have reached the broker: look before sending again.
-        s_read_positions (self, exit, GW_JOB_EXIT_VERIFY);
-        break;
-    case GW_OUT_RETRYABLE:
-        s_retry_or_fail (self, exit, call->retry_after_ms);
-        break;
-    default:
-        s_failed (self, exit, call->error[0] ? call->error : "broker refused the exit");
-        break;
-    }
+    s_input_t input = call->outcome == GW_OUT_OK          ? S_OK
+                      : call->outcome == GW_OUT_PENDING   ? S_PENDING
+                      : call->outcome == GW_OUT_AMBIGUOUS ? S_AMBIGUOUS
+                      : call->outcome == GW_OUT_RETRYABLE ? S_RETRYABLE
+                                                          : S_FINAL;
+    s_step (exit, input, call, call->fill_price);
 }
 
 static void
-s_on_read (gw_t *self, gw_exit_t *exit, gw_job_kind_t kind, gw_call_t *call)
+s_on_timer (void *owner)
 {
-    gw_position_row_t row;
-    if (s_row (self, exit, &row) != 0)
-        return;
-    double exit_price = 0;
-    bool read = call->outcome == GW_OUT_OK;
-    int flat = read ? s_flat_at_broker (call, &row, &exit_price) : 0;
+    s_step ((gw_exit_t *) owner, S_TIMER, NULL, 0);
+}
 
-    if (kind == GW_JOB_EXIT_PRICE) {
-        if (!read)
-            tw_warn ("exit price unknown id=%s error=\"%s\"", exit->id, call->error);
-        s_closed (self, exit, exit_price);
-    }
-    else if (kind == GW_JOB_EXIT_CONFIRM) {
-        if (flat == 1)
-            s_closed (self, exit, exit_price);
-        else if (++exit->confirm_polls < self->exit_confirm_polls)
-            gw_later (self, &exit->later, self->exit_confirm_interval_ms, s_confirm);
-        else {
-            //  The exit order is placed and may still fill: sending another
-            //  could reverse the position, so stop and let a person look.
-            snprintf (exit->last_error, sizeof exit->last_error,
-                      "exit placed (code 201) but not flat after %d position reads",
-                      exit->confirm_polls);
-            s_failed (self, exit, exit->last_error);
-        }
-    }
-    else if (!read) {
-        //  Cannot tell whether the exit reached the broker: never resend
-        //  blindly; read again after a backoff, a bounded number of times.
-        exit->verify_reads++;
-        snprintf (exit->last_error, sizeof exit->last_error, "cannot verify exit: %.200s",
-                  call->error);
-        if (exit->verify_reads >= self->exit_max_attempts)
-            s_failed (self, exit, exit->last_error);
-        else
-            gw_later (self, &exit->later, s_backoff_ms (self, exit->verify_reads, 0), s_verify);
-    }
-    else if (flat == 1) {
-        tw_info ("exit verified flat at broker id=%s attempts=%d", exit->id, exit->attempts);
-        s_closed (self, exit, exit_price);
-    }
-    else
-        s_retry_or_fail (self, exit, 0);
+//  --- The table ---------------------------------------------------------------
+
+gw_exits_t *
+gw_exits_new (gw_store_t *store, gw_events_t *events, gw_jobs_t *jobs, tw_config_t *config)
+{
+    gw_exits_t *self = (gw_exits_t *) zmalloc (sizeof (gw_exits_t));
+    self->store = store;
+    self->events = events;
+    self->jobs = jobs;
+    gw_exit_settings_t *s = &self->settings;
+    s->max_attempts = (int) tw_config_int (config, "gateway", "exit_max_attempts");
+    s->cooldown_ms = tw_config_int (config, "gateway", "exit_retry_cooldown_ms");
+    s->backoff_ms = tw_config_int (config, "gateway", "exit_backoff_ms");
+    s->confirm_polls = (int) tw_config_int (config, "gateway", "exit_confirm_polls");
+    s->confirm_interval_ms = tw_config_int (config, "gateway", "exit_confirm_interval_ms");
+    self->table = zhashx_new ();
+    assert (self->table);
+    zhashx_set_destructor (self->table, s_exit_destroy);
+    return self;
 }
 
 void
-gw_exit_on_call (gw_t *self, gw_job_kind_t kind, const char *id, gw_call_t *call)
+gw_exits_destroy (gw_exits_t **self_p)
 {
-    gw_exit_t *exit = (gw_exit_t *) zhashx_lookup (self->exits, id);
-    if (!exit)
-        tw_warn ("broker result for no exit id=%s op=%s", id, gw_op_name (call->op));
-    else if (kind == GW_JOB_EXIT_SEND)
-        s_on_send (self, exit, call);
-    else
-        s_on_read (self, exit, kind, call);
+    if (!self_p || !*self_p)
+        return;
+    gw_exits_t *self = *self_p;
+    zhashx_destroy (&self->table);
+    free (self);
+    *self_p = NULL;
+}
+
+static gw_exit_t *
+s_exit_new (gw_exits_t *self, const gw_position_row_t *row, const char *reason)
+{
+    gw_exit_t *exit = (gw_exit_t *) zmalloc (sizeof (gw_exit_t));
+    exit->exits = self;
+    snprintf (exit->id, sizeof exit->id, "%s", row->pos.id);
+    snprintf (exit->reason, sizeof exit->reason, "%s", reason);
+    exit->side = row->pos.side;
+    exit->started_ms = tw_clock_mono_ms ();
+    zhashx_update (self->table, exit->id, exit);
+    return exit;
 }
 
 tw_ack_status_t
-gw_exit_start (gw_t *self, const char *id, const char *reason, const char *req_id,
-               const tw_msg_t *reply, char *error, size_t error_size)
+gw_exit_start (gw_exits_t *self, const char *id, const char *reason, const tw_msg_t *ack,
+               char *error, size_t error_size)
 {
     gw_position_row_t row;
     int found = gw_store_get_position (self->store, id, &row);
@@ -307,58 +451,58 @@ gw_exit_start (gw_t *self, const char *id, const char *reason, const char *req_i
         snprintf (error, error_size, "unknown position '%s'", id);
         return TW_ACK_REJECTED;
     }
-    if (row.pos.state == TW_STATE_CLOSING || zhashx_lookup (self->exits, id))
+    if (row.pos.state == TW_STATE_CLOSING || zhashx_lookup (self->table, id))
         return TW_ACK_DUPLICATE;
     int64_t now_ms = tw_clock_wall_ns () / TW_NS_PER_MS;
-    if (row.pos.exit_failed && now_ms - row.last_exit_failed_ms < self->exit_cooldown_ms) {
+    if (row.pos.exit_failed && now_ms - row.last_exit_failed_ms < self->settings.cooldown_ms) {
         snprintf (error, error_size, "exit failed %lld ms ago; retry after %lld ms",
                   (long long) (now_ms - row.last_exit_failed_ms),
-                  (long long) self->exit_cooldown_ms);
+                  (long long) self->settings.cooldown_ms);
         return TW_ACK_REJECTED;
     }
 
+    //  (start) -> one transaction: CLOSING + reason + req_id + the ack.
+    const char *req_id = ack ? ack->req_id : "";
     row.pos.state = TW_STATE_CLOSING;
     row.pos.exit_failed = false;
     snprintf (row.exit_reason, sizeof row.exit_reason, "%s", reason);
-    snprintf (row.exit_req_id, sizeof row.exit_req_id, "%s", req_id ? req_id : "");
+    snprintf (row.exit_req_id, sizeof row.exit_req_id, "%s", req_id);
     row.exit_attempts = 0;
     row.exit_started_ms = now_ms;
-
-    uint8_t *bytes = NULL;
-    size_t size = 0;
-    if (reply && tw_msg_encode (reply, &bytes, &size, error, error_size) != 0)
-        return TW_ACK_REJECTED;
-    uint64_t seq = 0;
-    int rc = gw_store_begin (self->store);
-    if (rc == 0)
-        rc = (seq = gw_store_next_seq (self->store)) == 0 ? -1 : 0;
-    if (rc == 0)
-        rc = gw_store_put_position (self->store, &row);
-    if (rc == 0 && reply)
-        rc = gw_store_put_reply (self->store, reply->req_id, bytes, size, self->req_table_max) < 0
-                 ? -1
-                 : 0;
-    if (rc == 0)
-        rc = gw_store_commit (self->store);
-    free (bytes);
-    if (rc != 0) {
-        gw_store_rollback (self->store);
+    gw_change_t change = {.type = TW_MSG_POSITION_CLOSING, .position = &row, .ack = ack};
+    snprintf (change.extra.reason, sizeof change.extra.reason, "%s", reason);
+    if (gw_events_commit (self->events, &change) != 0) {
         snprintf (error, error_size, "store error: exit not recorded");
         return TW_ACK_REJECTED;
     }
-    tw_event_t extra = {0};
-    snprintf (extra.reason, sizeof extra.reason, "%s", reason);
-    gw_publish (self, TW_MSG_POSITION_CLOSING, seq, &row.pos, &extra);
-    tw_info ("exit start id=%s reason=\"%s\" req_id=%s", id, reason, req_id ? req_id : "");
-    s_attempt (self, s_exit_new (self, id, reason));
+    tw_info ("exit start id=%s reason=\"%s\" req_id=%s", id, reason, req_id);
+    s_send (s_exit_new (self, &row, reason));
     return TW_ACK_ACCEPTED;
 }
 
 void
-gw_exit_resume (gw_t *self, const gw_position_row_t *row)
+gw_exit_resume (gw_exits_t *self, const gw_position_row_t *row)
 {
     const char *reason = row->exit_reason[0] ? row->exit_reason : TW_REASON_MANUAL_CLOSE;
     tw_warn ("exit resumed after restart id=%s reason=\"%s\" previous_attempts=%lld", row->pos.id,
              reason, (long long) row->exit_attempts);
-    s_attempt (self, s_exit_new (self, row->pos.id, reason));
+    s_send (s_exit_new (self, row, reason));
+}
+
+size_t
+gw_exits_in_flight (gw_exits_t *self)
+{
+    return zhashx_size (self->table);
+}
+
+uint64_t
+gw_exits_closed (gw_exits_t *self)
+{
+    return self->closed;
+}
+
+uint64_t
+gw_exits_failed (gw_exits_t *self)
+{
+    return self->failed;
 }

@@ -23,7 +23,7 @@
 #include <czmq.h>
 #include <time.h>
 
-#include "gw_broker.h"
+#include "gw_call.h"
 #include "tw_config.h"
 
 //  Fyers codes (FYERS.md §2).

@@ -1,31 +1,86 @@
-//  gw_open - the open path and modify.
-//
-//  An accepted open is recorded as a pending open (with a unique order tag)
-//  before the market order is sent; when the broker fills it, the pending
-//  open becomes a position and position_opened is published. An ambiguous
-//  outcome is looked up in the broker's order book by the tag instead of
-//  being sent twice; a refused one is published as order_rejected.
+//  gw_open - see gw_open.h. s_step is the open state machine of
+//  docs/design.md §4, one case per row of its table.
 
-#include "gw_gateway.h"
+#include "gw_open.h"
+#include "gw_retry.h"
 #include "tw_clock.h"
 #include "tw_log.h"
 
 #include <inttypes.h>
 #include <string.h>
 
-//  Fyers order statuses (FYERS.md §3.4).
+//  Fyers order statuses (docs/fyers.md §3.4).
 #define GW_ORDER_CANCELLED 1
 #define GW_ORDER_FILLED 2
 #define GW_ORDER_REJECTED 5
 #define GW_ORDER_EXPIRED 7
 
-static void s_send (gw_t *self, void *owner);
+struct _gw_opens_t {
+    gw_store_t *store;
+    gw_events_t *events;
+    gw_jobs_t *jobs;
+    gw_open_settings_t settings;
+    gw_open_filled_fn *on_filled;
+    void *on_filled_arg;
+    zhashx_t *table;   //  req_id -> gw_open_t *
+    uint64_t next_tag; //  order tags are unique per epoch
+    uint64_t filled;
+    uint64_t rejected;
+};
 
-void
-gw_open_destroy (void **item)
+//  One open, from the accepted command until filled or rejected.
+typedef struct {
+    gw_opens_t *opens;
+    gw_open_state_t state;
+    gw_pending_row_t row;
+    int attempts; //  orders sent so far
+    int lookups;  //  order book lookups that found it working or could not read it
+    char last_error[TW_TEXT_MAX];
+} gw_open_t;
+
+//  What happened to an open: a broker result or its timer.
+typedef enum {
+    S_FILLED = 1,   //  order: filled, price known
+    S_PLACED,       //  order: ok without a price, pending or ambiguous
+    S_RETRYABLE,    //  order: not placed, may be tried again
+    S_FINAL,        //  order: refused for good
+    S_FOUND_FILLED, //  lookup: the order filled
+    S_NOT_FOUND,    //  lookup: the order never reached the broker
+    S_ENDED,        //  lookup: rejected, cancelled or expired
+    S_WORKING,      //  lookup: still working, or the book could not be read
+    S_TIMER         //  the wait is over
+} s_input_t;
+
+static const char *s_input_names[] = {"",        "filled",       "placed",    "retryable",
+                                      "final",   "found_filled", "not_found", "ended",
+                                      "working", "timer"};
+
+const char *
+gw_open_state_name (gw_open_state_t state)
+{
+    switch (state) {
+    case GW_OPEN_SENDING:
+        return "sending";
+    case GW_OPEN_LOOKING_UP:
+        return "looking_up";
+    case GW_OPEN_BACKING_OFF:
+        return "backing_off";
+    case GW_OPEN_FILLED:
+        return "filled";
+    case GW_OPEN_REJECTED:
+        return "rejected";
+    }
+    return "";
+}
+
+static void s_on_call (void *owner, gw_call_t *call);
+static void s_on_timer (void *owner);
+
+static void
+s_open_destroy (void **item)
 {
     gw_open_t *open = (gw_open_t *) *item;
-    gw_later_cancel (&open->later);
+    gw_jobs_cancel (open->opens->jobs, open);
     free (open);
     *item = NULL;
 }
@@ -36,11 +91,16 @@ s_position_id (const char *symbol, const char *product, char *id, size_t id_size
     snprintf (id, id_size, "%s-%s", symbol, product);
 }
 
+//  --- The actions ---------------------------------------------------------
+
+//  Commits the position (the pending open gone) and publishes
+//  position_opened: -> filled.
 static void
-s_filled (gw_t *self, gw_open_t *open, double price)
+s_fill (gw_open_t *open, double price)
 {
-    gw_position_row_t row = {0};
+    gw_opens_t *self = open->opens;
     const gw_pending_row_t *p = &open->row;
+    gw_position_row_t row = {0};
     s_position_id (p->symbol, p->product, row.pos.id, sizeof row.pos.id);
     snprintf (row.pos.symbol, sizeof row.pos.symbol, "%s", p->symbol);
     snprintf (row.pos.product, sizeof row.pos.product, "%s", p->product);
@@ -54,163 +114,254 @@ s_filled (gw_t *self, gw_open_t *open, double price)
     row.trail_anchor = price;
     row.opened_ts = tw_clock_wall_ns ();
     snprintf (row.order_tag, sizeof row.order_tag, "%s", p->order_tag);
-
-    uint64_t seq = 0;
-    int rc = gw_store_begin (self->store);
-    if (rc == 0)
-        rc = (seq = gw_store_next_seq (self->store)) == 0 ? -1 : 0;
-    if (rc == 0)
-        rc = gw_store_delete_pending (self->store, p->req_id) < 0 ? -1 : 0;
-    if (rc == 0)
-        rc = gw_store_put_position (self->store, &row);
-    if (rc == 0)
-        rc = gw_store_commit (self->store);
-    if (rc != 0) {
-        gw_store_rollback (self->store);
+    gw_change_t change = {
+        .type = TW_MSG_POSITION_OPENED, .position = &row, .pending_delete = p->req_id};
+    if (gw_events_commit (self->events, &change) != 0) {
         tw_error ("open fill not recorded id=%s req_id=%s: reconciled at restart", row.pos.id,
                   p->req_id);
-        zhashx_delete (self->opens, p->req_id);
+        zhashx_delete (self->table, p->req_id);
         return;
     }
-    gw_publish (self, TW_MSG_POSITION_OPENED, seq, &row.pos, NULL);
-    self->counters.opens_filled++;
+    open->state = GW_OPEN_FILLED;
+    self->filled++;
     tw_info ("open filled id=%s side=%s qty=%" PRId64 " price=%.2f sl=%.2f tp=%.2f attempts=%d",
              row.pos.id, tw_side_name (row.pos.side), row.pos.qty, price, row.pos.sl, row.pos.tp,
              open->attempts);
-    bool flattened = self->flatten_ms != 0 && p->created_ms <= self->flatten_ms;
-    zhashx_delete (self->opens, p->req_id);
-    if (flattened) {
-        char error[TW_TEXT_MAX];
-        tw_warn ("open filled after a flatten id=%s: closing it", row.pos.id);
-        if (gw_exit_start (self, row.pos.id, self->flatten_reason, NULL, NULL, error, sizeof error)
-            != TW_ACK_ACCEPTED)
-            tw_error ("exit after flatten not started id=%s error=\"%s\"", row.pos.id, error);
-    }
+    int64_t accepted_ms = p->created_ms;
+    zhashx_delete (self->table, p->req_id); //  destroys open
+    if (self->on_filled)
+        self->on_filled (self->on_filled_arg, &row.pos, accepted_ms);
 }
 
+//  Deletes the pending open and publishes order_rejected: -> rejected.
 static void
-s_rejected (gw_t *self, gw_open_t *open, const char *error)
+s_reject (gw_open_t *open, const char *error)
 {
+    gw_opens_t *self = open->opens;
     const gw_pending_row_t *p = &open->row;
-    uint64_t seq = 0;
-    int rc = gw_store_begin (self->store);
-    if (rc == 0)
-        rc = (seq = gw_store_next_seq (self->store)) == 0 ? -1 : 0;
-    if (rc == 0)
-        rc = gw_store_delete_pending (self->store, p->req_id) < 0 ? -1 : 0;
-    if (rc == 0)
-        rc = gw_store_commit (self->store);
-    if (rc != 0) {
-        gw_store_rollback (self->store);
+    gw_change_t change = {.type = TW_MSG_ORDER_REJECTED, .pending_delete = p->req_id};
+    tw_event_t *event = &change.extra;
+    s_position_id (p->symbol, p->product, event->pos.id, sizeof event->pos.id);
+    snprintf (event->pos.symbol, sizeof event->pos.symbol, "%s", p->symbol);
+    snprintf (event->pos.product, sizeof event->pos.product, "%s", p->product);
+    event->pos.side = p->side;
+    event->pos.qty = p->qty;
+    snprintf (event->error, sizeof event->error, "%s", error);
+    if (gw_events_commit (self->events, &change) != 0)
         tw_error ("open rejection not recorded req_id=%s", p->req_id);
-    }
-    else {
-        tw_msg_t msg;
-        tw_msg_init (&msg, TW_MSG_ORDER_REJECTED);
-        snprintf (msg.req_id, sizeof msg.req_id, "%s", p->req_id);
-        tw_event_t *event = &msg.u.event;
-        event->epoch = gw_store_epoch (self->store);
-        event->seq = seq;
-        s_position_id (p->symbol, p->product, event->pos.id, sizeof event->pos.id);
-        snprintf (event->pos.symbol, sizeof event->pos.symbol, "%s", p->symbol);
-        snprintf (event->pos.product, sizeof event->pos.product, "%s", p->product);
-        event->pos.side = p->side;
-        event->pos.qty = p->qty;
-        snprintf (event->error, sizeof event->error, "%s", error);
-        gw_publish (self, TW_MSG_ORDER_REJECTED, seq, NULL, event);
-    }
-    self->counters.opens_rejected++;
+    open->state = GW_OPEN_REJECTED;
+    self->rejected++;
     tw_error ("open rejected symbol=%s req_id=%s attempts=%d error=\"%s\"", p->symbol, p->req_id,
               open->attempts, error);
-    zhashx_delete (self->opens, p->req_id);
+    zhashx_delete (self->table, p->req_id); //  destroys open
 }
 
+//  Sends the market order (again: same tag): -> sending.
 static void
-s_lookup (gw_t *self, void *owner)
+s_send (gw_open_t *open)
 {
-    gw_open_t *open = (gw_open_t *) owner;
-    gw_call_t *call = gw_call_new (GW_OP_ORDER_BY_TAG);
-    snprintf (call->order_tag, sizeof call->order_tag, "%s", open->row.order_tag);
-    gw_broker_send (self, call, GW_JOB_OPEN_LOOKUP, open->row.req_id);
-}
-
-static int64_t
-s_backoff_ms (gw_t *self, int attempts)
-{
-    return self->exit_backoff_ms << (attempts > 1 ? attempts - 1 : 0);
-}
-
-static void
-s_send (gw_t *self, void *owner)
-{
-    gw_open_t *open = (gw_open_t *) owner;
     open->attempts++;
+    open->state = GW_OPEN_SENDING;
     gw_call_t *call = gw_call_new (GW_OP_PLACE);
     snprintf (call->symbol, sizeof call->symbol, "%s", open->row.symbol);
     call->side = open->row.side;
     call->qty = open->row.qty;
     snprintf (call->product, sizeof call->product, "%s", open->row.product);
     snprintf (call->order_tag, sizeof call->order_tag, "%s", open->row.order_tag);
-    gw_broker_send (self, call, GW_JOB_OPEN_SEND, open->row.req_id);
+    gw_jobs_call (open->opens->jobs, call, s_on_call, open);
+}
+
+//  Looks the order up by its tag: -> looking_up.
+static void
+s_lookup (gw_open_t *open)
+{
+    open->state = GW_OPEN_LOOKING_UP;
+    gw_call_t *call = gw_call_new (GW_OP_ORDER_BY_TAG);
+    snprintf (call->order_tag, sizeof call->order_tag, "%s", open->row.order_tag);
+    gw_jobs_call (open->opens->jobs, call, s_on_call, open);
 }
 
 static void
-s_retry_or_reject (gw_t *self, gw_open_t *open, int64_t at_least_ms)
+s_wait (gw_open_t *open, gw_open_state_t state, int64_t delay_ms)
 {
-    if (open->attempts >= self->exit_max_attempts) {
-        s_rejected (self, open, open->last_error);
+    open->state = state;
+    gw_jobs_later (open->opens->jobs, open, delay_ms, s_on_timer);
+}
+
+//  Not placed: backing_off when attempts are left (at least Retry-After),
+//  else rejected.
+static void
+s_retry_or_reject (gw_open_t *open, int64_t at_least_ms)
+{
+    const gw_open_settings_t *settings = &open->opens->settings;
+    if (open->attempts >= settings->max_attempts) {
+        s_reject (open, open->last_error);
         return;
     }
-    int64_t delay = s_backoff_ms (self, open->attempts);
-    gw_later (self, &open->later, delay > at_least_ms ? delay : at_least_ms, s_send);
+    s_wait (open, GW_OPEN_BACKING_OFF,
+            gw_retry_backoff_ms (settings->backoff_ms, open->attempts, at_least_ms));
+}
+
+//  --- The transition function (docs/design.md §4) ---------------------------
+
+static void
+s_step (gw_open_t *open, s_input_t input, const gw_call_t *call)
+{
+    const gw_open_settings_t *settings = &open->opens->settings;
+    switch (open->state) {
+    case GW_OPEN_SENDING:
+        switch (input) {
+        case S_FILLED: //  -> filled
+            s_fill (open, call->fill_price);
+            return;
+        case S_PLACED: //  placed, or maybe: the order book knows -> looking_up
+            s_lookup (open);
+            return;
+        case S_RETRYABLE: //  -> backing_off, or rejected when attempts = max
+            s_retry_or_reject (open, call->retry_after_ms);
+            return;
+        case S_FINAL: //  -> rejected
+            s_reject (open, call->error[0] ? call->error : "broker refused the order");
+            return;
+        default:
+            break;
+        }
+        break;
+    case GW_OPEN_LOOKING_UP:
+        switch (input) {
+        case S_FOUND_FILLED: //  -> filled
+            s_fill (open, call->fill_price);
+            return;
+        case S_NOT_FOUND: //  never reached the broker: -> backing_off, or rejected
+            s_retry_or_reject (open, 0);
+            return;
+        case S_ENDED: { //  -> rejected
+            char error[TW_TEXT_MAX];
+            snprintf (error, sizeof error, "order %s ended with status %d", call->order_id,
+                      call->order_status);
+            s_reject (open, error);
+            return;
+        }
+        case S_WORKING: //  wait, look up again -> looking_up; rejected when lookups = polls
+            if (++open->lookups < settings->lookup_polls)
+                s_wait (open, GW_OPEN_LOOKING_UP, settings->lookup_interval_ms);
+            else
+                //  The order may still fill, so it is not sent again; a fill
+                //  then shows up at the next reconciliation.
+                s_reject (open, "order outcome unknown after lookups; check the broker");
+            return;
+        case S_TIMER:
+            s_lookup (open);
+            return;
+        default:
+            break;
+        }
+        break;
+    case GW_OPEN_BACKING_OFF:
+        if (input == S_TIMER) { //  send the order again (same tag) -> sending
+            s_send (open);
+            return;
+        }
+        break;
+    case GW_OPEN_FILLED:
+    case GW_OPEN_REJECTED:
+        break;
+    }
+    tw_warn ("open ignored req_id=%s state=%s input=%s", open->row.req_id,
+             gw_open_state_name (open->state), s_input_names[input]);
+}
+
+//  --- Broker results and timers into inputs ---------------------------------
+
+static s_input_t
+s_input (const gw_call_t *call)
+{
+    if (call->op == GW_OP_PLACE) {
+        if (call->outcome == GW_OUT_OK && call->fill_price > 0)
+            return S_FILLED;
+        if (call->outcome == GW_OUT_OK || call->outcome == GW_OUT_AMBIGUOUS
+            || call->outcome == GW_OUT_PENDING)
+            return S_PLACED;
+        return call->outcome == GW_OUT_RETRYABLE ? S_RETRYABLE : S_FINAL;
+    }
+    if (call->outcome != GW_OUT_OK)
+        return S_WORKING; //  unreadable
+    switch (call->order_status) {
+    case GW_ORDER_FILLED:
+        return S_FOUND_FILLED;
+    case 0:
+        return S_NOT_FOUND;
+    case GW_ORDER_REJECTED:
+    case GW_ORDER_CANCELLED:
+    case GW_ORDER_EXPIRED:
+        return S_ENDED;
+    default:
+        return S_WORKING;
+    }
+}
+
+static void
+s_on_call (void *owner, gw_call_t *call)
+{
+    gw_open_t *open = (gw_open_t *) owner;
+    if (call->error[0])
+        snprintf (open->last_error, sizeof open->last_error, "%s", call->error);
+    s_step (open, s_input (call), call);
+}
+
+static void
+s_on_timer (void *owner)
+{
+    s_step ((gw_open_t *) owner, S_TIMER, NULL);
+}
+
+//  --- The table ---------------------------------------------------------------
+
+gw_opens_t *
+gw_opens_new (gw_store_t *store, gw_events_t *events, gw_jobs_t *jobs, tw_config_t *config,
+              gw_open_filled_fn *on_filled, void *arg)
+{
+    gw_opens_t *self = (gw_opens_t *) zmalloc (sizeof (gw_opens_t));
+    self->store = store;
+    self->events = events;
+    self->jobs = jobs;
+    self->on_filled = on_filled;
+    self->on_filled_arg = arg;
+    gw_open_settings_t *s = &self->settings;
+    s->max_attempts = (int) tw_config_int (config, "gateway", "open_max_attempts");
+    s->backoff_ms = tw_config_int (config, "gateway", "open_backoff_ms");
+    s->lookup_polls = (int) tw_config_int (config, "gateway", "open_lookup_polls");
+    s->lookup_interval_ms = tw_config_int (config, "gateway", "open_lookup_interval_ms");
+    self->table = zhashx_new ();
+    assert (self->table);
+    zhashx_set_destructor (self->table, s_open_destroy);
+    return self;
 }
 
 void
-gw_open_on_call (gw_t *self, gw_job_kind_t kind, const char *req_id, gw_call_t *call)
+gw_opens_destroy (gw_opens_t **self_p)
 {
-    gw_open_t *open = (gw_open_t *) zhashx_lookup (self->opens, req_id);
-    if (!open) {
-        tw_warn ("broker result for no open req_id=%s", req_id);
+    if (!self_p || !*self_p)
         return;
-    }
-    if (call->error[0])
-        snprintf (open->last_error, sizeof open->last_error, "%s", call->error);
-    if (kind == GW_JOB_OPEN_SEND) {
-        if (call->outcome == GW_OUT_OK && call->fill_price > 0)
-            s_filled (self, open, call->fill_price);
-        else if (call->outcome == GW_OUT_OK || call->outcome == GW_OUT_AMBIGUOUS
-                 || call->outcome == GW_OUT_PENDING)
-            s_lookup (self, open); //  placed, or maybe: the order book knows
-        else if (call->outcome == GW_OUT_RETRYABLE)
-            s_retry_or_reject (self, open, call->retry_after_ms);
-        else
-            s_rejected (self, open, call->error[0] ? call->error : "broker refused the order");
-        return;
-    }
-    //  GW_JOB_OPEN_LOOKUP
-    if (call->outcome == GW_OUT_OK && call->order_status == GW_ORDER_FILLED)
-        s_filled (self, open, call->fill_price);
-    else if (call->outcome == GW_OUT_OK && call->order_status == 0)
-        s_retry_or_reject (self, open, 0); //  never reached the broker: send again
-    else if (call->outcome == GW_OUT_OK
-             && (call->order_status == GW_ORDER_REJECTED || call->order_status == GW_ORDER_CANCELLED
-                 || call->order_status == GW_ORDER_EXPIRED)) {
-        char error[TW_TEXT_MAX];
-        snprintf (error, sizeof error, "order %s ended with status %d", call->order_id,
-                  call->order_status);
-        s_rejected (self, open, error);
-    }
-    else if (++open->lookups < self->exit_confirm_polls)
-        gw_later (self, &open->later, self->exit_confirm_interval_ms, s_lookup);
-    else {
-        //  Still working or unreadable: the order may fill later, so it is
-        //  not sent again; a fill then shows up at the next reconciliation.
-        s_rejected (self, open, "order outcome unknown after lookups; check the broker");
-    }
+    gw_opens_t *self = *self_p;
+    zhashx_destroy (&self->table);
+    free (self);
+    *self_p = NULL;
+}
+
+static gw_open_t *
+s_open_new (gw_opens_t *self, const gw_pending_row_t *row)
+{
+    gw_open_t *open = (gw_open_t *) zmalloc (sizeof (gw_open_t));
+    open->opens = self;
+    open->row = *row;
+    zhashx_update (self->table, open->row.req_id, open);
+    return open;
 }
 
 tw_ack_status_t
-gw_open_start (gw_t *self, const tw_msg_t *request, tw_msg_t *reply, char *error, size_t error_size)
+gw_open_start (gw_opens_t *self, const tw_msg_t *request, tw_msg_t *reply, char *error,
+               size_t error_size)
 {
     const tw_open_t *req = &request->u.open;
     const char *product = req->product[0] ? req->product : "INTRADAY";
@@ -225,61 +376,57 @@ gw_open_start (gw_t *self, const tw_msg_t *request, tw_msg_t *reply, char *error
                   id);
         return TW_ACK_REJECTED;
     }
-    for (gw_open_t *o = (gw_open_t *) zhashx_first (self->opens); o;
-         o = (gw_open_t *) zhashx_next (self->opens)) {
+    for (gw_open_t *o = (gw_open_t *) zhashx_first (self->table); o;
+         o = (gw_open_t *) zhashx_next (self->table)) {
         if (strcmp (o->row.symbol, req->symbol) == 0 && strcmp (o->row.product, product) == 0) {
             snprintf (error, error_size, "an open of '%s' is already in progress", id);
             return TW_ACK_REJECTED;
         }
     }
-    gw_open_t *open = (gw_open_t *) zmalloc (sizeof (gw_open_t));
-    open->later.gw = self;
-    open->later.timer_id = -1;
-    gw_pending_row_t *p = &open->row;
-    snprintf (p->req_id, sizeof p->req_id, "%s", request->req_id);
-    snprintf (p->symbol, sizeof p->symbol, "%s", req->symbol);
-    p->side = req->side;
-    p->qty = req->qty;
-    p->sl = req->sl;
-    p->tp = req->tp;
-    p->trail = req->trail;
-    snprintf (p->product, sizeof p->product, "%s", product);
+    gw_pending_row_t p = {0};
+    snprintf (p.req_id, sizeof p.req_id, "%s", request->req_id);
+    snprintf (p.symbol, sizeof p.symbol, "%s", req->symbol);
+    p.side = req->side;
+    p.qty = req->qty;
+    p.sl = req->sl;
+    p.tp = req->tp;
+    p.trail = req->trail;
+    snprintf (p.product, sizeof p.product, "%s", product);
     //  Unique per request: the epoch differs at every start.
-    snprintf (p->order_tag, sizeof p->order_tag, "TW%08X%08X",
+    snprintf (p.order_tag, sizeof p.order_tag, "TW%08X%08X",
               (unsigned) (gw_store_epoch (self->store) & 0xFFFFFFFFu), (unsigned) ++self->next_tag);
-    snprintf (p->state, sizeof p->state, "sent");
-    p->created_ms = tw_clock_wall_ns () / TW_NS_PER_MS;
+    snprintf (p.state, sizeof p.state, "sent");
+    p.created_ms = tw_clock_wall_ns () / TW_NS_PER_MS;
 
+    //  (start) -> one transaction: the pending open + the ack.
     reply->u.ack.status = TW_ACK_ACCEPTED;
-    uint8_t *bytes = NULL;
-    size_t size = 0;
-    int rc = tw_msg_encode (reply, &bytes, &size, error, error_size);
-    if (rc == 0)
-        rc = gw_store_begin (self->store);
-    if (rc == 0)
-        rc = gw_store_put_pending (self->store, p);
-    if (rc == 0)
-        rc = gw_store_put_reply (self->store, reply->req_id, bytes, size, self->req_table_max) < 0
-                 ? -1
-                 : 0;
-    if (rc == 0)
-        rc = gw_store_commit (self->store);
-    free (bytes);
-    if (rc != 0) {
-        gw_store_rollback (self->store);
-        free (open);
+    gw_change_t change = {.type = TW_MSG_INVALID, .pending_put = &p, .ack = reply};
+    if (gw_events_commit (self->events, &change) != 0) {
         snprintf (error, error_size, "store error: open not recorded");
         return TW_ACK_REJECTED;
     }
-    zhashx_update (self->opens, p->req_id, open);
-    tw_info ("open start id=%s side=%s qty=%" PRId64 " req_id=%s tag=%s", id,
-             tw_side_name (p->side), p->qty, p->req_id, p->order_tag);
-    s_send (self, open);
+    tw_info ("open start id=%s side=%s qty=%" PRId64 " req_id=%s tag=%s", id, tw_side_name (p.side),
+             p.qty, p.req_id, p.order_tag);
+    s_send (s_open_new (self, &p));
     return TW_ACK_ACCEPTED;
 }
 
+void
+gw_open_recover (gw_opens_t *self, const gw_pending_row_t *row, const gw_broker_position_t *held)
+{
+    gw_open_t *open = s_open_new (self, row);
+    open->state = GW_OPEN_LOOKING_UP;
+    if (held && held->net_qty != 0) {
+        tw_warn ("open recovered after restart req_id=%s tag=%s", row->req_id, row->order_tag);
+        s_fill (open, held->avg_price);
+    }
+    else
+        s_reject (open,
+                  "gateway restarted before the fill was confirmed; no position at the broker");
+}
+
 tw_ack_status_t
-gw_modify (gw_t *self, const tw_msg_t *request, char *error, size_t error_size)
+gw_open_modify (gw_opens_t *self, const tw_msg_t *request, char *error, size_t error_size)
 {
     const tw_modify_t *req = &request->u.modify;
     gw_position_row_t row;
@@ -298,7 +445,8 @@ gw_modify (gw_t *self, const tw_msg_t *request, char *error, size_t error_size)
         row.pos.tp = req->tp;
     if (req->has_trail)
         row.pos.trail = req->trail;
-    if (gw_commit_position (self, &row, TW_MSG_POSITION_UPDATED, NULL) != 0) {
+    gw_change_t change = {.type = TW_MSG_POSITION_UPDATED, .position = &row};
+    if (gw_events_commit (self->events, &change) != 0) {
         snprintf (error, error_size, "store error: modify not recorded");
         return TW_ACK_REJECTED;
     }
@@ -307,19 +455,20 @@ gw_modify (gw_t *self, const tw_msg_t *request, char *error, size_t error_size)
     return TW_ACK_ACCEPTED;
 }
 
-void
-gw_open_recover (gw_t *self, const gw_pending_row_t *row, const gw_broker_position_t *held)
+size_t
+gw_opens_in_flight (gw_opens_t *self)
 {
-    gw_open_t *open = (gw_open_t *) zmalloc (sizeof (gw_open_t));
-    open->later.gw = self;
-    open->later.timer_id = -1;
-    open->row = *row;
-    zhashx_update (self->opens, open->row.req_id, open);
-    if (held && held->net_qty != 0) {
-        tw_warn ("open recovered after restart req_id=%s tag=%s", row->req_id, row->order_tag);
-        s_filled (self, open, held->avg_price);
-    }
-    else
-        s_rejected (self, open,
-                    "gateway restarted before the fill was confirmed; no position at the broker");
+    return zhashx_size (self->table);
+}
+
+uint64_t
+gw_opens_filled (gw_opens_t *self)
+{
+    return self->filled;
+}
+
+uint64_t
+gw_opens_rejected (gw_opens_t *self)
+{
+    return self->rejected;
 }

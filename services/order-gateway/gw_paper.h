@@ -20,7 +20,7 @@
 
 #include <czmq.h>
 
-#include "gw_broker.h"
+#include "gw_call.h"
 
 //  The code answered when there is nothing to exit (as Fyers, FYERS.md §4).
 #define GW_PAPER_CODE_NO_POSITION -352

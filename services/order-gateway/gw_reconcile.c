@@ -1,19 +1,6 @@
-//  gw_reconcile - start-up reconciliation with the broker (DESIGN §5).
-//
-//  After a restart, what the store says is compared with the broker's
-//  positions before any command can change anything:
-//    - a live position flat at the broker is closed: with the reason of its
-//      exit when it was closing (that exit did reach the broker), else with
-//      "Closed at Broker";
-//    - a position left closing and still open at the broker resumes its exit;
-//    - an open left pending becomes a position when the broker holds it, else
-//      order_rejected;
-//    - a position open at the broker that the store does not know is adopted
-//      (no stops) and published.
-//  A failed read is retried until the broker answers; meanwhile the gateway
-//  answers ping, status and snapshot and refuses the rest.
+//  gw_reconcile - see gw_reconcile.h.
 
-#include "gw_gateway.h"
+#include "gw_reconcile.h"
 #include "tw_clock.h"
 #include "tw_log.h"
 
@@ -21,18 +8,60 @@
 #include <string.h>
 
 #define GW_RECONCILE_RETRY_MS 2000
+#define GW_RECONCILE_LOG_INTERVAL_MS 5000
+
+struct _gw_reconcile_t {
+    gw_store_t *store;
+    gw_events_t *events;
+    gw_jobs_t *jobs;
+    gw_exits_t *exits;
+    gw_opens_t *opens;
+    bool done;
+    tw_log_limit_t bad_log;
+};
+
+static void s_on_call (void *owner, gw_call_t *call);
+
+gw_reconcile_t *
+gw_reconcile_new (gw_store_t *store, gw_events_t *events, gw_jobs_t *jobs, gw_exits_t *exits,
+                  gw_opens_t *opens)
+{
+    gw_reconcile_t *self = (gw_reconcile_t *) zmalloc (sizeof (gw_reconcile_t));
+    self->store = store;
+    self->events = events;
+    self->jobs = jobs;
+    self->exits = exits;
+    self->opens = opens;
+    self->bad_log.interval_ms = GW_RECONCILE_LOG_INTERVAL_MS;
+    return self;
+}
 
 void
-gw_reconcile_start (gw_t *self)
+gw_reconcile_destroy (gw_reconcile_t **self_p)
 {
-    gw_broker_send (self, gw_call_new (GW_OP_POSITIONS), GW_JOB_RECONCILE, "");
+    if (!self_p || !*self_p)
+        return;
+    gw_jobs_cancel ((*self_p)->jobs, *self_p);
+    free (*self_p);
+    *self_p = NULL;
+}
+
+bool
+gw_reconcile_done (gw_reconcile_t *self)
+{
+    return self->done;
+}
+
+void
+gw_reconcile_start (gw_reconcile_t *self)
+{
+    gw_jobs_call (self->jobs, gw_call_new (GW_OP_POSITIONS), s_on_call, self);
 }
 
 static void
-s_retry (gw_t *self, void *owner)
+s_retry (void *owner)
 {
-    (void) owner;
-    gw_reconcile_start (self);
+    gw_reconcile_start ((gw_reconcile_t *) owner);
 }
 
 static gw_broker_position_t *
@@ -44,14 +73,34 @@ s_held (gw_call_t *call, const char *id)
     return NULL;
 }
 
-void
-gw_reconcile_on_call (gw_t *self, gw_call_t *call)
+//  Writes row and publishes type for it; 0 or -1.
+static int
+s_put (gw_reconcile_t *self, gw_position_row_t *row, tw_msg_type_t type)
 {
+    gw_change_t change = {.type = type, .position = row};
+    return gw_events_commit (self->events, &change);
+}
+
+//  Closes row at price with reason; 0 or -1.
+static int
+s_close (gw_reconcile_t *self, gw_position_row_t *row, const char *reason, double price)
+{
+    gw_change_t change = {.type = TW_MSG_POSITION_CLOSED, .position = row, .close = true};
+    snprintf (change.extra.reason, sizeof change.extra.reason, "%s", reason);
+    change.extra.exit_price = price;
+    change.extra.attempts = row->exit_attempts;
+    return gw_events_commit (self->events, &change);
+}
+
+static void
+s_on_call (void *owner, gw_call_t *call)
+{
+    gw_reconcile_t *self = (gw_reconcile_t *) owner;
     if (call->outcome != GW_OUT_OK) {
         tw_log_limited (&self->bad_log, TW_LOG_WARN,
                         "reconcile cannot read broker positions error=\"%s\" retry_ms=%d",
                         call->error, GW_RECONCILE_RETRY_MS);
-        gw_later (self, &self->reconcile_later, GW_RECONCILE_RETRY_MS, s_retry);
+        gw_jobs_later (self->jobs, self, GW_RECONCILE_RETRY_MS, s_retry);
         return;
     }
     gw_position_row_t *rows = NULL;
@@ -63,7 +112,7 @@ gw_reconcile_on_call (gw_t *self, gw_call_t *call)
         tw_error ("reconcile cannot read the store");
         free (rows);
         free (pending);
-        gw_later (self, &self->reconcile_later, GW_RECONCILE_RETRY_MS, s_retry);
+        gw_jobs_later (self->jobs, self, GW_RECONCILE_RETRY_MS, s_retry);
         return;
     }
     int closed = 0, resumed = 0, adopted = 0, recovered = 0;
@@ -78,7 +127,7 @@ gw_reconcile_on_call (gw_t *self, gw_call_t *call)
             double price = 0;
             if (held)
                 price = row->pos.side == TW_SIDE_LONG ? held->sell_avg : held->buy_avg;
-            if (gw_commit_close (self, row, reason, price, row->exit_attempts) == 0) {
+            if (s_close (self, row, reason, price) == 0) {
                 closed++;
                 tw_info ("exit closed id=%s reason=\"%s\" attempts=%" PRId64
                          " exit_price=%.2f found=reconcile",
@@ -86,7 +135,7 @@ gw_reconcile_on_call (gw_t *self, gw_call_t *call)
             }
         }
         else if (row->pos.state == TW_STATE_CLOSING) {
-            gw_exit_resume (self, row);
+            gw_exit_resume (self->exits, row);
             resumed++;
         }
         else {
@@ -99,7 +148,7 @@ gw_reconcile_on_call (gw_t *self, gw_call_t *call)
                          tw_side_name (side), qty);
                 row->pos.qty = qty;
                 row->pos.side = side;
-                gw_commit_position (self, row, TW_MSG_POSITION_UPDATED, NULL);
+                s_put (self, row, TW_MSG_POSITION_UPDATED);
             }
         }
     }
@@ -107,7 +156,7 @@ gw_reconcile_on_call (gw_t *self, gw_call_t *call)
         char id[TW_ID_MAX];
         snprintf (id, sizeof id, "%s-%s", pending[i].symbol, pending[i].product);
         gw_broker_position_t *held = zhashx_lookup (known, id) ? NULL : s_held (call, id);
-        gw_open_recover (self, &pending[i], held);
+        gw_open_recover (self->opens, &pending[i], held);
         if (held && held->net_qty != 0) {
             zhashx_insert (known, id, (void *) 1);
             recovered++;
@@ -126,7 +175,7 @@ gw_reconcile_on_call (gw_t *self, gw_call_t *call)
         row.pos.entry_price = held->avg_price;
         row.pos.state = TW_STATE_OPEN;
         row.opened_ts = tw_clock_wall_ns ();
-        if (gw_commit_position (self, &row, TW_MSG_POSITION_OPENED, NULL) == 0) {
+        if (s_put (self, &row, TW_MSG_POSITION_OPENED) == 0) {
             adopted++;
             tw_warn ("reconcile adopted id=%s side=%s qty=%" PRId64 " avg_price=%.2f: no stops set",
                      row.pos.id, tw_side_name (row.pos.side), row.pos.qty, row.pos.entry_price);
@@ -135,7 +184,7 @@ gw_reconcile_on_call (gw_t *self, gw_call_t *call)
     zhashx_destroy (&known);
     free (rows);
     free (pending);
-    self->reconciled = true;
+    self->done = true;
     tw_info ("reconciled broker_positions=%zu closed=%d resumed=%d recovered=%d adopted=%d",
              call->position_count, closed, resumed, recovered, adopted);
 }

@@ -5,7 +5,7 @@
 #include <curl/curl.h>
 #include <stdio.h>
 
-#include "gw_gateway.h"
+#include "gw_actor.h"
 #include "tw_service.h"
 
 int

@@ -1,9 +1,10 @@
 //  rm_actor - see rm_actor.h.
 //
 //  One zloop: the pipe ($TERM), the control socket, the tick SUB, the
-//  command DEALER, a housekeeping timer (command timeouts and trailing moves
-//  that were held back by the modify interval), and the clone's sockets and
-//  timer (tw_clone_attach). Per position the actor keeps a watch: the
+//  requester's DEALER and retry timer (tw_requester_attach), a housekeeping
+//  timer (holds and backoffs that ran out, and trailing moves that were held
+//  back by the modify interval), and the clone's sockets and timer
+//  (tw_clone_attach). Per position the actor keeps a watch: the
 //  trailing anchor and when its stop was last written. The clone is the
 //  truth about which positions exist; watches of positions that are gone are
 //  dropped when the clone says so.
@@ -17,6 +18,7 @@
 #include "tw_config.h"
 #include "tw_control.h"
 #include "tw_log.h"
+#include "tw_requester.h"
 #include "tw_service.h"
 #include "tw_sock.h"
 
@@ -25,18 +27,15 @@
 
 #define RM_TICK_PREFIX "tick."
 #define RM_REQ_ID_PREFIX "rm"
-//  While not synced, snapshot requests are at least this far apart.
-//  The housekeeping timer runs at a quarter of the command timeout, within
-//  these bounds, so a retry is never late by more than a quarter.
+//  The housekeeping timer (holds, backoffs, held-back trailing moves) runs
+//  at a quarter of the command timeout, within these bounds, as the
+//  requester's retry timer does.
 #define RM_HOUSEKEEPING_DIVISOR 4
 #define RM_HOUSEKEEPING_MIN_MS 5
 #define RM_HOUSEKEEPING_MAX_MS 50
-//  At most one line per interval about malformed ticks or replies (tw_clone
-//  limits its own lines about events).
+//  At most one line per interval about malformed ticks (tw_clone and
+//  tw_requester limit their own lines).
 #define RM_LOG_INTERVAL_MS 5000
-//  Never wait for the gateway on a send: with ZMQ_IMMEDIATE and no gateway
-//  connected a send fails at once, and the retry timer tries again.
-#define RM_DEALER_SEND_TIMEOUT_MS 0
 
 //  What the actor knows about one position beyond the clone's copy.
 typedef struct {
@@ -51,7 +50,7 @@ typedef struct {
     zsock_t *pipe;
     zloop_t *loop;
     zsock_t *ticks;
-    zsock_t *dealer;
+    tw_requester_t *requester;
     tw_clone_t *clone;
     tw_control_t *control;
     rm_commands_t *commands;
@@ -62,9 +61,7 @@ typedef struct {
 
     int64_t ticks_seen;
     int64_t bad_ticks;
-    int64_t bad_replies;
     tw_log_limit_t bad_tick_log;
-    tw_log_limit_t bad_reply_log;
 } rm_t;
 
 static void
@@ -103,6 +100,7 @@ s_counters (tw_pong_t *pong, void *arg)
 {
     rm_t *self = (rm_t *) arg;
     const rm_commands_stats_t *stats = rm_commands_stats (self->commands);
+    const tw_requester_stats_t *sent = tw_requester_stats (self->requester);
     tw_control_counter (pong, "ticks", self->ticks_seen);
     tw_control_counter (pong, "positions_watched", s_open_positions (self));
     tw_control_counter (pong, "closes_sent", (int64_t) stats->closes_sent);
@@ -112,21 +110,14 @@ s_counters (tw_pong_t *pong, void *arg)
     tw_control_counter (pong, "modifies_accepted", (int64_t) stats->modifies_accepted);
     tw_control_counter (pong, "resyncs", (int64_t) tw_clone_resyncs (self->clone));
     tw_control_counter (pong, "synced", tw_clone_synced (self->clone) ? 1 : 0);
-    tw_control_counter (pong, "retries", (int64_t) stats->retries);
-    tw_control_counter (pong, "gave_up", (int64_t) stats->gave_up);
+    tw_control_counter (pong, "retries", (int64_t) sent->resent);
+    tw_control_counter (pong, "gave_up", (int64_t) sent->given_up);
     tw_control_counter (pong, "bad_ticks", self->bad_ticks);
-    tw_control_counter (pong, "bad_replies", self->bad_replies);
+    tw_control_counter (pong, "bad_replies", (int64_t) sent->malformed);
 }
 
 //  ---------------------------------------------------------------------
 //  Commands.
-
-static int
-s_send (const tw_msg_t *msg, void *arg)
-{
-    rm_t *self = (rm_t *) arg;
-    return tw_sock_send (self->dealer, msg);
-}
 
 static int64_t
 s_expires_at (rm_t *self)
@@ -242,30 +233,6 @@ s_on_tick (zloop_t *loop, zsock_t *reader, void *arg)
     return 0;
 }
 
-static int
-s_on_reply (zloop_t *loop, zsock_t *reader, void *arg)
-{
-    (void) loop;
-    rm_t *self = (rm_t *) arg;
-    tw_msg_t msg;
-    char err[TW_TEXT_MAX];
-    memset (&msg, 0, sizeof msg);
-    if (tw_sock_recv (reader, &msg, err, sizeof err) != 0) {
-        self->bad_replies++;
-        tw_log_limited (&self->bad_reply_log, TW_LOG_WARN, "bad reply error=\"%s\"", err);
-        return 0;
-    }
-    if (msg.type != TW_MSG_ACK) {
-        self->bad_replies++;
-        tw_log_limited (&self->bad_reply_log, TW_LOG_WARN, "bad reply error=\"a %s, not an ack\"",
-                        tw_msg_type_name (msg.type));
-    }
-    else
-        rm_commands_on_reply (self->commands, &msg, tw_clock_mono_ms (), NULL);
-    tw_msg_reset (&msg);
-    return 0;
-}
-
 //  Keeps the watches and the command table in step with the clone.
 static void
 s_on_clone (tw_clone_t *clone, const tw_msg_t *msg, void *arg)
@@ -333,33 +300,26 @@ s_setup (rm_t *self)
     tw_config_t *config = self->config;
     self->close_ttl_ms = tw_config_int (config, "risk", "close_ttl_ms");
     self->trail_modify_interval_ms = tw_config_int (config, "risk", "trail_modify_interval_ms");
-    int64_t timeout_ms = tw_config_int (config, "risk", "command_timeout_ms");
     rm_commands_config_t commands = {
-        .timeout_ms = timeout_ms,
-        .attempts = (int) tw_config_int (config, "risk", "command_attempts"),
         .reject_backoff_ms = tw_config_int (config, "risk", "reject_backoff_ms"),
         //  An accepted close shows in the clone within milliseconds; past its
         //  expiry it can no longer be carried out, so asking again is right.
         .hold_ms = self->close_ttl_ms,
     };
     self->bad_tick_log.interval_ms = RM_LOG_INTERVAL_MS;
-    self->bad_reply_log.interval_ms = RM_LOG_INTERVAL_MS;
     self->watches = zhashx_new ();
     zhashx_set_destructor (self->watches, s_watch_destroy);
-    self->commands = rm_commands_new (&commands, s_send, self);
-    if (!self->commands) {
-        tw_error ("out of memory");
-        return -1;
-    }
 
     const char *gateway_rep = tw_config_str (config, "endpoints", "gateway_rep");
     self->ticks = tw_sock_sub_new (tw_config_str (config, "endpoints", "feed_pub"), RM_TICK_PREFIX);
-    self->dealer = tw_sock_dealer_new (gateway_rep);
+    int64_t timeout_ms = tw_config_int (config, "risk", "command_timeout_ms");
+    self->requester = tw_requester_new (gateway_rep, timeout_ms,
+                                        (int) tw_config_int (config, "risk", "command_attempts"));
     self->clone = tw_clone_new (tw_config_str (config, "endpoints", "gateway_pub"), gateway_rep,
                                 s_on_clone, self);
-    if (!self->ticks || !self->dealer || !self->clone)
+    if (!self->ticks || !self->requester || !self->clone)
         return -1;
-    zsock_set_sndtimeo (self->dealer, RM_DEALER_SEND_TIMEOUT_MS);
+    self->commands = rm_commands_new (&commands, self->requester);
     self->control = tw_control_new (tw_config_str (config, "endpoints", "risk_control"),
                                     tw_service_name (self->service),
                                     tw_service_started_ms (self->service), s_counters, self);
@@ -380,7 +340,8 @@ s_setup (rm_t *self)
     zloop_reader (self->loop, self->ticks, s_on_tick, self);
     if (tw_clone_attach (self->clone, self->loop) != 0)
         return -1;
-    zloop_reader (self->loop, self->dealer, s_on_reply, self);
+    if (tw_requester_attach (self->requester, self->loop) != 0)
+        return -1;
     zloop_timer (self->loop, (size_t) housekeeping_ms, 0, s_on_housekeeping, self);
     return 0;
 }
@@ -391,9 +352,9 @@ s_teardown (rm_t *self)
     zloop_destroy (&self->loop);
     tw_control_destroy (&self->control);
     tw_clone_destroy (&self->clone);
-    zsock_destroy (&self->dealer);
-    zsock_destroy (&self->ticks);
     rm_commands_destroy (&self->commands);
+    tw_requester_destroy (&self->requester);
+    zsock_destroy (&self->ticks);
     zhashx_destroy (&self->watches);
 }
 

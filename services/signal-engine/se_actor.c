@@ -1,9 +1,9 @@
 //  se_actor - see se_actor.h.
 //
 //  One zloop: the pipe (for $TERM), the control socket, the signal ROUTER,
-//  the feed SUB, the forwarder's DEALER, and with a strategy the clone's SUB;
-//  a short timer re-sends or gives up commands, a slower one keeps the clone
-//  in step.
+//  the feed SUB, the requester's DEALER and retry timer
+//  (tw_requester_attach), and with a strategy the clone's sockets and timer
+//  (tw_clone_attach).
 
 #include "se_actor.h"
 #include "se_forward.h"
@@ -14,6 +14,7 @@
 #include "tw_config.h"
 #include "tw_control.h"
 #include "tw_log.h"
+#include "tw_requester.h"
 #include "tw_service.h"
 #include "tw_sock.h"
 
@@ -34,9 +35,6 @@
 //  The prefix of generated req_ids, and of those derived from a model's.
 #define SE_REQ_PREFIX "se"
 #define SE_DERIVED_PREFIX "sig"
-//  How often commands are looked at for a timeout: the precision of
-//  [signal] command_timeout_ms.
-#define SE_EXPIRE_CHECK_MS 20
 #define SE_LOG_INTERVAL_MS 5000
 //  Percentages of a price, from the configuration: 0 <= pct < this.
 #define SE_PCT_MAX 100.0
@@ -69,6 +67,7 @@ typedef struct {
     zsock_t *feed;    //  SUB, ticks
     zsock_t *signals; //  ROUTER, signal_in
     tw_control_t *control;
+    tw_requester_t *requester;
     se_forward_t *forward;
     //  With a strategy only.
     se_strategy_t *strategy;
@@ -379,26 +378,6 @@ s_on_clone_event (tw_clone_t *clone, const tw_msg_t *msg, void *arg)
 //  ---------------------------------------------------------------------
 //  The loop.
 
-static int
-s_on_gateway (zloop_t *loop, zsock_t *dealer, void *arg)
-{
-    (void) loop;
-    (void) dealer;
-    se_t *self = (se_t *) arg;
-    se_forward_recv (self->forward);
-    return 0;
-}
-
-static int
-s_on_expire (zloop_t *loop, int timer_id, void *arg)
-{
-    (void) loop;
-    (void) timer_id;
-    se_t *self = (se_t *) arg;
-    se_forward_expire (self->forward, tw_clock_mono_ms ());
-    return 0;
-}
-
 static void
 s_counters (tw_pong_t *pong, void *arg)
 {
@@ -413,9 +392,9 @@ s_counters (tw_pong_t *pong, void *arg)
     tw_control_counter (pong, "acks_duplicate", c->acks_duplicate);
     tw_control_counter (pong, "acks_rejected", c->acks_rejected);
     tw_control_counter (pong, "unanswered", c->unanswered);
-    tw_control_counter (pong, "resent", (int64_t) se_forward_stats (self->forward)->resent);
+    tw_control_counter (pong, "resent", (int64_t) tw_requester_stats (self->requester)->resent);
     tw_control_counter (pong, "strategy_signals", c->strategy_signals);
-    tw_control_counter (pong, "in_flight", (int64_t) se_forward_size (self->forward));
+    tw_control_counter (pong, "in_flight", (int64_t) tw_requester_size (self->requester));
     bool synced = self->clone && tw_clone_synced (self->clone);
     tw_control_counter (pong, "synced", synced ? 1 : 0);
     tw_control_counter (pong, "positions",
@@ -477,13 +456,14 @@ s_setup (se_t *self)
     if (s_setup_config (self) != 0)
         return -1;
     const char *gateway_rep = tw_config_str (config, "endpoints", "gateway_rep");
-    self->forward = se_forward_new (
-        gateway_rep, tw_config_int (config, "signal", "command_timeout_ms"),
-        (int) tw_config_int (config, "signal", "command_attempts"), s_on_verdict, self);
+    self->requester =
+        tw_requester_new (gateway_rep, tw_config_int (config, "signal", "command_timeout_ms"),
+                          (int) tw_config_int (config, "signal", "command_attempts"));
     self->signals = tw_sock_router_new (tw_config_str (config, "endpoints", "signal_in"));
     self->feed = tw_sock_sub_new (tw_config_str (config, "endpoints", "feed_pub"), "tick.");
-    if (!self->forward || !self->signals || !self->feed)
+    if (!self->requester || !self->signals || !self->feed)
         return -1;
+    self->forward = se_forward_new (self->requester, s_on_verdict, self);
     self->control = tw_control_new (tw_config_str (config, "endpoints", "signal_control"),
                                     tw_service_name (self->service),
                                     tw_service_started_ms (self->service), s_counters, self);
@@ -505,8 +485,8 @@ s_setup (se_t *self)
         return -1;
     zloop_reader (self->loop, self->signals, s_on_signal, self);
     zloop_reader (self->loop, self->feed, s_on_tick, self);
-    zloop_reader (self->loop, se_forward_socket (self->forward), s_on_gateway, self);
-    zloop_timer (self->loop, SE_EXPIRE_CHECK_MS, 0, s_on_expire, self);
+    if (tw_requester_attach (self->requester, self->loop) != 0)
+        return -1;
     if (self->clone && tw_clone_attach (self->clone, self->loop) != 0)
         return -1;
     return 0;
@@ -521,6 +501,7 @@ s_teardown (se_t *self)
     zsock_destroy (&self->feed);
     zsock_destroy (&self->signals);
     se_forward_destroy (&self->forward);
+    tw_requester_destroy (&self->requester);
     se_strategy_destroy (&self->strategy);
 }
 

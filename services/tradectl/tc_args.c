@@ -71,10 +71,12 @@ typedef struct {
 
 #define S_GATEWAY_KEY "gateway_rep"
 
+//  The gateway answers to its process name too ("order-gateway"), as every
+//  other service does.
 static const s_service_t s_services[] = {
-    {"gateway", S_GATEWAY_KEY},       {"market-feed", "feed_control"},
-    {"risk-monitor", "risk_control"}, {"signal-engine", "signal_control"},
-    {"notifier", "notifier_control"},
+    {"gateway", S_GATEWAY_KEY},          {"order-gateway", S_GATEWAY_KEY},
+    {"market-feed", "feed_control"},     {"risk-monitor", "risk_control"},
+    {"signal-engine", "signal_control"}, {"notifier", "notifier_control"},
 };
 
 #define S_COUNT(a) (sizeof (a) / sizeof ((a)[0]))
@@ -232,8 +234,8 @@ s_parse_ping (const char *service, tc_args_t *args, char *err, size_t err_size)
             return 0;
         }
     snprintf (err, err_size,
-              "unknown service '%s' (one of: gateway, market-feed, risk-monitor, signal-engine, "
-              "notifier)",
+              "unknown service '%s' (one of: gateway or order-gateway, market-feed, risk-monitor, "
+              "signal-engine, notifier)",
               service);
     return -1;
 }
@@ -398,8 +400,8 @@ tc_args_usage (FILE *out)
              "                      \"Kill Switch\", \"EOD Square-off\", \"Closed at Broker\";\n"
              "                      default \"" TC_DEFAULT_CLOSE_REASON "\"\n"
              "  flatten             close every position (reason \"" TC_FLATTEN_REASON "\")\n"
-             "  ping SERVICE        health check of gateway, market-feed, risk-monitor,\n"
-             "                      signal-engine or notifier\n"
+             "  ping SERVICE        health check of gateway (or order-gateway), market-feed,\n"
+             "                      risk-monitor, signal-engine or notifier\n"
              "\n"
              "Options (anywhere on the line):\n"
              "  -c, --config FILE   configuration file (INI); default deploy/config/tradewire.ini\n"

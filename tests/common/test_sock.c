@@ -113,7 +113,8 @@ START_TEST (test_options)
     ck_assert_int_eq (zsock_linger (client), 0);
     ck_assert_int_eq (zsock_immediate (client), 1);
     ck_assert_int_eq (zsock_sndtimeo (client), TW_SOCK_CLIENT_SEND_TIMEOUT_MS);
-    ck_assert_int_eq (zsock_maxmsgsize (client), TW_MAX_FRAME);
+    //  No transport limit on a connecting socket (test_sub_survives_oversize).
+    ck_assert_int_eq (zsock_maxmsgsize (client), -1);
     zsock_t *pub = tw_sock_pub_new ("inproc://options-pub");
     ck_assert_ptr_nonnull (pub);
     ck_assert_int_ge (zsock_sndhwm (pub), 100000);
@@ -530,6 +531,50 @@ START_TEST (test_oversize_frame)
 }
 END_TEST
 
+//  A subscriber must not be cut off by one oversize message from a
+//  publisher: libzmq treats a message over ZMQ_MAXMSGSIZE on a connecting
+//  socket as a protocol error and never reconnects, so the limit is not set
+//  there; the message reaches tw_sock_recv, which refuses it, and the ticks
+//  after it still arrive.
+START_TEST (test_sub_survives_oversize)
+{
+    zsock_t *pub = tw_sock_pub_new ("tcp://127.0.0.1:*");
+    ck_assert_ptr_nonnull (pub);
+    zsock_t *sub = tw_sock_sub_new (s_bound (pub), "tick.");
+    ck_assert_ptr_nonnull (sub);
+    s_join (pub, sub);
+
+    size_t big = (size_t) TW_MAX_FRAME + 1;
+    zframe_t *frame = zframe_new (NULL, big);
+    memset (zframe_data (frame), 0x91, big);
+    zstr_sendm (pub, "tick.NSE:BIG-EQ");
+    zframe_send (&frame, pub, 0);
+
+    tw_msg_t msg = {0};
+    s_tick (&msg, "NSE:AFTER-EQ", 101.5);
+    int64_t deadline = zclock_mono () + WAIT_MS;
+    bool refused = false, heard = false;
+    while (!heard) {
+        ck_assert_msg (zclock_mono () < deadline, "the subscriber went deaf after a big message");
+        ck_assert_int_eq (tw_sock_publish (pub, &msg), 0);
+        while (s_readable (sub, RETRY_MS)) {
+            tw_msg_t got = {0};
+            char err[ERR_MAX] = "";
+            if (tw_sock_recv (sub, &got, err, sizeof err) != 0) {
+                refused = true;
+                continue;
+            }
+            ck_assert_str_eq (got.u.tick.symbol, "NSE:AFTER-EQ");
+            heard = true;
+            tw_msg_reset (&got);
+        }
+    }
+    ck_assert (refused);
+    zsock_destroy (&sub);
+    zsock_destroy (&pub);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -547,6 +592,7 @@ main (void)
     tcase_add_test (tc, test_bind_in_use);
     tcase_add_test (tc, test_timeouts);
     tcase_add_test (tc, test_oversize_frame);
+    tcase_add_test (tc, test_sub_survives_oversize);
     suite_add_tcase (suite, tc);
     SRunner *runner = srunner_create (suite);
     srunner_run_all (runner, CK_NORMAL);

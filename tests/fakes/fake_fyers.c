@@ -2,10 +2,13 @@
 //  interface so that a test in any language can script its failures.
 //
 //  Usage: fake_fyers --app-id X --token Y [--port N] [--bind 127.0.0.1]
-//                    [--port-file PATH] [--quiet]
+//                    [--port-file PATH] [--ws-port N] [--ws-port-file PATH]
+//                    [--quiet]
 //  --port 0 (the default) picks a free port. Once listening, it prints
 //  "READY <port>" on stdout (one flushed line) and writes the port to
-//  --port-file if given. It binds loopback only. SIGTERM or SIGINT stops it
+//  --port-file if given. The order socket (ws://<bind>:<ws port>/trade/v3,
+//  docs/fyers.md §7.3) listens on --ws-port (0: a free port), written to
+//  --ws-port-file and shown by GET /_fake/info. It binds loopback only. SIGTERM or SIGINT stops it
 //  cleanly (hanging requests are cut short) with exit status 0. A line per
 //  API request goes to stderr unless --quiet.
 //
@@ -27,7 +30,14 @@
 //                          the market counter order, 200 {"s":"ok","code":200,
 //                          "message":"The position is closed."}; nothing open to
 //                          exit: 400 {"s":"error","code":-352,"message":"No position to exit"}.
+//    DELETE /orders/sync   {"id"}: cancels a working order's remainder, code 1103;
+//                          unknown -51, filled -162, cancelled -161, rejected -164.
+//    GET    /tradebook     tradeBook[], one entry per fill.
+//    POST   /positions     convert a position's product (docs/fyers.md §4).
 //    GET    /profile       a fixed profile, for token checks.
+//  DELETE /positions with "pending_orders_cancel":1 cancels the named
+//  positions' working orders first; without it, a working counter order stays
+//  and a second exit places a second one.
 //  Any other path: 404 (405 for a known path with another method), code -404.
 //
 //  Scripted behaviours
@@ -56,6 +66,11 @@
 //                       still show the position open, the one after shows the
 //                       fill. A second exit meanwhile places a second counter
 //                       order, as a real broker would.
+//                       "polls":-1 waits for a control call; "fill_qty" fills
+//                       that much at once.
+//    working            place the order working (status 6), "fill_qty" (0) filled
+//                       at once, the rest on a control call or after "polls"
+//                       (-1: never by itself); reply as usual (1101 / 200).
 //    apply_then_hang    apply the request, wait "ms", then send its real reply.
 //    apply_then_reset   apply the request, then reset the connection.
 //  "apply":true makes any action also apply the request first (its own reply
@@ -79,9 +94,33 @@
 //                            not yet answered), action, applied (the book changed),
 //                            done_ms (null until answered or dropped)}.
 //    GET    /_fake/count     [?method=&path=] {"count":N} of recorded requests.
+//    POST   /_fake/fill      {"order_id"[,"qty"][,"price"]} fills (part of) a working order.
+//    POST   /_fake/end       {"order_id","status":1|5|7[,"message"]} ends its remainder.
+//    POST   /_fake/cancel    {"order_id"}: the user cancels it in the app.
+//    POST   /_fake/convert   {"id","to"[,"qty"]}: the user converts a position's product.
+//    POST   /_fake/square_off {["id"],["tag"],["source"],["cancel_pending"]}: the
+//                            broker squares off (cancels working orders, fills a
+//                            counter order from source "A").
+//    GET    /_fake/positions, /_fake/orders, /_fake/trades: the book, read silently.
 //    POST   /_fake/reset     forgets positions, orders, prices, script and requests.
 //                            Order ids keep increasing.
+//    GET    /_fake/info      {"s":"ok","port","ws_port","ws_path","ws_clients",
+//                            "ws_subscribed","ws_connections","ws_refused","ws_sent",
+//                            "ws_silent","ws_refuse_next"}.
+//    POST   /_fake/ws        {["drop":true],["silent":bool],["refuse":N]}: drop every
+//                            socket connection, stop/resume pushing and ponging,
+//                            refuse the next N upgrades (503).
 //  Unknown control routes: 404.
+//
+//  Order socket (ws://<bind>:<ws port>/trade/v3)
+//  ---------------------------------------------
+//  The upgrade needs "authorization: <APP_ID>:<TOKEN>" (else 401). Text
+//  {"T":"SUB_ORD","SLIST":["orders","trades","positions"],"SUB_T":1} is acked
+//  {"code":1605,"message":"Successfully subscribed","s":"ok"}; "ping" gets
+//  "pong". Every change of the account (API or control) is pushed to the
+//  subscribed topics as {"orders":{...},"s":"ok"}, {"trades":{...}} or
+//  {"positions":{...}} in Fyers' raw snake_case keys; a fill pushes order,
+//  trade, position in that order.
 
 #include "ff_server.h"
 
@@ -98,7 +137,7 @@ static void
 s_usage (void)
 {
     fprintf (stderr, "usage: fake_fyers --app-id X --token Y [--port N] [--bind 127.0.0.1]"
-                     " [--port-file PATH] [--quiet]\n");
+                     " [--port-file PATH] [--ws-port N] [--ws-port-file PATH] [--quiet]\n");
 }
 
 //  Writes the port and renames into place, so a reader never sees half a file.
@@ -128,6 +167,7 @@ main (int argc, char *argv[])
 {
     ff_server_config_t config = {.bind = FF_DEFAULT_BIND};
     const char *port_file = NULL;
+    const char *ws_port_file = NULL;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
@@ -148,14 +188,16 @@ main (int argc, char *argv[])
             config.bind = value;
         else if (strcmp (arg, "--port-file") == 0)
             port_file = value;
-        else if (strcmp (arg, "--port") == 0) {
+        else if (strcmp (arg, "--ws-port-file") == 0)
+            ws_port_file = value;
+        else if (strcmp (arg, "--port") == 0 || strcmp (arg, "--ws-port") == 0) {
             char *end;
             long port = strtol (value, &end, 10);
             if (*end || end == value || port < 0 || port > FF_PORT_MAX) {
-                fprintf (stderr, "fake_fyers: bad --port %s\n", value);
+                fprintf (stderr, "fake_fyers: bad %s %s\n", arg, value);
                 return 2;
             }
-            config.port = (int) port;
+            *(strcmp (arg, "--port") == 0 ? &config.port : &config.ws_port) = (int) port;
         }
         else {
             s_usage ();
@@ -180,12 +222,15 @@ main (int argc, char *argv[])
     if (!server)
         return 1;
     int port = ff_server_port (server);
-    if (port_file && s_write_port_file (port_file, port) != 0) {
-        fprintf (stderr, "fake_fyers: cannot write --port-file %s\n", port_file);
+    int ws_port = ff_server_ws_port (server);
+    if ((port_file && s_write_port_file (port_file, port) != 0)
+        || (ws_port_file && s_write_port_file (ws_port_file, ws_port) != 0)) {
+        fprintf (stderr, "fake_fyers: cannot write a port file\n");
         ff_server_destroy (&server);
         return 1;
     }
-    fprintf (stderr, "fake_fyers: listening on %s:%d\n", config.bind, port);
+    fprintf (stderr, "fake_fyers: listening on %s:%d, order socket ws://%s:%d/trade/v3\n",
+             config.bind, port, config.bind, ws_port);
     printf ("READY %d\n", port);
     fflush (stdout);
 

@@ -26,6 +26,8 @@
 struct _fake_fyers_t {
     pid_t pid;
     int port;
+    int ws_port; //  0 until asked for
+    char ws_url[FAKE_FYERS_URL_MAX];
     char base_url[FAKE_FYERS_URL_MAX];
     char root_url[FAKE_FYERS_URL_MAX];
 };
@@ -412,4 +414,180 @@ char *
 fake_fyers_requests (fake_fyers_t *self)
 {
     return s_control (self, "GET", "/_fake/requests", NULL);
+}
+
+//  POSTs body to path and returns the integer field key of the reply (-1
+//  when the fake did not answer 200).
+static int
+s_post_int (fake_fyers_t *self, const char *path, const char *body, const char *key)
+{
+    char *reply = s_control (self, "POST", path, body);
+    int value = reply ? (key ? s_int_field (reply, key) : 0) : -1;
+    free (reply);
+    return value;
+}
+
+int
+fake_fyers_fill (fake_fyers_t *self, const char *order_id, long qty, double price)
+{
+    char id_json[96], body[256];
+    s_json_string (id_json, sizeof id_json, order_id);
+    if (qty > 0)
+        snprintf (body, sizeof body, "{\"order_id\":%s,\"qty\":%ld,\"price\":%.17g}", id_json, qty,
+                  price > 0 ? price : 0.0);
+    else
+        snprintf (body, sizeof body, "{\"order_id\":%s,\"price\":%.17g}", id_json,
+                  price > 0 ? price : 0.0);
+    return s_control_ok (self, "/_fake/fill", body);
+}
+
+int
+fake_fyers_end_order (fake_fyers_t *self, const char *order_id, int status)
+{
+    char id_json[96], body[256];
+    s_json_string (id_json, sizeof id_json, order_id);
+    snprintf (body, sizeof body, "{\"order_id\":%s,\"status\":%d}", id_json, status);
+    return s_control_ok (self, "/_fake/end", body);
+}
+
+int
+fake_fyers_cancel (fake_fyers_t *self, const char *order_id)
+{
+    char id_json[96], body[256];
+    s_json_string (id_json, sizeof id_json, order_id);
+    snprintf (body, sizeof body, "{\"order_id\":%s}", id_json);
+    return s_control_ok (self, "/_fake/cancel", body);
+}
+
+int
+fake_fyers_convert (fake_fyers_t *self, const char *position_id, const char *to_product, long qty)
+{
+    char id_json[256], to_json[64], body[512];
+    s_json_string (id_json, sizeof id_json, position_id);
+    s_json_string (to_json, sizeof to_json, to_product);
+    if (qty > 0)
+        snprintf (body, sizeof body, "{\"id\":%s,\"to\":%s,\"qty\":%ld}", id_json, to_json, qty);
+    else
+        snprintf (body, sizeof body, "{\"id\":%s,\"to\":%s}", id_json, to_json);
+    return s_control_ok (self, "/_fake/convert", body);
+}
+
+int
+fake_fyers_square_off (fake_fyers_t *self, const char *position_id, const char *tag)
+{
+    char id_json[256] = "", tag_json[96] = "", body[512];
+    size_t len = (size_t) snprintf (body, sizeof body, "{");
+    if (position_id) {
+        s_json_string (id_json, sizeof id_json, position_id);
+        len += (size_t) snprintf (body + len, sizeof body - len, "\"id\":%s", id_json);
+    }
+    if (tag) {
+        s_json_string (tag_json, sizeof tag_json, tag);
+        len += (size_t) snprintf (body + len, sizeof body - len, "%s\"tag\":%s",
+                                  position_id ? "," : "", tag_json);
+    }
+    snprintf (body + len, sizeof body - len, "}");
+    return s_post_int (self, "/_fake/square_off", body, "squared_off");
+}
+
+int
+fake_fyers_set_multiplier (fake_fyers_t *self, const char *symbol, double multiplier)
+{
+    char symbol_json[256], body[512];
+    s_json_string (symbol_json, sizeof symbol_json, symbol);
+    snprintf (body, sizeof body, "{\"symbol\":%s,\"qtyMulti_com\":%.17g}", symbol_json, multiplier);
+    return s_control_ok (self, "/_fake/price", body);
+}
+
+char *
+fake_fyers_orders (fake_fyers_t *self)
+{
+    return s_control (self, "GET", "/_fake/orders", NULL);
+}
+
+char *
+fake_fyers_positions (fake_fyers_t *self)
+{
+    return s_control (self, "GET", "/_fake/positions", NULL);
+}
+
+char *
+fake_fyers_trades (fake_fyers_t *self)
+{
+    return s_control (self, "GET", "/_fake/trades", NULL);
+}
+
+int
+fake_fyers_last_order_id (fake_fyers_t *self, char *id, size_t size)
+{
+    static const char key[] = "\"id\":\"";
+    char *book = fake_fyers_orders (self);
+    const char *last = NULL;
+    for (const char *at = book ? strstr (book, key) : NULL; at; at = strstr (at + 1, key))
+        last = at + strlen (key);
+    const char *end = last ? strchr (last, '"') : NULL;
+    int rc = -1;
+    if (end && (size_t) (end - last) < size) {
+        memcpy (id, last, (size_t) (end - last));
+        id[end - last] = 0;
+        rc = 0;
+    }
+    free (book);
+    return rc;
+}
+
+int
+fake_fyers_ws_port (fake_fyers_t *self)
+{
+    if (self->ws_port > 0)
+        return self->ws_port;
+    char *info = s_control (self, "GET", "/_fake/info", NULL);
+    int port = s_int_field (info, "ws_port");
+    free (info);
+    if (port <= 0)
+        return -1;
+    self->ws_port = port;
+    snprintf (self->ws_url, sizeof self->ws_url, "ws://127.0.0.1:%d/trade/v3", port);
+    return port;
+}
+
+const char *
+fake_fyers_ws_url (fake_fyers_t *self)
+{
+    return fake_fyers_ws_port (self) > 0 ? self->ws_url : NULL;
+}
+
+int
+fake_fyers_ws_drop (fake_fyers_t *self)
+{
+    return s_control_ok (self, "/_fake/ws", "{\"drop\":true}");
+}
+
+int
+fake_fyers_ws_silence (fake_fyers_t *self, bool silent)
+{
+    return s_control_ok (self, "/_fake/ws", silent ? "{\"silent\":true}" : "{\"silent\":false}");
+}
+
+int
+fake_fyers_ws_refuse (fake_fyers_t *self, int count)
+{
+    char body[64];
+    snprintf (body, sizeof body, "{\"refuse\":%d}", count);
+    return s_control_ok (self, "/_fake/ws", body);
+}
+
+int
+fake_fyers_ws_wait_subscribed (fake_fyers_t *self, int count, int timeout_ms)
+{
+    long long deadline = s_now_ms () + timeout_ms;
+    while (true) {
+        char *info = s_control (self, "GET", "/_fake/info", NULL);
+        int seen = s_int_field (info, count > 0 ? "ws_subscribed" : "ws_clients");
+        free (info);
+        bool done = count > 0 ? seen >= count : seen == 0;
+        if (seen < 0 || done || s_now_ms () >= deadline)
+            return seen;
+        s_sleep_ms (FAKE_FYERS_POLL_INTERVAL_MS);
+    }
 }

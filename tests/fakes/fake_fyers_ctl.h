@@ -9,6 +9,8 @@
 #ifndef FAKE_FYERS_CTL_H_INCLUDED
 #define FAKE_FYERS_CTL_H_INCLUDED
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 //  How long fake_fyers_start waits for "READY <port>".
@@ -61,6 +63,59 @@ int fake_fyers_reset (fake_fyers_t *self);
 
 //  The JSON array of recorded requests (GET /_fake/requests). Caller frees.
 char *fake_fyers_requests (fake_fyers_t *self);
+
+//  The broker's side of an order (all through /_fake/, not recorded as API
+//  requests). fake_fyers_fill fills qty (0: all that remains) of a working
+//  order at price (<= 0: the symbol's last price); the order stays working
+//  (status 6) until nothing remains. fake_fyers_end_order ends what remains
+//  with status 1 (cancelled), 5 (rejected) or 7 (expired), keeping the
+//  filled part; fake_fyers_cancel is the user cancelling it in the app.
+int fake_fyers_fill (fake_fyers_t *self, const char *order_id, long qty, double price);
+int fake_fyers_end_order (fake_fyers_t *self, const char *order_id, int status);
+int fake_fyers_cancel (fake_fyers_t *self, const char *order_id);
+
+//  Converts qty (0: all) of open position position_id to to_product, as a
+//  user would in the Fyers app ("NSE:SBIN-EQ-INTRADAY" -> "CNC").
+int fake_fyers_convert (fake_fyers_t *self, const char *position_id, const char *to_product,
+                        long qty);
+
+//  The broker squares position_id (NULL: every open position) off, as its
+//  RMS or the 15:15 auto square-off does: working orders of the position are
+//  cancelled and a filled counter order from source "A" with tag (NULL: no
+//  tag) appears in the book. Returns how many positions it squared off.
+int fake_fyers_square_off (fake_fyers_t *self, const char *position_id, const char *tag);
+
+//  The contract multiplier of symbol (qtyMulti_com; P&L uses it).
+int fake_fyers_set_multiplier (fake_fyers_t *self, const char *symbol, double multiplier);
+
+//  The id of the newest order in the book, written into id (size bytes).
+//  Returns 0, or -1 when the book is empty.
+int fake_fyers_last_order_id (fake_fyers_t *self, char *id, size_t size);
+
+//  The order book, positions and trade book as JSON ({"s":"ok","orderBook":
+//  [...]}, {"s":"ok","netPositions":[...],"overall":{...}}, {"s":"ok",
+//  "tradeBook":[...]}) read without authenticating, without being recorded
+//  and without advancing pending fills. Caller frees.
+char *fake_fyers_orders (fake_fyers_t *self);
+char *fake_fyers_positions (fake_fyers_t *self);
+char *fake_fyers_trades (fake_fyers_t *self);
+
+//  The order socket (docs/fyers.md §7.3): its port, and the URL to give a
+//  client, "ws://127.0.0.1:<port>/trade/v3". -1 / NULL when not known.
+int fake_fyers_ws_port (fake_fyers_t *self);
+const char *fake_fyers_ws_url (fake_fyers_t *self);
+
+//  Scripting the order socket: drop every connection now; stop (true) or
+//  resume (false) pushing messages and answering pings; refuse the next
+//  count connection attempts (HTTP 503 to the upgrade).
+int fake_fyers_ws_drop (fake_fyers_t *self);
+int fake_fyers_ws_silence (fake_fyers_t *self, bool silent);
+int fake_fyers_ws_refuse (fake_fyers_t *self, int count);
+
+//  Polls GET /_fake/info until at least count socket clients have
+//  subscribed (sent SUB_ORD) or timeout_ms passes; returns the last count
+//  seen (-1 on error). With count 0 it waits for none to be connected.
+int fake_fyers_ws_wait_subscribed (fake_fyers_t *self, int count, int timeout_ms);
 
 //  Any request to the fake: method, a path starting with "/" (e.g.
 //  "/_fake/script" or "/api/v3/positions"), an optional JSON body and optional

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #define FF_CODE_PLACED 1101
+#define FF_CODE_CANCELLED 1103
 #define FF_CODE_OK 200
 #define FF_CODE_NOT_ACKED 201
 #define FF_ORDER_TAG_MAX 30
@@ -226,9 +227,9 @@ s_place_order (ff_book_t *book, const ff_api_request_t *req, ff_api_reply_t *rep
                  "Invalid input: fake_fyers accepts only market orders (type 2, no prices)");
     else {
         char id[FF_ORDER_ID_MAX];
-        if (ff_book_place (book, &order, req->pending_polls, id) != 0)
+        if (ff_book_place (book, &order, req->fill, id) != 0)
             s_error (reply, 500, -99, "fake_fyers: out of memory");
-        else if (req->pending_polls >= 0) {
+        else if (req->reply_201) {
             //  Code 201 carries no id: the client must find the order by its tag.
             reply->placed = true;
             s_ok (reply, FF_CODE_NOT_ACKED, "order placed, not acknowledged", NULL);
@@ -273,6 +274,24 @@ s_exit_targets (ff_book_t *book, const cJSON *json, cJSON *ids)
     return NULL;
 }
 
+//  Reads the optional "pending_orders_cancel" (0 or 1, or a boolean);
+//  returns the bad field's description, or NULL.
+static const char *
+s_pending_cancel_flag (const cJSON *json, bool *cancel)
+{
+    const cJSON *flag = cJSON_GetObjectItemCaseSensitive (json, "pending_orders_cancel");
+    *cancel = false;
+    if (!flag)
+        return NULL;
+    if (cJSON_IsBool (flag))
+        *cancel = cJSON_IsTrue (flag);
+    else if (cJSON_IsNumber (flag) && (flag->valuedouble == 0 || flag->valuedouble == 1))
+        *cancel = flag->valuedouble == 1;
+    else
+        return "pending_orders_cancel must be 0 or 1";
+    return NULL;
+}
+
 static void
 s_exit_positions (ff_book_t *book, const ff_api_request_t *req, ff_api_reply_t *reply)
 {
@@ -280,12 +299,27 @@ s_exit_positions (ff_book_t *book, const ff_api_request_t *req, ff_api_reply_t *
     if (!json)
         return;
     cJSON *ids = cJSON_CreateArray ();
-    const char *bad = s_exit_targets (book, json, ids);
+    bool cancel_pending = false;
+    const char *bad = s_pending_cancel_flag (json, &cancel_pending);
+    if (!bad)
+        bad = s_exit_targets (book, json, ids);
+    //  pending_orders_cancel (docs/fyers.md §4): the working orders of the
+    //  named positions (of every position for exit_all) are cancelled before
+    //  the counter orders are placed.
+    if (!bad && cancel_pending) {
+        if (cJSON_GetObjectItemCaseSensitive (json, "exit_all"))
+            ff_book_cancel_working (book, NULL);
+        else {
+            const cJSON *target;
+            cJSON_ArrayForEach (target, ids)
+                ff_book_cancel_working (book, target->valuestring);
+        }
+    }
     int exited = 0;
     bool failed = false;
     const cJSON *id;
     cJSON_ArrayForEach (id, ids) {
-        int rc = bad ? 0 : ff_book_exit (book, id->valuestring, req->pending_polls);
+        int rc = bad ? 0 : ff_book_exit (book, id->valuestring, req->fill);
         exited += rc > 0;
         failed |= rc < 0;
     }
@@ -298,12 +332,107 @@ s_exit_positions (ff_book_t *book, const ff_api_request_t *req, ff_api_reply_t *
         s_error (reply, 500, -99, "fake_fyers: out of memory");
     else if (exited == 0)
         s_error (reply, 400, FF_CODE_NOTHING_TO_EXIT, "No position to exit");
-    else if (req->pending_polls >= 0)
+    else if (req->reply_201)
         s_ok (reply, FF_CODE_NOT_ACKED, "exit placed, not filled", NULL);
     else
         s_ok (reply, FF_CODE_OK, "The position is closed.", NULL);
     reply->placed = exited > 0;
     cJSON_Delete (ids);
+    cJSON_Delete (json);
+}
+
+//  DELETE /orders/sync {"id":"<order id>"} (docs/fyers.md §3.2): cancels the
+//  remainder of a working order; what was filled stays filled.
+static void
+s_cancel_order (ff_book_t *book, const ff_api_request_t *req, ff_api_reply_t *reply)
+{
+    cJSON *json = s_body_object (req, reply);
+    if (!json)
+        return;
+    const char *id = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (json, "id"));
+    int status = id ? ff_book_order_status (book, id) : 0;
+    if (!id || !*id)
+        s_error (reply, 400, FF_CODE_INVALID, "Invalid input: id");
+    else if (status < 0)
+        s_error (reply, 400, FF_CODE_BAD_ORDER_ID, "Invalid order id");
+    else if (status == FF_STATUS_FILLED)
+        s_error (reply, 400, FF_CODE_ALREADY_TRADED, "Order is already traded");
+    else if (status == FF_STATUS_CANCELLED)
+        s_error (reply, 400, FF_CODE_ALREADY_CANCELLED, "Order is already cancelled");
+    else if (status == FF_STATUS_REJECTED)
+        s_error (reply, 400, FF_CODE_ALREADY_REJECTED, "Order is already rejected");
+    else if (status != FF_STATUS_PENDING)
+        s_error (reply, 400, FF_CODE_REJECTED, "Order has expired");
+    else if (ff_book_end_order (book, id, FF_STATUS_CANCELLED, NULL) != FF_BOOK_OK)
+        s_error (reply, 500, FF_CODE_REJECTED, "fake_fyers: out of memory");
+    else {
+        reply->placed = true;
+        cJSON *payload = cJSON_CreateObject ();
+        cJSON_AddStringToObject (payload, "id", id);
+        s_ok (reply, FF_CODE_CANCELLED, "Successfully cancelled order", payload);
+    }
+    cJSON_Delete (json);
+}
+
+static void
+s_get_tradebook (ff_book_t *book, const ff_api_request_t *req, ff_api_reply_t *reply)
+{
+    (void) req;
+    cJSON *payload = cJSON_CreateObject ();
+    cJSON_AddItemToObject (payload, "tradeBook", ff_book_trades_json (book));
+    s_ok (reply, FF_CODE_OK, "", payload);
+}
+
+//  POST /positions (docs/fyers.md §4, convert): {"symbol":"<position id>",
+//  "positionSide":1|-1,"convertQty":N,"convertFrom":"INTRADAY","convertTo":
+//  "CNC"|"MARGIN","overnight":0|1}.
+static void
+s_convert_position (ff_book_t *book, const ff_api_request_t *req, ff_api_reply_t *reply)
+{
+    cJSON *json = s_body_object (req, reply);
+    if (!json)
+        return;
+    const char *id = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (json, "symbol"));
+    const char *from =
+        cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (json, "convertFrom"));
+    const char *to = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (json, "convertTo"));
+    long qty = 0, side = 0;
+    const char *bad = !id ? "symbol"
+                      : !s_int (json, "positionSide", true, &side) || (side != 1 && side != -1)
+                          ? "positionSide"
+                      : !s_int (json, "convertQty", true, &qty) || qty <= 0 ? "convertQty"
+                      : !from                                               ? "convertFrom"
+                      : !to                                                 ? "convertTo"
+                                                                            : NULL;
+    //  The position must be the one named, on the side named.
+    size_t from_len = from ? strlen (from) : 0;
+    size_t id_len = id ? strlen (id) : 0;
+    if (!bad
+        && (id_len <= from_len || strcmp (id + id_len - from_len, from) != 0
+            || id[id_len - from_len - 1] != '-'))
+        bad = "convertFrom";
+    char message[160];
+    int rc = bad ? FF_BOOK_OK : ff_book_convert (book, id, to, qty, (int) side);
+    if (bad) {
+        snprintf (message, sizeof message, "Invalid input: %s", bad);
+        s_error (reply, 400, FF_CODE_INVALID, message);
+    }
+    else if (rc == FF_BOOK_UNKNOWN)
+        s_error (reply, 400, FF_CODE_BAD_POSITION_ID, "Invalid position id");
+    else if (rc == FF_BOOK_BAD_QTY)
+        s_error (reply, 400, FF_CODE_INVALID, "Invalid input: convertQty");
+    else if (rc == FF_BOOK_BAD_SIDE)
+        s_error (reply, 400, FF_CODE_INVALID, "Invalid input: positionSide");
+    else if (rc == FF_BOOK_BAD_PRODUCT)
+        s_error (reply, 400, FF_CODE_INVALID, "Invalid input: convertTo");
+    else if (rc != FF_BOOK_OK)
+        s_error (reply, 500, FF_CODE_REJECTED, "fake_fyers: out of memory");
+    else {
+        reply->placed = true;
+        cJSON *payload = cJSON_CreateObject ();
+        cJSON_AddNumberToObject (payload, "positionDetails", FF_CODE_PLACED);
+        s_ok (reply, FF_CODE_OK, "Position Converted Successfully!!", payload);
+    }
     cJSON_Delete (json);
 }
 
@@ -317,6 +446,9 @@ static const struct {
     {"POST", "/api/v3/orders/sync", s_place_order},
     {"GET", "/api/v3/orders", s_get_orders},
     {"GET", "/api/v3/profile", s_get_profile},
+    {"DELETE", "/api/v3/orders/sync", s_cancel_order},
+    {"GET", "/api/v3/tradebook", s_get_tradebook},
+    {"POST", "/api/v3/positions", s_convert_position},
 };
 #define FF_ROUTE_COUNT (sizeof s_routes / sizeof s_routes[0])
 

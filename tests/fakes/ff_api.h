@@ -18,6 +18,11 @@
 #define FF_CODE_INVALID -50
 #define FF_CODE_BAD_ORDER_ID -51
 #define FF_CODE_NOTHING_TO_EXIT -352
+#define FF_CODE_BAD_POSITION_ID -53
+#define FF_CODE_REJECTED -99
+#define FF_CODE_ALREADY_CANCELLED -161
+#define FF_CODE_ALREADY_TRADED -162
+#define FF_CODE_ALREADY_REJECTED -164
 #define FF_CODE_RATE_LIMIT -429
 #define FF_CODE_NOT_FOUND -404
 
@@ -30,7 +35,8 @@ typedef struct {
     const char *query_id;     //  ?id=
     const char *query_tag;    //  ?order_tag=
     bool auth_ok;
-    int pending_polls; //  -1 fill at once; >= 0 place pending (code 201)
+    const ff_fill_t *fill; //  how orders placed by the request fill; NULL: at once
+    bool reply_201;        //  answer code 201 (sent, not acknowledged) on success
 } ff_api_request_t;
 
 typedef struct {

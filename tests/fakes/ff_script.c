@@ -10,6 +10,7 @@
 #define FF_HANG_MAX_MS 600000
 #define FF_TIMES_MAX 10000
 #define FF_POLLS_DEFAULT 2
+#define FF_QTY_MAX 100000000
 #define FF_RETRY_AFTER_S_DEFAULT 1
 #define FF_RETRY_AFTER_MS_DEFAULT 1000
 #define FF_HANG_STATUS_DEFAULT 504
@@ -36,6 +37,7 @@ static const struct {
     {"reset", FF_ACT_RESET, false},
     {"garbage", FF_ACT_GARBAGE, false},
     {"code201", FF_ACT_CODE201, true},
+    {"working", FF_ACT_WORKING, true},
     {"apply_then_hang", FF_ACT_HANG, true},
     {"apply_then_reset", FF_ACT_RESET, true},
 };
@@ -143,7 +145,8 @@ s_behaviour_parse (const cJSON *item, int *times, char *error, size_t error_size
     self->status = self->action == FF_ACT_HANG ? FF_HANG_STATUS_DEFAULT : 0;
     self->retry_after_s = FF_RETRY_AFTER_S_DEFAULT;
     self->retry_after_ms = FF_RETRY_AFTER_MS_DEFAULT;
-    self->polls = FF_POLLS_DEFAULT;
+    self->polls = self->action == FF_ACT_WORKING ? -1 : FF_POLLS_DEFAULT;
+    int fill_qty = 0;
     *times = 1;
     const cJSON *apply = cJSON_GetObjectItemCaseSensitive (item, "apply");
     if (apply && !cJSON_IsBool (apply)) {
@@ -159,9 +162,11 @@ s_behaviour_parse (const cJSON *item, int *times, char *error, size_t error_size
         || s_int_field (item, "retry_after_ms", 0, 86400000, &self->retry_after_ms, error,
                         error_size)
         || s_int_field (item, "ms", 0, FF_HANG_MAX_MS, &self->ms, error, error_size)
-        || s_int_field (item, "polls", 0, FF_TIMES_MAX, &self->polls, error, error_size)
+        || s_int_field (item, "polls", -1, FF_TIMES_MAX, &self->polls, error, error_size)
+        || s_int_field (item, "fill_qty", 0, FF_QTY_MAX, &fill_qty, error, error_size)
         || s_int_field (item, "times", 1, FF_TIMES_MAX, times, error, error_size))
         goto fail;
+    self->fill_qty = fill_qty;
     if (self->action == FF_ACT_STATUS && self->status == 0) {
         snprintf (error, error_size, "action \"status\" needs \"status\"");
         goto fail;
@@ -281,6 +286,10 @@ ff_script_json (ff_script_t *self)
         cJSON_AddStringToObject (item, "path", b->path ? b->path : "any");
         cJSON_AddStringToObject (item, "action", b->name);
         cJSON_AddBoolToObject (item, "apply", b->apply);
+        if (b->action == FF_ACT_CODE201 || b->action == FF_ACT_WORKING) {
+            cJSON_AddNumberToObject (item, "polls", b->polls);
+            cJSON_AddNumberToObject (item, "fill_qty", (double) b->fill_qty);
+        }
         cJSON_AddItemToArray (list, item);
     }
     return list;

@@ -21,7 +21,8 @@ typedef enum {
     FF_ACT_HANG,    //  wait ms, then reply (504 unless applied)
     FF_ACT_RESET,   //  drop the connection without a reply
     FF_ACT_GARBAGE, //  HTTP 200 with a body that is not JSON
-    FF_ACT_CODE201, //  place the order pending; reply code 201
+    FF_ACT_CODE201, //  place the order working; reply code 201
+    FF_ACT_WORKING, //  place the order working; reply as usual
 } ff_action_t;
 
 typedef struct {
@@ -35,8 +36,10 @@ typedef struct {
     char *body;       //  NULL: a default body for the action
     int retry_after_s;
     int retry_after_ms;
-    int ms;    //  FF_ACT_HANG
-    int polls; //  FF_ACT_CODE201: GET /positions calls that still see it open
+    int ms;        //  FF_ACT_HANG
+    int polls;     //  FF_ACT_CODE201, FF_ACT_WORKING: GET /positions calls that
+                   //  still see it open; -1 until a control call ends it
+    long fill_qty; //  FF_ACT_CODE201, FF_ACT_WORKING: filled at once
 } ff_behaviour_t;
 
 typedef struct _ff_script_t ff_script_t;

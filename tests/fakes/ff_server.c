@@ -4,7 +4,9 @@
 #include "ff_server.h"
 #include "ff_api.h"
 #include "ff_book.h"
+#include "ff_control.h"
 #include "ff_script.h"
+#include "ff_ws.h"
 
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
@@ -42,6 +44,7 @@ struct _ff_server_t {
     bool stopping;
     ff_book_t *book;
     ff_script_t *script;
+    ff_ws_t *ws;     //  the order socket; thread-safe on its own
     cJSON *requests; //  array of request records
     int64_t next_seq;
 };
@@ -195,8 +198,13 @@ s_decide (ff_server_t *self, const ff_behaviour_t *b, ff_api_request_t *req, ff_
     ff_action_t action = b ? b->action : FF_ACT_OK;
     bool apply = !b || action == FF_ACT_OK || b->apply;
     ff_api_reply_t api = {.status = 0};
-    if (action == FF_ACT_CODE201)
-        req->pending_polls = b->polls;
+    ff_fill_t fill = {.working = true};
+    if (action == FF_ACT_CODE201 || action == FF_ACT_WORKING) {
+        fill.polls = b->polls;
+        fill.fill_qty = b->fill_qty;
+        req->fill = &fill;
+        req->reply_201 = action == FF_ACT_CODE201;
+    }
     if (apply)
         ff_api_handle (self->book, req, &api);
     *applied = api.placed;
@@ -205,6 +213,7 @@ s_decide (ff_server_t *self, const ff_behaviour_t *b, ff_api_request_t *req, ff_
     switch (action) {
     case FF_ACT_OK:
     case FF_ACT_CODE201:
+    case FF_ACT_WORKING:
         answer->body = api.body;
         api.body = NULL;
         break;
@@ -293,7 +302,6 @@ s_serve_api (ff_server_t *self, struct MHD_Connection *conn, const char *method,
         .query_id = MHD_lookup_connection_value (conn, MHD_GET_ARGUMENT_KIND, "id"),
         .query_tag = MHD_lookup_connection_value (conn, MHD_GET_ARGUMENT_KIND, "order_tag"),
         .auth_ok = auth && strcmp (auth, self->auth) == 0,
-        .pending_polls = -1,
     };
     ff_answer_t answer;
     bool applied = false;
@@ -370,13 +378,18 @@ s_control_position (ff_server_t *self, const cJSON *json, int *status)
     const cJSON *net_qty = cJSON_GetObjectItem (json, "netQty");
     const cJSON *avg_price = cJSON_GetObjectItem (json, "avgPrice");
     const cJSON *ltp = cJSON_GetObjectItem (json, "ltp");
+    const cJSON *multiplier = cJSON_GetObjectItem (json, "qtyMulti_com");
     if (!symbol || !*symbol || !product || !*product || !cJSON_IsNumber (net_qty)
         || net_qty->valuedouble != (double) (long) net_qty->valuedouble
-        || !cJSON_IsNumber (avg_price) || (ltp && !cJSON_IsNumber (ltp)))
-        return s_control_error (status, "need symbol, product, netQty (integer), avgPrice");
-    if (ff_book_seed (self->book, symbol, product, (long) net_qty->valuedouble,
-                      avg_price->valuedouble)
-        || (ltp && ff_book_set_price (self->book, symbol, ltp->valuedouble)))
+        || !cJSON_IsNumber (avg_price) || (ltp && !cJSON_IsNumber (ltp))
+        || (multiplier && (!cJSON_IsNumber (multiplier) || multiplier->valuedouble <= 0)))
+        return s_control_error (status, "need symbol, product, netQty (integer), avgPrice"
+                                        " [, ltp, qtyMulti_com (> 0)]");
+    //  The multiplier first, so that the position's first message carries it.
+    if ((multiplier && ff_book_set_multiplier (self->book, symbol, multiplier->valuedouble))
+        || (ltp && ff_book_set_price (self->book, symbol, ltp->valuedouble))
+        || ff_book_seed (self->book, symbol, product, (long) net_qty->valuedouble,
+                         avg_price->valuedouble))
         return s_control_error (status, "out of memory");
     cJSON *reply = s_control_ok ();
     char id[256];
@@ -390,11 +403,49 @@ s_control_price (ff_server_t *self, const cJSON *json, int *status)
 {
     const char *symbol = cJSON_GetStringValue (cJSON_GetObjectItem (json, "symbol"));
     const cJSON *ltp = cJSON_GetObjectItem (json, "ltp");
-    if (!symbol || !*symbol || !cJSON_IsNumber (ltp))
-        return s_control_error (status, "need symbol and ltp (a number)");
-    if (ff_book_set_price (self->book, symbol, ltp->valuedouble))
+    const cJSON *multiplier = cJSON_GetObjectItem (json, "qtyMulti_com");
+    if (!symbol || !*symbol || (!ltp && !multiplier) || (ltp && !cJSON_IsNumber (ltp))
+        || (multiplier && (!cJSON_IsNumber (multiplier) || multiplier->valuedouble <= 0)))
+        return s_control_error (status, "need symbol and ltp (a number) and/or qtyMulti_com");
+    if ((ltp && ff_book_set_price (self->book, symbol, ltp->valuedouble))
+        || (multiplier && ff_book_set_multiplier (self->book, symbol, multiplier->valuedouble)))
         return s_control_error (status, "out of memory");
     return s_control_ok ();
+}
+
+//  POST /_fake/ws {["drop":true],["silent":bool],["refuse":N]}.
+static cJSON *
+s_control_ws (ff_server_t *self, const ff_upload_t *upload, int *status)
+{
+    cJSON *json = upload->body ? cJSON_ParseWithLength (upload->body, upload->len) : NULL;
+    const cJSON *drop = cJSON_GetObjectItem (json, "drop");
+    const cJSON *silent = cJSON_GetObjectItem (json, "silent");
+    const cJSON *refuse = cJSON_GetObjectItem (json, "refuse");
+    cJSON *reply;
+    if (!cJSON_IsObject (json) || (drop && !cJSON_IsBool (drop))
+        || (silent && !cJSON_IsBool (silent))
+        || (refuse && (!cJSON_IsNumber (refuse) || refuse->valuedouble < 0)))
+        reply = s_control_error (status, "optional: drop (bool), silent (bool), refuse (N >= 0)");
+    else {
+        if (silent)
+            ff_ws_set_silent (self->ws, cJSON_IsTrue (silent));
+        if (refuse)
+            ff_ws_refuse (self->ws, (int) refuse->valuedouble);
+        if (cJSON_IsTrue (drop))
+            ff_ws_drop_all (self->ws);
+        reply = s_control_ok ();
+        ff_ws_info (self->ws, reply);
+    }
+    cJSON_Delete (json);
+    return reply;
+}
+
+//  The book's changes go to the order socket. Called with the lock held.
+static void
+s_on_book_change (void *arg, const char *topic, cJSON *message)
+{
+    ff_server_t *self = arg;
+    ff_ws_push (self->ws, topic, message);
 }
 
 //  Serves one control request. Lock held.
@@ -441,6 +492,18 @@ s_control (ff_server_t *self, struct MHD_Connection *conn, const char *method, c
         self->requests = cJSON_CreateArray ();
         return s_control_ok ();
     }
+    if (is_get && strcmp (name, "info") == 0) {
+        cJSON *reply = s_control_ok ();
+        cJSON_AddNumberToObject (reply, "port", self->port);
+        ff_ws_info (self->ws, reply);
+        return reply;
+    }
+    if (is_post && strcmp (name, "ws") == 0)
+        return s_control_ws (self, upload, status);
+    cJSON *book_reply =
+        ff_control_handle (self->book, method, name, upload->body, upload->len, status);
+    if (book_reply)
+        return book_reply;
     if (!is_post
         || (strcmp (name, "script") != 0 && strcmp (name, "position") != 0
             && strcmp (name, "price") != 0)) {
@@ -613,6 +676,12 @@ ff_server_new (const ff_server_config_t *config)
         return NULL;
     }
     self->port = info->port;
+    self->ws = ff_ws_new (config->bind, config->ws_port, self->auth, config->quiet);
+    if (!self->ws) {
+        ff_server_destroy (&self);
+        return NULL;
+    }
+    ff_book_set_listener (self->book, s_on_book_change, self);
     return self;
 }
 
@@ -620,6 +689,12 @@ int
 ff_server_port (ff_server_t *self)
 {
     return self->port;
+}
+
+int
+ff_server_ws_port (ff_server_t *self)
+{
+    return ff_ws_port (self->ws);
 }
 
 void
@@ -634,6 +709,9 @@ ff_server_destroy (ff_server_t **self_p)
     pthread_mutex_unlock (&self->lock);
     if (self->daemon)
         MHD_stop_daemon (self->daemon);
+    if (self->book)
+        ff_book_set_listener (self->book, NULL, NULL);
+    ff_ws_destroy (&self->ws);
     ff_book_destroy (&self->book);
     ff_script_destroy (&self->script);
     cJSON_Delete (self->requests);

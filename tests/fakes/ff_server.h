@@ -2,7 +2,8 @@
 //  thread per connection, so a scripted hang stalls only its own connection.
 //
 //  Serves the Fyers routes of ff_api under /api/v3 (after consulting the
-//  script queue) and the unauthenticated control interface under /_fake/.
+//  script queue) and the unauthenticated control interface under /_fake/,
+//  and runs the order socket (ff_ws), which every change of the book feeds.
 //  One mutex guards the book, the script and the request log; no lock is held
 //  while a request hangs.
 
@@ -16,6 +17,7 @@ typedef struct {
     const char *token;
     const char *bind; //  a 127.x.x.x address
     int port;         //  0 lets the kernel pick a free port
+    int ws_port;      //  the order socket's (ff_ws.h); 0 as for port
     bool quiet;       //  no line per request on stderr
 } ff_server_config_t;
 
@@ -25,8 +27,9 @@ typedef struct _ff_server_t ff_server_t;
 //  not loopback or the daemon cannot start. Strings in config are copied.
 ff_server_t *ff_server_new (const ff_server_config_t *config);
 
-//  The port actually bound.
+//  The ports actually bound: REST, and the order socket.
 int ff_server_port (ff_server_t *self);
+int ff_server_ws_port (ff_server_t *self);
 
 //  Wakes hanging requests, stops the daemon (joining its threads) and frees
 //  everything. Nulls the caller's pointer.

@@ -6,33 +6,25 @@
 //
 //  Every wait is bounded; nothing sleeps to synchronise.
 
-#include <arpa/inet.h>
 #include <check.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/pidfd.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "tw_client.h"
 #include "tw_clock.h"
+#include "tw_cmd.h"
+#include "tw_fixture.h"
 #include "tw_log.h"
+#include "tw_proc.h"
 #include "tw_proto.h"
 #include "tw_sock.h"
 
 #define ERR_MAX 512
 #define PATH_MAX_LEN 512
-#define ENDPOINT_MAX 64
 #define LOG_MAX 65536
-#define ENV_MAX 16
 //  "TW_FEED_REPLAY_FILE=" and a path from s_path.
 #define FILE_ENV_MAX (PATH_MAX_LEN * 2)
 //  Every wait for the child is bounded by this.
@@ -47,55 +39,32 @@
 //  Each test's limit, in seconds.
 #define TEST_TIMEOUT_S 30
 
-static char s_dir[PATH_MAX_LEN];
-static char s_pub[ENDPOINT_MAX];
-static char s_control[ENDPOINT_MAX];
-
-//  A TCP port on 127.0.0.1 that nothing listens on right now.
-static int
-s_free_port (void)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    ck_assert_int_ge (fd, 0);
-    struct sockaddr_in addr;
-    memset (&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    ck_assert_int_eq (bind (fd, (struct sockaddr *) &addr, sizeof addr), 0);
-    socklen_t len = sizeof addr;
-    ck_assert_int_eq (getsockname (fd, (struct sockaddr *) &addr, &len), 0);
-    close (fd);
-    return ntohs (addr.sin_port);
-}
+static tw_fixture_t *s_base;
+static const char *s_pub;
+static const char *s_control;
 
 static void
 s_setup (void)
 {
     tw_log_init ("test");
-    snprintf (s_dir, sizeof s_dir, "%s", "/tmp/tw-feed-process-XXXXXX");
-    ck_assert_ptr_nonnull (mkdtemp (s_dir));
-    int pub_port = s_free_port ();
-    int control_port = s_free_port ();
-    while (control_port == pub_port)
-        control_port = s_free_port ();
-    snprintf (s_pub, sizeof s_pub, "tcp://127.0.0.1:%d", pub_port);
-    snprintf (s_control, sizeof s_control, "tcp://127.0.0.1:%d", control_port);
+    s_base = tw_fixture_new ("feed-process");
+    ck_assert_ptr_nonnull (s_base);
+    s_pub = tw_fixture_endpoint (s_base, "TW_ENDPOINTS_FEED_PUB");
+    s_control = tw_fixture_endpoint (s_base, "TW_ENDPOINTS_FEED_CONTROL");
+    ck_assert (s_pub && s_control);
 }
 
 static void
 s_teardown (void)
 {
-    char command[PATH_MAX_LEN + 16];
-    snprintf (command, sizeof command, "rm -rf %s", s_dir);
-    ck_assert_int_eq (system (command), 0);
+    tw_fixture_destroy (&s_base);
 }
 
 static const char *
 s_path (const char *name)
 {
     static char path[PATH_MAX_LEN + 64];
-    snprintf (path, sizeof path, "%s/%s", s_dir, name);
+    snprintf (path, sizeof path, "%s/%s", tw_fixture_dir (s_base), name);
     return path;
 }
 
@@ -110,89 +79,25 @@ s_write (const char *name, const char *text)
     return path;
 }
 
-//  The child: its pid, a pidfd to wait on, and where its stderr goes.
+//  One run of market-feed: a service of the fixture, a name (and so a log)
+//  of its own.
 typedef struct {
-    pid_t pid;
-    int pidfd;
-    char log[PATH_MAX_LEN + 64];
+    char name[32];
 } s_child_t;
-
-extern char **environ;
 
 //  Starts market-feed with the endpoints of this test and the given
 //  "NAME=value" settings, in the test directory (so that no
-//  deploy/config/tradewire.ini is read), stderr to a file. TW_ variables of
-//  the test's own environment are left out. Everything is prepared before
-//  fork: the test has ZeroMQ threads, so the child only calls
-//  async-signal-safe functions before exec.
+//  deploy/config/tradewire.ini is read).
 static s_child_t
 s_start (const char *const *env)
 {
+    static int starts = 0;
     const char *binary = getenv ("MF_BINARY");
     ck_assert_msg (binary != NULL, "MF_BINARY is not set (run this test through meson)");
-    static char pub_env[ENDPOINT_MAX + 32], control_env[ENDPOINT_MAX + 32];
-    snprintf (pub_env, sizeof pub_env, "TW_ENDPOINTS_FEED_PUB=%s", s_pub);
-    snprintf (control_env, sizeof control_env, "TW_ENDPOINTS_FEED_CONTROL=%s", s_control);
-    size_t inherited = 0;
-    while (environ[inherited])
-        inherited++;
-    size_t count = 0;
-    char **envp = (char **) calloc (inherited + ENV_MAX + 3, sizeof (char *));
-    ck_assert_ptr_nonnull (envp);
-    for (size_t i = 0; i < inherited; i++)
-        if (strncmp (environ[i], "TW_", 3) != 0)
-            envp[count++] = environ[i];
-    envp[count++] = pub_env;
-    envp[count++] = control_env;
-    for (size_t i = 0; env[i]; i++) {
-        ck_assert_uint_lt (i, ENV_MAX);
-        envp[count++] = (char *) env[i];
-    }
-    char *const argv[] = {(char *) binary, NULL};
-
     s_child_t child;
-    memset (&child, 0, sizeof child);
-    snprintf (child.log, sizeof child.log, "%s/stderr.log", s_dir);
-    int fd = open (child.log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    ck_assert_int_ge (fd, 0);
-    child.pid = fork ();
-    ck_assert_int_ge (child.pid, 0);
-    if (child.pid == 0) {
-        if (dup2 (fd, STDERR_FILENO) < 0 || chdir (s_dir) != 0)
-            _exit (127);
-        execve (binary, argv, envp);
-        _exit (127);
-    }
-    close (fd);
-    free (envp);
-    child.pidfd = pidfd_open (child.pid, 0);
-    ck_assert_int_ge (child.pidfd, 0);
+    snprintf (child.name, sizeof child.name, "market-feed-%d", ++starts);
+    ck_assert_int_eq (tw_fixture_start (s_base, child.name, binary, env), 0);
     return child;
-}
-
-//  Waits up to timeout_ms for the child to exit. Returns its wait status,
-//  or -1 when it is still running.
-static int
-s_wait_exit (s_child_t *child, int timeout_ms)
-{
-    struct pollfd item = {.fd = child->pidfd, .events = POLLIN};
-    int64_t deadline = tw_clock_mono_ms () + timeout_ms;
-    while (true) {
-        int64_t left = deadline - tw_clock_mono_ms ();
-        int rc = poll (&item, 1, left > 0 ? (int) left : 0);
-        if (rc > 0)
-            break;
-        if (rc < 0 && errno == EINTR)
-            continue;
-        if (rc == 0)
-            return -1;
-        ck_abort_msg ("poll on the pidfd: %s", strerror (errno));
-    }
-    int status = 0;
-    ck_assert_int_eq (waitpid (child->pid, &status, 0), child->pid);
-    close (child->pidfd);
-    child->pid = 0;
-    return status;
 }
 
 //  SIGTERM, then the exit must be clean and quick.
@@ -200,15 +105,9 @@ static void
 s_stop (s_child_t *child)
 {
     int64_t start = tw_clock_mono_ms ();
-    ck_assert_int_eq (kill (child->pid, SIGTERM), 0);
-    int status = s_wait_exit (child, STOP_MS);
-    if (status == -1) {
-        kill (child->pid, SIGKILL);
-        s_wait_exit (child, WAIT_MS);
-        ck_abort_msg ("market-feed did not stop within %d ms of SIGTERM", STOP_MS);
-    }
-    ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 0,
-                   "market-feed stopped with status 0x%x", (unsigned) status);
+    int status = tw_fixture_stop (s_base, child->name, SIGTERM, STOP_MS);
+    ck_assert_msg (status == 0, "market-feed stopped with status %d (-1: not within %d ms)", status,
+                   STOP_MS);
     ck_assert_int_lt (tw_clock_mono_ms () - start, STOP_MS);
 }
 
@@ -216,7 +115,7 @@ static const char *
 s_log (const s_child_t *child)
 {
     static char text[LOG_MAX];
-    FILE *file = fopen (child->log, "r");
+    FILE *file = fopen (tw_fixture_log (s_base, child->name), "r");
     ck_assert_ptr_nonnull (file);
     size_t len = fread (text, 1, sizeof text - 1, file);
     text[len] = 0;
@@ -250,14 +149,9 @@ s_first_error (const char *log)
 static tw_msg_t
 s_ping (void)
 {
-    tw_client_t *client = tw_client_new (s_control, PING_TIMEOUT_MS, PING_ATTEMPTS);
-    ck_assert_ptr_nonnull (client);
-    tw_msg_t ping, pong;
-    tw_msg_init (&ping, TW_MSG_PING);
-    memset (&pong, 0, sizeof pong);
-    char err[ERR_MAX] = "";
-    ck_assert_msg (tw_client_request (client, &ping, &pong, err, sizeof err) == 0, "ping: %s", err);
-    tw_client_destroy (&client);
+    tw_msg_t pong;
+    ck_assert_int_eq (tw_cmd_ask (s_control, TW_MSG_PING, PING_TIMEOUT_MS, PING_ATTEMPTS, &pong),
+                      0);
     ck_assert_int_eq (pong.type, TW_MSG_PONG);
     ck_assert_str_eq (pong.u.pong.service, "market-feed");
     return pong;
@@ -266,11 +160,9 @@ s_ping (void)
 static int64_t
 s_counter (const tw_msg_t *pong, const char *name)
 {
-    for (size_t i = 0; i < pong->u.pong.counter_count; i++)
-        if (strcmp (pong->u.pong.counters[i].name, name) == 0)
-            return pong->u.pong.counters[i].value;
-    ck_abort_msg ("pong has no counter '%s'", name);
-    return -1;
+    int64_t value = tw_cmd_pong_counter (pong, name);
+    ck_assert_msg (value >= 0, "pong has no counter '%s'", name);
+    return value;
 }
 
 //  Receives one tick within the SUB's receive timeout.
@@ -434,14 +326,9 @@ static const char *
 s_fails (const char *const *env, const char *expected)
 {
     s_child_t child = s_start (env);
-    int status = s_wait_exit (&child, WAIT_MS);
-    if (status == -1) {
-        kill (child.pid, SIGKILL);
-        s_wait_exit (&child, WAIT_MS);
-        ck_abort_msg ("market-feed did not fail within %d ms", WAIT_MS);
-    }
-    ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 1, "status 0x%x",
-                   (unsigned) status);
+    int status = tw_fixture_stop (s_base, child.name, 0, WAIT_MS);
+    ck_assert_msg (status == 1, "market-feed ended with %d (-1: not within %d ms), not 1", status,
+                   WAIT_MS);
     const char *line = s_first_error (s_log (&child));
     ck_assert_msg (strstr (line, expected) != NULL, "'%s' lacks '%s'", line, expected);
     return line;

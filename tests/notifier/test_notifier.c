@@ -17,6 +17,8 @@
 
 #include "tw_client.h"
 #include "tw_clock.h"
+#include "tw_cmd.h"
+#include "tw_fixture.h"
 #include "tw_proc.h"
 #include "tw_sock.h"
 #include "tw_wsclient.h"
@@ -41,67 +43,34 @@
 //  Well inside the second or more the notifier gives a dropped client to
 //  take its close frame (NT_WS_DROP_GRACE_S).
 #define DROP_GRACE_MS 400
-#define ENV_MAX 16
+#define GATEWAY "order-gateway"
+#define NOTIFIER "notifier"
 
 typedef struct {
-    char dir[64];
-    char gateway_log[128];
-    char notifier_log[128];
+    tw_fixture_t *base;
+    const char *gateway_log;
+    const char *notifier_log;
     char token[33];
     int port;
-    char rep[64], control[64];
-    char env[ENV_MAX][256];
-    int env_count;
+    const char *rep, *control;
     zsock_t *feed;
     tw_client_t *gateway_client;
-    tw_proc_t *gateway;
-    tw_proc_t *notifier;
 } fixture_t;
 
 static fixture_t fx;
 
 static void
-s_env (const char *key, const char *value)
-{
-    ck_assert_int_lt (fx.env_count, ENV_MAX - 1);
-    snprintf (fx.env[fx.env_count++], sizeof fx.env[0], "%s=%s", key, value);
-}
-
-static void
-s_endpoint (const char *key, char *buf, size_t size)
-{
-    snprintf (buf, size, "tcp://127.0.0.1:%d", tw_free_port ());
-    s_env (key, buf);
-}
-
-static void
 s_start_gateway (void)
 {
-    const char *env[ENV_MAX];
-    for (int i = 0; i < fx.env_count; i++)
-        env[i] = fx.env[i];
-    env[fx.env_count] = NULL;
-    const char *argv[] = {"order-gateway", NULL};
-    fx.gateway = tw_proc_start (getenv ("GATEWAY"), argv, env, fx.dir, fx.gateway_log);
-    ck_assert_ptr_nonnull (fx.gateway);
+    ck_assert_int_eq (tw_fixture_start (fx.base, GATEWAY, getenv ("GATEWAY"), NULL), 0);
 }
 
-//  Starts a notifier with the fixture's environment plus extra ("KEY=VALUE"
-//  strings, NULL-terminated; may be NULL), logging to log.
-static tw_proc_t *
-s_start_notifier (const char *const *extra, const char *log)
+//  Starts a notifier as service name with the fixture's environment plus
+//  extra ("KEY=VALUE" strings, NULL-terminated; may be NULL).
+static void
+s_start_notifier (const char *name, const char *const *extra)
 {
-    const char *env[ENV_MAX * 2];
-    int n = 0;
-    for (int i = 0; i < fx.env_count; i++)
-        env[n++] = fx.env[i];
-    for (int i = 0; extra && extra[i]; i++)
-        env[n++] = extra[i];
-    env[n] = NULL;
-    const char *argv[] = {"notifier", NULL};
-    tw_proc_t *proc = tw_proc_start (getenv ("NOTIFIER"), argv, env, fx.dir, log);
-    ck_assert_ptr_nonnull (proc);
-    return proc;
+    ck_assert_int_eq (tw_fixture_start (fx.base, name, getenv ("NOTIFIER"), extra), 0);
 }
 
 //  The value of a counter in the pong of the service at endpoint; -1 when
@@ -109,41 +78,20 @@ s_start_notifier (const char *const *extra, const char *log)
 static int64_t
 s_counter (const char *endpoint, const char *name)
 {
-    tw_client_t *client = tw_client_new (endpoint, 500, 1);
-    tw_msg_t request, reply;
-    tw_msg_init (&request, TW_MSG_PING);
-    memset (&reply, 0, sizeof reply);
-    char err[TW_TEXT_MAX];
-    int64_t value = -1;
-    if (tw_client_request (client, &request, &reply, err, sizeof err) == 0)
-        for (size_t i = 0; i < reply.u.pong.counter_count; i++)
-            if (streq (reply.u.pong.counters[i].name, name))
-                value = reply.u.pong.counters[i].value;
-    tw_msg_reset (&reply);
-    tw_client_destroy (&client);
-    return value;
+    return tw_cmd_counter (endpoint, TW_MSG_PING, name);
 }
 
 //  Polls the counter until it equals value (bounded).
 static bool
 s_counter_is (const char *endpoint, const char *name, int64_t value)
 {
-    for (int64_t deadline = tw_clock_mono_ms () + WAIT_MS; tw_clock_mono_ms () < deadline;)
-        if (s_counter (endpoint, name) == value)
-            return true;
-        else
-            zclock_sleep (20); //  pacing a bounded poll
-    return false;
+    return tw_cmd_wait_counter (endpoint, TW_MSG_PING, name, value, WAIT_MS, NULL);
 }
 
 static void
 s_tick (const char *symbol)
 {
-    tw_msg_t tick;
-    tw_msg_init (&tick, TW_MSG_TICK);
-    snprintf (tick.u.tick.symbol, sizeof tick.u.tick.symbol, "%s", symbol);
-    tick.u.tick.ltp = TICK_PRICE;
-    ck_assert_int_eq (tw_sock_publish (fx.feed, &tick), 0);
+    ck_assert_int_eq (tw_cmd_tick (fx.feed, symbol, TICK_PRICE), 0);
 }
 
 static void s_wait_live (void);
@@ -152,10 +100,10 @@ static void
 s_setup (void)
 {
     memset (&fx, 0, sizeof fx);
-    strcpy (fx.dir, "/tmp/tw-notifier-XXXXXX");
-    ck_assert_ptr_nonnull (mkdtemp (fx.dir));
-    snprintf (fx.gateway_log, sizeof fx.gateway_log, "%s/gateway.log", fx.dir);
-    snprintf (fx.notifier_log, sizeof fx.notifier_log, "%s/notifier.log", fx.dir);
+    fx.base = tw_fixture_new ("notifier");
+    ck_assert_ptr_nonnull (fx.base);
+    fx.gateway_log = tw_fixture_log (fx.base, GATEWAY);
+    fx.notifier_log = tw_fixture_log (fx.base, NOTIFIER);
     //  A fresh random token, as deploy/demo.sh makes one.
     unsigned char raw[16];
     FILE *urandom = fopen ("/dev/urandom", "r");
@@ -164,27 +112,25 @@ s_setup (void)
     for (size_t i = 0; i < sizeof raw; i++)
         snprintf (fx.token + 2 * i, 3, "%02x", raw[i]);
 
-    char feed[64], pub[64], value[64];
-    s_endpoint ("TW_ENDPOINTS_FEED_PUB", feed, sizeof feed);
-    s_endpoint ("TW_ENDPOINTS_GATEWAY_REP", fx.rep, sizeof fx.rep);
-    s_endpoint ("TW_ENDPOINTS_GATEWAY_PUB", pub, sizeof pub);
-    s_endpoint ("TW_ENDPOINTS_NOTIFIER_CONTROL", fx.control, sizeof fx.control);
-    fx.port = tw_free_port ();
-    snprintf (value, sizeof value, "127.0.0.1:%d", fx.port);
-    s_env ("TW_NOTIFIER_LISTEN", value);
-    s_env ("TW_NOTIFIER_TOKEN", fx.token);
-    s_env ("TW_NOTIFIER_CLIENT_QUEUE_MAX", QUEUE_MAX);
-    s_env ("TW_GATEWAY_BROKER", "paper");
-    s_env ("TW_GATEWAY_DB", "gateway.db");
-    s_env ("TW_GATEWAY_PAPER_DB", "paper.db");
+    const char *feed = tw_fixture_endpoint (fx.base, "TW_ENDPOINTS_FEED_PUB");
+    fx.rep = tw_fixture_endpoint (fx.base, "TW_ENDPOINTS_GATEWAY_REP");
+    const char *pub = tw_fixture_endpoint (fx.base, "TW_ENDPOINTS_GATEWAY_PUB");
+    fx.control = tw_fixture_endpoint (fx.base, "TW_ENDPOINTS_NOTIFIER_CONTROL");
+    fx.port = tw_fixture_listen (fx.base, "TW_NOTIFIER_LISTEN");
+    ck_assert (feed && fx.rep && pub && fx.control && fx.port > 0);
+    tw_fixture_set (fx.base, "TW_NOTIFIER_TOKEN", "%s", fx.token);
+    tw_fixture_set (fx.base, "TW_NOTIFIER_CLIENT_QUEUE_MAX", QUEUE_MAX);
+    tw_fixture_set (fx.base, "TW_GATEWAY_BROKER", "paper");
+    tw_fixture_set (fx.base, "TW_GATEWAY_DB", "gateway.db");
+    tw_fixture_set (fx.base, "TW_GATEWAY_PAPER_DB", "paper.db");
 
     fx.feed = tw_sock_pub_new (feed);
     ck_assert_ptr_nonnull (fx.feed);
     s_start_gateway ();
     fx.gateway_client = tw_client_new (fx.rep, CLIENT_TIMEOUT_MS, 3);
-    fx.notifier = s_start_notifier (NULL, fx.notifier_log);
-    ck_assert_msg (s_counter_is (fx.control, "synced", 1), "notifier not synced; see %s",
-                   fx.notifier_log);
+    s_start_notifier (NOTIFIER, NULL);
+    ck_assert_int_eq (
+        tw_fixture_wait_pong (fx.base, NOTIFIER, fx.control, TW_MSG_PING, "synced", 1, WAIT_MS), 0);
     s_wait_live ();
 }
 
@@ -193,16 +139,14 @@ s_teardown (void)
 {
     tw_client_destroy (&fx.gateway_client);
     zsock_destroy (&fx.feed);
-    if (fx.notifier)
-        ck_assert_int_eq (tw_proc_stop (&fx.notifier, SIGTERM, STOP_MS), 0);
-    ck_assert_int_eq (tw_proc_stop (&fx.gateway, SIGTERM, STOP_MS), 0);
+    if (tw_fixture_running (fx.base, NOTIFIER))
+        ck_assert_int_eq (tw_fixture_stop (fx.base, NOTIFIER, SIGTERM, STOP_MS), 0);
+    ck_assert_int_eq (tw_fixture_stop (fx.base, GATEWAY, SIGTERM, STOP_MS), 0);
     ck_assert_msg (!tw_file_contains (fx.notifier_log, fx.token), "token in %s", fx.notifier_log);
     ck_assert_msg (!tw_file_contains (fx.gateway_log, fx.token), "token in %s", fx.gateway_log);
     //  Under UBSan a runtime error is a line in the log, not an exit code.
     ck_assert_msg (!tw_file_contains (fx.notifier_log, "runtime error"), "see %s", fx.notifier_log);
-    char command[160];
-    snprintf (command, sizeof command, "rm -rf %s", fx.dir);
-    ck_assert_int_eq (system (command), 0);
+    tw_fixture_destroy (&fx.base);
 }
 
 //  ---------------------------------------------------------------------
@@ -290,16 +234,8 @@ s_open_symbol (tw_wsclient_t *client, const char *symbol)
     for (int64_t deadline = tw_clock_mono_ms () + WAIT_MS; tw_clock_mono_ms () < deadline;) {
         s_tick (symbol);
         tw_msg_t request, reply;
-        tw_msg_init (&request, TW_MSG_OPEN);
-        request.expires_at = tw_clock_wall_ns () + WAIT_MS * TW_NS_PER_MS;
-        snprintf (request.u.open.symbol, sizeof request.u.open.symbol, "%s", symbol);
-        request.u.open.side = TW_SIDE_LONG;
-        request.u.open.qty = 10;
-        request.u.open.sl = 590;
-        request.u.open.tp = 615;
-        char err[TW_TEXT_MAX];
-        ck_assert_int_eq (tw_client_request (fx.gateway_client, &request, &reply, err, sizeof err),
-                          0);
+        tw_cmd_open (&request, symbol, TW_SIDE_LONG, 10, 590, 615, WAIT_MS);
+        ck_assert_int_eq (tw_cmd_request (fx.gateway_client, &request, &reply), 0);
         ck_assert_int_eq (reply.u.ack.status, TW_ACK_ACCEPTED);
         //  Filled (position_opened) or refused for want of a price yet.
         for (int64_t until = tw_clock_mono_ms () + FRAME_MS;;) {
@@ -339,13 +275,8 @@ static char *
 s_unpriced_open (tw_wsclient_t *client)
 {
     tw_msg_t request, reply;
-    tw_msg_init (&request, TW_MSG_OPEN);
-    request.expires_at = tw_clock_wall_ns () + WAIT_MS * TW_NS_PER_MS;
-    strcpy (request.u.open.symbol, UNPRICED);
-    request.u.open.side = TW_SIDE_SHORT;
-    request.u.open.qty = 1;
-    char err[TW_TEXT_MAX];
-    ck_assert_int_eq (tw_client_request (fx.gateway_client, &request, &reply, err, sizeof err), 0);
+    tw_cmd_open (&request, UNPRICED, TW_SIDE_SHORT, 1, 0, 0, WAIT_MS);
+    ck_assert_int_eq (tw_cmd_request (fx.gateway_client, &request, &reply), 0);
     ck_assert_int_eq (reply.u.ack.status, TW_ACK_ACCEPTED);
     while (true) {
         char *text = NULL;
@@ -546,7 +477,7 @@ START_TEST (test_restart_gives_fresh_snapshot)
     //  The notifier stops cleanly within 2 s (DESIGN §5), with a client
     //  connected; its clients see the connection end.
     int64_t stop_start = tw_clock_mono_ms ();
-    ck_assert_int_eq (tw_proc_stop (&fx.notifier, SIGTERM, STOP_MS), 0);
+    ck_assert_int_eq (tw_fixture_stop (fx.base, NOTIFIER, SIGTERM, STOP_MS), 0);
     ck_assert_int_lt (tw_clock_mono_ms () - stop_start, STOP_WITHIN_MS);
     char *text = NULL;
     int rc;
@@ -555,7 +486,7 @@ START_TEST (test_restart_gives_fresh_snapshot)
     ck_assert_int_eq (rc, -1);
     tw_wsclient_destroy (&client);
 
-    fx.notifier = s_start_notifier (NULL, fx.notifier_log);
+    s_start_notifier (NOTIFIER, NULL);
     int status = -1;
     for (int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
          status != 101 && tw_clock_mono_ms () < deadline;) {
@@ -588,7 +519,7 @@ START_TEST (test_gateway_restart_gives_fresh_snapshot)
     cJSON_Delete (s_open (client));
     //  A new gateway run has a new epoch: the notifier resyncs and every
     //  client gets the new state as a snapshot, the position still in it.
-    ck_assert_int_eq (tw_proc_stop (&fx.gateway, SIGTERM, STOP_MS), 0);
+    ck_assert_int_eq (tw_fixture_stop (fx.base, GATEWAY, SIGTERM, STOP_MS), 0);
     s_start_gateway ();
     snapshot = s_expect (client, "snapshot", WAIT_MS);
     ck_assert_str_ne (s_str (snapshot, "epoch"), epoch);
@@ -609,8 +540,7 @@ s_modify (double sl)
     strcpy (request.u.modify.id, POS_ID);
     request.u.modify.has_sl = true;
     request.u.modify.sl = sl;
-    char err[TW_TEXT_MAX];
-    ck_assert_int_eq (tw_client_request (fx.gateway_client, &request, &reply, err, sizeof err), 0);
+    ck_assert_int_eq (tw_cmd_request (fx.gateway_client, &request, &reply), 0);
     ck_assert_int_eq (reply.u.ack.status, TW_ACK_ACCEPTED);
 }
 
@@ -698,8 +628,7 @@ START_TEST (test_burst_reaches_every_client)
     }
     tw_msg_t request, reply;
     tw_msg_init (&request, TW_MSG_FLATTEN);
-    char err[TW_TEXT_MAX];
-    ck_assert_int_eq (tw_client_request (fx.gateway_client, &request, &reply, err, sizeof err), 0);
+    ck_assert_int_eq (tw_cmd_request (fx.gateway_client, &request, &reply), 0);
     ck_assert_int_eq (reply.u.ack.status, TW_ACK_ACCEPTED);
     int closed[2] = {0, 0};
     for (int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
@@ -720,24 +649,24 @@ END_TEST
 START_TEST (test_token_rules)
 {
     //  No token and no allow_anonymous: refuses to start, exit 1.
-    char log[160], listen[64], control[64];
-    snprintf (log, sizeof log, "%s/refused.log", fx.dir);
+    char listen[64], control[64];
     snprintf (listen, sizeof listen, "TW_NOTIFIER_LISTEN=127.0.0.1:%d", tw_free_port ());
     snprintf (control, sizeof control, "TW_ENDPOINTS_NOTIFIER_CONTROL=tcp://127.0.0.1:%d",
               tw_free_port ());
     const char *no_token[] = {"TW_NOTIFIER_TOKEN=", listen, control, NULL};
-    tw_proc_t *refused = s_start_notifier (no_token, log);
-    ck_assert (tw_file_wait_contains (log, "ERROR notifier no token", WAIT_MS));
-    ck_assert_int_eq (tw_proc_stop (&refused, 0, WAIT_MS), 1);
+    s_start_notifier ("refused", no_token);
+    ck_assert (tw_file_wait_contains (tw_fixture_log (fx.base, "refused"),
+                                      "ERROR notifier no token", WAIT_MS));
+    ck_assert_int_eq (tw_fixture_stop (fx.base, "refused", 0, WAIT_MS), 1);
 
     //  Anonymous: anyone watches, nobody closes.
     int port = tw_free_port ();
     snprintf (listen, sizeof listen, "TW_NOTIFIER_LISTEN=127.0.0.1:%d", port);
-    snprintf (log, sizeof log, "%s/anonymous.log", fx.dir);
     const char *anonymous[] = {"TW_NOTIFIER_TOKEN=", "TW_NOTIFIER_ALLOW_ANONYMOUS=true", listen,
                                control, NULL};
-    tw_proc_t *open = s_start_notifier (anonymous, log);
-    ck_assert (tw_file_wait_contains (log, "clone synced", WAIT_MS));
+    s_start_notifier ("anonymous", anonymous);
+    ck_assert (
+        tw_file_wait_contains (tw_fixture_log (fx.base, "anonymous"), "clone synced", WAIT_MS));
     tw_wsclient_opts_t opts = {.path = "/ws", .timeout_ms = FRAME_MS};
     int status;
     tw_wsclient_t *client = tw_wsclient_connect (port, &opts, &status);
@@ -749,7 +678,7 @@ START_TEST (test_token_rules)
     ck_assert_ptr_nonnull (strstr (s_str (ack, "error"), "needs the token"));
     cJSON_Delete (ack);
     tw_wsclient_destroy (&client);
-    ck_assert_int_eq (tw_proc_stop (&open, SIGTERM, STOP_MS), 0);
+    ck_assert_int_eq (tw_fixture_stop (fx.base, "anonymous", SIGTERM, STOP_MS), 0);
 }
 END_TEST
 

@@ -12,134 +12,92 @@
 #include "fake_fyers_ctl.h"
 #include "tw_client.h"
 #include "tw_clock.h"
+#include "tw_cmd.h"
+#include "tw_events.h"
+#include "tw_fixture.h"
 #include "tw_proc.h"
-#include "tw_sock.h"
 
 #define APP_ID "TESTAPP-100"
 #define TOKEN "eyJ0.test-secret-token.sig"
 #define WAIT_MS 8000
 #define STOP_MS 3000
 #define CLIENT_TIMEOUT_MS 2000
+#define TTL_MS 10000
+#define GATEWAY "order-gateway"
 #define SYMBOL "NSE:SBIN-EQ"
 #define POS_ID "NSE:SBIN-EQ-INTRADAY"
 #define DELETE_POSITIONS "DELETE", "/api/v3/positions"
 
 typedef struct {
+    tw_fixture_t *base;
     fake_fyers_t *fake;
-    char dir[64];
-    char log[128];
-    char rep[64];
-    char pub[64];
-    char env[16][256];
-    int env_count;
-    tw_proc_t *gateway;
+    const char *rep;
+    const char *log;
     tw_client_t *client;
-    zsock_t *sub;
+    tw_events_t *events;
 } fixture_t;
-
-static void
-s_env (fixture_t *fx, const char *key, const char *value)
-{
-    ck_assert_int_lt (fx->env_count, 15);
-    snprintf (fx->env[fx->env_count++], sizeof fx->env[0], "%s=%s", key, value);
-}
 
 static void
 s_gateway_start (fixture_t *fx)
 {
-    const char *env[17];
-    for (int i = 0; i < fx->env_count; i++)
-        env[i] = fx->env[i];
-    env[fx->env_count] = NULL;
-    const char *argv[] = {"order-gateway", NULL};
-    fx->gateway = tw_proc_start (getenv ("GATEWAY"), argv, env, fx->dir, fx->log);
-    ck_assert_ptr_nonnull (fx->gateway);
+    ck_assert_int_eq (tw_fixture_start (fx->base, GATEWAY, getenv ("GATEWAY"), NULL), 0);
 }
 
 //  Sends request (a fresh req_id when it has none) and returns the reply.
 static void
 s_request (fixture_t *fx, tw_msg_t *request, tw_msg_t *reply)
 {
-    char err[TW_TEXT_MAX] = "";
-    int rc = tw_client_request (fx->client, request, reply, err, sizeof err);
-    ck_assert_msg (rc == 0, "request %s: %s", tw_msg_type_name (request->type), err);
+    ck_assert_int_eq (tw_cmd_request (fx->client, request, reply), 0);
 }
 
 //  Waits until the gateway answers status as reconciled.
 static void
 s_wait_ready (fixture_t *fx)
 {
-    int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
-    while (tw_clock_mono_ms () < deadline) {
-        tw_msg_t request, reply;
-        tw_msg_init (&request, TW_MSG_STATUS);
-        char err[TW_TEXT_MAX];
-        if (tw_client_request (fx->client, &request, &reply, err, sizeof err) == 0) {
-            for (size_t i = 0; i < reply.u.pong.counter_count; i++)
-                if (streq (reply.u.pong.counters[i].name, "reconciled")
-                    && reply.u.pong.counters[i].value == 1)
-                    return;
-        }
-        zclock_sleep (20); //  pacing the poll of an observable state
-    }
-    ck_abort_msg ("gateway not ready; log in %s", fx->log);
+    ck_assert_int_eq (
+        tw_fixture_wait_pong (fx->base, GATEWAY, fx->rep, TW_MSG_STATUS, "reconciled", 1, WAIT_MS),
+        0);
 }
 
 //  Waits for the next event of type (for id, when id is not NULL).
 static bool
 s_wait_event (fixture_t *fx, tw_msg_type_t type, const char *id, tw_msg_t *event)
 {
-    zpoller_t *poller = zpoller_new (fx->sub, NULL);
-    int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
-    bool found = false;
-    while (!found && tw_clock_mono_ms () < deadline) {
-        if (!zpoller_wait (poller, 50))
-            continue;
-        char err[TW_TEXT_MAX];
-        if (tw_sock_recv (fx->sub, event, err, sizeof err) != 0)
-            continue;
-        found = event->type == type && (!id || streq (event->u.event.pos.id, id));
-        if (!found)
-            tw_msg_reset (event);
-    }
-    zpoller_destroy (&poller);
-    return found;
+    return tw_events_wait (fx->events, type, id, WAIT_MS, event);
 }
 
 static void
 s_setup_with (fixture_t *fx, void (*before_start) (fixture_t *))
 {
     memset (fx, 0, sizeof *fx);
-    snprintf (fx->dir, sizeof fx->dir, "/tmp/tw-gw-XXXXXX");
-    ck_assert_ptr_nonnull (mkdtemp (fx->dir));
-    snprintf (fx->log, sizeof fx->log, "%s/gateway.log", fx->dir);
+    fx->base = tw_fixture_new ("gw");
+    ck_assert_ptr_nonnull (fx->base);
+    fx->log = tw_fixture_log (fx->base, GATEWAY);
     fx->fake = fake_fyers_start (getenv ("FAKE_FYERS"), APP_ID, TOKEN);
     ck_assert_ptr_nonnull (fx->fake);
     fake_fyers_set_price (fx->fake, SYMBOL, 100.0);
-    snprintf (fx->rep, sizeof fx->rep, "tcp://127.0.0.1:%d", tw_free_port ());
-    snprintf (fx->pub, sizeof fx->pub, "tcp://127.0.0.1:%d", tw_free_port ());
-    s_env (fx, "TW_ENDPOINTS_GATEWAY_REP", fx->rep);
-    s_env (fx, "TW_ENDPOINTS_GATEWAY_PUB", fx->pub);
-    s_env (fx, "TW_GATEWAY_BROKER", "fyers");
-    s_env (fx, "TW_GATEWAY_DB", "gateway.db");
-    s_env (fx, "TW_GATEWAY_HEARTBEAT_MS", "100");
-    s_env (fx, "TW_GATEWAY_EXIT_BACKOFF_MS", "50");
-    s_env (fx, "TW_GATEWAY_EXIT_CONFIRM_INTERVAL_MS", "50");
-    s_env (fx, "TW_FYERS_BASE_URL", fake_fyers_base_url (fx->fake));
-    s_env (fx, "TW_FYERS_REQUEST_TIMEOUT_MS", "500");
-    s_env (fx, "FYERS_APP_ID", APP_ID);
-    s_env (fx, "FYERS_ACCESS_TOKEN", TOKEN);
+    fx->rep = tw_fixture_endpoint (fx->base, "TW_ENDPOINTS_GATEWAY_REP");
+    const char *pub = tw_fixture_endpoint (fx->base, "TW_ENDPOINTS_GATEWAY_PUB");
+    ck_assert (fx->rep && pub);
+    tw_fixture_set (fx->base, "TW_GATEWAY_BROKER", "fyers");
+    tw_fixture_set (fx->base, "TW_GATEWAY_DB", "gateway.db");
+    tw_fixture_set (fx->base, "TW_GATEWAY_HEARTBEAT_MS", "100");
+    tw_fixture_set (fx->base, "TW_GATEWAY_EXIT_BACKOFF_MS", "50");
+    tw_fixture_set (fx->base, "TW_GATEWAY_EXIT_CONFIRM_INTERVAL_MS", "50");
+    tw_fixture_set (fx->base, "TW_FYERS_BASE_URL", "%s", fake_fyers_base_url (fx->fake));
+    tw_fixture_set (fx->base, "TW_FYERS_REQUEST_TIMEOUT_MS", "500");
+    tw_fixture_set (fx->base, "FYERS_APP_ID", APP_ID);
+    tw_fixture_set (fx->base, "FYERS_ACCESS_TOKEN", TOKEN);
     if (before_start)
         before_start (fx);
     s_gateway_start (fx);
     fx->client = tw_client_new (fx->rep, CLIENT_TIMEOUT_MS, 3);
     ck_assert_ptr_nonnull (fx->client);
-    fx->sub = tw_sock_sub_new (fx->pub, "");
-    ck_assert_ptr_nonnull (fx->sub);
+    fx->events = tw_events_new (pub);
+    ck_assert_ptr_nonnull (fx->events);
     s_wait_ready (fx);
     //  The SUB connection is up once a heartbeat arrives.
-    tw_msg_t event;
-    ck_assert (s_wait_event (fx, TW_MSG_HEARTBEAT, NULL, &event));
+    ck_assert (tw_events_wait_live (fx->events, WAIT_MS));
 }
 
 static void
@@ -152,28 +110,20 @@ static void
 s_teardown (fixture_t *fx)
 {
     tw_client_destroy (&fx->client);
-    zsock_destroy (&fx->sub);
-    if (fx->gateway)
-        ck_assert_int_eq (tw_proc_stop (&fx->gateway, SIGTERM, STOP_MS), 0);
+    tw_events_destroy (&fx->events);
+    if (tw_fixture_running (fx->base, GATEWAY))
+        ck_assert_int_eq (tw_fixture_stop (fx->base, GATEWAY, SIGTERM, STOP_MS), 0);
     //  The token never reaches the log.
     ck_assert (!tw_file_contains (fx->log, TOKEN));
     fake_fyers_stop (&fx->fake);
-    char command[160];
-    snprintf (command, sizeof command, "rm -rf %s", fx->dir);
-    ck_assert_int_eq (system (command), 0);
+    tw_fixture_destroy (&fx->base);
 }
 
 static tw_ack_status_t
 s_open (fixture_t *fx, const char *symbol, double sl, double tp)
 {
     tw_msg_t request, reply;
-    tw_msg_init (&request, TW_MSG_OPEN);
-    request.expires_at = tw_clock_wall_ns () + 10000 * TW_NS_PER_MS;
-    snprintf (request.u.open.symbol, sizeof request.u.open.symbol, "%s", symbol);
-    request.u.open.side = TW_SIDE_LONG;
-    request.u.open.qty = 10;
-    request.u.open.sl = sl;
-    request.u.open.tp = tp;
+    tw_cmd_open (&request, symbol, TW_SIDE_LONG, 10, sl, tp, TTL_MS);
     s_request (fx, &request, &reply);
     ck_assert_int_eq (reply.type, TW_MSG_ACK);
     return reply.u.ack.status;
@@ -193,12 +143,7 @@ static void
 s_close (fixture_t *fx, const char *id, const char *reason, const char *req_id, tw_msg_t *reply)
 {
     tw_msg_t request;
-    tw_msg_init (&request, TW_MSG_CLOSE);
-    request.expires_at = tw_clock_wall_ns () + 10000 * TW_NS_PER_MS;
-    if (req_id)
-        snprintf (request.req_id, sizeof request.req_id, "%s", req_id);
-    snprintf (request.u.close.id, sizeof request.u.close.id, "%s", id);
-    snprintf (request.u.close.reason, sizeof request.u.close.reason, "%s", reason);
+    tw_cmd_close (&request, id, reason, req_id, TTL_MS);
     s_request (fx, &request, reply);
     ck_assert_int_eq (reply->type, TW_MSG_ACK);
 }
@@ -385,12 +330,8 @@ START_TEST (test_duplicate_and_concurrent_closes)
     //  A second client at the same moment.
     tw_client_t *second = tw_client_new (fx.rep, CLIENT_TIMEOUT_MS, 3);
     tw_msg_t request, reply;
-    tw_msg_init (&request, TW_MSG_CLOSE);
-    request.expires_at = tw_clock_wall_ns () + 10000 * TW_NS_PER_MS;
-    strcpy (request.u.close.id, POS_ID);
-    strcpy (request.u.close.reason, "Model Close");
-    char err[TW_TEXT_MAX];
-    ck_assert_int_eq (tw_client_request (second, &request, &reply, err, sizeof err), 0);
+    tw_cmd_close (&request, POS_ID, "Model Close", NULL, TTL_MS);
+    ck_assert_int_eq (tw_cmd_request (second, &request, &reply), 0);
     ck_assert_int_eq (reply.u.ack.status, TW_ACK_DUPLICATE);
     tw_client_destroy (&second);
 
@@ -417,7 +358,7 @@ START_TEST (test_sigkill_during_exit_then_reconcile)
     ck_assert_int_eq (reply.u.ack.status, TW_ACK_ACCEPTED);
     ck_assert (s_wait_event (&fx, TW_MSG_POSITION_CLOSING, POS_ID, &event));
     ck_assert_int_eq (fake_fyers_wait_count (fx.fake, DELETE_POSITIONS, 1, WAIT_MS), 1);
-    ck_assert_int_eq (tw_proc_stop (&fx.gateway, SIGKILL, STOP_MS), 128 + SIGKILL);
+    ck_assert_int_eq (tw_fixture_stop (fx.base, GATEWAY, SIGKILL, STOP_MS), 128 + SIGKILL);
 
     //  Restarted, it reads the broker: flat, so closed with the exit's reason,
     //  and the exit is never sent again.
@@ -449,7 +390,7 @@ START_TEST (test_sigkill_during_open_then_recovered)
     ck_assert_int_eq (s_open (&fx, SYMBOL, 95, 110), TW_ACK_ACCEPTED);
     ck_assert_int_eq (fake_fyers_wait_count (fx.fake, "POST", "/api/v3/orders/sync", 1, WAIT_MS),
                       1);
-    ck_assert_int_eq (tw_proc_stop (&fx.gateway, SIGKILL, STOP_MS), 128 + SIGKILL);
+    ck_assert_int_eq (tw_fixture_stop (fx.base, GATEWAY, SIGKILL, STOP_MS), 128 + SIGKILL);
 
     //  Restarted, it finds the position at the broker and keeps the stops
     //  the open asked for; the order is not placed again.
@@ -515,10 +456,7 @@ START_TEST (test_malformed_commands)
     s_close (&fx, "NSE:NOPE-EQ-INTRADAY", "SL Hit", NULL, &reply);
     ck_assert_int_eq (reply.u.ack.status, TW_ACK_REJECTED);
     tw_msg_t request;
-    tw_msg_init (&request, TW_MSG_CLOSE);
-    request.expires_at = tw_clock_wall_ns () - 1000 * TW_NS_PER_MS;
-    strcpy (request.u.close.id, POS_ID);
-    strcpy (request.u.close.reason, "SL Hit");
+    tw_cmd_close (&request, POS_ID, "SL Hit", NULL, -1000);
     s_request (&fx, &request, &reply);
     ck_assert_int_eq (reply.u.ack.status, TW_ACK_REJECTED);
     ck_assert_ptr_nonnull (strstr (reply.u.ack.error, "expired"));
@@ -534,7 +472,7 @@ END_TEST
 static void
 s_slow_broker (fixture_t *fx)
 {
-    s_env (fx, "TW_FYERS_REQUEST_TIMEOUT_MS", "15000");
+    tw_fixture_set (fx->base, "TW_FYERS_REQUEST_TIMEOUT_MS", "15000");
     const char *symbols[] = {"NSE:A-EQ", "NSE:B-EQ", "NSE:C-EQ", "NSE:D-EQ", "NSE:E-EQ",
                              "NSE:F-EQ", "NSE:G-EQ", "NSE:H-EQ", "NSE:I-EQ", "NSE:J-EQ"};
     for (int i = 0; i < 10; i++)

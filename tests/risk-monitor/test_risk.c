@@ -17,6 +17,9 @@
 
 #include "tw_client.h"
 #include "tw_clock.h"
+#include "tw_cmd.h"
+#include "tw_events.h"
+#include "tw_fixture.h"
 #include "tw_proc.h"
 #include "tw_sock.h"
 
@@ -26,9 +29,9 @@
 #define CLIENT_TIMEOUT_MS 2000
 #define CLIENT_ATTEMPTS 3
 #define OPEN_TTL_MS 10000
-#define ENV_MAX 16
-#define CLOSED_MAX 8
 #define QTY 10
+#define GATEWAY "order-gateway"
+#define RISK "risk-monitor"
 //  Prices: every position opens at BASE (the paper broker fills at the
 //  last tick).
 #define BASE 100.0
@@ -40,129 +43,50 @@
 #define TCS_ID "NSE:TCS-EQ-INTRADAY"
 
 typedef struct {
-    char dir[64];
-    char gateway_log[128];
-    char risk_log[128];
-    char rep[64];
-    char pub[64];
-    char feed_endpoint[64];
-    char control[64];
-    char env[ENV_MAX][128];
-    int env_count;
-    tw_proc_t *gateway;
-    tw_proc_t *risk;
+    tw_fixture_t *base;
+    const char *gateway_log;
+    const char *risk_log;
+    const char *rep;
+    const char *control;
     tw_client_t *client;
-    zsock_t *sub;  //  the gateway's events
-    zsock_t *feed; //  our ticks
-    //  position_closed events seen, per id.
-    char closed_ids[CLOSED_MAX][TW_ID_MAX];
-    int closed_counts[CLOSED_MAX];
-    int closed_kinds;
+    tw_events_t *events; //  the gateway's, tallied
+    zsock_t *feed;       //  our ticks
 } fixture_t;
-
-static void
-s_env (fixture_t *fx, const char *key, const char *value)
-{
-    ck_assert_int_lt (fx->env_count, ENV_MAX - 1);
-    snprintf (fx->env[fx->env_count++], sizeof fx->env[0], "%s=%.100s", key, value);
-}
-
-static tw_proc_t *
-s_spawn (fixture_t *fx, const char *binary, const char *name, const char *log)
-{
-    const char *env[ENV_MAX];
-    for (int i = 0; i < fx->env_count; i++)
-        env[i] = fx->env[i];
-    env[fx->env_count] = NULL;
-    const char *argv[] = {name, NULL};
-    tw_proc_t *proc = tw_proc_start (getenv (binary), argv, env, fx->dir, log);
-    ck_assert_ptr_nonnull (proc);
-    return proc;
-}
 
 static void
 s_start_risk (fixture_t *fx)
 {
-    fx->risk = s_spawn (fx, "RISK_MONITOR", "risk-monitor", fx->risk_log);
-}
-
-static void
-s_count_closed (fixture_t *fx, const tw_msg_t *event)
-{
-    if (event->type != TW_MSG_POSITION_CLOSED)
-        return;
-    for (int i = 0; i < fx->closed_kinds; i++)
-        if (streq (fx->closed_ids[i], event->u.event.pos.id)) {
-            fx->closed_counts[i]++;
-            return;
-        }
-    ck_assert_int_lt (fx->closed_kinds, CLOSED_MAX);
-    snprintf (fx->closed_ids[fx->closed_kinds], TW_ID_MAX, "%s", event->u.event.pos.id);
-    fx->closed_counts[fx->closed_kinds++] = 1;
+    ck_assert_int_eq (tw_fixture_start (fx->base, RISK, getenv ("RISK_MONITOR"), NULL), 0);
 }
 
 static int
 s_closed_count (fixture_t *fx, const char *id)
 {
-    for (int i = 0; i < fx->closed_kinds; i++)
-        if (streq (fx->closed_ids[i], id))
-            return fx->closed_counts[i];
-    return 0;
+    return tw_events_count (fx->events, TW_MSG_POSITION_CLOSED, id);
 }
 
 //  Waits for the next event of type (any type when TW_MSG_INVALID) for id
-//  (any id when NULL) on the gateway's PUB, counting every position_closed
-//  that goes by.
+//  (any id when NULL) on the gateway's PUB.
 static bool
 s_wait_event (fixture_t *fx, tw_msg_type_t type, const char *id, tw_msg_t *event, int wait_ms)
 {
-    zpoller_t *poller = zpoller_new (fx->sub, NULL);
-    int64_t deadline = tw_clock_mono_ms () + wait_ms;
-    bool found = false;
-    while (!found && tw_clock_mono_ms () < deadline) {
-        if (!zpoller_wait (poller, POLL_MS))
-            continue;
-        char err[TW_TEXT_MAX];
-        if (tw_sock_recv (fx->sub, event, err, sizeof err) != 0)
-            continue;
-        s_count_closed (fx, event);
-        found = (type == TW_MSG_INVALID || event->type == type)
-                && (!id || streq (event->u.event.pos.id, id));
-        if (!found)
-            tw_msg_reset (event);
-    }
-    zpoller_destroy (&poller);
-    return found;
+    return tw_events_wait (fx->events, type, id, wait_ms, event);
 }
 
 static void
 s_tick (fixture_t *fx, const char *symbol, double ltp)
 {
-    tw_msg_t msg;
-    tw_msg_init (&msg, TW_MSG_TICK);
-    snprintf (msg.u.tick.symbol, sizeof msg.u.tick.symbol, "%s", symbol);
-    msg.u.tick.ltp = ltp;
-    ck_assert_int_eq (tw_sock_publish (fx->feed, &msg), 0);
+    ck_assert_int_eq (tw_cmd_tick (fx->feed, symbol, ltp), 0);
 }
 
 //  A counter of a pong from endpoint (the gateway's status, or a ping).
 static int64_t
 s_counter_at (const char *endpoint, tw_msg_type_t type, const char *name)
 {
-    tw_client_t *client = tw_client_new (endpoint, CLIENT_TIMEOUT_MS, CLIENT_ATTEMPTS);
-    ck_assert_ptr_nonnull (client);
-    tw_msg_t request, reply;
-    tw_msg_init (&request, type);
-    char err[TW_TEXT_MAX] = "";
-    int rc = tw_client_request (client, &request, &reply, err, sizeof err);
-    tw_client_destroy (&client);
-    ck_assert_msg (rc == 0, "%s %s: %s", tw_msg_type_name (type), endpoint, err);
-    ck_assert_int_eq (reply.type, TW_MSG_PONG);
-    for (size_t i = 0; i < reply.u.pong.counter_count; i++)
-        if (streq (reply.u.pong.counters[i].name, name))
-            return reply.u.pong.counters[i].value;
-    ck_abort_msg ("pong from %s has no counter '%s'", endpoint, name);
-    return -1;
+    int64_t value = tw_cmd_counter (endpoint, type, name);
+    ck_assert_msg (value >= 0, "no counter '%s' from %s %s", name, tw_msg_type_name (type),
+                   endpoint);
+    return value;
 }
 
 static int64_t
@@ -182,11 +106,9 @@ static void
 s_wait_risk (fixture_t *fx, const char *name, int64_t value)
 {
     int64_t seen = -1;
-    for (int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
-         (seen = s_risk (fx, name)) != value && tw_clock_mono_ms () < deadline;)
-        zclock_sleep (POLL_MS); //  pacing the poll of an observable state
-    ck_assert_msg (seen == value, "risk-monitor %s is %lld, expected %lld; log in %s", name,
-                   (long long) seen, (long long) value, fx->risk_log);
+    ck_assert_msg (tw_cmd_wait_counter (fx->control, TW_MSG_PING, name, value, WAIT_MS, &seen),
+                   "risk-monitor %s is %lld, expected %lld; log in %s", name, (long long) seen,
+                   (long long) value, fx->risk_log);
 }
 
 //  The risk-monitor is synced with `positions` open positions, and its tick
@@ -215,17 +137,9 @@ s_open (fixture_t *fx, const char *symbol, const char *id, double sl, double tp,
     while (tw_clock_mono_ms () < deadline) {
         s_tick (fx, symbol, BASE);
         tw_msg_t request, reply;
-        tw_msg_init (&request, TW_MSG_OPEN);
-        request.expires_at = tw_clock_wall_ns () + OPEN_TTL_MS * TW_NS_PER_MS;
-        snprintf (request.u.open.symbol, sizeof request.u.open.symbol, "%s", symbol);
-        request.u.open.side = TW_SIDE_LONG;
-        request.u.open.qty = QTY;
-        request.u.open.sl = sl;
-        request.u.open.tp = tp;
+        tw_cmd_open (&request, symbol, TW_SIDE_LONG, QTY, sl, tp, OPEN_TTL_MS);
         request.u.open.trail = trail;
-        char err[TW_TEXT_MAX] = "";
-        ck_assert_msg (tw_client_request (fx->client, &request, &reply, err, sizeof err) == 0,
-                       "open: %s", err);
+        ck_assert_int_eq (tw_cmd_request (fx->client, &request, &reply), 0);
         ck_assert_int_eq (reply.type, TW_MSG_ACK);
         ck_assert_int_eq (reply.u.ack.status, TW_ACK_ACCEPTED);
         //  The outcome: opened, or rejected for want of a price.
@@ -252,40 +166,35 @@ static void
 s_setup (fixture_t *fx)
 {
     memset (fx, 0, sizeof *fx);
-    snprintf (fx->dir, sizeof fx->dir, "/tmp/tw-risk-XXXXXX");
-    ck_assert_ptr_nonnull (mkdtemp (fx->dir));
-    snprintf (fx->gateway_log, sizeof fx->gateway_log, "%s/gateway.log", fx->dir);
-    snprintf (fx->risk_log, sizeof fx->risk_log, "%s/risk.log", fx->dir);
-    snprintf (fx->rep, sizeof fx->rep, "tcp://127.0.0.1:%d", tw_free_port ());
-    snprintf (fx->pub, sizeof fx->pub, "tcp://127.0.0.1:%d", tw_free_port ());
-    snprintf (fx->feed_endpoint, sizeof fx->feed_endpoint, "tcp://127.0.0.1:%d", tw_free_port ());
-    snprintf (fx->control, sizeof fx->control, "tcp://127.0.0.1:%d", tw_free_port ());
-    s_env (fx, "TW_ENDPOINTS_GATEWAY_REP", fx->rep);
-    s_env (fx, "TW_ENDPOINTS_GATEWAY_PUB", fx->pub);
-    s_env (fx, "TW_ENDPOINTS_FEED_PUB", fx->feed_endpoint);
-    s_env (fx, "TW_ENDPOINTS_RISK_CONTROL", fx->control);
-    s_env (fx, "TW_GATEWAY_BROKER", "paper");
-    s_env (fx, "TW_GATEWAY_DB", "gateway.db");
-    s_env (fx, "TW_GATEWAY_PAPER_DB", "paper.db");
-    s_env (fx, "TW_GATEWAY_HEARTBEAT_MS", "100");
+    fx->base = tw_fixture_new ("risk");
+    ck_assert_ptr_nonnull (fx->base);
+    fx->gateway_log = tw_fixture_log (fx->base, GATEWAY);
+    fx->risk_log = tw_fixture_log (fx->base, RISK);
+    fx->rep = tw_fixture_endpoint (fx->base, "TW_ENDPOINTS_GATEWAY_REP");
+    const char *pub = tw_fixture_endpoint (fx->base, "TW_ENDPOINTS_GATEWAY_PUB");
+    const char *feed = tw_fixture_endpoint (fx->base, "TW_ENDPOINTS_FEED_PUB");
+    fx->control = tw_fixture_endpoint (fx->base, "TW_ENDPOINTS_RISK_CONTROL");
+    ck_assert (fx->rep && pub && feed && fx->control);
+    tw_fixture_set (fx->base, "TW_GATEWAY_BROKER", "paper");
+    tw_fixture_set (fx->base, "TW_GATEWAY_DB", "gateway.db");
+    tw_fixture_set (fx->base, "TW_GATEWAY_PAPER_DB", "paper.db");
+    tw_fixture_set (fx->base, "TW_GATEWAY_HEARTBEAT_MS", "100");
     //  Generous: a retry here would only make the counts below less exact.
-    s_env (fx, "TW_RISK_COMMAND_TIMEOUT_MS", "2000");
-    s_env (fx, "TW_RISK_TRAIL_MODIFY_INTERVAL_MS", "100");
+    tw_fixture_set (fx->base, "TW_RISK_COMMAND_TIMEOUT_MS", "2000");
+    tw_fixture_set (fx->base, "TW_RISK_TRAIL_MODIFY_INTERVAL_MS", "100");
     //  We are the feed: the stable side binds.
-    fx->feed = tw_sock_pub_new (fx->feed_endpoint);
+    fx->feed = tw_sock_pub_new (feed);
     ck_assert_ptr_nonnull (fx->feed);
-    fx->gateway = s_spawn (fx, "GATEWAY", "order-gateway", fx->gateway_log);
+    ck_assert_int_eq (tw_fixture_start (fx->base, GATEWAY, getenv ("GATEWAY"), NULL), 0);
     fx->client = tw_client_new (fx->rep, CLIENT_TIMEOUT_MS, CLIENT_ATTEMPTS);
     ck_assert_ptr_nonnull (fx->client);
-    fx->sub = tw_sock_sub_new (fx->pub, "");
-    ck_assert_ptr_nonnull (fx->sub);
-    int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
-    while (s_gateway (fx, "reconciled") != 1 && tw_clock_mono_ms () < deadline)
-        zclock_sleep (POLL_MS); //  pacing the poll of an observable state
-    ck_assert_int_eq (s_gateway (fx, "reconciled"), 1);
+    fx->events = tw_events_new (pub);
+    ck_assert_ptr_nonnull (fx->events);
+    ck_assert_int_eq (
+        tw_fixture_wait_pong (fx->base, GATEWAY, fx->rep, TW_MSG_STATUS, "reconciled", 1, WAIT_MS),
+        0);
     //  Our SUB is live once a heartbeat arrives.
-    tw_msg_t event;
-    ck_assert (s_wait_event (fx, TW_MSG_HEARTBEAT, NULL, &event, WAIT_MS));
+    ck_assert (tw_events_wait_live (fx->events, WAIT_MS));
     s_start_risk (fx);
 }
 
@@ -293,13 +202,11 @@ static void
 s_teardown (fixture_t *fx)
 {
     tw_client_destroy (&fx->client);
-    zsock_destroy (&fx->sub);
+    tw_events_destroy (&fx->events);
     zsock_destroy (&fx->feed);
-    ck_assert_int_eq (tw_proc_stop (&fx->risk, SIGTERM, STOP_MS), 0);
-    ck_assert_int_eq (tw_proc_stop (&fx->gateway, SIGTERM, STOP_MS), 0);
-    char command[160];
-    snprintf (command, sizeof command, "rm -rf %s", fx->dir);
-    ck_assert_int_eq (system (command), 0);
+    ck_assert_int_eq (tw_fixture_stop (fx->base, RISK, SIGTERM, STOP_MS), 0);
+    ck_assert_int_eq (tw_fixture_stop (fx->base, GATEWAY, SIGTERM, STOP_MS), 0);
+    tw_fixture_destroy (&fx->base);
 }
 
 //  Waits for position_closed of id with reason; returns the event.
@@ -308,7 +215,7 @@ s_wait_closed (fixture_t *fx, const char *id, const char *reason)
 {
     tw_msg_t event;
     ck_assert_msg (s_wait_event (fx, TW_MSG_POSITION_CLOSED, id, &event, WAIT_MS),
-                   "%s not closed; logs in %s", id, fx->dir);
+                   "%s not closed; logs in %s", id, tw_fixture_dir (fx->base));
     ck_assert_str_eq (event.u.event.reason, reason);
     ck_assert_int_eq (event.u.event.attempts, 1);
     ck_assert_double_gt (event.u.event.exit_price, 0);
@@ -325,7 +232,8 @@ s_wait_sl (fixture_t *fx, const char *id, double sl)
         if (s_wait_event (fx, TW_MSG_POSITION_UPDATED, id, &event, POLL_MS)
             && event.u.event.pos.sl > sl - 1e-9 && event.u.event.pos.sl < sl + 1e-9)
             return;
-    ck_abort_msg ("no position_updated with sl=%.2f for %s; logs in %s", sl, id, fx->dir);
+    ck_abort_msg ("no position_updated with sl=%.2f for %s; logs in %s", sl, id,
+                  tw_fixture_dir (fx->base));
 }
 
 START_TEST (test_sl_and_tp_hit)
@@ -413,7 +321,7 @@ START_TEST (test_restart_restores_and_closes)
 
     //  Killed without a chance to say anything, then started again: it
     //  resyncs from the gateway, whose sl (102) restores the moved stop.
-    ck_assert_int_eq (tw_proc_stop (&fx.risk, SIGKILL, STOP_MS), 128 + SIGKILL);
+    ck_assert_int_eq (tw_fixture_stop (fx.base, RISK, SIGKILL, STOP_MS), 128 + SIGKILL);
     s_start_risk (&fx);
     //  103 is between the restored stop and the best price: no exit.
     s_wait_risk_ready (&fx, 1, TCS, 103);

@@ -1,16 +1,20 @@
-//  Unit tests of rm_commands, the table of commands in flight, with an
-//  injected clock and a recording send function: timeouts resend the same
-//  request (same req_id, same expires_at), give-up after every attempt,
-//  holds after an accepted close, backoff after a rejected one, a close that
-//  replaces a modify, stale replies.
+//  Unit tests of rm_commands, the rules for commands per position, over a
+//  tw_requester with an injected clock and a recording send function: one
+//  command per position, timeouts resend the same request (same req_id, same
+//  expires_at), a position freed after a give-up, holds after an accepted
+//  close, backoff after a rejected one, a close that replaces a modify (the
+//  modify cancelled), stale replies. The transport itself is tested in
+//  tests/common/test_requester.c.
 
 #include <check.h>
+#include <czmq.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rm_commands.h"
 #include "tw_log.h"
+#include "tw_requester.h"
 
 #define POS_A "NSE:SBIN-EQ-INTRADAY"
 #define POS_B "NSE:INFY-EQ-INTRADAY"
@@ -23,19 +27,23 @@
 #define SENT_MAX 32
 
 typedef struct {
-    tw_msg_t sent[SENT_MAX];
+    tw_msg_t sent[SENT_MAX]; //  decoded
+    zframe_t *bytes[SENT_MAX];
     int count;
     bool fail; //  the next sends fail (no gateway connected)
 } s_wire_t;
 
 static s_wire_t s_wire;
+static tw_requester_t *s_requester;
 
 static int
-s_send (const tw_msg_t *msg, void *arg)
+s_send (const uint8_t *data, size_t size, void *arg)
 {
     ck_assert_ptr_eq (arg, &s_wire);
     ck_assert_int_lt (s_wire.count, SENT_MAX);
-    s_wire.sent[s_wire.count++] = *msg;
+    char err[TW_TEXT_MAX];
+    ck_assert_int_eq (tw_msg_decode (data, size, &s_wire.sent[s_wire.count], err, sizeof err), 0);
+    s_wire.bytes[s_wire.count++] = zframe_new (data, size);
     return s_wire.fail ? -1 : 0;
 }
 
@@ -44,10 +52,47 @@ s_table (void)
 {
     tw_log_init ("unit");
     memset (&s_wire, 0, sizeof s_wire);
-    rm_commands_config_t config = {TIMEOUT_MS, ATTEMPTS, BACKOFF_MS, HOLD_MS};
-    rm_commands_t *table = rm_commands_new (&config, s_send, &s_wire);
+    s_requester = tw_requester_new_with (s_send, &s_wire, TIMEOUT_MS, ATTEMPTS);
+    ck_assert_ptr_nonnull (s_requester);
+    rm_commands_config_t config = {BACKOFF_MS, HOLD_MS};
+    rm_commands_t *table = rm_commands_new (&config, s_requester);
     ck_assert_ptr_nonnull (table);
     return table;
+}
+
+//  Destroys the table, then the requester: nothing is left in flight.
+static void
+s_done (rm_commands_t **table_p)
+{
+    rm_commands_destroy (table_p);
+    ck_assert_ptr_null (*table_p);
+    rm_commands_destroy (table_p);
+    ck_assert_uint_eq (tw_requester_size (s_requester), 0);
+    tw_requester_destroy (&s_requester);
+    for (int i = 0; i < s_wire.count; i++)
+        zframe_destroy (&s_wire.bytes[i]);
+}
+
+//  What the actor's timers do at now_ms.
+static void
+s_expire (rm_commands_t *table, int64_t now_ms)
+{
+    tw_requester_expire (s_requester, now_ms);
+    rm_commands_expire (table, now_ms);
+}
+
+//  A reply from the gateway. Returns 1 when it answered a command in
+//  flight, 0 when it was stale or not an ack.
+static int
+s_reply (const tw_msg_t *reply, int64_t now_ms)
+{
+    return tw_requester_deliver (s_requester, reply, now_ms) == 0 ? 1 : 0;
+}
+
+static const tw_requester_stats_t *
+s_sent_stats (void)
+{
+    return tw_requester_stats (s_requester);
 }
 
 static tw_msg_t
@@ -87,19 +132,17 @@ s_ack (const char *req_id, tw_ack_status_t status)
     return msg;
 }
 
-//  The whole message, byte for byte, as the gateway would see it.
+//  The send at index was msg, byte for byte, as the gateway would see it.
 static void
-s_assert_same (const tw_msg_t *a, const tw_msg_t *b)
+s_assert_sent (int index, const tw_msg_t *msg)
 {
-    uint8_t *bytes_a = NULL, *bytes_b = NULL;
-    size_t size_a = 0, size_b = 0;
+    uint8_t *bytes = NULL;
+    size_t size = 0;
     char err[TW_TEXT_MAX];
-    ck_assert_int_eq (tw_msg_encode (a, &bytes_a, &size_a, err, sizeof err), 0);
-    ck_assert_int_eq (tw_msg_encode (b, &bytes_b, &size_b, err, sizeof err), 0);
-    ck_assert_uint_eq (size_a, size_b);
-    ck_assert_mem_eq (bytes_a, bytes_b, size_a);
-    free (bytes_a);
-    free (bytes_b);
+    ck_assert_int_eq (tw_msg_encode (msg, &bytes, &size, err, sizeof err), 0);
+    ck_assert_uint_eq (zframe_size (s_wire.bytes[index]), size);
+    ck_assert_mem_eq (zframe_data (s_wire.bytes[index]), bytes, size);
+    free (bytes);
 }
 
 START_TEST (test_close_sent_once_and_blocks_another)
@@ -109,7 +152,7 @@ START_TEST (test_close_sent_once_and_blocks_another)
     tw_msg_t close = s_close (POS_A, "rm-1");
     ck_assert_int_eq (rm_commands_start (table, &close, T0), 0);
     ck_assert_int_eq (s_wire.count, 1);
-    s_assert_same (&s_wire.sent[0], &close);
+    s_assert_sent (0, &close);
     ck_assert_ptr_nonnull (rm_commands_pending (table, POS_A));
     ck_assert_str_eq (rm_commands_pending (table, POS_A)->req_id, "rm-1");
     ck_assert_uint_eq (rm_commands_in_flight (table), 1);
@@ -121,9 +164,7 @@ START_TEST (test_close_sent_once_and_blocks_another)
     ck_assert_int_eq (s_wire.count, 1);
     ck_assert (rm_commands_may_close (table, POS_B, T0 + 1));
     ck_assert_uint_eq (rm_commands_stats (table)->closes_sent, 1);
-    rm_commands_destroy (&table);
-    ck_assert_ptr_null (table);
-    rm_commands_destroy (&table);
+    s_done (&table);
 }
 END_TEST
 
@@ -133,24 +174,24 @@ START_TEST (test_timeout_resends_same_request_then_gives_up)
     tw_msg_t close = s_close (POS_A, "rm-1");
     rm_commands_start (table, &close, T0);
     //  Not before the timeout.
-    rm_commands_expire (table, T0 + TIMEOUT_MS - 1);
+    s_expire (table, T0 + TIMEOUT_MS - 1);
     ck_assert_int_eq (s_wire.count, 1);
     //  At the timeout: the same request, byte for byte (same req_id, same
     //  expires_at), so the gateway can answer a repeat with its first reply.
-    rm_commands_expire (table, T0 + TIMEOUT_MS);
+    s_expire (table, T0 + TIMEOUT_MS);
     ck_assert_int_eq (s_wire.count, 2);
-    s_assert_same (&s_wire.sent[1], &close);
+    s_assert_sent (1, &close);
     //  The timeout counts from the last send.
-    rm_commands_expire (table, T0 + 2 * TIMEOUT_MS - 1);
+    s_expire (table, T0 + 2 * TIMEOUT_MS - 1);
     ck_assert_int_eq (s_wire.count, 2);
-    rm_commands_expire (table, T0 + 2 * TIMEOUT_MS);
+    s_expire (table, T0 + 2 * TIMEOUT_MS);
     ck_assert_int_eq (s_wire.count, 3);
-    s_assert_same (&s_wire.sent[2], &close);
-    ck_assert_uint_eq (rm_commands_stats (table)->retries, 2);
+    s_assert_sent (2, &close);
+    ck_assert_uint_eq (s_sent_stats ()->resent, 2);
     //  Three sends in all: the third timeout gives up and frees the position.
-    rm_commands_expire (table, T0 + 3 * TIMEOUT_MS);
+    s_expire (table, T0 + 3 * TIMEOUT_MS);
     ck_assert_int_eq (s_wire.count, 3);
-    ck_assert_uint_eq (rm_commands_stats (table)->gave_up, 1);
+    ck_assert_uint_eq (s_sent_stats ()->given_up, 1);
     ck_assert_ptr_null (rm_commands_pending (table, POS_A));
     ck_assert_uint_eq (rm_commands_in_flight (table), 0);
     ck_assert (rm_commands_may_close (table, POS_A, T0 + 3 * TIMEOUT_MS));
@@ -162,10 +203,10 @@ START_TEST (test_timeout_resends_same_request_then_gives_up)
     ck_assert_uint_eq (rm_commands_stats (table)->closes_sent, 2);
     //  A late reply to the abandoned request finds nothing.
     tw_msg_t late = s_ack ("rm-1", TW_ACK_ACCEPTED);
-    ck_assert_int_eq (rm_commands_on_reply (table, &late, T0 + 3 * TIMEOUT_MS, NULL), 0);
-    ck_assert_uint_eq (rm_commands_stats (table)->stale_replies, 1);
+    ck_assert_int_eq (s_reply (&late, T0 + 3 * TIMEOUT_MS), 0);
+    ck_assert_uint_eq (s_sent_stats ()->stale, 1);
     ck_assert_ptr_nonnull (rm_commands_pending (table, POS_A));
-    rm_commands_destroy (&table);
+    s_done (&table);
 }
 END_TEST
 
@@ -179,14 +220,14 @@ START_TEST (test_failed_send_counts_as_attempt)
     ck_assert_int_eq (s_wire.count, 1);
     ck_assert_ptr_nonnull (rm_commands_pending (table, POS_A));
     s_wire.fail = false;
-    rm_commands_expire (table, T0 + TIMEOUT_MS);
+    s_expire (table, T0 + TIMEOUT_MS);
     ck_assert_int_eq (s_wire.count, 2);
-    s_assert_same (&s_wire.sent[1], &close);
+    s_assert_sent (1, &close);
     tw_msg_t ack = s_ack ("rm-1", TW_ACK_ACCEPTED);
-    rm_reply_t reply;
-    ck_assert_int_eq (rm_commands_on_reply (table, &ack, T0 + TIMEOUT_MS + 1, &reply), 1);
-    ck_assert_int_eq (reply.attempts, 2);
-    rm_commands_destroy (&table);
+    ck_assert_int_eq (tw_requester_lookup (s_requester, "rm-1")->attempts, 2);
+    ck_assert_int_eq (s_reply (&ack, T0 + TIMEOUT_MS + 1), 1);
+    ck_assert_uint_eq (rm_commands_stats (table)->closes_accepted, 1);
+    s_done (&table);
 }
 END_TEST
 
@@ -196,19 +237,14 @@ START_TEST (test_accepted_close_holds_until_released)
     tw_msg_t close = s_close (POS_A, "rm-1");
     rm_commands_start (table, &close, T0);
     tw_msg_t ack = s_ack ("rm-1", TW_ACK_ACCEPTED);
-    rm_reply_t reply;
-    ck_assert_int_eq (rm_commands_on_reply (table, &ack, T0 + 10, &reply), 1);
-    ck_assert_int_eq (reply.kind, TW_MSG_CLOSE);
-    ck_assert_str_eq (reply.id, POS_A);
-    ck_assert_int_eq (reply.status, TW_ACK_ACCEPTED);
-    ck_assert_int_eq (reply.attempts, 1);
+    ck_assert_int_eq (s_reply (&ack, T0 + 10), 1);
     ck_assert_uint_eq (rm_commands_stats (table)->closes_accepted, 1);
     ck_assert_ptr_null (rm_commands_pending (table, POS_A));
     //  Held: no second close until the clone shows the position closing.
     ck_assert (!rm_commands_may_close (table, POS_A, T0 + 20));
     ck_assert (!rm_commands_may_modify (table, POS_A, T0 + 20));
     //  No resend of an answered command, however long it waits.
-    rm_commands_expire (table, T0 + HOLD_MS - 1);
+    s_expire (table, T0 + HOLD_MS - 1);
     ck_assert_int_eq (s_wire.count, 1);
     rm_commands_release (table, POS_A);
     ck_assert (rm_commands_may_close (table, POS_A, T0 + 30));
@@ -217,13 +253,13 @@ START_TEST (test_accepted_close_holds_until_released)
     tw_msg_t again = s_close (POS_A, "rm-2");
     rm_commands_start (table, &again, T0 + 100);
     tw_msg_t dup = s_ack ("rm-2", TW_ACK_DUPLICATE);
-    ck_assert_int_eq (rm_commands_on_reply (table, &dup, T0 + 110, NULL), 1);
+    ck_assert_int_eq (s_reply (&dup, T0 + 110), 1);
     ck_assert_uint_eq (rm_commands_stats (table)->closes_accepted, 2);
     ck_assert (!rm_commands_may_close (table, POS_A, T0 + 110 + HOLD_MS - 1));
     ck_assert (rm_commands_may_close (table, POS_A, T0 + 110 + HOLD_MS));
-    rm_commands_expire (table, T0 + 110 + HOLD_MS);
+    s_expire (table, T0 + 110 + HOLD_MS);
     ck_assert (rm_commands_may_modify (table, POS_A, T0 + 110 + HOLD_MS));
-    rm_commands_destroy (&table);
+    s_done (&table);
 }
 END_TEST
 
@@ -237,9 +273,9 @@ START_TEST (test_released_before_ack_no_hold)
     rm_commands_release (table, POS_A);
     ck_assert_ptr_nonnull (rm_commands_pending (table, POS_A));
     tw_msg_t ack = s_ack ("rm-1", TW_ACK_ACCEPTED);
-    ck_assert_int_eq (rm_commands_on_reply (table, &ack, T0 + 10, NULL), 1);
+    ck_assert_int_eq (s_reply (&ack, T0 + 10), 1);
     ck_assert (rm_commands_may_close (table, POS_A, T0 + 10));
-    rm_commands_destroy (&table);
+    s_done (&table);
 }
 END_TEST
 
@@ -249,9 +285,7 @@ START_TEST (test_rejected_close_backs_off)
     tw_msg_t close = s_close (POS_A, "rm-1");
     rm_commands_start (table, &close, T0);
     tw_msg_t ack = s_ack ("rm-1", TW_ACK_REJECTED);
-    rm_reply_t reply;
-    ck_assert_int_eq (rm_commands_on_reply (table, &ack, T0 + 10, &reply), 1);
-    ck_assert_int_eq (reply.status, TW_ACK_REJECTED);
+    ck_assert_int_eq (s_reply (&ack, T0 + 10), 1);
     ck_assert_uint_eq (rm_commands_stats (table)->closes_rejected, 1);
     //  No close for that position for the backoff; others are free.
     ck_assert (!rm_commands_may_close (table, POS_A, T0 + 10 + BACKOFF_MS - 1));
@@ -262,14 +296,14 @@ START_TEST (test_rejected_close_backs_off)
     //  A release (exit_failed on the clone) does not end a backoff.
     rm_commands_release (table, POS_A);
     ck_assert (!rm_commands_may_close (table, POS_A, T0 + 20));
-    rm_commands_expire (table, T0 + 10 + BACKOFF_MS - 1);
+    s_expire (table, T0 + 10 + BACKOFF_MS - 1);
     ck_assert (!rm_commands_may_close (table, POS_A, T0 + 10 + BACKOFF_MS - 1));
     //  Then it may ask again.
     ck_assert (rm_commands_may_close (table, POS_A, T0 + 10 + BACKOFF_MS));
     ck_assert_int_eq (rm_commands_start (table, &again, T0 + 10 + BACKOFF_MS), 0);
     ck_assert_int_eq (s_wire.count, 2);
     ck_assert_str_eq (s_wire.sent[1].req_id, "rm-2");
-    rm_commands_destroy (&table);
+    s_done (&table);
 }
 END_TEST
 
@@ -283,24 +317,22 @@ START_TEST (test_modify_rules)
     tw_msg_t second = s_modify (POS_A, "rm-2", 98.10);
     ck_assert_int_eq (rm_commands_start (table, &second, T0 + 1), -1);
     //  Timeouts and give-up work as for a close.
-    rm_commands_expire (table, T0 + TIMEOUT_MS);
+    s_expire (table, T0 + TIMEOUT_MS);
     ck_assert_int_eq (s_wire.count, 2);
-    s_assert_same (&s_wire.sent[1], &modify);
+    s_assert_sent (1, &modify);
     //  Accepted: the position is free at once (no hold for a modify).
     tw_msg_t ack = s_ack ("rm-1", TW_ACK_ACCEPTED);
-    rm_reply_t reply;
-    ck_assert_int_eq (rm_commands_on_reply (table, &ack, T0 + TIMEOUT_MS + 1, &reply), 1);
-    ck_assert_int_eq (reply.kind, TW_MSG_MODIFY);
+    ck_assert_int_eq (s_reply (&ack, T0 + TIMEOUT_MS + 1), 1);
     ck_assert_uint_eq (rm_commands_stats (table)->modifies_accepted, 1);
     ck_assert (rm_commands_may_modify (table, POS_A, T0 + TIMEOUT_MS + 1));
     //  Rejected (the position is closing, say): free too, no backoff.
     ck_assert_int_eq (rm_commands_start (table, &second, T0 + TIMEOUT_MS + 2), 0);
     tw_msg_t no = s_ack ("rm-2", TW_ACK_REJECTED);
-    ck_assert_int_eq (rm_commands_on_reply (table, &no, T0 + TIMEOUT_MS + 3, NULL), 1);
+    ck_assert_int_eq (s_reply (&no, T0 + TIMEOUT_MS + 3), 1);
     ck_assert_uint_eq (rm_commands_stats (table)->modifies_rejected, 1);
     ck_assert (rm_commands_may_modify (table, POS_A, T0 + TIMEOUT_MS + 3));
     ck_assert (rm_commands_may_close (table, POS_A, T0 + TIMEOUT_MS + 3));
-    rm_commands_destroy (&table);
+    s_done (&table);
 }
 END_TEST
 
@@ -316,16 +348,23 @@ START_TEST (test_close_replaces_modify)
     ck_assert_int_eq (s_wire.count, 2);
     ck_assert_str_eq (rm_commands_pending (table, POS_A)->req_id, "rm-2");
     ck_assert_int_eq (rm_commands_pending (table, POS_A)->type, TW_MSG_CLOSE);
-    //  The modify's late ack is stale; the close is still in flight.
+    //  The modify was cancelled: its late ack is stale; the close is still
+    //  in flight.
+    ck_assert_ptr_null (tw_requester_lookup (s_requester, "rm-1"));
     tw_msg_t late = s_ack ("rm-1", TW_ACK_ACCEPTED);
-    ck_assert_int_eq (rm_commands_on_reply (table, &late, T0 + 2, NULL), 0);
+    ck_assert_int_eq (s_reply (&late, T0 + 2), 0);
     ck_assert_ptr_nonnull (rm_commands_pending (table, POS_A));
     //  Its attempts start afresh.
-    rm_commands_expire (table, T0 + 1 + TIMEOUT_MS);
-    rm_commands_expire (table, T0 + 1 + 2 * TIMEOUT_MS);
+    s_expire (table, T0 + 1 + TIMEOUT_MS);
+    s_expire (table, T0 + 1 + 2 * TIMEOUT_MS);
     ck_assert_int_eq (s_wire.count, 4);
     ck_assert_ptr_nonnull (rm_commands_pending (table, POS_A));
-    rm_commands_destroy (&table);
+    //  The third timeout gives the close up, not a modify.
+    s_expire (table, T0 + 1 + 3 * TIMEOUT_MS);
+    ck_assert_uint_eq (s_sent_stats ()->given_up, 1);
+    ck_assert_uint_eq (rm_commands_in_flight (table), 0);
+    ck_assert (rm_commands_may_modify (table, POS_A, T0 + 1 + 3 * TIMEOUT_MS));
+    s_done (&table);
 }
 END_TEST
 
@@ -335,20 +374,21 @@ START_TEST (test_stale_and_unexpected_replies)
     tw_msg_t close = s_close (POS_A, "rm-1");
     rm_commands_start (table, &close, T0);
     tw_msg_t unknown = s_ack ("someone-else", TW_ACK_ACCEPTED);
-    ck_assert_int_eq (rm_commands_on_reply (table, &unknown, T0 + 1, NULL), 0);
+    ck_assert_int_eq (s_reply (&unknown, T0 + 1), 0);
     //  Not an ack, though it names the req_id.
     tw_msg_t pong;
     tw_msg_init (&pong, TW_MSG_PONG);
     snprintf (pong.req_id, sizeof pong.req_id, "rm-1");
-    ck_assert_int_eq (rm_commands_on_reply (table, &pong, T0 + 1, NULL), 0);
-    ck_assert_uint_eq (rm_commands_stats (table)->stale_replies, 2);
+    ck_assert_int_eq (s_reply (&pong, T0 + 1), 0);
+    ck_assert_uint_eq (s_sent_stats ()->stale, 1);
+    ck_assert_uint_eq (s_sent_stats ()->malformed, 1);
     ck_assert_ptr_nonnull (rm_commands_pending (table, POS_A));
     //  The right one, then once more: the repeat is stale.
     tw_msg_t ack = s_ack ("rm-1", TW_ACK_ACCEPTED);
-    ck_assert_int_eq (rm_commands_on_reply (table, &ack, T0 + 2, NULL), 1);
-    ck_assert_int_eq (rm_commands_on_reply (table, &ack, T0 + 3, NULL), 0);
+    ck_assert_int_eq (s_reply (&ack, T0 + 2), 1);
+    ck_assert_int_eq (s_reply (&ack, T0 + 3), 0);
     ck_assert_uint_eq (rm_commands_stats (table)->closes_accepted, 1);
-    rm_commands_destroy (&table);
+    s_done (&table);
 }
 END_TEST
 
@@ -364,12 +404,12 @@ START_TEST (test_forget)
     ck_assert_uint_eq (rm_commands_in_flight (table), 1);
     ck_assert (rm_commands_may_close (table, POS_A, T0));
     //  Nothing more is sent for it.
-    rm_commands_expire (table, T0 + TIMEOUT_MS);
+    s_expire (table, T0 + TIMEOUT_MS);
     ck_assert_int_eq (s_wire.count, 3);
     ck_assert_str_eq (s_wire.sent[2].req_id, "rm-2");
     rm_commands_forget (table, "unknown");
     rm_commands_release (table, "unknown");
-    rm_commands_destroy (&table);
+    s_done (&table);
 }
 END_TEST
 

@@ -14,6 +14,9 @@
 
 #include "tw_client.h"
 #include "tw_clock.h"
+#include "tw_cmd.h"
+#include "tw_events.h"
+#include "tw_fixture.h"
 #include "tw_proc.h"
 #include "tw_sock.h"
 
@@ -23,7 +26,8 @@
 #define SYMBOL "NSE:SBIN-EQ"
 #define POS_ID "NSE:SBIN-EQ-INTRADAY"
 #define MODEL "test-model"
-#define ENV_MAX 24
+#define GATEWAY "order-gateway"
+#define ENGINE "signal-engine"
 //  The engine's patience with the gateway: its default, and a short one for
 //  the test that stops the gateway.
 #define COMMAND_TIMEOUT_MS 1000
@@ -40,55 +44,25 @@
 #define FAST "2"
 #define SLOW "4"
 #define STRATEGY_QTY 3
-//  A number constant as the text of an environment value.
-#define S_TEXT(x) S_TEXT_ (x)
-#define S_TEXT_(x) #x
 
 typedef struct {
-    char dir[64];
-    char gateway_log[128];
-    char engine_log[128];
-    char feed_pub[64];
-    char gateway_rep[64];
-    char gateway_pub[64];
-    char signal_in[64];
-    char signal_control[64];
-    char env[ENV_MAX][256];
-    int env_count;
-    tw_proc_t *gateway;
-    tw_proc_t *engine;
-    zsock_t *feed;   //  PUB: the test is the market feed
-    zsock_t *events; //  SUB to the gateway's events
+    tw_fixture_t *base;
+    const char *gateway_log;
+    const char *engine_log;
+    const char *signal_in;
+    zsock_t *feed;       //  PUB: the test is the market feed
+    tw_events_t *events; //  SUB to the gateway's events
+    const char *gateway_rep;
     tw_client_t *gateway_client;
     tw_client_t *model;   //  REQ to signal_in, one attempt
     tw_client_t *control; //  REQ to signal_control
 } fixture_t;
 
 static void
-s_env (fixture_t *fx, const char *key, const char *value)
+s_start (fixture_t *fx, const char *name)
 {
-    ck_assert_int_lt (fx->env_count, ENV_MAX - 1);
-    snprintf (fx->env[fx->env_count++], sizeof fx->env[0], "%s=%s", key, value);
-}
-
-static tw_proc_t *
-s_start (fixture_t *fx, const char *name, const char *log)
-{
-    const char *env[ENV_MAX];
-    for (int i = 0; i < fx->env_count; i++)
-        env[i] = fx->env[i];
-    env[fx->env_count] = NULL;
-    const char *argv[] = {name, NULL};
-    const char *path = getenv (streq (name, "order-gateway") ? "GATEWAY" : "SIGNAL_ENGINE");
-    tw_proc_t *proc = tw_proc_start (path, argv, env, fx->dir, log);
-    ck_assert_ptr_nonnull (proc);
-    return proc;
-}
-
-static void
-s_endpoint (char *buf, size_t size)
-{
-    snprintf (buf, size, "tcp://127.0.0.1:%d", tw_free_port ());
+    const char *path = getenv (streq (name, GATEWAY) ? "GATEWAY" : "SIGNAL_ENGINE");
+    ck_assert_int_eq (tw_fixture_start (fx->base, name, path, NULL), 0);
 }
 
 static void
@@ -100,21 +74,7 @@ s_pause (void)
 static void
 s_tick (fixture_t *fx, double price)
 {
-    tw_msg_t tick;
-    tw_msg_init (&tick, TW_MSG_TICK);
-    snprintf (tick.u.tick.symbol, sizeof tick.u.tick.symbol, SYMBOL);
-    tick.u.tick.ltp = price;
-    ck_assert_int_eq (tw_sock_publish (fx->feed, &tick), 0);
-}
-
-//  The value of counter name in a pong, or -1.
-static int64_t
-s_counter (const tw_msg_t *pong, const char *name)
-{
-    for (size_t i = 0; i < pong->u.pong.counter_count; i++)
-        if (streq (pong->u.pong.counters[i].name, name))
-            return pong->u.pong.counters[i].value;
-    return -1;
+    ck_assert_int_eq (tw_cmd_tick (fx->feed, SYMBOL, price), 0);
 }
 
 //  Pings the engine on signal_control; returns false when it does not answer.
@@ -138,7 +98,7 @@ s_engine_counter (fixture_t *fx, const char *name)
     tw_msg_t pong;
     ck_assert_msg (s_ping (fx, &pong), "signal-engine does not answer ping; log in %s",
                    fx->engine_log);
-    return s_counter (&pong, name);
+    return tw_cmd_pong_counter (&pong, name);
 }
 
 //  Polls until the engine's counter name equals value (or, with at_least,
@@ -166,22 +126,17 @@ s_gateway_counter (fixture_t *fx, const char *name)
 {
     tw_msg_t request, reply;
     tw_msg_init (&request, TW_MSG_STATUS);
-    char err[TW_TEXT_MAX];
-    if (tw_client_request (fx->gateway_client, &request, &reply, err, sizeof err) != 0)
+    if (tw_cmd_request (fx->gateway_client, &request, &reply) != 0)
         return -1;
-    return s_counter (&reply, name);
+    return tw_cmd_pong_counter (&reply, name);
 }
 
 static void
 s_wait_gateway_ready (fixture_t *fx)
 {
-    int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
-    while (tw_clock_mono_ms () < deadline) {
-        if (s_gateway_counter (fx, "reconciled") == 1)
-            return;
-        s_pause ();
-    }
-    ck_abort_msg ("gateway not ready; log in %s", fx->gateway_log);
+    ck_assert_int_eq (tw_fixture_wait_pong (fx->base, GATEWAY, fx->gateway_rep, TW_MSG_STATUS,
+                                            "reconciled", 1, WAIT_MS),
+                      0);
 }
 
 //  Waits for the next gateway event of one of the two types (for POS_ID),
@@ -190,64 +145,53 @@ static bool
 s_wait_event (fixture_t *fx, tw_msg_type_t type, tw_msg_type_t or_type, tw_msg_t *event,
               double tick_price)
 {
-    zpoller_t *poller = zpoller_new (fx->events, NULL);
     int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
-    bool found = false;
-    while (!found && tw_clock_mono_ms () < deadline) {
+    while (tw_clock_mono_ms () < deadline) {
         if (tick_price > 0)
             s_tick (fx, tick_price);
-        if (!zpoller_wait (poller, POLL_MS))
+        if (!tw_events_next (fx->events, POLL_MS, event))
             continue;
-        char err[TW_TEXT_MAX];
-        if (tw_sock_recv (fx->events, event, err, sizeof err) != 0)
-            continue;
-        found = (event->type == type || event->type == or_type)
-                && (event->type == TW_MSG_HEARTBEAT || streq (event->u.event.pos.id, POS_ID));
-        if (!found)
-            tw_msg_reset (event);
+        if ((event->type == type || event->type == or_type)
+            && (event->type == TW_MSG_HEARTBEAT || streq (event->u.event.pos.id, POS_ID)))
+            return true;
+        tw_msg_reset (event);
     }
-    zpoller_destroy (&poller);
-    return found;
+    return false;
 }
 
 //  Starts the gateway and the engine with strategy (and extra settings
-//  already in fx->env), waits until both answer, the gateway has
+//  already in the fixture), waits until both answer, the gateway has
 //  reconciled, the events SUB hears heartbeats and the engine hears ticks.
 static void
 s_setup (fixture_t *fx, const char *strategy)
 {
-    snprintf (fx->gateway_log, sizeof fx->gateway_log, "%s/gateway.log", fx->dir);
-    snprintf (fx->engine_log, sizeof fx->engine_log, "%s/engine.log", fx->dir);
-    s_endpoint (fx->feed_pub, sizeof fx->feed_pub);
-    s_endpoint (fx->gateway_rep, sizeof fx->gateway_rep);
-    s_endpoint (fx->gateway_pub, sizeof fx->gateway_pub);
-    s_endpoint (fx->signal_in, sizeof fx->signal_in);
-    s_endpoint (fx->signal_control, sizeof fx->signal_control);
-    s_env (fx, "TW_ENDPOINTS_FEED_PUB", fx->feed_pub);
-    s_env (fx, "TW_ENDPOINTS_GATEWAY_REP", fx->gateway_rep);
-    s_env (fx, "TW_ENDPOINTS_GATEWAY_PUB", fx->gateway_pub);
-    s_env (fx, "TW_ENDPOINTS_SIGNAL_IN", fx->signal_in);
-    s_env (fx, "TW_ENDPOINTS_SIGNAL_CONTROL", fx->signal_control);
-    s_env (fx, "TW_GATEWAY_BROKER", "paper");
-    s_env (fx, "TW_GATEWAY_DB", "gateway.db");
-    s_env (fx, "TW_GATEWAY_PAPER_DB", "paper.db");
-    s_env (fx, "TW_GATEWAY_HEARTBEAT_MS", "100");
-    s_env (fx, "TW_FEED_SYMBOLS", SYMBOL);
-    s_env (fx, "TW_SIGNAL_STRATEGY", strategy);
-    s_env (fx, "TW_SIGNAL_COMMAND_ATTEMPTS", S_TEXT (COMMAND_ATTEMPTS));
+    fx->gateway_log = tw_fixture_log (fx->base, GATEWAY);
+    fx->engine_log = tw_fixture_log (fx->base, ENGINE);
+    const char *feed_pub = tw_fixture_endpoint (fx->base, "TW_ENDPOINTS_FEED_PUB");
+    fx->gateway_rep = tw_fixture_endpoint (fx->base, "TW_ENDPOINTS_GATEWAY_REP");
+    const char *gateway_pub = tw_fixture_endpoint (fx->base, "TW_ENDPOINTS_GATEWAY_PUB");
+    fx->signal_in = tw_fixture_endpoint (fx->base, "TW_ENDPOINTS_SIGNAL_IN");
+    const char *signal_control = tw_fixture_endpoint (fx->base, "TW_ENDPOINTS_SIGNAL_CONTROL");
+    ck_assert (feed_pub && fx->gateway_rep && gateway_pub && fx->signal_in && signal_control);
+    tw_fixture_set (fx->base, "TW_GATEWAY_BROKER", "paper");
+    tw_fixture_set (fx->base, "TW_GATEWAY_DB", "gateway.db");
+    tw_fixture_set (fx->base, "TW_GATEWAY_PAPER_DB", "paper.db");
+    tw_fixture_set (fx->base, "TW_GATEWAY_HEARTBEAT_MS", "100");
+    tw_fixture_set (fx->base, "TW_FEED_SYMBOLS", SYMBOL);
+    tw_fixture_set (fx->base, "TW_SIGNAL_STRATEGY", "%s", strategy);
+    tw_fixture_set (fx->base, "TW_SIGNAL_COMMAND_ATTEMPTS", "%d", COMMAND_ATTEMPTS);
 
-    fx->feed = tw_sock_pub_new (fx->feed_pub);
+    fx->feed = tw_sock_pub_new (feed_pub);
     ck_assert_ptr_nonnull (fx->feed);
-    fx->gateway = s_start (fx, "order-gateway", fx->gateway_log);
-    fx->engine = s_start (fx, "signal-engine", fx->engine_log);
+    s_start (fx, GATEWAY);
+    s_start (fx, ENGINE);
     fx->gateway_client = tw_client_new (fx->gateway_rep, CLIENT_TIMEOUT_MS, 3);
     fx->model = tw_client_new (fx->signal_in, MODEL_TIMEOUT_MS, 1);
-    fx->control = tw_client_new (fx->signal_control, CLIENT_TIMEOUT_MS, 3);
-    fx->events = tw_sock_sub_new (fx->gateway_pub, "");
+    fx->control = tw_client_new (signal_control, CLIENT_TIMEOUT_MS, 3);
+    fx->events = tw_events_new (gateway_pub);
     ck_assert (fx->gateway_client && fx->model && fx->control && fx->events);
     s_wait_gateway_ready (fx);
-    tw_msg_t event;
-    ck_assert (s_wait_event (fx, TW_MSG_HEARTBEAT, TW_MSG_HEARTBEAT, &event, 0));
+    ck_assert (tw_events_wait_live (fx->events, WAIT_MS));
     //  The engine's SUB is connected once it counts a tick.
     s_wait_counter (fx, "ticks", 1, true, BASE_PRICE);
 }
@@ -258,25 +202,23 @@ s_teardown (fixture_t *fx)
     tw_client_destroy (&fx->gateway_client);
     tw_client_destroy (&fx->model);
     tw_client_destroy (&fx->control);
-    zsock_destroy (&fx->events);
-    if (fx->engine)
-        ck_assert_msg (tw_proc_stop (&fx->engine, SIGTERM, STOP_MS) == 0,
+    tw_events_destroy (&fx->events);
+    if (tw_fixture_running (fx->base, ENGINE))
+        ck_assert_msg (tw_fixture_stop (fx->base, ENGINE, SIGTERM, STOP_MS) == 0,
                        "signal-engine did not exit 0; log in %s", fx->engine_log);
-    if (fx->gateway)
-        ck_assert_msg (tw_proc_stop (&fx->gateway, SIGTERM, STOP_MS) == 0,
+    if (tw_fixture_running (fx->base, GATEWAY))
+        ck_assert_msg (tw_fixture_stop (fx->base, GATEWAY, SIGTERM, STOP_MS) == 0,
                        "order-gateway did not exit 0; log in %s", fx->gateway_log);
     zsock_destroy (&fx->feed);
-    char command[160];
-    snprintf (command, sizeof command, "rm -rf %s", fx->dir);
-    ck_assert_int_eq (system (command), 0);
+    tw_fixture_destroy (&fx->base);
 }
 
 static void
 s_make_dir (fixture_t *fx)
 {
     memset (fx, 0, sizeof *fx);
-    snprintf (fx->dir, sizeof fx->dir, "/tmp/tw-signal-XXXXXX");
-    ck_assert_ptr_nonnull (mkdtemp (fx->dir));
+    fx->base = tw_fixture_new ("signal");
+    ck_assert_ptr_nonnull (fx->base);
 }
 
 //  The paper broker fills at the feed's last price, and refuses an open
@@ -290,14 +232,8 @@ s_prime_paper_broker (fixture_t *fx)
     for (int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
          !opened && tw_clock_mono_ms () < deadline;) {
         tw_msg_t request, reply, event;
-        tw_msg_init (&request, TW_MSG_OPEN);
-        request.expires_at = tw_clock_wall_ns () + WAIT_MS * TW_NS_PER_MS;
-        snprintf (request.u.open.symbol, sizeof request.u.open.symbol, SYMBOL);
-        request.u.open.side = TW_SIDE_LONG;
-        request.u.open.qty = 1;
-        char err[TW_TEXT_MAX];
-        ck_assert_int_eq (tw_client_request (fx->gateway_client, &request, &reply, err, sizeof err),
-                          0);
+        tw_cmd_open (&request, SYMBOL, TW_SIDE_LONG, 1, 0, 0, WAIT_MS);
+        ck_assert_int_eq (tw_cmd_request (fx->gateway_client, &request, &reply), 0);
         ck_assert_int_eq (reply.u.ack.status, TW_ACK_ACCEPTED);
         ck_assert (
             s_wait_event (fx, TW_MSG_POSITION_OPENED, TW_MSG_ORDER_REJECTED, &event, BASE_PRICE));
@@ -305,12 +241,8 @@ s_prime_paper_broker (fixture_t *fx)
     }
     ck_assert_msg (opened, "the paper broker never filled; log in %s", fx->gateway_log);
     tw_msg_t request, reply, event;
-    tw_msg_init (&request, TW_MSG_CLOSE);
-    request.expires_at = tw_clock_wall_ns () + WAIT_MS * TW_NS_PER_MS;
-    snprintf (request.u.close.id, sizeof request.u.close.id, POS_ID);
-    snprintf (request.u.close.reason, sizeof request.u.close.reason, TW_REASON_MANUAL_CLOSE);
-    char err[TW_TEXT_MAX];
-    ck_assert_int_eq (tw_client_request (fx->gateway_client, &request, &reply, err, sizeof err), 0);
+    tw_cmd_close (&request, POS_ID, TW_REASON_MANUAL_CLOSE, NULL, WAIT_MS);
+    ck_assert_int_eq (tw_cmd_request (fx->gateway_client, &request, &reply), 0);
     ck_assert_int_eq (reply.u.ack.status, TW_ACK_ACCEPTED);
     ck_assert (s_wait_event (fx, TW_MSG_POSITION_CLOSED, TW_MSG_POSITION_CLOSED, &event, 0));
 }
@@ -416,13 +348,15 @@ START_TEST (test_model_open_repeat_close)
         tw_file_contains (fx.engine_log, "model_req_id=m-close-1 verdict=accepted id=" POS_ID));
     tw_msg_t pong;
     ck_assert (s_ping (&fx, &pong));
-    ck_assert_int_eq (s_counter (&pong, "signals_in"), 4);
-    ck_assert_int_eq (s_counter (&pong, "opens_sent"), 2);
-    ck_assert_int_eq (s_counter (&pong, "closes_sent"), 2);
+    ck_assert_int_eq (tw_cmd_pong_counter (&pong, "signals_in"), 4);
+    ck_assert_int_eq (tw_cmd_pong_counter (&pong, "opens_sent"), 2);
+    ck_assert_int_eq (tw_cmd_pong_counter (&pong, "closes_sent"), 2);
     //  The repeat's verdict is the first reply (accepted) or duplicate.
-    ck_assert_int_eq (s_counter (&pong, "acks_accepted") + s_counter (&pong, "acks_duplicate"), 4);
-    ck_assert_int_eq (s_counter (&pong, "signals_rejected"), 0);
-    ck_assert_int_eq (s_counter (&pong, "in_flight"), 0);
+    ck_assert_int_eq (tw_cmd_pong_counter (&pong, "acks_accepted")
+                          + tw_cmd_pong_counter (&pong, "acks_duplicate"),
+                      4);
+    ck_assert_int_eq (tw_cmd_pong_counter (&pong, "signals_rejected"), 0);
+    ck_assert_int_eq (tw_cmd_pong_counter (&pong, "in_flight"), 0);
     s_teardown (&fx);
 }
 END_TEST
@@ -485,9 +419,9 @@ START_TEST (test_bad_signals)
     //  The engine still answers, and counted all three.
     tw_msg_t pong;
     ck_assert (s_ping (&fx, &pong));
-    ck_assert_int_eq (s_counter (&pong, "signals_in"), 3);
-    ck_assert_int_eq (s_counter (&pong, "signals_rejected"), 3);
-    ck_assert_int_eq (s_counter (&pong, "opens_sent"), 0);
+    ck_assert_int_eq (tw_cmd_pong_counter (&pong, "signals_in"), 3);
+    ck_assert_int_eq (tw_cmd_pong_counter (&pong, "signals_rejected"), 3);
+    ck_assert_int_eq (tw_cmd_pong_counter (&pong, "opens_sent"), 0);
     s_teardown (&fx);
 }
 END_TEST
@@ -496,9 +430,9 @@ START_TEST (test_gateway_down)
 {
     fixture_t fx;
     s_make_dir (&fx);
-    s_env (&fx, "TW_SIGNAL_COMMAND_TIMEOUT_MS", S_TEXT (SHORT_TIMEOUT_MS));
+    tw_fixture_set (fx.base, "TW_SIGNAL_COMMAND_TIMEOUT_MS", "%d", SHORT_TIMEOUT_MS);
     s_setup (&fx, "none");
-    ck_assert_int_eq (tw_proc_stop (&fx.gateway, SIGTERM, STOP_MS), 0);
+    ck_assert_int_eq (tw_fixture_stop (fx.base, GATEWAY, SIGTERM, STOP_MS), 0);
 
     //  Nobody answers: after every attempt, a rejected ack, in bounded time.
     int64_t start = tw_clock_mono_ms ();
@@ -516,7 +450,7 @@ START_TEST (test_gateway_down)
     ck_assert_int_eq (s_engine_counter (&fx, "resent"), COMMAND_ATTEMPTS - 1);
 
     //  The gateway comes back: the same DEALER reaches it again.
-    fx.gateway = s_start (&fx, "order-gateway", fx.gateway_log);
+    s_start (&fx, GATEWAY);
     s_wait_gateway_ready (&fx);
     s_signal (&fx, TW_ACTION_OPEN_LONG, "m-down-2", &ack);
     ck_assert_msg (ack.u.ack.status == TW_ACK_ACCEPTED, "after restart: %s", ack.u.ack.error);
@@ -528,9 +462,9 @@ START_TEST (test_stop_hands_back)
 {
     fixture_t fx;
     s_make_dir (&fx);
-    s_env (&fx, "TW_SIGNAL_COMMAND_TIMEOUT_MS", S_TEXT (LONG_TIMEOUT_MS));
+    tw_fixture_set (fx.base, "TW_SIGNAL_COMMAND_TIMEOUT_MS", "%d", LONG_TIMEOUT_MS);
     s_setup (&fx, "none");
-    ck_assert_int_eq (tw_proc_stop (&fx.gateway, SIGTERM, STOP_MS), 0);
+    ck_assert_int_eq (tw_fixture_stop (fx.base, GATEWAY, SIGTERM, STOP_MS), 0);
     //  A signal waits for a gateway that is gone... The model's REQ has the
     //  default options (as most models' will): a reply that has arrived is
     //  kept after the engine is gone, so it can be read after the stop. (With
@@ -547,7 +481,7 @@ START_TEST (test_stop_hands_back)
     s_wait_counter (&fx, "in_flight", 1, false, 0);
     //  ...when the engine stops: it exits 0 and the model hears that the
     //  verdict is unknown.
-    ck_assert_int_eq (tw_proc_stop (&fx.engine, SIGTERM, STOP_MS), 0);
+    ck_assert_int_eq (tw_fixture_stop (fx.base, ENGINE, SIGTERM, STOP_MS), 0);
     zsock_set_rcvtimeo (req, CLIENT_TIMEOUT_MS);
     tw_msg_t ack;
     memset (&ack, 0, sizeof ack);
@@ -567,11 +501,11 @@ START_TEST (test_sma_cross)
 {
     fixture_t fx;
     s_make_dir (&fx);
-    s_env (&fx, "TW_SIGNAL_FAST", FAST);
-    s_env (&fx, "TW_SIGNAL_SLOW", SLOW);
-    s_env (&fx, "TW_SIGNAL_QTY", S_TEXT (STRATEGY_QTY));
-    s_env (&fx, "TW_SIGNAL_SL_PCT", "1");
-    s_env (&fx, "TW_SIGNAL_TP_PCT", "2");
+    tw_fixture_set (fx.base, "TW_SIGNAL_FAST", "%s", FAST);
+    tw_fixture_set (fx.base, "TW_SIGNAL_SLOW", "%s", SLOW);
+    tw_fixture_set (fx.base, "TW_SIGNAL_QTY", "%d", STRATEGY_QTY);
+    tw_fixture_set (fx.base, "TW_SIGNAL_SL_PCT", "%s", "1");
+    tw_fixture_set (fx.base, "TW_SIGNAL_TP_PCT", "%s", "2");
     s_setup (&fx, "sma_cross");
     //  The engine knows the gateway's positions.
     s_wait_counter (&fx, "synced", 1, false, BASE_PRICE);

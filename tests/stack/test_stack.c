@@ -4,52 +4,55 @@
 
 #include <check.h>
 #include <cjson/cJSON.h>
+#include <czmq.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
 
+#include "tw_clock.h"
+#include "tw_fixture.h"
 #include "tw_proc.h"
 
 #define WAIT_MS 10000
 #define STOP_MS 3000
 #define POLL_MS 50
-#define OUTPUT_MAX 65536
+#define RUN_MS 10000
+#define ARGS_MAX 16
 #define POS_ID "NSE:SBIN-EQ-INTRADAY"
+#define GATEWAY "order-gateway"
+#define FEED "market-feed"
 
-static long long
-s_now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+static tw_fixture_t *s_base;
 
 static void
 s_pause (void)
 {
-    struct timespec ts = {0, POLL_MS * 1000000L};
-    nanosleep (&ts, NULL); //  pacing a bounded poll of an observable state
+    zclock_sleep (POLL_MS); //  pacing a bounded poll of an observable state
 }
 
-//  Runs tradectl --json with args; returns its JSON document (caller
-//  deletes) and sets *status to its exit code.
+//  Runs tradectl --json with args (NULL-terminated) in the stack's
+//  environment; returns its JSON document (caller deletes) and sets
+//  *status to its exit code.
 static cJSON *
-s_tradectl (const char *args, int *status)
+s_tradectl (const char *const *args, int *status)
 {
-    char command[512];
-    snprintf (command, sizeof command, "%s --json %s", getenv ("TRADECTL"), args);
-    FILE *pipe = popen (command, "r");
-    ck_assert_ptr_nonnull (pipe);
-    static char output[OUTPUT_MAX];
-    size_t n = fread (output, 1, sizeof output - 1, pipe);
-    output[n] = 0;
-    int rc = pclose (pipe);
-    *status = WIFEXITED (rc) ? WEXITSTATUS (rc) : -1;
-    cJSON *doc = cJSON_Parse (output);
-    ck_assert_msg (doc != NULL, "tradectl %s printed no JSON: %s", args, output);
+    const char *argv[ARGS_MAX] = {"tradectl", "--json"};
+    int argc = 2;
+    for (int i = 0; args[i]; i++) {
+        ck_assert_int_lt (argc, ARGS_MAX - 1);
+        argv[argc++] = args[i];
+    }
+    argv[argc] = NULL;
+    static tw_proc_output_t output;
+    ck_assert_msg (tw_proc_run (getenv ("TRADECTL"), argv, tw_fixture_env (s_base),
+                                tw_fixture_dir (s_base), RUN_MS, &output)
+                       == 0,
+                   "tradectl %s did not finish within %d ms", args[0], RUN_MS);
+    *status = output.exit_code;
+    cJSON *doc = cJSON_Parse (output.out);
+    ck_assert_msg (doc != NULL, "tradectl %s printed no JSON: %s %s", args[0], output.out,
+                   output.err);
     return doc;
 }
 
@@ -64,7 +67,7 @@ static int
 s_positions (void)
 {
     int status;
-    cJSON *doc = s_tradectl ("positions", &status);
+    cJSON *doc = s_tradectl ((const char *[]){"positions", NULL}, &status);
     ck_assert_int_eq (status, 0);
     int count = cJSON_GetArraySize (cJSON_GetObjectItemCaseSensitive (doc, "positions"));
     cJSON_Delete (doc);
@@ -73,85 +76,84 @@ s_positions (void)
 
 START_TEST (test_open_and_close_with_tradectl)
 {
-    char dir[] = "/tmp/tw-stack-XXXXXX";
-    ck_assert_ptr_nonnull (mkdtemp (dir));
-    char log[128], value[64];
-    snprintf (log, sizeof log, "%s/stack.log", dir);
-    const char *keys[] = {"TW_ENDPOINTS_FEED_PUB", "TW_ENDPOINTS_FEED_CONTROL",
-                          "TW_ENDPOINTS_GATEWAY_REP", "TW_ENDPOINTS_GATEWAY_PUB"};
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-        snprintf (value, sizeof value, "tcp://127.0.0.1:%d", tw_free_port ());
-        setenv (keys[i], value, 1);
-    }
-    setenv ("TW_GATEWAY_BROKER", "paper", 1);
-    setenv ("TW_GATEWAY_DB", "gateway.db", 1);
-    setenv ("TW_GATEWAY_PAPER_DB", "paper.db", 1);
-    setenv ("TW_FEED_SOURCE", "synthetic", 1);
-    setenv ("TW_FEED_TICK_INTERVAL_MS", "20", 1);
-    setenv ("TW_CLIENT_TIMEOUT_MS", "1000", 1);
+    s_base = tw_fixture_new ("stack");
+    ck_assert_ptr_nonnull (s_base);
+    const char *feed_control = tw_fixture_endpoint (s_base, "TW_ENDPOINTS_FEED_CONTROL");
+    const char *rep = tw_fixture_endpoint (s_base, "TW_ENDPOINTS_GATEWAY_REP");
+    ck_assert (feed_control && rep && tw_fixture_endpoint (s_base, "TW_ENDPOINTS_FEED_PUB")
+               && tw_fixture_endpoint (s_base, "TW_ENDPOINTS_GATEWAY_PUB"));
+    tw_fixture_set (s_base, "TW_GATEWAY_BROKER", "paper");
+    tw_fixture_set (s_base, "TW_GATEWAY_DB", "gateway.db");
+    tw_fixture_set (s_base, "TW_GATEWAY_PAPER_DB", "paper.db");
+    tw_fixture_set (s_base, "TW_FEED_SOURCE", "synthetic");
+    tw_fixture_set (s_base, "TW_FEED_TICK_INTERVAL_MS", "20");
+    tw_fixture_set (s_base, "TW_CLIENT_TIMEOUT_MS", "1000");
+    ck_assert_int_eq (tw_fixture_start (s_base, FEED, getenv ("MARKET_FEED"), NULL), 0);
+    ck_assert_int_eq (tw_fixture_start (s_base, GATEWAY, getenv ("GATEWAY"), NULL), 0);
 
-    const char *feed_argv[] = {"market-feed", NULL};
-    const char *gateway_argv[] = {"order-gateway", NULL};
-    tw_proc_t *feed = tw_proc_start (getenv ("MARKET_FEED"), feed_argv, NULL, dir, log);
-    tw_proc_t *gateway = tw_proc_start (getenv ("GATEWAY"), gateway_argv, NULL, dir, log);
-    ck_assert (feed && gateway);
-
-    //  Both answer ping, and the gateway has read its (paper) broker.
+    //  Both answer ping, and the gateway has read its (paper) broker; and
+    //  tradectl says so too.
+    ck_assert_int_eq (
+        tw_fixture_wait_pong (s_base, FEED, feed_control, TW_MSG_PING, NULL, 0, WAIT_MS), 0);
+    ck_assert_int_eq (
+        tw_fixture_wait_pong (s_base, GATEWAY, rep, TW_MSG_STATUS, "reconciled", 1, WAIT_MS), 0);
     int status = -1;
-    bool ready = false;
-    for (long long deadline = s_now_ms () + WAIT_MS; !ready && s_now_ms () < deadline; s_pause ()) {
-        cJSON *feed_pong = s_tradectl ("ping market-feed", &status);
-        bool feed_up = status == 0 && strcmp (s_str (feed_pong, "service"), "market-feed") == 0;
-        cJSON_Delete (feed_pong);
-        cJSON *pong = s_tradectl ("status", &status);
-        cJSON *reconciled = cJSON_GetObjectItemCaseSensitive (
-            cJSON_GetObjectItemCaseSensitive (pong, "counters"), "reconciled");
-        ready = feed_up && status == 0 && cJSON_IsNumber (reconciled) && reconciled->valueint == 1;
-        cJSON_Delete (pong);
-    }
-    ck_assert_msg (ready, "stack not ready; log in %s", log);
+    cJSON *feed_pong = s_tradectl ((const char *[]){"ping", "market-feed", NULL}, &status);
+    ck_assert_int_eq (status, 0);
+    ck_assert_str_eq (s_str (feed_pong, "service"), "market-feed");
+    cJSON_Delete (feed_pong);
+    cJSON *pong = s_tradectl ((const char *[]){"status", NULL}, &status);
+    ck_assert_int_eq (status, 0);
+    cJSON *reconciled = cJSON_GetObjectItemCaseSensitive (
+        cJSON_GetObjectItemCaseSensitive (pong, "counters"), "reconciled");
+    ck_assert (cJSON_IsNumber (reconciled) && reconciled->valueint == 1);
+    cJSON_Delete (pong);
 
     //  The paper broker fills at the feed's last price: until its first tick
     //  has arrived an open is refused (order_rejected), so try again.
+    const char *open[] = {"open", "NSE:SBIN-EQ", "--side", "long",   "--qty", "5",
+                          "--sl", "1",           "--tp",   "100000", NULL};
     bool opened = false;
-    for (long long deadline = s_now_ms () + WAIT_MS; !opened && s_now_ms () < deadline;) {
-        cJSON *ack =
-            s_tradectl ("open NSE:SBIN-EQ --side long --qty 5 --sl 1 --tp 100000", &status);
+    for (int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
+         !opened && tw_clock_mono_ms () < deadline;) {
+        cJSON *ack = s_tradectl (open, &status);
         ck_assert_int_eq (status, 0);
         ck_assert_str_eq (s_str (ack, "status"), "accepted");
         ck_assert_str_eq (s_str (ack, "id"), POS_ID);
         cJSON_Delete (ack);
-        for (long long settle = s_now_ms () + 1000; !opened && s_now_ms () < settle; s_pause ())
+        for (int64_t settle = tw_clock_mono_ms () + 1000; !opened && tw_clock_mono_ms () < settle;
+             s_pause ())
             opened = s_positions () == 1;
     }
-    ck_assert_msg (opened, "no position opened; log in %s", log);
-    cJSON *snapshot = s_tradectl ("positions", &status);
+    ck_assert_msg (opened, "no position opened; logs in %s", tw_fixture_dir (s_base));
+    cJSON *snapshot = s_tradectl ((const char *[]){"positions", NULL}, &status);
     cJSON *pos = cJSON_GetArrayItem (cJSON_GetObjectItemCaseSensitive (snapshot, "positions"), 0);
     ck_assert_str_eq (s_str (pos, "side"), "long");
     ck_assert_double_gt (cJSON_GetObjectItemCaseSensitive (pos, "entry_price")->valuedouble, 0);
     cJSON_Delete (snapshot);
 
-    cJSON *ack = s_tradectl ("close " POS_ID " --reason 'TP Hit'", &status);
+    cJSON *ack =
+        s_tradectl ((const char *[]){"close", POS_ID, "--reason", "TP Hit", NULL}, &status);
     ck_assert_int_eq (status, 0);
     ck_assert_str_eq (s_str (ack, "status"), "accepted");
     cJSON_Delete (ack);
     bool closed = false;
-    for (long long deadline = s_now_ms () + WAIT_MS; !closed && s_now_ms () < deadline; s_pause ())
+    for (int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
+         !closed && tw_clock_mono_ms () < deadline; s_pause ())
         closed = s_positions () == 0;
     ck_assert (closed);
-    ck_assert (tw_file_wait_contains (log, "exit closed id=" POS_ID " reason=\"TP Hit\" attempts=1",
+    ck_assert (tw_file_wait_contains (tw_fixture_log (s_base, GATEWAY),
+                                      "exit closed id=" POS_ID " reason=\"TP Hit\" attempts=1",
                                       WAIT_MS));
     //  Closing it again: already flat, a duplicate, success.
-    ack = s_tradectl ("close " POS_ID, &status);
+    ack = s_tradectl ((const char *[]){"close", POS_ID, NULL}, &status);
     ck_assert_int_eq (status, 0);
     ck_assert_str_eq (s_str (ack, "status"), "duplicate");
     cJSON_Delete (ack);
 
-    ck_assert_int_eq (tw_proc_stop (&gateway, SIGTERM, STOP_MS), 0);
-    ck_assert_int_eq (tw_proc_stop (&feed, SIGTERM, STOP_MS), 0);
-    char command[160];
-    snprintf (command, sizeof command, "rm -rf %s", dir);
-    ck_assert_int_eq (system (command), 0);
+    ck_assert_int_eq (tw_fixture_stop (s_base, GATEWAY, SIGTERM, STOP_MS), 0);
+    ck_assert_int_eq (tw_fixture_stop (s_base, FEED, SIGTERM, STOP_MS), 0);
+    tw_fixture_destroy (&s_base);
 }
 END_TEST
 

@@ -11,8 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "tw_clock.h"
 
 #define TW_WS_HEAD_MAX 4096
 #define TW_WS_MESSAGE_MAX (16 * 1024 * 1024)
@@ -34,20 +35,12 @@ struct _tw_wsclient_t {
     size_t message_len;
 };
 
-static long long
-s_now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 //  Waits until fd is readable (or writable). 1 ready, 0 timeout, -1 error.
 static int
-s_wait (int fd, short events, long long deadline)
+s_wait (int fd, short events, int64_t deadline)
 {
     while (true) {
-        long long left = deadline - s_now_ms ();
+        int64_t left = deadline - tw_clock_mono_ms ();
         if (left < 0)
             left = 0;
         struct pollfd item = {fd, events, 0};
@@ -62,7 +55,7 @@ s_wait (int fd, short events, long long deadline)
 }
 
 static int
-s_connect (int port, int rcvbuf, long long deadline)
+s_connect (int port, int rcvbuf, int64_t deadline)
 {
     int fd = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     if (fd < 0)
@@ -88,7 +81,7 @@ s_connect (int port, int rcvbuf, long long deadline)
 }
 
 static int
-s_send_all (int fd, const void *data, size_t len, long long deadline)
+s_send_all (int fd, const void *data, size_t len, int64_t deadline)
 {
     const char *p = (const char *) data;
     while (len > 0) {
@@ -109,7 +102,7 @@ s_send_all (int fd, const void *data, size_t len, long long deadline)
 //  Reads what is there into self->in, waiting until deadline for the
 //  first byte. 1 read, 0 timeout, -1 closed or error.
 static int
-s_fill (tw_wsclient_t *self, long long deadline)
+s_fill (tw_wsclient_t *self, int64_t deadline)
 {
     int ready = s_wait (self->fd, POLLIN, deadline);
     if (ready != 1)
@@ -166,7 +159,7 @@ s_send_frame (tw_wsclient_t *self, int opcode, const void *data, size_t len)
     memcpy (frame, head, head_len);
     for (size_t i = 0; i < len; i++)
         frame[head_len + i] = ((const unsigned char *) data)[i] ^ mask[i % 4];
-    int rc = s_send_all (self->fd, frame, head_len + len, s_now_ms () + 5000);
+    int rc = s_send_all (self->fd, frame, head_len + len, tw_clock_mono_ms () + 5000);
     free (frame);
     return rc;
 }
@@ -175,7 +168,7 @@ tw_wsclient_t *
 tw_wsclient_connect (int port, const tw_wsclient_opts_t *opts, int *status)
 {
     *status = -1;
-    long long deadline = s_now_ms () + opts->timeout_ms;
+    int64_t deadline = tw_clock_mono_ms () + opts->timeout_ms;
     int fd = s_connect (port, opts->rcvbuf, deadline);
     if (fd < 0)
         return NULL;
@@ -289,7 +282,7 @@ tw_wsclient_recv (tw_wsclient_t *self, int timeout_ms, char **text, int *close_c
     *text = NULL;
     if (close_code)
         *close_code = 0;
-    long long deadline = s_now_ms () + timeout_ms;
+    int64_t deadline = tw_clock_mono_ms () + timeout_ms;
     while (true) {
         int opcode;
         bool fin;
@@ -326,7 +319,7 @@ tw_wsclient_recv (tw_wsclient_t *self, int timeout_ms, char **text, int *close_c
         int rc = s_fill (self, deadline);
         if (rc < 0)
             return -1;
-        if (rc == 0 && s_now_ms () >= deadline)
+        if (rc == 0 && tw_clock_mono_ms () >= deadline)
             return 0;
     }
 }
@@ -334,7 +327,7 @@ tw_wsclient_recv (tw_wsclient_t *self, int timeout_ms, char **text, int *close_c
 int
 tw_http_get (int port, const char *path, char *body, size_t body_size, int timeout_ms)
 {
-    long long deadline = s_now_ms () + timeout_ms;
+    int64_t deadline = tw_clock_mono_ms () + timeout_ms;
     int fd = s_connect (port, 0, deadline);
     if (fd < 0)
         return -1;

@@ -4,33 +4,22 @@
 //  reply, or not at all. Each run is bounded (S_RUN_TIMEOUT_MS) and each
 //  wait for the fake is bounded (S_WAIT_MS).
 
-//  pipe2 and O_CLOEXEC.
-#define _GNU_SOURCE
-
 #include <check.h>
 #include <cjson/cJSON.h>
 #include <czmq.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tw_clock.h"
+#include "tw_proc.h"
 #include "tw_proto.h"
 #include "tw_sock.h"
 
-extern char **environ;
-
 #define S_RUN_TIMEOUT_MS 10000 //  a whole tradectl run, well above the slowest case
 #define S_WAIT_MS 2000         //  for the fake to report a request
-#define S_OUTPUT_MAX 16384     //  stdout or stderr of one run
 #define S_ARGS_MAX 32
-#define S_ENV_MAX 512
 #define S_NS_PER_S INT64_C (1000000000)
 #define S_COMMAND_TTL_S 10 //  what tradectl promises for expires_at
 
@@ -206,30 +195,8 @@ s_fake_next (fake_t *fake, tw_msg_t *msg, int wait_ms)
 //  ---------------------------------------------------------------------
 //  Running tradectl.
 
-typedef struct {
-    int exit_code; //  -1 when it did not exit normally
-    char out[S_OUTPUT_MAX];
-    char err[S_OUTPUT_MAX];
-    int64_t took_ms;
-} run_t;
-
-//  Reads what is available on fd into buf (bounded). Returns false at EOF.
-static bool
-s_drain (int fd, char *buf, size_t *len)
-{
-    char chunk[4096];
-    ssize_t got = read (fd, chunk, sizeof chunk);
-    if (got < 0 && (errno == EINTR || errno == EAGAIN))
-        return true;
-    if (got <= 0)
-        return false;
-    size_t room = S_OUTPUT_MAX - 1 - *len;
-    size_t take = (size_t) got < room ? (size_t) got : room;
-    memcpy (buf + *len, chunk, take);
-    *len += take;
-    buf[*len] = '\0';
-    return true;
-}
+//  exit_code, out, err and took_ms of one run.
+typedef tw_proc_output_t run_t;
 
 //  Runs tradectl with args (NULL-terminated) in an environment that is ours
 //  without any TW_ variable, plus env (NULL-terminated "NAME=value"s).
@@ -238,9 +205,6 @@ s_run (run_t *run, const char *const *env, const char *const *args)
 {
     const char *tradectl = getenv ("TRADECTL");
     ck_assert_msg (tradectl != NULL, "TRADECTL is not set");
-    memset (run, 0, sizeof *run);
-    run->exit_code = -1;
-
     const char *argv[S_ARGS_MAX];
     int argc = 0;
     argv[argc++] = tradectl;
@@ -249,64 +213,8 @@ s_run (run_t *run, const char *const *env, const char *const *args)
         argv[argc++] = args[i];
     }
     argv[argc] = NULL;
-    const char *envp[S_ENV_MAX];
-    int envc = 0;
-    for (char **e = environ; *e && envc < S_ENV_MAX - S_ARGS_MAX; e++)
-        if (strncmp (*e, "TW_", 3) != 0)
-            envp[envc++] = *e;
-    for (int i = 0; env && env[i]; i++) {
-        ck_assert_int_lt (envc, S_ENV_MAX - 1);
-        envp[envc++] = env[i];
-    }
-    envp[envc] = NULL;
-
-    int out_pipe[2], err_pipe[2];
-    ck_assert_int_eq (pipe2 (out_pipe, O_CLOEXEC), 0);
-    ck_assert_int_eq (pipe2 (err_pipe, O_CLOEXEC), 0);
-    int64_t start = tw_clock_mono_ms ();
-    pid_t pid = fork ();
-    ck_assert_int_ge (pid, 0);
-    if (pid == 0) {
-        //  Only async-signal-safe calls between fork and exec: the parent
-        //  has threads (the fake's actor, ZeroMQ's I/O).
-        dup2 (out_pipe[1], STDOUT_FILENO);
-        dup2 (err_pipe[1], STDERR_FILENO);
-        execve (tradectl, (char *const *) argv, (char *const *) envp);
-        _exit (127);
-    }
-    close (out_pipe[1]);
-    close (err_pipe[1]);
-
-    size_t out_len = 0, err_len = 0;
-    bool out_open = true, err_open = true;
-    int64_t deadline = start + S_RUN_TIMEOUT_MS;
-    while ((out_open || err_open) && tw_clock_mono_ms () < deadline) {
-        struct pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
-        int64_t left = deadline - tw_clock_mono_ms ();
-        int rc = poll (fds, 2, left > 0 ? (int) left : 0);
-        if (rc < 0 && errno == EINTR)
-            continue;
-        ck_assert_int_ge (rc, 0);
-        if (out_open && fds[0].revents)
-            out_open = s_drain (out_pipe[0], run->out, &out_len);
-        if (err_open && fds[1].revents)
-            err_open = s_drain (err_pipe[0], run->err, &err_len);
-    }
-    close (out_pipe[0]);
-    close (err_pipe[0]);
-
-    int status = 0;
-    pid_t done = 0;
-    while ((done = waitpid (pid, &status, WNOHANG)) == 0 && tw_clock_mono_ms () < deadline)
-        zclock_sleep (10);
-    if (done == 0) {
-        kill (pid, SIGKILL);
-        waitpid (pid, &status, 0);
-        ck_abort_msg ("tradectl did not finish within %d ms", S_RUN_TIMEOUT_MS);
-    }
-    run->took_ms = tw_clock_mono_ms () - start;
-    if (WIFEXITED (status))
-        run->exit_code = WEXITSTATUS (status);
+    ck_assert_msg (tw_proc_run (tradectl, argv, env, NULL, S_RUN_TIMEOUT_MS, run) == 0,
+                   "tradectl did not finish within %d ms", S_RUN_TIMEOUT_MS);
 }
 
 static int
@@ -714,6 +622,26 @@ START_TEST (test_ping_market_feed)
 }
 END_TEST
 
+START_TEST (test_ping_order_gateway)
+{
+    //  The gateway answers to its process name as well as to "gateway".
+    fake_script_t script = {.service = "order-gateway"};
+    fake_t fake;
+    s_fake_start (&fake, &script);
+    char gateway[S_ENV_LINE_MAX];
+    const char *env[] = {s_env (gateway, sizeof gateway, "TW_ENDPOINTS_GATEWAY_REP", fake.endpoint),
+                         NULL};
+    run_t run;
+    s_run (&run, env, (const char *[]){"ping", "order-gateway", NULL});
+    ck_assert_int_eq (run.exit_code, 0);
+    ck_assert_str_eq (run.out, "order-gateway 0.1.0 up 12.3s requests=7 rejected=1\n");
+    tw_msg_t msg;
+    ck_assert (s_fake_next (&fake, &msg, S_WAIT_MS));
+    ck_assert_int_eq (msg.type, TW_MSG_PING);
+    s_fake_stop (&fake);
+}
+END_TEST
+
 START_TEST (test_config_file)
 {
     fake_script_t script = {0};
@@ -822,6 +750,7 @@ main (void)
     tcase_add_test (tc, test_duplicate);
     tcase_add_test (tc, test_no_reply);
     tcase_add_test (tc, test_ping_market_feed);
+    tcase_add_test (tc, test_ping_order_gateway);
     tcase_add_test (tc, test_config_file);
     tcase_add_test (tc, test_usage_errors);
     tcase_add_test (tc, test_help_and_version);

@@ -1,0 +1,615 @@
+//  The exit and open state machines (gw_exit, gw_open; docs/design.md §4)
+//  row by row, against a scripted broker, and gw_jobs and gw_retry alone.
+//
+//  Everything runs on one zloop in the test's thread: gw_jobs reads one end
+//  of a PAIR, and the scripted broker, a reader on the other end, answers
+//  each call with the next step of a script (op, outcome, price, what the
+//  positions read or the order lookup shows). The loop ends when nothing is
+//  in progress and the script is spent. The outcome is read back from the
+//  store and the counters; no timing is asserted.
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gw_events.h"
+#include "gw_exit.h"
+#include "gw_jobs.h"
+#include "gw_open.h"
+#include "gw_retry.h"
+#include "gw_store.h"
+#include "tw_clock.h"
+#include "tw_config.h"
+#include "tw_log.h"
+#include "tw_sock.h"
+
+#define ERR_MAX 512
+#define PATH_MAX_LEN 512
+#define WAIT_MS 10000
+#define TICK_MS 1
+#define STEPS_MAX 16
+#define ENDPOINT_MAX 64
+#define SYMBOL "NSE:SBIN-EQ"
+#define POS_ID "NSE:SBIN-EQ-INTRADAY"
+#define ENTRY 100.0
+#define EXIT 110.0
+#define ABSENT -1 //  net_qty of a position the broker does not list
+
+//  One scripted answer.
+typedef struct {
+    gw_op_t op;
+    gw_outcome_t outcome;
+    double price;        //  EXIT/PLACE: fill price; POSITIONS: sell_avg/buy_avg
+    int64_t net_qty;     //  POSITIONS: the position's quantity, ABSENT = not listed
+    int order_status;    //  ORDER_BY_TAG
+    int64_t retry_after; //  RETRYABLE
+} s_step_t;
+
+typedef struct {
+    zloop_t *loop;
+    zsock_t *gateway_end; //  read by gw_jobs
+    zsock_t *broker_end;  //  the scripted broker
+    zsock_t *pub;
+    tw_config_t *config;
+    gw_store_t *store;
+    gw_events_t *events;
+    gw_jobs_t *jobs;
+    gw_exits_t *exits;
+    gw_opens_t *opens;
+    s_step_t steps[STEPS_MAX];
+    int step_count;
+    int next_step;
+    int64_t deadline;
+    int filled_calls; //  gw_open_filled_fn calls
+} s_fx_t;
+
+//  inproc endpoints are released after their socket closes, not when it
+//  does: every start gets new ones.
+static int s_generation;
+static char s_dir[PATH_MAX_LEN];
+static char s_origin[PATH_MAX_LEN];
+
+static void
+s_setup (void)
+{
+    tw_log_init ("unit");
+    ck_assert_ptr_nonnull (getcwd (s_origin, sizeof s_origin));
+    snprintf (s_dir, sizeof s_dir, "%s", "/tmp/tw-gw-machines-XXXXXX");
+    ck_assert_ptr_nonnull (mkdtemp (s_dir));
+    ck_assert_int_eq (chdir (s_dir), 0);
+    setenv ("TW_GATEWAY_EXIT_MAX_ATTEMPTS", "3", 1);
+    setenv ("TW_GATEWAY_EXIT_BACKOFF_MS", "1", 1);
+    setenv ("TW_GATEWAY_EXIT_CONFIRM_POLLS", "3", 1);
+    setenv ("TW_GATEWAY_EXIT_CONFIRM_INTERVAL_MS", "10", 1);
+    setenv ("TW_GATEWAY_OPEN_MAX_ATTEMPTS", "2", 1);
+    setenv ("TW_GATEWAY_OPEN_BACKOFF_MS", "1", 1);
+    setenv ("TW_GATEWAY_OPEN_LOOKUP_POLLS", "2", 1);
+    setenv ("TW_GATEWAY_OPEN_LOOKUP_INTERVAL_MS", "10", 1);
+}
+
+static void
+s_teardown (void)
+{
+    ck_assert_int_eq (chdir (s_origin), 0);
+    char command[PATH_MAX_LEN + 16];
+    snprintf (command, sizeof command, "rm -rf %s", s_dir);
+    ck_assert_int_eq (system (command), 0);
+}
+
+//  The scripted broker: answers each call with the next step.
+static int
+s_on_call (zloop_t *loop, zsock_t *sock, void *arg)
+{
+    (void) loop;
+    s_fx_t *fx = (s_fx_t *) arg;
+    gw_call_t *call = NULL;
+    ck_assert_int_eq (zsock_recv (sock, "p", &call), 0);
+    ck_assert_msg (fx->next_step < fx->step_count, "unscripted %s call", gw_op_name (call->op));
+    const s_step_t *step = &fx->steps[fx->next_step++];
+    ck_assert_msg (call->op == step->op, "step %d: %s call, %s scripted", fx->next_step,
+                   gw_op_name (call->op), gw_op_name (step->op));
+    call->outcome = step->outcome;
+    call->retry_after_ms = step->retry_after;
+    if (step->outcome != GW_OUT_OK)
+        snprintf (call->error, sizeof call->error, "scripted %s", gw_outcome_name (step->outcome));
+    if (step->op == GW_OP_POSITIONS && step->outcome == GW_OUT_OK && step->net_qty != ABSENT) {
+        call->positions = (gw_broker_position_t *) calloc (1, sizeof (gw_broker_position_t));
+        call->position_count = 1;
+        snprintf (call->positions[0].id, sizeof call->positions[0].id, "%s", POS_ID);
+        call->positions[0].net_qty = step->net_qty;
+        call->positions[0].sell_avg = step->price;
+        call->positions[0].buy_avg = step->price;
+    }
+    else if (step->op != GW_OP_POSITIONS)
+        call->fill_price = step->price;
+    call->order_status = step->order_status;
+    zsock_send (sock, "p", call);
+    return 0;
+}
+
+//  Ends the loop when nothing is in progress and the script is spent.
+static int
+s_on_tick (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    s_fx_t *fx = (s_fx_t *) arg;
+    ck_assert_msg (tw_clock_mono_ms () < fx->deadline, "not done within %d ms (step %d of %d)",
+                   WAIT_MS, fx->next_step, fx->step_count);
+    bool idle = gw_exits_in_flight (fx->exits) == 0 && gw_opens_in_flight (fx->opens) == 0;
+    return idle && fx->next_step == fx->step_count ? -1 : 0;
+}
+
+static void
+s_on_filled (void *arg, const tw_position_t *pos, int64_t accepted_ms)
+{
+    (void) pos;
+    (void) accepted_ms;
+    ((s_fx_t *) arg)->filled_calls++;
+}
+
+static void
+s_start (s_fx_t *fx)
+{
+    memset (fx, 0, sizeof *fx);
+    char err[ERR_MAX] = "";
+    fx->config = tw_config_load (NULL, err, sizeof err);
+    ck_assert_msg (fx->config != NULL, "config: %s", err);
+    fx->store = gw_store_open ("gateway.db", err, sizeof err);
+    ck_assert_msg (fx->store != NULL, "store: %s", err);
+    char endpoint[ENDPOINT_MAX];
+    s_generation++;
+    snprintf (endpoint, sizeof endpoint, "inproc://gw-machines-pub-%d", s_generation);
+    fx->pub = tw_sock_pub_new (endpoint);
+    snprintf (endpoint, sizeof endpoint, "@inproc://gw-machines-broker-%d", s_generation);
+    fx->broker_end = zsock_new_pair (endpoint);
+    endpoint[0] = '>';
+    fx->gateway_end = zsock_new_pair (endpoint);
+    ck_assert (fx->pub && fx->broker_end && fx->gateway_end);
+    fx->loop = zloop_new ();
+    zloop_reader (fx->loop, fx->broker_end, s_on_call, fx);
+    zloop_timer (fx->loop, TICK_MS, 0, s_on_tick, fx);
+    fx->events = gw_events_new (fx->store, fx->pub, 100);
+    fx->jobs = gw_jobs_new (fx->loop, fx->gateway_end);
+    fx->exits = gw_exits_new (fx->store, fx->events, fx->jobs, fx->config);
+    fx->opens = gw_opens_new (fx->store, fx->events, fx->jobs, fx->config, s_on_filled, fx);
+}
+
+static void
+s_stop (s_fx_t *fx)
+{
+    gw_opens_destroy (&fx->opens);
+    gw_exits_destroy (&fx->exits);
+    gw_jobs_destroy (&fx->jobs);
+    //  Answers nobody read (a failed test) are destroyed here.
+    while (zsock_events (fx->gateway_end) & ZMQ_POLLIN) {
+        gw_call_t *call = NULL;
+        if (zsock_recv (fx->gateway_end, "p", &call) == 0)
+            gw_call_destroy (&call);
+    }
+    gw_events_destroy (&fx->events);
+    zloop_destroy (&fx->loop);
+    zsock_destroy (&fx->gateway_end);
+    zsock_destroy (&fx->broker_end);
+    zsock_destroy (&fx->pub);
+    gw_store_destroy (&fx->store);
+    tw_config_destroy (&fx->config);
+}
+
+static void
+s_script (s_fx_t *fx, gw_op_t op, gw_outcome_t outcome, double price, int64_t net_qty)
+{
+    ck_assert_int_lt (fx->step_count, STEPS_MAX);
+    s_step_t *step = &fx->steps[fx->step_count++];
+    memset (step, 0, sizeof *step);
+    step->op = op;
+    step->outcome = outcome;
+    step->price = price;
+    step->net_qty = net_qty;
+}
+
+static void
+s_run (s_fx_t *fx)
+{
+    fx->deadline = tw_clock_mono_ms () + WAIT_MS;
+    zloop_start (fx->loop);
+    ck_assert_int_eq (fx->next_step, fx->step_count);
+}
+
+//  --- Exits -------------------------------------------------------------
+
+//  An open long position of 10 at ENTRY, then its exit started.
+static void
+s_exit_start (s_fx_t *fx)
+{
+    gw_position_row_t row;
+    memset (&row, 0, sizeof row);
+    snprintf (row.pos.id, sizeof row.pos.id, "%s", POS_ID);
+    snprintf (row.pos.symbol, sizeof row.pos.symbol, "%s", SYMBOL);
+    snprintf (row.pos.product, sizeof row.pos.product, "INTRADAY");
+    row.pos.side = TW_SIDE_LONG;
+    row.pos.qty = 10;
+    row.pos.entry_price = ENTRY;
+    row.pos.state = TW_STATE_OPEN;
+    ck_assert_int_eq (gw_store_put_position (fx->store, &row), 0);
+    char error[TW_TEXT_MAX] = "";
+    ck_assert_int_eq (
+        gw_exit_start (fx->exits, POS_ID, TW_REASON_SL_HIT, NULL, error, sizeof error),
+        TW_ACK_ACCEPTED);
+    ck_assert_int_eq (gw_store_get_position (fx->store, POS_ID, &row), 0);
+    ck_assert_int_eq (row.pos.state, TW_STATE_CLOSING);
+    //  A second close while it runs is a duplicate.
+    ck_assert_int_eq (
+        gw_exit_start (fx->exits, POS_ID, TW_REASON_SL_HIT, NULL, error, sizeof error),
+        TW_ACK_DUPLICATE);
+}
+
+//  Asserts the exit closed at price after attempts exit orders.
+static void
+s_assert_closed (s_fx_t *fx, double price, int attempts)
+{
+    gw_position_row_t row;
+    ck_assert_int_eq (gw_store_get_position (fx->store, POS_ID, &row), 1);
+    gw_position_row_t *history = NULL;
+    size_t count = 0;
+    ck_assert_int_eq (gw_store_history (fx->store, POS_ID, &history, &count), 0);
+    ck_assert_int_eq (count, 1);
+    ck_assert_str_eq (history[0].exit_reason, TW_REASON_SL_HIT);
+    ck_assert_double_eq (history[0].exit_price, price);
+    ck_assert_int_eq (history[0].exit_attempts, attempts);
+    free (history);
+    ck_assert_int_eq (gw_exits_closed (fx->exits), 1);
+    ck_assert_int_eq (gw_exits_failed (fx->exits), 0);
+}
+
+//  Asserts the exit failed after attempts exit orders: OPEN, exit_failed.
+static void
+s_assert_failed (s_fx_t *fx, int attempts)
+{
+    gw_position_row_t row;
+    ck_assert_int_eq (gw_store_get_position (fx->store, POS_ID, &row), 0);
+    ck_assert_int_eq (row.pos.state, TW_STATE_OPEN);
+    ck_assert (row.pos.exit_failed);
+    ck_assert_int_eq (row.exit_attempts, attempts);
+    ck_assert_int_gt (row.last_exit_failed_ms, 0);
+    ck_assert_int_eq (gw_exits_closed (fx->exits), 0);
+    ck_assert_int_eq (gw_exits_failed (fx->exits), 1);
+    //  Within the cooldown a new close is refused.
+    char error[TW_TEXT_MAX] = "";
+    ck_assert_int_eq (
+        gw_exit_start (fx->exits, POS_ID, TW_REASON_SL_HIT, NULL, error, sizeof error),
+        TW_ACK_REJECTED);
+    ck_assert_ptr_nonnull (strstr (error, "retry after"));
+}
+
+//  One scenario: the broker's answers in order, then how it ends.
+typedef struct {
+    const char *name;
+    s_step_t steps[STEPS_MAX]; //  ended by op 0
+    bool success;              //  exit: closed (else failed); open: filled (else rejected)
+    double price;              //  closed: the exit price; filled: the entry price
+    int attempts;              //  orders sent (checked for exits, in the attempts log)
+} s_case_t;
+
+#define OK(op, price)                                                                              \
+    {                                                                                              \
+        op, GW_OUT_OK, price, 0, 0, 0                                                              \
+    }
+#define READ(net_qty)                                                                              \
+    {                                                                                              \
+        GW_OP_POSITIONS, GW_OUT_OK, EXIT, net_qty, 0, 0                                            \
+    }
+#define FAILS(op, outcome)                                                                         \
+    {                                                                                              \
+        op, outcome, 0, 0, 0, 0                                                                    \
+    }
+#define LOOKUP(status, price)                                                                      \
+    {                                                                                              \
+        GW_OP_ORDER_BY_TAG, GW_OUT_OK, price, 0, status, 0                                         \
+    }
+
+//  The rows of the exit table (docs/design.md §4), with exit_max_attempts
+//  3 and exit_confirm_polls 3.
+static const s_case_t s_exit_cases[] = {
+    {"sending, ok, price known -> closed", {OK (GW_OP_EXIT, EXIT)}, true, EXIT, 1},
+    {"sending, ok, no price -> pricing; read ok -> closed at the price read",
+     {OK (GW_OP_EXIT, 0), READ (0)},
+     true,
+     EXIT,
+     1},
+    {"pricing, read failed -> closed at 0",
+     {OK (GW_OP_EXIT, 0), FAILS (GW_OP_POSITIONS, GW_OUT_AMBIGUOUS)},
+     true,
+     0,
+     1},
+    {"sending, pending -> confirming; open, failed -> again; flat -> closed",
+     {FAILS (GW_OP_EXIT, GW_OUT_PENDING), READ (10), FAILS (GW_OP_POSITIONS, GW_OUT_AMBIGUOUS),
+      READ (0)},
+     true,
+     EXIT,
+     1},
+    {"confirming, polls = exit_confirm_polls -> failed, not resent",
+     {FAILS (GW_OP_EXIT, GW_OUT_PENDING), READ (10), READ (10), READ (10)},
+     false,
+     0,
+     1},
+    {"sending, ambiguous -> verifying; flat (not listed) -> closed",
+     {FAILS (GW_OP_EXIT, GW_OUT_AMBIGUOUS), READ (ABSENT)},
+     true,
+     0,
+     1},
+    {"verifying, read failed -> again; still open -> backing_off -> sending -> closed",
+     {FAILS (GW_OP_EXIT, GW_OUT_AMBIGUOUS), FAILS (GW_OP_POSITIONS, GW_OUT_RETRYABLE), READ (10),
+      OK (GW_OP_EXIT, EXIT)},
+     true,
+     EXIT,
+     2},
+    {"verifying, still open, attempts = max -> failed",
+     {FAILS (GW_OP_EXIT, GW_OUT_AMBIGUOUS), READ (10), FAILS (GW_OP_EXIT, GW_OUT_AMBIGUOUS),
+      READ (10), FAILS (GW_OP_EXIT, GW_OUT_AMBIGUOUS), READ (10)},
+     false,
+     0,
+     3},
+    {"verifying, reads = max -> failed",
+     {FAILS (GW_OP_EXIT, GW_OUT_AMBIGUOUS), FAILS (GW_OP_POSITIONS, GW_OUT_RETRYABLE),
+      FAILS (GW_OP_POSITIONS, GW_OUT_RETRYABLE), FAILS (GW_OP_POSITIONS, GW_OUT_RETRYABLE)},
+     false,
+     0,
+     1},
+    {"sending, retryable -> backing_off -> sending -> closed",
+     {FAILS (GW_OP_EXIT, GW_OUT_RETRYABLE), OK (GW_OP_EXIT, EXIT)},
+     true,
+     EXIT,
+     2},
+    {"sending, retryable, attempts = max -> failed",
+     {FAILS (GW_OP_EXIT, GW_OUT_RETRYABLE), FAILS (GW_OP_EXIT, GW_OUT_RETRYABLE),
+      FAILS (GW_OP_EXIT, GW_OUT_RETRYABLE)},
+     false,
+     0,
+     3},
+    {"sending, final -> failed", {FAILS (GW_OP_EXIT, GW_OUT_FINAL)}, false, 0, 1},
+};
+
+static void
+s_script_case (s_fx_t *fx, const s_case_t *c)
+{
+    for (int i = 0; i < STEPS_MAX && c->steps[i].op; i++) {
+        ck_assert_int_lt (fx->step_count, STEPS_MAX);
+        fx->steps[fx->step_count++] = c->steps[i];
+    }
+}
+
+START_TEST (test_exit_table)
+{
+    const s_case_t *c = &s_exit_cases[_i];
+    tw_info ("case: %s", c->name);
+    s_fx_t fx;
+    s_start (&fx);
+    s_script_case (&fx, c);
+    s_exit_start (&fx);
+    s_run (&fx);
+    if (c->success)
+        s_assert_closed (&fx, c->price, c->attempts);
+    else
+        s_assert_failed (&fx, c->attempts);
+    //  One attempt row per exit order.
+    gw_attempt_row_t *attempts = NULL;
+    size_t count = 0;
+    ck_assert_int_eq (gw_store_attempts (fx.store, POS_ID, &attempts, &count), 0);
+    ck_assert_int_eq (count, c->attempts);
+    free (attempts);
+    s_stop (&fx);
+}
+END_TEST
+
+//  --- Opens -------------------------------------------------------------
+
+static void
+s_open_start (s_fx_t *fx)
+{
+    tw_msg_t request, reply;
+    tw_msg_init (&request, TW_MSG_OPEN);
+    snprintf (request.req_id, sizeof request.req_id, "open-1");
+    snprintf (request.u.open.symbol, sizeof request.u.open.symbol, "%s", SYMBOL);
+    request.u.open.side = TW_SIDE_LONG;
+    request.u.open.qty = 5;
+    request.u.open.sl = 90;
+    tw_msg_init (&reply, TW_MSG_ACK);
+    snprintf (reply.req_id, sizeof reply.req_id, "open-1");
+    char error[TW_TEXT_MAX] = "";
+    ck_assert_int_eq (gw_open_start (fx->opens, &request, &reply, error, sizeof error),
+                      TW_ACK_ACCEPTED);
+    ck_assert_str_eq (reply.u.ack.id, POS_ID);
+    //  The ack is stored with the pending open.
+    uint8_t *stored = NULL;
+    size_t size = 0;
+    ck_assert_int_eq (gw_store_get_reply (fx->store, "open-1", &stored, &size), 0);
+    free (stored);
+    gw_pending_row_t pending;
+    ck_assert_int_eq (gw_store_get_pending (fx->store, "open-1", &pending), 0);
+    //  A second open of the same position while it runs is refused.
+    snprintf (request.req_id, sizeof request.req_id, "open-2");
+    ck_assert_int_eq (gw_open_start (fx->opens, &request, &reply, error, sizeof error),
+                      TW_ACK_REJECTED);
+}
+
+static void
+s_assert_filled (s_fx_t *fx, double price)
+{
+    gw_position_row_t row;
+    ck_assert_int_eq (gw_store_get_position (fx->store, POS_ID, &row), 0);
+    ck_assert_int_eq (row.pos.state, TW_STATE_OPEN);
+    ck_assert_double_eq (row.pos.entry_price, price);
+    ck_assert_double_eq (row.pos.sl, 90);
+    gw_pending_row_t pending;
+    ck_assert_int_eq (gw_store_get_pending (fx->store, "open-1", &pending), 1);
+    ck_assert_int_eq (gw_opens_filled (fx->opens), 1);
+    ck_assert_int_eq (gw_opens_rejected (fx->opens), 0);
+    ck_assert_int_eq (fx->filled_calls, 1);
+}
+
+static void
+s_assert_rejected (s_fx_t *fx)
+{
+    gw_position_row_t row;
+    ck_assert_int_eq (gw_store_get_position (fx->store, POS_ID, &row), 1);
+    gw_pending_row_t pending;
+    ck_assert_int_eq (gw_store_get_pending (fx->store, "open-1", &pending), 1);
+    ck_assert_int_eq (gw_opens_filled (fx->opens), 0);
+    ck_assert_int_eq (gw_opens_rejected (fx->opens), 1);
+    ck_assert_int_eq (fx->filled_calls, 0);
+}
+
+//  The rows of the open table (docs/design.md §4), with open_max_attempts 2
+//  and open_lookup_polls 2. Order statuses: 2 filled, 5 rejected, 6 working.
+static const s_case_t s_open_cases[] = {
+    {"sending, ok with a price -> filled", {OK (GW_OP_PLACE, ENTRY)}, true, ENTRY, 1},
+    {"sending, ok without a price -> looking_up; filled -> filled",
+     {OK (GW_OP_PLACE, 0), LOOKUP (2, ENTRY)},
+     true,
+     ENTRY,
+     1},
+    {"sending, ambiguous -> looking_up; working -> again; filled -> filled",
+     {FAILS (GW_OP_PLACE, GW_OUT_AMBIGUOUS), LOOKUP (6, 0), LOOKUP (2, ENTRY)},
+     true,
+     ENTRY,
+     1},
+    {"looking_up, not found -> backing_off -> sending (same tag) -> filled",
+     {FAILS (GW_OP_PLACE, GW_OUT_PENDING), LOOKUP (0, 0), OK (GW_OP_PLACE, ENTRY)},
+     true,
+     ENTRY,
+     2},
+    {"looking_up, not found, attempts = max -> rejected",
+     {FAILS (GW_OP_PLACE, GW_OUT_PENDING), LOOKUP (0, 0), FAILS (GW_OP_PLACE, GW_OUT_PENDING),
+      LOOKUP (0, 0)},
+     false,
+     0,
+     2},
+    {"looking_up, rejected at the broker -> rejected",
+     {OK (GW_OP_PLACE, 0), LOOKUP (5, 0)},
+     false,
+     0,
+     1},
+    {"looking_up, working or unreadable, lookups = polls -> rejected",
+     {FAILS (GW_OP_PLACE, GW_OUT_AMBIGUOUS), FAILS (GW_OP_ORDER_BY_TAG, GW_OUT_AMBIGUOUS),
+      LOOKUP (6, 0)},
+     false,
+     0,
+     1},
+    {"sending, retryable -> backing_off -> sending -> filled",
+     {FAILS (GW_OP_PLACE, GW_OUT_RETRYABLE), OK (GW_OP_PLACE, ENTRY)},
+     true,
+     ENTRY,
+     2},
+    {"sending, retryable, attempts = max -> rejected",
+     {FAILS (GW_OP_PLACE, GW_OUT_RETRYABLE), FAILS (GW_OP_PLACE, GW_OUT_RETRYABLE)},
+     false,
+     0,
+     2},
+    {"sending, final -> rejected", {FAILS (GW_OP_PLACE, GW_OUT_FINAL)}, false, 0, 1},
+};
+
+START_TEST (test_open_table)
+{
+    const s_case_t *c = &s_open_cases[_i];
+    tw_info ("case: %s", c->name);
+    s_fx_t fx;
+    s_start (&fx);
+    s_script_case (&fx, c);
+    s_open_start (&fx);
+    s_run (&fx);
+    if (c->success)
+        s_assert_filled (&fx, c->price);
+    else
+        s_assert_rejected (&fx);
+    s_stop (&fx);
+}
+END_TEST
+
+//  --- gw_jobs and gw_retry alone -----------------------------------------
+
+static int s_results;
+
+static void
+s_count_result (void *owner, gw_call_t *call)
+{
+    (void) owner;
+    (void) call;
+    s_results++;
+}
+
+static void
+s_never (void *owner)
+{
+    (void) owner;
+    ck_abort_msg ("a cancelled timer fired");
+}
+
+//  A cancelled owner's results are dropped and its timer never fires.
+START_TEST (test_jobs_cancel)
+{
+    s_fx_t fx;
+    s_start (&fx);
+    int kept = 0, dropped = 0;
+    s_script (&fx, GW_OP_POSITIONS, GW_OUT_OK, 0, ABSENT);
+    s_script (&fx, GW_OP_POSITIONS, GW_OUT_OK, 0, ABSENT);
+    s_results = 0;
+    gw_jobs_call (fx.jobs, gw_call_new (GW_OP_POSITIONS), s_count_result, &kept);
+    gw_jobs_call (fx.jobs, gw_call_new (GW_OP_POSITIONS), s_count_result, &dropped);
+    gw_jobs_later (fx.jobs, &dropped, 1, s_never);
+    gw_jobs_cancel (fx.jobs, &dropped);
+    //  Runs the loop until the broker answered both and gw_jobs read both.
+    s_run (&fx);
+    fx.deadline = tw_clock_mono_ms () + WAIT_MS;
+    while ((zsock_events (fx.gateway_end) & ZMQ_POLLIN) && tw_clock_mono_ms () < fx.deadline)
+        zloop_start (fx.loop);
+    ck_assert (!(zsock_events (fx.gateway_end) & ZMQ_POLLIN));
+    ck_assert_int_eq (s_results, 1);
+    ck_assert_int_eq (gw_jobs_calls (fx.jobs), 2);
+    s_stop (&fx);
+}
+END_TEST
+
+START_TEST (test_retry_backoff)
+{
+    for (int n = 1; n <= 4; n++) {
+        int64_t base = 100 << (n - 1);
+        for (int i = 0; i < 50; i++) {
+            int64_t delay = gw_retry_backoff_ms (100, n, 0);
+            ck_assert_int_ge (delay, base);
+            ck_assert_int_lt (delay, base + base / 2);
+        }
+    }
+    //  Never shorter than the broker asked for.
+    ck_assert_int_eq (gw_retry_backoff_ms (100, 1, 5000), 5000);
+    ck_assert_int_ge (gw_retry_backoff_ms (100, 0, 0), 100);
+}
+END_TEST
+
+int
+main (void)
+{
+    Suite *suite = suite_create ("gw_machines");
+    TCase *exits = tcase_create ("exit");
+    tcase_add_checked_fixture (exits, s_setup, s_teardown);
+    tcase_add_loop_test (exits, test_exit_table, 0,
+                         (int) (sizeof s_exit_cases / sizeof s_exit_cases[0]));
+    suite_add_tcase (suite, exits);
+    TCase *opens = tcase_create ("open");
+    tcase_add_checked_fixture (opens, s_setup, s_teardown);
+    tcase_add_loop_test (opens, test_open_table, 0,
+                         (int) (sizeof s_open_cases / sizeof s_open_cases[0]));
+    suite_add_tcase (suite, opens);
+    TCase *parts = tcase_create ("parts");
+    tcase_add_checked_fixture (parts, s_setup, s_teardown);
+    tcase_add_test (parts, test_jobs_cancel);
+    tcase_add_test (parts, test_retry_backoff);
+    suite_add_tcase (suite, parts);
+    SRunner *runner = srunner_create (suite);
+    srunner_run_all (runner, CK_NORMAL);
+    int failed = srunner_ntests_failed (runner);
+    srunner_free (runner);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
