@@ -1,5 +1,5 @@
 //  market-feed - publishes ticks from the synthetic walk, a replay file or
-//  the Fyers data socket (DESIGN §1). A thin shell around the feed actor
+//  the Fyers data socket (docs/design.md §1). A thin shell around the feed actor
 //  (mf_actor.c).
 
 #include "mf_actor.h"
@@ -11,7 +11,7 @@ main (int argc, char **argv)
     static const tw_service_def_t def = {
         .name = "market-feed",
         .summary = "publishes ticks: synthetic random walk, CSV replay or the Fyers data socket "
-                   "(DESIGN.md §1, §8)",
+                   "(docs/design.md §1, §8)",
         .actor = mf_actor,
     };
     return tw_service_main (&def, argc, argv);
