@@ -7,6 +7,8 @@
 //         a dropped connection is replaced and resubscribed; a silent one
 //         is replaced; garbage is counted and survived; a refused
 //         authentication is logged and retried.
+//  start: no secrets, a token that is not a JWT, a URL that is not ws(s)://
+//         are one clear error each (exit 1), and never show the token.
 //  stack: the gateway on the paper broker and the risk-monitor behind the
 //         feed: an SL hit driven by the socket's prices closes the position
 //         once; a feed restarted without a symbol in [feed] symbols still
@@ -534,6 +536,50 @@ START_TEST (test_sl_through_the_stack)
 }
 END_TEST
 
+//  ---------------------------------------------------------------------
+//  start
+
+//  Starts market-feed on the fyers source with env and expects it to refuse
+//  to start (exit 1) with expected in its log.
+static void
+s_refuses (const char *const *extra, const char *expected, const char *secret)
+{
+    char dir[64], log[128], pub[64], control[64], pub_env[96], control_env[96];
+    snprintf (dir, sizeof dir, "/tmp/tw-fyers-XXXXXX");
+    ck_assert_ptr_nonnull (mkdtemp (dir));
+    snprintf (log, sizeof log, "%s/feed.log", dir);
+    snprintf (pub, sizeof pub, "tcp://127.0.0.1:%d", tw_free_port ());
+    snprintf (control, sizeof control, "tcp://127.0.0.1:%d", tw_free_port ());
+    snprintf (pub_env, sizeof pub_env, "TW_ENDPOINTS_FEED_PUB=%s", pub);
+    snprintf (control_env, sizeof control_env, "TW_ENDPOINTS_FEED_CONTROL=%s", control);
+    const char *env[ENV_MAX] = {"TW_FEED_SOURCE=fyers", pub_env, control_env};
+    int n = 3;
+    for (int i = 0; extra[i]; i++)
+        env[n++] = extra[i];
+    env[n] = NULL;
+    const char *argv[] = {"market-feed", NULL};
+    tw_proc_t *feed = tw_proc_start (getenv ("MF_BINARY"), argv, env, dir, log);
+    ck_assert_ptr_nonnull (feed);
+    ck_assert_int_eq (tw_proc_stop (&feed, 0, WAIT_MS), 1);
+    ck_assert_msg (tw_file_contains (log, expected), "%s lacks '%s'", log, expected);
+    ck_assert (!secret || !tw_file_contains (log, secret));
+    char command[160];
+    snprintf (command, sizeof command, "rm -rf %s", dir);
+    ck_assert_int_eq (system (command), 0);
+}
+
+START_TEST (test_refusals)
+{
+    const char *none[] = {NULL};
+    s_refuses (none, "set FYERS_APP_ID and FYERS_ACCESS_TOKEN in the environment", NULL);
+    const char *not_jwt[] = {"FYERS_APP_ID=" APP_ID, "FYERS_ACCESS_TOKEN=sekrit-not-a-jwt", NULL};
+    s_refuses (not_jwt, "is not a JWT", "sekrit-not-a-jwt");
+    const char *bad_url[] = {"FYERS_APP_ID=" APP_ID, "FYERS_ACCESS_TOKEN=" TOKEN,
+                             "TW_FYERS_DATA_SOCKET_URL=http://127.0.0.1:1/hsm", NULL};
+    s_refuses (bad_url, "is not ws://HOST[:PORT]/PATH", TOKEN);
+}
+END_TEST
+
 static Suite *
 s_suite (void)
 {
@@ -545,6 +591,9 @@ s_suite (void)
     tcase_add_test (feed, test_garbage_counted_and_survived);
     tcase_add_test (feed, test_auth_failure_retries);
     suite_add_tcase (suite, feed);
+    TCase *start = tcase_create ("start");
+    tcase_add_test (start, test_refusals);
+    suite_add_tcase (suite, start);
     TCase *stack = tcase_create ("stack");
     tcase_add_test (stack, test_sl_through_the_stack);
     suite_add_tcase (suite, stack);
@@ -554,6 +603,9 @@ s_suite (void)
 int
 main (void)
 {
+    //  The refusals expect no Fyers secrets but their own.
+    unsetenv ("FYERS_APP_ID");
+    unsetenv ("FYERS_ACCESS_TOKEN");
     curl_global_init (CURL_GLOBAL_DEFAULT);
     SRunner *runner = srunner_create (s_suite ());
     srunner_run_all (runner, CK_NORMAL);
