@@ -68,6 +68,14 @@ const tw_conf_key_t tw_conf_keys[] = {
     KEY_INT ("fyers", "rate_per_sec", "8", 1, 10000),
     KEY_INT ("fyers", "rate_per_min", "150", 1, 600000),
 
+    //  market-feed's fyers source (docs/fyers.md §7): the HSM data socket
+    //  (wss:// verified, or ws:// for a local fake), the symbol-token base,
+    //  how long a silent socket is trusted, and the socket's mode.
+    KEY_STR ("fyers", "data_socket_url", "wss://socket.fyers.in/hsm/v1-5/prod"),
+    KEY_STR ("fyers", "data_base_url", "https://api-t1.fyers.in/data"),
+    KEY_INT ("fyers", "data_silence_ms", "15000", 100, HOUR_MS),
+    KEY_CHOICE ("fyers", "data_mode", "full", "full|lite"),
+
     KEY_CHOICE ("feed", "source", "synthetic", "synthetic|replay|fyers"),
     KEY_STR ("feed", "replay_file", ""),
     KEY_DOUBLE ("feed", "replay_speed", "1.0"),

@@ -4,12 +4,16 @@
 //  the source. The synthetic source has a repeating timer; the replay arms a
 //  one-shot timer for the next row each time, and publishes every row that
 //  is due when it fires, at most MF_REPLAY_BATCH at a time, so that a fast
-//  replay still lets the loop answer ping and $TERM.
+//  replay still lets the loop answer ping and $TERM. The fyers source
+//  registers its own readers (mf_fyers), and the actor adds a clone of the
+//  gateway's positions whose symbols it hands to the source.
 
 #include "mf_actor.h"
+#include "mf_fyers.h"
 #include "mf_replay.h"
 #include "mf_synthetic.h"
 #include "tw_clock.h"
+#include "tw_clone.h"
 #include "tw_config.h"
 #include "tw_control.h"
 #include "tw_log.h"
@@ -60,6 +64,10 @@ typedef struct {
     uint64_t pass_rows; //  good rows in this pass
     zhashx_t *seen;     //  distinct symbols replayed
 
+    bool use_fyers;
+    mf_fyers_t *fyers;
+    tw_clone_t *clone; //  the gateway's positions, for the fyers source
+
     int64_t published;
 } mf_t;
 
@@ -80,6 +88,11 @@ s_counters (tw_pong_t *pong, void *arg)
 {
     mf_t *self = (mf_t *) arg;
     tw_control_counter (pong, "ticks_published", self->published);
+    if (self->fyers) {
+        tw_control_counter (pong, "symbols", (int64_t) mf_fyers_symbol_count (self->fyers));
+        mf_fyers_counters (self->fyers, pong);
+        return;
+    }
     int64_t skipped = self->replay ? (int64_t) mf_replay_skipped (self->replay) : 0;
     tw_control_counter (pong, "rows_skipped", skipped);
     int64_t symbols = self->synthetic ? (int64_t) mf_synthetic_count (self->synthetic)
@@ -231,6 +244,44 @@ s_setup_replay (mf_t *self)
 }
 
 //  ---------------------------------------------------------------------
+//  Fyers source.
+
+static void
+s_on_fyers_tick (const tw_tick_t *tick, void *arg)
+{
+    s_publish ((mf_t *) arg, tick);
+}
+
+//  Every symbol the gateway holds a position in gets prices too.
+static void
+s_on_clone (tw_clone_t *clone, const tw_msg_t *msg, void *arg)
+{
+    (void) msg;
+    mf_t *self = (mf_t *) arg;
+    zhashx_t *positions = tw_clone_positions (clone);
+    for (const tw_position_t *pos = (const tw_position_t *) zhashx_first (positions); pos;
+         pos = (const tw_position_t *) zhashx_next (positions))
+        mf_fyers_want (self->fyers, pos->symbol);
+}
+
+static int
+s_setup_fyers (mf_t *self)
+{
+    tw_config_t *config = self->config;
+    self->fyers = mf_fyers_new (config, self->loop, s_on_fyers_tick, self);
+    if (!self->fyers)
+        return -1;
+    self->clone =
+        tw_clone_new (tw_config_str (config, "endpoints", "gateway_pub"),
+                      tw_config_str (config, "endpoints", "gateway_rep"), s_on_clone, self);
+    if (!self->clone || tw_clone_attach (self->clone, self->loop) != 0) {
+        tw_error ("fyers source: cannot follow the gateway's positions");
+        return -1;
+    }
+    return 0;
+}
+
+//  ---------------------------------------------------------------------
 //  The actor.
 
 static int
@@ -239,11 +290,11 @@ s_setup (mf_t *self)
     tw_config_t *config = self->config;
     const char *source = tw_config_str (config, "feed", "source");
     //  The source first: a bad source or file is the one error worth a line.
-    if (streq (source, MF_SOURCE_FYERS)) {
-        tw_error ("source '%s' is not implemented yet: use synthetic or replay", source);
-        return -1;
-    }
-    int rc = streq (source, MF_SOURCE_REPLAY) ? s_setup_replay (self) : s_setup_synthetic (self);
+    //  The fyers source needs the loop, so it comes after it.
+    self->use_fyers = streq (source, MF_SOURCE_FYERS);
+    int rc = self->use_fyers                    ? 0
+             : streq (source, MF_SOURCE_REPLAY) ? s_setup_replay (self)
+                                                : s_setup_synthetic (self);
     if (rc != 0)
         return -1;
 
@@ -262,6 +313,8 @@ s_setup (mf_t *self)
     zloop_reader (self->loop, self->pipe, tw_service_on_pipe, NULL);
     if (tw_control_attach (self->control, self->loop) != 0)
         return -1;
+    if (self->use_fyers)
+        return s_setup_fyers (self);
     if (self->synthetic)
         zloop_timer (self->loop, (size_t) tw_config_int (config, "feed", "tick_interval_ms"), 0,
                      s_on_synthetic, self);
@@ -273,7 +326,10 @@ s_setup (mf_t *self)
 static void
 s_teardown (mf_t *self)
 {
+    //  The loop first: the source and the clone have readers on it.
     zloop_destroy (&self->loop);
+    mf_fyers_destroy (&self->fyers);
+    tw_clone_destroy (&self->clone);
     tw_control_destroy (&self->control);
     zsock_destroy (&self->pub);
     mf_synthetic_destroy (&self->synthetic);
@@ -296,7 +352,11 @@ mf_actor (zsock_t *pipe, void *args)
     }
     zsock_signal (pipe, 0);
     tw_config_t *config = self.config;
-    if (self.synthetic)
+    if (self.fyers)
+        tw_info ("publishing source=fyers socket=%s symbols=%zu mode=%s",
+                 tw_config_str (config, "fyers", "data_socket_url"),
+                 mf_fyers_symbol_count (self.fyers), tw_config_str (config, "fyers", "data_mode"));
+    else if (self.synthetic)
         tw_info ("publishing source=synthetic symbols=%zu seed=%" PRId64
                  " tick_interval_ms=%" PRId64,
                  mf_synthetic_count (self.synthetic), tw_config_int (config, "feed", "seed"),

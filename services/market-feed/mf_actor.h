@@ -8,9 +8,12 @@
 //  Sources: synthetic (mf_synthetic: one tick per symbol every
 //  [feed] tick_interval_ms) and replay (mf_replay: each row at its time
 //  scaled by [feed] replay_speed, 0 = as fast as possible, again from the
-//  top when [feed] replay_loop is true). fyers is not implemented yet: the
-//  actor refuses to start. A tick's ts is the wall-clock time it was
-//  published; a replay file's ts_ms only paces the replay.
+//  top when [feed] replay_loop is true) and fyers (mf_fyers: the Fyers data
+//  socket, for [feed] symbols and every symbol the gateway holds a position
+//  in, followed through a clone of its positions; the pong then carries the
+//  source's counters, see mf_fyers.h, and symbols counts its symbols). A
+//  tick's ts is the wall-clock time it was published; a replay file's ts_ms
+//  only paces the replay.
 //
 //  The actor is started by tw_service with a tw_service_t * as args; it
 //  signals 0 on its pipe once its sockets are bound, or 1 after logging one
