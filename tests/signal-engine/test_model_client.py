@@ -227,7 +227,9 @@ class ClientTest(unittest.TestCase):
             sorted(first),
             sorted(["v", "type", "ts", "req_id", "symbol", "action", "qty", "sl", "tp", "model"]),
         )
-        self.assertEqual((first["type"], first["action"], first["model"]), ("signal", "open_long", "fake-test"))
+        self.assertEqual(
+            (first["type"], first["action"], first["model"]), ("signal", "open_long", "fake-test")
+        )
         self.assertIsInstance(first["ts"], int)
         self.assertIsInstance(first["qty"], int)
         self.assertIsInstance(first["tp"], float)
@@ -298,7 +300,10 @@ class StackTest(unittest.TestCase):
             )
             == 1,
         )
-        wait_for("the engine to hear ticks", lambda: stack.counter("SIGNAL_CONTROL", "ping", "ticks") > 0)
+        wait_for(
+            "the engine to hear ticks",
+            lambda: stack.counter("SIGNAL_CONTROL", "ping", "ticks") > 0,
+        )
         wait_for("a gateway heartbeat", lambda: cls.events.recv(100) is not None)
 
     @classmethod
@@ -343,12 +348,16 @@ class StackTest(unittest.TestCase):
         while opened is None and time.monotonic() < deadline:
             req_id = tw.make_req_id("open")
             ack = client.open_long(SYMBOL, qty=5, sl=50, tp=200, req_id=req_id)
-            self.assertEqual((ack.status, ack.id, ack.req_id), ("accepted", POS_ID, req_id), ack.error)
+            self.assertEqual(
+                (ack.status, ack.id, ack.req_id), ("accepted", POS_ID, req_id), ack.error
+            )
             event = self.next_event(["position_opened", "order_rejected"])
             opened = event if event["type"] == "position_opened" else None
         self.assertIsNotNone(opened, "the paper broker never filled")
         assert opened is not None
-        self.assertEqual((opened["side"], opened["qty"], opened["sl"], opened["tp"]), ("long", 5, 50.0, 200.0))
+        self.assertEqual(
+            (opened["side"], opened["qty"], opened["sl"], opened["tp"]), ("long", 5, 50.0, 200.0)
+        )
 
         # The same signal again with the same req_id: the first verdict, and
         # no second open.
