@@ -41,6 +41,8 @@ import tradewire_client as tw  # noqa: E402  (after the path is set)
 
 LOG = logging.getLogger("example_model")
 POLL_MS = 200
+# The events that tell how an open ended.
+OPEN_OUTCOMES = ("position_opened", "order_rejected")
 
 
 def _env_or(name: str, default: str) -> str:
@@ -139,6 +141,11 @@ class Model:
         self._send(action, tw.make_req_id(self.args.model))
 
     def _send(self, action: str, req_id: str) -> None:
+        """Sends a signal. The state moves ahead at once (opening, closing),
+        since the signal may take effect even when its reply is lost; only a
+        rejected ack moves it back. The gateway's events do the rest."""
+        if not self.pending:
+            self.state = "closing" if action == "close" else "opening"
         try:
             if action == "close":
                 ack = self.client.close(self.args.symbol, req_id=req_id)
@@ -155,16 +162,11 @@ class Model:
             action, ack.req_id, ack.status, ack.id, ack.attempts,
             f' error="{ack.error}"' if ack.error else "",
         )
-        if action == "close":
-            # duplicate: already closing or closed; either way an event follows
-            # or has come (a flat position's close is a duplicate too).
-            if ack.ok:
-                self.state = "closing"
-        elif ack.status == "accepted":
-            self.state = "opening"
-        elif ack.status == "duplicate":
-            self.state = "opening"  # the first verdict was accepted; events tell
-        else:
+        # A duplicate close: already closing or closed; the event follows or
+        # came. A duplicate open: the first verdict was accepted.
+        if ack.status == "rejected" and action == "close" and self.state == "closing":
+            self.state = "open"  # the next tick sends a new close
+        elif ack.status == "rejected" and action != "close" and self.state == "opening":
             self.state = "flat"
 
     def on_event(self, event: tw.Message) -> None:
@@ -173,6 +175,12 @@ class Model:
         if body.get("id") != self.pos_id and body.get("symbol") != self.args.symbol:
             return
         kind = event.type
+        # There is one position per symbol, and others (the engine's own
+        # strategy, a person with tradectl) may open it: the model follows
+        # only the position it opened itself.
+        if self.state == "flat" or (self.state == "opening") != (kind in OPEN_OUTCOMES):
+            LOG.debug("not ours: %s %s", kind, body.get("id", ""))
+            return
         if kind == "position_opened":
             LOG.info(
                 "position opened id=%s side=%s qty=%s entry=%.2f sl=%.2f tp=%.2f",
@@ -187,8 +195,7 @@ class Model:
                 "position closed id=%s reason=%s exit=%.2f pnl=%.2f",
                 body["id"], body["reason"], body["exit_price"], body["pnl"],
             )
-            if self.state != "flat":
-                self.trades += 1
+            self.trades += 1
             self.state = "flat"
         elif kind == "exit_failed":
             LOG.warning("exit failed id=%s error=%s", body["id"], body.get("error", ""))
