@@ -12,10 +12,16 @@
 //  The hot path is a tick: its symbol finds its bucket (symbol -> the
 //  watches of the positions in that symbol, kept in step with the clone by
 //  its callbacks), and only those are evaluated, through the clone's own
-//  position records (stable pointers, tw_clone.h). A tick allocates nothing
-//  and scans nothing else; a wake reads every queued tick (up to
-//  RM_DRAIN_MAX). The housekeeping timer walks only the watches with a
-//  trailing move still due (the held set), not every position.
+//  position records (stable pointers, tw_clone.h). Within a bucket, a
+//  position without a trailing stop is a pure function of the ltp (rm_rules:
+//  it hits at its sl or tp and keeps no state), so the bucket keeps the
+//  band (low, high) that no such stop or target reaches: a tick inside it
+//  evaluates only the trailing positions (whose anchors move); a tick on or
+//  outside it evaluates them all. The band is recomputed on the first tick
+//  after an event touched the bucket. A tick allocates nothing and scans
+//  nothing else; a wake reads every queued tick (up to RM_DRAIN_MAX). The
+//  housekeeping timer walks only the watches with a trailing move still
+//  due (the held set), not every position.
 
 #include "rm_actor.h"
 #include "rm_commands.h"
@@ -31,6 +37,7 @@
 #include "tw_sock.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <string.h>
 
 #define RM_TICK_PREFIX "tick."
@@ -63,11 +70,17 @@ typedef struct {
     int64_t last_modify_ms; //  monotonic; 0 = never
 } rm_watch_t;
 
-//  The watches of one symbol, unordered.
+//  The watches of one symbol, unordered, and what a tick must look at.
 struct _rm_bucket_t {
     rm_watch_t **items;
     size_t count;
     size_t size;
+    bool dirty;        //  a position changed: live, low and high are stale
+    rm_watch_t **live; //  open positions with a trailing stop
+    size_t live_count;
+    size_t live_size;
+    double low;  //  a tick at or below this hits a stop or target (long sl, short tp)
+    double high; //  a tick at or above this does (long tp, short sl)
 };
 
 //  A growable array of watches (the held set).
@@ -110,8 +123,10 @@ static void
 s_bucket_destroy (void **item)
 {
     rm_bucket_t *bucket = (rm_bucket_t *) *item;
-    if (bucket)
+    if (bucket) {
         free (bucket->items);
+        free (bucket->live);
+    }
     free (bucket);
     *item = NULL;
 }
@@ -158,6 +173,7 @@ s_index_add (rm_t *self, rm_watch_t *watch)
     }
     watch->bucket = bucket;
     watch->slot = s_push (&bucket->items, &bucket->count, &bucket->size, watch);
+    bucket->dirty = true;
 }
 
 static void
@@ -168,6 +184,44 @@ s_index_remove (rm_watch_t *watch)
     bucket->items[watch->slot] = last;
     last->slot = watch->slot;
     watch->bucket = NULL;
+    bucket->dirty = true;
+}
+
+//  Sorts the bucket's open positions into the live ones (a trailing stop)
+//  and the band the others' stops and targets leave free (rm_rules.h:
+//  long hits at ltp <= sl or >= tp, short at ltp >= sl or <= tp).
+static void
+s_bucket_refresh (rm_bucket_t *bucket)
+{
+    bucket->live_count = 0;
+    bucket->low = -INFINITY;
+    bucket->high = INFINITY;
+    for (size_t i = 0; i < bucket->count; i++) {
+        rm_watch_t *watch = bucket->items[i];
+        const tw_position_t *pos = watch->pos;
+        if (pos->state != TW_STATE_OPEN)
+            continue;
+        if (rm_rules_is_set (pos->trail)) {
+            s_push (&bucket->live, &bucket->live_count, &bucket->live_size, watch);
+            continue;
+        }
+        bool is_long = pos->side == TW_SIDE_LONG;
+        if (!is_long && pos->side != TW_SIDE_SHORT)
+            continue;
+        if (rm_rules_is_set (pos->sl)) {
+            if (is_long && pos->sl > bucket->low)
+                bucket->low = pos->sl;
+            if (!is_long && pos->sl < bucket->high)
+                bucket->high = pos->sl;
+        }
+        if (rm_rules_is_set (pos->tp)) {
+            if (is_long && pos->tp < bucket->high)
+                bucket->high = pos->tp;
+            if (!is_long && pos->tp > bucket->low)
+                bucket->low = pos->tp;
+        }
+    }
+    bucket->dirty = false;
 }
 
 //  The watch of pos (the clone's record), made and indexed when new; a
@@ -189,6 +243,7 @@ s_track (rm_t *self, const tw_position_t *pos)
         s_index_add (self, watch);
     }
     watch->pos = pos;
+    watch->bucket->dirty = true; //  its levels, side or state may have changed
     return watch;
 }
 
@@ -318,11 +373,19 @@ s_evaluate (rm_t *self, const tw_tick_t *tick)
     rm_bucket_t *bucket = (rm_bucket_t *) zhashx_lookup (self->symbols, tick->symbol);
     if (!bucket || bucket->count == 0)
         return;
+    if (bucket->dirty)
+        s_bucket_refresh (bucket);
+    //  Inside the band only the trailing positions can change or hit.
+    bool inside = tick->ltp > bucket->low && tick->ltp < bucket->high;
+    rm_watch_t **watches = inside ? bucket->live : bucket->items;
+    size_t count = inside ? bucket->live_count : bucket->count;
+    if (count == 0)
+        return;
     int64_t now_ms = tw_clock_mono_ms ();
     //  s_close and s_persist_trail never change the bucket (only the
     //  clone's callbacks do), so indexing it while they run is safe.
-    for (size_t i = 0; i < bucket->count; i++) {
-        rm_watch_t *watch = bucket->items[i];
+    for (size_t i = 0; i < count; i++) {
+        rm_watch_t *watch = watches[i];
         const tw_position_t *pos = watch->pos;
         if (pos->state != TW_STATE_OPEN)
             continue;
