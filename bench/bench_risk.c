@@ -1,9 +1,10 @@
 //  bench_risk - the risk-monitor process against a bare floor.
 //
-//  Usage: bench_risk --risk-monitor PATH [-r RUNS] [-t TICKS] [-k]
+//  Usage: bench_risk --risk-monitor PATH [-r RUNS] [-t TICKS] [-s SIZES] [-k]
 //  (bench/run passes the path of a build directory.)
 //
-//  Each run, for 10, 1,000 and 10,000 positions on 100 symbols (and a
+//  Each run, for 10, 1,000 and 10,000 positions (or -s 10,1000,...) on 100
+//  symbols (and a
 //  canary position on its own symbol), interleaved with the floor:
 //    start       the risk-monitor process is started against a stand-in
 //                gateway (bench_risk_parts.h) while the bench publishes the
@@ -56,18 +57,18 @@
 #define BENCH_RUNS_MAX 50
 #define BENCH_TICKS_DEFAULT 500000
 #define BENCH_TICKS_MAX 50000000
-#define BENCH_SIZES 3
+#define BENCH_SIZES_MAX 8
 #define BENCH_START_TIMEOUT_MS 10000
 #define BENCH_STALL_MS 2000
 #define BENCH_PING_TIMEOUT_MS 2000
 #define BENCH_WARMUP_TIMEOUT_MS 5000
 
-static const int s_sizes[BENCH_SIZES] = {10, 1000, 10000};
-
 typedef struct {
     const char *risk_path;
     int runs;
     int64_t ticks;
+    int sizes[BENCH_SIZES_MAX]; //  position counts
+    int size_count;
     bool keep;
 } bench_args_t;
 
@@ -79,10 +80,10 @@ typedef struct {
 
 typedef struct {
     bench_figure_t floor;
-    bench_figure_t rate[BENCH_SIZES];
-    bench_figure_t start_ms[BENCH_SIZES];
-    bench_figure_t rss_idle_kb[BENCH_SIZES];
-    bench_figure_t rss_load_kb[BENCH_SIZES];
+    bench_figure_t rate[BENCH_SIZES_MAX];
+    bench_figure_t start_ms[BENCH_SIZES_MAX];
+    bench_figure_t rss_idle_kb[BENCH_SIZES_MAX];
+    bench_figure_t rss_load_kb[BENCH_SIZES_MAX];
 } bench_results_t;
 
 static void s_progress (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
@@ -120,8 +121,7 @@ s_median (bench_figure_t *figure)
         return 0;
     qsort (figure->values, (size_t) figure->count, sizeof (double), s_cmp_double);
     int n = figure->count;
-    return n % 2 ? figure->values[n / 2]
-                 : (figure->values[n / 2 - 1] + figure->values[n / 2]) / 2;
+    return n % 2 ? figure->values[n / 2] : (figure->values[n / 2 - 1] + figure->values[n / 2]) / 2;
 }
 
 static void
@@ -172,14 +172,13 @@ s_spawn (bench_risk_t *self, const char *path)
 {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init (&actions);
-    posix_spawn_file_actions_addopen (&actions, 1, self->log, O_WRONLY | O_CREAT | O_APPEND,
-                                      0644);
+    posix_spawn_file_actions_addopen (&actions, 1, self->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
     posix_spawn_file_actions_adddup2 (&actions, 1, 2);
     posix_spawn_file_actions_addchdir_np (&actions, tw_fixture_dir (self->base));
     char *const argv[] = {(char *) "risk-monitor", NULL};
     pid_t pid = -1;
-    int rc = posix_spawn (&pid, path, &actions, NULL, argv,
-                          (char *const *) tw_fixture_env (self->base));
+    int rc =
+        posix_spawn (&pid, path, &actions, NULL, argv, (char *const *) tw_fixture_env (self->base));
     posix_spawn_file_actions_destroy (&actions);
     return rc == 0 ? pid : -1;
 }
@@ -287,7 +286,7 @@ s_risk_start (bench_risk_t *self, const bench_args_t *args, int positions, doubl
 //  ---------------------------------------------------------------------------
 //  Rates.
 
-typedef int64_t(s_count_fn) (void *arg);
+typedef int64_t (s_count_fn) (void *arg);
 
 static int64_t
 s_risk_ticks (void *arg)
@@ -365,8 +364,8 @@ s_rate (bench_feed_t *feed, int64_t ticks, s_count_fn *count, void *arg, pid_t r
         *rss_kb = (double) highest_rss;
     double rate = (double) ticks * 1e6 / (double) (t1 - t0);
     s_progress ("  %lld ticks: sent in %.0f ms, counted in %.0f ms: %.0f ticks/s",
-                (long long) ticks, (double) (sent_us - t0) / 1000.0,
-                (double) (t1 - t0) / 1000.0, rate);
+                (long long) ticks, (double) (sent_us - t0) / 1000.0, (double) (t1 - t0) / 1000.0,
+                rate);
     return rate;
 }
 
@@ -394,7 +393,7 @@ s_run_risk (const bench_args_t *args, int size, bench_results_t *results)
 {
     bench_risk_t risk;
     double start_ms = 0, rss_idle = 0, rss_load = 0;
-    int rc = s_risk_start (&risk, args, s_sizes[size], &start_ms, &rss_idle);
+    int rc = s_risk_start (&risk, args, args->sizes[size], &start_ms, &rss_idle);
     double rate = -1;
     if (rc == 0)
         rate = s_rate (risk.feed, args->ticks, s_risk_ticks, &risk, risk.pid, &rss_load);
@@ -406,7 +405,7 @@ s_run_risk (const bench_args_t *args, int size, bench_results_t *results)
         return -1;
     s_progress ("  %d positions: start -> first stop watched %.1f ms, rss idle %.0f kB, "
                 "load %.0f kB",
-                s_sizes[size], start_ms, rss_idle, rss_load);
+                args->sizes[size], start_ms, rss_idle, rss_load);
     s_add (&results->rate[size], rate);
     s_add (&results->start_ms[size], start_ms);
     s_add (&results->rss_idle_kb[size], rss_idle);
@@ -429,41 +428,48 @@ static void
 s_report (const bench_args_t *args, bench_results_t *results, const char *load_before,
           const char *load_after)
 {
+    //  Every figure sorted first: values[0] is then its min, the last its max.
     double floor = s_median (&results->floor);
+    for (int i = 0; i < args->size_count; i++) {
+        s_median (&results->rate[i]);
+        s_median (&results->start_ms[i]);
+        s_median (&results->rss_idle_kb[i]);
+        s_median (&results->rss_load_kb[i]);
+    }
     printf ("\nrisk-monitor benchmark (build %s, -O%s, sanitize %s): %d interleaved runs of "
             "%lld ticks on %d symbols; medians, [min..max]\n",
             BENCH_BUILDTYPE, BENCH_OPTIMIZATION, BENCH_SANITIZE, args->runs,
             (long long) args->ticks, BENCH_RISK_SYMBOLS);
     printf ("load average before: %s; after: %s\n\n", load_before, load_after);
     printf ("| figure | risk-monitor | bare floor, same runs | ratio |\n|---|---|---|---|\n");
-    for (int i = 0; i < BENCH_SIZES; i++) {
+    for (int i = 0; i < args->size_count; i++) {
         double rate = s_median (&results->rate[i]);
         printf ("| sustained tick rate, %d positions | %.0f k/s [%.0f..%.0f] | %.0f k/s "
                 "[%.0f..%.0f] | %.2fx slower |\n",
-                s_sizes[i], rate / 1000, results->rate[i].values[0] / 1000,
+                args->sizes[i], rate / 1000, results->rate[i].values[0] / 1000,
                 results->rate[i].values[results->rate[i].count - 1] / 1000, floor / 1000,
                 results->floor.values[0] / 1000,
                 results->floor.values[results->floor.count - 1] / 1000, floor / rate);
     }
-    for (int i = 0; i < BENCH_SIZES; i++)
+    for (int i = 0; i < args->size_count; i++)
         printf ("| start -> first stop watched, %d positions | %.1f ms [%.1f..%.1f] | - | - |\n",
-                s_sizes[i], s_median (&results->start_ms[i]), results->start_ms[i].values[0],
+                args->sizes[i], s_median (&results->start_ms[i]), results->start_ms[i].values[0],
                 results->start_ms[i].values[results->start_ms[i].count - 1]);
-    for (int i = 0; i < BENCH_SIZES; i++)
-        printf ("| RSS idle / under load, %d positions | %.1f / %.1f MB | - | - |\n", s_sizes[i],
-                s_median (&results->rss_idle_kb[i]) / 1024,
+    for (int i = 0; i < args->size_count; i++)
+        printf ("| RSS idle / under load, %d positions | %.1f / %.1f MB | - | - |\n",
+                args->sizes[i], s_median (&results->rss_idle_kb[i]) / 1024,
                 s_median (&results->rss_load_kb[i]) / 1024);
     printf ("\n");
     s_line ("floor_ticks_per_s", &results->floor);
     char name[64];
-    for (int i = 0; i < BENCH_SIZES; i++) {
-        snprintf (name, sizeof name, "risk_%d_ticks_per_s", s_sizes[i]);
+    for (int i = 0; i < args->size_count; i++) {
+        snprintf (name, sizeof name, "risk_%d_ticks_per_s", args->sizes[i]);
         s_line (name, &results->rate[i]);
-        snprintf (name, sizeof name, "risk_%d_start_to_watch_ms", s_sizes[i]);
+        snprintf (name, sizeof name, "risk_%d_start_to_watch_ms", args->sizes[i]);
         s_line (name, &results->start_ms[i]);
-        snprintf (name, sizeof name, "risk_%d_rss_idle_kb", s_sizes[i]);
+        snprintf (name, sizeof name, "risk_%d_rss_idle_kb", args->sizes[i]);
         s_line (name, &results->rss_idle_kb[i]);
-        snprintf (name, sizeof name, "risk_%d_rss_load_kb", s_sizes[i]);
+        snprintf (name, sizeof name, "risk_%d_rss_load_kb", args->sizes[i]);
         s_line (name, &results->rss_load_kb[i]);
     }
 }
@@ -474,11 +480,13 @@ static void
 s_usage (void)
 {
     fprintf (stderr,
-             "usage: bench_risk --risk-monitor PATH [-r RUNS] [-t TICKS] [-k]\n"
+             "usage: bench_risk --risk-monitor PATH [-r RUNS] [-t TICKS] [-s SIZES] [-k]\n"
              "  -r RUNS   interleaved runs, 1..%d (default %d)\n"
              "  -t TICKS  ticks per rate figure, 1000..%d (default %d)\n"
+             "  -s SIZES  position counts, comma-separated, at most %d (default 10,1000,10000)\n"
              "  -k        keep the temporary directories (logs)\n",
-             BENCH_RUNS_MAX, BENCH_RUNS_DEFAULT, BENCH_TICKS_MAX, BENCH_TICKS_DEFAULT);
+             BENCH_RUNS_MAX, BENCH_RUNS_DEFAULT, BENCH_TICKS_MAX, BENCH_TICKS_DEFAULT,
+             BENCH_SIZES_MAX);
 }
 
 static long
@@ -489,10 +497,30 @@ s_number (const char *text, long min, long max)
     return text && *text && end && !*end && value >= min && value <= max ? value : -1;
 }
 
+//  Parses "10,1000,..." into args->sizes; -1 when it is not such a list.
+static int
+s_sizes (const char *text, bench_args_t *args)
+{
+    args->size_count = 0;
+    char buf[128];
+    snprintf (buf, sizeof buf, "%s", text ? text : "");
+    for (char *save = NULL, *item = strtok_r (buf, ",", &save); item;
+         item = strtok_r (NULL, ",", &save)) {
+        long size = s_number (item, 1, 1000000);
+        if (size < 0 || args->size_count == BENCH_SIZES_MAX)
+            return -1;
+        args->sizes[args->size_count++] = (int) size;
+    }
+    return args->size_count > 0 ? 0 : -1;
+}
+
 static int
 s_parse (int argc, char **argv, bench_args_t *args)
 {
-    *args = (bench_args_t){.runs = BENCH_RUNS_DEFAULT, .ticks = BENCH_TICKS_DEFAULT};
+    *args = (bench_args_t){.runs = BENCH_RUNS_DEFAULT,
+                           .ticks = BENCH_TICKS_DEFAULT,
+                           .sizes = {10, 1000, 10000},
+                           .size_count = 3};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
@@ -501,6 +529,8 @@ s_parse (int argc, char **argv, bench_args_t *args)
         else if (streq (arg, "--risk-monitor") && value)
             args->risk_path = argv[++i];
         else if (streq (arg, "-r") && (args->runs = (int) s_number (value, 1, BENCH_RUNS_MAX)) > 0)
+            i++;
+        else if (streq (arg, "-s") && s_sizes (value, args) == 0)
             i++;
         else if (streq (arg, "-t") && (args->ticks = s_number (value, 1000, BENCH_TICKS_MAX)) > 0)
             i++;
@@ -536,9 +566,9 @@ main (int argc, char **argv)
     for (int run = 0; rc == 0 && run < args.runs; run++) {
         s_progress ("run %d of %d: floor", run + 1, args.runs);
         rc = s_run_floor (&args, &results);
-        for (int size = 0; rc == 0 && size < BENCH_SIZES; size++) {
+        for (int size = 0; rc == 0 && size < args.size_count; size++) {
             s_progress ("run %d of %d: risk-monitor, %d positions", run + 1, args.runs,
-                        s_sizes[size]);
+                        args.sizes[size]);
             rc = s_run_risk (&args, size, &results);
         }
     }

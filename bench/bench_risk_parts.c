@@ -334,8 +334,7 @@ bench_floor_actor (zsock_t *pipe, void *args)
     msgpack_unpacked unpacked;
     msgpack_unpacked_init (&unpacked);
     void *handle = zsock_resolve (sub);
-    zmq_pollitem_t items[] = {{zsock_resolve (pipe), 0, ZMQ_POLLIN, 0},
-                              {handle, 0, ZMQ_POLLIN, 0}};
+    zmq_pollitem_t items[] = {{zsock_resolve (pipe), 0, ZMQ_POLLIN, 0}, {handle, 0, ZMQ_POLLIN, 0}};
     while (zmq_poll (items, 2, -1) >= 0) {
         if (items[0].revents & ZMQ_POLLIN)
             break; //  $TERM
