@@ -8,7 +8,10 @@
 #include <check.h>
 #include <czmq.h>
 #include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tw_clock.h"
 #include "tw_clone.h"
@@ -483,16 +486,38 @@ START_TEST (test_refused_snapshot_is_loud)
     int64_t first = tw_clone_unsynced_ms (fx.clone);
     ck_assert_int_ge (first, 0);
     //  Past the request's timeout it asks again, and is refused again: the
-    //  reason stays, the time grows.
-    deadline = tw_clock_mono_ms () + WAIT_MS;
-    while (tw_clone_unsynced_ms (fx.clone) <= first + 1100 && tw_clock_mono_ms () < deadline) {
+    //  reason stays, the time grows, and past TW_CLONE_UNSYNCED_ERROR_MS an
+    //  error line says so (the log, stderr, goes to a file meanwhile).
+    char log_path[] = "/tmp/tw-clone-log-XXXXXX";
+    int log_fd = mkstemp (log_path);
+    ck_assert_int_ge (log_fd, 0);
+    fflush (stderr);
+    int saved = dup (STDERR_FILENO);
+    ck_assert_int_ge (dup2 (log_fd, STDERR_FILENO), 0);
+    int64_t until = first + TW_CLONE_UNSYNCED_ERROR_MS + 200;
+    deadline = tw_clock_mono_ms () + TW_CLONE_UNSYNCED_ERROR_MS + WAIT_MS;
+    while (tw_clone_unsynced_ms (fx.clone) <= until && tw_clock_mono_ms () < deadline) {
         tw_clone_check (fx.clone);
         zclock_sleep (20); //  pacing the check, as an owner's timer would
     }
+    fflush (stderr);
+    dup2 (saved, STDERR_FILENO);
+    close (saved);
+    close (log_fd);
     ck_assert (!tw_clone_synced (fx.clone));
-    ck_assert_int_gt (tw_clone_unsynced_ms (fx.clone), first + 1100);
+    ck_assert_int_gt (tw_clone_unsynced_ms (fx.clone), until);
     ck_assert_msg (strstr (tw_clone_why (fx.clone), "store error"), "why: %s",
                    tw_clone_why (fx.clone));
+    FILE *log = fopen (log_path, "r");
+    ck_assert_ptr_nonnull (log);
+    char line[1024];
+    bool loud = false;
+    while (!loud && fgets (line, sizeof line, log))
+        loud = strstr (line, "ERROR") && strstr (line, "clone not synced for")
+               && strstr (line, "store error");
+    fclose (log);
+    unlink (log_path);
+    ck_assert_msg (loud, "no error line about the unsynced copy");
     s_do (fx.gateway, "ACCEPT", NULL);
     ck_assert (s_pump_until (fx.clone, 0, 2));
     ck_assert_int_eq (tw_clone_unsynced_ms (fx.clone), 0);

@@ -86,10 +86,9 @@ START_TEST (test_ten_thousand_positions)
     //  The risk-monitor takes the snapshot in parts and watches them all.
     ck_assert_int_eq (tw_fixture_start (base, RISK, getenv ("RISK_MONITOR"), NULL), 0);
     int64_t seen = -1;
-    ck_assert_msg (tw_cmd_wait_counter (control, TW_MSG_PING, "positions_watched", POSITIONS,
-                                        WAIT_MS, &seen),
-                   "positions_watched is %lld; log in %s", (long long) seen,
-                   tw_fixture_log (base, RISK));
+    ck_assert_msg (
+        tw_cmd_wait_counter (control, TW_MSG_PING, "positions_watched", POSITIONS, WAIT_MS, &seen),
+        "positions_watched is %lld; log in %s", (long long) seen, tw_fixture_log (base, RISK));
     ck_assert_int_eq (tw_cmd_counter (control, TW_MSG_PING, "synced"), 1);
     ck_assert_int_eq (tw_cmd_counter (control, TW_MSG_PING, "unsynced_ms"), 0);
     ck_assert_int_eq (tw_cmd_counter (control, TW_MSG_PING, "resyncs"), 1);

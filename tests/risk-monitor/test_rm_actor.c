@@ -7,7 +7,9 @@
 //  modify interval) and a "Trailing SL Hit"; malformed ticks and replies
 //  counted; a gateway that is down, comes back, falls silent and comes back
 //  (with unsynced_ms counting while it is out); ticks that reach only the
-//  positions of their symbol, through opens, updates and closes.
+//  positions of their symbol, through opens, updates and closes; a trailing
+//  stop that moves on ticks that no plain stop or target in its symbol
+//  reaches.
 
 #include <check.h>
 #include <stdio.h>
@@ -574,6 +576,55 @@ START_TEST (test_trailing_modify_and_close)
 }
 END_TEST
 
+START_TEST (test_band_keeps_trailing_positions_live)
+{
+    //  One symbol, two positions: a plain one (sl 90, tp 130) and a
+    //  trailing one. Ticks between 90 and 130 cannot touch the plain one,
+    //  but must still move the trailing stop; a tick at 130 hits the target.
+    s_fx_t fx;
+    tw_position_t trailing = s_position (100, 95, 0, 2);
+    s_start (&fx, &trailing);
+    tw_position_t plain = s_position (100, 90, 130, 0);
+    snprintf (plain.id, sizeof plain.id, "NSE:SBIN-EQ-CNC");
+    fx.positions[fx.count++] = plain;
+    s_wait_ready (&fx, 100);
+    s_command_t command;
+    ck_assert (s_next_command (&fx, WAIT_MS, &command));
+    ck_assert_int_eq (command.msg.type, TW_MSG_MODIFY);
+    ck_assert_str_eq (command.msg.u.modify.id, POS_ID);
+    ck_assert_double_eq_tol (command.msg.u.modify.sl, 98, 1e-9);
+    s_answer (&fx, &command, TW_ACK_ACCEPTED);
+    trailing.sl = 98;
+    s_publish_event (&fx, TW_MSG_POSITION_UPDATED, &trailing, NULL);
+    //  Inside the band: the trailing stop follows to 108.
+    s_tick (&fx, 110);
+    s_next_skipping_modify (&fx, 98, &command);
+    ck_assert_int_eq (command.msg.type, TW_MSG_MODIFY);
+    ck_assert_str_eq (command.msg.u.modify.id, POS_ID);
+    ck_assert_double_eq_tol (command.msg.u.modify.sl, 108, 1e-9);
+    s_answer (&fx, &command, TW_ACK_ACCEPTED);
+    trailing.sl = 108;
+    s_publish_event (&fx, TW_MSG_POSITION_UPDATED, &trailing, NULL);
+    s_wait_counter (&fx, "modifies_accepted", 2);
+    //  At the plain position's target: its close (the trailing one may
+    //  ask to move its stop meanwhile).
+    s_tick (&fx, 130);
+    bool closed = false;
+    for (int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
+         !closed && tw_clock_mono_ms () < deadline;) {
+        ck_assert (s_next_command (&fx, WAIT_MS, &command));
+        closed = command.msg.type == TW_MSG_CLOSE;
+        if (!closed)
+            s_answer (&fx, &command, TW_ACK_ACCEPTED);
+    }
+    ck_assert (closed);
+    ck_assert_str_eq (command.msg.u.close.id, plain.id);
+    ck_assert_str_eq (command.msg.u.close.reason, "TP Hit");
+    s_answer (&fx, &command, TW_ACK_ACCEPTED);
+    s_stop (&fx);
+}
+END_TEST
+
 START_TEST (test_malformed_input_counted)
 {
     s_fx_t fx;
@@ -717,6 +768,7 @@ main (void)
     tcase_add_test (tc, test_malformed_input_counted);
     tcase_add_test (tc, test_gateway_down_and_back);
     tcase_add_test (tc, test_ticks_reach_their_symbol_only);
+    tcase_add_test (tc, test_band_keeps_trailing_positions_live);
     suite_add_tcase (suite, tc);
     SRunner *runner = srunner_create (suite);
     srunner_run_all (runner, CK_NORMAL);
