@@ -100,9 +100,11 @@ typedef struct {
     tw_clone_t *clone;
     tw_control_t *control;
     rm_commands_t *commands;
-    zhashx_t *watches; //  position id -> rm_watch_t *
-    zhashx_t *symbols; //  symbol -> rm_bucket_t * (the index)
-    rm_set_t held;     //  watches whose trailing move may still be due
+    zhashx_t *watches;  //  position id -> rm_watch_t *
+    zhashx_t *symbols;  //  symbol -> rm_bucket_t * (the index)
+    rm_set_t held;      //  watches whose trailing move may still be due
+    int64_t open_count; //  open positions among the watches, when not open_stale
+    bool open_stale;    //  the clone changed since open_count was counted
 
     int64_t close_ttl_ms;
     int64_t trail_modify_interval_ms;
@@ -261,12 +263,17 @@ s_open_positions (rm_t *self)
 {
     if (!tw_clone_synced (self->clone))
         return 0;
-    int64_t count = 0;
-    for (const rm_watch_t *watch = (const rm_watch_t *) zhashx_first (self->watches); watch;
-         watch = (const rm_watch_t *) zhashx_next (self->watches))
-        if (watch->pos->state == TW_STATE_OPEN)
-            count++;
-    return count;
+    //  Counted again only after a change: a health check that pings often
+    //  costs a walk per event, not per ping.
+    if (self->open_stale) {
+        self->open_count = 0;
+        for (const rm_watch_t *watch = (const rm_watch_t *) zhashx_first (self->watches); watch;
+             watch = (const rm_watch_t *) zhashx_next (self->watches))
+            if (watch->pos->state == TW_STATE_OPEN)
+                self->open_count++;
+        self->open_stale = false;
+    }
+    return self->open_count;
 }
 
 static void
@@ -471,6 +478,7 @@ s_on_clone (tw_clone_t *clone, const tw_msg_t *msg, void *arg)
 {
     rm_t *self = (rm_t *) arg;
     const char *id = msg->u.event.pos.id;
+    self->open_stale = true;
     if (msg->type == TW_MSG_SNAPSHOT_REPLY) {
         s_resynced (self);
         return;
