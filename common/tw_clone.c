@@ -14,6 +14,12 @@
 #define TW_CLONE_LOG_INTERVAL_MS 5000
 //  The check timer of tw_clone_attach: twice the rate tw_clone asks for.
 #define TW_CLONE_CHECK_MS 500
+//  While unsynced, tw_clone_attach checks this often, so that the first
+//  snapshot is asked for as soon as the gateway is connected.
+#define TW_CLONE_RETRY_MS 10
+//  At most this many events are read per wake of tw_clone_attach's reader,
+//  so that a flood cannot starve the owner's other sockets.
+#define TW_CLONE_DRAIN_MAX 1024
 //  Events that arrive while a snapshot is awaited are kept, at most this
 //  many, and the ones the snapshot does not cover are applied after it.
 #define TW_CLONE_BACKLOG_MAX 10000
@@ -29,7 +35,18 @@ struct _tw_clone_t {
     bool awaiting;   //  a snapshot request is out
     bool overflowed; //  the backlog overflowed: the snapshot must be retaken
     char snap_req_id[TW_ID_MAX];
-    int64_t snap_sent_ms;
+    int64_t snap_sent_ms; //  when the request went out or its last part came in
+    //  A snapshot in parts: the parts taken so far (their positions are in
+    //  the table already) and what every next part must repeat.
+    uint64_t parts_taken;
+    uint64_t parts;
+    uint64_t parts_epoch;
+    uint64_t parts_seq;
+    int64_t unsynced_since_ms;  //  when the copy was last lost (or created)
+    bool loud;                  //  the unsynced state was logged as an error
+    bool refused;               //  the request out was refused (why says how)
+    char why[TW_TEXT_MAX + 64]; //  why the copy is not synced
+    tw_log_limit_t unsynced_log;
     uint64_t epoch;
     uint64_t seq;
     uint64_t resyncs;
@@ -56,6 +73,9 @@ tw_clone_new (const char *pub_endpoint, const char *cmd_endpoint, tw_clone_fn *f
     self->backlog = zlistx_new ();
     zlistx_set_destructor (self->backlog, s_position_destroy);
     self->bad_log.interval_ms = TW_CLONE_LOG_INTERVAL_MS;
+    self->unsynced_log.interval_ms = TW_CLONE_LOG_INTERVAL_MS;
+    self->unsynced_since_ms = tw_clock_mono_ms ();
+    snprintf (self->why, sizeof self->why, "no snapshot asked for yet");
     //  Subscribe before the first snapshot so that no event falls between.
     self->sub = tw_sock_sub_new (pub_endpoint, "");
     //  The snapshot is asked for on a DEALER that is never left waiting:
@@ -119,6 +139,18 @@ tw_clone_resyncs (tw_clone_t *self)
     return self->resyncs;
 }
 
+int64_t
+tw_clone_unsynced_ms (tw_clone_t *self)
+{
+    return self->synced ? 0 : tw_clock_mono_ms () - self->unsynced_since_ms;
+}
+
+const char *
+tw_clone_why (tw_clone_t *self)
+{
+    return self->synced ? "" : self->why;
+}
+
 zhashx_t *
 tw_clone_positions (tw_clone_t *self)
 {
@@ -131,42 +163,110 @@ tw_clone_lookup (tw_clone_t *self, const char *id)
     return (const tw_position_t *) zhashx_lookup (self->positions, id);
 }
 
+//  Updates a position in place, so that the pointer an owner holds stays
+//  valid until the position is removed (tw_clone.h).
 static void
 s_put (tw_clone_t *self, const tw_position_t *pos)
 {
+    tw_position_t *held = (tw_position_t *) zhashx_lookup (self->positions, pos->id);
+    if (held) {
+        *held = *pos;
+        return;
+    }
     tw_position_t *copy = (tw_position_t *) malloc (sizeof *copy);
     assert (copy);
     *copy = *pos;
-    zhashx_update (self->positions, copy->id, copy);
+    zhashx_insert (self->positions, copy->id, copy);
+}
+
+static void
+s_why (tw_clone_t *self, const char *why)
+{
+    if (why)
+        snprintf (self->why, sizeof self->why, "%s", why);
 }
 
 static void s_apply (tw_clone_t *self, const tw_msg_t *msg);
 
 //  Throws the copy away and asks for a new snapshot, if the gateway is
-//  connected; the reply is read by s_take_snapshot.
+//  connected; the reply is read by s_take_snapshot. why (or NULL to keep
+//  the last one) is what tw_clone_why reports until the copy is synced.
 static void
 s_resync (tw_clone_t *self, const char *why)
 {
-    if (self->synced)
-        tw_warn ("clone resync reason=\"%s\" epoch=%llu seq=%llu", why,
+    int64_t now_ms = tw_clock_mono_ms ();
+    if (self->synced) {
+        tw_warn ("clone resync reason=\"%s\" epoch=%llu seq=%llu", why ? why : "",
                  (unsigned long long) self->epoch, (unsigned long long) self->seq);
-    self->synced = false;
-    zhashx_purge (self->positions);
-    if (self->awaiting && tw_clock_mono_ms () - self->snap_sent_ms < TW_CLONE_SNAPSHOT_TIMEOUT_MS)
+        self->synced = false;
+        self->unsynced_since_ms = now_ms;
+        zhashx_purge (self->positions);
+    }
+    s_why (self, why);
+    if (self->awaiting && now_ms - self->snap_sent_ms < TW_CLONE_SNAPSHOT_TIMEOUT_MS)
         return; //  the request out is recent enough: its reply will do
+    if (self->awaiting && !self->refused)
+        snprintf (self->why, sizeof self->why,
+                  "no snapshot reply within %d ms (%llu of %llu parts taken)",
+                  TW_CLONE_SNAPSHOT_TIMEOUT_MS, (unsigned long long) self->parts_taken,
+                  (unsigned long long) (self->parts ? self->parts : 1));
     self->awaiting = false;
+    self->refused = false;
+    self->parts_taken = 0;
+    self->parts = 0;
+    zhashx_purge (self->positions); //  the parts of an abandoned snapshot
     zlistx_purge (self->backlog);
     self->overflowed = false;
-    if (!(zsock_events (self->snap) & ZMQ_POLLOUT))
+    if (!(zsock_events (self->snap) & ZMQ_POLLOUT)) {
+        s_why (self, "the gateway's command endpoint is not connected");
         return; //  not connected: ask at the next check
+    }
     tw_msg_t request;
     tw_msg_init (&request, TW_MSG_SNAPSHOT);
     tw_client_make_req_id ("clone", request.req_id, sizeof request.req_id);
+    request.u.snapshot.in_parts = true;
     if (tw_sock_send (self->snap, &request) != 0)
         return;
     snprintf (self->snap_req_id, sizeof self->snap_req_id, "%s", request.req_id);
-    self->snap_sent_ms = tw_clock_mono_ms ();
+    self->snap_sent_ms = now_ms;
     self->awaiting = true;
+}
+
+//  Takes one part of the snapshot asked for (a whole snapshot is part 0 of
+//  1). Returns true when it was the last part.
+static bool
+s_take_part (tw_clone_t *self, const tw_msg_t *reply)
+{
+    const tw_snapshot_t *snapshot = &reply->u.snapshot;
+    uint64_t part = snapshot->has_parts ? snapshot->part : 0;
+    uint64_t parts = snapshot->has_parts ? snapshot->parts : 1;
+    if (part == 0) {
+        zhashx_purge (self->positions);
+        self->parts_taken = 0;
+        self->parts = parts;
+        self->parts_epoch = snapshot->epoch;
+        self->parts_seq = snapshot->seq;
+    }
+    else if (part != self->parts_taken || parts != self->parts
+             || snapshot->epoch != self->parts_epoch || snapshot->seq != self->parts_seq) {
+        char why[TW_TEXT_MAX];
+        snprintf (why, sizeof why,
+                  "snapshot part %llu of %llu (epoch=%llu seq=%llu) does not follow part %llu of "
+                  "%llu (epoch=%llu seq=%llu)",
+                  (unsigned long long) part, (unsigned long long) parts,
+                  (unsigned long long) snapshot->epoch, (unsigned long long) snapshot->seq,
+                  (unsigned long long) self->parts_taken, (unsigned long long) self->parts,
+                  (unsigned long long) self->parts_epoch, (unsigned long long) self->parts_seq);
+        tw_log_limited (&self->bad_log, TW_LOG_WARN, "clone %s", why);
+        self->awaiting = false; //  ask again at once
+        s_resync (self, why);
+        return false;
+    }
+    for (size_t i = 0; i < snapshot->count; i++)
+        s_put (self, &snapshot->positions[i]);
+    self->parts_taken++;
+    self->snap_sent_ms = tw_clock_mono_ms (); //  the timeout runs from the last part
+    return self->parts_taken == self->parts;
 }
 
 //  Reads the replies that are there; applies the snapshot that answers the
@@ -175,7 +275,7 @@ static void
 s_take_snapshot (tw_clone_t *self)
 {
     while (zsock_events (self->snap) & ZMQ_POLLIN) {
-        tw_msg_t reply;
+        tw_msg_t reply = {.type = TW_MSG_INVALID}; //  tw_sock_recv resets it first
         char err[TW_TEXT_MAX];
         if (tw_sock_recv (self->snap, &reply, err, sizeof err) != 0) {
             tw_log_limited (&self->bad_log, TW_LOG_WARN, "clone malformed snapshot error=\"%s\"",
@@ -184,31 +284,54 @@ s_take_snapshot (tw_clone_t *self)
         }
         bool answer = self->awaiting && strcmp (reply.req_id, self->snap_req_id) == 0;
         if (!answer || reply.type != TW_MSG_SNAPSHOT_REPLY) {
-            if (answer)
-                tw_log_limited (&self->bad_log, TW_LOG_WARN, "clone snapshot refused type=%s",
-                                tw_msg_type_name (reply.type));
+            if (answer) {
+                //  A refusal: asked again after the request's timeout.
+                char why[TW_TEXT_MAX + 64];
+                snprintf (why, sizeof why, "snapshot refused: %s%s%s",
+                          tw_msg_type_name (reply.type), reply.type == TW_MSG_ACK ? ": " : "",
+                          reply.type == TW_MSG_ACK ? reply.u.ack.error : "");
+                tw_log_limited (&self->bad_log, TW_LOG_WARN, "clone %s", why);
+                s_why (self, why);
+                self->refused = true;
+            }
             tw_msg_reset (&reply);
             continue; //  a late reply to an abandoned request, or a refusal
         }
+        bool whole = s_take_part (self, &reply);
+        tw_msg_reset (&reply);
+        if (!whole)
+            continue;
         self->awaiting = false;
         if (self->overflowed) {
-            tw_msg_reset (&reply);
             s_resync (self, "backlog overflowed");
             return;
         }
-        zhashx_purge (self->positions);
-        for (size_t i = 0; i < reply.u.snapshot.count; i++)
-            s_put (self, &reply.u.snapshot.positions[i]);
-        self->epoch = reply.u.snapshot.epoch;
-        self->seq = reply.u.snapshot.seq;
+        int64_t now_ms = tw_clock_mono_ms ();
+        self->epoch = self->parts_epoch;
+        self->seq = self->parts_seq;
         self->synced = true;
         self->resyncs++;
-        self->last_seen_ms = tw_clock_mono_ms ();
-        tw_info ("clone synced epoch=%llu seq=%llu positions=%zu", (unsigned long long) self->epoch,
-                 (unsigned long long) self->seq, reply.u.snapshot.count);
-        if (self->fn)
-            self->fn (self, &reply, self->arg);
-        tw_msg_reset (&reply);
+        self->last_seen_ms = now_ms;
+        if (self->loud)
+            tw_info ("clone synced after %lld ms unsynced epoch=%llu seq=%llu positions=%zu "
+                     "parts=%llu",
+                     (long long) (now_ms - self->unsynced_since_ms),
+                     (unsigned long long) self->epoch, (unsigned long long) self->seq,
+                     zhashx_size (self->positions), (unsigned long long) self->parts);
+        else
+            tw_info ("clone synced epoch=%llu seq=%llu positions=%zu parts=%llu",
+                     (unsigned long long) self->epoch, (unsigned long long) self->seq,
+                     zhashx_size (self->positions), (unsigned long long) self->parts);
+        self->loud = false;
+        if (self->fn) {
+            tw_msg_t synced;
+            tw_msg_init (&synced, TW_MSG_SNAPSHOT_REPLY);
+            snprintf (synced.req_id, sizeof synced.req_id, "%s", self->snap_req_id);
+            synced.u.snapshot.epoch = self->epoch;
+            synced.u.snapshot.seq = self->seq;
+            synced.u.snapshot.parts = self->parts;
+            self->fn (self, &synced, self->arg);
+        }
         //  Events the gateway published after it answered.
         tw_msg_t *event;
         while (self->synced && (event = (tw_msg_t *) zlistx_detach (self->backlog, NULL))) {
@@ -265,7 +388,7 @@ s_keep (tw_clone_t *self, const tw_msg_t *msg)
 int
 tw_clone_recv (tw_clone_t *self)
 {
-    tw_msg_t msg;
+    tw_msg_t msg = {.type = TW_MSG_INVALID}; //  tw_sock_recv resets it first
     char err[TW_TEXT_MAX];
     if (tw_sock_recv (self->sub, &msg, err, sizeof err) != 0) {
         tw_log_limited (&self->bad_log, TW_LOG_WARN, "clone malformed event error=\"%s\"", err);
@@ -300,15 +423,31 @@ tw_clone_recv (tw_clone_t *self)
     return was_synced && !self->synced ? -1 : 0;
 }
 
+//  Says loudly, and again every TW_CLONE_LOG_INTERVAL_MS, that the copy has
+//  been unsynced too long: whatever the owner watches is not watched.
+static void
+s_complain (tw_clone_t *self)
+{
+    int64_t unsynced_ms = tw_clone_unsynced_ms (self);
+    if (self->synced || unsynced_ms < TW_CLONE_UNSYNCED_ERROR_MS)
+        return;
+    self->loud = true;
+    tw_log_limited (&self->unsynced_log, TW_LOG_ERROR,
+                    "clone not synced for %lld ms: the gateway's positions are unknown "
+                    "reason=\"%s\"",
+                    (long long) unsynced_ms, self->why);
+}
+
 int
 tw_clone_check (tw_clone_t *self)
 {
     s_take_snapshot (self);
     if (!self->synced)
-        s_resync (self, "not synced");
+        s_resync (self, NULL);
     else if (tw_clock_mono_ms () - self->last_seen_ms > TW_CLONE_SILENCE_MS)
         s_resync (self, "gateway silent");
     s_take_snapshot (self);
+    s_complain (self);
     return self->synced ? 0 : -1;
 }
 
@@ -316,8 +455,11 @@ static int
 s_on_sub (zloop_t *loop, zsock_t *reader, void *arg)
 {
     (void) loop;
-    (void) reader;
-    tw_clone_recv ((tw_clone_t *) arg); //  it counts and logs what is malformed
+    tw_clone_t *self = (tw_clone_t *) arg;
+    //  Everything queued, up to a bound; tw_clone_recv counts and logs what
+    //  is malformed.
+    for (int n = 0; n < TW_CLONE_DRAIN_MAX && (zsock_events (reader) & ZMQ_POLLIN); n++)
+        tw_clone_recv (self);
     return 0;
 }
 
@@ -339,12 +481,29 @@ s_on_check (zloop_t *loop, int timer_id, void *arg)
     return 0;
 }
 
+//  While unsynced and no request is out: ask as soon as the gateway is
+//  connected, not at the next regular check.
+static int
+s_on_retry (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    tw_clone_t *self = (tw_clone_t *) arg;
+    if (!self->synced
+        && (!self->awaiting
+            || tw_clock_mono_ms () - self->snap_sent_ms >= TW_CLONE_SNAPSHOT_TIMEOUT_MS))
+        tw_clone_check (self);
+    return 0;
+}
+
 int
 tw_clone_attach (tw_clone_t *self, zloop_t *loop)
 {
     if (zloop_reader (loop, self->sub, s_on_sub, self) != 0
         || zloop_reader (loop, self->snap, s_on_snapshot, self) != 0
-        || zloop_timer (loop, TW_CLONE_CHECK_MS, 0, s_on_check, self) < 0)
+        || zloop_timer (loop, TW_CLONE_CHECK_MS, 0, s_on_check, self) < 0
+        || zloop_timer (loop, TW_CLONE_RETRY_MS, 0, s_on_retry, self) < 0)
         return -1;
+    tw_clone_check (self); //  ask for the first snapshot now, if connected
     return 0;
 }

@@ -14,6 +14,16 @@
 //  is taken by the next tw_clone_check or tw_clone_recv that finds it there;
 //  events that arrive meanwhile are kept and applied after it, as the clone
 //  pattern asks. A gateway that is down costs nothing but the wait.
+//
+//  The request says that the clone takes a snapshot in parts (parts=true):
+//  a snapshot larger than one reply comes back as `parts` replies, part 0
+//  first, all with the same epoch and seq (docs/design.md §2); the copy is
+//  synced when the last one is in. A part out of order, or silence of 1 s
+//  between parts, starts over with a new request.
+//
+//  An unsynced copy is never silent: tw_clone_why says why, and
+//  tw_clone_unsynced_ms for how long; past TW_CLONE_UNSYNCED_ERROR_MS
+//  tw_clone_check logs it as an error, repeated while it lasts.
 
 #ifndef TW_CLONE_H_INCLUDED
 #define TW_CLONE_H_INCLUDED
@@ -25,10 +35,15 @@
 typedef struct _tw_clone_t tw_clone_t;
 
 #define TW_CLONE_SILENCE_MS 3000
+//  Unsynced this long, tw_clone_check logs an error, and again every 5 s
+//  while it lasts, with tw_clone_why: an owner then watches nothing.
+#define TW_CLONE_UNSYNCED_ERROR_MS 2000
 
-//  Called after each (re)snapshot with a TW_MSG_SNAPSHOT_REPLY message, and
-//  after each applied event (heartbeats excluded), once the positions table
-//  reflects it. msg is only valid during the call.
+//  Called after each (re)snapshot with a TW_MSG_SNAPSHOT_REPLY message that
+//  carries the epoch, seq and number of parts but no positions (they are in
+//  tw_clone_positions by then), and after each applied event (heartbeats
+//  excluded), once the positions table reflects it. msg is only valid
+//  during the call.
 typedef void (tw_clone_fn) (tw_clone_t *clone, const tw_msg_t *msg, void *arg);
 
 //  Creates a clone that subscribes to pub_endpoint and takes snapshots from
@@ -56,10 +71,13 @@ int tw_clone_recv (tw_clone_t *self);
 //  TW_CLONE_SILENCE_MS. Never blocks. Returns 0 when synced, -1 otherwise.
 int tw_clone_check (tw_clone_t *self);
 
-//  For an owner with a zloop: registers the SUB and snapshot sockets and a
-//  check timer on loop, so that the copy keeps itself in step (the owner
-//  hears of it through fn). Returns 0, or -1 when loop refused them. Destroy
-//  the loop before the clone.
+//  For an owner with a zloop: registers the SUB and snapshot sockets and the
+//  check timers on loop, so that the copy keeps itself in step (the owner
+//  hears of it through fn), and asks for the first snapshot at once: while
+//  unsynced it retries every 10 ms, so the copy is synced within a round
+//  trip of the gateway being connected. The SUB reader takes every queued
+//  event per wake (up to 1024). Returns 0, or -1 when loop refused them.
+//  Destroy the loop before the clone.
 int tw_clone_attach (tw_clone_t *self, zloop_t *loop);
 
 bool tw_clone_synced (tw_clone_t *self);
@@ -67,9 +85,20 @@ uint64_t tw_clone_epoch (tw_clone_t *self);
 uint64_t tw_clone_seq (tw_clone_t *self);
 //  How many snapshots were taken (the first one included).
 uint64_t tw_clone_resyncs (tw_clone_t *self);
+//  How long the copy has been unsynced (since it was created or last lost),
+//  or 0 when synced.
+int64_t tw_clone_unsynced_ms (tw_clone_t *self);
+//  Why the copy is not synced ("" when it is): no request yet, the gateway
+//  not connected, no reply in time, a refusal and its error, a gap...
+const char *tw_clone_why (tw_clone_t *self);
 
 //  The positions, keyed by id; values are tw_position_t *, owned by the
-//  clone. Read-only for the caller; closed positions are removed.
+//  clone. Read-only for the caller; closed positions are removed. A
+//  position is updated in place: its tw_position_t * stays valid, through
+//  every event, until the position is removed (a position_closed, whose
+//  callback runs after the removal, or a resync: the copy is thrown away
+//  before the next TW_MSG_SNAPSHOT_REPLY callback, and already during the
+//  callback of the event that caused it).
 zhashx_t *tw_clone_positions (tw_clone_t *self);
 const tw_position_t *tw_clone_lookup (tw_clone_t *self, const char *id);
 

@@ -38,7 +38,7 @@ extern "C" {
 #define TW_NAME_MAX 32    //  service, model and counter names, versions
 #define TW_TEXT_MAX 256   //  error texts
 
-#define TW_MAX_POSITIONS 4096          //  positions in one snapshot reply
+#define TW_MAX_POSITIONS 4096          //  positions in one snapshot reply (one part)
 #define TW_MAX_COUNTERS 16             //  counters in one pong
 #define TW_MAX_FRAME (4 * 1024 * 1024) //  largest frame we encode or accept
 
@@ -171,11 +171,20 @@ typedef struct {
 } tw_ack_t;
 
 //  The positions array is owned by the message: tw_msg_reset frees it.
+//  A snapshot of more than TW_MAX_POSITIONS positions travels in parts
+//  (proto/README.md): `parts` replies back to back, numbered `part` 0 ..
+//  parts - 1, each with the same req_id, epoch and seq; has_parts says that
+//  the two fields travel (absent, the reply is the whole snapshot). The
+//  gateway sends parts only to a request that set in_parts.
 typedef struct {
     uint64_t epoch;
     uint64_t seq; //  the seq of the last event these positions reflect
     size_t count;
     tw_position_t *positions;
+    bool has_parts;
+    uint64_t part;  //  0-based
+    uint64_t parts; //  >= 1
+    bool in_parts;  //  on a snapshot request: the asker takes a reply in parts
 } tw_snapshot_t;
 
 //  One record for every gateway event; which fields travel depends on the

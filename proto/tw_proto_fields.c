@@ -83,8 +83,15 @@ static const tw_field_t s_signal[] = {
     S_STR ("model", S_ID, u.signal.model),
 };
 
-//  ping, status and snapshot carry nothing but the optional request header.
+//  ping and status carry nothing but the optional request header.
 static const tw_field_t s_query[] = {S_REQ_ID_OPTIONAL, S_EXPIRES_OPTIONAL};
+
+//  snapshot may say that its asker takes the reply in parts.
+static const tw_field_t s_snapshot[] = {
+    S_REQ_ID_OPTIONAL,
+    S_EXPIRES_OPTIONAL,
+    S_VAL ("parts", TW_FIELD_BOOL, 0, u.snapshot.in_parts),
+};
 
 static const tw_field_t s_pong[] = {
     S_REQ_ID_OPTIONAL,
@@ -137,6 +144,10 @@ static const tw_field_t s_snapshot_reply[] = {
     S_VAL ("epoch", TW_FIELD_U64, S_REQ, u.snapshot.epoch),
     S_VAL ("seq", TW_FIELD_U64, S_REQ, u.snapshot.seq),
     S_VAL ("positions", TW_FIELD_POSITIONS, S_REQ, u.snapshot),
+    S_FIELD ("part", TW_FIELD_U64, 0, S_MSG (u.snapshot.part), 0, S_MSG (u.snapshot.has_parts),
+             NULL),
+    S_FIELD ("parts", TW_FIELD_U64, 0, S_MSG (u.snapshot.parts), 0, S_MSG (u.snapshot.has_parts),
+             NULL),
 };
 
 static const tw_field_t s_ack[] = {
@@ -213,6 +224,22 @@ s_check_modify (const tw_msg_t *msg, uint64_t present)
     return NULL;
 }
 
+//  A reply in parts carries both numbers, and part < parts.
+static const char *
+s_check_snapshot_reply (const tw_msg_t *msg, uint64_t present)
+{
+    size_t count = S_COUNT (s_snapshot_reply);
+    bool has_part = s_has (s_snapshot_reply, count, present, "part");
+    bool has_parts = s_has (s_snapshot_reply, count, present, "parts");
+    if (has_part != has_parts)
+        return "snapshot_reply needs both 'part' and 'parts', or neither";
+    if (has_parts && msg->u.snapshot.parts == 0)
+        return "snapshot_reply 'parts' must be at least 1";
+    if (has_parts && msg->u.snapshot.part >= msg->u.snapshot.parts)
+        return "snapshot_reply 'part' must be below 'parts'";
+    return NULL;
+}
+
 #define S_DESC(table, check)                                                                       \
     {                                                                                              \
         (table), S_COUNT (table), (check)                                                          \
@@ -228,8 +255,8 @@ static const tw_type_desc_t s_types[TW_MSG_COUNT] = {
     [TW_MSG_CLOSE] = S_DESC (s_close, NULL),
     [TW_MSG_MODIFY] = S_DESC (s_modify, s_check_modify),
     [TW_MSG_FLATTEN] = S_DESC (s_flatten, NULL),
-    [TW_MSG_SNAPSHOT] = S_DESC (s_query, NULL),
-    [TW_MSG_SNAPSHOT_REPLY] = S_DESC (s_snapshot_reply, NULL),
+    [TW_MSG_SNAPSHOT] = S_DESC (s_snapshot, NULL),
+    [TW_MSG_SNAPSHOT_REPLY] = S_DESC (s_snapshot_reply, s_check_snapshot_reply),
     [TW_MSG_ACK] = S_DESC (s_ack, NULL),
     [TW_MSG_POSITION_OPENED] = S_DESC (s_position_event, NULL),
     [TW_MSG_POSITION_UPDATED] = S_DESC (s_position_event, NULL),

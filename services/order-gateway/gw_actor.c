@@ -94,8 +94,15 @@ s_reply_ack (tw_msg_t *reply, const tw_msg_t *request, tw_ack_status_t status, c
     snprintf (reply->u.ack.error, sizeof reply->u.ack.error, "%s", error ? error : "");
 }
 
+//  Answers a snapshot. One that fits in one reply (TW_MAX_POSITIONS) goes
+//  as before, with no part numbers. A larger one goes in parts to an asker
+//  that takes them (in_parts): parts - 1 replies sent here, back to back and
+//  in order, and the last one left in reply for the caller; every part
+//  carries the same req_id, epoch and seq (docs/design.md §2). An asker that
+//  does not take parts gets a rejection that says why, never a cut copy.
 static void
-s_snapshot (gw_t *self, const tw_msg_t *request, tw_msg_t *reply)
+s_snapshot (gw_t *self, zsock_t *router, const tw_request_t *envelope, const tw_msg_t *request,
+            tw_msg_t *reply)
 {
     gw_position_row_t *rows = NULL;
     size_t count = 0;
@@ -103,16 +110,38 @@ s_snapshot (gw_t *self, const tw_msg_t *request, tw_msg_t *reply)
         s_reply_ack (reply, request, TW_ACK_REJECTED, "store error");
         return;
     }
-    tw_msg_init (reply, TW_MSG_SNAPSHOT_REPLY);
-    snprintf (reply->req_id, sizeof reply->req_id, "%s", request->req_id);
-    reply->u.snapshot.epoch = gw_store_epoch (self->store);
-    reply->u.snapshot.seq = gw_store_seq (self->store);
-    reply->u.snapshot.count = count;
-    reply->u.snapshot.positions =
-        (tw_position_t *) calloc (count ? count : 1, sizeof (tw_position_t));
-    assert (reply->u.snapshot.positions);
-    for (size_t i = 0; i < count; i++)
-        reply->u.snapshot.positions[i] = rows[i].pos;
+    size_t parts = count ? (count + TW_MAX_POSITIONS - 1) / TW_MAX_POSITIONS : 1;
+    if (parts > 1 && !request->u.snapshot.in_parts) {
+        char error[TW_TEXT_MAX];
+        snprintf (error, sizeof error,
+                  "a snapshot of %zu positions needs %zu parts: ask with parts=true", count, parts);
+        tw_warn ("snapshot refused positions=%zu error=\"%s\"", count, error);
+        s_reply_ack (reply, request, TW_ACK_REJECTED, error);
+        free (rows);
+        return;
+    }
+    for (size_t part = 0; part < parts; part++) {
+        size_t first = part * TW_MAX_POSITIONS;
+        size_t n = count - first < TW_MAX_POSITIONS ? count - first : TW_MAX_POSITIONS;
+        tw_msg_init (reply, TW_MSG_SNAPSHOT_REPLY);
+        snprintf (reply->req_id, sizeof reply->req_id, "%s", request->req_id);
+        reply->u.snapshot.epoch = gw_store_epoch (self->store);
+        reply->u.snapshot.seq = gw_store_seq (self->store);
+        reply->u.snapshot.has_parts = parts > 1;
+        reply->u.snapshot.part = part;
+        reply->u.snapshot.parts = parts;
+        reply->u.snapshot.count = n;
+        reply->u.snapshot.positions = (tw_position_t *) calloc (n ? n : 1, sizeof (tw_position_t));
+        assert (reply->u.snapshot.positions);
+        for (size_t i = 0; i < n; i++)
+            reply->u.snapshot.positions[i] = rows[first + i].pos;
+        if (part + 1 < parts) {
+            //  tw_router_reply consumes the envelope: each part gets a copy.
+            tw_request_t copy = {.envelope = zmsg_dup (envelope->envelope)};
+            tw_router_reply (router, &copy, reply);
+            tw_msg_reset (reply);
+        }
+    }
     free (rows);
 }
 
@@ -274,7 +303,7 @@ s_on_command (zloop_t *loop, zsock_t *router, void *arg)
         s_status (self, &msg, &reply);
         break;
     case TW_MSG_SNAPSHOT:
-        s_snapshot (self, &msg, &reply);
+        s_snapshot (self, router, &request, &msg, &reply);
         break;
     case TW_MSG_OPEN:
     case TW_MSG_CLOSE:

@@ -8,6 +8,20 @@
 //  trailing anchor and when its stop was last written. The clone is the
 //  truth about which positions exist; watches of positions that are gone are
 //  dropped when the clone says so.
+//
+//  The hot path is a tick: its symbol finds its bucket (symbol -> the
+//  watches of the positions in that symbol, kept in step with the clone by
+//  its callbacks), and only those are evaluated, through the clone's own
+//  position records (stable pointers, tw_clone.h). Within a bucket, a
+//  position without a trailing stop is a pure function of the ltp (rm_rules:
+//  it hits at its sl or tp and keeps no state), so the bucket keeps the
+//  band (low, high) that no such stop or target reaches: a tick inside it
+//  evaluates only the trailing positions (whose anchors move); a tick on or
+//  outside it evaluates them all. The band is recomputed on the first tick
+//  after an event touched the bucket. A tick allocates nothing and scans
+//  nothing else; a wake reads every queued tick (up to RM_DRAIN_MAX). The
+//  housekeeping timer walks only the watches with a trailing move still
+//  due (the held set), not every position.
 
 #include "rm_actor.h"
 #include "rm_commands.h"
@@ -23,6 +37,7 @@
 #include "tw_sock.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <string.h>
 
 #define RM_TICK_PREFIX "tick."
@@ -36,13 +51,44 @@
 //  At most one line per interval about malformed ticks (tw_clone and
 //  tw_requester limit their own lines).
 #define RM_LOG_INTERVAL_MS 5000
+//  Ticks read per wake of the tick reader at most, so that a flood cannot
+//  starve the control socket, the clone and the timers.
+#define RM_DRAIN_MAX 4096
+#define RM_NOT_HELD SIZE_MAX
+
+typedef struct _rm_bucket_t rm_bucket_t;
 
 //  What the actor knows about one position beyond the clone's copy.
 typedef struct {
     char id[TW_ID_MAX];
+    char symbol[TW_SYMBOL_MAX];
+    const tw_position_t *pos; //  the clone's record (valid while it holds it)
+    rm_bucket_t *bucket;      //  of symbol
+    size_t slot;              //  in bucket->items
+    size_t held_slot;         //  in the held set, or RM_NOT_HELD
     rm_trail_t trail;
     int64_t last_modify_ms; //  monotonic; 0 = never
 } rm_watch_t;
+
+//  The watches of one symbol, unordered, and what a tick must look at.
+struct _rm_bucket_t {
+    rm_watch_t **items;
+    size_t count;
+    size_t size;
+    bool dirty;        //  a position changed: live, low and high are stale
+    rm_watch_t **live; //  open positions with a trailing stop
+    size_t live_count;
+    size_t live_size;
+    double low;  //  a tick at or below this hits a stop or target (long sl, short tp)
+    double high; //  a tick at or above this does (long tp, short sl)
+};
+
+//  A growable array of watches (the held set).
+typedef struct {
+    rm_watch_t **items;
+    size_t count;
+    size_t size;
+} rm_set_t;
 
 typedef struct {
     tw_service_t *service;
@@ -54,7 +100,11 @@ typedef struct {
     tw_clone_t *clone;
     tw_control_t *control;
     rm_commands_t *commands;
-    zhashx_t *watches; //  position id -> rm_watch_t *
+    zhashx_t *watches;  //  position id -> rm_watch_t *
+    zhashx_t *symbols;  //  symbol -> rm_bucket_t * (the index)
+    rm_set_t held;      //  watches whose trailing move may still be due
+    int64_t open_count; //  open positions among the watches, when not open_stale
+    bool open_stale;    //  the clone changed since open_count was counted
 
     int64_t close_ttl_ms;
     int64_t trail_modify_interval_ms;
@@ -71,28 +121,159 @@ s_watch_destroy (void **item)
     *item = NULL;
 }
 
-static rm_watch_t *
-s_watch (rm_t *self, const char *id)
+static void
+s_bucket_destroy (void **item)
 {
-    rm_watch_t *watch = (rm_watch_t *) zhashx_lookup (self->watches, id);
+    rm_bucket_t *bucket = (rm_bucket_t *) *item;
+    if (bucket) {
+        free (bucket->items);
+        free (bucket->live);
+    }
+    free (bucket);
+    *item = NULL;
+}
+
+//  Appends watch to an array of watches; returns its slot.
+static size_t
+s_push (rm_watch_t ***items, size_t *count, size_t *size, rm_watch_t *watch)
+{
+    if (*count == *size) {
+        *size = *size ? *size * 2 : 8;
+        *items = (rm_watch_t **) realloc (*items, *size * sizeof **items);
+        assert (*items);
+    }
+    (*items)[*count] = watch;
+    return (*count)++;
+}
+
+static void
+s_hold (rm_t *self, rm_watch_t *watch)
+{
+    if (watch->held_slot == RM_NOT_HELD)
+        watch->held_slot = s_push (&self->held.items, &self->held.count, &self->held.size, watch);
+}
+
+static void
+s_release_held (rm_t *self, rm_watch_t *watch)
+{
+    size_t slot = watch->held_slot;
+    if (slot == RM_NOT_HELD)
+        return;
+    rm_watch_t *last = self->held.items[--self->held.count];
+    self->held.items[slot] = last;
+    last->held_slot = slot;
+    watch->held_slot = RM_NOT_HELD;
+}
+
+static void
+s_index_add (rm_t *self, rm_watch_t *watch)
+{
+    rm_bucket_t *bucket = (rm_bucket_t *) zhashx_lookup (self->symbols, watch->symbol);
+    if (!bucket) {
+        bucket = (rm_bucket_t *) zmalloc (sizeof (rm_bucket_t));
+        zhashx_insert (self->symbols, watch->symbol, bucket);
+    }
+    watch->bucket = bucket;
+    watch->slot = s_push (&bucket->items, &bucket->count, &bucket->size, watch);
+    bucket->dirty = true;
+}
+
+static void
+s_index_remove (rm_watch_t *watch)
+{
+    rm_bucket_t *bucket = watch->bucket;
+    rm_watch_t *last = bucket->items[--bucket->count];
+    bucket->items[watch->slot] = last;
+    last->slot = watch->slot;
+    watch->bucket = NULL;
+    bucket->dirty = true;
+}
+
+//  Sorts the bucket's open positions into the live ones (a trailing stop)
+//  and the band the others' stops and targets leave free (rm_rules.h:
+//  long hits at ltp <= sl or >= tp, short at ltp >= sl or <= tp).
+static void
+s_bucket_refresh (rm_bucket_t *bucket)
+{
+    bucket->live_count = 0;
+    bucket->low = -INFINITY;
+    bucket->high = INFINITY;
+    for (size_t i = 0; i < bucket->count; i++) {
+        rm_watch_t *watch = bucket->items[i];
+        const tw_position_t *pos = watch->pos;
+        if (pos->state != TW_STATE_OPEN)
+            continue;
+        if (rm_rules_is_set (pos->trail)) {
+            s_push (&bucket->live, &bucket->live_count, &bucket->live_size, watch);
+            continue;
+        }
+        bool is_long = pos->side == TW_SIDE_LONG;
+        if (!is_long && pos->side != TW_SIDE_SHORT)
+            continue;
+        if (rm_rules_is_set (pos->sl)) {
+            if (is_long && pos->sl > bucket->low)
+                bucket->low = pos->sl;
+            if (!is_long && pos->sl < bucket->high)
+                bucket->high = pos->sl;
+        }
+        if (rm_rules_is_set (pos->tp)) {
+            if (is_long && pos->tp < bucket->high)
+                bucket->high = pos->tp;
+            if (!is_long && pos->tp > bucket->low)
+                bucket->low = pos->tp;
+        }
+    }
+    bucket->dirty = false;
+}
+
+//  The watch of pos (the clone's record), made and indexed when new; a
+//  fresh watch knows no trailing state (rm_rules.h).
+static rm_watch_t *
+s_track (rm_t *self, const tw_position_t *pos)
+{
+    rm_watch_t *watch = (rm_watch_t *) zhashx_lookup (self->watches, pos->id);
     if (!watch) {
         watch = (rm_watch_t *) zmalloc (sizeof (rm_watch_t));
-        snprintf (watch->id, sizeof watch->id, "%s", id);
+        snprintf (watch->id, sizeof watch->id, "%s", pos->id);
+        watch->held_slot = RM_NOT_HELD;
         zhashx_insert (self->watches, watch->id, watch);
     }
+    else if (watch->bucket && strcmp (watch->symbol, pos->symbol) != 0)
+        s_index_remove (watch);
+    if (!watch->bucket) {
+        snprintf (watch->symbol, sizeof watch->symbol, "%s", pos->symbol);
+        s_index_add (self, watch);
+    }
+    watch->pos = pos;
+    watch->bucket->dirty = true; //  its levels, side or state may have changed
     return watch;
+}
+
+static void
+s_untrack (rm_t *self, rm_watch_t *watch)
+{
+    if (watch->bucket)
+        s_index_remove (watch);
+    s_release_held (self, watch);
+    zhashx_delete (self->watches, watch->id);
 }
 
 static int64_t
 s_open_positions (rm_t *self)
 {
-    zhashx_t *positions = tw_clone_positions (self->clone);
-    int64_t count = 0;
-    for (const tw_position_t *pos = (const tw_position_t *) zhashx_first (positions); pos;
-         pos = (const tw_position_t *) zhashx_next (positions))
-        if (pos->state == TW_STATE_OPEN)
-            count++;
-    return count;
+    if (!tw_clone_synced (self->clone))
+        return 0;
+    //  Counted again only after a change: a health check that pings often
+    //  costs a walk per event, not per ping.
+    if (self->open_stale) {
+        self->open_count = 0;
+        for (const rm_watch_t *watch = (const rm_watch_t *) zhashx_first (self->watches); watch;
+             watch = (const rm_watch_t *) zhashx_next (self->watches))
+            if (watch->pos->state == TW_STATE_OPEN)
+                self->open_count++;
+        self->open_stale = false;
+    }
+    return self->open_count;
 }
 
 static void
@@ -110,6 +291,7 @@ s_counters (tw_pong_t *pong, void *arg)
     tw_control_counter (pong, "modifies_accepted", (int64_t) stats->modifies_accepted);
     tw_control_counter (pong, "resyncs", (int64_t) tw_clone_resyncs (self->clone));
     tw_control_counter (pong, "synced", tw_clone_synced (self->clone) ? 1 : 0);
+    tw_control_counter (pong, "unsynced_ms", tw_clone_unsynced_ms (self->clone));
     tw_control_counter (pong, "retries", (int64_t) sent->resent);
     tw_control_counter (pong, "gave_up", (int64_t) sent->given_up);
     tw_control_counter (pong, "bad_ticks", self->bad_ticks);
@@ -156,13 +338,18 @@ s_close (rm_t *self, const tw_position_t *pos, const rm_watch_t *watch,
                  s_level_key (decision->hit), decision->level, msg.req_id);
 }
 
-//  Writes a trailing move to the gateway when one is due.
+//  Writes a trailing move to the gateway when one is due. A watch whose move
+//  is due (sent or held back) stays in the held set, and the housekeeping
+//  timer tries it again, until the gateway's sl reflects it.
 static void
 s_persist_trail (rm_t *self, const tw_position_t *pos, rm_watch_t *watch, int64_t now_ms)
 {
-    double sl = rm_rules_trail_sl (pos, &watch->trail);
-    if (sl <= 0)
+    double sl = pos->state == TW_STATE_OPEN ? rm_rules_trail_sl (pos, &watch->trail) : 0;
+    if (sl <= 0) {
+        s_release_held (self, watch);
         return;
+    }
+    s_hold (self, watch);
     if (watch->last_modify_ms && now_ms - watch->last_modify_ms < self->trail_modify_interval_ms)
         return;
     if (!rm_commands_may_modify (self->commands, pos->id, now_ms))
@@ -184,16 +371,31 @@ s_persist_trail (rm_t *self, const tw_position_t *pos, rm_watch_t *watch, int64_
 //  ---------------------------------------------------------------------
 //  Inputs.
 
+//  Evaluates tick for the positions in its symbol only.
 static void
 s_evaluate (rm_t *self, const tw_tick_t *tick)
 {
+    if (!tw_clone_synced (self->clone))
+        return; //  the copy was thrown away: the watches' records are gone
+    rm_bucket_t *bucket = (rm_bucket_t *) zhashx_lookup (self->symbols, tick->symbol);
+    if (!bucket || bucket->count == 0)
+        return;
+    if (bucket->dirty)
+        s_bucket_refresh (bucket);
+    //  Inside the band only the trailing positions can change or hit.
+    bool inside = tick->ltp > bucket->low && tick->ltp < bucket->high;
+    rm_watch_t **watches = inside ? bucket->live : bucket->items;
+    size_t count = inside ? bucket->live_count : bucket->count;
+    if (count == 0)
+        return;
     int64_t now_ms = tw_clock_mono_ms ();
-    zhashx_t *positions = tw_clone_positions (self->clone);
-    for (const tw_position_t *pos = (const tw_position_t *) zhashx_first (positions); pos;
-         pos = (const tw_position_t *) zhashx_next (positions)) {
-        if (pos->state != TW_STATE_OPEN || strcmp (pos->symbol, tick->symbol) != 0)
+    //  s_close and s_persist_trail never change the bucket (only the
+    //  clone's callbacks do), so indexing it while they run is safe.
+    for (size_t i = 0; i < count; i++) {
+        rm_watch_t *watch = watches[i];
+        const tw_position_t *pos = watch->pos;
+        if (pos->state != TW_STATE_OPEN)
             continue;
-        rm_watch_t *watch = s_watch (self, pos->id);
         rm_decision_t decision;
         if (rm_rules_tick (pos, &watch->trail, tick, &decision) != RM_HIT_NONE)
             s_close (self, pos, watch, &decision, tick->ltp, now_ms);
@@ -202,18 +404,17 @@ s_evaluate (rm_t *self, const tw_tick_t *tick)
     }
 }
 
-static int
-s_on_tick (zloop_t *loop, zsock_t *reader, void *arg)
+//  Reads one tick and evaluates it.
+static void
+s_take_tick (rm_t *self, zsock_t *reader)
 {
-    (void) loop;
-    rm_t *self = (rm_t *) arg;
     tw_msg_t msg;
+    msg.type = TW_MSG_INVALID; //  tw_sock_recv resets it first
     char err[TW_TEXT_MAX];
-    memset (&msg, 0, sizeof msg);
     if (tw_sock_recv (reader, &msg, err, sizeof err) != 0) {
         self->bad_ticks++;
         tw_log_limited (&self->bad_tick_log, TW_LOG_WARN, "bad tick error=\"%s\"", err);
-        return 0;
+        return;
     }
     if (msg.type != TW_MSG_TICK) {
         self->bad_ticks++;
@@ -230,37 +431,77 @@ s_on_tick (zloop_t *loop, zsock_t *reader, void *arg)
         s_evaluate (self, &msg.u.tick);
     }
     tw_msg_reset (&msg);
+}
+
+//  Reads every queued tick (up to RM_DRAIN_MAX) per wake.
+static int
+s_on_tick (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void) loop;
+    rm_t *self = (rm_t *) arg;
+    s_take_tick (self, reader); //  the loop saw input
+    for (int n = 1; n < RM_DRAIN_MAX && (zsock_events (reader) & ZMQ_POLLIN); n++)
+        s_take_tick (self, reader);
     return 0;
 }
 
-//  Keeps the watches and the command table in step with the clone.
+//  After a (re)snapshot every record is new: each watch of a position that
+//  is still there points at its new record and keeps its trailing state;
+//  the others go.
+static void
+s_resynced (rm_t *self)
+{
+    for (rm_watch_t *watch = (rm_watch_t *) zhashx_first (self->watches); watch;
+         watch = (rm_watch_t *) zhashx_next (self->watches))
+        watch->pos = NULL;
+    zhashx_t *positions = tw_clone_positions (self->clone);
+    for (const tw_position_t *pos = (const tw_position_t *) zhashx_first (positions); pos;
+         pos = (const tw_position_t *) zhashx_next (positions))
+        s_hold (self, s_track (self, pos));
+    if (zhashx_size (self->watches) == zhashx_size (positions))
+        return;
+    zlistx_t *gone = zlistx_new ();
+    for (rm_watch_t *watch = (rm_watch_t *) zhashx_first (self->watches); watch;
+         watch = (rm_watch_t *) zhashx_next (self->watches))
+        if (!watch->pos)
+            zlistx_add_end (gone, watch);
+    for (rm_watch_t *watch = (rm_watch_t *) zlistx_first (gone); watch;
+         watch = (rm_watch_t *) zlistx_next (gone))
+        s_untrack (self, watch);
+    zlistx_destroy (&gone);
+}
+
+//  Keeps the watches, the index and the command table in step with the
+//  clone.
 static void
 s_on_clone (tw_clone_t *clone, const tw_msg_t *msg, void *arg)
 {
     rm_t *self = (rm_t *) arg;
     const char *id = msg->u.event.pos.id;
-    switch (msg->type) {
-    case TW_MSG_SNAPSHOT_REPLY: {
-        //  A resync: drop the watches of positions that are gone.
-        zlistx_t *ids = zhashx_keys (self->watches);
-        for (const char *key = ids ? (const char *) zlistx_first (ids) : NULL; key;
-             key = (const char *) zlistx_next (ids))
-            if (!tw_clone_lookup (clone, key))
-                zhashx_delete (self->watches, key);
-        zlistx_destroy (&ids);
-        break;
+    self->open_stale = true;
+    if (msg->type == TW_MSG_SNAPSHOT_REPLY) {
+        s_resynced (self);
+        return;
     }
-    case TW_MSG_POSITION_OPENED: {
+    if (msg->type == TW_MSG_POSITION_CLOSED) {
+        rm_watch_t *watch = (rm_watch_t *) zhashx_lookup (self->watches, id);
+        if (watch)
+            s_untrack (self, watch);
+        rm_commands_forget (self->commands, id);
+        return;
+    }
+    const tw_position_t *pos = tw_clone_lookup (clone, id);
+    if (!pos)
+        return; //  order_rejected: no position
+    rm_watch_t *watch = s_track (self, pos);
+    //  A changed position may have a trailing move due without a tick.
+    s_hold (self, watch);
+    switch (msg->type) {
+    case TW_MSG_POSITION_OPENED:
         //  Seen opening: its sl is the one it opened with (rm_rules.h).
-        rm_watch_t *watch = s_watch (self, id);
         memset (&watch->trail, 0, sizeof watch->trail);
         watch->trail.opened_here = true;
         watch->last_modify_ms = 0;
-        break;
-    }
-    case TW_MSG_POSITION_CLOSED:
-        zhashx_delete (self->watches, id);
-        rm_commands_forget (self->commands, id);
         break;
     case TW_MSG_POSITION_CLOSING:
     case TW_MSG_EXIT_FAILED:
@@ -280,13 +521,15 @@ s_on_housekeeping (zloop_t *loop, int timer_id, void *arg)
     int64_t now_ms = tw_clock_mono_ms ();
     rm_commands_expire (self->commands, now_ms);
     //  Trailing moves held back by the modify interval go out without
-    //  waiting for the next tick.
-    zhashx_t *positions = tw_clone_positions (self->clone);
-    for (const tw_position_t *pos = (const tw_position_t *) zhashx_first (positions); pos;
-         pos = (const tw_position_t *) zhashx_next (positions)) {
-        rm_watch_t *watch = (rm_watch_t *) zhashx_lookup (self->watches, pos->id);
-        if (watch)
-            s_persist_trail (self, pos, watch, now_ms);
+    //  waiting for the next tick. s_persist_trail may drop the watch from
+    //  the held set (the last one takes its slot), so walk from the end.
+    if (!tw_clone_synced (self->clone))
+        return 0;
+    for (size_t i = self->held.count; i > 0; i--) {
+        if (i > self->held.count)
+            continue;
+        rm_watch_t *watch = self->held.items[i - 1];
+        s_persist_trail (self, watch->pos, watch, now_ms);
     }
     return 0;
 }
@@ -309,6 +552,8 @@ s_setup (rm_t *self)
     self->bad_tick_log.interval_ms = RM_LOG_INTERVAL_MS;
     self->watches = zhashx_new ();
     zhashx_set_destructor (self->watches, s_watch_destroy);
+    self->symbols = zhashx_new ();
+    zhashx_set_destructor (self->symbols, s_bucket_destroy);
 
     const char *gateway_rep = tw_config_str (config, "endpoints", "gateway_rep");
     self->ticks = tw_sock_sub_new (tw_config_str (config, "endpoints", "feed_pub"), RM_TICK_PREFIX);
@@ -356,6 +601,8 @@ s_teardown (rm_t *self)
     tw_requester_destroy (&self->requester);
     zsock_destroy (&self->ticks);
     zhashx_destroy (&self->watches);
+    zhashx_destroy (&self->symbols);
+    free (self->held.items);
 }
 
 void

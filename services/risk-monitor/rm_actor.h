@@ -6,7 +6,11 @@
 //
 //  Inputs: ticks on [endpoints] feed_pub (SUB, topic prefix "tick."); a
 //  clone of the gateway's positions (tw_clone: [endpoints] gateway_pub and
-//  gateway_rep), checked twice a second. It owns nothing durable: the
+//  gateway_rep), asked for as soon as the gateway is connected (so stops
+//  are watched within tens of milliseconds of the start), taken in parts
+//  when large, and checked twice a second. A tick costs a lookup of its
+//  symbol and the positions of that symbol only (rm_actor.c); every
+//  queued tick is read per wake. It owns nothing durable: the
 //  positions, their stops and a trailing stop once moved live in the
 //  gateway, so a restarted risk-monitor resyncs and carries on. The clone
 //  never blocks the loop: a gateway that is down or falls silent only
@@ -24,9 +28,11 @@
 //  It answers ping on [endpoints] risk_control with the counters ticks,
 //  positions_watched (open positions in the clone), closes_sent,
 //  closes_accepted (accepted or duplicate), closes_rejected, modifies_sent,
-//  modifies_accepted, resyncs, synced (0 or 1), retries, gave_up, bad_ticks
-//  and bad_replies. Malformed ticks, events and replies are counted and
-//  logged rate-limited, never acted on.
+//  modifies_accepted, resyncs, synced (0 or 1), unsynced_ms (how long the
+//  copy has been unsynced, 0 when synced: every stop is off meanwhile, and
+//  tw_clone logs an error every 5 s after 2 s), retries, gave_up,
+//  bad_ticks and bad_replies. Malformed ticks, events and replies are
+//  counted and logged rate-limited, never acted on.
 //
 //  The actor is started by tw_service with a tw_service_t * as args; it
 //  signals 0 on its pipe once its sockets are up, or 1 after logging why it

@@ -1,11 +1,17 @@
 //  Unit tests for tw_clone: snapshot then events, and a resync on a missed
-//  event, an epoch change, a heartbeat ahead of us, and silence. A small
-//  in-test gateway (an actor with a ROUTER for snapshots and a PUB for
-//  events) plays the order gateway.
+//  event, an epoch change, a heartbeat ahead of us, and silence; a snapshot
+//  of 10,000 positions in parts, parts out of order, and a refused
+//  snapshot that leaves the copy loudly unsynced. A small in-test gateway
+//  (an actor with a ROUTER for snapshots and a PUB for events) plays the
+//  order gateway, and answers in parts as it does (docs/design.md §2).
 
 #include <check.h>
 #include <czmq.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tw_clock.h"
 #include "tw_clone.h"
@@ -19,7 +25,66 @@
 //  "HB": publish a heartbeat. "RESTART": a new epoch.
 //  "HOLD": the next snapshot reply is made when asked for but sent only on
 //  "RELEASE" (a slow gateway: events published meanwhile come after it).
+//  "MANY n": n more positions (seq + n), published as nothing: the next
+//  heartbeat shows the clone it is behind. "SWAP": the next snapshot in
+//  parts sends its first two parts in the wrong order. "REFUSE" / "ACCEPT":
+//  refuse snapshots from now on (as a gateway with a broken store) / not.
+//  A snapshot larger than TW_MAX_POSITIONS goes in parts to a request with
+//  parts=true, and is refused otherwise, as the gateway does.
 //  On start it sends the PUB and ROUTER endpoints.
+
+//  Fills reply with positions [first, first + n) of the table's order.
+static void
+s_fill (tw_msg_t *reply, zhashx_t *positions, size_t first, size_t n)
+{
+    reply->u.snapshot.count = n;
+    reply->u.snapshot.positions = (tw_position_t *) calloc (n + 1, sizeof (tw_position_t));
+    size_t i = 0;
+    for (void *p = zhashx_first (positions); p && i < first + n; p = zhashx_next (positions), i++) {
+        if (i < first)
+            continue;
+        tw_position_t *pos = &reply->u.snapshot.positions[i - first];
+        snprintf (pos->id, sizeof pos->id, "%s", (const char *) zhashx_cursor (positions));
+        strcpy (pos->symbol, "NSE:SBIN-EQ");
+        strcpy (pos->product, "INTRADAY");
+        pos->side = TW_SIDE_LONG;
+        pos->qty = 1;
+        pos->entry_price = 100;
+        pos->state = TW_STATE_OPEN;
+    }
+}
+
+//  Answers a snapshot request in parts; swap sends part 1 before part 0.
+static void
+s_reply_parts (zsock_t *router, tw_request_t *request, const tw_msg_t *msg, zhashx_t *positions,
+               uint64_t epoch, uint64_t seq, bool swap)
+{
+    size_t count = zhashx_size (positions);
+    size_t parts = (count + TW_MAX_POSITIONS - 1) / TW_MAX_POSITIONS;
+    tw_msg_t *replies = (tw_msg_t *) calloc (parts, sizeof (tw_msg_t));
+    for (size_t part = 0; part < parts; part++) {
+        tw_msg_t *reply = &replies[part];
+        tw_msg_init (reply, TW_MSG_SNAPSHOT_REPLY);
+        strcpy (reply->req_id, msg->req_id);
+        reply->u.snapshot.epoch = epoch;
+        reply->u.snapshot.seq = seq;
+        reply->u.snapshot.has_parts = true;
+        reply->u.snapshot.part = part;
+        reply->u.snapshot.parts = parts;
+        size_t first = part * TW_MAX_POSITIONS;
+        s_fill (reply, positions, first,
+                count - first < TW_MAX_POSITIONS ? count - first : TW_MAX_POSITIONS);
+    }
+    for (size_t k = 0; k < parts; k++) {
+        size_t part = swap && k < 2 ? 1 - k : k;
+        tw_request_t copy = {.envelope = zmsg_dup (request->envelope)};
+        tw_router_reply (router, &copy, &replies[part]);
+        tw_msg_reset (&replies[part]);
+    }
+    free (replies);
+    tw_request_destroy (request);
+}
+
 static void
 s_gateway (zsock_t *pipe, void *args)
 {
@@ -32,7 +97,7 @@ s_gateway (zsock_t *pipe, void *args)
     zsock_signal (pipe, 0);
     zsock_send (pipe, "ss", zsock_endpoint (pub), zsock_endpoint (router));
 
-    bool hold = false;
+    bool hold = false, swap = false, refuse = false;
     tw_request_t held = {0};
     tw_msg_t held_reply;
     memset (&held_reply, 0, sizeof held_reply);
@@ -45,27 +110,26 @@ s_gateway (zsock_t *pipe, void *args)
             tw_request_t request = {0};
             tw_msg_t msg, reply;
             char err[TW_TEXT_MAX];
-            if (tw_router_recv (router, &request, &msg, err, sizeof err) == 0
-                && msg.type == TW_MSG_SNAPSHOT) {
+            bool snapshot = tw_router_recv (router, &request, &msg, err, sizeof err) == 0
+                            && msg.type == TW_MSG_SNAPSHOT;
+            bool large = zhashx_size (positions) > TW_MAX_POSITIONS;
+            if (snapshot && (refuse || (large && !msg.u.snapshot.in_parts))) {
+                tw_msg_init (&reply, TW_MSG_ACK);
+                strcpy (reply.req_id, msg.req_id);
+                reply.u.ack.status = TW_ACK_REJECTED;
+                strcpy (reply.u.ack.error, refuse ? "store error" : "ask with parts=true");
+                tw_router_reply (router, &request, &reply);
+            }
+            else if (snapshot && large) {
+                s_reply_parts (router, &request, &msg, positions, epoch, seq, swap);
+                swap = false;
+            }
+            else if (snapshot) {
                 tw_msg_init (&reply, TW_MSG_SNAPSHOT_REPLY);
                 strcpy (reply.req_id, msg.req_id);
                 reply.u.snapshot.epoch = epoch;
                 reply.u.snapshot.seq = seq;
-                reply.u.snapshot.count = zhashx_size (positions);
-                reply.u.snapshot.positions =
-                    (tw_position_t *) calloc (reply.u.snapshot.count + 1, sizeof (tw_position_t));
-                size_t i = 0;
-                for (void *p = zhashx_first (positions); p; p = zhashx_next (positions)) {
-                    tw_position_t *pos = &reply.u.snapshot.positions[i++];
-                    snprintf (pos->id, sizeof pos->id, "%s",
-                              (const char *) zhashx_cursor (positions));
-                    strcpy (pos->symbol, "NSE:SBIN-EQ");
-                    strcpy (pos->product, "INTRADAY");
-                    pos->side = TW_SIDE_LONG;
-                    pos->qty = 1;
-                    pos->entry_price = 100;
-                    pos->state = TW_STATE_OPEN;
-                }
+                s_fill (&reply, positions, 0, zhashx_size (positions));
                 if (hold) {
                     held = request;
                     held_reply = reply;
@@ -119,6 +183,18 @@ s_gateway (zsock_t *pipe, void *args)
         }
         else if (streq (command, "RESTART"))
             epoch++;
+        else if (streq (command, "MANY")) {
+            int n = atoi (id);
+            for (int i = 0; i < n; i++) {
+                char name[32];
+                snprintf (name, sizeof name, "M%06" PRIu64, ++seq);
+                zhashx_update (positions, name, (void *) 1);
+            }
+        }
+        else if (streq (command, "SWAP"))
+            swap = true;
+        else if (streq (command, "REFUSE") || streq (command, "ACCEPT"))
+            refuse = streq (command, "REFUSE");
         else if (streq (command, "HOLD"))
             hold = true;
         else if (streq (command, "RELEASE") && held.envelope) {
@@ -330,6 +406,125 @@ START_TEST (test_events_during_snapshot_are_kept)
 }
 END_TEST
 
+//  Resyncs, after a heartbeat, until synced at seq with `resyncs` snapshots.
+static bool
+s_heartbeat_until (fixture_t *fx, uint64_t seq, uint64_t resyncs)
+{
+    int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
+    zpoller_t *poller = zpoller_new (tw_clone_socket (fx->clone), NULL);
+    bool done = false;
+    while (!done && tw_clock_mono_ms () < deadline) {
+        s_do (fx->gateway, "HB", NULL);
+        if (zpoller_wait (poller, 20))
+            tw_clone_recv (fx->clone);
+        tw_clone_check (fx->clone);
+        done = tw_clone_synced (fx->clone) && tw_clone_seq (fx->clone) == seq
+               && tw_clone_resyncs (fx->clone) == resyncs;
+    }
+    zpoller_destroy (&poller);
+    return done;
+}
+
+START_TEST (test_snapshot_in_parts)
+{
+    //  10,000 positions: three parts; every one of them arrives, and the
+    //  events that follow apply on top.
+    fixture_t fx;
+    s_setup (&fx);
+    s_do (fx.gateway, "MANY", "10000");
+    ck_assert (s_heartbeat_until (&fx, 10000, 2));
+    zhashx_t *positions = tw_clone_positions (fx.clone);
+    ck_assert_uint_eq (zhashx_size (positions), 10000);
+    for (uint64_t n = 1; n <= 10000; n++) {
+        char name[32];
+        snprintf (name, sizeof name, "M%06" PRIu64, n);
+        ck_assert_ptr_nonnull (tw_clone_lookup (fx.clone, name));
+    }
+    ck_assert_int_eq (tw_clone_unsynced_ms (fx.clone), 0);
+    ck_assert_str_eq (tw_clone_why (fx.clone), "");
+    s_do (fx.gateway, "OPEN", "A");
+    ck_assert (s_pump_until (fx.clone, 10001, 2));
+    ck_assert_uint_eq (zhashx_size (positions), 10001);
+    s_teardown (&fx);
+}
+END_TEST
+
+START_TEST (test_parts_out_of_order_retaken)
+{
+    //  Part 1 before part 0: that copy is thrown away and the next request
+    //  (answered in order) syncs it.
+    fixture_t fx;
+    s_setup (&fx);
+    s_do (fx.gateway, "MANY", "5000");
+    s_do (fx.gateway, "SWAP", NULL);
+    ck_assert (s_heartbeat_until (&fx, 5000, 2));
+    ck_assert_uint_eq (zhashx_size (tw_clone_positions (fx.clone)), 5000);
+    s_teardown (&fx);
+}
+END_TEST
+
+START_TEST (test_refused_snapshot_is_loud)
+{
+    //  A gateway that refuses every snapshot: the copy stays unsynced and
+    //  says why and for how long, for as long as it lasts.
+    fixture_t fx;
+    s_setup (&fx);
+    s_do (fx.gateway, "REFUSE", NULL);
+    s_do (fx.gateway, "RESTART", NULL);
+    zpoller_t *poller = zpoller_new (tw_clone_socket (fx.clone), NULL);
+    int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
+    while (!strstr (tw_clone_why (fx.clone), "store error") && tw_clock_mono_ms () < deadline) {
+        s_do (fx.gateway, "HB", NULL);
+        if (zpoller_wait (poller, 20))
+            tw_clone_recv (fx.clone);
+        tw_clone_check (fx.clone);
+    }
+    zpoller_destroy (&poller);
+    ck_assert (!tw_clone_synced (fx.clone));
+    ck_assert_msg (strstr (tw_clone_why (fx.clone), "snapshot refused: ack: store error"),
+                   "why: %s", tw_clone_why (fx.clone));
+    int64_t first = tw_clone_unsynced_ms (fx.clone);
+    ck_assert_int_ge (first, 0);
+    //  Past the request's timeout it asks again, and is refused again: the
+    //  reason stays, the time grows, and past TW_CLONE_UNSYNCED_ERROR_MS an
+    //  error line says so (the log, stderr, goes to a file meanwhile).
+    char log_path[] = "/tmp/tw-clone-log-XXXXXX";
+    int log_fd = mkstemp (log_path);
+    ck_assert_int_ge (log_fd, 0);
+    fflush (stderr);
+    int saved = dup (STDERR_FILENO);
+    ck_assert_int_ge (dup2 (log_fd, STDERR_FILENO), 0);
+    int64_t until = first + TW_CLONE_UNSYNCED_ERROR_MS + 200;
+    deadline = tw_clock_mono_ms () + TW_CLONE_UNSYNCED_ERROR_MS + WAIT_MS;
+    while (tw_clone_unsynced_ms (fx.clone) <= until && tw_clock_mono_ms () < deadline) {
+        tw_clone_check (fx.clone);
+        zclock_sleep (20); //  pacing the check, as an owner's timer would
+    }
+    fflush (stderr);
+    dup2 (saved, STDERR_FILENO);
+    close (saved);
+    close (log_fd);
+    ck_assert (!tw_clone_synced (fx.clone));
+    ck_assert_int_gt (tw_clone_unsynced_ms (fx.clone), until);
+    ck_assert_msg (strstr (tw_clone_why (fx.clone), "store error"), "why: %s",
+                   tw_clone_why (fx.clone));
+    FILE *log = fopen (log_path, "r");
+    ck_assert_ptr_nonnull (log);
+    char line[1024];
+    bool loud = false;
+    while (!loud && fgets (line, sizeof line, log))
+        loud = strstr (line, "ERROR") && strstr (line, "clone not synced for")
+               && strstr (line, "store error");
+    fclose (log);
+    unlink (log_path);
+    ck_assert_msg (loud, "no error line about the unsynced copy");
+    s_do (fx.gateway, "ACCEPT", NULL);
+    ck_assert (s_pump_until (fx.clone, 0, 2));
+    ck_assert_int_eq (tw_clone_unsynced_ms (fx.clone), 0);
+    s_teardown (&fx);
+}
+END_TEST
+
 typedef struct {
     tw_clone_t *clone;
     zactor_t *gateway;
@@ -406,6 +601,9 @@ main (void)
     tcase_add_test (tc, test_gateway_down);
     tcase_add_test (tc, test_events_during_snapshot_are_kept);
     tcase_add_test (tc, test_attach_to_zloop);
+    tcase_add_test (tc, test_snapshot_in_parts);
+    tcase_add_test (tc, test_parts_out_of_order_retaken);
+    tcase_add_test (tc, test_refused_snapshot_is_loud);
     suite_add_tcase (suite, tc);
     SRunner *runner = srunner_create (suite);
     srunner_run_all (runner, CK_NORMAL);

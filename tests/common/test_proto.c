@@ -178,6 +178,9 @@ s_assert_same (const tw_msg_t *a, const tw_msg_t *b)
         ck_assert_uint_eq (a->u.snapshot.epoch, b->u.snapshot.epoch);
         ck_assert_uint_eq (a->u.snapshot.seq, b->u.snapshot.seq);
         ck_assert_uint_eq (a->u.snapshot.count, b->u.snapshot.count);
+        ck_assert_int_eq (a->u.snapshot.has_parts, b->u.snapshot.has_parts);
+        ck_assert_uint_eq (a->u.snapshot.part, b->u.snapshot.part);
+        ck_assert_uint_eq (a->u.snapshot.parts, b->u.snapshot.parts);
         for (size_t i = 0; i < a->u.snapshot.count; i++) {
             const tw_position_t *p = &a->u.snapshot.positions[i];
             const tw_position_t *q = &b->u.snapshot.positions[i];
@@ -1078,6 +1081,58 @@ START_TEST (test_snapshot_limits)
 }
 END_TEST
 
+START_TEST (test_snapshot_parts)
+{
+    //  A request that takes parts, and a reply that is one part of three.
+    tw_msg_t msg, out;
+    tw_msg_init (&msg, TW_MSG_SNAPSHOT);
+    strcpy (msg.req_id, "clone-1");
+    msg.u.snapshot.in_parts = true;
+    s_round_trip (&msg, &out);
+    ck_assert (out.u.snapshot.in_parts);
+    s_assert_same (&msg, &out);
+    tw_msg_reset (&out);
+    msg.u.snapshot.in_parts = false;
+    s_round_trip (&msg, &out);
+    ck_assert (!out.u.snapshot.in_parts);
+    tw_msg_reset (&out);
+
+    s_sample (TW_MSG_SNAPSHOT_REPLY, &msg);
+    msg.u.snapshot.has_parts = true;
+    msg.u.snapshot.part = 1;
+    msg.u.snapshot.parts = 3;
+    s_round_trip (&msg, &out);
+    s_assert_same (&msg, &out);
+    ck_assert (out.u.snapshot.has_parts);
+    tw_msg_reset (&out);
+    //  Without has_parts the numbers do not travel: a whole snapshot, as
+    //  before parts existed.
+    msg.u.snapshot.has_parts = false;
+    s_round_trip (&msg, &out);
+    ck_assert (!out.u.snapshot.has_parts);
+    ck_assert_uint_eq (out.u.snapshot.parts, 0);
+    tw_msg_reset (&out);
+    //  part must be below parts, and parts at least 1.
+    char err[256];
+    uint8_t *data = NULL;
+    size_t size = 0;
+    msg.u.snapshot.has_parts = true;
+    msg.u.snapshot.part = 3;
+    ck_assert_int_eq (tw_msg_encode (&msg, &data, &size, err, sizeof err), -1);
+    ck_assert_msg (strstr (err, "'part' must be below 'parts'"), "%s", err);
+    msg.u.snapshot.part = 0;
+    msg.u.snapshot.parts = 0;
+    ck_assert_int_eq (tw_msg_encode (&msg, &data, &size, err, sizeof err), -1);
+    ck_assert_msg (strstr (err, "'parts' must be at least 1"), "%s", err);
+    tw_msg_reset (&msg);
+
+    //  On the wire: both numbers or neither.
+    S_REJECT (s_snapshot_kvs, S_ADD, KU ("part", 0), "needs both 'part' and 'parts'");
+    S_REJECT (s_snapshot_kvs, S_ADD, KU ("parts", 2), "needs both 'part' and 'parts'");
+    S_REJECT (s_snapshot_kvs, S_ADD, KS ("parts", "2"), "field 'parts'");
+}
+END_TEST
+
 START_TEST (test_encode_errors)
 {
     tw_msg_t msg;
@@ -1181,6 +1236,7 @@ main (void)
     tcase_add_test (tc, test_strings);
     tcase_add_test (tc, test_enums_and_rules);
     tcase_add_test (tc, test_snapshot_limits);
+    tcase_add_test (tc, test_snapshot_parts);
     tcase_add_test (tc, test_encode_errors);
     suite_add_tcase (suite, tc);
     SRunner *runner = srunner_create (suite);

@@ -234,6 +234,16 @@ main (int argc, char **argv)
     tw_msg_init (&msg, TW_MSG_SNAPSHOT_REPLY);
     msg.ts = S_SEED_TS;
     rc |= s_write_msg ("ok-snapshot_reply-empty", &msg);
+    //  A snapshot in parts (docs/design.md §2): the request that takes
+    //  them, and a middle part.
+    s_sample (&msg, TW_MSG_SNAPSHOT);
+    msg.u.snapshot.in_parts = true;
+    rc |= s_write_msg ("ok-snapshot-parts", &msg);
+    s_sample (&msg, TW_MSG_SNAPSHOT_REPLY);
+    msg.u.snapshot.has_parts = true;
+    msg.u.snapshot.part = 1;
+    msg.u.snapshot.parts = 3;
+    rc |= s_write_msg ("ok-snapshot_reply-part", &msg);
     //  And a truncated frame.
     s_sample (&msg, TW_MSG_POSITION_CLOSED);
     uint8_t *data;

@@ -5,7 +5,11 @@
 //  SL close with its expiry; a retry with the same req_id; a rejected close
 //  and its backoff; trailing moves written with modify (held back by the
 //  modify interval) and a "Trailing SL Hit"; malformed ticks and replies
-//  counted; a gateway that is down, comes back, falls silent and comes back.
+//  counted; a gateway that is down, comes back, falls silent and comes back
+//  (with unsynced_ms counting while it is out); ticks that reach only the
+//  positions of their symbol, through opens, updates and closes; a trailing
+//  stop that moves on ticks that no plain stop or target in its symbol
+//  reaches.
 
 #include <check.h>
 #include <stdio.h>
@@ -346,13 +350,28 @@ s_wait_counter_eq (s_fx_t *fx, const char *name, int64_t value, int wait_ms)
 }
 
 static void
-s_tick (s_fx_t *fx, double ltp)
+s_tick_of (s_fx_t *fx, const char *symbol, double ltp)
 {
     tw_msg_t msg;
     tw_msg_init (&msg, TW_MSG_TICK);
-    snprintf (msg.u.tick.symbol, sizeof msg.u.tick.symbol, "%s", SYMBOL);
+    snprintf (msg.u.tick.symbol, sizeof msg.u.tick.symbol, "%s", symbol);
     msg.u.tick.ltp = ltp;
     ck_assert_int_eq (tw_sock_publish (fx->feed, &msg), 0);
+}
+
+static void
+s_tick (s_fx_t *fx, double ltp)
+{
+    s_tick_of (fx, SYMBOL, ltp);
+}
+
+//  Publishes a tick of symbol and waits until the actor has counted it.
+static void
+s_tick_of_seen (s_fx_t *fx, const char *symbol, double ltp)
+{
+    int64_t before = s_counter (fx, "ticks");
+    s_tick_of (fx, symbol, ltp);
+    s_wait_counter (fx, "ticks", before + 1);
 }
 
 //  Publishes ltp and waits until the actor has counted it (and so acted on
@@ -557,6 +576,55 @@ START_TEST (test_trailing_modify_and_close)
 }
 END_TEST
 
+START_TEST (test_band_keeps_trailing_positions_live)
+{
+    //  One symbol, two positions: a plain one (sl 90, tp 130) and a
+    //  trailing one. Ticks between 90 and 130 cannot touch the plain one,
+    //  but must still move the trailing stop; a tick at 130 hits the target.
+    s_fx_t fx;
+    tw_position_t trailing = s_position (100, 95, 0, 2);
+    s_start (&fx, &trailing);
+    tw_position_t plain = s_position (100, 90, 130, 0);
+    snprintf (plain.id, sizeof plain.id, "NSE:SBIN-EQ-CNC");
+    fx.positions[fx.count++] = plain;
+    s_wait_ready (&fx, 100);
+    s_command_t command;
+    ck_assert (s_next_command (&fx, WAIT_MS, &command));
+    ck_assert_int_eq (command.msg.type, TW_MSG_MODIFY);
+    ck_assert_str_eq (command.msg.u.modify.id, POS_ID);
+    ck_assert_double_eq_tol (command.msg.u.modify.sl, 98, 1e-9);
+    s_answer (&fx, &command, TW_ACK_ACCEPTED);
+    trailing.sl = 98;
+    s_publish_event (&fx, TW_MSG_POSITION_UPDATED, &trailing, NULL);
+    //  Inside the band: the trailing stop follows to 108.
+    s_tick (&fx, 110);
+    s_next_skipping_modify (&fx, 98, &command);
+    ck_assert_int_eq (command.msg.type, TW_MSG_MODIFY);
+    ck_assert_str_eq (command.msg.u.modify.id, POS_ID);
+    ck_assert_double_eq_tol (command.msg.u.modify.sl, 108, 1e-9);
+    s_answer (&fx, &command, TW_ACK_ACCEPTED);
+    trailing.sl = 108;
+    s_publish_event (&fx, TW_MSG_POSITION_UPDATED, &trailing, NULL);
+    s_wait_counter (&fx, "modifies_accepted", 2);
+    //  At the plain position's target: its close (the trailing one may
+    //  ask to move its stop meanwhile).
+    s_tick (&fx, 130);
+    bool closed = false;
+    for (int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
+         !closed && tw_clock_mono_ms () < deadline;) {
+        ck_assert (s_next_command (&fx, WAIT_MS, &command));
+        closed = command.msg.type == TW_MSG_CLOSE;
+        if (!closed)
+            s_answer (&fx, &command, TW_ACK_ACCEPTED);
+    }
+    ck_assert (closed);
+    ck_assert_str_eq (command.msg.u.close.id, plain.id);
+    ck_assert_str_eq (command.msg.u.close.reason, "TP Hit");
+    s_answer (&fx, &command, TW_ACK_ACCEPTED);
+    s_stop (&fx);
+}
+END_TEST
+
 START_TEST (test_malformed_input_counted)
 {
     s_fx_t fx;
@@ -603,6 +671,49 @@ START_TEST (test_malformed_input_counted)
 }
 END_TEST
 
+START_TEST (test_ticks_reach_their_symbol_only)
+{
+    //  Two positions in two symbols; a third opens later in the first one.
+    s_fx_t fx;
+    tw_position_t sbin = s_position (100, 95, 0, 0);
+    s_start (&fx, &sbin);
+    tw_position_t infy = s_position (1500, 1550, 0, 0);
+    infy.side = TW_SIDE_SHORT;
+    snprintf (infy.id, sizeof infy.id, "NSE:INFY-EQ-INTRADAY");
+    snprintf (infy.symbol, sizeof infy.symbol, "NSE:INFY-EQ");
+    fx.positions[fx.count++] = infy;
+    s_wait_ready (&fx, 100);
+    //  An INFY tick at a price that would breach SBIN's stop (long, 95)
+    //  breaches nothing; nor does an SBIN tick that would breach INFY's
+    //  (short, 1550).
+    s_tick_of_seen (&fx, "NSE:INFY-EQ", 90);
+    s_tick_of_seen (&fx, "NSE:SBIN-EQ", 1600);
+    s_tick_of_seen (&fx, "NSE:TCS-EQ", 1);
+    s_assert_only_repeats (&fx, NULL);
+    //  INFY's stop moved down by the operator: a tick at 1465 now hits it.
+    infy.sl = 1460;
+    s_publish_event (&fx, TW_MSG_POSITION_UPDATED, &infy, NULL);
+    tw_position_t sbin2 = s_position (100, 98, 0, 0);
+    snprintf (sbin2.id, sizeof sbin2.id, "NSE:SBIN-EQ-CNC");
+    s_publish_event (&fx, TW_MSG_POSITION_OPENED, &sbin2, NULL);
+    s_wait_counter (&fx, "positions_watched", 3);
+    s_tick_of (&fx, "NSE:INFY-EQ", 1465);
+    s_command_t close;
+    ck_assert (s_next_command (&fx, WAIT_MS, &close));
+    ck_assert_str_eq (close.msg.u.close.id, infy.id);
+    s_answer (&fx, &close, TW_ACK_ACCEPTED);
+    //  SBIN closed at the gateway: of its symbol only the new one is left.
+    sbin.state = TW_STATE_CLOSED;
+    s_publish_event (&fx, TW_MSG_POSITION_CLOSED, &sbin, "SL Hit");
+    s_wait_counter_eq (&fx, "positions_watched", 2, WAIT_MS);
+    s_tick_of (&fx, "NSE:SBIN-EQ", 97);
+    ck_assert (s_next_command (&fx, WAIT_MS, &close));
+    ck_assert_str_eq (close.msg.u.close.id, sbin2.id);
+    tw_request_destroy (&close.request);
+    s_stop (&fx);
+}
+END_TEST
+
 START_TEST (test_gateway_down_and_back)
 {
     s_fx_t fx;
@@ -616,10 +727,13 @@ START_TEST (test_gateway_down_and_back)
     ck_assert_int_eq (s_counter (&fx, "positions_watched"), 0);
     ck_assert_int_lt (tw_clock_mono_ms () - start, PROMPT_MS);
     ck_assert_int_eq (fx.snapshots, 0);
+    //  ...and it says for how long.
+    s_wait_counter (&fx, "unsynced_ms", 50);
     //  Up: heartbeats, then a snapshot.
     fx.gateway_up = true;
     s_wait_ready (&fx, 100);
     ck_assert_int_eq (s_counter (&fx, "resyncs"), 1);
+    ck_assert_int_eq (s_counter (&fx, "unsynced_ms"), 0);
     //  Silent: after 3 s the copy is dropped...
     fx.gateway_up = false;
     s_wait_counter_eq (&fx, "synced", 0, SILENT_WAIT_MS);
@@ -653,6 +767,8 @@ main (void)
     tcase_add_test (tc, test_trailing_modify_and_close);
     tcase_add_test (tc, test_malformed_input_counted);
     tcase_add_test (tc, test_gateway_down_and_back);
+    tcase_add_test (tc, test_ticks_reach_their_symbol_only);
+    tcase_add_test (tc, test_band_keeps_trailing_positions_live);
     suite_add_tcase (suite, tc);
     SRunner *runner = srunner_create (suite);
     srunner_run_all (runner, CK_NORMAL);
