@@ -25,6 +25,7 @@
 #include "tw_log.h"
 #include "tw_requester.h"
 #include "tw_service.h"
+#include "tw_sock.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,17 @@
 //  Sends of a forwarded close before it is reported as timed out.
 #define NT_CLOSE_ATTEMPTS 3
 #define NT_LOG_INTERVAL_MS 5000
+//  Marks go to clients at most this often: 4 updates a second per symbol.
+#define NT_MARKS_MS 250
+//  Gateway events kept for clients that connect later (the recent frame).
+#define NT_RECENT_MAX 300
+
+//  The last tick of a symbol.
+typedef struct {
+    double ltp;
+    int64_t at_ms; //  monotonic, when it arrived
+    bool changed;  //  since the last marks frame
+} nt_mark_t;
 
 typedef struct {
     tw_service_t *service;
@@ -51,6 +63,16 @@ typedef struct {
     nt_forward_t *forward;
     nt_ws_t *ws;
     bool resend_snapshot;
+    zsock_t *feed;               //  SUB to the feed's ticks, for the marks
+    zhashx_t *marks;             //  symbol -> nt_mark_t *
+    zhashx_t *errors;            //  position id -> char * (its last exit_failed error)
+    char *recent[NT_RECENT_MAX]; //  event frames, a ring, oldest at recent_head
+    size_t recent_head, recent_count;
+    //  The welcome every new client gets (nt_ws_welcome_set), made once
+    //  per change: stale says that something changed since.
+    bool welcome_stale;
+    int64_t marks_sent;
+    int64_t welcomes_built;
     nt_ws_stats_t stats; //  the server thread's counters, as last reported
     tw_log_limit_t pipe_log;
 } nt_t;
@@ -58,24 +80,49 @@ typedef struct {
 //  ---------------------------------------------------------------------
 //  Frames to clients.
 
+static void
+s_free_item (void **item)
+{
+    free (*item);
+    *item = NULL;
+}
+
 static int
 s_by_id (const void *a, const void *b)
 {
     return strcmp (((const tw_position_t *) a)->id, ((const tw_position_t *) b)->id);
 }
 
-//  The snapshot frame of the clone's positions, sorted by id; NULL when
-//  memory ran out. The caller frees it.
-static char *
-s_snapshot_json (nt_t *self)
+//  The notifier's view of pos: its symbol's mark, its last exit error.
+static void
+s_view (nt_t *self, const tw_position_t *pos, nt_view_t *view, int64_t now_ms)
+{
+    memset (view, 0, sizeof *view);
+    const nt_mark_t *mark = (const nt_mark_t *) zhashx_lookup (self->marks, pos->symbol);
+    if (mark) {
+        view->marked = true;
+        view->ltp = mark->ltp;
+        view->age_ms = now_ms - mark->at_ms;
+    }
+    const char *error = (const char *) zhashx_lookup (self->errors, pos->id);
+    if (error)
+        snprintf (view->last_error, sizeof view->last_error, "%s", error);
+}
+
+//  The clone's positions sorted by id, with their views, in *positions_p
+//  and *views_p (the caller frees both). Returns the count, or -1 when
+//  memory ran out.
+static ssize_t
+s_positions (nt_t *self, tw_position_t **positions_p, nt_view_t **views_p)
 {
     zhashx_t *positions = tw_clone_positions (self->clone);
     size_t count = zhashx_size (positions);
-    tw_position_t *array = NULL;
-    if (count > 0) {
-        array = (tw_position_t *) calloc (count, sizeof *array);
-        if (!array)
-            return NULL;
+    tw_position_t *array = (tw_position_t *) calloc (count ? count : 1, sizeof *array);
+    nt_view_t *views = (nt_view_t *) calloc (count ? count : 1, sizeof *views);
+    if (!array || !views) {
+        free (array);
+        free (views);
+        return -1;
     }
     size_t i = 0;
     for (const tw_position_t *pos = (const tw_position_t *) zhashx_first (positions);
@@ -83,10 +130,78 @@ s_snapshot_json (nt_t *self)
         array[i++] = *pos;
     if (i > 1)
         qsort (array, i, sizeof *array, s_by_id);
-    char *json =
-        nt_json_snapshot (tw_clone_epoch (self->clone), tw_clone_seq (self->clone), array, i);
+    int64_t now_ms = tw_clock_mono_ms ();
+    for (size_t j = 0; j < i; j++)
+        s_view (self, &array[j], &views[j], now_ms);
+    *positions_p = array;
+    *views_p = views;
+    return (ssize_t) i;
+}
+
+//  The snapshot frame of the clone's positions, sorted by id; NULL when
+//  memory ran out. The caller frees it.
+static char *
+s_snapshot_json (nt_t *self)
+{
+    tw_position_t *array = NULL;
+    nt_view_t *views = NULL;
+    ssize_t count = s_positions (self, &array, &views);
+    if (count < 0)
+        return NULL;
+    char *json = nt_json_snapshot (tw_clone_epoch (self->clone), tw_clone_seq (self->clone), array,
+                                   views, (size_t) count);
     free (array);
+    free (views);
     return json;
+}
+
+//  The recent frame: the events kept, oldest first; NULL when memory ran out.
+static char *
+s_recent_json (nt_t *self)
+{
+    const char *events[NT_RECENT_MAX];
+    for (size_t i = 0; i < self->recent_count; i++)
+        events[i] = self->recent[(self->recent_head + i) % NT_RECENT_MAX];
+    return nt_json_recent (tw_clone_seq (self->clone), events, self->recent_count);
+}
+
+//  Keeps json (a copy) among the recent events, forgetting the oldest.
+static void
+s_remember (nt_t *self, const char *json)
+{
+    char *copy = strdup (json);
+    if (!copy)
+        return;
+    if (self->recent_count == NT_RECENT_MAX) {
+        free (self->recent[self->recent_head]);
+        self->recent[self->recent_head] = copy;
+        self->recent_head = (self->recent_head + 1) % NT_RECENT_MAX;
+    }
+    else
+        self->recent[(self->recent_head + self->recent_count++) % NT_RECENT_MAX] = copy;
+}
+
+//  Makes the welcome again when something changed since it was made, and
+//  hands it to the server. Returns 0, or -1 (the pipe full, or no memory).
+static int
+s_welcome_update (nt_t *self)
+{
+    if (!self->welcome_stale)
+        return 0;
+    char *snapshot = s_snapshot_json (self);
+    char *recent = s_recent_json (self);
+    int rc = -1;
+    if (snapshot && recent) {
+        const char *frames[] = {snapshot, recent};
+        rc = nt_ws_welcome_set (self->ws, tw_clone_seq (self->clone), frames, 2);
+    }
+    if (rc == 0) {
+        self->welcome_stale = false;
+        self->welcomes_built++;
+    }
+    free (snapshot);
+    free (recent);
+    return rc;
 }
 
 static void
@@ -115,12 +230,25 @@ s_on_clone (tw_clone_t *clone, const tw_msg_t *msg, void *arg)
 {
     (void) clone;
     nt_t *self = (nt_t *) arg;
+    self->welcome_stale = true;
     //  The snapshot reflects this event too.
     if (msg->type == TW_MSG_SNAPSHOT_REPLY || self->resend_snapshot) {
         s_snapshot_all (self);
         return;
     }
-    char *json = nt_json_event (msg);
+    const tw_position_t *pos = &msg->u.event.pos;
+    if (msg->type == TW_MSG_EXIT_FAILED) {
+        char *error = strdup (msg->u.event.error);
+        if (error)
+            zhashx_update (self->errors, pos->id, error);
+    }
+    nt_view_t view;
+    s_view (self, pos, &view, tw_clock_mono_ms ());
+    if (msg->type == TW_MSG_POSITION_CLOSED)
+        zhashx_delete (self->errors, pos->id);
+    char *json = nt_json_event (msg, &view);
+    if (json)
+        s_remember (self, json);
     if (!json || nt_ws_event (self->ws, msg->u.event.seq, json) != 0)
         s_pipe_full (self, json ? "pipe full" : "out of memory");
     free (json);
@@ -158,15 +286,11 @@ s_on_ws (zloop_t *loop, zsock_t *reader, void *arg)
     char err[TW_TEXT_MAX];
     switch (report.type) {
     case NT_WS_HELLO:
-        //  Not in sync: the snapshot after the next sync reaches it.
-        if (tw_clone_synced (self->clone)) {
-            char *json = s_snapshot_json (self);
-            if (!json
-                || nt_ws_send (self->ws, report.client, tw_clone_seq (self->clone), json, true)
-                       != 0)
-                s_pipe_full (self, json ? "pipe full" : "out of memory");
-            free (json);
-        }
+        //  Not in sync: the snapshot after the next sync reaches it. The
+        //  welcome is made once per change and shared by every client.
+        if (tw_clone_synced (self->clone)
+            && (s_welcome_update (self) != 0 || nt_ws_welcome (self->ws, report.client) != 0))
+            s_pipe_full (self, "welcome not handed over");
         break;
     case NT_WS_CLOSE:
         if (nt_forward_close (self->forward, report.client, report.id, err, sizeof err) != 0)
@@ -221,11 +345,81 @@ s_on_heartbeat (zloop_t *loop, int timer_id, void *arg)
     tw_msg_init (&msg, TW_MSG_HEARTBEAT);
     msg.u.event.epoch = tw_clone_epoch (self->clone);
     msg.u.event.seq = tw_clone_seq (self->clone);
-    char *json = nt_json_event (&msg);
+    char *json = nt_json_event (&msg, NULL);
     //  A lost heartbeat loses nothing: the next one comes in a second.
     if (json)
         nt_ws_event (self->ws, msg.u.event.seq, json);
     free (json);
+    return 0;
+}
+
+//  A tick: the symbol's mark. Clients hear of it at the next marks frame.
+static int
+s_on_tick (zloop_t *loop, zsock_t *feed, void *arg)
+{
+    (void) loop;
+    nt_t *self = (nt_t *) arg;
+    tw_msg_t msg;
+    char err[TW_TEXT_MAX];
+    memset (&msg, 0, sizeof msg);
+    if (tw_sock_recv (feed, &msg, err, sizeof err) != 0 || msg.type != TW_MSG_TICK) {
+        tw_log_limited (&self->pipe_log, TW_LOG_WARN, "bad feed message error=\"%s\"",
+                        msg.type == TW_MSG_TICK ? "" : err);
+        tw_msg_reset (&msg);
+        return 0;
+    }
+    nt_mark_t *mark = (nt_mark_t *) zhashx_lookup (self->marks, msg.u.tick.symbol);
+    if (!mark) {
+        mark = (nt_mark_t *) zmalloc (sizeof *mark);
+        zhashx_insert (self->marks, msg.u.tick.symbol, mark);
+    }
+    mark->changed = mark->changed || mark->ltp != msg.u.tick.ltp;
+    mark->ltp = msg.u.tick.ltp;
+    mark->at_ms = tw_clock_mono_ms ();
+    tw_msg_reset (&msg);
+    return 0;
+}
+
+//  Every NT_MARKS_MS: one marks frame for the positions whose symbol has a
+//  new price, so that a client sees at most a few updates a second.
+static int
+s_on_marks (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    nt_t *self = (nt_t *) arg;
+    bool any = false;
+    for (nt_mark_t *mark = (nt_mark_t *) zhashx_first (self->marks); mark;
+         mark = (nt_mark_t *) zhashx_next (self->marks))
+        any = any || mark->changed;
+    if (!any || !tw_clone_synced (self->clone))
+        return 0;
+    self->welcome_stale = true;
+    tw_position_t *array = NULL;
+    nt_view_t *views = NULL;
+    ssize_t count = s_positions (self, &array, &views);
+    if (count < 0)
+        return 0;
+    size_t kept = 0;
+    for (ssize_t i = 0; i < count; i++) {
+        const nt_mark_t *mark = (const nt_mark_t *) zhashx_lookup (self->marks, array[i].symbol);
+        if (mark && mark->changed) {
+            array[kept] = array[i];
+            views[kept++] = views[i];
+        }
+    }
+    for (nt_mark_t *mark = (nt_mark_t *) zhashx_first (self->marks); mark;
+         mark = (nt_mark_t *) zhashx_next (self->marks))
+        mark->changed = false;
+    if (kept > 0) {
+        char *json = nt_json_marks (tw_clone_seq (self->clone), array, views, kept);
+        //  A lost marks frame loses nothing: the next one carries the price.
+        if (json && nt_ws_event (self->ws, tw_clone_seq (self->clone), json) == 0)
+            self->marks_sent++;
+        free (json);
+    }
+    free (array);
+    free (views);
     return 0;
 }
 
@@ -239,6 +433,9 @@ s_counters (tw_pong_t *pong, void *arg)
     tw_control_counter (pong, "auth_refused", self->stats.auth_refused);
     tw_control_counter (pong, "closes_forwarded", nt_forward_sent (self->forward));
     tw_control_counter (pong, "synced", tw_clone_synced (self->clone) ? 1 : 0);
+    tw_control_counter (pong, "marks_sent", self->marks_sent);
+    tw_control_counter (pong, "welcomes_built", self->welcomes_built);
+    tw_control_counter (pong, "marked_symbols", (int64_t) zhashx_size (self->marks));
 }
 
 //  ---------------------------------------------------------------------
@@ -280,6 +477,14 @@ s_setup (nt_t *self)
     if (!self->requester)
         return -1;
     self->forward = nt_forward_new (self->requester, s_on_forwarded, self);
+    self->marks = zhashx_new ();
+    zhashx_set_destructor (self->marks, s_free_item);
+    self->errors = zhashx_new ();
+    zhashx_set_destructor (self->errors, s_free_item);
+    const char *feed_pub = tw_config_str (config, "endpoints", "feed_pub");
+    if (*feed_pub && !(self->feed = tw_sock_sub_new (feed_pub, "tick.")))
+        return -1;
+    self->welcome_stale = true;
 
     self->loop = zloop_new ();
     //  The actor stops on $TERM only, so that it can finish cleanly.
@@ -294,6 +499,10 @@ s_setup (nt_t *self)
     zloop_timer (self->loop, NT_FIRST_CHECK_MS, 1, s_on_first_check, self);
     zloop_timer (self->loop, NT_OWED_MS, 0, s_on_owed, self);
     zloop_timer (self->loop, NT_HEARTBEAT_MS, 0, s_on_heartbeat, self);
+    if (self->feed) {
+        zloop_reader (self->loop, self->feed, s_on_tick, self);
+        zloop_timer (self->loop, NT_MARKS_MS, 0, s_on_marks, self);
+    }
     return 0;
 }
 
@@ -306,6 +515,11 @@ s_teardown (nt_t *self)
     tw_requester_destroy (&self->requester);
     tw_clone_destroy (&self->clone);
     tw_control_destroy (&self->control);
+    zsock_destroy (&self->feed);
+    zhashx_destroy (&self->marks);
+    zhashx_destroy (&self->errors);
+    for (size_t i = 0; i < self->recent_count; i++)
+        free (self->recent[(self->recent_head + i) % NT_RECENT_MAX]);
 }
 
 void

@@ -469,6 +469,100 @@ START_TEST (test_events_and_manual_close)
 }
 END_TEST
 
+//  The marks (docs/design.md §7): a position carries the last tick's price
+//  and its unrealised P&L, in marks frames at most every 250 ms and in the
+//  snapshot; a client that connects later gets the snapshot, then the
+//  recent events; the snapshot is made once per change, not per client.
+#define MARK_PRICE 603.25
+#define MARKS_PERIOD_MS 250
+#define LATE_CLIENTS 5
+
+static cJSON *
+s_mark_of (cJSON *marks, const char *id)
+{
+    cJSON *item;
+    cJSON_ArrayForEach (item, cJSON_GetObjectItemCaseSensitive (marks, "marks")) {
+        if (streq (s_str (item, "id"), id))
+            return item;
+    }
+    return NULL;
+}
+
+START_TEST (test_marks_and_recent)
+{
+    tw_wsclient_t *client = s_connect_ok ();
+    cJSON_Delete (s_expect (client, "snapshot", FRAME_MS));
+    cJSON_Delete (s_open (client));
+    //  Ticks at a new price until a marks frame shows it.
+    int64_t started = tw_clock_mono_ms ();
+    int marks_frames = 0;
+    cJSON *mark = NULL, *marks = NULL;
+    while (!mark) {
+        ck_assert_msg (tw_clock_mono_ms () - started < WAIT_MS, "no mark at %.2f", MARK_PRICE);
+        for (int i = 0; i < 10; i++)
+            ck_assert_int_eq (tw_cmd_tick (fx.feed, SYMBOL, MARK_PRICE), 0);
+        char *text = NULL;
+        int rc = tw_wsclient_recv (client, 50, &text, NULL);
+        ck_assert_int_ge (rc, 0);
+        if (rc == 0)
+            continue;
+        cJSON *doc = cJSON_Parse (text);
+        free (text);
+        if (streq (s_str (doc, "type"), "marks")) {
+            marks_frames++;
+            cJSON *item = s_mark_of (doc, POS_ID);
+            if (item && s_num (item, "ltp") == MARK_PRICE) {
+                mark = item;
+                marks = doc;
+                continue;
+            }
+        }
+        cJSON_Delete (doc);
+    }
+    ck_assert_str_eq (s_str (mark, "symbol"), SYMBOL);
+    ck_assert_double_eq (s_num (mark, "unrealized_pnl"), 32.5); //  10 × 3.25
+    ck_assert (s_num (mark, "ltp_age_ms") >= 0);
+    cJSON_Delete (marks);
+    //  Throttled: far fewer frames than ticks, at most one per period.
+    int64_t elapsed = tw_clock_mono_ms () - started;
+    ck_assert_msg (marks_frames <= elapsed / MARKS_PERIOD_MS + 2, "%d marks frames in %lld ms",
+                   marks_frames, (long long) elapsed);
+    tw_wsclient_destroy (&client);
+
+    //  Late clients: the snapshot carries the mark, then the recent events
+    //  (the open among them); with no change in between, the welcome is
+    //  made once for all of them.
+    int64_t built = s_counter (fx.control, "welcomes_built");
+    tw_wsclient_t *late[LATE_CLIENTS];
+    for (int i = 0; i < LATE_CLIENTS; i++) {
+        late[i] = s_connect_ok ();
+        cJSON *snapshot = s_expect (late[i], "snapshot", FRAME_MS);
+        cJSON *pos =
+            cJSON_GetArrayItem (cJSON_GetObjectItemCaseSensitive (snapshot, "positions"), 0);
+        ck_assert_ptr_nonnull (pos);
+        ck_assert_str_eq (s_str (pos, "id"), POS_ID);
+        ck_assert_double_eq (s_num (pos, "ltp"), MARK_PRICE);
+        ck_assert_double_eq (s_num (pos, "unrealized_pnl"), 32.5);
+        ck_assert (s_num (pos, "ltp_age_ms") >= 0);
+        ck_assert_str_eq (s_str (pos, "last_error"), "");
+        cJSON_Delete (snapshot);
+        cJSON *recent = s_expect (late[i], "recent", FRAME_MS);
+        bool opened = false;
+        cJSON *event;
+        cJSON_ArrayForEach (event, cJSON_GetObjectItemCaseSensitive (recent, "events")) {
+            opened = opened
+                     || (streq (s_str (event, "type"), "position_opened")
+                         && streq (s_str (event, "id"), POS_ID));
+        }
+        ck_assert_msg (opened, "no position_opened among the recent events");
+        cJSON_Delete (recent);
+    }
+    ck_assert_int_le (s_counter (fx.control, "welcomes_built") - built, 1);
+    for (int i = 0; i < LATE_CLIENTS; i++)
+        tw_wsclient_destroy (&late[i]);
+}
+END_TEST
+
 START_TEST (test_restart_gives_fresh_snapshot)
 {
     tw_wsclient_t *client = s_connect_ok ();
@@ -691,6 +785,7 @@ main (void)
     tcase_add_checked_fixture (tc, s_setup, s_teardown);
     tcase_add_test (tc, test_http_and_auth);
     tcase_add_test (tc, test_events_and_manual_close);
+    tcase_add_test (tc, test_marks_and_recent);
     tcase_add_test (tc, test_restart_gives_fresh_snapshot);
     tcase_add_test (tc, test_gateway_restart_gives_fresh_snapshot);
     tcase_add_test (tc, test_slow_client_does_not_stall_others);

@@ -233,7 +233,6 @@ s_open (s_fx_t *fx, const char *symbol, const char *pos_id, int64_t qty, double 
     ck_abort_msg ("no position_opened for %s within %d ms", symbol, WAIT_MS);
 }
 
-
 #define S_NS_PER_S INT64_C (1000000000)
 #define S_DAY_NS (INT64_C (86400) * S_NS_PER_S)
 //  2026-12-01 00:00 IST, as ns since the Unix epoch (2026-11-30 18:30 UTC).
@@ -255,8 +254,8 @@ START_TEST (test_day_range)
     ck_assert_int_eq (gw_journal_day_range ("", S_DEC1_IST - 1, day, &from, &to, err, sizeof err),
                       0);
     ck_assert_str_eq (day, "2026-11-30");
-    const char *bad[] = {"2026-02-30", "2026-13-01", "2026-1-01", "01-12-2026", "2026-12-01x",
-                         "yesterday"};
+    const char *bad[] = {"2026-02-30", "2026-13-01",  "2026-1-01",
+                         "01-12-2026", "2026-12-01x", "yesterday"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err[0] = 0;
         ck_assert_int_eq (gw_journal_day_range (bad[i], 0, day, &from, &to, err, sizeof err), -1);
@@ -330,8 +329,7 @@ START_TEST (test_store_journal)
     ck_assert_str_eq (rows[0].exit_reason, TW_REASON_TP_HIT);
     free (rows);
     gw_store_journal_stats_t stats;
-    ck_assert_int_eq (gw_store_journal_stats (store, S_DEC1_IST, S_DEC1_IST + S_DAY_NS, &stats),
-                      0);
+    ck_assert_int_eq (gw_store_journal_stats (store, S_DEC1_IST, S_DEC1_IST + S_DAY_NS, &stats), 0);
     ck_assert_int_eq (stats.trades, 3);
     ck_assert_int_eq (stats.wins, 1);
     ck_assert_int_eq (stats.losses, 2);
