@@ -16,6 +16,7 @@
 
 #include "nt_actor.h"
 #include "nt_forward.h"
+#include "nt_journal.h"
 #include "nt_json.h"
 #include "nt_ws.h"
 #include "tw_clock.h"
@@ -71,6 +72,8 @@ typedef struct {
     //  The welcome every new client gets (nt_ws_welcome_set), made once
     //  per change: stale says that something changed since.
     bool welcome_stale;
+    nt_journal_t *journal;
+    char *journal_json; //  the last journal frame sent; NULL before the first
     int64_t marks_sent;
     int64_t welcomes_built;
     nt_ws_stats_t stats; //  the server thread's counters, as last reported
@@ -192,8 +195,9 @@ s_welcome_update (nt_t *self)
     char *recent = s_recent_json (self);
     int rc = -1;
     if (snapshot && recent) {
-        const char *frames[] = {snapshot, recent};
-        rc = nt_ws_welcome_set (self->ws, tw_clone_seq (self->clone), frames, 2);
+        const char *frames[] = {snapshot, recent, self->journal_json};
+        rc = nt_ws_welcome_set (self->ws, tw_clone_seq (self->clone), frames,
+                                self->journal_json ? 3 : 2);
     }
     if (rc == 0) {
         self->welcome_stale = false;
@@ -244,8 +248,11 @@ s_on_clone (tw_clone_t *clone, const tw_msg_t *msg, void *arg)
     }
     nt_view_t view;
     s_view (self, pos, &view, tw_clock_mono_ms ());
-    if (msg->type == TW_MSG_POSITION_CLOSED)
+    if (msg->type == TW_MSG_POSITION_CLOSED) {
         zhashx_delete (self->errors, pos->id);
+        if (self->journal)
+            nt_journal_refresh (self->journal);
+    }
     char *json = nt_json_event (msg, &view);
     if (json)
         s_remember (self, json);
@@ -316,7 +323,9 @@ s_on_first_check (zloop_t *loop, int timer_id, void *arg)
 {
     (void) loop;
     (void) timer_id;
-    tw_clone_check (((nt_t *) arg)->clone);
+    nt_t *self = (nt_t *) arg;
+    tw_clone_check (self->clone);
+    nt_journal_refresh (self->journal);
     return 0;
 }
 
@@ -351,6 +360,41 @@ s_on_heartbeat (zloop_t *loop, int timer_id, void *arg)
         nt_ws_event (self->ws, msg.u.event.seq, json);
     free (json);
     return 0;
+}
+
+//  The gateway's journal of the day: a journal frame to every client when
+//  it changed, the unrealised P&L being the notifier's own over its marks.
+static void
+s_on_journal (const tw_pnl_reply_t *pnl, const tw_history_reply_t *history, void *arg)
+{
+    nt_t *self = (nt_t *) arg;
+    tw_position_t *array = NULL;
+    nt_view_t *views = NULL;
+    ssize_t count = s_positions (self, &array, &views);
+    if (count < 0)
+        return;
+    double unrealized = 0;
+    for (ssize_t i = 0; i < count; i++)
+        if (views[i].marked)
+            unrealized += (double) array[i].side * (views[i].ltp - array[i].entry_price)
+                          * (double) array[i].qty;
+    free (array);
+    free (views);
+    char *json = nt_json_journal (tw_clone_seq (self->clone), pnl, unrealized, history);
+    if (!json)
+        return;
+    //  The seq is the frame's only part that changes without the journal.
+    const char *body = strchr (json, ',');
+    const char *last = self->journal_json ? strchr (self->journal_json, ',') : NULL;
+    if (last && body && strcmp (body, last) == 0) {
+        free (json);
+        return;
+    }
+    free (self->journal_json);
+    self->journal_json = json;
+    self->welcome_stale = true;
+    if (tw_clone_synced (self->clone))
+        nt_ws_event (self->ws, tw_clone_seq (self->clone), json);
 }
 
 //  A tick: the symbol's mark. Clients hear of it at the next marks frame.
@@ -435,6 +479,8 @@ s_counters (tw_pong_t *pong, void *arg)
     tw_control_counter (pong, "synced", tw_clone_synced (self->clone) ? 1 : 0);
     tw_control_counter (pong, "marks_sent", self->marks_sent);
     tw_control_counter (pong, "welcomes_built", self->welcomes_built);
+    tw_control_counter (pong, "journal_rounds",
+                        self->journal ? nt_journal_rounds (self->journal) : 0);
     tw_control_counter (pong, "marked_symbols", (int64_t) zhashx_size (self->marks));
 }
 
@@ -499,6 +545,11 @@ s_setup (nt_t *self)
     zloop_timer (self->loop, NT_FIRST_CHECK_MS, 1, s_on_first_check, self);
     zloop_timer (self->loop, NT_OWED_MS, 0, s_on_owed, self);
     zloop_timer (self->loop, NT_HEARTBEAT_MS, 0, s_on_heartbeat, self);
+    self->journal = nt_journal_new (self->loop, gateway_rep,
+                                    tw_config_int (config, "gateway", "command_timeout_ms"),
+                                    s_on_journal, self);
+    if (!self->journal)
+        return -1;
     if (self->feed) {
         zloop_reader (self->loop, self->feed, s_on_tick, self);
         zloop_timer (self->loop, NT_MARKS_MS, 0, s_on_marks, self);
@@ -510,6 +561,8 @@ static void
 s_teardown (nt_t *self)
 {
     zloop_destroy (&self->loop);
+    nt_journal_destroy (&self->journal);
+    free (self->journal_json);
     nt_ws_destroy (&self->ws);
     nt_forward_destroy (&self->forward);
     tw_requester_destroy (&self->requester);

@@ -315,10 +315,13 @@ s_wait_live (void)
 
 START_TEST (test_http_and_auth)
 {
-    static char body[65536];
+    static char body[262144];
     ck_assert_int_eq (tw_http_get (fx.port, "/", body, sizeof body, FRAME_MS), 200);
     ck_assert_ptr_nonnull (strstr (body, "<title>tradewire</title>"));
     ck_assert_ptr_nonnull (strstr (body, "new WebSocket("));
+    //  The charting library is in the page (libjs-dygraphs, at build time).
+    ck_assert_ptr_nonnull (strstr (body, "dygraphs"));
+    ck_assert_ptr_null (strstr (body, "@DYGRAPH_JS@"));
     //  Self-contained: nothing fetched from elsewhere.
     ck_assert_ptr_null (strstr (body, "src=\"http"));
     ck_assert_ptr_null (strstr (body, "href=\"http"));
@@ -432,6 +435,27 @@ START_TEST (test_events_and_manual_close)
     cJSON_Delete (closed);
     ck_assert (tw_file_wait_contains (fx.gateway_log, "reason=\"Manual Close\"", WAIT_MS));
     ck_assert_int_eq (s_counter (fx.control, "closes_forwarded"), 1);
+
+    //  The journal frame (the gateway's history and pnl) shows the trade.
+    bool journaled = false;
+    for (int64_t deadline = tw_clock_mono_ms () + WAIT_MS; !journaled;) {
+        int64_t left = deadline - tw_clock_mono_ms ();
+        ck_assert_msg (left > 0, "no journal frame with the closed trade");
+        cJSON *journal = s_expect (client, "journal", (int) left);
+        cJSON *trades = cJSON_GetObjectItemCaseSensitive (journal, "trades");
+        cJSON *trade = cJSON_GetArrayItem (trades, cJSON_GetArraySize (trades) - 1);
+        if (trade && streq (s_str (trade, "id"), POS_ID)) {
+            journaled = true;
+            ck_assert_str_eq (s_str (trade, "reason"), "Manual Close");
+            ck_assert_double_eq (s_num (trade, "exit_price"), TICK_PRICE);
+            ck_assert_double_eq (s_num (trade, "pnl"), 0);
+            ck_assert (s_num (trade, "closed_at") >= s_num (trade, "opened_at"));
+            cJSON *sums = cJSON_GetObjectItemCaseSensitive (journal, "pnl");
+            ck_assert (s_num (sums, "trades") >= 1);
+            ck_assert_int_eq ((int) strlen (s_str (journal, "day")), 10);
+        }
+        cJSON_Delete (journal);
+    }
 
     //  Closing it again: already done, nothing sent to the broker.
     s_send_text (client, "{\"type\":\"close\",\"id\":\"" POS_ID "\"}");
