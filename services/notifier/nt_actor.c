@@ -15,6 +15,7 @@
 //  client a fresh snapshot instead (resend_snapshot), as a resync would.
 
 #include "nt_actor.h"
+#include "nt_alerts.h"
 #include "nt_forward.h"
 #include "nt_journal.h"
 #include "nt_json.h"
@@ -73,6 +74,9 @@ typedef struct {
     //  per change: stale says that something changed since.
     bool welcome_stale;
     nt_journal_t *journal;
+    nt_alerts_t *alerts; //  NULL when no alert endpoint is configured
+    bool was_synced;     //  the heartbeat's last look at the clone
+    bool ever_synced;
     char *journal_json; //  the last journal frame sent; NULL before the first
     int64_t marks_sent;
     int64_t welcomes_built;
@@ -256,6 +260,11 @@ s_on_clone (tw_clone_t *clone, const tw_msg_t *msg, void *arg)
     char *json = nt_json_event (msg, &view);
     if (json)
         s_remember (self, json);
+    if (json && self->alerts && nt_alerts_wanted (msg->type)) {
+        char line[TW_TEXT_MAX * 2];
+        nt_alerts_line (msg, line, sizeof line);
+        nt_alerts_push (self->alerts, line, json);
+    }
     if (!json || nt_ws_event (self->ws, msg->u.event.seq, json) != 0)
         s_pipe_full (self, json ? "pipe full" : "out of memory");
     free (json);
@@ -342,13 +351,41 @@ s_on_owed (zloop_t *loop, int timer_id, void *arg)
     return 0;
 }
 
+//  The notifier lost the gateway, or has it back: a warning frame to every
+//  client and an alert. The first sync after the start is not news.
+static void
+s_sync_warning (nt_t *self, bool synced)
+{
+    if (synced && !self->ever_synced) {
+        self->ever_synced = true;
+        return;
+    }
+    const char *text = synced ? "the notifier is in sync with the gateway again"
+                              : "the notifier lost the gateway (no heartbeat, a gap or a new "
+                                "run): positions may be stale until it resyncs";
+    char *json = nt_json_warning (tw_clone_seq (self->clone), "gateway_lost", text, !synced);
+    if (!json)
+        return;
+    nt_ws_event (self->ws, tw_clone_seq (self->clone), json);
+    if (self->alerts) {
+        char line[TW_TEXT_MAX];
+        snprintf (line, sizeof line, "%s: %s", synced ? "resolved" : "WARNING", text);
+        nt_alerts_push (self->alerts, line, json);
+    }
+    free (json);
+}
+
 static int
 s_on_heartbeat (zloop_t *loop, int timer_id, void *arg)
 {
     (void) loop;
     (void) timer_id;
     nt_t *self = (nt_t *) arg;
-    if (!tw_clone_synced (self->clone))
+    bool synced = tw_clone_synced (self->clone);
+    if (synced != self->was_synced)
+        s_sync_warning (self, synced);
+    self->was_synced = synced;
+    if (!synced)
         return 0;
     tw_msg_t msg;
     tw_msg_init (&msg, TW_MSG_HEARTBEAT);
@@ -479,6 +516,12 @@ s_counters (tw_pong_t *pong, void *arg)
     tw_control_counter (pong, "synced", tw_clone_synced (self->clone) ? 1 : 0);
     tw_control_counter (pong, "marks_sent", self->marks_sent);
     tw_control_counter (pong, "welcomes_built", self->welcomes_built);
+    nt_alerts_stats_t alerts = {0};
+    if (self->alerts)
+        nt_alerts_stats (self->alerts, &alerts);
+    tw_control_counter (pong, "alerts_sent", alerts.sent);
+    tw_control_counter (pong, "alerts_failed", alerts.failed);
+    tw_control_counter (pong, "alerts_dropped", alerts.dropped);
     tw_control_counter (pong, "journal_rounds",
                         self->journal ? nt_journal_rounds (self->journal) : 0);
     tw_control_counter (pong, "marked_symbols", (int64_t) zhashx_size (self->marks));
@@ -531,6 +574,19 @@ s_setup (nt_t *self)
     if (*feed_pub && !(self->feed = tw_sock_sub_new (feed_pub, "tick.")))
         return -1;
     self->welcome_stale = true;
+    nt_alerts_config_t alerts_config = {
+        .telegram_base_url = tw_config_str (config, "alerts", "telegram_base_url"),
+        .telegram_token = tw_config_str (config, "alerts", "telegram_bot_token"),
+        .telegram_chat_id = tw_config_str (config, "alerts", "telegram_chat_id"),
+        .webhook_url = tw_config_str (config, "alerts", "webhook_url"),
+        .batch_ms = tw_config_int (config, "alerts", "batch_ms"),
+        .max_per_minute = tw_config_int (config, "alerts", "max_per_minute"),
+        .timeout_ms = tw_config_int (config, "alerts", "timeout_ms"),
+    };
+    if (!*alerts_config.telegram_token != !*alerts_config.telegram_chat_id)
+        tw_warn ("alerts: Telegram needs both TW_ALERTS_TELEGRAM_BOT_TOKEN and [alerts] "
+                 "telegram_chat_id: no Telegram alerts");
+    self->alerts = nt_alerts_new (&alerts_config);
 
     self->loop = zloop_new ();
     //  The actor stops on $TERM only, so that it can finish cleanly.
@@ -561,6 +617,7 @@ static void
 s_teardown (nt_t *self)
 {
     zloop_destroy (&self->loop);
+    nt_alerts_destroy (&self->alerts);
     nt_journal_destroy (&self->journal);
     free (self->journal_json);
     nt_ws_destroy (&self->ws);

@@ -297,6 +297,18 @@ nt_json_journal (uint64_t seq, const tw_pnl_reply_t *pnl, double unrealized_pnl,
 }
 
 char *
+nt_json_warning (uint64_t seq, const char *name, const char *text, bool active)
+{
+    s_frame_t frame = s_begin ("warning", seq);
+    if (frame.ok) {
+        s_str (&frame, frame.root, "name", name);
+        s_str (&frame, frame.root, "text", text);
+        s_bool (&frame, frame.root, "active", active);
+    }
+    return s_end (&frame);
+}
+
+char *
 nt_json_ack (uint64_t seq, const char *status, const char *id, const char *error)
 {
     s_frame_t frame = s_begin ("ack", seq);

@@ -22,6 +22,7 @@
 //    marks             type, seq, marks: [{id, symbol, ltp, unrealized_pnl, ltp_age_ms}…]
 //    recent            type, seq, events: [event frame…]      (after a snapshot)
 //    journal           type, seq, day, pnl: {…}, trades: [trade…]
+//    warning           type, seq, name, text, active
 //
 //  The position fields are id, symbol, product, side, qty, entry_price, sl,
 //  tp, trail, state and exit_failed, named and valued as on the gateway's
@@ -88,6 +89,11 @@ char *nt_json_recent (uint64_t seq, const char *const *events, size_t count);
 //  memory ran out. unrealized_pnl is the notifier's own sum over its marks.
 char *nt_json_journal (uint64_t seq, const tw_pnl_reply_t *pnl, double unrealized_pnl,
                        const tw_history_reply_t *history);
+
+//  The JSON text of a warning frame: name (a stable key), text (for
+//  people) and active (false: the warning is over), or NULL when memory
+//  ran out.
+char *nt_json_warning (uint64_t seq, const char *name, const char *text, bool active);
 
 //  value rounded to the paisa (and -0 to 0).
 double nt_json_paisa (double value);

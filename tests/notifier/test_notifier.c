@@ -44,6 +44,7 @@
 //  take its close frame (NT_WS_DROP_GRACE_S).
 #define DROP_GRACE_MS 400
 #define GATEWAY "order-gateway"
+#define BOT_TOKEN "987654:bot-token-never-logged"
 #define NOTIFIER "notifier"
 
 typedef struct {
@@ -120,6 +121,12 @@ s_setup (void)
     ck_assert (feed && fx.rep && pub && fx.control && fx.port > 0);
     tw_fixture_set (fx.base, "TW_NOTIFIER_TOKEN", "%s", fx.token);
     tw_fixture_set (fx.base, "TW_NOTIFIER_CLIENT_QUEUE_MAX", QUEUE_MAX);
+    //  Alerts to a Telegram that refuses connections: they fail, are
+    //  counted, and the bot token never reaches a log.
+    tw_fixture_set (fx.base, "TW_ALERTS_TELEGRAM_BOT_TOKEN", "%s", BOT_TOKEN);
+    tw_fixture_set (fx.base, "TW_ALERTS_TELEGRAM_CHAT_ID", "42");
+    tw_fixture_set (fx.base, "TW_ALERTS_TELEGRAM_BASE_URL", "http://127.0.0.1:1");
+    tw_fixture_set (fx.base, "TW_ALERTS_BATCH_MS", "0");
     tw_fixture_set (fx.base, "TW_GATEWAY_BROKER", "paper");
     tw_fixture_set (fx.base, "TW_GATEWAY_DB", "gateway.db");
     tw_fixture_set (fx.base, "TW_GATEWAY_PAPER_DB", "paper.db");
@@ -144,6 +151,8 @@ s_teardown (void)
     ck_assert_int_eq (tw_fixture_stop (fx.base, GATEWAY, SIGTERM, STOP_MS), 0);
     ck_assert_msg (!tw_file_contains (fx.notifier_log, fx.token), "token in %s", fx.notifier_log);
     ck_assert_msg (!tw_file_contains (fx.gateway_log, fx.token), "token in %s", fx.gateway_log);
+    ck_assert_msg (!tw_file_contains (fx.notifier_log, BOT_TOKEN), "bot token in %s",
+                   fx.notifier_log);
     //  Under UBSan a runtime error is a line in the log, not an exit code.
     ck_assert_msg (!tw_file_contains (fx.notifier_log, "runtime error"), "see %s", fx.notifier_log);
     tw_fixture_destroy (&fx.base);
@@ -435,6 +444,15 @@ START_TEST (test_events_and_manual_close)
     cJSON_Delete (closed);
     ck_assert (tw_file_wait_contains (fx.gateway_log, "reason=\"Manual Close\"", WAIT_MS));
     ck_assert_int_eq (s_counter (fx.control, "closes_forwarded"), 1);
+    //  The position_closed alert went to a Telegram that is not there.
+    int64_t failed = -1;
+    for (int64_t deadline = tw_clock_mono_ms () + WAIT_MS; failed < 1;) {
+        ck_assert_msg (tw_clock_mono_ms () < deadline, "no failed alert counted");
+        failed = s_counter (fx.control, "alerts_failed");
+        if (failed < 1)
+            zclock_sleep (20);
+    }
+    ck_assert (tw_file_wait_contains (fx.notifier_log, "alerts telegram failed", WAIT_MS));
 
     //  The journal frame (the gateway's history and pnl) shows the trade.
     bool journaled = false;
