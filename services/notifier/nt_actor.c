@@ -65,10 +65,11 @@ typedef struct {
     nt_forward_t *forward;
     nt_ws_t *ws;
     bool resend_snapshot;
-    zsock_t *feed;               //  SUB to the feed's ticks, for the marks
-    zhashx_t *marks;             //  symbol -> nt_mark_t *
-    zhashx_t *errors;            //  position id -> char * (its last exit_failed error)
-    char *recent[NT_RECENT_MAX]; //  event frames, a ring, oldest at recent_head
+    zsock_t *feed;                    //  SUB to the feed's ticks, for the marks
+    zhashx_t *marks;                  //  symbol -> nt_mark_t *
+    zhashx_t *errors;                 //  position id -> char * (its last exit_failed error)
+    char *recent[NT_RECENT_MAX];      //  event frames, a ring, oldest at recent_head
+    int64_t recent_at[NT_RECENT_MAX]; //  when each was sent, wall-clock ms
     size_t recent_head, recent_count;
     //  The welcome every new client gets (nt_ws_welcome_set), made once
     //  per change: stale says that something changed since.
@@ -167,9 +168,12 @@ static char *
 s_recent_json (nt_t *self)
 {
     const char *events[NT_RECENT_MAX];
-    for (size_t i = 0; i < self->recent_count; i++)
+    int64_t at[NT_RECENT_MAX];
+    for (size_t i = 0; i < self->recent_count; i++) {
         events[i] = self->recent[(self->recent_head + i) % NT_RECENT_MAX];
-    return nt_json_recent (tw_clone_seq (self->clone), events, self->recent_count);
+        at[i] = self->recent_at[(self->recent_head + i) % NT_RECENT_MAX];
+    }
+    return nt_json_recent (tw_clone_seq (self->clone), events, at, self->recent_count);
 }
 
 //  Keeps json (a copy) among the recent events, forgetting the oldest.
@@ -179,13 +183,16 @@ s_remember (nt_t *self, const char *json)
     char *copy = strdup (json);
     if (!copy)
         return;
+    size_t slot;
     if (self->recent_count == NT_RECENT_MAX) {
-        free (self->recent[self->recent_head]);
-        self->recent[self->recent_head] = copy;
+        slot = self->recent_head;
+        free (self->recent[slot]);
         self->recent_head = (self->recent_head + 1) % NT_RECENT_MAX;
     }
     else
-        self->recent[(self->recent_head + self->recent_count++) % NT_RECENT_MAX] = copy;
+        slot = (self->recent_head + self->recent_count++) % NT_RECENT_MAX;
+    self->recent[slot] = copy;
+    self->recent_at[slot] = tw_clock_wall_ns () / TW_NS_PER_MS;
 }
 
 //  Makes the welcome again when something changed since it was made, and

@@ -197,7 +197,8 @@ s_discard (char *data, size_t size, size_t nmemb, void *arg)
 static void
 s_start (nt_alerts_t *self, s_endpoint_t *endpoint)
 {
-    endpoint->body = endpoint->telegram ? s_telegram_body (self, endpoint) : s_webhook_body (endpoint);
+    endpoint->body =
+        endpoint->telegram ? s_telegram_body (self, endpoint) : s_webhook_body (endpoint);
     for (size_t i = 0; i < endpoint->count; i++)
         s_event_destroy (&endpoint->queue[(endpoint->head + i) % NT_ALERTS_QUEUE_MAX]);
     endpoint->head = endpoint->count = 0;

@@ -229,29 +229,32 @@ nt_json_marks (uint64_t seq, const tw_position_t *positions, const nt_view_t *vi
 }
 
 char *
-nt_json_recent (uint64_t seq, const char *const *events, size_t count)
+nt_json_recent (uint64_t seq, const char *const *events, const int64_t *at, size_t count)
 {
     //  The events are JSON already: they are joined as text, not parsed.
     char head[64];
     int head_len =
         snprintf (head, sizeof head, "{\"type\":\"recent\",\"seq\":%" PRIu64 ",\"events\":[", seq);
-    size_t size = (size_t) head_len + 3;
+    size_t size = (size_t) head_len + 16 + count * 22;
     for (size_t i = 0; i < count; i++)
         size += strlen (events[i]) + 1;
     char *text = (char *) malloc (size);
     if (!text)
         return NULL;
-    char *at = text;
-    memcpy (at, head, (size_t) head_len);
-    at += head_len;
+    char *at_text = text;
+    memcpy (at_text, head, (size_t) head_len);
+    at_text += head_len;
     for (size_t i = 0; i < count; i++) {
         if (i)
-            *at++ = ',';
+            *at_text++ = ',';
         size_t len = strlen (events[i]);
-        memcpy (at, events[i], len);
-        at += len;
+        memcpy (at_text, events[i], len);
+        at_text += len;
     }
-    memcpy (at, "]}", 3);
+    at_text += snprintf (at_text, 10, "],\"at\":[");
+    for (size_t i = 0; i < count; i++)
+        at_text += snprintf (at_text, 22, "%s%" PRId64, i ? "," : "", at ? at[i] : 0);
+    memcpy (at_text, "]}", 3);
     return text;
 }
 

@@ -20,7 +20,7 @@
 //    error             type, seq, error               (a malformed frame)
 //
 //    marks             type, seq, marks: [{id, symbol, ltp, unrealized_pnl, ltp_age_ms}…]
-//    recent            type, seq, events: [event frame…]      (after a snapshot)
+//    recent            type, seq, events: [event frame…], at: [ms…]  (after a snapshot)
 //    journal           type, seq, day, pnl: {…}, trades: [trade…]
 //    warning           type, seq, name, text, active
 //
@@ -80,9 +80,10 @@ char *nt_json_marks (uint64_t seq, const tw_position_t *positions, const nt_view
                      size_t count);
 
 //  The JSON text of a recent frame holding the count event frames (each a
-//  JSON object, as nt_json_event made it), oldest first, or NULL when
-//  memory ran out.
-char *nt_json_recent (uint64_t seq, const char *const *events, size_t count);
+//  JSON object, as nt_json_event made it), oldest first, and in "at" when
+//  each was sent (ms since the Unix epoch, at[i] for events[i]), or NULL
+//  when memory ran out.
+char *nt_json_recent (uint64_t seq, const char *const *events, const int64_t *at, size_t count);
 
 //  The JSON text of a journal frame: the day's P&L (pnl, with the realised
 //  and the marked unrealised P&L) and its trades (history), or NULL when

@@ -99,8 +99,8 @@ s_fake_handler (void *cls, struct MHD_Connection *connection, const char *url, c
     }
     pthread_mutex_unlock (&fake->lock);
     const char *text = mode == FAKE_FAIL ? "{\"ok\":false}" : "{\"ok\":true}";
-    struct MHD_Response *response = MHD_create_response_from_buffer (
-        strlen (text), (void *) text, MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *response =
+        MHD_create_response_from_buffer (strlen (text), (void *) text, MHD_RESPMEM_PERSISTENT);
     enum MHD_Result rc = MHD_queue_response (
         connection, mode == FAKE_FAIL ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_OK, response);
     MHD_destroy_response (response);
@@ -133,13 +133,13 @@ s_fake_start (fake_t *fake, fake_mode_t mode)
     memset (&addr, 0, sizeof addr);
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    fake->daemon = MHD_start_daemon (MHD_USE_INTERNAL_POLLING_THREAD
-                                         | MHD_USE_THREAD_PER_CONNECTION,
-                                     0, NULL, NULL, s_fake_handler, fake, MHD_OPTION_SOCK_ADDR,
-                                     &addr, MHD_OPTION_NOTIFY_COMPLETED, s_fake_done, NULL,
-                                     MHD_OPTION_END);
+    fake->daemon =
+        MHD_start_daemon (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0, NULL,
+                          NULL, s_fake_handler, fake, MHD_OPTION_SOCK_ADDR, &addr,
+                          MHD_OPTION_NOTIFY_COMPLETED, s_fake_done, NULL, MHD_OPTION_END);
     ck_assert_ptr_nonnull (fake->daemon);
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info (fake->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info (fake->daemon, MHD_DAEMON_INFO_BIND_PORT);
     ck_assert_ptr_nonnull (info);
     fake->port = info->port;
 }

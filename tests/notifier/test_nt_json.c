@@ -219,9 +219,12 @@ START_TEST (test_views_and_new_frames)
               "\"symbol\":\"NSE:SBIN-EQ\",\"ltp\":601.33,\"unrealized_pnl\":8.33,"
               "\"ltp_age_ms\":120}]}");
     const char *events[] = {"{\"type\":\"heartbeat\"}", "{\"a\":1}"};
-    s_expect (nt_json_recent (3, events, 2),
-              "{\"type\":\"recent\",\"seq\":3,\"events\":[{\"type\":\"heartbeat\"},{\"a\":1}]}");
-    s_expect (nt_json_recent (3, NULL, 0), "{\"type\":\"recent\",\"seq\":3,\"events\":[]}");
+    const int64_t at[] = {1796101200000, 1796101200123};
+    s_expect (nt_json_recent (3, events, at, 2),
+              "{\"type\":\"recent\",\"seq\":3,\"events\":[{\"type\":\"heartbeat\"},{\"a\":1}],"
+              "\"at\":[1796101200000,1796101200123]}");
+    s_expect (nt_json_recent (3, NULL, NULL, 0),
+              "{\"type\":\"recent\",\"seq\":3,\"events\":[],\"at\":[]}");
     tw_pnl_reply_t pnl;
     memset (&pnl, 0, sizeof pnl);
     strcpy (pnl.day, "2026-12-01");
