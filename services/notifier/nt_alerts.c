@@ -360,10 +360,6 @@ nt_alerts_new (const nt_alerts_config_t *config)
     bool webhook = *config->webhook_url != 0;
     if (!telegram && !webhook)
         return NULL;
-    if (curl_global_init (CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        tw_error ("alerts: curl_global_init failed");
-        return NULL;
-    }
     nt_alerts_t *self = (nt_alerts_t *) zmalloc (sizeof *self);
     self->config = *config;
     self->config.max_per_minute = config->max_per_minute > 0 ? config->max_per_minute : 1;
@@ -421,7 +417,6 @@ nt_alerts_destroy (nt_alerts_t **self_p)
     }
     free (self->chat_id);
     free (self);
-    curl_global_cleanup ();
     *self_p = NULL;
 }
 

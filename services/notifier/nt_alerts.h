@@ -59,7 +59,8 @@ typedef struct {
 } nt_alerts_stats_t;
 
 //  Starts the thread, or returns NULL when no endpoint is configured
-//  (nothing to do) or it cannot start (logged). Strings are copied.
+//  (nothing to do) or it cannot start (logged). Strings are copied. The
+//  process must have called curl_global_init, on its main thread.
 nt_alerts_t *nt_alerts_new (const nt_alerts_config_t *config);
 
 //  Stops the thread (a message in flight is abandoned, bounded by a short

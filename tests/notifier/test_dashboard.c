@@ -11,18 +11,18 @@
 //  rows, the equity curve drawn (dygraphs' canvas), and that the Close
 //  button of a position reaches the gateway as a Manual Close.
 
+#include <arpa/inet.h>
 #include <check.h>
 #include <cjson/cJSON.h>
 #include <czmq.h>
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "tw_client.h"
 #include "tw_clock.h"
@@ -187,8 +187,8 @@ s_eval (const char *expression)
     free (text);
     cJSON *exception = cJSON_GetObjectItem (result, "exceptionDetails");
     ck_assert_msg (!exception, "page script failed: %s", expression);
-    const char *value =
-        cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (result, "result"), "value"));
+    const char *value = cJSON_GetStringValue (
+        cJSON_GetObjectItem (cJSON_GetObjectItem (result, "result"), "value"));
     char *copy = strdup (value ? value : "undefined");
     cJSON_Delete (doc);
     return copy;
@@ -285,9 +285,9 @@ s_http_get (int port, const char *path, char *buf, size_t size)
     bool ok = false;
     if (connect (fd, (struct sockaddr *) &addr, sizeof addr) == 0) {
         char request[256];
-        int len = snprintf (request, sizeof request,
-                            "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
-                            path);
+        int len =
+            snprintf (request, sizeof request,
+                      "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", path);
         size_t got = 0;
         if (write (fd, request, (size_t) len) == len) {
             int64_t deadline = tw_clock_mono_ms () + 2000;
@@ -364,8 +364,7 @@ s_browser_start (void)
         ck_assert_msg (tw_clock_mono_ms () < deadline, "no page target in chromium");
         if (s_http_get (devtools, "/json/list", list, sizeof list)) {
             cJSON *targets = cJSON_Parse (list), *target;
-            cJSON_ArrayForEach (target, targets)
-            {
+            cJSON_ArrayForEach (target, targets) {
                 const char *type = cJSON_GetStringValue (cJSON_GetObjectItem (target, "type"));
                 const char *id = cJSON_GetStringValue (cJSON_GetObjectItem (target, "id"));
                 if (type && id && streq (type, "page") && !path[0])
@@ -515,13 +514,12 @@ START_TEST (test_dashboard_in_chromium)
 
     //  The Close button of RELIANCE: a Manual Close at the gateway.
     char *clicked = s_eval ("window.confirm = function () { return true; };"
-                            "var b = document.querySelector('tr[data-id=\"" RELI_ID
-                            "\"] button');"
+                            "var b = document.querySelector('tr[data-id=\"" RELI_ID "\"] button');"
                             "if (!b || b.disabled) return false; b.click(); return true;");
     ck_assert_str_eq (clicked, "true");
     free (clicked);
-    ck_assert (tw_file_wait_contains (tw_fixture_log (fx.base, GATEWAY),
-                                      "reason=\"Manual Close\"", WAIT_MS));
+    ck_assert (tw_file_wait_contains (tw_fixture_log (fx.base, GATEWAY), "reason=\"Manual Close\"",
+                                      WAIT_MS));
     s_wait_true ("the closed position gone",
                  "return document.querySelectorAll('#positions tr').length === 1 && "
                  "document.querySelectorAll('#journal tr').length === 3;");

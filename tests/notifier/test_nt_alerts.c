@@ -8,6 +8,7 @@
 
 #include <check.h>
 #include <cjson/cJSON.h>
+#include <curl/curl.h>
 #include <czmq.h>
 #include <microhttpd.h>
 #include <pthread.h>
@@ -405,6 +406,8 @@ int
 main (void)
 {
     tw_log_init ("unit");
+    if (curl_global_init (CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return 1;
     Suite *suite = suite_create ("nt_alerts");
     TCase *tc = tcase_create ("core");
     tcase_add_test (tc, test_burst_is_one_message);
@@ -417,5 +420,6 @@ main (void)
     srunner_run_all (runner, CK_NORMAL);
     int failed = srunner_ntests_failed (runner);
     srunner_free (runner);
+    curl_global_cleanup ();
     return failed == 0 ? 0 : 1;
 }
