@@ -141,8 +141,8 @@ nt_json_event (const tw_msg_t *msg, const nt_view_t *view)
         s_position (&frame, root, &event->pos);
         s_view (&frame, root, &event->pos, view);
         s_str (&frame, root, "reason", event->reason);
-        s_num (&frame, root, "exit_price", event->exit_price);
-        s_num (&frame, root, "pnl", event->pnl);
+        s_num (&frame, root, "exit_price", nt_json_paisa (event->exit_price));
+        s_num (&frame, root, "pnl", nt_json_paisa (event->pnl));
         s_num (&frame, root, "attempts", (double) event->attempts);
         break;
     case TW_MSG_EXIT_FAILED:

@@ -32,7 +32,8 @@
 //  × qty, 0 without a price), ltp_age_ms (how old that tick was when the
 //  frame was made, −1 without one) and last_error (the error of the
 //  position's last exit_failed, "" when none). Prices and P&L of the
-//  notifier's own fields are rounded to the paisa. Every
+//  notifier's own fields, and a position_closed's exit_price and pnl, are
+//  rounded to the paisa. Every
 //  field of a type is always present ("" for an empty string, 0 for an
 //  unset price). epoch is a decimal string: it is a random 64-bit number,
 //  beyond what a JavaScript number holds exactly. An ack's status is the

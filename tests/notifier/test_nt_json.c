@@ -108,6 +108,20 @@ START_TEST (test_position_closed)
 }
 END_TEST
 
+//  A closed position's exit price and P&L are rounded to the paisa.
+START_TEST (test_position_closed_paisa)
+{
+    tw_msg_t msg = s_event (TW_MSG_POSITION_CLOSED, 10);
+    msg.u.event.pos.state = TW_STATE_CLOSED;
+    strcpy (msg.u.event.reason, TW_REASON_TP_HIT);
+    msg.u.event.exit_price = 600.8 + 0.0000001;
+    msg.u.event.pnl = (600.8 - 600.5) * 10; //  2.9999999999995453
+    char *json = nt_json_event (&msg, NULL);
+    ck_assert_ptr_nonnull (strstr (json, "\"exit_price\":600.8,\"pnl\":3,"));
+    free (json);
+}
+END_TEST
+
 START_TEST (test_exit_failed)
 {
     tw_msg_t msg = s_event (TW_MSG_EXIT_FAILED, 11);
@@ -368,6 +382,7 @@ main (void)
     tcase_add_test (tc, test_snapshot);
     tcase_add_test (tc, test_ack_and_error);
     tcase_add_test (tc, test_views_and_new_frames);
+    tcase_add_test (tc, test_position_closed_paisa);
     tcase_add_test (tc, test_close_request);
     tcase_add_test (tc, test_malformed_requests);
     suite_add_tcase (suite, tc);
