@@ -136,6 +136,21 @@ const tw_conf_key_t tw_conf_keys[] = {
     //  Frames queued for one client that is not reading; one more drops it
     //  (close 1008), so a slow client never holds up the others.
     KEY_INT ("notifier", "client_queue_max", "1024", 4, 1000000),
+
+    // notifier: alerts
+    //  Telegram: the bot's token from TW_ALERTS_TELEGRAM_BOT_TOKEN only, and
+    //  the chat it writes to; both are needed. The Bot API's base URL.
+    KEY_SECRET ("alerts", "telegram_bot_token"),
+    KEY_STR ("alerts", "telegram_chat_id", ""),
+    KEY_STR ("alerts", "telegram_base_url", "https://api.telegram.org"),
+    //  A URL that gets a JSON array of the alert events per message; "" = none.
+    KEY_STR ("alerts", "webhook_url", ""),
+    //  A message waits this long for more events (a burst is one message).
+    KEY_INT ("alerts", "batch_ms", "2000", 0, HOUR_MS),
+    //  Messages per endpoint per minute, at most.
+    KEY_INT ("alerts", "max_per_minute", "20", 1, 1000),
+    //  One message, connection included.
+    KEY_INT ("alerts", "timeout_ms", "5000", 100, 60000),
 };
 
 const size_t tw_conf_key_count = sizeof tw_conf_keys / sizeof tw_conf_keys[0];

@@ -19,10 +19,12 @@ tw_msg_init (tw_msg_t *msg, tw_msg_type_t type)
 void
 tw_msg_reset (tw_msg_t *msg)
 {
-    //  Only a snapshot reply owns memory; the union holds something else
-    //  for every other type.
+    //  Only snapshot and history replies own memory; the union holds
+    //  something else for every other type.
     if (msg->type == TW_MSG_SNAPSHOT_REPLY)
         free (msg->u.snapshot.positions);
+    else if (msg->type == TW_MSG_HISTORY_REPLY)
+        free (msg->u.history.trades);
     memset (msg, 0, sizeof *msg);
 }
 

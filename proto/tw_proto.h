@@ -37,9 +37,11 @@ extern "C" {
 #define TW_REASON_MAX 32  //  "Trailing SL Hit"
 #define TW_NAME_MAX 32    //  service, model and counter names, versions
 #define TW_TEXT_MAX 256   //  error texts
+#define TW_DAY_MAX 11     //  a trading day, "YYYY-MM-DD"
 
 #define TW_MAX_POSITIONS 4096          //  positions in one snapshot reply (one part)
 #define TW_MAX_COUNTERS 16             //  counters in one pong
+#define TW_MAX_TRADES 1000             //  closed trades in one history reply
 #define TW_MAX_FRAME (4 * 1024 * 1024) //  largest frame we encode or accept
 
 typedef enum {
@@ -58,6 +60,10 @@ typedef enum {
     TW_MSG_SNAPSHOT, //  reply: snapshot_reply
     TW_MSG_SNAPSHOT_REPLY,
     TW_MSG_ACK,
+    TW_MSG_HISTORY, //  gateway; reply: history_reply (the day's closed trades)
+    TW_MSG_HISTORY_REPLY,
+    TW_MSG_PNL, //  gateway; reply: pnl_reply (the day's P&L)
+    TW_MSG_PNL_REPLY,
     //  Gateway events (gateway PUB, topic pos.<type>; heartbeat on topic hb).
     TW_MSG_POSITION_OPENED,
     TW_MSG_POSITION_UPDATED,
@@ -187,6 +193,56 @@ typedef struct {
     bool in_parts;  //  on a snapshot request: the asker takes a reply in parts
 } tw_snapshot_t;
 
+//  A query of the gateway's journal (history and pnl). day is an IST
+//  trading day "YYYY-MM-DD", "" for today; offset and limit page a history
+//  (limit 0: the gateway's default, at most TW_MAX_TRADES; pnl has neither).
+typedef struct {
+    char day[TW_DAY_MAX];
+    int64_t offset;
+    int64_t limit;
+} tw_journal_query_t;
+
+//  One closed position (one life of it): the journal's row. Times are ns
+//  since the Unix epoch; pnl is rupees, negative for a loss.
+typedef struct {
+    char id[TW_ID_MAX];
+    char symbol[TW_SYMBOL_MAX];
+    tw_side_t side;
+    int64_t qty;
+    double entry_price;
+    double exit_price;
+    int64_t opened_at;
+    int64_t closed_at;
+    char reason[TW_REASON_MAX];
+    int64_t attempts;
+    double pnl;
+} tw_trade_t;
+
+//  The trades array is owned by the message: tw_msg_reset frees it. total
+//  counts the day's trades, of which this page holds count from offset on.
+typedef struct {
+    char day[TW_DAY_MAX];
+    int64_t offset;
+    int64_t total;
+    size_t count;
+    tw_trade_t *trades;
+} tw_history_reply_t;
+
+//  The day's P&L: realized over the trades closed that day, unrealized over
+//  the open positions at the gateway's last marks (0 for a position
+//  without one).
+typedef struct {
+    char day[TW_DAY_MAX];
+    double realized_pnl;
+    double unrealized_pnl;
+    int64_t trades;
+    int64_t wins;
+    int64_t losses;
+    double largest_loss; //  the most negative trade pnl, 0 when none lost
+    int64_t open_positions;
+    int64_t marked_positions; //  open positions with a mark
+} tw_pnl_reply_t;
+
 //  One record for every gateway event; which fields travel depends on the
 //  type (proto/README.md): all carry epoch and seq; position events carry pos;
 //  closing/closed/exit_failed carry reason; closed carries exit_price, pnl and
@@ -222,13 +278,16 @@ typedef struct {
         tw_ack_t ack;
         tw_snapshot_t snapshot;
         tw_event_t event;
+        tw_journal_query_t journal;
+        tw_history_reply_t history;
+        tw_pnl_reply_t pnl;
     } u;
 } tw_msg_t;
 
 //  Zeroes msg and sets its type and ts (now, wall clock).
 void tw_msg_init (tw_msg_t *msg, tw_msg_type_t type);
 
-//  Frees what msg owns (a snapshot's positions) and zeroes it. Safe on a zeroed
+//  Frees what msg owns (a snapshot's positions, a history's trades) and zeroes it. Safe on a zeroed
 //  or already reset message.
 void tw_msg_reset (tw_msg_t *msg);
 

@@ -188,6 +188,40 @@ s_decode_positions (s_ctx_t *ctx, const msgpack_object *obj, tw_snapshot_t *snap
 }
 
 static int
+s_decode_trades (s_ctx_t *ctx, const msgpack_object *obj, tw_history_reply_t *history)
+{
+    if (obj->type != MSGPACK_OBJECT_ARRAY)
+        return s_expected (ctx, "trades", "array", obj);
+    uint32_t n = obj->via.array.size;
+    if (n > TW_MAX_TRADES)
+        return tw_proto_fail (ctx->err, ctx->err_size,
+                              "field 'trades': %" PRIu32 " trades exceed the limit of %d", n,
+                              TW_MAX_TRADES);
+    if (n == 0)
+        return 0;
+    //  Owned by the message from here on: tw_msg_reset frees it on failure.
+    history->trades = calloc (n, sizeof *history->trades);
+    if (!history->trades)
+        return tw_proto_fail (ctx->err, ctx->err_size, "field 'trades': out of memory");
+    history->count = n;
+    for (uint32_t i = 0; i < n; i++) {
+        char prefix[48];
+        snprintf (prefix, sizeof prefix, "trades[%" PRIu32 "].", i);
+        s_ctx_t inner = {.err = ctx->err, .err_size = ctx->err_size, .prefix = prefix};
+        const msgpack_object *item = &obj->via.array.ptr[i];
+        if (item->type != MSGPACK_OBJECT_MAP)
+            return tw_proto_fail (ctx->err, ctx->err_size,
+                                  "field 'trades[%" PRIu32 "]': expected map, got %s", i,
+                                  s_kind_name (item));
+        uint64_t present;
+        if (s_decode_fields (&inner, item, tw_proto_trade_fields, tw_proto_trade_field_count,
+                             &history->trades[i], "a trade", &present))
+            return -1;
+    }
+    return 0;
+}
+
+static int
 s_decode_counters (s_ctx_t *ctx, const msgpack_object *obj, tw_pong_t *pong)
 {
     if (obj->type != MSGPACK_OBJECT_MAP)
@@ -271,6 +305,8 @@ s_decode_value (s_ctx_t *ctx, const tw_field_t *field, const msgpack_object *obj
         return s_decode_positions (ctx, obj, (tw_snapshot_t *) value);
     case TW_FIELD_COUNTERS:
         return s_decode_counters (ctx, obj, (tw_pong_t *) value);
+    case TW_FIELD_TRADES:
+        return s_decode_trades (ctx, obj, (tw_history_reply_t *) value);
     }
     return tw_proto_fail (ctx->err, ctx->err_size, "field '%s%s': unknown kind", ctx->prefix, name);
 }

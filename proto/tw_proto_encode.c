@@ -41,6 +41,16 @@ s_pack_positions (msgpack_packer *pk, const tw_snapshot_t *snapshot)
 }
 
 static int
+s_pack_trades (msgpack_packer *pk, const tw_history_reply_t *history)
+{
+    S_TRY (msgpack_pack_array (pk, history->count));
+    for (size_t i = 0; i < history->count; i++)
+        S_TRY (s_pack_fields (pk, tw_proto_trade_fields, tw_proto_trade_field_count,
+                              &history->trades[i]));
+    return 0;
+}
+
+static int
 s_pack_counters (msgpack_packer *pk, const tw_pong_t *pong)
 {
     S_TRY (msgpack_pack_map (pk, pong->counter_count));
@@ -77,6 +87,8 @@ s_pack_value (msgpack_packer *pk, const tw_field_t *field, const void *record)
         return s_pack_str (pk, tw_action_name (*(const tw_action_t *) value));
     case TW_FIELD_POSITIONS:
         return s_pack_positions (pk, (const tw_snapshot_t *) value);
+    case TW_FIELD_TRADES:
+        return s_pack_trades (pk, (const tw_history_reply_t *) value);
     case TW_FIELD_COUNTERS:
         return s_pack_counters (pk, (const tw_pong_t *) value);
     }

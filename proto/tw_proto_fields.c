@@ -63,6 +63,28 @@
 const tw_field_t tw_proto_position_fields[] = {S_POSITION_FIELDS (0)};
 const size_t tw_proto_position_field_count = S_COUNT (tw_proto_position_fields);
 
+//  The fields of a closed trade (offsets from tw_trade_t). The reason is
+//  kept as text: the journal reports what the store holds.
+#define S_TRADE(name, kind, flags, member)                                                         \
+    S_FIELD (name, kind, flags, offsetof (tw_trade_t, member), 0, 0, NULL)
+#define S_TRADE_STR(name, flags, member)                                                           \
+    S_FIELD (name, TW_FIELD_STR, flags, offsetof (tw_trade_t, member),                             \
+             sizeof (((tw_trade_t *) 0)->member), 0, NULL)
+const tw_field_t tw_proto_trade_fields[] = {
+    S_TRADE_STR ("id", S_ID, id),
+    S_TRADE_STR ("symbol", S_ID, symbol),
+    S_TRADE ("side", TW_FIELD_SIDE, S_REQ, side),
+    S_TRADE ("qty", TW_FIELD_I64, S_REQ | TW_FIELD_POSITIVE, qty),
+    S_TRADE ("entry_price", TW_FIELD_F64, S_REQ, entry_price),
+    S_TRADE ("exit_price", TW_FIELD_F64, S_REQ, exit_price),
+    S_TRADE ("opened_at", TW_FIELD_I64, S_REQ, opened_at),
+    S_TRADE ("closed_at", TW_FIELD_I64, S_REQ, closed_at),
+    S_TRADE_STR ("reason", S_REQ, reason),
+    S_TRADE ("attempts", TW_FIELD_I64, S_REQ, attempts),
+    S_TRADE ("pnl", TW_FIELD_F64, S_REQ, pnl),
+};
+const size_t tw_proto_trade_field_count = S_COUNT (tw_proto_trade_fields);
+
 static const tw_field_t s_tick[] = {
     S_STR ("symbol", S_ID, u.tick.symbol),
     S_VAL ("ltp", TW_FIELD_F64, S_REQ, u.tick.ltp),
@@ -156,6 +178,53 @@ static const tw_field_t s_ack[] = {
     S_STR ("id", 0, u.ack.id),
     S_STR ("error", 0, u.ack.error),
 };
+
+//  history and pnl: the optional request header, the day ("" = today, IST)
+//  and, for history, the page.
+static const tw_field_t s_history[] = {
+    S_REQ_ID_OPTIONAL,
+    S_EXPIRES_OPTIONAL,
+    S_STR ("day", 0, u.journal.day),
+    S_VAL ("offset", TW_FIELD_I64, 0, u.journal.offset),
+    S_VAL ("limit", TW_FIELD_I64, 0, u.journal.limit),
+};
+
+static const tw_field_t s_pnl[] = {
+    S_REQ_ID_OPTIONAL,
+    S_EXPIRES_OPTIONAL,
+    S_STR ("day", 0, u.journal.day),
+};
+
+static const tw_field_t s_history_reply[] = {
+    S_REQ_ID_OPTIONAL,
+    S_STR ("day", S_ID, u.history.day),
+    S_VAL ("offset", TW_FIELD_I64, S_REQ, u.history.offset),
+    S_VAL ("total", TW_FIELD_I64, S_REQ, u.history.total),
+    S_VAL ("trades", TW_FIELD_TRADES, S_REQ, u.history),
+};
+
+static const tw_field_t s_pnl_reply[] = {
+    S_REQ_ID_OPTIONAL,
+    S_STR ("day", S_ID, u.pnl.day),
+    S_VAL ("realized_pnl", TW_FIELD_F64, S_REQ, u.pnl.realized_pnl),
+    S_VAL ("unrealized_pnl", TW_FIELD_F64, S_REQ, u.pnl.unrealized_pnl),
+    S_VAL ("trades", TW_FIELD_I64, S_REQ, u.pnl.trades),
+    S_VAL ("wins", TW_FIELD_I64, S_REQ, u.pnl.wins),
+    S_VAL ("losses", TW_FIELD_I64, S_REQ, u.pnl.losses),
+    S_VAL ("largest_loss", TW_FIELD_F64, S_REQ, u.pnl.largest_loss),
+    S_VAL ("open_positions", TW_FIELD_I64, S_REQ, u.pnl.open_positions),
+    S_VAL ("marked_positions", TW_FIELD_I64, S_REQ, u.pnl.marked_positions),
+};
+
+//  offset and limit must not be negative.
+static const char *
+s_check_history (const tw_msg_t *msg, uint64_t present)
+{
+    (void) present;
+    if (msg->u.journal.offset < 0 || msg->u.journal.limit < 0)
+        return "fields 'offset' and 'limit' must not be negative";
+    return NULL;
+}
 
 static const tw_field_t s_position_event[] = {S_EVENT_POSITION};
 static const tw_field_t s_position_closing[] = {S_EVENT_POSITION, S_EVENT_REASON};
@@ -258,6 +327,10 @@ static const tw_type_desc_t s_types[TW_MSG_COUNT] = {
     [TW_MSG_SNAPSHOT] = S_DESC (s_snapshot, NULL),
     [TW_MSG_SNAPSHOT_REPLY] = S_DESC (s_snapshot_reply, s_check_snapshot_reply),
     [TW_MSG_ACK] = S_DESC (s_ack, NULL),
+    [TW_MSG_HISTORY] = S_DESC (s_history, s_check_history),
+    [TW_MSG_HISTORY_REPLY] = S_DESC (s_history_reply, NULL),
+    [TW_MSG_PNL] = S_DESC (s_pnl, NULL),
+    [TW_MSG_PNL_REPLY] = S_DESC (s_pnl_reply, NULL),
     [TW_MSG_POSITION_OPENED] = S_DESC (s_position_event, NULL),
     [TW_MSG_POSITION_UPDATED] = S_DESC (s_position_event, NULL),
     [TW_MSG_POSITION_CLOSING] = S_DESC (s_position_closing, NULL),
@@ -305,6 +378,8 @@ tw_proto_field_present (const tw_field_t *field, const void *record)
         return ((const tw_snapshot_t *) value)->count > 0;
     case TW_FIELD_COUNTERS:
         return ((const tw_pong_t *) value)->counter_count > 0;
+    case TW_FIELD_TRADES:
+        return ((const tw_history_reply_t *) value)->count > 0;
     }
     return false;
 }
@@ -326,6 +401,26 @@ s_check_positions (const tw_snapshot_t *snapshot, char *err, size_t err_size)
         for (size_t f = 0; f < tw_proto_position_field_count; f++)
             if (tw_proto_field_check (&tw_proto_position_fields[f], &snapshot->positions[i], prefix,
                                       err, err_size))
+                return -1;
+    }
+    return 0;
+}
+
+static int
+s_check_trades (const tw_history_reply_t *history, char *err, size_t err_size)
+{
+    if (history->count > TW_MAX_TRADES)
+        return tw_proto_fail (err, err_size, "field 'trades': %zu trades exceed the limit of %d",
+                              history->count, TW_MAX_TRADES);
+    if (history->count > 0 && !history->trades)
+        return tw_proto_fail (err, err_size, "field 'trades': count is %zu but the array is NULL",
+                              history->count);
+    for (size_t i = 0; i < history->count; i++) {
+        char prefix[48];
+        snprintf (prefix, sizeof prefix, "trades[%zu].", i);
+        for (size_t f = 0; f < tw_proto_trade_field_count; f++)
+            if (tw_proto_field_check (&tw_proto_trade_fields[f], &history->trades[i], prefix, err,
+                                      err_size))
                 return -1;
     }
     return 0;
@@ -408,6 +503,8 @@ tw_proto_field_check (const tw_field_t *field, const void *record, const char *p
         return s_check_positions ((const tw_snapshot_t *) value, err, err_size);
     case TW_FIELD_COUNTERS:
         return s_check_counters ((const tw_pong_t *) value, err, err_size);
+    case TW_FIELD_TRADES:
+        return s_check_trades ((const tw_history_reply_t *) value, err, err_size);
     case TW_FIELD_U64:
     case TW_FIELD_BOOL:
         return 0;

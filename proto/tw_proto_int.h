@@ -50,7 +50,8 @@ typedef enum {
     TW_FIELD_ACTION,    //  tw_action_t as "open_long" | "open_short" | "close"
     TW_FIELD_REASON,    //  char[size] holding one of the exit reasons
     TW_FIELD_POSITIONS, //  tw_snapshot_t: array of position maps
-    TW_FIELD_COUNTERS   //  tw_pong_t: map of counter name to integer
+    TW_FIELD_COUNTERS,  //  tw_pong_t: map of counter name to integer
+    TW_FIELD_TRADES     //  tw_history_reply_t: array of trade maps
 } tw_field_kind_t;
 
 #define TW_FIELD_REQUIRED 0x01 //  absent on the wire is an error
@@ -90,6 +91,10 @@ const tw_type_desc_t *tw_proto_type_desc (tw_msg_type_t type);
 //  tw_position_t).
 extern const tw_field_t tw_proto_position_fields[];
 extern const size_t tw_proto_position_field_count;
+
+//  The fields of one trade map in a history reply (offsets from tw_trade_t).
+extern const tw_field_t tw_proto_trade_fields[];
+extern const size_t tw_proto_trade_field_count;
 
 //  True when the field would be written by the encoder.
 bool tw_proto_field_present (const tw_field_t *field, const void *record);

@@ -15,7 +15,9 @@
 //  client a fresh snapshot instead (resend_snapshot), as a resync would.
 
 #include "nt_actor.h"
+#include "nt_alerts.h"
 #include "nt_forward.h"
+#include "nt_journal.h"
 #include "nt_json.h"
 #include "nt_ws.h"
 #include "tw_clock.h"
@@ -25,6 +27,7 @@
 #include "tw_log.h"
 #include "tw_requester.h"
 #include "tw_service.h"
+#include "tw_sock.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +42,17 @@
 //  Sends of a forwarded close before it is reported as timed out.
 #define NT_CLOSE_ATTEMPTS 3
 #define NT_LOG_INTERVAL_MS 5000
+//  Marks go to clients at most this often: 4 updates a second per symbol.
+#define NT_MARKS_MS 250
+//  Gateway events kept for clients that connect later (the recent frame).
+#define NT_RECENT_MAX 300
+
+//  The last tick of a symbol.
+typedef struct {
+    double ltp;
+    int64_t at_ms; //  monotonic, when it arrived
+    bool changed;  //  since the last marks frame
+} nt_mark_t;
 
 typedef struct {
     tw_service_t *service;
@@ -51,6 +65,22 @@ typedef struct {
     nt_forward_t *forward;
     nt_ws_t *ws;
     bool resend_snapshot;
+    zsock_t *feed;                    //  SUB to the feed's ticks, for the marks
+    zhashx_t *marks;                  //  symbol -> nt_mark_t *
+    zhashx_t *errors;                 //  position id -> char * (its last exit_failed error)
+    char *recent[NT_RECENT_MAX];      //  event frames, a ring, oldest at recent_head
+    int64_t recent_at[NT_RECENT_MAX]; //  when each was sent, wall-clock ms
+    size_t recent_head, recent_count;
+    //  The welcome every new client gets (nt_ws_welcome_set), made once
+    //  per change: stale says that something changed since.
+    bool welcome_stale;
+    nt_journal_t *journal;
+    nt_alerts_t *alerts; //  NULL when no alert endpoint is configured
+    bool was_synced;     //  the heartbeat's last look at the clone
+    bool ever_synced;
+    char *journal_json; //  the last journal frame sent; NULL before the first
+    int64_t marks_sent;
+    int64_t welcomes_built;
     nt_ws_stats_t stats; //  the server thread's counters, as last reported
     tw_log_limit_t pipe_log;
 } nt_t;
@@ -58,24 +88,49 @@ typedef struct {
 //  ---------------------------------------------------------------------
 //  Frames to clients.
 
+static void
+s_free_item (void **item)
+{
+    free (*item);
+    *item = NULL;
+}
+
 static int
 s_by_id (const void *a, const void *b)
 {
     return strcmp (((const tw_position_t *) a)->id, ((const tw_position_t *) b)->id);
 }
 
-//  The snapshot frame of the clone's positions, sorted by id; NULL when
-//  memory ran out. The caller frees it.
-static char *
-s_snapshot_json (nt_t *self)
+//  The notifier's view of pos: its symbol's mark, its last exit error.
+static void
+s_view (nt_t *self, const tw_position_t *pos, nt_view_t *view, int64_t now_ms)
+{
+    memset (view, 0, sizeof *view);
+    const nt_mark_t *mark = (const nt_mark_t *) zhashx_lookup (self->marks, pos->symbol);
+    if (mark) {
+        view->marked = true;
+        view->ltp = mark->ltp;
+        view->age_ms = now_ms - mark->at_ms;
+    }
+    const char *error = (const char *) zhashx_lookup (self->errors, pos->id);
+    if (error)
+        snprintf (view->last_error, sizeof view->last_error, "%s", error);
+}
+
+//  The clone's positions sorted by id, with their views, in *positions_p
+//  and *views_p (the caller frees both). Returns the count, or -1 when
+//  memory ran out.
+static ssize_t
+s_positions (nt_t *self, tw_position_t **positions_p, nt_view_t **views_p)
 {
     zhashx_t *positions = tw_clone_positions (self->clone);
     size_t count = zhashx_size (positions);
-    tw_position_t *array = NULL;
-    if (count > 0) {
-        array = (tw_position_t *) calloc (count, sizeof *array);
-        if (!array)
-            return NULL;
+    tw_position_t *array = (tw_position_t *) calloc (count ? count : 1, sizeof *array);
+    nt_view_t *views = (nt_view_t *) calloc (count ? count : 1, sizeof *views);
+    if (!array || !views) {
+        free (array);
+        free (views);
+        return -1;
     }
     size_t i = 0;
     for (const tw_position_t *pos = (const tw_position_t *) zhashx_first (positions);
@@ -83,10 +138,85 @@ s_snapshot_json (nt_t *self)
         array[i++] = *pos;
     if (i > 1)
         qsort (array, i, sizeof *array, s_by_id);
-    char *json =
-        nt_json_snapshot (tw_clone_epoch (self->clone), tw_clone_seq (self->clone), array, i);
+    int64_t now_ms = tw_clock_mono_ms ();
+    for (size_t j = 0; j < i; j++)
+        s_view (self, &array[j], &views[j], now_ms);
+    *positions_p = array;
+    *views_p = views;
+    return (ssize_t) i;
+}
+
+//  The snapshot frame of the clone's positions, sorted by id; NULL when
+//  memory ran out. The caller frees it.
+static char *
+s_snapshot_json (nt_t *self)
+{
+    tw_position_t *array = NULL;
+    nt_view_t *views = NULL;
+    ssize_t count = s_positions (self, &array, &views);
+    if (count < 0)
+        return NULL;
+    char *json = nt_json_snapshot (tw_clone_epoch (self->clone), tw_clone_seq (self->clone), array,
+                                   views, (size_t) count);
     free (array);
+    free (views);
     return json;
+}
+
+//  The recent frame: the events kept, oldest first; NULL when memory ran out.
+static char *
+s_recent_json (nt_t *self)
+{
+    const char *events[NT_RECENT_MAX];
+    int64_t at[NT_RECENT_MAX];
+    for (size_t i = 0; i < self->recent_count; i++) {
+        events[i] = self->recent[(self->recent_head + i) % NT_RECENT_MAX];
+        at[i] = self->recent_at[(self->recent_head + i) % NT_RECENT_MAX];
+    }
+    return nt_json_recent (tw_clone_seq (self->clone), events, at, self->recent_count);
+}
+
+//  Keeps json (a copy) among the recent events, forgetting the oldest.
+static void
+s_remember (nt_t *self, const char *json)
+{
+    char *copy = strdup (json);
+    if (!copy)
+        return;
+    size_t slot;
+    if (self->recent_count == NT_RECENT_MAX) {
+        slot = self->recent_head;
+        free (self->recent[slot]);
+        self->recent_head = (self->recent_head + 1) % NT_RECENT_MAX;
+    }
+    else
+        slot = (self->recent_head + self->recent_count++) % NT_RECENT_MAX;
+    self->recent[slot] = copy;
+    self->recent_at[slot] = tw_clock_wall_ns () / TW_NS_PER_MS;
+}
+
+//  Makes the welcome again when something changed since it was made, and
+//  hands it to the server. Returns 0, or -1 (the pipe full, or no memory).
+static int
+s_welcome_update (nt_t *self)
+{
+    if (!self->welcome_stale)
+        return 0;
+    char *snapshot = s_snapshot_json (self);
+    char *recent = s_recent_json (self);
+    int rc = -1;
+    if (snapshot && recent) {
+        const char *frames[] = {snapshot, recent, self->journal_json};
+        rc = nt_ws_welcome_set (self->ws, tw_clone_seq (self->clone), frames,
+                                self->journal_json ? 3 : 2);
+    }
+    if (rc == 0) {
+        self->welcome_stale = false;
+        self->welcomes_built++;
+    }
+    free (snapshot);
+    free (recent);
+    return rc;
 }
 
 static void
@@ -115,12 +245,33 @@ s_on_clone (tw_clone_t *clone, const tw_msg_t *msg, void *arg)
 {
     (void) clone;
     nt_t *self = (nt_t *) arg;
+    self->welcome_stale = true;
     //  The snapshot reflects this event too.
     if (msg->type == TW_MSG_SNAPSHOT_REPLY || self->resend_snapshot) {
         s_snapshot_all (self);
         return;
     }
-    char *json = nt_json_event (msg);
+    const tw_position_t *pos = &msg->u.event.pos;
+    if (msg->type == TW_MSG_EXIT_FAILED) {
+        char *error = strdup (msg->u.event.error);
+        if (error)
+            zhashx_update (self->errors, pos->id, error);
+    }
+    nt_view_t view;
+    s_view (self, pos, &view, tw_clock_mono_ms ());
+    if (msg->type == TW_MSG_POSITION_CLOSED) {
+        zhashx_delete (self->errors, pos->id);
+        if (self->journal)
+            nt_journal_refresh (self->journal);
+    }
+    char *json = nt_json_event (msg, &view);
+    if (json)
+        s_remember (self, json);
+    if (json && self->alerts && nt_alerts_wanted (msg->type)) {
+        char line[TW_TEXT_MAX * 2];
+        nt_alerts_line (msg, line, sizeof line);
+        nt_alerts_push (self->alerts, line, json);
+    }
     if (!json || nt_ws_event (self->ws, msg->u.event.seq, json) != 0)
         s_pipe_full (self, json ? "pipe full" : "out of memory");
     free (json);
@@ -158,15 +309,11 @@ s_on_ws (zloop_t *loop, zsock_t *reader, void *arg)
     char err[TW_TEXT_MAX];
     switch (report.type) {
     case NT_WS_HELLO:
-        //  Not in sync: the snapshot after the next sync reaches it.
-        if (tw_clone_synced (self->clone)) {
-            char *json = s_snapshot_json (self);
-            if (!json
-                || nt_ws_send (self->ws, report.client, tw_clone_seq (self->clone), json, true)
-                       != 0)
-                s_pipe_full (self, json ? "pipe full" : "out of memory");
-            free (json);
-        }
+        //  Not in sync: the snapshot after the next sync reaches it. The
+        //  welcome is made once per change and shared by every client.
+        if (tw_clone_synced (self->clone)
+            && (s_welcome_update (self) != 0 || nt_ws_welcome (self->ws, report.client) != 0))
+            s_pipe_full (self, "welcome not handed over");
         break;
     case NT_WS_CLOSE:
         if (nt_forward_close (self->forward, report.client, report.id, err, sizeof err) != 0)
@@ -192,7 +339,9 @@ s_on_first_check (zloop_t *loop, int timer_id, void *arg)
 {
     (void) loop;
     (void) timer_id;
-    tw_clone_check (((nt_t *) arg)->clone);
+    nt_t *self = (nt_t *) arg;
+    tw_clone_check (self->clone);
+    nt_journal_refresh (self->journal);
     return 0;
 }
 
@@ -209,23 +358,156 @@ s_on_owed (zloop_t *loop, int timer_id, void *arg)
     return 0;
 }
 
+//  The notifier lost the gateway, or has it back: a warning frame to every
+//  client and an alert. The first sync after the start is not news.
+static void
+s_sync_warning (nt_t *self, bool synced)
+{
+    if (synced && !self->ever_synced) {
+        self->ever_synced = true;
+        return;
+    }
+    const char *text = synced ? "the notifier is in sync with the gateway again"
+                              : "the notifier lost the gateway (no heartbeat, a gap or a new "
+                                "run): positions may be stale until it resyncs";
+    char *json = nt_json_warning (tw_clone_seq (self->clone), "gateway_lost", text, !synced);
+    if (!json)
+        return;
+    nt_ws_event (self->ws, tw_clone_seq (self->clone), json);
+    if (self->alerts) {
+        char line[TW_TEXT_MAX];
+        snprintf (line, sizeof line, "%s: %s", synced ? "resolved" : "WARNING", text);
+        nt_alerts_push (self->alerts, line, json);
+    }
+    free (json);
+}
+
 static int
 s_on_heartbeat (zloop_t *loop, int timer_id, void *arg)
 {
     (void) loop;
     (void) timer_id;
     nt_t *self = (nt_t *) arg;
-    if (!tw_clone_synced (self->clone))
+    bool synced = tw_clone_synced (self->clone);
+    if (synced != self->was_synced)
+        s_sync_warning (self, synced);
+    self->was_synced = synced;
+    if (!synced)
         return 0;
     tw_msg_t msg;
     tw_msg_init (&msg, TW_MSG_HEARTBEAT);
     msg.u.event.epoch = tw_clone_epoch (self->clone);
     msg.u.event.seq = tw_clone_seq (self->clone);
-    char *json = nt_json_event (&msg);
+    char *json = nt_json_event (&msg, NULL);
     //  A lost heartbeat loses nothing: the next one comes in a second.
     if (json)
         nt_ws_event (self->ws, msg.u.event.seq, json);
     free (json);
+    return 0;
+}
+
+//  The gateway's journal of the day: a journal frame to every client when
+//  it changed, the unrealised P&L being the notifier's own over its marks.
+static void
+s_on_journal (const tw_pnl_reply_t *pnl, const tw_history_reply_t *history, void *arg)
+{
+    nt_t *self = (nt_t *) arg;
+    tw_position_t *array = NULL;
+    nt_view_t *views = NULL;
+    ssize_t count = s_positions (self, &array, &views);
+    if (count < 0)
+        return;
+    double unrealized = 0;
+    for (ssize_t i = 0; i < count; i++)
+        if (views[i].marked)
+            unrealized += (double) array[i].side * (views[i].ltp - array[i].entry_price)
+                          * (double) array[i].qty;
+    free (array);
+    free (views);
+    char *json = nt_json_journal (tw_clone_seq (self->clone), pnl, unrealized, history);
+    if (!json)
+        return;
+    //  The seq is the frame's only part that changes without the journal.
+    const char *body = strchr (json, ',');
+    const char *last = self->journal_json ? strchr (self->journal_json, ',') : NULL;
+    if (last && body && strcmp (body, last) == 0) {
+        free (json);
+        return;
+    }
+    free (self->journal_json);
+    self->journal_json = json;
+    self->welcome_stale = true;
+    if (tw_clone_synced (self->clone))
+        nt_ws_event (self->ws, tw_clone_seq (self->clone), json);
+}
+
+//  A tick: the symbol's mark. Clients hear of it at the next marks frame.
+static int
+s_on_tick (zloop_t *loop, zsock_t *feed, void *arg)
+{
+    (void) loop;
+    nt_t *self = (nt_t *) arg;
+    tw_msg_t msg;
+    char err[TW_TEXT_MAX];
+    memset (&msg, 0, sizeof msg);
+    if (tw_sock_recv (feed, &msg, err, sizeof err) != 0 || msg.type != TW_MSG_TICK) {
+        tw_log_limited (&self->pipe_log, TW_LOG_WARN, "bad feed message error=\"%s\"",
+                        msg.type == TW_MSG_TICK ? "" : err);
+        tw_msg_reset (&msg);
+        return 0;
+    }
+    nt_mark_t *mark = (nt_mark_t *) zhashx_lookup (self->marks, msg.u.tick.symbol);
+    if (!mark) {
+        mark = (nt_mark_t *) zmalloc (sizeof *mark);
+        zhashx_insert (self->marks, msg.u.tick.symbol, mark);
+    }
+    mark->changed = mark->changed || mark->ltp != msg.u.tick.ltp;
+    mark->ltp = msg.u.tick.ltp;
+    mark->at_ms = tw_clock_mono_ms ();
+    tw_msg_reset (&msg);
+    return 0;
+}
+
+//  Every NT_MARKS_MS: one marks frame for the positions whose symbol has a
+//  new price, so that a client sees at most a few updates a second.
+static int
+s_on_marks (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    nt_t *self = (nt_t *) arg;
+    bool any = false;
+    for (nt_mark_t *mark = (nt_mark_t *) zhashx_first (self->marks); mark;
+         mark = (nt_mark_t *) zhashx_next (self->marks))
+        any = any || mark->changed;
+    if (!any || !tw_clone_synced (self->clone))
+        return 0;
+    self->welcome_stale = true;
+    tw_position_t *array = NULL;
+    nt_view_t *views = NULL;
+    ssize_t count = s_positions (self, &array, &views);
+    if (count < 0)
+        return 0;
+    size_t kept = 0;
+    for (ssize_t i = 0; i < count; i++) {
+        const nt_mark_t *mark = (const nt_mark_t *) zhashx_lookup (self->marks, array[i].symbol);
+        if (mark && mark->changed) {
+            array[kept] = array[i];
+            views[kept++] = views[i];
+        }
+    }
+    for (nt_mark_t *mark = (nt_mark_t *) zhashx_first (self->marks); mark;
+         mark = (nt_mark_t *) zhashx_next (self->marks))
+        mark->changed = false;
+    if (kept > 0) {
+        char *json = nt_json_marks (tw_clone_seq (self->clone), array, views, kept);
+        //  A lost marks frame loses nothing: the next one carries the price.
+        if (json && nt_ws_event (self->ws, tw_clone_seq (self->clone), json) == 0)
+            self->marks_sent++;
+        free (json);
+    }
+    free (array);
+    free (views);
     return 0;
 }
 
@@ -239,6 +521,17 @@ s_counters (tw_pong_t *pong, void *arg)
     tw_control_counter (pong, "auth_refused", self->stats.auth_refused);
     tw_control_counter (pong, "closes_forwarded", nt_forward_sent (self->forward));
     tw_control_counter (pong, "synced", tw_clone_synced (self->clone) ? 1 : 0);
+    tw_control_counter (pong, "marks_sent", self->marks_sent);
+    tw_control_counter (pong, "welcomes_built", self->welcomes_built);
+    nt_alerts_stats_t alerts = {0};
+    if (self->alerts)
+        nt_alerts_stats (self->alerts, &alerts);
+    tw_control_counter (pong, "alerts_sent", alerts.sent);
+    tw_control_counter (pong, "alerts_failed", alerts.failed);
+    tw_control_counter (pong, "alerts_dropped", alerts.dropped);
+    tw_control_counter (pong, "journal_rounds",
+                        self->journal ? nt_journal_rounds (self->journal) : 0);
+    tw_control_counter (pong, "marked_symbols", (int64_t) zhashx_size (self->marks));
 }
 
 //  ---------------------------------------------------------------------
@@ -280,6 +573,27 @@ s_setup (nt_t *self)
     if (!self->requester)
         return -1;
     self->forward = nt_forward_new (self->requester, s_on_forwarded, self);
+    self->marks = zhashx_new ();
+    zhashx_set_destructor (self->marks, s_free_item);
+    self->errors = zhashx_new ();
+    zhashx_set_destructor (self->errors, s_free_item);
+    const char *feed_pub = tw_config_str (config, "endpoints", "feed_pub");
+    if (*feed_pub && !(self->feed = tw_sock_sub_new (feed_pub, "tick.")))
+        return -1;
+    self->welcome_stale = true;
+    nt_alerts_config_t alerts_config = {
+        .telegram_base_url = tw_config_str (config, "alerts", "telegram_base_url"),
+        .telegram_token = tw_config_str (config, "alerts", "telegram_bot_token"),
+        .telegram_chat_id = tw_config_str (config, "alerts", "telegram_chat_id"),
+        .webhook_url = tw_config_str (config, "alerts", "webhook_url"),
+        .batch_ms = tw_config_int (config, "alerts", "batch_ms"),
+        .max_per_minute = tw_config_int (config, "alerts", "max_per_minute"),
+        .timeout_ms = tw_config_int (config, "alerts", "timeout_ms"),
+    };
+    if (!*alerts_config.telegram_token != !*alerts_config.telegram_chat_id)
+        tw_warn ("alerts: Telegram needs both TW_ALERTS_TELEGRAM_BOT_TOKEN and [alerts] "
+                 "telegram_chat_id: no Telegram alerts");
+    self->alerts = nt_alerts_new (&alerts_config);
 
     self->loop = zloop_new ();
     //  The actor stops on $TERM only, so that it can finish cleanly.
@@ -294,6 +608,15 @@ s_setup (nt_t *self)
     zloop_timer (self->loop, NT_FIRST_CHECK_MS, 1, s_on_first_check, self);
     zloop_timer (self->loop, NT_OWED_MS, 0, s_on_owed, self);
     zloop_timer (self->loop, NT_HEARTBEAT_MS, 0, s_on_heartbeat, self);
+    self->journal = nt_journal_new (self->loop, gateway_rep,
+                                    tw_config_int (config, "gateway", "command_timeout_ms"),
+                                    s_on_journal, self);
+    if (!self->journal)
+        return -1;
+    if (self->feed) {
+        zloop_reader (self->loop, self->feed, s_on_tick, self);
+        zloop_timer (self->loop, NT_MARKS_MS, 0, s_on_marks, self);
+    }
     return 0;
 }
 
@@ -301,11 +624,19 @@ static void
 s_teardown (nt_t *self)
 {
     zloop_destroy (&self->loop);
+    nt_alerts_destroy (&self->alerts);
+    nt_journal_destroy (&self->journal);
+    free (self->journal_json);
     nt_ws_destroy (&self->ws);
     nt_forward_destroy (&self->forward);
     tw_requester_destroy (&self->requester);
     tw_clone_destroy (&self->clone);
     tw_control_destroy (&self->control);
+    zsock_destroy (&self->feed);
+    zhashx_destroy (&self->marks);
+    zhashx_destroy (&self->errors);
+    for (size_t i = 0; i < self->recent_count; i++)
+        free (self->recent[(self->recent_head + i) % NT_RECENT_MAX]);
 }
 
 void

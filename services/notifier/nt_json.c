@@ -9,8 +9,10 @@
 #include <cjson/cJSON.h>
 #include <ctype.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 //  Text copied from a client frame into an error is cut to this many bytes.
@@ -93,8 +95,28 @@ s_position (s_frame_t *frame, cJSON *object, const tw_position_t *pos)
     s_bool (frame, object, "exit_failed", pos->exit_failed);
 }
 
+double
+nt_json_paisa (double value)
+{
+    return round (value * 100.0) / 100.0 + 0.0;
+}
+
+//  The notifier's view of a position, after its fields.
+static void
+s_view (s_frame_t *frame, cJSON *object, const tw_position_t *pos, const nt_view_t *view)
+{
+    bool marked = view && view->marked;
+    double ltp = marked ? view->ltp : 0;
+    double unrealized =
+        marked ? (double) pos->side * (ltp - pos->entry_price) * (double) pos->qty : 0;
+    s_num (frame, object, "ltp", nt_json_paisa (ltp));
+    s_num (frame, object, "unrealized_pnl", nt_json_paisa (unrealized));
+    s_num (frame, object, "ltp_age_ms", marked ? (double) view->age_ms : -1);
+    s_str (frame, object, "last_error", view ? view->last_error : "");
+}
+
 char *
-nt_json_event (const tw_msg_t *msg)
+nt_json_event (const tw_msg_t *msg, const nt_view_t *view)
 {
     if (!msg || !tw_msg_is_event (msg->type))
         return NULL;
@@ -108,20 +130,24 @@ nt_json_event (const tw_msg_t *msg)
     case TW_MSG_POSITION_OPENED:
     case TW_MSG_POSITION_UPDATED:
         s_position (&frame, root, &event->pos);
+        s_view (&frame, root, &event->pos, view);
         break;
     case TW_MSG_POSITION_CLOSING:
         s_position (&frame, root, &event->pos);
+        s_view (&frame, root, &event->pos, view);
         s_str (&frame, root, "reason", event->reason);
         break;
     case TW_MSG_POSITION_CLOSED:
         s_position (&frame, root, &event->pos);
+        s_view (&frame, root, &event->pos, view);
         s_str (&frame, root, "reason", event->reason);
-        s_num (&frame, root, "exit_price", event->exit_price);
-        s_num (&frame, root, "pnl", event->pnl);
+        s_num (&frame, root, "exit_price", nt_json_paisa (event->exit_price));
+        s_num (&frame, root, "pnl", nt_json_paisa (event->pnl));
         s_num (&frame, root, "attempts", (double) event->attempts);
         break;
     case TW_MSG_EXIT_FAILED:
         s_position (&frame, root, &event->pos);
+        s_view (&frame, root, &event->pos, view);
         s_str (&frame, root, "reason", event->reason);
         s_num (&frame, root, "attempts", (double) event->attempts);
         s_str (&frame, root, "error", event->error);
@@ -141,7 +167,8 @@ nt_json_event (const tw_msg_t *msg)
 }
 
 char *
-nt_json_snapshot (uint64_t epoch, uint64_t seq, const tw_position_t *positions, size_t count)
+nt_json_snapshot (uint64_t epoch, uint64_t seq, const tw_position_t *positions,
+                  const nt_view_t *views, size_t count)
 {
     s_frame_t frame = s_begin ("snapshot", seq);
     if (!frame.ok)
@@ -158,6 +185,128 @@ nt_json_snapshot (uint64_t epoch, uint64_t seq, const tw_position_t *positions, 
             break;
         }
         s_position (&frame, item, &positions[i]);
+        s_view (&frame, item, &positions[i], views ? &views[i] : NULL);
+    }
+    return s_end (&frame);
+}
+
+//  A new object appended to array, or NULL (frame marked failed).
+static cJSON *
+s_item (s_frame_t *frame, cJSON *array)
+{
+    cJSON *item = cJSON_CreateObject ();
+    if (!item || !cJSON_AddItemToArray (array, item)) {
+        cJSON_Delete (item);
+        frame->ok = false;
+        return NULL;
+    }
+    return item;
+}
+
+char *
+nt_json_marks (uint64_t seq, const tw_position_t *positions, const nt_view_t *views, size_t count)
+{
+    s_frame_t frame = s_begin ("marks", seq);
+    cJSON *array = frame.ok ? cJSON_AddArrayToObject (frame.root, "marks") : NULL;
+    if (!array)
+        frame.ok = false;
+    for (size_t i = 0; frame.ok && i < count; i++) {
+        cJSON *item = s_item (&frame, array);
+        if (!item)
+            break;
+        s_str (&frame, item, "id", positions[i].id);
+        s_str (&frame, item, "symbol", positions[i].symbol);
+        const nt_view_t *view = &views[i];
+        double unrealized = view->marked ? (double) positions[i].side
+                                               * (view->ltp - positions[i].entry_price)
+                                               * (double) positions[i].qty
+                                         : 0;
+        s_num (&frame, item, "ltp", nt_json_paisa (view->marked ? view->ltp : 0));
+        s_num (&frame, item, "unrealized_pnl", nt_json_paisa (unrealized));
+        s_num (&frame, item, "ltp_age_ms", view->marked ? (double) view->age_ms : -1);
+    }
+    return s_end (&frame);
+}
+
+char *
+nt_json_recent (uint64_t seq, const char *const *events, const int64_t *at, size_t count)
+{
+    //  The events are JSON already: they are joined as text, not parsed.
+    char head[64];
+    int head_len =
+        snprintf (head, sizeof head, "{\"type\":\"recent\",\"seq\":%" PRIu64 ",\"events\":[", seq);
+    size_t size = (size_t) head_len + 16 + count * 22;
+    for (size_t i = 0; i < count; i++)
+        size += strlen (events[i]) + 1;
+    char *text = (char *) malloc (size);
+    if (!text)
+        return NULL;
+    char *at_text = text;
+    memcpy (at_text, head, (size_t) head_len);
+    at_text += head_len;
+    for (size_t i = 0; i < count; i++) {
+        if (i)
+            *at_text++ = ',';
+        size_t len = strlen (events[i]);
+        memcpy (at_text, events[i], len);
+        at_text += len;
+    }
+    at_text += snprintf (at_text, 10, "],\"at\":[");
+    for (size_t i = 0; i < count; i++)
+        at_text += snprintf (at_text, 22, "%s%" PRId64, i ? "," : "", at ? at[i] : 0);
+    memcpy (at_text, "]}", 3);
+    return text;
+}
+
+char *
+nt_json_journal (uint64_t seq, const tw_pnl_reply_t *pnl, double unrealized_pnl,
+                 const tw_history_reply_t *history)
+{
+    s_frame_t frame = s_begin ("journal", seq);
+    if (!frame.ok)
+        return s_end (&frame);
+    s_str (&frame, frame.root, "day", pnl->day);
+    cJSON *sums = cJSON_AddObjectToObject (frame.root, "pnl");
+    cJSON *trades = cJSON_AddArrayToObject (frame.root, "trades");
+    if (!sums || !trades)
+        frame.ok = false;
+    else {
+        s_num (&frame, sums, "realized_pnl", nt_json_paisa (pnl->realized_pnl));
+        s_num (&frame, sums, "unrealized_pnl", nt_json_paisa (unrealized_pnl));
+        s_num (&frame, sums, "trades", (double) pnl->trades);
+        s_num (&frame, sums, "wins", (double) pnl->wins);
+        s_num (&frame, sums, "losses", (double) pnl->losses);
+        s_num (&frame, sums, "largest_loss", nt_json_paisa (pnl->largest_loss));
+    }
+    for (size_t i = 0; frame.ok && history && i < history->count; i++) {
+        const tw_trade_t *trade = &history->trades[i];
+        cJSON *item = s_item (&frame, trades);
+        if (!item)
+            break;
+        s_str (&frame, item, "id", trade->id);
+        s_str (&frame, item, "symbol", trade->symbol);
+        s_str (&frame, item, "side", tw_side_name (trade->side));
+        s_num (&frame, item, "qty", (double) trade->qty);
+        s_num (&frame, item, "entry_price", nt_json_paisa (trade->entry_price));
+        s_num (&frame, item, "exit_price", nt_json_paisa (trade->exit_price));
+        //  Milliseconds: what a JavaScript Date takes.
+        s_num (&frame, item, "opened_at", (double) (trade->opened_at / 1000000));
+        s_num (&frame, item, "closed_at", (double) (trade->closed_at / 1000000));
+        s_str (&frame, item, "reason", trade->reason);
+        s_num (&frame, item, "attempts", (double) trade->attempts);
+        s_num (&frame, item, "pnl", nt_json_paisa (trade->pnl));
+    }
+    return s_end (&frame);
+}
+
+char *
+nt_json_warning (uint64_t seq, const char *name, const char *text, bool active)
+{
+    s_frame_t frame = s_begin ("warning", seq);
+    if (frame.ok) {
+        s_str (&frame, frame.root, "name", name);
+        s_str (&frame, frame.root, "text", text);
+        s_bool (&frame, frame.root, "active", active);
     }
     return s_end (&frame);
 }

@@ -19,9 +19,21 @@
 //    ack               type, seq, status, id, error   (reply to a close)
 //    error             type, seq, error               (a malformed frame)
 //
+//    marks             type, seq, marks: [{id, symbol, ltp, unrealized_pnl, ltp_age_ms}…]
+//    recent            type, seq, events: [event frame…], at: [ms…]  (after a snapshot)
+//    journal           type, seq, day, pnl: {…}, trades: [trade…]
+//    warning           type, seq, name, text, active
+//
 //  The position fields are id, symbol, product, side, qty, entry_price, sl,
 //  tp, trail, state and exit_failed, named and valued as on the gateway's
-//  msgpack events (proto/README.md); they travel flat, as there. Every
+//  msgpack events (proto/README.md); they travel flat, as there. The
+//  notifier adds its own view of each position after them: ltp (the last
+//  tick's price, 0 without one), unrealized_pnl (side × (ltp − entry_price)
+//  × qty, 0 without a price), ltp_age_ms (how old that tick was when the
+//  frame was made, −1 without one) and last_error (the error of the
+//  position's last exit_failed, "" when none). Prices and P&L of the
+//  notifier's own fields, and a position_closed's exit_price and pnl, are
+//  rounded to the paisa. Every
 //  field of a type is always present ("" for an empty string, 0 for an
 //  unset price). epoch is a decimal string: it is a random 64-bit number,
 //  beyond what a JavaScript number holds exactly. An ack's status is the
@@ -34,6 +46,7 @@
 #ifndef NT_JSON_H_INCLUDED
 #define NT_JSON_H_INCLUDED
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,13 +55,50 @@
 //  Ack statuses the notifier adds to the gateway's.
 #define NT_ACK_TIMEOUT "timeout"
 
-//  The JSON text of a gateway event (heartbeat included), or NULL when msg
-//  is not an event or memory ran out. The caller frees the text with free().
-char *nt_json_event (const tw_msg_t *msg);
+//  The notifier's view of one position: its mark and its last exit error.
+typedef struct {
+    bool marked;    //  a tick of its symbol has been seen
+    double ltp;     //  that tick's price
+    int64_t age_ms; //  how old that tick is now
+    char last_error[TW_TEXT_MAX];
+} nt_view_t;
 
-//  The JSON text of a snapshot of count positions, or NULL when memory ran
-//  out. The caller frees the text with free().
-char *nt_json_snapshot (uint64_t epoch, uint64_t seq, const tw_position_t *positions, size_t count);
+//  The JSON text of a gateway event (heartbeat included), or NULL when msg
+//  is not an event or memory ran out. view (NULL: no mark, no error) is
+//  the position's, for the position events. The caller frees the text with
+//  free().
+char *nt_json_event (const tw_msg_t *msg, const nt_view_t *view);
+
+//  The JSON text of a snapshot of count positions, views[i] (views may be
+//  NULL) being the view of positions[i], or NULL when memory ran out. The
+//  caller frees the text with free().
+char *nt_json_snapshot (uint64_t epoch, uint64_t seq, const tw_position_t *positions,
+                        const nt_view_t *views, size_t count);
+
+//  The JSON text of a marks frame: the mark of each of the count positions
+//  (views[i] of positions[i]), or NULL when memory ran out.
+char *nt_json_marks (uint64_t seq, const tw_position_t *positions, const nt_view_t *views,
+                     size_t count);
+
+//  The JSON text of a recent frame holding the count event frames (each a
+//  JSON object, as nt_json_event made it), oldest first, and in "at" when
+//  each was sent (ms since the Unix epoch, at[i] for events[i]), or NULL
+//  when memory ran out.
+char *nt_json_recent (uint64_t seq, const char *const *events, const int64_t *at, size_t count);
+
+//  The JSON text of a journal frame: the day's P&L (pnl, with the realised
+//  and the marked unrealised P&L) and its trades (history), or NULL when
+//  memory ran out. unrealized_pnl is the notifier's own sum over its marks.
+char *nt_json_journal (uint64_t seq, const tw_pnl_reply_t *pnl, double unrealized_pnl,
+                       const tw_history_reply_t *history);
+
+//  The JSON text of a warning frame: name (a stable key), text (for
+//  people) and active (false: the warning is over), or NULL when memory
+//  ran out.
+char *nt_json_warning (uint64_t seq, const char *name, const char *text, bool active);
+
+//  value rounded to the paisa (and -0 to 0).
+double nt_json_paisa (double value);
 
 //  The JSON text of an ack (id and error may be NULL: ""), or NULL when
 //  memory ran out. The caller frees the text with free().

@@ -5,6 +5,7 @@
 //
 //    owner -> thread   EVENT seq text | SNAPSHOT seq text
 //                      TO client seq text | SNAPSHOT_TO client seq text | $TERM
+//                      WELCOME_SET seq text… | WELCOME client
 //    thread -> owner   HELLO client | CLOSE client id
 //                      STATS clients frames_sent clients_dropped auth_refused
 //                      STOPPED
@@ -39,6 +40,8 @@
 #define NT_WS_CMD_TO "TO"
 #define NT_WS_CMD_SNAPSHOT_TO "SNAPSHOT_TO"
 #define NT_WS_CMD_TERM "$TERM"
+#define NT_WS_CMD_WELCOME_SET "WELCOME_SET"
+#define NT_WS_CMD_WELCOME "WELCOME"
 #define NT_WS_CMD_HELLO "HELLO"
 #define NT_WS_CMD_CLOSE "CLOSE"
 #define NT_WS_CMD_STATS "STATS"
@@ -122,6 +125,34 @@ int
 nt_ws_send (nt_ws_t *self, uint64_t client, uint64_t seq, const char *json, bool snapshot)
 {
     return s_post (self, snapshot ? NT_WS_CMD_SNAPSHOT_TO : NT_WS_CMD_TO, &client, seq, json);
+}
+
+int
+nt_ws_welcome_set (nt_ws_t *self, uint64_t seq, const char *const *jsons, size_t count)
+{
+    assert (self && count > 0 && count <= NT_WS_WELCOME_MAX);
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, NT_WS_CMD_WELCOME_SET);
+    s_add_u64 (msg, seq);
+    for (size_t i = 0; i < count; i++)
+        zmsg_addmem (msg, jsons[i], strlen (jsons[i]));
+    if (s_send (self->owner_end, &msg) != 0)
+        return -1;
+    lws_cancel_service (self->context);
+    return 0;
+}
+
+int
+nt_ws_welcome (nt_ws_t *self, uint64_t client)
+{
+    assert (self);
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, NT_WS_CMD_WELCOME);
+    s_add_u64 (msg, client);
+    if (s_send (self->owner_end, &msg) != 0)
+        return -1;
+    lws_cancel_service (self->context);
+    return 0;
 }
 
 zsock_t *
@@ -253,10 +284,75 @@ s_deliver (nt_ws_t *self, uint64_t client_id, bool snapshot, zframe_t *text)
 }
 
 static void
+s_welcome_clear (nt_ws_t *self)
+{
+    for (size_t i = 0; i < self->welcome_count; i++)
+        nt_frame_unref (&self->welcome[i]);
+    self->welcome_count = 0;
+}
+
+//  WELCOME_SET seq text…: the frames replace the welcome.
+static bool
+s_welcome_set (nt_ws_t *self, zmsg_t *msg)
+{
+    bool ok = true;
+    uint64_t seq = s_pop_u64 (msg, &ok);
+    if (!ok || zmsg_size (msg) == 0 || zmsg_size (msg) > NT_WS_WELCOME_MAX)
+        return false;
+    s_welcome_clear (self);
+    if (seq > self->seq)
+        self->seq = seq;
+    for (zframe_t *text = zmsg_pop (msg); text; text = zmsg_pop (msg)) {
+        nt_frame_t *frame =
+            nt_frame_new ((const char *) zframe_data (text), zframe_size (text), LWS_PRE);
+        zframe_destroy (&text);
+        if (!frame) {
+            tw_error ("ws out of memory for the welcome");
+            s_welcome_clear (self);
+            return true;
+        }
+        self->welcome[self->welcome_count++] = frame;
+    }
+    return true;
+}
+
+//  WELCOME client: the welcome, queued for one client, makes it live.
+static bool
+s_welcome (nt_ws_t *self, zmsg_t *msg)
+{
+    bool ok = true;
+    uint64_t client_id = s_pop_u64 (msg, &ok);
+    if (!ok || client_id == 0)
+        return false;
+    for (nt_client_t *client = self->clients; client; client = client->next) {
+        if (client->dropping || client->id != client_id || self->welcome_count == 0)
+            continue;
+        for (size_t i = 0; i < self->welcome_count; i++)
+            if (nt_ws_conn_push (self, client, self->welcome[i]) != 0)
+                return true; //  dropped
+        client->live = true;
+        client->hello_pending = false;
+    }
+    return true;
+}
+
+static void
 s_handle (nt_ws_t *self, zmsg_t *msg)
 {
     char *command = zmsg_popstr (msg);
     bool ok = command != NULL;
+    if (ok && streq (command, NT_WS_CMD_WELCOME_SET)) {
+        if (!s_welcome_set (self, msg))
+            tw_error ("ws malformed message from the owner");
+        zstr_free (&command);
+        return;
+    }
+    if (ok && streq (command, NT_WS_CMD_WELCOME)) {
+        if (!s_welcome (self, msg))
+            tw_error ("ws malformed message from the owner");
+        zstr_free (&command);
+        return;
+    }
     bool to_one = ok && (streq (command, NT_WS_CMD_TO) || streq (command, NT_WS_CMD_SNAPSHOT_TO));
     bool snapshot =
         ok && (streq (command, NT_WS_CMD_SNAPSHOT) || streq (command, NT_WS_CMD_SNAPSHOT_TO));
@@ -505,6 +601,7 @@ nt_ws_destroy (nt_ws_t **self_p)
     //  owner's thread, now that the server thread has ended.
     if (self->context)
         lws_context_destroy (self->context);
+    s_welcome_clear (self);
     zsock_destroy (&self->thread_end);
     zsock_destroy (&self->owner_end);
     explicit_bzero (self->token, sizeof self->token);

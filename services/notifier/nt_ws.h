@@ -74,6 +74,16 @@ int nt_ws_event (nt_ws_t *self, uint64_t seq, const char *json);
 int nt_ws_snapshot (nt_ws_t *self, uint64_t seq, const char *json);
 int nt_ws_send (nt_ws_t *self, uint64_t client, uint64_t seq, const char *json, bool snapshot);
 
+//  The welcome: the frames a new client gets first, the snapshot first of
+//  them. The owner sets them once per change (nt_ws_welcome_set, at most
+//  NT_WS_WELCOME_MAX frames) and the server keeps one copy, which every
+//  client it is queued for shares; nt_ws_welcome queues the welcome set
+//  last for one client (it is then live: events follow). Both return 0, or
+//  -1 when the pipe is full.
+#define NT_WS_WELCOME_MAX 4
+int nt_ws_welcome_set (nt_ws_t *self, uint64_t seq, const char *const *jsons, size_t count);
+int nt_ws_welcome (nt_ws_t *self, uint64_t client);
+
 typedef struct {
     int64_t clients;         //  WebSocket clients connected now
     int64_t frames_sent;     //  frames written to clients

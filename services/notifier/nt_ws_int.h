@@ -68,6 +68,10 @@ struct _nt_ws_t {
     size_t client_count;
     uint64_t next_client_id;
     uint64_t seq; //  the latest seq the owner gave
+    //  What a new client gets (snapshot, recent events, journal), shared by
+    //  every client it is queued for: set once per change by the owner.
+    nt_frame_t *welcome[NT_WS_WELCOME_MAX];
+    size_t welcome_count;
     nt_ws_stats_t stats;
     nt_ws_stats_t stats_reported;
     tw_log_limit_t refused_log;

@@ -13,6 +13,7 @@
 #include "gw_events.h"
 #include "gw_exit.h"
 #include "gw_jobs.h"
+#include "gw_journal.h"
 #include "gw_open.h"
 #include "gw_reconcile.h"
 #include "gw_store.h"
@@ -48,6 +49,7 @@ typedef struct {
     gw_exits_t *exits;
     gw_opens_t *opens;
     gw_reconcile_t *reconcile;
+    gw_journal_t *journal;
     int64_t started_ms;
     size_t req_table_max;
     //  The last flatten: an open accepted before it that fills after it is
@@ -305,6 +307,12 @@ s_on_command (zloop_t *loop, zsock_t *router, void *arg)
     case TW_MSG_SNAPSHOT:
         s_snapshot (self, router, &request, &msg, &reply);
         break;
+    case TW_MSG_HISTORY:
+        gw_journal_history (self->journal, &msg, &reply);
+        break;
+    case TW_MSG_PNL:
+        gw_journal_pnl (self->journal, &msg, &reply);
+        break;
     case TW_MSG_OPEN:
     case TW_MSG_CLOSE:
     case TW_MSG_MODIFY:
@@ -360,6 +368,8 @@ s_setup (gw_t *self)
         gw_reconcile_new (self->store, self->events, self->jobs, self->exits, self->opens);
     zloop_timer (self->loop, (size_t) tw_config_int (config, "gateway", "heartbeat_ms"), 0,
                  s_on_heartbeat, self);
+    self->journal =
+        gw_journal_new (self->store, self->loop, tw_config_str (config, "endpoints", "feed_pub"));
     return 0;
 }
 
@@ -369,6 +379,7 @@ s_teardown (gw_t *self)
     //  Exits and opens in progress are abandoned: the store still says
     //  CLOSING or pending, so the next start reconciles them. The broker
     //  destroys the calls it still holds.
+    gw_journal_destroy (&self->journal);
     gw_reconcile_destroy (&self->reconcile);
     gw_opens_destroy (&self->opens);
     gw_exits_destroy (&self->exits);

@@ -134,6 +134,8 @@ typedef enum {
     S_PEND_GET,
     S_PEND_LIST,
     S_PEND_DELETE,
+    S_JOURNAL_PAGE,
+    S_JOURNAL_STATS,
     S_COUNT
 } s_stmt_id_t;
 
@@ -182,6 +184,13 @@ static const char *s_sql[S_COUNT] = {
     [S_PEND_GET] = "SELECT " S_PENDING_COLUMNS " FROM pending_opens WHERE req_id = ?1",
     [S_PEND_LIST] = "SELECT " S_PENDING_COLUMNS " FROM pending_opens ORDER BY created_ms, rowid",
     [S_PEND_DELETE] = "DELETE FROM pending_opens WHERE req_id = ?1",
+    [S_JOURNAL_PAGE] = "SELECT " S_POSITION_COLUMNS " FROM positions WHERE state = 'closed' "
+                       "AND closed_ts >= ?1 AND closed_ts < ?2 ORDER BY closed_ts, row_id "
+                       "LIMIT ?3 OFFSET ?4",
+    [S_JOURNAL_STATS] = "SELECT count(*), coalesce(sum(pnl), 0), coalesce(sum(pnl > 0), 0), "
+                        "coalesce(sum(pnl < 0), 0), coalesce(min(min(pnl), 0), 0) "
+                        "FROM positions WHERE state = 'closed' AND closed_ts >= ?1 "
+                        "AND closed_ts < ?2",
 };
 
 struct _gw_store_t {
@@ -1043,4 +1052,44 @@ gw_store_delete_pending (gw_store_t *self, const char *req_id)
         || s_step_done (self, stmt, "delete pending open"))
         return -1;
     return sqlite3_changes (self->db) > 0 ? 0 : 1;
+}
+
+//  --- The journal ----------------------------------------------------------
+
+int
+gw_store_journal_page (gw_store_t *self, int64_t from_ts, int64_t to_ts, int64_t offset,
+                       int64_t limit, gw_position_row_t **rows, size_t *count)
+{
+    assert (self && rows && count);
+    *rows = NULL;
+    *count = 0;
+    sqlite3_stmt *stmt = s_stmt (self, S_JOURNAL_PAGE);
+    if (!s_bind_int (self, stmt, 1, from_ts) || !s_bind_int (self, stmt, 2, to_ts)
+        || !s_bind_int (self, stmt, 3, limit) || !s_bind_int (self, stmt, 4, offset))
+        return -1;
+    return s_collect_positions (self, stmt, "journal page", rows, count);
+}
+
+int
+gw_store_journal_stats (gw_store_t *self, int64_t from_ts, int64_t to_ts,
+                        gw_store_journal_stats_t *stats)
+{
+    assert (self && stats);
+    memset (stats, 0, sizeof *stats);
+    sqlite3_stmt *stmt = s_stmt (self, S_JOURNAL_STATS);
+    if (!s_bind_int (self, stmt, 1, from_ts) || !s_bind_int (self, stmt, 2, to_ts))
+        return -1;
+    int rc = sqlite3_step (stmt);
+    if (rc != SQLITE_ROW) {
+        s_log_sql (self, "journal stats");
+        s_release (stmt);
+        return -1;
+    }
+    stats->trades = sqlite3_column_int64 (stmt, 0);
+    stats->realized_pnl = sqlite3_column_double (stmt, 1);
+    stats->wins = sqlite3_column_int64 (stmt, 2);
+    stats->losses = sqlite3_column_int64 (stmt, 3);
+    stats->largest_loss = sqlite3_column_double (stmt, 4);
+    s_release (stmt);
+    return 0;
 }

@@ -201,6 +201,27 @@ int gw_store_list_pending (gw_store_t *self, gw_pending_row_t **rows, size_t *co
 //  0 deleted, 1 not found, -1 error.
 int gw_store_delete_pending (gw_store_t *self, const char *req_id);
 
+//  --- The journal (history and pnl) -----------------------------------------
+
+//  The closed lives whose closed_ts is in [from_ts, to_ts), in closing order
+//  (then in opening order), from the offset-th on, at most limit of them;
+//  *rows as for gw_store_list_positions.
+int gw_store_journal_page (gw_store_t *self, int64_t from_ts, int64_t to_ts, int64_t offset,
+                           int64_t limit, gw_position_row_t **rows, size_t *count);
+
+//  What the closed lives of a time range add up to.
+typedef struct {
+    int64_t trades;      //  closed lives in the range
+    int64_t wins;        //  of which pnl > 0
+    int64_t losses;      //  of which pnl < 0
+    double realized_pnl; //  sum of pnl
+    double largest_loss; //  the most negative pnl; 0 when none lost
+} gw_store_journal_stats_t;
+
+//  Sums up the closed lives whose closed_ts is in [from_ts, to_ts).
+int gw_store_journal_stats (gw_store_t *self, int64_t from_ts, int64_t to_ts,
+                            gw_store_journal_stats_t *stats);
+
 #ifdef __cplusplus
 }
 #endif

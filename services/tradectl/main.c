@@ -14,6 +14,7 @@
 #include "tw_config.h"
 #include "tw_log.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,7 +35,14 @@ static const s_exchange_t s_exchanges[TC_CMD_COUNT] = {
     [TC_CMD_CLOSE] = {TW_MSG_CLOSE, TW_MSG_ACK},
     [TC_CMD_FLATTEN] = {TW_MSG_FLATTEN, TW_MSG_ACK},
     [TC_CMD_PING] = {TW_MSG_PING, TW_MSG_PONG},
+    [TC_CMD_TRADES] = {TW_MSG_HISTORY, TW_MSG_HISTORY_REPLY},
+    [TC_CMD_PNL] = {TW_MSG_PNL, TW_MSG_PNL_REPLY},
 };
+
+//  trades asks for pages of at most this many, and for at most this many
+//  pages: a day of 100,000 trades is printed whole.
+#define S_TRADES_PAGE TW_MAX_TRADES
+#define S_TRADES_PAGES_MAX 100
 
 //  Builds the request of a parsed command. Commands that act (open, close,
 //  flatten) expire TC_COMMAND_TTL_MS after now, so that a retry which
@@ -65,6 +73,13 @@ s_build_request (const tc_args_t *args, tw_msg_t *request)
     case TC_CMD_FLATTEN:
         memcpy (request->u.flatten.reason, args->reason, sizeof request->u.flatten.reason);
         request->expires_at = expires_at;
+        break;
+    case TC_CMD_TRADES:
+        request->u.journal.limit = S_TRADES_PAGE;
+        memcpy (request->u.journal.day, args->day, sizeof request->u.journal.day);
+        break;
+    case TC_CMD_PNL:
+        memcpy (request->u.journal.day, args->day, sizeof request->u.journal.day);
         break;
     default:
         break;
@@ -123,6 +138,47 @@ s_report (const tc_args_t *args, const tw_msg_t *request, const tw_msg_t *reply)
     return TC_EXIT_OK;
 }
 
+//  trades: asks for the pages after the first (in reply) and appends their
+//  trades to it, until the day's total is reached or a page is empty. A
+//  reply that is not a page ends it with that reply in *reply instead.
+//  Returns 0, or -1 with a reason in err when a page got no reply.
+static int
+s_more_trades (const tc_args_t *args, tw_client_t *client, tw_msg_t *reply, char *err,
+               size_t err_size)
+{
+    for (int page = 1; page < S_TRADES_PAGES_MAX; page++) {
+        tw_history_reply_t *history = &reply->u.history;
+        if (history->count == 0 || (int64_t) history->count >= history->total)
+            return 0;
+        tw_msg_t request, next;
+        s_build_request (args, &request);
+        request.u.journal.offset = (int64_t) history->count;
+        memset (&next, 0, sizeof next);
+        if (tw_client_request (client, &request, &next, err, err_size) != 0)
+            return -1;
+        if (next.type != TW_MSG_HISTORY_REPLY) {
+            tw_msg_reset (reply);
+            *reply = next;
+            return 0;
+        }
+        size_t count = history->count + next.u.history.count;
+        tw_trade_t *trades =
+            (tw_trade_t *) realloc (history->trades, (count ? count : 1) * sizeof (tw_trade_t));
+        assert (trades);
+        if (next.u.history.count)
+            memcpy (trades + history->count, next.u.history.trades,
+                    next.u.history.count * sizeof (tw_trade_t));
+        history->trades = trades;
+        history->total = next.u.history.total;
+        bool empty = next.u.history.count == 0;
+        history->count = count;
+        tw_msg_reset (&next);
+        if (empty)
+            return 0;
+    }
+    return 0;
+}
+
 //  Sends the command to its endpoint and reports the outcome.
 static int
 s_run (const tc_args_t *args, tw_config_t *config)
@@ -148,7 +204,10 @@ s_run (const tc_args_t *args, tw_config_t *config)
     memset (&reply, 0, sizeof reply);
     char err[S_ERR_MAX] = "";
     int code = TC_EXIT_NO_REPLY;
-    if (tw_client_request (client, &request, &reply, err, sizeof err) == 0)
+    int rc = tw_client_request (client, &request, &reply, err, sizeof err);
+    if (rc == 0 && args->command == TC_CMD_TRADES && reply.type == TW_MSG_HISTORY_REPLY)
+        rc = s_more_trades (args, client, &reply, err, sizeof err);
+    if (rc == 0)
         code = s_report (args, &request, &reply);
     else
         tc_output_error (args->json, code, "%s", err);

@@ -32,6 +32,7 @@ typedef enum {
     S_OPT_TRAIL,
     S_OPT_PRODUCT,
     S_OPT_REASON,
+    S_OPT_DAY,
     S_OPT_COUNT
 } s_opt_t;
 
@@ -54,12 +55,13 @@ static const s_option_t s_options[S_OPT_COUNT] = {
     [S_OPT_TRAIL] = {"--trail", NULL, true, S_BIT (TC_CMD_OPEN)},
     [S_OPT_PRODUCT] = {"--product", NULL, true, S_BIT (TC_CMD_OPEN)},
     [S_OPT_REASON] = {"--reason", NULL, true, S_BIT (TC_CMD_CLOSE)},
+    [S_OPT_DAY] = {"--day", NULL, true, S_BIT (TC_CMD_TRADES) | S_BIT (TC_CMD_PNL)},
 };
 
 static const char *s_command_names[TC_CMD_COUNT] = {
     [TC_CMD_NONE] = "",     [TC_CMD_STATUS] = "status", [TC_CMD_POSITIONS] = "positions",
     [TC_CMD_OPEN] = "open", [TC_CMD_CLOSE] = "close",   [TC_CMD_FLATTEN] = "flatten",
-    [TC_CMD_PING] = "ping",
+    [TC_CMD_PING] = "ping", [TC_CMD_TRADES] = "trades", [TC_CMD_PNL] = "pnl",
 };
 
 //  The services `ping` knows, and their endpoint keys in [endpoints]
@@ -224,6 +226,21 @@ s_parse_close (const char *const *values, tc_args_t *args, char *err, size_t err
     return 0;
 }
 
+//  A day: "YYYY-MM-DD" (the gateway checks that it is a calendar day).
+static int
+s_parse_day (const char *text, tc_args_t *args, char *err, size_t err_size)
+{
+    bool shaped = strlen (text) == TW_DAY_MAX - 1;
+    for (size_t i = 0; shaped && i < TW_DAY_MAX - 1; i++)
+        shaped = i == 4 || i == 7 ? text[i] == '-' : isdigit ((unsigned char) text[i]) != 0;
+    if (!shaped) {
+        snprintf (err, err_size, "--day must be YYYY-MM-DD, not '%s'", text);
+        return -1;
+    }
+    memcpy (args->day, text, TW_DAY_MAX);
+    return 0;
+}
+
 static int
 s_parse_ping (const char *service, tc_args_t *args, char *err, size_t err_size)
 {
@@ -290,6 +307,9 @@ s_parse_command (const char *const *words, int word_count, const char *const *va
         return 0;
     case TC_CMD_PING:
         return s_parse_ping (words[1], args, err, err_size);
+    case TC_CMD_TRADES:
+    case TC_CMD_PNL:
+        return values[S_OPT_DAY] ? s_parse_day (values[S_OPT_DAY], args, err, err_size) : 0;
     default:
         return 0;
     }
@@ -402,6 +422,11 @@ tc_args_usage (FILE *out)
              "  flatten             close every position (reason \"" TC_FLATTEN_REASON "\")\n"
              "  ping SERVICE        health check of gateway (or order-gateway), market-feed,\n"
              "                      risk-monitor, signal-engine or notifier\n"
+             "  trades [--day YYYY-MM-DD]\n"
+             "                      the positions closed that trading day (IST; default today);\n"
+             "                      --json prints them as one JSON array\n"
+             "  pnl [--day YYYY-MM-DD]\n"
+             "                      the day's realised and unrealised P&L, trades, wins, losses\n"
              "\n"
              "Options (anywhere on the line):\n"
              "  -c, --config FILE   configuration file (INI); default deploy/config/tradewire.ini\n"

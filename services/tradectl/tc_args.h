@@ -3,6 +3,7 @@
 //  tradectl [-c FILE] [--json] status | positions
 //           | open SYMBOL --side long|short --qty N [--sl P] [--tp P] [--trail P] [--product P]
 //           | close ID [--reason TEXT] | flatten | ping SERVICE
+//           | trades [--day YYYY-MM-DD] | pnl [--day YYYY-MM-DD]
 //
 //  Parsing is strict: an unknown option or command, a missing value, an
 //  option given twice or given to a command it does not belong to, a
@@ -36,6 +37,8 @@ typedef enum {
     TC_CMD_CLOSE,
     TC_CMD_FLATTEN,
     TC_CMD_PING,
+    TC_CMD_TRADES,
+    TC_CMD_PNL,
     TC_CMD_COUNT
 } tc_command_t;
 
@@ -61,6 +64,8 @@ typedef struct {
     //  close
     char id[TW_ID_MAX];
     char reason[TW_REASON_MAX];
+    //  trades, pnl: the IST trading day, "" for today
+    char day[TW_DAY_MAX];
     //  ping: the service and its endpoint key in [endpoints]; the gateway's
     //  key for every other command.
     const char *service;

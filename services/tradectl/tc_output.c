@@ -4,9 +4,11 @@
 
 #include <cjson/cJSON.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 //  Long enough for any int64 or uint64 in decimal, sign and NUL included.
 #define S_INT_TEXT_MAX 24
@@ -61,6 +63,66 @@ static bool
 s_add_number (cJSON *object, const char *name, double value)
 {
     return cJSON_AddNumberToObject (object, name, value) != NULL;
+}
+
+//  Rupees rounded to the paisa, so that a sum prints as 0.3, not
+//  0.299999999999983 (and -0 as 0).
+static bool
+s_add_paisa (cJSON *object, const char *name, double value)
+{
+    return s_add_number (object, name, round (value * 100.0) / 100.0 + 0.0);
+}
+
+static bool
+s_json_trade (cJSON *array, const tw_trade_t *trade)
+{
+    cJSON *item = cJSON_CreateObject ();
+    if (!item)
+        return false;
+    cJSON_AddItemToArray (array, item);
+    return s_add_string (item, "id", trade->id) && s_add_string (item, "symbol", trade->symbol)
+           && s_add_string (item, "side", tw_side_name (trade->side))
+           && s_add_int (item, "qty", trade->qty)
+           && s_add_paisa (item, "entry_price", trade->entry_price)
+           && s_add_paisa (item, "exit_price", trade->exit_price)
+           && s_add_int (item, "opened_at", trade->opened_at)
+           && s_add_int (item, "closed_at", trade->closed_at)
+           && s_add_string (item, "reason", trade->reason)
+           && s_add_int (item, "attempts", trade->attempts)
+           && s_add_paisa (item, "pnl", trade->pnl);
+}
+
+static char *
+s_json_history (const tw_history_reply_t *history)
+{
+    cJSON *root = cJSON_CreateArray ();
+    if (!root)
+        return NULL;
+    bool built = true;
+    for (size_t i = 0; built && i < history->count; i++)
+        built = s_json_trade (root, &history->trades[i]);
+    char *text = built ? cJSON_PrintUnformatted (root) : NULL;
+    cJSON_Delete (root);
+    return text;
+}
+
+static char *
+s_json_pnl (const tw_pnl_reply_t *pnl)
+{
+    cJSON *root = cJSON_CreateObject ();
+    if (!root)
+        return NULL;
+    bool built = s_add_string (root, "day", pnl->day)
+                 && s_add_paisa (root, "realized_pnl", pnl->realized_pnl)
+                 && s_add_paisa (root, "unrealized_pnl", pnl->unrealized_pnl)
+                 && s_add_int (root, "trades", pnl->trades) && s_add_int (root, "wins", pnl->wins)
+                 && s_add_int (root, "losses", pnl->losses)
+                 && s_add_paisa (root, "largest_loss", pnl->largest_loss)
+                 && s_add_int (root, "open_positions", pnl->open_positions)
+                 && s_add_int (root, "marked_positions", pnl->marked_positions);
+    char *text = built ? cJSON_PrintUnformatted (root) : NULL;
+    cJSON_Delete (root);
+    return text;
 }
 
 static bool
@@ -121,6 +183,11 @@ s_json_snapshot (cJSON *root, const tw_snapshot_t *snapshot)
 char *
 tc_output_json (const tw_msg_t *reply)
 {
+    //  The journal's documents are the trades and the P&L themselves.
+    if (reply->type == TW_MSG_HISTORY_REPLY)
+        return s_json_history (&reply->u.history);
+    if (reply->type == TW_MSG_PNL_REPLY)
+        return s_json_pnl (&reply->u.pnl);
     cJSON *root = cJSON_CreateObject ();
     if (!root)
         return NULL;
@@ -189,6 +256,48 @@ s_text_snapshot (FILE *out, const tw_snapshot_t *snapshot)
              snapshot->count == 1 ? "" : "s", snapshot->epoch, snapshot->seq);
 }
 
+//  Wall-clock ns as "HH:MM:SS" in IST, the trading day's clock.
+static const char *
+s_ist_time (int64_t ns, char *buf, size_t buf_size)
+{
+    time_t seconds = (time_t) (ns / INT64_C (1000000000)) + 19800;
+    struct tm tm;
+    gmtime_r (&seconds, &tm);
+    strftime (buf, buf_size, "%H:%M:%S", &tm);
+    return buf;
+}
+
+static void
+s_text_history (FILE *out, const tw_history_reply_t *history)
+{
+    fprintf (out, "%-24s %-5s %8s %10s %10s %-8s %-8s %10s %-16s %s\n", "ID", "SIDE", "QTY",
+             "ENTRY", "EXIT", "OPENED", "CLOSED", "PNL", "REASON", "ATTEMPTS");
+    double total = 0;
+    for (size_t i = 0; i < history->count; i++) {
+        const tw_trade_t *trade = &history->trades[i];
+        char id[TW_ID_MAX], reason[TW_REASON_MAX], opened[16], closed[16];
+        fprintf (out, "%-24s %-5s %8" PRId64 " %10.2f %10.2f %-8s %-8s %10.2f %-16s %" PRId64 "\n",
+                 s_clean (trade->id, id, sizeof id), tw_side_name (trade->side), trade->qty,
+                 trade->entry_price, trade->exit_price,
+                 s_ist_time (trade->opened_at, opened, sizeof opened),
+                 s_ist_time (trade->closed_at, closed, sizeof closed), trade->pnl,
+                 s_clean (trade->reason, reason, sizeof reason), trade->attempts);
+        total += trade->pnl;
+    }
+    fprintf (out, "%zu trade%s on %s (IST), realised %.2f\n", history->count,
+             history->count == 1 ? "" : "s", history->day, total);
+}
+
+static void
+s_text_pnl (FILE *out, const tw_pnl_reply_t *pnl)
+{
+    fprintf (out,
+             "%s realised %.2f unrealised %.2f trades %" PRId64 " wins %" PRId64 " losses %" PRId64
+             " largest_loss %.2f open %" PRId64 " marked %" PRId64 "\n",
+             pnl->day, pnl->realized_pnl, pnl->unrealized_pnl, pnl->trades, pnl->wins, pnl->losses,
+             pnl->largest_loss, pnl->open_positions, pnl->marked_positions);
+}
+
 //  "accepted open NSE:SBIN-EQ long 10 id=NSE:SBIN-EQ-INTRADAY req_id=..."
 static void
 s_text_ack (FILE *out, const tw_msg_t *request, const tw_ack_t *ack)
@@ -228,6 +337,12 @@ tc_output_text (FILE *out, const tw_msg_t *request, const tw_msg_t *reply)
         break;
     case TW_MSG_SNAPSHOT_REPLY:
         s_text_snapshot (out, &reply->u.snapshot);
+        break;
+    case TW_MSG_HISTORY_REPLY:
+        s_text_history (out, &reply->u.history);
+        break;
+    case TW_MSG_PNL_REPLY:
+        s_text_pnl (out, &reply->u.pnl);
         break;
     default:
         fprintf (out, "%s\n", tw_msg_type_name (reply->type));

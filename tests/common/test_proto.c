@@ -127,6 +127,51 @@ s_sample (tw_msg_type_t type, tw_msg_t *msg)
         snprintf (msg->u.ack.id, TW_ID_MAX, "NSE:SBIN-EQ-INTRADAY");
         snprintf (msg->u.ack.error, TW_TEXT_MAX, "expired: expires_at is in the past");
         break;
+    case TW_MSG_HISTORY:
+    case TW_MSG_PNL:
+        snprintf (msg->req_id, TW_ID_MAX, "tradectl-4-journal");
+        msg->expires_at = S_EXPIRES;
+        snprintf (msg->u.journal.day, TW_DAY_MAX, "2026-12-01");
+        if (type == TW_MSG_HISTORY) {
+            msg->u.journal.offset = 100;
+            msg->u.journal.limit = 50;
+        }
+        break;
+    case TW_MSG_HISTORY_REPLY:
+        snprintf (msg->req_id, TW_ID_MAX, "tradectl-4-journal");
+        snprintf (msg->u.history.day, TW_DAY_MAX, "2026-12-01");
+        msg->u.history.offset = 100;
+        msg->u.history.total = 102;
+        msg->u.history.count = 2;
+        msg->u.history.trades = calloc (2, sizeof (tw_trade_t));
+        ck_assert_ptr_nonnull (msg->u.history.trades);
+        for (int i = 0; i < 2; i++) {
+            tw_trade_t *trade = &msg->u.history.trades[i];
+            snprintf (trade->id, TW_ID_MAX, "NSE:SYM%d-EQ-INTRADAY", i);
+            snprintf (trade->symbol, TW_SYMBOL_MAX, "NSE:SYM%d-EQ", i);
+            trade->side = i ? TW_SIDE_SHORT : TW_SIDE_LONG;
+            trade->qty = 10 + i;
+            trade->entry_price = 500.25;
+            trade->exit_price = 498.1;
+            trade->opened_at = S_TS;
+            trade->closed_at = S_TS + 60000000000;
+            snprintf (trade->reason, TW_REASON_MAX, TW_REASON_SL_HIT);
+            trade->attempts = 1 + i;
+            trade->pnl = i ? 23.65 : -21.5;
+        }
+        break;
+    case TW_MSG_PNL_REPLY:
+        snprintf (msg->req_id, TW_ID_MAX, "tradectl-5-pnl");
+        snprintf (msg->u.pnl.day, TW_DAY_MAX, "2026-12-01");
+        msg->u.pnl.realized_pnl = 1234.5;
+        msg->u.pnl.unrealized_pnl = -20.25;
+        msg->u.pnl.trades = 12;
+        msg->u.pnl.wins = 7;
+        msg->u.pnl.losses = 5;
+        msg->u.pnl.largest_loss = -310.75;
+        msg->u.pnl.open_positions = 3;
+        msg->u.pnl.marked_positions = 2;
+        break;
     case TW_MSG_POSITION_OPENED:
     case TW_MSG_POSITION_UPDATED:
     case TW_MSG_POSITION_CLOSING:
@@ -189,6 +234,15 @@ s_assert_same (const tw_msg_t *a, const tw_msg_t *b)
             ck_assert_int_eq (p->state, q->state);
             ck_assert_int_eq (memcmp (p, q, sizeof *p), 0);
         }
+    }
+    else if (a->type == TW_MSG_HISTORY_REPLY) {
+        ck_assert_str_eq (a->u.history.day, b->u.history.day);
+        ck_assert_int_eq (a->u.history.offset, b->u.history.offset);
+        ck_assert_int_eq (a->u.history.total, b->u.history.total);
+        ck_assert_uint_eq (a->u.history.count, b->u.history.count);
+        for (size_t i = 0; i < a->u.history.count; i++)
+            ck_assert_int_eq (
+                memcmp (&a->u.history.trades[i], &b->u.history.trades[i], sizeof (tw_trade_t)), 0);
     }
     else
         //  Both sides started zeroed, so every byte of the union must match:
@@ -659,6 +713,11 @@ START_TEST (test_wire_names)
     s_assert_keys (TW_MSG_SNAPSHOT_REPLY, "v,type,ts,req_id,epoch,seq,positions");
     s_assert_keys (TW_MSG_TICK, "v,type,ts,symbol,ltp,bid,ask,volume");
     s_assert_keys (TW_MSG_HEARTBEAT, "v,type,ts,epoch,seq");
+    s_assert_keys (TW_MSG_HISTORY, "v,type,ts,req_id,expires_at,day,offset,limit");
+    s_assert_keys (TW_MSG_PNL, "v,type,ts,req_id,expires_at,day");
+    s_assert_keys (TW_MSG_HISTORY_REPLY, "v,type,ts,req_id,day,offset,total,trades");
+    s_assert_keys (TW_MSG_PNL_REPLY, "v,type,ts,req_id,day,realized_pnl,unrealized_pnl,trades,"
+                                     "wins,losses,largest_loss,open_positions,marked_positions");
     s_assert_keys (TW_MSG_ORDER_REJECTED, "v,type,ts,req_id,epoch,seq,id,symbol,side,qty,error");
 }
 END_TEST
@@ -1210,6 +1269,22 @@ START_TEST (test_encode_errors)
     msg.u.snapshot.count = TW_MAX_POSITIONS + 1;
     S_ENCODE_FAILS ("exceed the limit of 4096");
     msg.u.snapshot.count = 0;
+    s_sample (TW_MSG_HISTORY_REPLY, &msg);
+    msg.u.history.trades[1].qty = 0;
+    S_ENCODE_FAILS ("field 'trades[1].qty': must be > 0");
+    tw_msg_reset (&msg);
+    tw_msg_init (&msg, TW_MSG_HISTORY_REPLY);
+    snprintf (msg.u.history.day, TW_DAY_MAX, "2026-12-01");
+    msg.u.history.count = 1;
+    S_ENCODE_FAILS ("the array is NULL");
+    msg.u.history.count = TW_MAX_TRADES + 1;
+    S_ENCODE_FAILS ("exceed the limit of 1000");
+    msg.u.history.count = 0;
+    msg.u.history.day[0] = 0;
+    S_ENCODE_FAILS ("field 'day': empty string");
+    s_sample (TW_MSG_HISTORY, &msg);
+    msg.u.journal.offset = -1;
+    S_ENCODE_FAILS ("must not be negative");
     //  A NULL err is allowed.
     msg.type = TW_MSG_INVALID;
     ck_assert_int_eq (tw_msg_encode (&msg, &data, &size, NULL, 0), -1);

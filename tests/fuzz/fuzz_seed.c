@@ -138,6 +138,38 @@ s_sample (tw_msg_t *msg, tw_msg_type_t type)
                 s_position (&msg->u.snapshot.positions[i], i);
         }
         break;
+    case TW_MSG_HISTORY:
+    case TW_MSG_PNL:
+        snprintf (msg->u.journal.day, TW_DAY_MAX, "2026-12-01");
+        msg->u.journal.limit = type == TW_MSG_HISTORY ? 20 : 0;
+        break;
+    case TW_MSG_HISTORY_REPLY:
+        snprintf (msg->u.history.day, TW_DAY_MAX, "2026-12-01");
+        msg->u.history.total = 1;
+        msg->u.history.trades = calloc (1, sizeof (tw_trade_t));
+        if (msg->u.history.trades) {
+            tw_trade_t *trade = msg->u.history.trades;
+            msg->u.history.count = 1;
+            snprintf (trade->id, TW_ID_MAX, "NSE:SBIN-EQ-INTRADAY");
+            snprintf (trade->symbol, TW_SYMBOL_MAX, "NSE:SBIN-EQ");
+            trade->side = TW_SIDE_LONG;
+            trade->qty = 5;
+            trade->entry_price = 100.5;
+            trade->exit_price = 99.5;
+            trade->opened_at = S_SEED_TS;
+            trade->closed_at = S_SEED_TS + 1000;
+            snprintf (trade->reason, TW_REASON_MAX, TW_REASON_SL_HIT);
+            trade->attempts = 1;
+            trade->pnl = -5;
+        }
+        break;
+    case TW_MSG_PNL_REPLY:
+        snprintf (msg->u.pnl.day, TW_DAY_MAX, "2026-12-01");
+        msg->u.pnl.realized_pnl = -5;
+        msg->u.pnl.trades = 1;
+        msg->u.pnl.losses = 1;
+        msg->u.pnl.largest_loss = -5;
+        break;
     case TW_MSG_ACK:
         msg->u.ack.status = TW_ACK_ACCEPTED;
         snprintf (msg->u.ack.id, TW_ID_MAX, "NSE:SBIN-EQ-INTRADAY");

@@ -44,6 +44,7 @@
 //  take its close frame (NT_WS_DROP_GRACE_S).
 #define DROP_GRACE_MS 400
 #define GATEWAY "order-gateway"
+#define BOT_TOKEN "987654:bot-token-never-logged"
 #define NOTIFIER "notifier"
 
 typedef struct {
@@ -120,6 +121,12 @@ s_setup (void)
     ck_assert (feed && fx.rep && pub && fx.control && fx.port > 0);
     tw_fixture_set (fx.base, "TW_NOTIFIER_TOKEN", "%s", fx.token);
     tw_fixture_set (fx.base, "TW_NOTIFIER_CLIENT_QUEUE_MAX", QUEUE_MAX);
+    //  Alerts to a Telegram that refuses connections: they fail, are
+    //  counted, and the bot token never reaches a log.
+    tw_fixture_set (fx.base, "TW_ALERTS_TELEGRAM_BOT_TOKEN", "%s", BOT_TOKEN);
+    tw_fixture_set (fx.base, "TW_ALERTS_TELEGRAM_CHAT_ID", "42");
+    tw_fixture_set (fx.base, "TW_ALERTS_TELEGRAM_BASE_URL", "http://127.0.0.1:1");
+    tw_fixture_set (fx.base, "TW_ALERTS_BATCH_MS", "0");
     tw_fixture_set (fx.base, "TW_GATEWAY_BROKER", "paper");
     tw_fixture_set (fx.base, "TW_GATEWAY_DB", "gateway.db");
     tw_fixture_set (fx.base, "TW_GATEWAY_PAPER_DB", "paper.db");
@@ -144,6 +151,8 @@ s_teardown (void)
     ck_assert_int_eq (tw_fixture_stop (fx.base, GATEWAY, SIGTERM, STOP_MS), 0);
     ck_assert_msg (!tw_file_contains (fx.notifier_log, fx.token), "token in %s", fx.notifier_log);
     ck_assert_msg (!tw_file_contains (fx.gateway_log, fx.token), "token in %s", fx.gateway_log);
+    ck_assert_msg (!tw_file_contains (fx.notifier_log, BOT_TOKEN), "bot token in %s",
+                   fx.notifier_log);
     //  Under UBSan a runtime error is a line in the log, not an exit code.
     ck_assert_msg (!tw_file_contains (fx.notifier_log, "runtime error"), "see %s", fx.notifier_log);
     tw_fixture_destroy (&fx.base);
@@ -315,10 +324,13 @@ s_wait_live (void)
 
 START_TEST (test_http_and_auth)
 {
-    static char body[65536];
+    static char body[262144];
     ck_assert_int_eq (tw_http_get (fx.port, "/", body, sizeof body, FRAME_MS), 200);
     ck_assert_ptr_nonnull (strstr (body, "<title>tradewire</title>"));
     ck_assert_ptr_nonnull (strstr (body, "new WebSocket("));
+    //  The charting library is in the page (libjs-dygraphs, at build time).
+    ck_assert_ptr_nonnull (strstr (body, "dygraphs"));
+    ck_assert_ptr_null (strstr (body, "@DYGRAPH_JS@"));
     //  Self-contained: nothing fetched from elsewhere.
     ck_assert_ptr_null (strstr (body, "src=\"http"));
     ck_assert_ptr_null (strstr (body, "href=\"http"));
@@ -432,6 +444,36 @@ START_TEST (test_events_and_manual_close)
     cJSON_Delete (closed);
     ck_assert (tw_file_wait_contains (fx.gateway_log, "reason=\"Manual Close\"", WAIT_MS));
     ck_assert_int_eq (s_counter (fx.control, "closes_forwarded"), 1);
+    //  The position_closed alert went to a Telegram that is not there.
+    int64_t failed = -1;
+    for (int64_t deadline = tw_clock_mono_ms () + WAIT_MS; failed < 1;) {
+        ck_assert_msg (tw_clock_mono_ms () < deadline, "no failed alert counted");
+        failed = s_counter (fx.control, "alerts_failed");
+        if (failed < 1)
+            zclock_sleep (20);
+    }
+    ck_assert (tw_file_wait_contains (fx.notifier_log, "alerts telegram failed", WAIT_MS));
+
+    //  The journal frame (the gateway's history and pnl) shows the trade.
+    bool journaled = false;
+    for (int64_t deadline = tw_clock_mono_ms () + WAIT_MS; !journaled;) {
+        int64_t left = deadline - tw_clock_mono_ms ();
+        ck_assert_msg (left > 0, "no journal frame with the closed trade");
+        cJSON *journal = s_expect (client, "journal", (int) left);
+        cJSON *trades = cJSON_GetObjectItemCaseSensitive (journal, "trades");
+        cJSON *trade = cJSON_GetArrayItem (trades, cJSON_GetArraySize (trades) - 1);
+        if (trade && streq (s_str (trade, "id"), POS_ID)) {
+            journaled = true;
+            ck_assert_str_eq (s_str (trade, "reason"), "Manual Close");
+            ck_assert_double_eq (s_num (trade, "exit_price"), TICK_PRICE);
+            ck_assert_double_eq (s_num (trade, "pnl"), 0);
+            ck_assert (s_num (trade, "closed_at") >= s_num (trade, "opened_at"));
+            cJSON *sums = cJSON_GetObjectItemCaseSensitive (journal, "pnl");
+            ck_assert (s_num (sums, "trades") >= 1);
+            ck_assert_int_eq ((int) strlen (s_str (journal, "day")), 10);
+        }
+        cJSON_Delete (journal);
+    }
 
     //  Closing it again: already done, nothing sent to the broker.
     s_send_text (client, "{\"type\":\"close\",\"id\":\"" POS_ID "\"}");
@@ -466,6 +508,100 @@ START_TEST (test_events_and_manual_close)
     cJSON_Delete (ack);
     cJSON_Delete (s_expect (client, "heartbeat", FRAME_MS));
     tw_wsclient_destroy (&client);
+}
+END_TEST
+
+//  The marks (docs/design.md §7): a position carries the last tick's price
+//  and its unrealised P&L, in marks frames at most every 250 ms and in the
+//  snapshot; a client that connects later gets the snapshot, then the
+//  recent events; the snapshot is made once per change, not per client.
+#define MARK_PRICE 603.25
+#define MARKS_PERIOD_MS 250
+#define LATE_CLIENTS 5
+
+static cJSON *
+s_mark_of (cJSON *marks, const char *id)
+{
+    cJSON *item;
+    cJSON_ArrayForEach (item, cJSON_GetObjectItemCaseSensitive (marks, "marks")) {
+        if (streq (s_str (item, "id"), id))
+            return item;
+    }
+    return NULL;
+}
+
+START_TEST (test_marks_and_recent)
+{
+    tw_wsclient_t *client = s_connect_ok ();
+    cJSON_Delete (s_expect (client, "snapshot", FRAME_MS));
+    cJSON_Delete (s_open (client));
+    //  Ticks at a new price until a marks frame shows it.
+    int64_t started = tw_clock_mono_ms ();
+    int marks_frames = 0;
+    cJSON *mark = NULL, *marks = NULL;
+    while (!mark) {
+        ck_assert_msg (tw_clock_mono_ms () - started < WAIT_MS, "no mark at %.2f", MARK_PRICE);
+        for (int i = 0; i < 10; i++)
+            ck_assert_int_eq (tw_cmd_tick (fx.feed, SYMBOL, MARK_PRICE), 0);
+        char *text = NULL;
+        int rc = tw_wsclient_recv (client, 50, &text, NULL);
+        ck_assert_int_ge (rc, 0);
+        if (rc == 0)
+            continue;
+        cJSON *doc = cJSON_Parse (text);
+        free (text);
+        if (streq (s_str (doc, "type"), "marks")) {
+            marks_frames++;
+            cJSON *item = s_mark_of (doc, POS_ID);
+            if (item && s_num (item, "ltp") == MARK_PRICE) {
+                mark = item;
+                marks = doc;
+                continue;
+            }
+        }
+        cJSON_Delete (doc);
+    }
+    ck_assert_str_eq (s_str (mark, "symbol"), SYMBOL);
+    ck_assert_double_eq (s_num (mark, "unrealized_pnl"), 32.5); //  10 × 3.25
+    ck_assert (s_num (mark, "ltp_age_ms") >= 0);
+    cJSON_Delete (marks);
+    //  Throttled: far fewer frames than ticks, at most one per period.
+    int64_t elapsed = tw_clock_mono_ms () - started;
+    ck_assert_msg (marks_frames <= elapsed / MARKS_PERIOD_MS + 2, "%d marks frames in %lld ms",
+                   marks_frames, (long long) elapsed);
+    tw_wsclient_destroy (&client);
+
+    //  Late clients: the snapshot carries the mark, then the recent events
+    //  (the open among them); with no change in between, the welcome is
+    //  made once for all of them.
+    int64_t built = s_counter (fx.control, "welcomes_built");
+    tw_wsclient_t *late[LATE_CLIENTS];
+    for (int i = 0; i < LATE_CLIENTS; i++) {
+        late[i] = s_connect_ok ();
+        cJSON *snapshot = s_expect (late[i], "snapshot", FRAME_MS);
+        cJSON *pos =
+            cJSON_GetArrayItem (cJSON_GetObjectItemCaseSensitive (snapshot, "positions"), 0);
+        ck_assert_ptr_nonnull (pos);
+        ck_assert_str_eq (s_str (pos, "id"), POS_ID);
+        ck_assert_double_eq (s_num (pos, "ltp"), MARK_PRICE);
+        ck_assert_double_eq (s_num (pos, "unrealized_pnl"), 32.5);
+        ck_assert (s_num (pos, "ltp_age_ms") >= 0);
+        ck_assert_str_eq (s_str (pos, "last_error"), "");
+        cJSON_Delete (snapshot);
+        cJSON *recent = s_expect (late[i], "recent", FRAME_MS);
+        bool opened = false;
+        cJSON *event;
+        cJSON_ArrayForEach (event, cJSON_GetObjectItemCaseSensitive (recent, "events")) {
+            opened = opened
+                     || (streq (s_str (event, "type"), "position_opened")
+                         && streq (s_str (event, "id"), POS_ID));
+        }
+        ck_assert_msg (opened, "no position_opened among the recent events");
+        cJSON_Delete (recent);
+    }
+    ck_assert_int_le (s_counter (fx.control, "welcomes_built") - built, 1);
+    for (int i = 0; i < LATE_CLIENTS; i++)
+        tw_wsclient_destroy (&late[i]);
 }
 END_TEST
 
@@ -691,6 +827,7 @@ main (void)
     tcase_add_checked_fixture (tc, s_setup, s_teardown);
     tcase_add_test (tc, test_http_and_auth);
     tcase_add_test (tc, test_events_and_manual_close);
+    tcase_add_test (tc, test_marks_and_recent);
     tcase_add_test (tc, test_restart_gives_fresh_snapshot);
     tcase_add_test (tc, test_gateway_restart_gives_fresh_snapshot);
     tcase_add_test (tc, test_slow_client_does_not_stall_others);

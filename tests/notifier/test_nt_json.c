@@ -31,10 +31,12 @@ s_position (void)
     return pos;
 }
 
+//  The notifier's view of a position without a mark or an error.
+#define NO_VIEW_JSON ",\"ltp\":0,\"unrealized_pnl\":0,\"ltp_age_ms\":-1,\"last_error\":\"\""
 #define POSITION_JSON                                                                              \
     "\"id\":\"NSE:SBIN-EQ-INTRADAY\",\"symbol\":\"NSE:SBIN-EQ\",\"product\":\"INTRADAY\","         \
     "\"side\":\"long\",\"qty\":10,\"entry_price\":600.5,\"sl\":590,\"tp\":615.25,\"trail\":0,"     \
-    "\"state\":\"open\",\"exit_failed\":false"
+    "\"state\":\"open\",\"exit_failed\":false" NO_VIEW_JSON
 
 static tw_msg_t
 s_event (tw_msg_type_t type, uint64_t seq)
@@ -62,12 +64,12 @@ s_expect (char *json, const char *expected)
 START_TEST (test_position_opened_and_updated)
 {
     tw_msg_t msg = s_event (TW_MSG_POSITION_OPENED, 7);
-    s_expect (nt_json_event (&msg), "{\"type\":\"position_opened\",\"seq\":7,"
-                                    "\"epoch\":\"12345678901234567890\"," POSITION_JSON "}");
+    s_expect (nt_json_event (&msg, NULL), "{\"type\":\"position_opened\",\"seq\":7,"
+                                          "\"epoch\":\"12345678901234567890\"," POSITION_JSON "}");
     msg = s_event (TW_MSG_POSITION_UPDATED, 8);
     msg.u.event.pos.trail = 2.5;
     msg.u.event.pos.side = TW_SIDE_SHORT;
-    char *json = nt_json_event (&msg);
+    char *json = nt_json_event (&msg, NULL);
     ck_assert_ptr_nonnull (strstr (json, "\"type\":\"position_updated\",\"seq\":8,"));
     ck_assert_ptr_nonnull (strstr (json, "\"side\":\"short\""));
     ck_assert_ptr_nonnull (strstr (json, "\"trail\":2.5,"));
@@ -80,9 +82,11 @@ START_TEST (test_position_closing)
     tw_msg_t msg = s_event (TW_MSG_POSITION_CLOSING, 9);
     msg.u.event.pos.state = TW_STATE_CLOSING;
     strcpy (msg.u.event.reason, TW_REASON_MANUAL_CLOSE);
-    char *json = nt_json_event (&msg);
+    char *json = nt_json_event (&msg, NULL);
     ck_assert_ptr_nonnull (strstr (json, "\"state\":\"closing\""));
-    ck_assert_ptr_nonnull (strstr (json, "\"exit_failed\":false,\"reason\":\"Manual Close\"}"));
+    ck_assert_ptr_nonnull (strstr (json, "\"exit_failed\":false,"
+                                         "\"ltp\":0,\"unrealized_pnl\":0,\"ltp_age_ms\":-1,\"last_"
+                                         "error\":\"\",\"reason\":\"Manual Close\"}"));
     free (json);
 }
 END_TEST
@@ -95,12 +99,26 @@ START_TEST (test_position_closed)
     msg.u.event.exit_price = 615.3;
     msg.u.event.pnl = -147.75;
     msg.u.event.attempts = 2;
-    s_expect (nt_json_event (&msg),
+    s_expect (nt_json_event (&msg, NULL),
               "{\"type\":\"position_closed\",\"seq\":10,\"epoch\":\"12345678901234567890\","
               "\"id\":\"NSE:SBIN-EQ-INTRADAY\",\"symbol\":\"NSE:SBIN-EQ\",\"product\":"
               "\"INTRADAY\",\"side\":\"long\",\"qty\":10,\"entry_price\":600.5,\"sl\":590,"
-              "\"tp\":615.25,\"trail\":0,\"state\":\"closed\",\"exit_failed\":false,"
-              "\"reason\":\"TP Hit\",\"exit_price\":615.3,\"pnl\":-147.75,\"attempts\":2}");
+              "\"tp\":615.25,\"trail\":0,\"state\":\"closed\",\"exit_failed\":false" NO_VIEW_JSON
+              ",\"reason\":\"TP Hit\",\"exit_price\":615.3,\"pnl\":-147.75,\"attempts\":2}");
+}
+END_TEST
+
+//  A closed position's exit price and P&L are rounded to the paisa.
+START_TEST (test_position_closed_paisa)
+{
+    tw_msg_t msg = s_event (TW_MSG_POSITION_CLOSED, 10);
+    msg.u.event.pos.state = TW_STATE_CLOSED;
+    strcpy (msg.u.event.reason, TW_REASON_TP_HIT);
+    msg.u.event.exit_price = 600.8 + 0.0000001;
+    msg.u.event.pnl = (600.8 - 600.5) * 10; //  2.9999999999995453
+    char *json = nt_json_event (&msg, NULL);
+    ck_assert_ptr_nonnull (strstr (json, "\"exit_price\":600.8,\"pnl\":3,"));
+    free (json);
 }
 END_TEST
 
@@ -111,12 +129,13 @@ START_TEST (test_exit_failed)
     strcpy (msg.u.event.reason, TW_REASON_SL_HIT);
     msg.u.event.attempts = 3;
     strcpy (msg.u.event.error, "HTTP 503: \"busy\"\nretry");
-    s_expect (nt_json_event (&msg),
-              "{\"type\":\"exit_failed\",\"seq\":11,\"epoch\":\"12345678901234567890\","
-              "\"id\":\"NSE:SBIN-EQ-INTRADAY\",\"symbol\":\"NSE:SBIN-EQ\",\"product\":"
-              "\"INTRADAY\",\"side\":\"long\",\"qty\":10,\"entry_price\":600.5,\"sl\":590,"
-              "\"tp\":615.25,\"trail\":0,\"state\":\"open\",\"exit_failed\":true,"
-              "\"reason\":\"SL Hit\",\"attempts\":3,\"error\":\"HTTP 503: \\\"busy\\\"\\nretry\"}");
+    s_expect (
+        nt_json_event (&msg, NULL),
+        "{\"type\":\"exit_failed\",\"seq\":11,\"epoch\":\"12345678901234567890\","
+        "\"id\":\"NSE:SBIN-EQ-INTRADAY\",\"symbol\":\"NSE:SBIN-EQ\",\"product\":"
+        "\"INTRADAY\",\"side\":\"long\",\"qty\":10,\"entry_price\":600.5,\"sl\":590,"
+        "\"tp\":615.25,\"trail\":0,\"state\":\"open\",\"exit_failed\":true" NO_VIEW_JSON
+        ",\"reason\":\"SL Hit\",\"attempts\":3,\"error\":\"HTTP 503: \\\"busy\\\"\\nretry\"}");
 }
 END_TEST
 
@@ -131,7 +150,7 @@ START_TEST (test_order_rejected)
     msg.u.event.pos.side = TW_SIDE_SHORT;
     msg.u.event.pos.qty = 5;
     strcpy (msg.u.event.error, "no price yet");
-    s_expect (nt_json_event (&msg),
+    s_expect (nt_json_event (&msg, NULL),
               "{\"type\":\"order_rejected\",\"seq\":12,\"epoch\":\"1\",\"req_id\":\"cli-1-2-3\","
               "\"id\":\"\",\"symbol\":\"NSE:INFY-EQ\",\"side\":\"short\",\"qty\":5,"
               "\"error\":\"no price yet\"}");
@@ -144,7 +163,7 @@ START_TEST (test_heartbeat)
     tw_msg_init (&msg, TW_MSG_HEARTBEAT);
     msg.u.event.epoch = EPOCH;
     msg.u.event.seq = 4294967296u;
-    s_expect (nt_json_event (&msg),
+    s_expect (nt_json_event (&msg, NULL),
               "{\"type\":\"heartbeat\",\"seq\":4294967296,\"epoch\":\"12345678901234567890\"}");
 }
 END_TEST
@@ -153,16 +172,16 @@ START_TEST (test_not_an_event)
 {
     tw_msg_t msg;
     tw_msg_init (&msg, TW_MSG_TICK);
-    ck_assert_ptr_null (nt_json_event (&msg));
+    ck_assert_ptr_null (nt_json_event (&msg, NULL));
     tw_msg_init (&msg, TW_MSG_ACK);
-    ck_assert_ptr_null (nt_json_event (&msg));
-    ck_assert_ptr_null (nt_json_event (NULL));
+    ck_assert_ptr_null (nt_json_event (&msg, NULL));
+    ck_assert_ptr_null (nt_json_event (NULL, NULL));
 }
 END_TEST
 
 START_TEST (test_snapshot)
 {
-    s_expect (nt_json_snapshot (EPOCH, 0, NULL, 0),
+    s_expect (nt_json_snapshot (EPOCH, 0, NULL, NULL, 0),
               "{\"type\":\"snapshot\",\"seq\":0,\"epoch\":\"12345678901234567890\","
               "\"positions\":[]}");
     tw_position_t positions[2] = {s_position (), s_position ()};
@@ -170,14 +189,14 @@ START_TEST (test_snapshot)
     strcpy (positions[1].symbol, "NSE:INFY-EQ");
     positions[1].state = TW_STATE_CLOSING;
     positions[1].exit_failed = true;
-    char *json = nt_json_snapshot (2, 42, positions, 2);
+    char *json = nt_json_snapshot (2, 42, positions, NULL, 2);
     ck_assert_ptr_nonnull (json);
     ck_assert_str_eq (
         json, "{\"type\":\"snapshot\",\"seq\":42,\"epoch\":\"2\",\"positions\":[{" POSITION_JSON
               "},{\"id\":\"NSE:INFY-EQ-INTRADAY\",\"symbol\":"
               "\"NSE:INFY-EQ\",\"product\":\"INTRADAY\",\"side\":\"long\","
               "\"qty\":10,\"entry_price\":600.5,\"sl\":590,\"tp\":615.25,"
-              "\"trail\":0,\"state\":\"closing\",\"exit_failed\":true}]}");
+              "\"trail\":0,\"state\":\"closing\",\"exit_failed\":true" NO_VIEW_JSON "}]}");
     //  The DESIGN §7 fields of every position are there.
     cJSON *doc = cJSON_Parse (json);
     cJSON *pos = cJSON_GetArrayItem (cJSON_GetObjectItemCaseSensitive (doc, "positions"), 0);
@@ -186,6 +205,67 @@ START_TEST (test_snapshot)
         ck_assert_msg (cJSON_GetObjectItemCaseSensitive (pos, fields[i]), "%s", fields[i]);
     cJSON_Delete (doc);
     free (json);
+}
+END_TEST
+
+//  The notifier's view: a marked position (long 10 at 600.5, ltp 601.333:
+//  unrealised 8.33 to the paisa), its last error; marks, recent and journal.
+START_TEST (test_views_and_new_frames)
+{
+    tw_position_t positions[2] = {s_position (), s_position ()};
+    positions[1].side = TW_SIDE_SHORT;
+    nt_view_t views[2];
+    memset (views, 0, sizeof views);
+    views[0].marked = views[1].marked = true;
+    views[0].ltp = views[1].ltp = 601.333;
+    views[0].age_ms = 120;
+    views[1].age_ms = 5;
+    strcpy (views[1].last_error, "HTTP 503");
+    char *json = nt_json_snapshot (2, 42, positions, views, 2);
+    ck_assert_ptr_nonnull (strstr (json, "\"exit_failed\":false,\"ltp\":601.33,"
+                                         "\"unrealized_pnl\":8.33,\"ltp_age_ms\":120,"
+                                         "\"last_error\":\"\"}"));
+    ck_assert_ptr_nonnull (strstr (json, "\"unrealized_pnl\":-8.33,\"ltp_age_ms\":5,"
+                                         "\"last_error\":\"HTTP 503\"}"));
+    free (json);
+    s_expect (nt_json_marks (9, positions, views, 1),
+              "{\"type\":\"marks\",\"seq\":9,\"marks\":[{\"id\":\"NSE:SBIN-EQ-INTRADAY\","
+              "\"symbol\":\"NSE:SBIN-EQ\",\"ltp\":601.33,\"unrealized_pnl\":8.33,"
+              "\"ltp_age_ms\":120}]}");
+    const char *events[] = {"{\"type\":\"heartbeat\"}", "{\"a\":1}"};
+    const int64_t at[] = {1796101200000, 1796101200123};
+    s_expect (nt_json_recent (3, events, at, 2),
+              "{\"type\":\"recent\",\"seq\":3,\"events\":[{\"type\":\"heartbeat\"},{\"a\":1}],"
+              "\"at\":[1796101200000,1796101200123]}");
+    s_expect (nt_json_recent (3, NULL, NULL, 0),
+              "{\"type\":\"recent\",\"seq\":3,\"events\":[],\"at\":[]}");
+    tw_pnl_reply_t pnl;
+    memset (&pnl, 0, sizeof pnl);
+    strcpy (pnl.day, "2026-12-01");
+    pnl.realized_pnl = 0.1 + 0.2;
+    pnl.trades = 1;
+    pnl.wins = 1;
+    tw_trade_t trade;
+    memset (&trade, 0, sizeof trade);
+    strcpy (trade.id, "NSE:SBIN-EQ-INTRADAY");
+    strcpy (trade.symbol, "NSE:SBIN-EQ");
+    trade.side = TW_SIDE_LONG;
+    trade.qty = 1;
+    trade.entry_price = 100.1;
+    trade.exit_price = 100.4;
+    trade.opened_at = INT64_C (1796101200000000000);
+    trade.closed_at = INT64_C (1796101260000000000);
+    strcpy (trade.reason, TW_REASON_TP_HIT);
+    trade.attempts = 1;
+    trade.pnl = 100.4 - 100.1;
+    tw_history_reply_t history = {.count = 1, .trades = &trade};
+    s_expect (nt_json_journal (4, &pnl, -1.005, &history),
+              "{\"type\":\"journal\",\"seq\":4,\"day\":\"2026-12-01\",\"pnl\":{"
+              "\"realized_pnl\":0.3,\"unrealized_pnl\":-1,\"trades\":1,\"wins\":1,"
+              "\"losses\":0,\"largest_loss\":0},\"trades\":[{\"id\":\"NSE:SBIN-EQ-INTRADAY\","
+              "\"symbol\":\"NSE:SBIN-EQ\",\"side\":\"long\",\"qty\":1,\"entry_price\":100.1,"
+              "\"exit_price\":100.4,\"opened_at\":1796101200000,\"closed_at\":1796101260000,"
+              "\"reason\":\"TP Hit\",\"attempts\":1,\"pnl\":0.3}]}");
 }
 END_TEST
 
@@ -301,6 +381,8 @@ main (void)
     tcase_add_test (tc, test_not_an_event);
     tcase_add_test (tc, test_snapshot);
     tcase_add_test (tc, test_ack_and_error);
+    tcase_add_test (tc, test_views_and_new_frames);
+    tcase_add_test (tc, test_position_closed_paisa);
     tcase_add_test (tc, test_close_request);
     tcase_add_test (tc, test_malformed_requests);
     suite_add_tcase (suite, tc);

@@ -104,6 +104,56 @@ s_fake_ack (const fake_script_t *script, const tw_msg_t *request, tw_msg_t *repl
         snprintf (reply->u.ack.error, sizeof reply->u.ack.error, "%s", script->ack_error);
 }
 
+//  The fake's journal: 3 trades on S_DAY, served 2 per page, so that
+//  tradectl must ask for the second page.
+#define S_DAY "2026-12-01"
+#define S_FAKE_TRADES 3
+#define S_FAKE_PAGE 2
+#define S_OPENED_AT INT64_C (1796101200000000000) //  2026-12-01 10:30:00 IST
+
+static void
+s_fake_history (const tw_msg_t *request, tw_msg_t *reply)
+{
+    tw_msg_init (reply, TW_MSG_HISTORY_REPLY);
+    tw_history_reply_t *history = &reply->u.history;
+    snprintf (history->day, sizeof history->day, "%s",
+              request->u.journal.day[0] ? request->u.journal.day : S_DAY);
+    history->offset = request->u.journal.offset;
+    history->total = S_FAKE_TRADES;
+    history->trades = (tw_trade_t *) calloc (S_FAKE_PAGE, sizeof (tw_trade_t));
+    assert (history->trades);
+    for (int64_t i = history->offset; i < S_FAKE_TRADES && history->count < S_FAKE_PAGE; i++) {
+        tw_trade_t *trade = &history->trades[history->count++];
+        snprintf (trade->id, sizeof trade->id, "NSE:T%d-EQ-INTRADAY", (int) i);
+        snprintf (trade->symbol, sizeof trade->symbol, "NSE:T%d-EQ", (int) i);
+        trade->side = i == 1 ? TW_SIDE_SHORT : TW_SIDE_LONG;
+        trade->qty = 1 + i;
+        trade->entry_price = 100.1;
+        trade->exit_price = 100.4;
+        trade->opened_at = S_OPENED_AT + i;
+        trade->closed_at = S_OPENED_AT + INT64_C (60000000000);
+        snprintf (trade->reason, sizeof trade->reason, "%s", TW_REASON_TP_HIT);
+        trade->attempts = 1;
+        trade->pnl = 100.4 - 100.1; //  0.30000000000001137
+    }
+}
+
+static void
+s_fake_pnl (tw_msg_t *reply)
+{
+    tw_msg_init (reply, TW_MSG_PNL_REPLY);
+    tw_pnl_reply_t *pnl = &reply->u.pnl;
+    snprintf (pnl->day, sizeof pnl->day, S_DAY);
+    pnl->realized_pnl = 0.1 + 0.2;
+    pnl->unrealized_pnl = -12.345;
+    pnl->trades = 3;
+    pnl->wins = 2;
+    pnl->losses = 1;
+    pnl->largest_loss = -7.5;
+    pnl->open_positions = 2;
+    pnl->marked_positions = 1;
+}
+
 //  Sends "endpoint" on the pipe once bound, then for every request a
 //  binary frame holding its tw_msg_t (requests own no memory).
 static void
@@ -140,6 +190,12 @@ s_fake_gateway (zsock_t *pipe, void *args)
             break;
         case TW_MSG_SNAPSHOT:
             s_fake_snapshot (&reply);
+            break;
+        case TW_MSG_HISTORY:
+            s_fake_history (&msg, &reply);
+            break;
+        case TW_MSG_PNL:
+            s_fake_pnl (&reply);
             break;
         default:
             s_fake_ack (script, &msg, &reply);
@@ -700,6 +756,11 @@ START_TEST (test_usage_errors)
         {"ping", "broker", NULL},
         {"-c", NULL},
         {"status", "--json=yes", NULL},
+        {"trades", "--day", "1-12-2026", NULL},
+        {"trades", "--day", NULL},
+        {"pnl", "--day", "2026-12-01x", NULL},
+        {"open", "NSE:SBIN-EQ", "--side", "long", "--qty", "1", "--day", "2026-12-01", NULL},
+        {"trades", "extra", NULL},
     };
     char gateway[S_ENV_LINE_MAX];
     const char *env[] = {
@@ -712,6 +773,101 @@ START_TEST (test_usage_errors)
         s_assert_one_error_line (&run);
         ck_assert_str_eq (run.out, "");
     }
+}
+END_TEST
+
+START_TEST (test_trades_json)
+{
+    fake_script_t script = {0};
+    fake_t fake;
+    s_fake_start (&fake, &script);
+    run_t run;
+    s_run_gateway (&run, &fake, (const char *[]){"trades", "--day", S_DAY, "--json", NULL});
+    ck_assert_int_eq (run.exit_code, 0);
+    ck_assert_str_eq (run.err, "");
+    //  Rounded to the paisa, not 0.30000000000001137; ns digit for digit.
+    ck_assert_ptr_nonnull (strstr (run.out, "\"pnl\":0.3}"));
+    ck_assert_ptr_nonnull (strstr (run.out, "\"opened_at\":1796101200000000000,"));
+    cJSON *root = s_parse_json (&run);
+    ck_assert (cJSON_IsArray (root));
+    ck_assert_int_eq (cJSON_GetArraySize (root), S_FAKE_TRADES);
+    const cJSON *b = cJSON_GetArrayItem (root, 1);
+    ck_assert_str_eq (s_json_str (b, "id"), "NSE:T1-EQ-INTRADAY");
+    ck_assert_str_eq (s_json_str (b, "symbol"), "NSE:T1-EQ");
+    ck_assert_str_eq (s_json_str (b, "side"), "short");
+    ck_assert (s_json_num (b, "qty") == 2);
+    ck_assert (s_json_num (b, "entry_price") == 100.1);
+    ck_assert (s_json_num (b, "exit_price") == 100.4);
+    ck_assert (s_json_num (b, "closed_at") > s_json_num (b, "opened_at"));
+    ck_assert_str_eq (s_json_str (b, "reason"), TW_REASON_TP_HIT);
+    ck_assert (s_json_num (b, "attempts") == 1);
+    ck_assert (s_json_num (b, "pnl") == 0.3);
+    ck_assert_str_eq (s_json_str (cJSON_GetArrayItem (root, 2), "id"), "NSE:T2-EQ-INTRADAY");
+    cJSON_Delete (root);
+    //  Two pages: the second from offset 2, both for the day asked.
+    tw_msg_t msg;
+    ck_assert (s_fake_next (&fake, &msg, S_WAIT_MS));
+    ck_assert_int_eq (msg.type, TW_MSG_HISTORY);
+    ck_assert_str_eq (msg.u.journal.day, S_DAY);
+    ck_assert_int_eq (msg.u.journal.offset, 0);
+    ck_assert (s_fake_next (&fake, &msg, S_WAIT_MS));
+    ck_assert_int_eq (msg.u.journal.offset, 2);
+    ck_assert_str_eq (msg.u.journal.day, S_DAY);
+    ck_assert (!s_fake_next (&fake, &msg, 100));
+    s_fake_stop (&fake);
+}
+END_TEST
+
+START_TEST (test_trades_text)
+{
+    fake_script_t script = {0};
+    fake_t fake;
+    s_fake_start (&fake, &script);
+    run_t run;
+    s_run_gateway (&run, &fake, (const char *[]){"trades", NULL});
+    ck_assert_int_eq (run.exit_code, 0);
+    ck_assert_int_eq (s_count_lines (run.out), 1 + S_FAKE_TRADES + 1);
+    const char *row = strstr (run.out, "NSE:T0-EQ-INTRADAY");
+    ck_assert_ptr_nonnull (row);
+    ck_assert_ptr_nonnull (strstr (row, "10:30:00"));
+    ck_assert_ptr_nonnull (strstr (row, "10:31:00"));
+    ck_assert_ptr_nonnull (strstr (row, "0.30"));
+    ck_assert_ptr_nonnull (strstr (row, TW_REASON_TP_HIT));
+    ck_assert_ptr_nonnull (strstr (run.out, "3 trades on " S_DAY " (IST), realised 0.90"));
+    tw_msg_t msg;
+    ck_assert (s_fake_next (&fake, &msg, S_WAIT_MS));
+    ck_assert_str_eq (msg.u.journal.day, ""); //  today, as the gateway sees it
+    s_fake_stop (&fake);
+}
+END_TEST
+
+START_TEST (test_pnl)
+{
+    fake_script_t script = {0};
+    fake_t fake;
+    s_fake_start (&fake, &script);
+    run_t run;
+    s_run_gateway (&run, &fake, (const char *[]){"pnl", "--json", NULL});
+    ck_assert_int_eq (run.exit_code, 0);
+    ck_assert_ptr_nonnull (strstr (run.out, "\"realized_pnl\":0.3,"));
+    ck_assert_ptr_nonnull (strstr (run.out, "\"unrealized_pnl\":-12.35,"));
+    cJSON *root = s_parse_json (&run);
+    ck_assert_str_eq (s_json_str (root, "day"), S_DAY);
+    ck_assert (s_json_num (root, "trades") == 3);
+    ck_assert (s_json_num (root, "wins") == 2);
+    ck_assert (s_json_num (root, "losses") == 1);
+    ck_assert (s_json_num (root, "largest_loss") == -7.5);
+    ck_assert (s_json_num (root, "open_positions") == 2);
+    ck_assert (s_json_num (root, "marked_positions") == 1);
+    cJSON_Delete (root);
+    tw_msg_t msg;
+    ck_assert (s_fake_next (&fake, &msg, S_WAIT_MS));
+    ck_assert_int_eq (msg.type, TW_MSG_PNL);
+    s_run_gateway (&run, &fake, (const char *[]){"pnl", NULL});
+    ck_assert_int_eq (run.exit_code, 0);
+    ck_assert_str_eq (run.out, S_DAY " realised 0.30 unrealised -12.35 trades 3 wins 2 losses 1 "
+                                     "largest_loss -7.50 open 2 marked 1\n");
+    s_fake_stop (&fake);
 }
 END_TEST
 
@@ -752,6 +908,9 @@ main (void)
     tcase_add_test (tc, test_ping_market_feed);
     tcase_add_test (tc, test_ping_order_gateway);
     tcase_add_test (tc, test_config_file);
+    tcase_add_test (tc, test_trades_json);
+    tcase_add_test (tc, test_trades_text);
+    tcase_add_test (tc, test_pnl);
     tcase_add_test (tc, test_usage_errors);
     tcase_add_test (tc, test_help_and_version);
     suite_add_tcase (suite, tc);
