@@ -73,6 +73,8 @@ s_write (gw_events_t *self, gw_change_t *change, const uint8_t *ack, size_t ack_
     }
     else if (row && gw_store_put_position (store, row) != 0)
         return -1;
+    if (change->attempt && gw_store_add_attempt (store, change->attempt) != 0)
+        return -1;
     if (ack
         && gw_store_put_reply (store, change->ack->req_id, ack, ack_size, self->req_table_max) < 0)
         return -1;

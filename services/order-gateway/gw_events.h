@@ -30,6 +30,10 @@ typedef struct {
     bool close;
     const gw_pending_row_t *pending_put; //  a pending open to put
     const char *pending_delete;          //  req_id of a pending open to delete
+    //  An exit attempt to record against the live row of its position (after
+    //  the position is written), so that the attempt count and its row are
+    //  one write.
+    const gw_attempt_row_t *attempt;
     //  The reply to the command that asked for the change, stored under its
     //  req_id in the same transaction (so that a repeat gets it).
     const tw_msg_t *ack;

@@ -25,7 +25,8 @@ typedef struct {
     char id[TW_ID_MAX];
     char reason[TW_REASON_MAX];
     tw_side_t side;
-    int attempts;      //  exit orders sent so far
+    int attempts;      //  exit orders sent for this close so far (durable: exit_attempts)
+    int attempt_base;  //  attempt rows of this life before this close began
     int confirm_polls; //  positions reads after code 201
     int verify_reads;  //  failed verification reads
     char last_error[TW_TEXT_MAX];
@@ -169,8 +170,32 @@ s_wait (gw_exit_t *exit, gw_exit_state_t state, int64_t delay_ms)
     gw_jobs_later (exit->exits->jobs, exit, delay_ms, s_on_timer);
 }
 
-//  Records attempt n+1 durably (so that a restart knows an order may be
-//  out), then sends the exit order: -> sending.
+//  The attempt row of attempt n of this close, as recorded before its
+//  order leaves: outcome "sent" until the broker's answer overwrites it.
+static gw_attempt_row_t
+s_attempt_row (const gw_exit_t *exit, int n)
+{
+    gw_attempt_row_t attempt = {0};
+    snprintf (attempt.position_id, sizeof attempt.position_id, "%s", exit->id);
+    attempt.attempt = exit->attempt_base + n;
+    attempt.started_ms = tw_clock_wall_ns () / TW_NS_PER_MS;
+    snprintf (attempt.outcome, sizeof attempt.outcome, "sent");
+    return attempt;
+}
+
+//  Sends the exit order of the attempt already recorded: -> sending.
+static void
+s_send_order (gw_exit_t *exit)
+{
+    exit->state = GW_EXIT_SENDING;
+    gw_call_t *call = gw_call_new (GW_OP_EXIT);
+    snprintf (call->position_id, sizeof call->position_id, "%s", exit->id);
+    gw_jobs_call (exit->exits->jobs, call, s_on_call, exit);
+}
+
+//  Records attempt n+1 durably, the count and its row in one transaction
+//  (so that a restart knows an order may be out and goes on counting from
+//  it), then sends the exit order: -> sending.
 static void
 s_send (gw_exit_t *exit)
 {
@@ -178,16 +203,14 @@ s_send (gw_exit_t *exit)
     if (s_row (exit, &row) != 0)
         return;
     row.exit_attempts = exit->attempts + 1;
-    gw_change_t change = {.type = TW_MSG_INVALID, .position = &row};
+    gw_attempt_row_t attempt = s_attempt_row (exit, exit->attempts + 1);
+    gw_change_t change = {.type = TW_MSG_INVALID, .position = &row, .attempt = &attempt};
     if (gw_events_commit (exit->exits->events, &change) != 0) {
         s_fail (exit, "store error: exit attempt not recorded");
         return;
     }
     exit->attempts++;
-    exit->state = GW_EXIT_SENDING;
-    gw_call_t *call = gw_call_new (GW_OP_EXIT);
-    snprintf (call->position_id, sizeof call->position_id, "%s", exit->id);
-    gw_jobs_call (exit->exits->jobs, call, s_on_call, exit);
+    s_send_order (exit);
 }
 
 //  The last exit order did not close the position and was not applied:
@@ -340,22 +363,21 @@ s_read_input (const gw_exit_t *exit, const gw_call_t *call, double *price)
     return S_READ_FLAT;
 }
 
-//  Logs the broker's answer to one exit order in the attempts table. That
-//  table is history, not state (nothing is decided from it, no event goes
-//  out), so it is written on its own, outside gw_events_commit.
+//  Writes the broker's answer to one exit order over its attempt row. That
+//  row is history, not state (nothing is decided from it, no event goes
+//  out), so the answer is written on its own, outside gw_events_commit.
 static void
 s_record_attempt (gw_exit_t *exit, const gw_call_t *call)
 {
     gw_attempt_row_t attempt = {0};
     snprintf (attempt.position_id, sizeof attempt.position_id, "%s", exit->id);
-    attempt.attempt = exit->attempts;
-    attempt.started_ms = tw_clock_wall_ns () / TW_NS_PER_MS - call->latency_ms;
+    attempt.attempt = exit->attempt_base + exit->attempts;
     snprintf (attempt.outcome, sizeof attempt.outcome, "%s", gw_outcome_name (call->outcome));
     attempt.http_status = call->http_status;
     attempt.broker_code = call->broker_code;
     snprintf (attempt.error, sizeof attempt.error, "%s", call->error);
     attempt.latency_ms = call->latency_ms;
-    if (gw_store_add_attempt (exit->exits->store, &attempt) != 0)
+    if (gw_store_update_attempt (exit->exits->store, &attempt) != 0)
         tw_warn ("exit attempt not recorded id=%s attempt=%d", exit->id, exit->attempts);
 }
 
@@ -418,6 +440,18 @@ gw_exits_destroy (gw_exits_t **self_p)
     *self_p = NULL;
 }
 
+//  The attempt rows of the live life of id so far (0 when unreadable).
+static int
+s_attempt_rows (gw_exits_t *self, const char *id)
+{
+    gw_attempt_row_t *rows = NULL;
+    size_t count = 0;
+    if (gw_store_attempts (self->store, id, &rows, &count) != 0)
+        count = 0;
+    free (rows);
+    return (int) count;
+}
+
 static gw_exit_t *
 s_exit_new (gw_exits_t *self, const gw_position_row_t *row, const char *reason)
 {
@@ -461,22 +495,31 @@ gw_exit_start (gw_exits_t *self, const char *id, const char *reason, const tw_ms
         return TW_ACK_REJECTED;
     }
 
-    //  (start) -> one transaction: CLOSING + reason + req_id + the ack.
+    //  (start) -> one transaction: CLOSING + reason + req_id + the ack +
+    //  attempt 1 (count and row), then the exit order leaves. One fsync
+    //  stands between the command and the broker.
     const char *req_id = ack ? ack->req_id : "";
     row.pos.state = TW_STATE_CLOSING;
     row.pos.exit_failed = false;
     snprintf (row.exit_reason, sizeof row.exit_reason, "%s", reason);
     snprintf (row.exit_req_id, sizeof row.exit_req_id, "%s", req_id);
-    row.exit_attempts = 0;
+    row.exit_attempts = 1;
     row.exit_started_ms = now_ms;
-    gw_change_t change = {.type = TW_MSG_POSITION_CLOSING, .position = &row, .ack = ack};
+    gw_exit_t probe = {.exits = self, .attempt_base = s_attempt_rows (self, id)};
+    snprintf (probe.id, sizeof probe.id, "%s", id);
+    gw_attempt_row_t attempt = s_attempt_row (&probe, 1);
+    gw_change_t change = {
+        .type = TW_MSG_POSITION_CLOSING, .position = &row, .ack = ack, .attempt = &attempt};
     snprintf (change.extra.reason, sizeof change.extra.reason, "%s", reason);
     if (gw_events_commit (self->events, &change) != 0) {
         snprintf (error, error_size, "store error: exit not recorded");
         return TW_ACK_REJECTED;
     }
     tw_info ("exit start id=%s reason=\"%s\" req_id=%s", id, reason, req_id);
-    s_send (s_exit_new (self, &row, reason));
+    gw_exit_t *exit = s_exit_new (self, &row, reason);
+    exit->attempt_base = probe.attempt_base;
+    exit->attempts = 1;
+    s_send_order (exit);
     return TW_ACK_ACCEPTED;
 }
 
@@ -486,7 +529,21 @@ gw_exit_resume (gw_exits_t *self, const gw_position_row_t *row)
     const char *reason = row->exit_reason[0] ? row->exit_reason : TW_REASON_MANUAL_CLOSE;
     tw_warn ("exit resumed after restart id=%s reason=\"%s\" previous_attempts=%lld", row->pos.id,
              reason, (long long) row->exit_attempts);
-    s_send (s_exit_new (self, row, reason));
+    gw_exit_t *exit = s_exit_new (self, row, reason);
+    //  The count goes on from the last run: every attempt recorded may have
+    //  sent an order, and exit_max_attempts bounds the orders of one close.
+    //  Its rows are this close's last ones (count and row are one write).
+    exit->attempts = row->exit_attempts > 0 ? (int) row->exit_attempts : 0;
+    int rows = s_attempt_rows (self, row->pos.id);
+    exit->attempt_base = rows > exit->attempts ? rows - exit->attempts : 0;
+    if (exit->attempts >= self->settings.max_attempts) {
+        snprintf (exit->last_error, sizeof exit->last_error,
+                  "%d exit orders already sent for this close (exit_max_attempts %d)",
+                  exit->attempts, self->settings.max_attempts);
+        s_fail (exit, exit->last_error);
+        return;
+    }
+    s_send (exit);
 }
 
 size_t

@@ -192,7 +192,11 @@ gw_fyers_body (const gw_call_t *call)
         return NULL;
     bool ok;
     if (call->op == GW_OP_EXIT)
-        ok = cJSON_AddStringToObject (root, "id", call->position_id) != NULL;
+        //  pending_orders_cancel: a counter order of an earlier exit that is
+        //  still working is cancelled before this one is placed, so that two
+        //  exits of one position never both fill (docs/fyers.md §4).
+        ok = cJSON_AddStringToObject (root, "id", call->position_id)
+             && cJSON_AddNumberToObject (root, "pending_orders_cancel", 1);
     else {
         const char *product = call->product[0] ? call->product : S_DEFAULT_PRODUCT;
         ok = cJSON_AddStringToObject (root, "symbol", call->symbol)

@@ -190,7 +190,10 @@ START_TEST (test_exit_ok)
     cJSON *body = cJSON_Parse (cJSON_GetStringValue (cJSON_GetObjectItem (record, "body")));
     ck_assert_ptr_nonnull (body);
     ck_assert_str_eq (cJSON_GetStringValue (cJSON_GetObjectItem (body, "id")), T_POSITION_ID);
-    ck_assert_int_eq (cJSON_GetArraySize (body), 1);
+    //  Every exit cancels the position's working orders first (docs/fyers.md §4).
+    ck_assert_int_eq (cJSON_GetNumberValue (cJSON_GetObjectItem (body, "pending_orders_cancel")),
+                      1);
+    ck_assert_int_eq (cJSON_GetArraySize (body), 2);
     cJSON_Delete (body);
     cJSON_Delete (requests);
 

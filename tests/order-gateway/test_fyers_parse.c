@@ -255,7 +255,7 @@ START_TEST (test_bodies_and_validation)
     char err[TW_TEXT_MAX];
     ck_assert_int_eq (gw_fyers_validate (call, err, sizeof err), 0);
     char *body = gw_fyers_body (call);
-    ck_assert_str_eq (body, "{\"id\":\"" T_POSITION_ID "\"}");
+    ck_assert_str_eq (body, "{\"id\":\"" T_POSITION_ID "\",\"pending_orders_cancel\":1}");
     free (body);
     call->position_id[0] = 0;
     ck_assert_int_eq (gw_fyers_validate (call, err, sizeof err), -1);

@@ -1,0 +1,135 @@
+//  The gateway and the broker never disagree about what is held (issue 7):
+//  the real order-gateway process against the fake Fyers server. Exits that
+//  never double, attempts that count across restarts.
+
+#include <check.h>
+#include <czmq.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gw_testfx.h"
+#include "tw_proc.h"
+
+#define SYMBOL "NSE:SBIN-EQ"
+#define POS_ID "NSE:SBIN-EQ-INTRADAY"
+#define DELETE_POSITIONS "DELETE", "/api/v3/positions"
+#define WAIT_MS GW_TESTFX_WAIT_MS
+#define STOP_MS 3000
+
+static void
+s_open_sbin (gw_testfx_t *fx)
+{
+    ck_assert_int_eq (gw_testfx_open (fx, SYMBOL, TW_SIDE_LONG, 10, 95, 110), TW_ACK_ACCEPTED);
+    tw_msg_t event;
+    ck_assert (gw_testfx_wait_event (fx, TW_MSG_POSITION_OPENED, POS_ID, &event));
+    ck_assert_int_eq (gw_testfx_broker_qty (fx, POS_ID), 10);
+}
+
+//  --- Exits never double ----------------------------------------------------
+
+static void
+s_short_confirm (gw_testfx_t *fx)
+{
+    tw_fixture_set (fx->base, "TW_GATEWAY_EXIT_CONFIRM_POLLS", "2");
+    tw_fixture_set (fx->base, "TW_GATEWAY_EXIT_RETRY_COOLDOWN_MS", "0");
+}
+
+START_TEST (test_201_then_reexit_ends_flat)
+{
+    gw_testfx_t fx;
+    gw_testfx_setup (&fx, s_short_confirm);
+    fake_fyers_set_price (fx.fake, SYMBOL, 100.0);
+    s_open_sbin (&fx);
+    //  The exit's counter order stays working: the confirmation runs out of
+    //  reads and the exit fails, with the counter order still at the broker.
+    fake_fyers_script (fx.fake, "{\"method\":\"DELETE\",\"path\":\"/api/v3/positions\","
+                                "\"action\":\"code201\",\"polls\":-1}");
+    ck_assert_int_eq (gw_testfx_close (&fx, POS_ID, "SL Hit"), TW_ACK_ACCEPTED);
+    tw_msg_t event;
+    ck_assert (gw_testfx_wait_event (&fx, TW_MSG_EXIT_FAILED, POS_ID, &event));
+    ck_assert_int_eq (gw_testfx_working_orders (&fx), 1);
+    //  The retry (the risk-monitor after the cooldown) cancels that order
+    //  before it exits: the account ends flat, never reversed.
+    ck_assert_int_eq (gw_testfx_close (&fx, POS_ID, "SL Hit"), TW_ACK_ACCEPTED);
+    ck_assert (gw_testfx_wait_event (&fx, TW_MSG_POSITION_CLOSED, POS_ID, &event));
+    ck_assert_int_eq (gw_testfx_broker_qty (&fx, POS_ID), 0);
+    ck_assert_int_eq (gw_testfx_working_orders (&fx), 0);
+    ck_assert_int_eq (fake_fyers_count (fx.fake, DELETE_POSITIONS), 2);
+    ck_assert_uint_eq (gw_testfx_snapshot (&fx, NULL), 0);
+    //  Every exit asked for the working orders to be cancelled.
+    char *log = fake_fyers_requests (fx.fake);
+    ck_assert_ptr_nonnull (log);
+    const char *p = log;
+    int with_cancel = 0;
+    while ((p = strstr (p, "pending_orders_cancel")) != NULL) {
+        with_cancel++;
+        p++;
+    }
+    free (log);
+    ck_assert_int_eq (with_cancel, 2);
+    gw_testfx_teardown (&fx);
+}
+END_TEST
+
+//  --- Every attempt counts, across restarts ---------------------------------
+
+static void
+s_slow_broker (gw_testfx_t *fx)
+{
+    tw_fixture_set (fx->base, "TW_FYERS_REQUEST_TIMEOUT_MS", "20000");
+    tw_fixture_set (fx->base, "TW_GATEWAY_EXIT_MAX_ATTEMPTS", "3");
+}
+
+START_TEST (test_kills_during_hanging_deletes_bounded)
+{
+    gw_testfx_t fx;
+    gw_testfx_setup (&fx, s_slow_broker);
+    fake_fyers_set_price (fx.fake, SYMBOL, 100.0);
+    s_open_sbin (&fx);
+    //  Every exit order hangs (and is never applied); the gateway is killed
+    //  while it waits, five times.
+    fake_fyers_script (fx.fake, "{\"method\":\"DELETE\",\"path\":\"/api/v3/positions\","
+                                "\"action\":\"hang\",\"ms\":30000,\"times\":10}");
+    ck_assert_int_eq (gw_testfx_close (&fx, POS_ID, "SL Hit"), TW_ACK_ACCEPTED);
+    for (int kill = 1; kill <= 5; kill++) {
+        int expected = kill < 3 ? kill : 3;
+        ck_assert_int_eq (fake_fyers_wait_count (fx.fake, DELETE_POSITIONS, expected, WAIT_MS),
+                          expected);
+        if (kill >= 3)
+            //  The third run has sent the last order this close may send;
+            //  later runs find the count spent and send nothing.
+            ck_assert (tw_file_wait_contains (fx.log, "exit failed id=" POS_ID, WAIT_MS)
+                       || kill == 3);
+        ck_assert_int_eq (
+            tw_fixture_stop (fx.base, GW_TESTFX_GATEWAY, SIGKILL, STOP_MS), 128 + SIGKILL);
+        gw_testfx_restart (&fx);
+    }
+    ck_assert (tw_file_wait_contains (
+        fx.log, "3 exit orders already sent for this close (exit_max_attempts 3)", WAIT_MS));
+    ck_assert_int_eq (fake_fyers_count (fx.fake, DELETE_POSITIONS), 3);
+    ck_assert (!tw_file_contains (fx.log, "UNIQUE constraint"));
+    ck_assert (tw_file_contains (fx.log, "previous_attempts=2"));
+    tw_position_t pos;
+    ck_assert_uint_eq (gw_testfx_snapshot (&fx, &pos), 1);
+    ck_assert_int_eq (pos.state, TW_STATE_OPEN);
+    ck_assert (pos.exit_failed);
+    gw_testfx_teardown (&fx);
+}
+END_TEST
+
+int
+main (void)
+{
+    Suite *suite = suite_create ("gateway-truth");
+    TCase *tc = tcase_create ("broker truth");
+    tcase_set_timeout (tc, 90);
+    tcase_add_test (tc, test_201_then_reexit_ends_flat);
+    tcase_add_test (tc, test_kills_during_hanging_deletes_bounded);
+    suite_add_tcase (suite, tc);
+    SRunner *runner = srunner_create (suite);
+    srunner_run_all (runner, CK_NORMAL);
+    int failed = srunner_ntests_failed (runner);
+    srunner_free (runner);
+    return failed == 0 ? 0 : 1;
+}
