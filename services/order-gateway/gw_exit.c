@@ -31,23 +31,31 @@ typedef struct {
     int verify_reads;  //  failed verification reads
     char last_error[TW_TEXT_MAX];
     int64_t started_ms; //  monotonic, for the latency in the log line
+    char symbol[TW_SYMBOL_MAX];
+    char product[TW_PRODUCT_MAX];
+    double fill_price; //  the exit order's own price when its reply gave one (paper), else 0
+    double read_price; //  the closing side's average from the last positions read
+    double multiplier; //  the contract multiplier from the last positions read
 } gw_exit_t;
 
 //  What happened to an exit: a broker result or its timer.
 typedef enum {
-    S_OK = 1,      //  exit order: done
-    S_PENDING,     //  exit order: placed, not filled (code 201)
-    S_AMBIGUOUS,   //  exit order: may have been applied
-    S_RETRYABLE,   //  exit order: not applied, may be tried again
-    S_FINAL,       //  exit order: refused for good
-    S_READ_FLAT,   //  positions read: flat at the broker
-    S_READ_OPEN,   //  positions read: still open at the broker
-    S_READ_FAILED, //  positions read failed
-    S_TIMER        //  the wait is over
+    S_OK = 1,       //  exit order: done
+    S_PENDING,      //  exit order: placed, not filled (code 201)
+    S_AMBIGUOUS,    //  exit order: may have been applied
+    S_RETRYABLE,    //  exit order: not applied, may be tried again
+    S_FINAL,        //  exit order: refused for good
+    S_READ_FLAT,    //  positions read: flat at the broker
+    S_READ_OPEN,    //  positions read: still open at the broker
+    S_READ_FAILED,  //  positions read failed
+    S_TIMER,        //  the wait is over
+    S_ORDERS,       //  order book read (for this exit's own fill price)
+    S_ORDERS_FAILED //  order book read failed
 } s_input_t;
 
-static const char *s_input_names[] = {"",      "ok",        "pending",   "ambiguous",   "retryable",
-                                      "final", "read_flat", "read_open", "read_failed", "timer"};
+static const char *s_input_names[] = {
+    "",          "ok",        "pending",     "ambiguous", "retryable", "final",
+    "read_flat", "read_open", "read_failed", "timer",     "orders",    "orders_failed"};
 
 const char *
 gw_exit_state_name (gw_exit_state_t state)
@@ -114,6 +122,7 @@ s_close (gw_exit_t *exit, double exit_price)
     snprintf (change.extra.reason, sizeof change.extra.reason, "%s", exit->reason);
     change.extra.exit_price = exit_price;
     change.extra.attempts = exit->attempts;
+    change.multiplier = exit->multiplier;
     if (gw_events_commit (exit->exits->events, &change) != 0) {
         tw_error ("exit close not recorded id=%s: the position stays closing until restart",
                   exit->id);
@@ -158,6 +167,21 @@ s_read (gw_exit_t *exit, gw_exit_state_t state)
 {
     exit->state = state;
     gw_call_t *call = gw_call_new (GW_OP_POSITIONS);
+    snprintf (call->position_id, sizeof call->position_id, "%s", exit->id);
+    gw_jobs_call (exit->exits->jobs, call, s_on_call, exit);
+}
+
+//  Flat at the broker: closed at the exit order's own price when its reply
+//  gave one, else reads the order book for it: -> pricing.
+static void
+s_flat (gw_exit_t *exit)
+{
+    if (exit->fill_price > 0) {
+        s_close (exit, exit->fill_price);
+        return;
+    }
+    exit->state = GW_EXIT_PRICING;
+    gw_call_t *call = gw_call_new (GW_OP_ORDERS);
     snprintf (call->position_id, sizeof call->position_id, "%s", exit->id);
     gw_jobs_call (exit->exits->jobs, call, s_on_call, exit);
 }
@@ -241,11 +265,10 @@ s_step (gw_exit_t *exit, s_input_t input, const gw_call_t *call, double price)
     switch (exit->state) {
     case GW_EXIT_SENDING:
         switch (input) {
-        case S_OK: //  price known: closed; no price: pricing
-            if (price > 0)
-                s_close (exit, price);
-            else
-                s_read (exit, GW_EXIT_PRICING);
+        case S_OK: //  confirmed by reading positions, as after 201 -> confirming
+            exit->fill_price = price;
+            exit->confirm_polls = 0;
+            s_read (exit, GW_EXIT_CONFIRMING);
             return;
         case S_PENDING: //  code 201: wait, read positions -> confirming
             exit->confirm_polls = 0;
@@ -266,9 +289,9 @@ s_step (gw_exit_t *exit, s_input_t input, const gw_call_t *call, double price)
         break;
     case GW_EXIT_VERIFYING:
         switch (input) {
-        case S_READ_FLAT: //  the exit did reach the broker -> closed
+        case S_READ_FLAT: //  the exit did reach the broker -> closed, or pricing
             tw_info ("exit verified flat at broker id=%s attempts=%d", exit->id, exit->attempts);
-            s_close (exit, price);
+            s_flat (exit);
             return;
         case S_READ_OPEN: //  not applied -> backing_off, or failed when attempts = max
             s_retry_or_fail (exit, 0);
@@ -292,8 +315,8 @@ s_step (gw_exit_t *exit, s_input_t input, const gw_call_t *call, double price)
         break;
     case GW_EXIT_CONFIRMING:
         switch (input) {
-        case S_READ_FLAT: //  -> closed
-            s_close (exit, price);
+        case S_READ_FLAT: //  -> closed, or pricing
+            s_flat (exit);
             return;
         case S_READ_OPEN:
         case S_READ_FAILED: //  wait, read again -> confirming; failed when polls = max
@@ -303,8 +326,7 @@ s_step (gw_exit_t *exit, s_input_t input, const gw_call_t *call, double price)
                 //  The exit order is placed and may still fill: sending another
                 //  could reverse the position, so stop and let a person look.
                 snprintf (exit->last_error, sizeof exit->last_error,
-                          "exit placed (code 201) but not flat after %d position reads",
-                          exit->confirm_polls);
+                          "exit placed but not flat after %d position reads", exit->confirm_polls);
                 s_fail (exit, exit->last_error);
             }
             return;
@@ -317,13 +339,12 @@ s_step (gw_exit_t *exit, s_input_t input, const gw_call_t *call, double price)
         break;
     case GW_EXIT_PRICING:
         switch (input) {
-        case S_READ_FLAT:
-        case S_READ_OPEN: //  -> closed at the price read
+        case S_ORDERS: //  -> closed at this exit's own fill
             s_close (exit, price);
             return;
-        case S_READ_FAILED: //  -> closed at price 0
-            tw_warn ("exit price unknown id=%s error=\"%s\"", exit->id, call->error);
-            s_close (exit, 0);
+        case S_ORDERS_FAILED: //  -> closed at the closing side's average (logged)
+            tw_warn ("exit price from the day's average id=%s error=\"%s\"", exit->id, call->error);
+            s_close (exit, exit->read_price);
             return;
         default:
             break;
@@ -346,21 +367,48 @@ s_step (gw_exit_t *exit, s_input_t input, const gw_call_t *call, double price)
 //  --- Broker results and timers into inputs ---------------------------------
 
 //  The broker's view of the position: S_READ_FLAT when absent or at zero
-//  quantity, else S_READ_OPEN; *price is the average price of the closing side.
+//  quantity, else S_READ_OPEN. Keeps the closing side's average and the
+//  contract multiplier for the close.
 static s_input_t
-s_read_input (const gw_exit_t *exit, const gw_call_t *call, double *price)
+s_read_input (gw_exit_t *exit, const gw_call_t *call)
 {
-    *price = 0;
     if (call->outcome != GW_OUT_OK)
         return S_READ_FAILED;
     for (size_t i = 0; i < call->position_count; i++) {
         const gw_broker_position_t *bp = &call->positions[i];
         if (strcmp (bp->id, exit->id) != 0)
             continue;
-        *price = exit->side == TW_SIDE_LONG ? bp->sell_avg : bp->buy_avg;
+        exit->read_price = exit->side == TW_SIDE_LONG ? bp->sell_avg : bp->buy_avg;
+        exit->multiplier = bp->multiplier;
         return bp->net_qty == 0 ? S_READ_FLAT : S_READ_OPEN;
     }
     return S_READ_FLAT;
+}
+
+//  The fill price of this exit's counter order: the newest order of the
+//  position's symbol and product on the closing side with a fill (order ids
+//  grow with time, docs/fyers.md §3.4). Falls back on the closing side's
+//  average when the book has none.
+static double
+s_own_fill_price (const gw_exit_t *exit, const gw_call_t *call)
+{
+    const gw_broker_order_t *newest = NULL;
+    tw_side_t closing = exit->side == TW_SIDE_LONG ? TW_SIDE_SHORT : TW_SIDE_LONG;
+    for (size_t i = 0; i < call->order_count; i++) {
+        const gw_broker_order_t *o = &call->orders[i];
+        if (o->side != closing || o->filled_qty <= 0 || o->traded_price <= 0
+            || strcmp (o->symbol, exit->symbol) != 0
+            || (exit->product[0] && o->product[0] && strcmp (o->product, exit->product) != 0))
+            continue;
+        size_t len = strlen (o->id), newest_len = newest ? strlen (newest->id) : 0;
+        if (!newest || len > newest_len || (len == newest_len && strcmp (o->id, newest->id) > 0))
+            newest = o;
+    }
+    if (newest)
+        return newest->traded_price;
+    tw_warn ("exit price from the day's average id=%s: no fill of its own in the order book",
+             exit->id);
+    return exit->read_price;
 }
 
 //  Writes the broker's answer to one exit order over its attempt row. That
@@ -385,10 +433,15 @@ static void
 s_on_call (void *owner, gw_call_t *call)
 {
     gw_exit_t *exit = (gw_exit_t *) owner;
+    if (call->op == GW_OP_ORDERS) {
+        if (call->outcome == GW_OUT_OK)
+            s_step (exit, S_ORDERS, call, s_own_fill_price (exit, call));
+        else
+            s_step (exit, S_ORDERS_FAILED, call, 0);
+        return;
+    }
     if (call->op != GW_OP_EXIT) {
-        double price = 0;
-        s_input_t input = s_read_input (exit, call, &price);
-        s_step (exit, input, call, price);
+        s_step (exit, s_read_input (exit, call), call, 0);
         return;
     }
     s_record_attempt (exit, call);
@@ -459,7 +512,10 @@ s_exit_new (gw_exits_t *self, const gw_position_row_t *row, const char *reason)
     exit->exits = self;
     snprintf (exit->id, sizeof exit->id, "%s", row->pos.id);
     snprintf (exit->reason, sizeof exit->reason, "%s", reason);
+    snprintf (exit->symbol, sizeof exit->symbol, "%s", row->pos.symbol);
+    snprintf (exit->product, sizeof exit->product, "%s", row->pos.product);
     exit->side = row->pos.side;
+    exit->multiplier = 1;
     exit->started_ms = tw_clock_mono_ms ();
     zhashx_update (self->table, exit->id, exit);
     return exit;

@@ -153,14 +153,13 @@ s_on_call (void *owner, gw_call_t *call)
         }
     }
     for (size_t i = 0; i < pending_count; i++) {
+        //  The order book says what became of it; what the broker holds for
+        //  its id meanwhile is that open's, not a position to adopt.
         char id[TW_ID_MAX];
         snprintf (id, sizeof id, "%s-%s", pending[i].symbol, pending[i].product);
-        gw_broker_position_t *held = zhashx_lookup (known, id) ? NULL : s_held (call, id);
-        gw_open_recover (self->opens, &pending[i], held);
-        if (held && held->net_qty != 0) {
-            zhashx_insert (known, id, (void *) 1);
-            recovered++;
-        }
+        gw_open_recover (self->opens, &pending[i]);
+        zhashx_insert (known, id, (void *) 1);
+        recovered++;
     }
     for (size_t i = 0; i < call->position_count; i++) {
         gw_broker_position_t *held = &call->positions[i];

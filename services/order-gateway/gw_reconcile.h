@@ -7,8 +7,8 @@
 //      "Closed at Broker";
 //    - a position left closing and still open at the broker resumes its exit
 //      (gw_exit_resume);
-//    - an open left pending becomes a position when the broker holds it, else
-//      order_rejected (gw_open_recover);
+//    - an open left pending is looked up in the order book by its tag
+//      (gw_open_recover), and what the broker holds for its id is left to it;
 //    - a position open at the broker that the store does not know is adopted
 //      (no stops) and published;
 //    - a quantity or side that differs from the broker's is taken from it.

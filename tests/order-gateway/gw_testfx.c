@@ -48,8 +48,7 @@ gw_testfx_setup (gw_testfx_t *fx, void (*before_start) (gw_testfx_t *))
     tw_fixture_set (fx->base, "FYERS_ACCESS_TOKEN", GW_TESTFX_TOKEN);
     if (before_start)
         before_start (fx);
-    ck_assert_int_eq (
-        tw_fixture_start (fx->base, GW_TESTFX_GATEWAY, getenv ("GATEWAY"), NULL), 0);
+    ck_assert_int_eq (tw_fixture_start (fx->base, GW_TESTFX_GATEWAY, getenv ("GATEWAY"), NULL), 0);
     fx->client = tw_client_new (fx->rep, S_CLIENT_TIMEOUT_MS, 3);
     ck_assert_ptr_nonnull (fx->client);
     fx->events = tw_events_new (pub);
@@ -73,8 +72,7 @@ gw_testfx_teardown (gw_testfx_t *fx)
 void
 gw_testfx_restart (gw_testfx_t *fx)
 {
-    ck_assert_int_eq (
-        tw_fixture_start (fx->base, GW_TESTFX_GATEWAY, getenv ("GATEWAY"), NULL), 0);
+    ck_assert_int_eq (tw_fixture_start (fx->base, GW_TESTFX_GATEWAY, getenv ("GATEWAY"), NULL), 0);
     s_wait_ready (fx);
 }
 

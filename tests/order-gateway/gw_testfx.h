@@ -48,8 +48,7 @@ tw_ack_status_t gw_testfx_open (gw_testfx_t *fx, const char *symbol, tw_side_t s
 tw_ack_status_t gw_testfx_close (gw_testfx_t *fx, const char *id, const char *reason);
 
 //  Waits for the next event of type for id (NULL: any id).
-bool gw_testfx_wait_event (gw_testfx_t *fx, tw_msg_type_t type, const char *id,
-                           tw_msg_t *event);
+bool gw_testfx_wait_event (gw_testfx_t *fx, tw_msg_type_t type, const char *id, tw_msg_t *event);
 
 //  The gateway's live positions (a snapshot); *first when count > 0 and
 //  first is not NULL.

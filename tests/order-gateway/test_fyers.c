@@ -467,9 +467,13 @@ START_TEST (test_place_and_lookup)
 
     call = gw_call_new (GW_OP_ORDER_BY_TAG);
     snprintf (call->order_tag, sizeof call->order_tag, "gw1abc");
+    snprintf (call->symbol, sizeof call->symbol, T_SYMBOL);
+    call->side = TW_SIDE_LONG;
+    call->qty = 5;
     s_roundtrip (broker, call);
     ck_assert_int_eq (call->outcome, GW_OUT_OK);
     ck_assert_int_eq (call->order_status, 2);
+    ck_assert_int_eq (call->filled_qty, 5);
     ck_assert_str_eq (call->order_id, order_id);
     ck_assert_double_eq_tol (call->fill_price, 501.5, T_PRICE_EPSILON);
     snprintf (call->order_tag, sizeof call->order_tag, "gwnosuch");

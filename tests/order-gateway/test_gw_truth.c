@@ -101,8 +101,8 @@ START_TEST (test_kills_during_hanging_deletes_bounded)
             //  later runs find the count spent and send nothing.
             ck_assert (tw_file_wait_contains (fx.log, "exit failed id=" POS_ID, WAIT_MS)
                        || kill == 3);
-        ck_assert_int_eq (
-            tw_fixture_stop (fx.base, GW_TESTFX_GATEWAY, SIGKILL, STOP_MS), 128 + SIGKILL);
+        ck_assert_int_eq (tw_fixture_stop (fx.base, GW_TESTFX_GATEWAY, SIGKILL, STOP_MS),
+                          128 + SIGKILL);
         gw_testfx_restart (&fx);
     }
     ck_assert (tw_file_wait_contains (
@@ -118,6 +118,132 @@ START_TEST (test_kills_during_hanging_deletes_bounded)
 }
 END_TEST
 
+//  --- Fills are read, not assumed ---------------------------------------------
+
+//  Opens 10 of symbol at the broker's price, closes it at exit_price, and
+//  returns the position_closed event.
+static void
+s_round_trip (gw_testfx_t *fx, const char *symbol, const char *id, double entry, double exit_price,
+              tw_msg_t *closed)
+{
+    fake_fyers_set_price (fx->fake, symbol, entry);
+    ck_assert_int_eq (gw_testfx_open (fx, symbol, TW_SIDE_LONG, 10, 0, 0), TW_ACK_ACCEPTED);
+    tw_msg_t event;
+    ck_assert (gw_testfx_wait_event (fx, TW_MSG_POSITION_OPENED, id, &event));
+    ck_assert_double_eq_tol (event.u.event.pos.entry_price, entry, 1e-9);
+    fake_fyers_set_price (fx->fake, symbol, exit_price);
+    ck_assert_int_eq (gw_testfx_close (fx, id, "Model Close"), TW_ACK_ACCEPTED);
+    ck_assert (gw_testfx_wait_event (fx, TW_MSG_POSITION_CLOSED, id, closed));
+}
+
+START_TEST (test_second_round_trip_own_exit_price)
+{
+    gw_testfx_t fx;
+    gw_testfx_setup (&fx, NULL);
+    tw_msg_t closed;
+    s_round_trip (&fx, SYMBOL, POS_ID, 100.0, 104.0, &closed);
+    ck_assert_double_eq_tol (closed.u.event.exit_price, 104.0, 1e-9);
+    ck_assert_double_eq_tol (closed.u.event.pnl, 40.0, 1e-9);
+    //  The day's average of the sells would be 107: each trade has its own.
+    s_round_trip (&fx, SYMBOL, POS_ID, 100.0, 110.0, &closed);
+    ck_assert_double_eq_tol (closed.u.event.exit_price, 110.0, 1e-9);
+    ck_assert_double_eq_tol (closed.u.event.pnl, 100.0, 1e-9);
+    gw_testfx_teardown (&fx);
+}
+END_TEST
+
+START_TEST (test_pnl_uses_contract_multiplier)
+{
+    gw_testfx_t fx;
+    gw_testfx_setup (&fx, NULL);
+    const char *symbol = "MCX:SILVERMIC20AUGFUT";
+    ck_assert_int_eq (fake_fyers_set_multiplier (fx.fake, symbol, 5), 0);
+    tw_msg_t closed;
+    s_round_trip (&fx, symbol, "MCX:SILVERMIC20AUGFUT-INTRADAY", 100.0, 104.0, &closed);
+    ck_assert_double_eq_tol (closed.u.event.exit_price, 104.0, 1e-9);
+    ck_assert_double_eq_tol (closed.u.event.pnl, 4.0 * 10 * 5, 1e-9);
+    gw_testfx_teardown (&fx);
+}
+END_TEST
+
+START_TEST (test_ok_exit_that_did_nothing_is_not_closed)
+{
+    gw_testfx_t fx;
+    gw_testfx_setup (&fx, s_short_confirm);
+    fake_fyers_set_price (fx.fake, SYMBOL, 100.0);
+    s_open_sbin (&fx);
+    //  The broker answers 200 "closed" but its counter order only works.
+    fake_fyers_script (fx.fake, "{\"method\":\"DELETE\",\"path\":\"/api/v3/positions\","
+                                "\"action\":\"working\",\"polls\":-1}");
+    ck_assert_int_eq (gw_testfx_close (&fx, POS_ID, "TP Hit"), TW_ACK_ACCEPTED);
+    tw_msg_t event;
+    ck_assert (gw_testfx_wait_event (&fx, TW_MSG_EXIT_FAILED, POS_ID, &event));
+    ck_assert_msg (strstr (event.u.event.error, "not flat"), "error: %s", event.u.event.error);
+    ck_assert_int_eq (tw_events_count (fx.events, TW_MSG_POSITION_CLOSED, POS_ID), 0);
+    ck_assert_int_eq (fake_fyers_count (fx.fake, DELETE_POSITIONS), 1);
+    tw_position_t pos;
+    ck_assert_uint_eq (gw_testfx_snapshot (&fx, &pos), 1);
+    ck_assert_int_eq (pos.qty, 10);
+    ck_assert_int_eq (gw_testfx_broker_qty (&fx, POS_ID), 10);
+    gw_testfx_teardown (&fx);
+}
+END_TEST
+
+static void
+s_short_lookup (gw_testfx_t *fx)
+{
+    tw_fixture_set (fx->base, "TW_GATEWAY_OPEN_LOOKUP_POLLS", "2");
+}
+
+START_TEST (test_partial_open_tracks_filled_qty)
+{
+    gw_testfx_t fx;
+    gw_testfx_setup (&fx, s_short_lookup);
+    fake_fyers_set_price (fx.fake, SYMBOL, 100.0);
+    //  4 of 10 fill at once; the rest keeps working until it is cancelled.
+    fake_fyers_script (fx.fake, "{\"method\":\"POST\",\"path\":\"/api/v3/orders/sync\","
+                                "\"action\":\"working\",\"polls\":-1,\"fill_qty\":4}");
+    ck_assert_int_eq (gw_testfx_open (&fx, SYMBOL, TW_SIDE_LONG, 10, 95, 110), TW_ACK_ACCEPTED);
+    tw_msg_t event;
+    ck_assert (gw_testfx_wait_event (&fx, TW_MSG_POSITION_OPENED, POS_ID, &event));
+    ck_assert_int_eq (event.u.event.pos.qty, 4);
+    ck_assert_double_eq_tol (event.u.event.pos.sl, 95.0, 1e-9);
+    ck_assert_int_eq (gw_testfx_broker_qty (&fx, POS_ID), 4);
+    ck_assert_int_eq (gw_testfx_working_orders (&fx), 0);
+    ck_assert_int_eq (fake_fyers_count (fx.fake, "DELETE", "/api/v3/orders/sync"), 1);
+    ck_assert_int_eq (fake_fyers_count (fx.fake, "POST", "/api/v3/orders/sync"), 1);
+    gw_testfx_teardown (&fx);
+}
+END_TEST
+
+//  --- An unknown open is never orphaned ----------------------------------------
+
+START_TEST (test_unknown_open_stays_pending_then_fills)
+{
+    gw_testfx_t fx;
+    gw_testfx_setup (&fx, s_short_lookup);
+    fake_fyers_set_price (fx.fake, SYMBOL, 100.0);
+    //  The order is placed and filled but its reply is lost, and the order
+    //  book cannot be read for a while.
+    fake_fyers_script (fx.fake, "[{\"method\":\"POST\",\"path\":\"/api/v3/orders/sync\","
+                                "\"action\":\"apply_then_reset\"},"
+                                "{\"method\":\"GET\",\"path\":\"/api/v3/orders\","
+                                "\"action\":\"status\",\"status\":503,\"times\":4}]");
+    ck_assert_int_eq (gw_testfx_open (&fx, SYMBOL, TW_SIDE_LONG, 10, 95, 110), TW_ACK_ACCEPTED);
+    //  Meanwhile it is pending: a second open of the id is refused.
+    ck_assert_int_eq (gw_testfx_open (&fx, SYMBOL, TW_SIDE_LONG, 10, 95, 110), TW_ACK_REJECTED);
+    ck_assert (tw_file_wait_contains (fx.log, "stays pending", WAIT_MS));
+    tw_msg_t event;
+    ck_assert (gw_testfx_wait_event (&fx, TW_MSG_POSITION_OPENED, POS_ID, &event));
+    ck_assert_int_eq (event.u.event.pos.qty, 10);
+    ck_assert_double_eq_tol (event.u.event.pos.sl, 95.0, 1e-9);
+    ck_assert_double_eq_tol (event.u.event.pos.tp, 110.0, 1e-9);
+    ck_assert_int_eq (tw_events_count (fx.events, TW_MSG_ORDER_REJECTED, NULL), 0);
+    ck_assert_int_eq (fake_fyers_count (fx.fake, "POST", "/api/v3/orders/sync"), 1);
+    gw_testfx_teardown (&fx);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -126,6 +252,11 @@ main (void)
     tcase_set_timeout (tc, 90);
     tcase_add_test (tc, test_201_then_reexit_ends_flat);
     tcase_add_test (tc, test_kills_during_hanging_deletes_bounded);
+    tcase_add_test (tc, test_second_round_trip_own_exit_price);
+    tcase_add_test (tc, test_pnl_uses_contract_multiplier);
+    tcase_add_test (tc, test_ok_exit_that_did_nothing_is_not_closed);
+    tcase_add_test (tc, test_partial_open_tracks_filled_qty);
+    tcase_add_test (tc, test_unknown_open_stays_pending_then_fills);
     suite_add_tcase (suite, tc);
     SRunner *runner = srunner_create (suite);
     srunner_run_all (runner, CK_NORMAL);
