@@ -139,6 +139,8 @@ s_status (gw_t *self, const tw_msg_t *request, tw_msg_t *reply)
     tw_control_counter (pong, "exits_failed", (int64_t) gw_exits_failed (self->exits));
     tw_control_counter (pong, "opens_filled", (int64_t) gw_opens_filled (self->opens));
     tw_control_counter (pong, "opens_rejected", (int64_t) gw_opens_rejected (self->opens));
+    tw_control_counter (pong, "reconciles", (int64_t) gw_reconcile_runs (self->reconcile));
+    tw_control_counter (pong, "mismatches", (int64_t) gw_reconcile_mismatches (self->reconcile));
 }
 
 static tw_ack_status_t
@@ -328,7 +330,8 @@ s_setup (gw_t *self)
     self->opens =
         gw_opens_new (self->store, self->events, self->jobs, config, s_on_open_filled, self);
     self->reconcile =
-        gw_reconcile_new (self->store, self->events, self->jobs, self->exits, self->opens);
+        gw_reconcile_new (self->store, self->events, self->jobs, self->exits, self->opens,
+                          tw_config_int (config, "gateway", "reconcile_interval_ms"));
     zloop_timer (self->loop, (size_t) tw_config_int (config, "gateway", "heartbeat_ms"), 0,
                  s_on_heartbeat, self);
     return 0;

@@ -2,6 +2,7 @@
 //  docs/design.md §4, one case per row of its table.
 
 #include "gw_exit.h"
+#include "gw_mismatch.h"
 #include "gw_retry.h"
 #include "tw_clock.h"
 #include "tw_log.h"
@@ -36,26 +37,29 @@ typedef struct {
     double fill_price; //  the exit order's own price when its reply gave one (paper), else 0
     double read_price; //  the closing side's average from the last positions read
     double multiplier; //  the contract multiplier from the last positions read
+    int64_t qty;
+    char moved_to[TW_ID_MAX]; //  S_READ_MOVED: the broker's id that holds the symbol now
 } gw_exit_t;
 
 //  What happened to an exit: a broker result or its timer.
 typedef enum {
-    S_OK = 1,       //  exit order: done
-    S_PENDING,      //  exit order: placed, not filled (code 201)
-    S_AMBIGUOUS,    //  exit order: may have been applied
-    S_RETRYABLE,    //  exit order: not applied, may be tried again
-    S_FINAL,        //  exit order: refused for good
-    S_READ_FLAT,    //  positions read: flat at the broker
-    S_READ_OPEN,    //  positions read: still open at the broker
-    S_READ_FAILED,  //  positions read failed
-    S_TIMER,        //  the wait is over
-    S_ORDERS,       //  order book read (for this exit's own fill price)
-    S_ORDERS_FAILED //  order book read failed
+    S_OK = 1,        //  exit order: done
+    S_PENDING,       //  exit order: placed, not filled (code 201)
+    S_AMBIGUOUS,     //  exit order: may have been applied
+    S_RETRYABLE,     //  exit order: not applied, may be tried again
+    S_FINAL,         //  exit order: refused for good
+    S_READ_FLAT,     //  positions read: flat at the broker
+    S_READ_OPEN,     //  positions read: still open at the broker
+    S_READ_FAILED,   //  positions read failed
+    S_TIMER,         //  the wait is over
+    S_ORDERS,        //  order book read (for this exit's own fill price)
+    S_ORDERS_FAILED, //  order book read failed
+    S_READ_MOVED     //  positions read: flat at its id, the symbol held under another product
 } s_input_t;
 
 static const char *s_input_names[] = {
-    "",          "ok",        "pending",     "ambiguous", "retryable", "final",
-    "read_flat", "read_open", "read_failed", "timer",     "orders",    "orders_failed"};
+    "",          "ok",          "pending", "ambiguous", "retryable",     "final",     "read_flat",
+    "read_open", "read_failed", "timer",   "orders",    "orders_failed", "read_moved"};
 
 const char *
 gw_exit_state_name (gw_exit_state_t state)
@@ -296,6 +300,12 @@ s_step (gw_exit_t *exit, s_input_t input, const gw_call_t *call, double price)
         case S_READ_OPEN: //  not applied -> backing_off, or failed when attempts = max
             s_retry_or_fail (exit, 0);
             return;
+        case S_READ_MOVED: //  converted at the broker: reported, not closed -> failed
+            snprintf (exit->last_error, sizeof exit->last_error,
+                      "flat as %s but held as %s at the broker: not closed (position_mismatch)",
+                      exit->id, exit->moved_to);
+            s_fail (exit, exit->last_error);
+            return;
         case S_READ_FAILED: //  wait, read again -> verifying, or failed when reads = max
             exit->verify_reads++;
             snprintf (exit->last_error, sizeof exit->last_error, "cannot verify exit: %.200s",
@@ -367,20 +377,30 @@ s_step (gw_exit_t *exit, s_input_t input, const gw_call_t *call, double price)
 //  --- Broker results and timers into inputs ---------------------------------
 
 //  The broker's view of the position: S_READ_FLAT when absent or at zero
-//  quantity, else S_READ_OPEN. Keeps the closing side's average and the
-//  contract multiplier for the close.
+//  quantity, else S_READ_OPEN; while verifying an unclear outcome (-352
+//  "nothing to exit" among them), flat at its id with the symbol held under
+//  another product is S_READ_MOVED, reported as position_mismatch. Keeps
+//  the closing side's average and the contract multiplier for the close.
 static s_input_t
 s_read_input (gw_exit_t *exit, const gw_call_t *call)
 {
     if (call->outcome != GW_OUT_OK)
         return S_READ_FAILED;
-    for (size_t i = 0; i < call->position_count; i++) {
-        const gw_broker_position_t *bp = &call->positions[i];
-        if (strcmp (bp->id, exit->id) != 0)
-            continue;
-        exit->read_price = exit->side == TW_SIDE_LONG ? bp->sell_avg : bp->buy_avg;
-        exit->multiplier = bp->multiplier;
-        return bp->net_qty == 0 ? S_READ_FLAT : S_READ_OPEN;
+    tw_position_t pos = {.side = exit->side, .qty = exit->qty};
+    snprintf (pos.id, sizeof pos.id, "%s", exit->id);
+    snprintf (pos.symbol, sizeof pos.symbol, "%s", exit->symbol);
+    const gw_broker_position_t *at_id, *elsewhere;
+    gw_held_t held = gw_mismatch_compare (&pos, call, &at_id, &elsewhere);
+    if (at_id) {
+        exit->read_price = exit->side == TW_SIDE_LONG ? at_id->sell_avg : at_id->buy_avg;
+        exit->multiplier = at_id->multiplier;
+    }
+    if (held == GW_HELD_SAME || held == GW_HELD_DIFFERENT)
+        return S_READ_OPEN;
+    if (held == GW_HELD_ELSEWHERE && exit->state == GW_EXIT_VERIFYING) {
+        snprintf (exit->moved_to, sizeof exit->moved_to, "%s", elsewhere->id);
+        gw_mismatch_report (exit->exits->events, &pos, at_id, elsewhere);
+        return S_READ_MOVED;
     }
     return S_READ_FLAT;
 }
@@ -515,6 +535,7 @@ s_exit_new (gw_exits_t *self, const gw_position_row_t *row, const char *reason)
     snprintf (exit->symbol, sizeof exit->symbol, "%s", row->pos.symbol);
     snprintf (exit->product, sizeof exit->product, "%s", row->pos.product);
     exit->side = row->pos.side;
+    exit->qty = row->pos.qty;
     exit->multiplier = 1;
     exit->started_ms = tw_clock_mono_ms ();
     zhashx_update (self->table, exit->id, exit);
@@ -600,6 +621,25 @@ gw_exit_resume (gw_exits_t *self, const gw_position_row_t *row)
         return;
     }
     s_send (exit);
+}
+
+bool
+gw_exit_in_flight (gw_exits_t *self, const char *id)
+{
+    return zhashx_lookup (self->table, id) != NULL;
+}
+
+void
+gw_exit_flat_at_broker (gw_exits_t *self, const char *id)
+{
+    gw_exit_t *exit = (gw_exit_t *) zhashx_lookup (self->table, id);
+    if (!exit || exit->state != GW_EXIT_BACKING_OFF)
+        return; //  sending, verifying, confirming, pricing: their own read answers
+    //  backing_off, broker flat -> read positions instead of sending: verifying.
+    tw_info ("exit answered by the broker id=%s: flat before attempt %d, verifying", id,
+             exit->attempts + 1);
+    gw_jobs_cancel (self->jobs, exit);
+    s_read (exit, GW_EXIT_VERIFYING);
 }
 
 size_t

@@ -62,6 +62,15 @@ tw_ack_status_t gw_exit_start (gw_exits_t *self, const char *id, const char *rea
 //  and the position is still open there.
 void gw_exit_resume (gw_exits_t *self, const gw_position_row_t *row);
 
+//  True while an exit of position id is in progress.
+bool gw_exit_in_flight (gw_exits_t *self, const char *id);
+
+//  The broker shows position id flat (reconciliation, the order socket): an
+//  exit waiting to send its next order reads the positions instead
+//  (backing_off -> verifying), so a close in flight is answered, not sent.
+//  Exits in other states are left to their own reads.
+void gw_exit_flat_at_broker (gw_exits_t *self, const char *id);
+
 size_t gw_exits_in_flight (gw_exits_t *self);
 uint64_t gw_exits_closed (gw_exits_t *self);
 uint64_t gw_exits_failed (gw_exits_t *self);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gw_testfx.h"
+#include "tw_cmd.h"
 #include "tw_proc.h"
 
 #define SYMBOL "NSE:SBIN-EQ"
@@ -244,6 +245,95 @@ START_TEST (test_unknown_open_stays_pending_then_fills)
 }
 END_TEST
 
+//  --- The broker's id is the id; reconciliation while running ------------------
+
+static void
+s_no_periodic (gw_testfx_t *fx)
+{
+    tw_fixture_set (fx->base, "TW_GATEWAY_RECONCILE_INTERVAL_MS", "0");
+}
+
+START_TEST (test_conversion_is_a_mismatch_not_a_close)
+{
+    gw_testfx_t fx;
+    gw_testfx_setup (&fx, s_no_periodic);
+    fake_fyers_set_price (fx.fake, SYMBOL, 100.0);
+    s_open_sbin (&fx);
+    //  The trader converts the position to CNC in the Fyers app; the next
+    //  exit finds nothing to exit under the INTRADAY id (-352).
+    ck_assert_int_eq (fake_fyers_convert (fx.fake, POS_ID, "CNC", 0), 0);
+    ck_assert_int_eq (gw_testfx_close (&fx, POS_ID, "SL Hit"), TW_ACK_ACCEPTED);
+    tw_msg_t event;
+    ck_assert (gw_testfx_wait_event (&fx, TW_MSG_POSITION_MISMATCH, POS_ID, &event));
+    ck_assert_str_eq (event.u.event.pos.symbol, SYMBOL);
+    ck_assert_int_eq (event.u.event.qty, 10);
+    ck_assert_int_eq (event.u.event.broker_qty, 0);
+    ck_assert_str_eq (event.u.event.broker_product, "CNC");
+    ck_assert_msg (strstr (event.u.event.detail, "NSE:SBIN-EQ-CNC"), "detail: %s",
+                   event.u.event.detail);
+    ck_assert (gw_testfx_wait_event (&fx, TW_MSG_EXIT_FAILED, POS_ID, &event));
+    ck_assert_int_eq (tw_events_count (fx.events, TW_MSG_POSITION_CLOSED, NULL), 0);
+    tw_position_t pos;
+    ck_assert_uint_eq (gw_testfx_snapshot (&fx, &pos), 1);
+    ck_assert_str_eq (pos.id, POS_ID);
+    ck_assert_int_eq (gw_testfx_broker_qty (&fx, "NSE:SBIN-EQ-CNC"), 10);
+    ck_assert (tw_file_wait_contains (fx.log, "position mismatch id=" POS_ID, WAIT_MS));
+    gw_testfx_teardown (&fx);
+}
+END_TEST
+
+static void
+s_fast_reconcile (gw_testfx_t *fx)
+{
+    tw_fixture_set (fx->base, "TW_GATEWAY_RECONCILE_INTERVAL_MS", "200");
+}
+
+START_TEST (test_reconcile_reports_conversion_once)
+{
+    gw_testfx_t fx;
+    gw_testfx_setup (&fx, s_fast_reconcile);
+    fake_fyers_set_price (fx.fake, SYMBOL, 100.0);
+    s_open_sbin (&fx);
+    ck_assert_int_eq (fake_fyers_convert (fx.fake, POS_ID, "CNC", 0), 0);
+    tw_msg_t event;
+    ck_assert (gw_testfx_wait_event (&fx, TW_MSG_POSITION_MISMATCH, POS_ID, &event));
+    ck_assert_str_eq (event.u.event.broker_product, "CNC");
+    //  Several more runs: reported once, never closed, the CNC id not adopted.
+    int runs = (int) tw_cmd_counter (fx.rep, TW_MSG_STATUS, "reconciles");
+    int64_t deadline = zclock_mono () + WAIT_MS;
+    while (tw_cmd_counter (fx.rep, TW_MSG_STATUS, "reconciles") < runs + 3)
+        ck_assert_msg (zclock_mono () < deadline, "fewer than 3 reconciliations in %d ms", WAIT_MS);
+    ck_assert_int_eq (tw_events_count (fx.events, TW_MSG_POSITION_MISMATCH, NULL), 1);
+    ck_assert_int_eq (tw_events_count (fx.events, TW_MSG_POSITION_CLOSED, NULL), 0);
+    ck_assert_int_eq (tw_events_count (fx.events, TW_MSG_POSITION_OPENED, NULL), 1);
+    ck_assert_uint_eq (gw_testfx_snapshot (&fx, NULL), 1);
+    ck_assert_int_eq (tw_cmd_counter (fx.rep, TW_MSG_STATUS, "mismatches"), 1);
+    gw_testfx_teardown (&fx);
+}
+END_TEST
+
+START_TEST (test_square_off_seen_by_reconcile)
+{
+    gw_testfx_t fx;
+    gw_testfx_setup (&fx, s_fast_reconcile);
+    fake_fyers_set_price (fx.fake, SYMBOL, 100.0);
+    s_open_sbin (&fx);
+    //  The broker's RMS squares the position off while the gateway runs.
+    fake_fyers_set_price (fx.fake, SYMBOL, 97.0);
+    ck_assert_int_eq (fake_fyers_square_off (fx.fake, POS_ID, NULL), 1);
+    tw_msg_t event;
+    ck_assert (gw_testfx_wait_event (&fx, TW_MSG_POSITION_CLOSED, POS_ID, &event));
+    ck_assert_str_eq (event.u.event.reason, "Closed at Broker");
+    ck_assert_double_eq_tol (event.u.event.exit_price, 97.0, 1e-9);
+    ck_assert_double_eq_tol (event.u.event.pnl, -30.0, 1e-9);
+    ck_assert_uint_eq (gw_testfx_snapshot (&fx, NULL), 0);
+    //  A stop-loss that comes later sends nothing.
+    ck_assert_int_eq (gw_testfx_close (&fx, POS_ID, "SL Hit"), TW_ACK_DUPLICATE);
+    ck_assert_int_eq (fake_fyers_count (fx.fake, DELETE_POSITIONS), 0);
+    gw_testfx_teardown (&fx);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -257,6 +347,9 @@ main (void)
     tcase_add_test (tc, test_ok_exit_that_did_nothing_is_not_closed);
     tcase_add_test (tc, test_partial_open_tracks_filled_qty);
     tcase_add_test (tc, test_unknown_open_stays_pending_then_fills);
+    tcase_add_test (tc, test_conversion_is_a_mismatch_not_a_close);
+    tcase_add_test (tc, test_reconcile_reports_conversion_once);
+    tcase_add_test (tc, test_square_off_seen_by_reconcile);
     suite_add_tcase (suite, tc);
     SRunner *runner = srunner_create (suite);
     srunner_run_all (runner, CK_NORMAL);
