@@ -39,6 +39,7 @@ typedef struct {
     double multiplier; //  the contract multiplier from the last positions read
     int64_t qty;
     char moved_to[TW_ID_MAX]; //  S_READ_MOVED: the broker's id that holds the symbol now
+    bool waiting;             //  on its timer (not on a broker call)
 } gw_exit_t;
 
 //  What happened to an exit: a broker result or its timer.
@@ -170,6 +171,7 @@ static void
 s_read (gw_exit_t *exit, gw_exit_state_t state)
 {
     exit->state = state;
+    exit->waiting = false;
     gw_call_t *call = gw_call_new (GW_OP_POSITIONS);
     snprintf (call->position_id, sizeof call->position_id, "%s", exit->id);
     gw_jobs_call (exit->exits->jobs, call, s_on_call, exit);
@@ -195,6 +197,7 @@ static void
 s_wait (gw_exit_t *exit, gw_exit_state_t state, int64_t delay_ms)
 {
     exit->state = state;
+    exit->waiting = true;
     gw_jobs_later (exit->exits->jobs, exit, delay_ms, s_on_timer);
 }
 
@@ -478,6 +481,7 @@ s_on_call (void *owner, gw_call_t *call)
 static void
 s_on_timer (void *owner)
 {
+    ((gw_exit_t *) owner)->waiting = false;
     s_step ((gw_exit_t *) owner, S_TIMER, NULL, 0);
 }
 
@@ -640,6 +644,18 @@ gw_exit_flat_at_broker (gw_exits_t *self, const char *id)
              exit->attempts + 1);
     gw_jobs_cancel (self->jobs, exit);
     s_read (exit, GW_EXIT_VERIFYING);
+}
+
+void
+gw_exit_poke (gw_exits_t *self, const char *id)
+{
+    gw_exit_t *exit = (gw_exit_t *) zhashx_lookup (self->table, id);
+    if (!exit || !exit->waiting
+        || (exit->state != GW_EXIT_CONFIRMING && exit->state != GW_EXIT_VERIFYING))
+        return;
+    //  confirming or verifying, waiting -> read now (the timer's row, sooner).
+    gw_jobs_cancel (self->jobs, exit);
+    s_read (exit, exit->state);
 }
 
 size_t

@@ -71,6 +71,10 @@ bool gw_exit_in_flight (gw_exits_t *self, const char *id);
 //  Exits in other states are left to their own reads.
 void gw_exit_flat_at_broker (gw_exits_t *self, const char *id);
 
+//  The broker says position id changed (the order socket): an exit
+//  confirming or verifying it that waits to read again reads now.
+void gw_exit_poke (gw_exits_t *self, const char *id);
+
 size_t gw_exits_in_flight (gw_exits_t *self);
 uint64_t gw_exits_closed (gw_exits_t *self);
 uint64_t gw_exits_failed (gw_exits_t *self);

@@ -40,8 +40,8 @@ gw_mismatch_report (gw_events_t *events, const tw_position_t *pos,
     snprintf (e->broker_product, sizeof e->broker_product, "%s", held ? held->product : "");
     if (at_id && at_id->net_qty != 0)
         snprintf (e->detail, sizeof e->detail,
-                  "the broker holds %" PRId64 " of %s, tradewire %" PRId64, at_id->net_qty,
-                  pos->id, e->qty);
+                  "the broker holds %" PRId64 " of %s, tradewire %" PRId64, at_id->net_qty, pos->id,
+                  e->qty);
     else if (elsewhere)
         snprintf (e->detail, sizeof e->detail,
                   "flat as %s but %" PRId64 " held as %s (converted at the broker?)", pos->id,

@@ -43,6 +43,7 @@ typedef struct {
     char last_error[TW_TEXT_MAX];
     char order_id[TW_ID_MAX]; //  the broker's id of the order, once known
     bool cancel_sent;         //  the remainder was asked to be cancelled
+    bool waiting;             //  on its timer (not on a broker call)
 } gw_open_t;
 
 //  What happened to an open: a broker result or its timer.
@@ -189,6 +190,7 @@ static void
 s_lookup (gw_open_t *open)
 {
     open->state = GW_OPEN_LOOKING_UP;
+    open->waiting = false;
     gw_call_t *call = gw_call_new (GW_OP_ORDER_BY_TAG);
     snprintf (call->order_tag, sizeof call->order_tag, "%s", open->row.order_tag);
     snprintf (call->symbol, sizeof call->symbol, "%s", open->row.symbol);
@@ -214,6 +216,7 @@ static void
 s_wait (gw_open_t *open, gw_open_state_t state, int64_t delay_ms)
 {
     open->state = state;
+    open->waiting = true;
     gw_jobs_later (open->opens->jobs, open, delay_ms, s_on_timer);
 }
 
@@ -369,6 +372,7 @@ s_on_call (void *owner, gw_call_t *call)
 static void
 s_on_timer (void *owner)
 {
+    ((gw_open_t *) owner)->waiting = false;
     s_step ((gw_open_t *) owner, S_TIMER, NULL);
 }
 
@@ -479,6 +483,22 @@ gw_open_recover (gw_opens_t *self, const gw_pending_row_t *row)
     tw_warn ("open recovering after restart req_id=%s tag=%s: looking it up", row->req_id,
              row->order_tag);
     s_lookup (open);
+}
+
+void
+gw_open_poke (gw_opens_t *self, const char *order_tag)
+{
+    for (gw_open_t *o = (gw_open_t *) zhashx_first (self->table); o;
+         o = (gw_open_t *) zhashx_next (self->table)) {
+        if (strcmp (o->row.order_tag, order_tag) != 0)
+            continue;
+        //  looking_up, waiting -> look up now (the timer's row, sooner).
+        if (o->state == GW_OPEN_LOOKING_UP && o->waiting) {
+            gw_jobs_cancel (self->jobs, o);
+            s_lookup (o);
+        }
+        return;
+    }
 }
 
 bool

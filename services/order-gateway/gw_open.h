@@ -66,6 +66,10 @@ tw_ack_status_t gw_open_start (gw_opens_t *self, const tw_msg_t *request, tw_msg
 //  (never placed again); still working -> stays pending (docs/design.md §4).
 void gw_open_recover (gw_opens_t *self, const gw_pending_row_t *row);
 
+//  The broker says the order of order_tag changed (the order socket): an
+//  open waiting to look it up again looks it up now.
+void gw_open_poke (gw_opens_t *self, const char *order_tag);
+
 //  True while an open of position id is in progress (pending).
 bool gw_opens_pending_id (gw_opens_t *self, const char *id);
 

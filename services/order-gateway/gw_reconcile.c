@@ -10,6 +10,9 @@
 
 #define GW_RECONCILE_RETRY_MS 2000
 #define GW_RECONCILE_LOG_INTERVAL_MS 5000
+//  gw_reconcile_now never reads more often than this (the order socket can
+//  push many changes at once; docs/fyers.md §6 budgets the account's calls).
+#define GW_RECONCILE_MIN_SPACING_MS 200
 
 struct _gw_reconcile_t {
     gw_store_t *store;
@@ -22,6 +25,7 @@ struct _gw_reconcile_t {
     bool reading;         //  a positions read is in flight
     bool again;           //  asked for while a read was in flight
     int64_t read_sent_ts; //  wall clock ns: rows newer than the read are not judged by it
+    int64_t read_done_ms; //  monotonic: when the last read came back
     zhashx_t *reported;   //  id -> the mismatch last reported for it (a string)
     uint64_t runs;
     uint64_t mismatches;
@@ -109,8 +113,14 @@ gw_reconcile_now (gw_reconcile_t *self)
         self->again = true;
         return;
     }
-    gw_jobs_cancel (self->jobs, self); //  the timer: this read replaces it
-    s_read (self);
+    int64_t wait = self->read_done_ms + GW_RECONCILE_MIN_SPACING_MS - tw_clock_mono_ms ();
+    //  The timer (the interval's, or a sooner one) is replaced by this read.
+    if (wait > 0)
+        gw_jobs_later (self->jobs, self, wait, s_on_timer);
+    else {
+        gw_jobs_cancel (self->jobs, self);
+        s_read (self);
+    }
 }
 
 //  Writes row and publishes type for it; 0 or -1.
@@ -231,6 +241,7 @@ static void
 s_next (gw_reconcile_t *self, int64_t delay_ms)
 {
     self->reading = false;
+    self->read_done_ms = tw_clock_mono_ms ();
     if (self->again)
         s_read (self);
     else if (delay_ms > 0)

@@ -43,6 +43,7 @@ gw_testfx_setup (gw_testfx_t *fx, void (*before_start) (gw_testfx_t *))
     tw_fixture_set (fx->base, "TW_GATEWAY_OPEN_BACKOFF_MS", "50");
     tw_fixture_set (fx->base, "TW_GATEWAY_OPEN_LOOKUP_INTERVAL_MS", "50");
     tw_fixture_set (fx->base, "TW_FYERS_BASE_URL", "%s", fake_fyers_base_url (fx->fake));
+    tw_fixture_set (fx->base, "TW_FYERS_ORDER_SOCKET_URL", "%s", fake_fyers_ws_url (fx->fake));
     tw_fixture_set (fx->base, "TW_FYERS_REQUEST_TIMEOUT_MS", "500");
     tw_fixture_set (fx->base, "FYERS_APP_ID", GW_TESTFX_APP_ID);
     tw_fixture_set (fx->base, "FYERS_ACCESS_TOKEN", GW_TESTFX_TOKEN);

@@ -85,6 +85,8 @@ s_setup_with (fixture_t *fx, void (*before_start) (fixture_t *))
     tw_fixture_set (fx->base, "TW_GATEWAY_EXIT_BACKOFF_MS", "50");
     tw_fixture_set (fx->base, "TW_GATEWAY_EXIT_CONFIRM_INTERVAL_MS", "50");
     tw_fixture_set (fx->base, "TW_FYERS_BASE_URL", "%s", fake_fyers_base_url (fx->fake));
+    //  The exit path alone: no order socket (test_gw_ordersock has it).
+    tw_fixture_set (fx->base, "TW_FYERS_ORDER_SOCKET_URL", "%s", "");
     tw_fixture_set (fx->base, "TW_FYERS_REQUEST_TIMEOUT_MS", "500");
     tw_fixture_set (fx->base, "FYERS_APP_ID", APP_ID);
     tw_fixture_set (fx->base, "FYERS_ACCESS_TOKEN", TOKEN);
