@@ -116,7 +116,8 @@ s_message (s_client_t *self, const char *text)
             snprintf (id, sizeof id, "%s", item->valuestring);
         else if (cJSON_IsNumber (item))
             snprintf (id, sizeof id, "%.0f", item->valuedouble);
-        const char *tag = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (order, "ordertag"));
+        const char *tag =
+            cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (order, "ordertag"));
         if (!tag)
             tag = "";
         if (strncmp (tag, S_ORDER_TAG_PREFIX, strlen (S_ORDER_TAG_PREFIX)) == 0)

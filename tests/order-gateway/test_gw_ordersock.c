@@ -38,9 +38,9 @@ s_socket_only (gw_testfx_t *fx)
 static void
 s_wait_socket (gw_testfx_t *fx, int64_t state)
 {
-    ck_assert_msg (tw_cmd_wait_counter (fx->rep, TW_MSG_STATUS, "order_socket", state, WAIT_MS,
-                                        NULL),
-                   "order_socket never %lld", (long long) state);
+    ck_assert_msg (
+        tw_cmd_wait_counter (fx->rep, TW_MSG_STATUS, "order_socket", state, WAIT_MS, NULL),
+        "order_socket never %lld", (long long) state);
 }
 
 START_TEST (test_square_off_seen_through_the_socket)
