@@ -27,6 +27,16 @@ s_open_sbin (gw_testfx_t *fx)
     ck_assert_int_eq (gw_testfx_broker_qty (fx, POS_ID), 10);
 }
 
+//  Drops what is left of the fake's script.
+static void
+s_drop_script (fake_fyers_t *fake)
+{
+    long status = 0;
+    char *body = fake_fyers_http (fake, "DELETE", "/_fake/script", NULL, NULL, &status);
+    free (body);
+    ck_assert_int_eq (status, 200);
+}
+
 //  --- Exits never double ----------------------------------------------------
 
 static void
@@ -334,6 +344,97 @@ START_TEST (test_square_off_seen_by_reconcile)
 }
 END_TEST
 
+//  --- Chaos: kills and broker faults never reverse a position ------------------
+
+static void
+s_chaos_settings (gw_testfx_t *fx)
+{
+    tw_fixture_set (fx->base, "TW_GATEWAY_EXIT_CONFIRM_POLLS", "3");
+    tw_fixture_set (fx->base, "TW_GATEWAY_EXIT_RETRY_COOLDOWN_MS", "0");
+    tw_fixture_set (fx->base, "TW_GATEWAY_RECONCILE_INTERVAL_MS", "300");
+}
+
+//  Waits until the gateway has no exit in flight and the broker holds what
+//  the gateway does (0 or 10), within WAIT_MS; asserts the broker is never
+//  reversed on the way.
+static void
+s_settle (gw_testfx_t *fx)
+{
+    int64_t deadline = zclock_mono () + WAIT_MS;
+    while (true) {
+        long held = gw_testfx_broker_qty (fx, POS_ID);
+        ck_assert_msg (held == 0 || held == 10, "the broker holds %ld: reversed", held);
+        tw_position_t pos;
+        size_t count = gw_testfx_snapshot (fx, &pos);
+        int64_t exits = tw_cmd_counter (fx->rep, TW_MSG_STATUS, "exits_in_flight");
+        bool agree =
+            (count == 0 && held == 0) || (count == 1 && held == 10 && pos.state == TW_STATE_OPEN);
+        if (exits == 0 && agree)
+            return;
+        ck_assert_msg (zclock_mono () < deadline, "not settled: broker %ld, gateway %zu", held,
+                       count);
+        zclock_sleep (50);
+    }
+}
+
+START_TEST (test_chaos_kills_and_faults_never_reverse)
+{
+    static const char *faults[] = {
+        "{\"action\":\"code201\",\"polls\":-1}", "{\"action\":\"apply_then_hang\",\"ms\":3000}",
+        "{\"action\":\"working\",\"polls\":1}",  "{\"action\":\"hang\",\"ms\":3000}",
+        "{\"action\":\"apply_then_reset\"}",     "{\"action\":\"status\",\"status\":503}",
+        "{\"action\":\"code201\",\"polls\":2}",  "{\"action\":\"garbage\",\"body\":\"<html>\"}",
+    };
+    gw_testfx_t fx;
+    gw_testfx_setup (&fx, s_chaos_settings);
+    fake_fyers_set_price (fx.fake, SYMBOL, 100.0);
+    int cycles = 2 * (int) (sizeof faults / sizeof *faults);
+    for (int cycle = 0; cycle < cycles; cycle++) {
+        s_settle (&fx);
+        if (gw_testfx_snapshot (&fx, NULL) == 0) {
+            ck_assert_int_eq (gw_testfx_open (&fx, SYMBOL, TW_SIDE_LONG, 10, 0, 0),
+                              TW_ACK_ACCEPTED);
+            int64_t deadline = zclock_mono () + WAIT_MS;
+            while (gw_testfx_snapshot (&fx, NULL) != 1) {
+                ck_assert_msg (zclock_mono () < deadline, "cycle %d: the open did not fill", cycle);
+                zclock_sleep (20);
+            }
+            s_settle (&fx);
+        }
+        char script[256];
+        snprintf (script, sizeof script, "{\"method\":\"DELETE\",\"path\":\"/api/v3/positions\",%s",
+                  faults[cycle % (sizeof faults / sizeof *faults)] + 1);
+        ck_assert_int_eq (fake_fyers_script (fx.fake, script), 1);
+        int deletes = fake_fyers_count (fx.fake, DELETE_POSITIONS);
+        tw_ack_status_t status = gw_testfx_close (&fx, POS_ID, "SL Hit");
+        ck_assert_msg (status == TW_ACK_ACCEPTED, "cycle %d: close %s", cycle,
+                       tw_ack_status_name (status));
+        ck_assert_int_gt (fake_fyers_wait_count (fx.fake, DELETE_POSITIONS, deletes + 1, WAIT_MS),
+                          deletes);
+        if (cycle % 2 == 1) {
+            //  Killed while the exit is at the broker, then started again.
+            ck_assert_int_eq (tw_fixture_stop (fx.base, GW_TESTFX_GATEWAY, SIGKILL, STOP_MS),
+                              128 + SIGKILL);
+            gw_testfx_restart (&fx);
+        }
+        s_drop_script (fx.fake);
+    }
+    //  The kill switch at the end: flat at the broker and here, nothing working.
+    tw_msg_t request, reply;
+    tw_msg_init (&request, TW_MSG_FLATTEN);
+    ck_assert_int_eq (tw_cmd_request (fx.client, &request, &reply), 0);
+    s_settle (&fx);
+    int64_t deadline = zclock_mono () + WAIT_MS;
+    while (gw_testfx_snapshot (&fx, NULL) != 0 || gw_testfx_broker_qty (&fx, POS_ID) != 0) {
+        ck_assert_msg (zclock_mono () < deadline, "not flat after the kill switch");
+        zclock_sleep (50);
+    }
+    ck_assert_int_eq (gw_testfx_working_orders (&fx), 0);
+    ck_assert (!tw_file_contains (fx.log, "UNIQUE constraint"));
+    gw_testfx_teardown (&fx);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -350,6 +451,7 @@ main (void)
     tcase_add_test (tc, test_conversion_is_a_mismatch_not_a_close);
     tcase_add_test (tc, test_reconcile_reports_conversion_once);
     tcase_add_test (tc, test_square_off_seen_by_reconcile);
+    tcase_add_test (tc, test_chaos_kills_and_faults_never_reverse);
     suite_add_tcase (suite, tc);
     SRunner *runner = srunner_create (suite);
     srunner_run_all (runner, CK_NORMAL);
