@@ -215,6 +215,19 @@ s_judge (gw_reconcile_t *self, gw_call_t *call, gw_position_row_t *row, bool sta
     return 0;
 }
 
+//  True when a life of id closed after the read in flight was sent.
+static bool
+s_closed_since (gw_reconcile_t *self, const char *id)
+{
+    gw_position_row_t *history = NULL;
+    size_t count = 0;
+    bool since = false;
+    if (gw_store_history (self->store, id, &history, &count) == 0 && count > 0)
+        since = history[count - 1].closed_ts >= self->read_sent_ts;
+    free (history);
+    return since;
+}
+
 //  Adopts a broker position nobody accounts for; 0 or -1.
 static int
 s_adopt (gw_reconcile_t *self, const gw_broker_position_t *held)
@@ -293,9 +306,11 @@ s_on_call (void *owner, gw_call_t *call)
         if (held->net_qty == 0 || zhashx_lookup (known, held->id)
             || gw_opens_pending_id (self->opens, held->id))
             continue;
-        //  A position that appeared after the read left is not judged by it.
+        //  A position that appeared or closed here after the read left is
+        //  not judged by it.
         gw_position_row_t row;
-        if (gw_store_get_position (self->store, held->id, &row) == 0)
+        if (gw_store_get_position (self->store, held->id, &row) == 0
+            || s_closed_since (self, held->id))
             continue;
         if (s_adopt (self, held) == 0)
             adopted++;
