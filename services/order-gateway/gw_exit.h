@@ -2,12 +2,15 @@
 //  close, whatever its reason, as an explicit state machine.
 //
 //  An accepted close makes the position CLOSING (recorded durably with the
-//  command's ack, position_closing published), then sends one exit order at
-//  a time. The broker's outcome drives the machine through the states below
-//  to closed (position_closed) or failed (back to OPEN with exit_failed set,
-//  exit_failed published; a new close is accepted after
-//  exit_retry_cooldown_ms). The transition table is docs/design.md §4; the
-//  one function that implements it is s_step in gw_exit.c.
+//  command's ack and its first attempt, position_closing published), then
+//  sends one exit order at a time, each with pending_orders_cancel (a counter
+//  order still working from an earlier exit is cancelled first) and each
+//  counted durably before it leaves, across restarts. Flat is what the
+//  broker's positions say, never what a reply claims; the exit price is the
+//  exit's own fill from the order book. The broker's outcome drives the machine through the states
+//  below to closed (position_closed) or failed (back to OPEN with exit_failed set, exit_failed
+//  published; a new close is accepted after exit_retry_cooldown_ms). The transition table is
+//  docs/design.md §4; the one function that implements it is s_step in gw_exit.c.
 //
 //  Settings ([gateway]): exit_max_attempts, exit_retry_cooldown_ms,
 //  exit_backoff_ms, exit_confirm_polls, exit_confirm_interval_ms.

@@ -3,10 +3,13 @@
 //
 //  An accepted open is recorded as a pending open (with a unique order tag)
 //  together with the command's ack before the market order is sent; when the
-//  broker fills it, the pending open becomes a position and position_opened
-//  is published. An ambiguous outcome is looked up in the broker's order
-//  book by the tag instead of being sent twice; a refused one is published
-//  as order_rejected. The transition table is docs/design.md §4; the one
+//  broker fills it, the pending open becomes a position of the quantity
+//  filled, with the stops asked for, and position_opened is published. An
+//  ambiguous outcome is looked up in the broker's order book by the tag
+//  instead of being sent twice; a remainder still working after the look-ups
+//  is cancelled and the filled part kept; an outcome the broker does not tell
+//  keeps the open pending (never orphaned, never sent again); a refused one
+//  is published as order_rejected. The transition table is docs/design.md §4; the one
 //  function that implements it is s_step in gw_open.c.
 //
 //  Settings ([gateway]): open_max_attempts, open_backoff_ms,
