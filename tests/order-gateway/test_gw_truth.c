@@ -344,6 +344,37 @@ START_TEST (test_square_off_seen_by_reconcile)
 }
 END_TEST
 
+static void
+s_slow_retry (gw_testfx_t *fx)
+{
+    s_fast_reconcile (fx);
+    tw_fixture_set (fx->base, "TW_GATEWAY_EXIT_BACKOFF_MS", "4000");
+}
+
+START_TEST (test_close_in_flight_answered_not_sent)
+{
+    gw_testfx_t fx;
+    gw_testfx_setup (&fx, s_slow_retry);
+    fake_fyers_set_price (fx.fake, SYMBOL, 100.0);
+    s_open_sbin (&fx);
+    //  The exit is refused for now (408) and waits 4 s before its next
+    //  order; meanwhile the broker squares the position off.
+    fake_fyers_script (fx.fake, "{\"method\":\"DELETE\",\"path\":\"/api/v3/positions\","
+                                "\"action\":\"status\",\"status\":408}");
+    ck_assert_int_eq (gw_testfx_close (&fx, POS_ID, "TP Hit"), TW_ACK_ACCEPTED);
+    ck_assert_int_eq (fake_fyers_wait_count (fx.fake, DELETE_POSITIONS, 1, WAIT_MS), 1);
+    ck_assert (tw_file_wait_contains (fx.log, "exit retry id=" POS_ID, WAIT_MS));
+    ck_assert_int_eq (fake_fyers_square_off (fx.fake, POS_ID, NULL), 1);
+    //  Answered by reading the broker, not by a second exit order.
+    tw_msg_t event;
+    ck_assert (gw_testfx_wait_event (&fx, TW_MSG_POSITION_CLOSED, POS_ID, &event));
+    ck_assert_str_eq (event.u.event.reason, "TP Hit");
+    ck_assert_int_eq (fake_fyers_count (fx.fake, DELETE_POSITIONS), 1);
+    ck_assert (tw_file_contains (fx.log, "exit answered by the broker id=" POS_ID));
+    gw_testfx_teardown (&fx);
+}
+END_TEST
+
 //  --- Chaos: kills and broker faults never reverse a position ------------------
 
 static void
@@ -451,6 +482,7 @@ main (void)
     tcase_add_test (tc, test_conversion_is_a_mismatch_not_a_close);
     tcase_add_test (tc, test_reconcile_reports_conversion_once);
     tcase_add_test (tc, test_square_off_seen_by_reconcile);
+    tcase_add_test (tc, test_close_in_flight_answered_not_sent);
     tcase_add_test (tc, test_chaos_kills_and_faults_never_reverse);
     suite_add_tcase (suite, tc);
     SRunner *runner = srunner_create (suite);
