@@ -134,6 +134,7 @@ bench_fixture_start_gateway (bench_fixture_t *self)
     else {
         tw_fixture_set (base, "TW_GATEWAY_BROKER", "fyers");
         tw_fixture_set (base, "TW_FYERS_BASE_URL", "%s", fake_fyers_base_url (self->fake));
+        tw_fixture_set (base, "TW_FYERS_ORDER_SOCKET_URL", "%s", fake_fyers_ws_url (self->fake));
         tw_fixture_set (base, "FYERS_APP_ID", BENCH_APP_ID);
         tw_fixture_set (base, "FYERS_ACCESS_TOKEN", BENCH_TOKEN);
         tw_fixture_set (base, "TW_FYERS_RATE_PER_SEC", "%d", BENCH_RATE_PER_SEC);

@@ -52,6 +52,9 @@ const tw_conf_key_t tw_conf_keys[] = {
     KEY_INT ("gateway", "open_backoff_ms", "200", 1, 60000),
     KEY_INT ("gateway", "open_lookup_polls", "5", 1, 100),
     KEY_INT ("gateway", "open_lookup_interval_ms", "500", 10, 60000),
+    //  Reconciliation with the broker's positions while running (besides
+    //  start-up and the order socket's reconnects); 0 turns it off.
+    KEY_INT ("gateway", "reconcile_interval_ms", "10000", 0, HOUR_MS),
     //  At most half of TW_CLONE_SILENCE_MS (3000), so that an idle subscriber
     //  always sees a heartbeat before it gives up on the gateway.
     KEY_INT ("gateway", "heartbeat_ms", "1000", 10, 1500),
@@ -61,6 +64,8 @@ const tw_conf_key_t tw_conf_keys[] = {
 
     KEY_STR ("fyers", "base_url", "https://api-t1.fyers.in/api/v3"),
     KEY_INT ("fyers", "request_timeout_ms", "3000", 100, 120000),
+    //  The order/trade/position WebSocket (docs/fyers.md §7.3).
+    KEY_STR ("fyers", "order_socket_url", "wss://socket.fyers.in/trade/v3"),
     //  Fyers allows 10/s and 200/min for the whole account (DESIGN §4). The
     //  ranges go higher for a local fake (the benchmarks); the fyers broker
     //  refuses to start with rates above Fyers' limits when base_url is a

@@ -40,7 +40,7 @@ extern "C" {
 #define TW_DAY_MAX 11     //  a trading day, "YYYY-MM-DD"
 
 #define TW_MAX_POSITIONS 4096          //  positions in one snapshot reply (one part)
-#define TW_MAX_COUNTERS 16             //  counters in one pong
+#define TW_MAX_COUNTERS 32             //  counters in one pong
 #define TW_MAX_TRADES 1000             //  closed trades in one history reply
 #define TW_MAX_FRAME (4 * 1024 * 1024) //  largest frame we encode or accept
 
@@ -71,6 +71,7 @@ typedef enum {
     TW_MSG_POSITION_CLOSED,
     TW_MSG_EXIT_FAILED,
     TW_MSG_ORDER_REJECTED,
+    TW_MSG_POSITION_MISMATCH, //  the broker holds something else than the gateway
     TW_MSG_HEARTBEAT,
     TW_MSG_COUNT
 } tw_msg_type_t;
@@ -248,7 +249,8 @@ typedef struct {
 //  closing/closed/exit_failed carry reason; closed carries exit_price, pnl and
 //  attempts; exit_failed carries attempts and error; order_rejected carries
 //  pos.symbol, pos.side, pos.qty, pos.id (may be empty) and error, plus
-//  req_id in the header.
+//  req_id in the header; position_mismatch carries pos.id, pos.symbol, qty,
+//  broker_qty, broker_product and detail (and changes no position).
 typedef struct {
     uint64_t epoch;
     uint64_t seq;
@@ -258,6 +260,10 @@ typedef struct {
     double pnl;
     int64_t attempts;
     char error[TW_TEXT_MAX];
+    int64_t qty;        //  position_mismatch: tradewire's quantity, signed by side (0: none)
+    int64_t broker_qty; //  position_mismatch: the broker's signed net quantity (0: absent)
+    char broker_product[TW_PRODUCT_MAX]; //  position_mismatch: the broker's product ("" absent)
+    char detail[TW_TEXT_MAX];            //  position_mismatch: what differs, in words
 } tw_event_t;
 
 typedef struct {

@@ -255,6 +255,18 @@ static const tw_field_t s_order_rejected[] = {
     S_STR ("error", S_REQ, u.event.error),
 };
 
+//  What the broker holds differs from the gateway's position (a conversion in
+//  the Fyers app, a partial square-off): reported, never acted on.
+static const tw_field_t s_position_mismatch[] = {
+    S_EVENT_HEAD,
+    S_STR ("id", S_ID, u.event.pos.id),
+    S_STR ("symbol", S_ID, u.event.pos.symbol),
+    S_VAL ("qty", TW_FIELD_I64, S_REQ, u.event.qty),
+    S_VAL ("broker_qty", TW_FIELD_I64, S_REQ, u.event.broker_qty),
+    S_STR ("broker_product", S_REQ, u.event.broker_product),
+    S_STR ("detail", S_REQ, u.event.detail),
+};
+
 static const tw_field_t s_heartbeat[] = {S_EVENT_HEAD};
 
 //  True when the field called name is among the present ones.
@@ -337,6 +349,7 @@ static const tw_type_desc_t s_types[TW_MSG_COUNT] = {
     [TW_MSG_POSITION_CLOSED] = S_DESC (s_position_closed, NULL),
     [TW_MSG_EXIT_FAILED] = S_DESC (s_exit_failed, NULL),
     [TW_MSG_ORDER_REJECTED] = S_DESC (s_order_rejected, NULL),
+    [TW_MSG_POSITION_MISMATCH] = S_DESC (s_position_mismatch, NULL),
     [TW_MSG_HEARTBEAT] = S_DESC (s_heartbeat, NULL),
 };
 

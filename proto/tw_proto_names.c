@@ -32,6 +32,7 @@ static const char *s_type_names[TW_MSG_COUNT] = {
     [TW_MSG_POSITION_CLOSED] = "position_closed",
     [TW_MSG_EXIT_FAILED] = "exit_failed",
     [TW_MSG_ORDER_REJECTED] = "order_rejected",
+    [TW_MSG_POSITION_MISMATCH] = "position_mismatch",
     [TW_MSG_HEARTBEAT] = "heartbeat",
 };
 

@@ -160,6 +160,14 @@ nt_json_event (const tw_msg_t *msg, const nt_view_t *view)
         s_num (&frame, root, "qty", (double) event->pos.qty);
         s_str (&frame, root, "error", event->error);
         break;
+    case TW_MSG_POSITION_MISMATCH:
+        s_str (&frame, root, "id", event->pos.id);
+        s_str (&frame, root, "symbol", event->pos.symbol);
+        s_num (&frame, root, "qty", (double) event->qty);
+        s_num (&frame, root, "broker_qty", (double) event->broker_qty);
+        s_str (&frame, root, "broker_product", event->broker_product);
+        s_str (&frame, root, "detail", event->detail);
+        break;
     default:
         break; //  heartbeat: epoch and seq only
     }

@@ -15,6 +15,8 @@
 //    exit_failed       type, seq, epoch, <position fields>, reason,
 //                      attempts, error
 //    order_rejected    type, seq, epoch, req_id, id, symbol, side, qty, error
+//    position_mismatch type, seq, epoch, id, symbol, qty, broker_qty,
+//                      broker_product, detail
 //    heartbeat         type, seq, epoch
 //    ack               type, seq, status, id, error   (reply to a close)
 //    error             type, seq, error               (a malformed frame)

@@ -15,6 +15,7 @@
 #include "gw_jobs.h"
 #include "gw_journal.h"
 #include "gw_open.h"
+#include "gw_ordersock.h"
 #include "gw_reconcile.h"
 #include "gw_store.h"
 #include "tw_clock.h"
@@ -50,6 +51,9 @@ typedef struct {
     gw_opens_t *opens;
     gw_reconcile_t *reconcile;
     gw_journal_t *journal;
+    zactor_t *ordersock; //  the order socket (fyers only), NULL when off
+    gw_ordersock_state_t ordersock_state;
+    int64_t ordersock_connects;
     int64_t started_ms;
     size_t req_table_max;
     //  The last flatten: an open accepted before it that fills after it is
@@ -170,6 +174,10 @@ s_status (gw_t *self, const tw_msg_t *request, tw_msg_t *reply)
     tw_control_counter (pong, "exits_failed", (int64_t) gw_exits_failed (self->exits));
     tw_control_counter (pong, "opens_filled", (int64_t) gw_opens_filled (self->opens));
     tw_control_counter (pong, "opens_rejected", (int64_t) gw_opens_rejected (self->opens));
+    tw_control_counter (pong, "reconciles", (int64_t) gw_reconcile_runs (self->reconcile));
+    tw_control_counter (pong, "mismatches", (int64_t) gw_reconcile_mismatches (self->reconcile));
+    tw_control_counter (pong, "order_socket", self->ordersock_state);
+    tw_control_counter (pong, "order_socket_connects", self->ordersock_connects);
 }
 
 static tw_ack_status_t
@@ -300,6 +308,7 @@ s_on_command (zloop_t *loop, zsock_t *router, void *arg)
     switch (msg.type) {
     case TW_MSG_PING:
         tw_control_pong (&msg, &reply, tw_service_name (self->service), self->started_ms);
+        tw_control_counter (&reply.u.pong, "order_socket", self->ordersock_state);
         break;
     case TW_MSG_STATUS:
         s_status (self, &msg, &reply);
@@ -331,6 +340,61 @@ s_on_command (zloop_t *loop, zsock_t *router, void *arg)
     tw_msg_reset (&msg);
     tw_msg_reset (&reply);
     return 0;
+}
+
+//  What the order socket reports: the broker is read at once (docs/design.md
+//  §5): after a (re)connect everything, after a change the position or order.
+static int
+s_on_ordersock (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void) loop;
+    gw_t *self = (gw_t *) arg;
+    zmsg_t *msg = zmsg_recv (reader);
+    if (!msg)
+        return 0;
+    char *kind = zmsg_popstr (msg);
+    char *first = zmsg_popstr (msg);
+    char *second = zmsg_popstr (msg);
+    if (kind && first && streq (kind, GW_ORDERSOCK_STATE)) {
+        bool up = streq (first, "up");
+        self->ordersock_state = up ? GW_ORDERSOCK_UP : GW_ORDERSOCK_DOWN;
+        if (up) {
+            self->ordersock_connects++;
+            gw_reconcile_now (self->reconcile); //  what happened while down is read
+        }
+    }
+    else if (kind && first && second && streq (kind, GW_ORDERSOCK_ORDER)) {
+        if (second[0])
+            gw_open_poke (self->opens, second);
+    }
+    else if (kind && first && streq (kind, GW_ORDERSOCK_POSITION)) {
+        gw_exit_poke (self->exits, first);
+        gw_reconcile_now (self->reconcile);
+    }
+    zstr_free (&kind);
+    zstr_free (&first);
+    zstr_free (&second);
+    zmsg_destroy (&msg);
+    return 0;
+}
+
+//  Starts the order socket with broker fyers and a URL (docs/fyers.md §7.3).
+static void
+s_ordersock_start (gw_t *self)
+{
+    const char *url = tw_config_str (self->config, "fyers", "order_socket_url");
+    const char *app_id = getenv ("FYERS_APP_ID");
+    const char *token = getenv ("FYERS_ACCESS_TOKEN");
+    if (!streq (tw_config_str (self->config, "gateway", "broker"), "fyers") || !url[0] || !app_id
+        || !token)
+        return;
+    self->ordersock = gw_ordersock_new (url, app_id, token);
+    if (!self->ordersock) {
+        tw_error ("order socket off: reconciliation every reconcile_interval_ms only");
+        return;
+    }
+    self->ordersock_state = GW_ORDERSOCK_DOWN;
+    zloop_reader (self->loop, zactor_sock (self->ordersock), s_on_ordersock, self);
 }
 
 static int
@@ -365,11 +429,13 @@ s_setup (gw_t *self)
     self->opens =
         gw_opens_new (self->store, self->events, self->jobs, config, s_on_open_filled, self);
     self->reconcile =
-        gw_reconcile_new (self->store, self->events, self->jobs, self->exits, self->opens);
+        gw_reconcile_new (self->store, self->events, self->jobs, self->exits, self->opens,
+                          tw_config_int (config, "gateway", "reconcile_interval_ms"));
     zloop_timer (self->loop, (size_t) tw_config_int (config, "gateway", "heartbeat_ms"), 0,
                  s_on_heartbeat, self);
     self->journal =
         gw_journal_new (self->store, self->loop, tw_config_str (config, "endpoints", "feed_pub"));
+    s_ordersock_start (self);
     return 0;
 }
 
@@ -380,6 +446,9 @@ s_teardown (gw_t *self)
     //  CLOSING or pending, so the next start reconciles them. The broker
     //  destroys the calls it still holds.
     gw_journal_destroy (&self->journal);
+    if (self->ordersock && self->loop)
+        zloop_reader_end (self->loop, zactor_sock (self->ordersock));
+    gw_ordersock_destroy (&self->ordersock);
     gw_reconcile_destroy (&self->reconcile);
     gw_opens_destroy (&self->opens);
     gw_exits_destroy (&self->exits);

@@ -25,6 +25,7 @@ gw_call_destroy (gw_call_t **self_p)
         return;
     gw_call_t *self = *self_p;
     free (self->positions);
+    free (self->orders);
     free (self);
     *self_p = NULL;
 }
@@ -61,6 +62,10 @@ gw_op_name (gw_op_t op)
         return "positions";
     case GW_OP_ORDER_BY_TAG:
         return "order_by_tag";
+    case GW_OP_ORDERS:
+        return "orders";
+    case GW_OP_CANCEL:
+        return "cancel";
     }
     return "";
 }

@@ -18,10 +18,14 @@
 #include "tw_proto.h"
 
 typedef enum {
-    GW_OP_EXIT = 1,    //  exit position_id (Fyers: DELETE /positions {"id": ...})
-    GW_OP_PLACE,       //  market order: symbol, side, qty, product, order_tag
-    GW_OP_POSITIONS,   //  read the broker's positions (GET /positions)
-    GW_OP_ORDER_BY_TAG //  look an order up by order_tag (GET /orders?order_tag=1:<tag>)
+    GW_OP_EXIT = 1,     //  exit position_id (Fyers: DELETE /positions {"id": ...})
+    GW_OP_PLACE,        //  market order: symbol, side, qty, product, order_tag
+    GW_OP_POSITIONS,    //  read the broker's positions (GET /positions)
+    GW_OP_ORDER_BY_TAG, //  look an order up by order_tag (GET /orders?order_tag=1:<tag>):
+                        //  only an entry with exactly that tag and the call's symbol, side
+                        //  and qty matches
+    GW_OP_ORDERS,       //  read the broker's order book (GET /orders)
+    GW_OP_CANCEL        //  cancel what remains of order_id (DELETE /orders/sync {"id": ...})
 } gw_op_t;
 
 typedef enum {
@@ -47,16 +51,30 @@ typedef struct {
     double sell_avg;  //  average sell price today (exit price of a long)
     double ltp;
     double realized_pnl;
+    double multiplier; //  contract multiplier (qtyMulti_com); 1 when not given
 } gw_broker_position_t;
+
+//  One order as the broker's order book shows it (docs/fyers.md §3.4).
+typedef struct {
+    char id[TW_ID_MAX];
+    char symbol[TW_SYMBOL_MAX];
+    char product[TW_PRODUCT_MAX];
+    tw_side_t side; //  LONG bought, SHORT sold
+    int64_t qty;
+    int64_t filled_qty;
+    int status;          //  1 cancelled, 2 filled, 5 rejected, 6 working, 7 expired
+    double traded_price; //  average of the order's own fills; 0 before any
+    char order_tag[32];  //  without the "1:" prefix; "" when none
+} gw_broker_order_t;
 
 typedef struct {
     //  Set by the gateway.
     uint64_t call_id; //  the gateway's own handle for the call
     gw_op_t op;
     char position_id[TW_ID_MAX];  //  EXIT
-    char symbol[TW_SYMBOL_MAX];   //  PLACE
-    tw_side_t side;               //  PLACE: LONG buys, SHORT sells
-    int64_t qty;                  //  PLACE
+    char symbol[TW_SYMBOL_MAX];   //  PLACE, ORDER_BY_TAG
+    tw_side_t side;               //  PLACE, ORDER_BY_TAG: LONG buys, SHORT sells
+    int64_t qty;                  //  PLACE, ORDER_BY_TAG
     char product[TW_PRODUCT_MAX]; //  PLACE ("INTRADAY")
     char order_tag[32];           //  PLACE, ORDER_BY_TAG: 1-30 alphanumerics, unique per request
 
@@ -68,10 +86,14 @@ typedef struct {
     int64_t retry_after_ms;   //  from Retry-After / X-Retry-After-Ms on 429, else 0
     int64_t latency_ms;       //  from leaving the rate limiter to the outcome
     double fill_price;        //  EXIT/PLACE: price when known (paper: last tick), else 0
-    char order_id[TW_ID_MAX]; //  PLACE, ORDER_BY_TAG: the broker's order id
+    char order_id[TW_ID_MAX]; //  PLACE, ORDER_BY_TAG: the broker's order id; CANCEL: set by
+                              //  the gateway
     int order_status;      //  ORDER_BY_TAG: Fyers status (2 filled, 5 rejected, ...), 0 = not found
+    int64_t filled_qty;    //  ORDER_BY_TAG: quantity filled so far
     size_t position_count; //  POSITIONS
     gw_broker_position_t *positions; //  POSITIONS: owned by the call
+    size_t order_count;              //  ORDERS
+    gw_broker_order_t *orders;       //  ORDERS: owned by the call
 } gw_call_t;
 
 //  Creates a call of the given op; the caller owns it. Never NULL (aborts on OOM).

@@ -33,11 +33,12 @@ gw_events_destroy (gw_events_t **self_p)
 }
 
 double
-gw_pnl (const tw_position_t *pos, double exit_price)
+gw_pnl (const tw_position_t *pos, double exit_price, double multiplier)
 {
     if (exit_price <= 0 || pos->entry_price <= 0)
         return 0;
-    return (exit_price - pos->entry_price) * (double) pos->qty * (double) pos->side;
+    return (exit_price - pos->entry_price) * (double) pos->qty * (double) pos->side
+           * (multiplier > 0 ? multiplier : 1);
 }
 
 static void
@@ -64,7 +65,7 @@ s_write (gw_events_t *self, gw_change_t *change, const uint8_t *ack, size_t ack_
     if (change->pending_put && gw_store_put_pending (store, change->pending_put) != 0)
         return -1;
     if (row && change->close) {
-        change->extra.pnl = gw_pnl (&row->pos, change->extra.exit_price);
+        change->extra.pnl = gw_pnl (&row->pos, change->extra.exit_price, change->multiplier);
         if (gw_store_close_position (store, row->pos.id, change->extra.reason,
                                      change->extra.exit_price, change->extra.pnl,
                                      tw_clock_wall_ns ())
@@ -72,6 +73,8 @@ s_write (gw_events_t *self, gw_change_t *change, const uint8_t *ack, size_t ack_
             return -1;
     }
     else if (row && gw_store_put_position (store, row) != 0)
+        return -1;
+    if (change->attempt && gw_store_add_attempt (store, change->attempt) != 0)
         return -1;
     if (ack
         && gw_store_put_reply (store, change->ack->req_id, ack, ack_size, self->req_table_max) < 0)

@@ -28,8 +28,15 @@ typedef struct {
     //  exit_failed cleared). Its pos is the event's pos.
     gw_position_row_t *position;
     bool close;
+    //  The contract multiplier the P&L of a close uses (docs/fyers.md §4
+    //  qtyMulti_com); 0 means 1.
+    double multiplier;
     const gw_pending_row_t *pending_put; //  a pending open to put
     const char *pending_delete;          //  req_id of a pending open to delete
+    //  An exit attempt to record against the live row of its position (after
+    //  the position is written), so that the attempt count and its row are
+    //  one write.
+    const gw_attempt_row_t *attempt;
     //  The reply to the command that asked for the change, stored under its
     //  req_id in the same transaction (so that a repeat gets it).
     const tw_msg_t *ack;
@@ -54,7 +61,8 @@ void gw_events_heartbeat (gw_events_t *self);
 //  modify, flatten, duplicates). 0 or 1 (already had one) or -1.
 int gw_events_put_reply (gw_events_t *self, const tw_msg_t *reply);
 
-//  P&L of closing pos at exit_price (0 when either price is unknown).
-double gw_pnl (const tw_position_t *pos, double exit_price);
+//  P&L of closing pos at exit_price with the contract multiplier (<= 0
+//  means 1); 0 when either price is unknown.
+double gw_pnl (const tw_position_t *pos, double exit_price, double multiplier);
 
 #endif

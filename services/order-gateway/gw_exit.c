@@ -2,6 +2,7 @@
 //  docs/design.md §4, one case per row of its table.
 
 #include "gw_exit.h"
+#include "gw_mismatch.h"
 #include "gw_retry.h"
 #include "tw_clock.h"
 #include "tw_log.h"
@@ -25,28 +26,41 @@ typedef struct {
     char id[TW_ID_MAX];
     char reason[TW_REASON_MAX];
     tw_side_t side;
-    int attempts;      //  exit orders sent so far
+    int attempts;      //  exit orders sent for this close so far (durable: exit_attempts)
+    int attempt_base;  //  attempt rows of this life before this close began
     int confirm_polls; //  positions reads after code 201
     int verify_reads;  //  failed verification reads
     char last_error[TW_TEXT_MAX];
     int64_t started_ms; //  monotonic, for the latency in the log line
+    char symbol[TW_SYMBOL_MAX];
+    char product[TW_PRODUCT_MAX];
+    double fill_price; //  the exit order's own price when its reply gave one (paper), else 0
+    double read_price; //  the closing side's average from the last positions read
+    double multiplier; //  the contract multiplier from the last positions read
+    int64_t qty;
+    char moved_to[TW_ID_MAX]; //  S_READ_MOVED: the broker's id that holds the symbol now
+    bool waiting;             //  on its timer (not on a broker call)
 } gw_exit_t;
 
 //  What happened to an exit: a broker result or its timer.
 typedef enum {
-    S_OK = 1,      //  exit order: done
-    S_PENDING,     //  exit order: placed, not filled (code 201)
-    S_AMBIGUOUS,   //  exit order: may have been applied
-    S_RETRYABLE,   //  exit order: not applied, may be tried again
-    S_FINAL,       //  exit order: refused for good
-    S_READ_FLAT,   //  positions read: flat at the broker
-    S_READ_OPEN,   //  positions read: still open at the broker
-    S_READ_FAILED, //  positions read failed
-    S_TIMER        //  the wait is over
+    S_OK = 1,        //  exit order: done
+    S_PENDING,       //  exit order: placed, not filled (code 201)
+    S_AMBIGUOUS,     //  exit order: may have been applied
+    S_RETRYABLE,     //  exit order: not applied, may be tried again
+    S_FINAL,         //  exit order: refused for good
+    S_READ_FLAT,     //  positions read: flat at the broker
+    S_READ_OPEN,     //  positions read: still open at the broker
+    S_READ_FAILED,   //  positions read failed
+    S_TIMER,         //  the wait is over
+    S_ORDERS,        //  order book read (for this exit's own fill price)
+    S_ORDERS_FAILED, //  order book read failed
+    S_READ_MOVED     //  positions read: flat at its id, the symbol held under another product
 } s_input_t;
 
-static const char *s_input_names[] = {"",      "ok",        "pending",   "ambiguous",   "retryable",
-                                      "final", "read_flat", "read_open", "read_failed", "timer"};
+static const char *s_input_names[] = {
+    "",          "ok",          "pending", "ambiguous", "retryable",     "final",     "read_flat",
+    "read_open", "read_failed", "timer",   "orders",    "orders_failed", "read_moved"};
 
 const char *
 gw_exit_state_name (gw_exit_state_t state)
@@ -113,6 +127,7 @@ s_close (gw_exit_t *exit, double exit_price)
     snprintf (change.extra.reason, sizeof change.extra.reason, "%s", exit->reason);
     change.extra.exit_price = exit_price;
     change.extra.attempts = exit->attempts;
+    change.multiplier = exit->multiplier;
     if (gw_events_commit (exit->exits->events, &change) != 0) {
         tw_error ("exit close not recorded id=%s: the position stays closing until restart",
                   exit->id);
@@ -156,7 +171,23 @@ static void
 s_read (gw_exit_t *exit, gw_exit_state_t state)
 {
     exit->state = state;
+    exit->waiting = false;
     gw_call_t *call = gw_call_new (GW_OP_POSITIONS);
+    snprintf (call->position_id, sizeof call->position_id, "%s", exit->id);
+    gw_jobs_call (exit->exits->jobs, call, s_on_call, exit);
+}
+
+//  Flat at the broker: closed at the exit order's own price when its reply
+//  gave one, else reads the order book for it: -> pricing.
+static void
+s_flat (gw_exit_t *exit)
+{
+    if (exit->fill_price > 0) {
+        s_close (exit, exit->fill_price);
+        return;
+    }
+    exit->state = GW_EXIT_PRICING;
+    gw_call_t *call = gw_call_new (GW_OP_ORDERS);
     snprintf (call->position_id, sizeof call->position_id, "%s", exit->id);
     gw_jobs_call (exit->exits->jobs, call, s_on_call, exit);
 }
@@ -166,11 +197,36 @@ static void
 s_wait (gw_exit_t *exit, gw_exit_state_t state, int64_t delay_ms)
 {
     exit->state = state;
+    exit->waiting = true;
     gw_jobs_later (exit->exits->jobs, exit, delay_ms, s_on_timer);
 }
 
-//  Records attempt n+1 durably (so that a restart knows an order may be
-//  out), then sends the exit order: -> sending.
+//  The attempt row of attempt n of this close, as recorded before its
+//  order leaves: outcome "sent" until the broker's answer overwrites it.
+static gw_attempt_row_t
+s_attempt_row (const gw_exit_t *exit, int n)
+{
+    gw_attempt_row_t attempt = {0};
+    snprintf (attempt.position_id, sizeof attempt.position_id, "%s", exit->id);
+    attempt.attempt = exit->attempt_base + n;
+    attempt.started_ms = tw_clock_wall_ns () / TW_NS_PER_MS;
+    snprintf (attempt.outcome, sizeof attempt.outcome, "sent");
+    return attempt;
+}
+
+//  Sends the exit order of the attempt already recorded: -> sending.
+static void
+s_send_order (gw_exit_t *exit)
+{
+    exit->state = GW_EXIT_SENDING;
+    gw_call_t *call = gw_call_new (GW_OP_EXIT);
+    snprintf (call->position_id, sizeof call->position_id, "%s", exit->id);
+    gw_jobs_call (exit->exits->jobs, call, s_on_call, exit);
+}
+
+//  Records attempt n+1 durably, the count and its row in one transaction
+//  (so that a restart knows an order may be out and goes on counting from
+//  it), then sends the exit order: -> sending.
 static void
 s_send (gw_exit_t *exit)
 {
@@ -178,16 +234,14 @@ s_send (gw_exit_t *exit)
     if (s_row (exit, &row) != 0)
         return;
     row.exit_attempts = exit->attempts + 1;
-    gw_change_t change = {.type = TW_MSG_INVALID, .position = &row};
+    gw_attempt_row_t attempt = s_attempt_row (exit, exit->attempts + 1);
+    gw_change_t change = {.type = TW_MSG_INVALID, .position = &row, .attempt = &attempt};
     if (gw_events_commit (exit->exits->events, &change) != 0) {
         s_fail (exit, "store error: exit attempt not recorded");
         return;
     }
     exit->attempts++;
-    exit->state = GW_EXIT_SENDING;
-    gw_call_t *call = gw_call_new (GW_OP_EXIT);
-    snprintf (call->position_id, sizeof call->position_id, "%s", exit->id);
-    gw_jobs_call (exit->exits->jobs, call, s_on_call, exit);
+    s_send_order (exit);
 }
 
 //  The last exit order did not close the position and was not applied:
@@ -218,11 +272,10 @@ s_step (gw_exit_t *exit, s_input_t input, const gw_call_t *call, double price)
     switch (exit->state) {
     case GW_EXIT_SENDING:
         switch (input) {
-        case S_OK: //  price known: closed; no price: pricing
-            if (price > 0)
-                s_close (exit, price);
-            else
-                s_read (exit, GW_EXIT_PRICING);
+        case S_OK: //  confirmed by reading positions, as after 201 -> confirming
+            exit->fill_price = price;
+            exit->confirm_polls = 0;
+            s_read (exit, GW_EXIT_CONFIRMING);
             return;
         case S_PENDING: //  code 201: wait, read positions -> confirming
             exit->confirm_polls = 0;
@@ -243,12 +296,18 @@ s_step (gw_exit_t *exit, s_input_t input, const gw_call_t *call, double price)
         break;
     case GW_EXIT_VERIFYING:
         switch (input) {
-        case S_READ_FLAT: //  the exit did reach the broker -> closed
+        case S_READ_FLAT: //  the exit did reach the broker -> closed, or pricing
             tw_info ("exit verified flat at broker id=%s attempts=%d", exit->id, exit->attempts);
-            s_close (exit, price);
+            s_flat (exit);
             return;
         case S_READ_OPEN: //  not applied -> backing_off, or failed when attempts = max
             s_retry_or_fail (exit, 0);
+            return;
+        case S_READ_MOVED: //  converted at the broker: reported, not closed -> failed
+            snprintf (exit->last_error, sizeof exit->last_error,
+                      "flat as %s but held as %s at the broker: not closed (position_mismatch)",
+                      exit->id, exit->moved_to);
+            s_fail (exit, exit->last_error);
             return;
         case S_READ_FAILED: //  wait, read again -> verifying, or failed when reads = max
             exit->verify_reads++;
@@ -269,8 +328,8 @@ s_step (gw_exit_t *exit, s_input_t input, const gw_call_t *call, double price)
         break;
     case GW_EXIT_CONFIRMING:
         switch (input) {
-        case S_READ_FLAT: //  -> closed
-            s_close (exit, price);
+        case S_READ_FLAT: //  -> closed, or pricing
+            s_flat (exit);
             return;
         case S_READ_OPEN:
         case S_READ_FAILED: //  wait, read again -> confirming; failed when polls = max
@@ -280,8 +339,7 @@ s_step (gw_exit_t *exit, s_input_t input, const gw_call_t *call, double price)
                 //  The exit order is placed and may still fill: sending another
                 //  could reverse the position, so stop and let a person look.
                 snprintf (exit->last_error, sizeof exit->last_error,
-                          "exit placed (code 201) but not flat after %d position reads",
-                          exit->confirm_polls);
+                          "exit placed but not flat after %d position reads", exit->confirm_polls);
                 s_fail (exit, exit->last_error);
             }
             return;
@@ -294,13 +352,12 @@ s_step (gw_exit_t *exit, s_input_t input, const gw_call_t *call, double price)
         break;
     case GW_EXIT_PRICING:
         switch (input) {
-        case S_READ_FLAT:
-        case S_READ_OPEN: //  -> closed at the price read
+        case S_ORDERS: //  -> closed at this exit's own fill
             s_close (exit, price);
             return;
-        case S_READ_FAILED: //  -> closed at price 0
-            tw_warn ("exit price unknown id=%s error=\"%s\"", exit->id, call->error);
-            s_close (exit, 0);
+        case S_ORDERS_FAILED: //  -> closed at the closing side's average (logged)
+            tw_warn ("exit price from the day's average id=%s error=\"%s\"", exit->id, call->error);
+            s_close (exit, exit->read_price);
             return;
         default:
             break;
@@ -323,39 +380,75 @@ s_step (gw_exit_t *exit, s_input_t input, const gw_call_t *call, double price)
 //  --- Broker results and timers into inputs ---------------------------------
 
 //  The broker's view of the position: S_READ_FLAT when absent or at zero
-//  quantity, else S_READ_OPEN; *price is the average price of the closing side.
+//  quantity, else S_READ_OPEN; while verifying an unclear outcome (-352
+//  "nothing to exit" among them), flat at its id with the symbol held under
+//  another product is S_READ_MOVED, reported as position_mismatch. Keeps
+//  the closing side's average and the contract multiplier for the close.
 static s_input_t
-s_read_input (const gw_exit_t *exit, const gw_call_t *call, double *price)
+s_read_input (gw_exit_t *exit, const gw_call_t *call)
 {
-    *price = 0;
     if (call->outcome != GW_OUT_OK)
         return S_READ_FAILED;
-    for (size_t i = 0; i < call->position_count; i++) {
-        const gw_broker_position_t *bp = &call->positions[i];
-        if (strcmp (bp->id, exit->id) != 0)
-            continue;
-        *price = exit->side == TW_SIDE_LONG ? bp->sell_avg : bp->buy_avg;
-        return bp->net_qty == 0 ? S_READ_FLAT : S_READ_OPEN;
+    tw_position_t pos = {.side = exit->side, .qty = exit->qty};
+    snprintf (pos.id, sizeof pos.id, "%s", exit->id);
+    snprintf (pos.symbol, sizeof pos.symbol, "%s", exit->symbol);
+    const gw_broker_position_t *at_id, *elsewhere;
+    gw_held_t held = gw_mismatch_compare (&pos, call, &at_id, &elsewhere);
+    if (at_id) {
+        exit->read_price = exit->side == TW_SIDE_LONG ? at_id->sell_avg : at_id->buy_avg;
+        exit->multiplier = at_id->multiplier;
+    }
+    if (held == GW_HELD_SAME || held == GW_HELD_DIFFERENT)
+        return S_READ_OPEN;
+    if (held == GW_HELD_ELSEWHERE && exit->state == GW_EXIT_VERIFYING) {
+        snprintf (exit->moved_to, sizeof exit->moved_to, "%s", elsewhere->id);
+        gw_mismatch_report (exit->exits->events, &pos, at_id, elsewhere);
+        return S_READ_MOVED;
     }
     return S_READ_FLAT;
 }
 
-//  Logs the broker's answer to one exit order in the attempts table. That
-//  table is history, not state (nothing is decided from it, no event goes
-//  out), so it is written on its own, outside gw_events_commit.
+//  The fill price of this exit's counter order: the newest order of the
+//  position's symbol and product on the closing side with a fill (order ids
+//  grow with time, docs/fyers.md §3.4). Falls back on the closing side's
+//  average when the book has none.
+static double
+s_own_fill_price (const gw_exit_t *exit, const gw_call_t *call)
+{
+    const gw_broker_order_t *newest = NULL;
+    tw_side_t closing = exit->side == TW_SIDE_LONG ? TW_SIDE_SHORT : TW_SIDE_LONG;
+    for (size_t i = 0; i < call->order_count; i++) {
+        const gw_broker_order_t *o = &call->orders[i];
+        if (o->side != closing || o->filled_qty <= 0 || o->traded_price <= 0
+            || strcmp (o->symbol, exit->symbol) != 0
+            || (exit->product[0] && o->product[0] && strcmp (o->product, exit->product) != 0))
+            continue;
+        size_t len = strlen (o->id), newest_len = newest ? strlen (newest->id) : 0;
+        if (!newest || len > newest_len || (len == newest_len && strcmp (o->id, newest->id) > 0))
+            newest = o;
+    }
+    if (newest)
+        return newest->traded_price;
+    tw_warn ("exit price from the day's average id=%s: no fill of its own in the order book",
+             exit->id);
+    return exit->read_price;
+}
+
+//  Writes the broker's answer to one exit order over its attempt row. That
+//  row is history, not state (nothing is decided from it, no event goes
+//  out), so the answer is written on its own, outside gw_events_commit.
 static void
 s_record_attempt (gw_exit_t *exit, const gw_call_t *call)
 {
     gw_attempt_row_t attempt = {0};
     snprintf (attempt.position_id, sizeof attempt.position_id, "%s", exit->id);
-    attempt.attempt = exit->attempts;
-    attempt.started_ms = tw_clock_wall_ns () / TW_NS_PER_MS - call->latency_ms;
+    attempt.attempt = exit->attempt_base + exit->attempts;
     snprintf (attempt.outcome, sizeof attempt.outcome, "%s", gw_outcome_name (call->outcome));
     attempt.http_status = call->http_status;
     attempt.broker_code = call->broker_code;
     snprintf (attempt.error, sizeof attempt.error, "%s", call->error);
     attempt.latency_ms = call->latency_ms;
-    if (gw_store_add_attempt (exit->exits->store, &attempt) != 0)
+    if (gw_store_update_attempt (exit->exits->store, &attempt) != 0)
         tw_warn ("exit attempt not recorded id=%s attempt=%d", exit->id, exit->attempts);
 }
 
@@ -363,10 +456,15 @@ static void
 s_on_call (void *owner, gw_call_t *call)
 {
     gw_exit_t *exit = (gw_exit_t *) owner;
+    if (call->op == GW_OP_ORDERS) {
+        if (call->outcome == GW_OUT_OK)
+            s_step (exit, S_ORDERS, call, s_own_fill_price (exit, call));
+        else
+            s_step (exit, S_ORDERS_FAILED, call, 0);
+        return;
+    }
     if (call->op != GW_OP_EXIT) {
-        double price = 0;
-        s_input_t input = s_read_input (exit, call, &price);
-        s_step (exit, input, call, price);
+        s_step (exit, s_read_input (exit, call), call, 0);
         return;
     }
     s_record_attempt (exit, call);
@@ -383,6 +481,7 @@ s_on_call (void *owner, gw_call_t *call)
 static void
 s_on_timer (void *owner)
 {
+    ((gw_exit_t *) owner)->waiting = false;
     s_step ((gw_exit_t *) owner, S_TIMER, NULL, 0);
 }
 
@@ -418,6 +517,18 @@ gw_exits_destroy (gw_exits_t **self_p)
     *self_p = NULL;
 }
 
+//  The attempt rows of the live life of id so far (0 when unreadable).
+static int
+s_attempt_rows (gw_exits_t *self, const char *id)
+{
+    gw_attempt_row_t *rows = NULL;
+    size_t count = 0;
+    if (gw_store_attempts (self->store, id, &rows, &count) != 0)
+        count = 0;
+    free (rows);
+    return (int) count;
+}
+
 static gw_exit_t *
 s_exit_new (gw_exits_t *self, const gw_position_row_t *row, const char *reason)
 {
@@ -425,7 +536,11 @@ s_exit_new (gw_exits_t *self, const gw_position_row_t *row, const char *reason)
     exit->exits = self;
     snprintf (exit->id, sizeof exit->id, "%s", row->pos.id);
     snprintf (exit->reason, sizeof exit->reason, "%s", reason);
+    snprintf (exit->symbol, sizeof exit->symbol, "%s", row->pos.symbol);
+    snprintf (exit->product, sizeof exit->product, "%s", row->pos.product);
     exit->side = row->pos.side;
+    exit->qty = row->pos.qty;
+    exit->multiplier = 1;
     exit->started_ms = tw_clock_mono_ms ();
     zhashx_update (self->table, exit->id, exit);
     return exit;
@@ -461,22 +576,31 @@ gw_exit_start (gw_exits_t *self, const char *id, const char *reason, const tw_ms
         return TW_ACK_REJECTED;
     }
 
-    //  (start) -> one transaction: CLOSING + reason + req_id + the ack.
+    //  (start) -> one transaction: CLOSING + reason + req_id + the ack +
+    //  attempt 1 (count and row), then the exit order leaves. One fsync
+    //  stands between the command and the broker.
     const char *req_id = ack ? ack->req_id : "";
     row.pos.state = TW_STATE_CLOSING;
     row.pos.exit_failed = false;
     snprintf (row.exit_reason, sizeof row.exit_reason, "%s", reason);
     snprintf (row.exit_req_id, sizeof row.exit_req_id, "%s", req_id);
-    row.exit_attempts = 0;
+    row.exit_attempts = 1;
     row.exit_started_ms = now_ms;
-    gw_change_t change = {.type = TW_MSG_POSITION_CLOSING, .position = &row, .ack = ack};
+    gw_exit_t probe = {.exits = self, .attempt_base = s_attempt_rows (self, id)};
+    snprintf (probe.id, sizeof probe.id, "%s", id);
+    gw_attempt_row_t attempt = s_attempt_row (&probe, 1);
+    gw_change_t change = {
+        .type = TW_MSG_POSITION_CLOSING, .position = &row, .ack = ack, .attempt = &attempt};
     snprintf (change.extra.reason, sizeof change.extra.reason, "%s", reason);
     if (gw_events_commit (self->events, &change) != 0) {
         snprintf (error, error_size, "store error: exit not recorded");
         return TW_ACK_REJECTED;
     }
     tw_info ("exit start id=%s reason=\"%s\" req_id=%s", id, reason, req_id);
-    s_send (s_exit_new (self, &row, reason));
+    gw_exit_t *exit = s_exit_new (self, &row, reason);
+    exit->attempt_base = probe.attempt_base;
+    exit->attempts = 1;
+    s_send_order (exit);
     return TW_ACK_ACCEPTED;
 }
 
@@ -486,7 +610,52 @@ gw_exit_resume (gw_exits_t *self, const gw_position_row_t *row)
     const char *reason = row->exit_reason[0] ? row->exit_reason : TW_REASON_MANUAL_CLOSE;
     tw_warn ("exit resumed after restart id=%s reason=\"%s\" previous_attempts=%lld", row->pos.id,
              reason, (long long) row->exit_attempts);
-    s_send (s_exit_new (self, row, reason));
+    gw_exit_t *exit = s_exit_new (self, row, reason);
+    //  The count goes on from the last run: every attempt recorded may have
+    //  sent an order, and exit_max_attempts bounds the orders of one close.
+    //  Its rows are this close's last ones (count and row are one write).
+    exit->attempts = row->exit_attempts > 0 ? (int) row->exit_attempts : 0;
+    int rows = s_attempt_rows (self, row->pos.id);
+    exit->attempt_base = rows > exit->attempts ? rows - exit->attempts : 0;
+    if (exit->attempts >= self->settings.max_attempts) {
+        snprintf (exit->last_error, sizeof exit->last_error,
+                  "%d exit orders already sent for this close (exit_max_attempts %d)",
+                  exit->attempts, self->settings.max_attempts);
+        s_fail (exit, exit->last_error);
+        return;
+    }
+    s_send (exit);
+}
+
+bool
+gw_exit_in_flight (gw_exits_t *self, const char *id)
+{
+    return zhashx_lookup (self->table, id) != NULL;
+}
+
+void
+gw_exit_flat_at_broker (gw_exits_t *self, const char *id)
+{
+    gw_exit_t *exit = (gw_exit_t *) zhashx_lookup (self->table, id);
+    if (!exit || exit->state != GW_EXIT_BACKING_OFF)
+        return; //  sending, verifying, confirming, pricing: their own read answers
+    //  backing_off, broker flat -> read positions instead of sending: verifying.
+    tw_info ("exit answered by the broker id=%s: flat before attempt %d, verifying", id,
+             exit->attempts + 1);
+    gw_jobs_cancel (self->jobs, exit);
+    s_read (exit, GW_EXIT_VERIFYING);
+}
+
+void
+gw_exit_poke (gw_exits_t *self, const char *id)
+{
+    gw_exit_t *exit = (gw_exit_t *) zhashx_lookup (self->table, id);
+    if (!exit || !exit->waiting
+        || (exit->state != GW_EXIT_CONFIRMING && exit->state != GW_EXIT_VERIFYING))
+        return;
+    //  confirming or verifying, waiting -> read now (the timer's row, sooner).
+    gw_jobs_cancel (self->jobs, exit);
+    s_read (exit, exit->state);
 }
 
 size_t

@@ -2,12 +2,15 @@
 //  close, whatever its reason, as an explicit state machine.
 //
 //  An accepted close makes the position CLOSING (recorded durably with the
-//  command's ack, position_closing published), then sends one exit order at
-//  a time. The broker's outcome drives the machine through the states below
-//  to closed (position_closed) or failed (back to OPEN with exit_failed set,
-//  exit_failed published; a new close is accepted after
-//  exit_retry_cooldown_ms). The transition table is docs/design.md §4; the
-//  one function that implements it is s_step in gw_exit.c.
+//  command's ack and its first attempt, position_closing published), then
+//  sends one exit order at a time, each with pending_orders_cancel (a counter
+//  order still working from an earlier exit is cancelled first) and each
+//  counted durably before it leaves, across restarts. Flat is what the
+//  broker's positions say, never what a reply claims; the exit price is the
+//  exit's own fill from the order book. The broker's outcome drives the machine through the states
+//  below to closed (position_closed) or failed (back to OPEN with exit_failed set, exit_failed
+//  published; a new close is accepted after exit_retry_cooldown_ms). The transition table is
+//  docs/design.md §4; the one function that implements it is s_step in gw_exit.c.
 //
 //  Settings ([gateway]): exit_max_attempts, exit_retry_cooldown_ms,
 //  exit_backoff_ms, exit_confirm_polls, exit_confirm_interval_ms.
@@ -61,6 +64,19 @@ tw_ack_status_t gw_exit_start (gw_exits_t *self, const char *id, const char *rea
 //  Resumes an exit left CLOSING by a previous run, after the broker was read
 //  and the position is still open there.
 void gw_exit_resume (gw_exits_t *self, const gw_position_row_t *row);
+
+//  True while an exit of position id is in progress.
+bool gw_exit_in_flight (gw_exits_t *self, const char *id);
+
+//  The broker shows position id flat (reconciliation, the order socket): an
+//  exit waiting to send its next order reads the positions instead
+//  (backing_off -> verifying), so a close in flight is answered, not sent.
+//  Exits in other states are left to their own reads.
+void gw_exit_flat_at_broker (gw_exits_t *self, const char *id);
+
+//  The broker says position id changed (the order socket): an exit
+//  confirming or verifying it that waits to read again reads now.
+void gw_exit_poke (gw_exits_t *self, const char *id);
 
 size_t gw_exits_in_flight (gw_exits_t *self);
 uint64_t gw_exits_closed (gw_exits_t *self);

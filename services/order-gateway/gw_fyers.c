@@ -386,7 +386,9 @@ s_reply (gw_fyers_t *self, gw_call_t *call)
     s_scrub (self, call->error, sizeof call->error);
     tw_log_level_t level =
         call->outcome == GW_OUT_OK || call->outcome == GW_OUT_PENDING
-            ? (call->op == GW_OP_EXIT || call->op == GW_OP_PLACE ? TW_LOG_INFO : TW_LOG_DEBUG)
+            ? (call->op == GW_OP_EXIT || call->op == GW_OP_PLACE || call->op == GW_OP_CANCEL
+                   ? TW_LOG_INFO
+                   : TW_LOG_DEBUG)
             : TW_LOG_WARN;
     tw_log (level, "fyers call op=%s call_id=%llu outcome=%s http=%d code=%d latency_ms=%lld%s%s%s",
             gw_op_name (call->op), (unsigned long long) call->call_id,
@@ -412,7 +414,11 @@ s_start (gw_fyers_t *self, gw_call_t *call)
         transfer->url = zsys_sprintf ("%s/positions", self->base_url);
         break;
     case GW_OP_PLACE:
+    case GW_OP_CANCEL:
         transfer->url = zsys_sprintf ("%s/orders/sync", self->base_url);
+        break;
+    case GW_OP_ORDERS:
+        transfer->url = zsys_sprintf ("%s/orders", self->base_url);
         break;
     case GW_OP_ORDER_BY_TAG:
         //  The tag is validated alphanumeric: nothing to escape.
@@ -422,8 +428,10 @@ s_start (gw_fyers_t *self, gw_call_t *call)
     transfer->request = gw_fyers_body (call);
     transfer->easy = s_easy_take (self);
     CURL *easy = transfer->easy;
-    bool ready = transfer->url && easy
-                 && (transfer->request || !(call->op == GW_OP_EXIT || call->op == GW_OP_PLACE));
+    bool ready =
+        transfer->url && easy
+        && (transfer->request
+            || !(call->op == GW_OP_EXIT || call->op == GW_OP_PLACE || call->op == GW_OP_CANCEL));
     if (ready) {
         curl_easy_setopt (easy, CURLOPT_URL, transfer->url);
         curl_easy_setopt (easy, CURLOPT_PRIVATE, transfer);
@@ -452,7 +460,7 @@ s_start (gw_fyers_t *self, gw_call_t *call)
             curl_easy_setopt (easy, CURLOPT_FRESH_CONNECT, 1L);
             curl_easy_setopt (easy, CURLOPT_POSTFIELDS, transfer->request);
             curl_easy_setopt (easy, CURLOPT_POSTFIELDSIZE, (long) strlen (transfer->request));
-            if (call->op == GW_OP_EXIT)
+            if (call->op == GW_OP_EXIT || call->op == GW_OP_CANCEL)
                 curl_easy_setopt (easy, CURLOPT_CUSTOMREQUEST, "DELETE");
         }
         else

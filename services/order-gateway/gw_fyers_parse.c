@@ -51,6 +51,7 @@
 #define S_DEFAULT_PRODUCT "INTRADAY"
 #define S_ORDER_TAG_MAX 30
 #define S_ORDER_TAG_PREFIX "1:" //  the order book echoes a tag as "1:<tag>"
+#define S_ORDER_FILLED 2
 
 //  The largest quantity a JSON number (a double) carries exactly.
 #define S_QTY_MAX (INT64_C (1) << 53)
@@ -58,7 +59,7 @@
 static bool
 s_is_write (gw_op_t op)
 {
-    return op == GW_OP_EXIT || op == GW_OP_PLACE;
+    return op == GW_OP_EXIT || op == GW_OP_PLACE || op == GW_OP_CANCEL;
 }
 
 //  The outcome when it is unknown whether the request was acted on.
@@ -169,7 +170,12 @@ gw_fyers_validate (const gw_call_t *call, char *err, size_t err_size)
         if (!s_tag_valid (call->order_tag))
             problem = "order tag must be 1-30 letters or digits";
         break;
+    case GW_OP_CANCEL:
+        if (!s_text_set (call->order_id, sizeof call->order_id))
+            problem = "no order id";
+        break;
     case GW_OP_POSITIONS:
+    case GW_OP_ORDERS:
         break;
     default:
         problem = "unknown op";
@@ -191,8 +197,14 @@ gw_fyers_body (const gw_call_t *call)
     if (!root)
         return NULL;
     bool ok;
-    if (call->op == GW_OP_EXIT)
-        ok = cJSON_AddStringToObject (root, "id", call->position_id) != NULL;
+    if (call->op == GW_OP_CANCEL)
+        ok = cJSON_AddStringToObject (root, "id", call->order_id) != NULL;
+    else if (call->op == GW_OP_EXIT)
+        //  pending_orders_cancel: a counter order of an earlier exit that is
+        //  still working is cancelled before this one is placed, so that two
+        //  exits of one position never both fill (docs/fyers.md §4).
+        ok = cJSON_AddStringToObject (root, "id", call->position_id)
+             && cJSON_AddNumberToObject (root, "pending_orders_cancel", 1);
     else {
         const char *product = call->product[0] ? call->product : S_DEFAULT_PRODUCT;
         ok = cJSON_AddStringToObject (root, "symbol", call->symbol)
@@ -307,6 +319,9 @@ s_parse_position (const cJSON *entry, gw_broker_position_t *pos, char *err, size
     pos->sell_avg = s_json_double (entry, "sellAvg");
     pos->ltp = s_json_double (entry, "ltp");
     pos->realized_pnl = s_json_double (entry, "realized_profit");
+    pos->multiplier = s_json_double (entry, "qtyMulti_com");
+    if (pos->multiplier <= 0)
+        pos->multiplier = 1;
     return 1;
 }
 
@@ -368,14 +383,23 @@ s_parse_order_by_tag (gw_call_t *call, const cJSON *root, char *err, size_t err_
         snprintf (err, err_size, "reply has no orderBook list");
         return -1;
     }
-    //  The query filters on the tag; should a server ignore the filter, an
-    //  entry whose orderTag names another tag is not ours.
+    //  The query filters on the tag; should a server ignore the filter, or
+    //  answer for another order, only an entry that carries exactly this
+    //  tag for the call's symbol, side and quantity is ours. An entry
+    //  without a tag never is.
     const cJSON *found = NULL;
     const cJSON *entry;
     cJSON_ArrayForEach (entry, book) {
+        if (!cJSON_IsObject (entry))
+            continue;
         const cJSON *tag = cJSON_GetObjectItemCaseSensitive (entry, "orderTag");
-        if (cJSON_IsObject (entry)
-            && (!cJSON_IsString (tag) || s_tag_matches (tag->valuestring, call->order_tag))) {
+        const cJSON *symbol = cJSON_GetObjectItemCaseSensitive (entry, "symbol");
+        int64_t side = 0, qty = 0;
+        int64_t want_side = call->side == TW_SIDE_LONG ? S_SIDE_BUY : S_SIDE_SELL;
+        if (cJSON_IsString (tag) && s_tag_matches (tag->valuestring, call->order_tag)
+            && cJSON_IsString (symbol) && streq (symbol->valuestring, call->symbol)
+            && s_json_int (entry, "side", &side) && side == want_side
+            && s_json_int (entry, "qty", &qty) && qty == call->qty) {
             found = entry;
             break;
         }
@@ -383,6 +407,7 @@ s_parse_order_by_tag (gw_call_t *call, const cJSON *root, char *err, size_t err_
     call->order_status = 0;
     call->order_id[0] = 0;
     call->fill_price = 0;
+    call->filled_qty = 0;
     if (!found)
         return 0;
     int64_t status;
@@ -393,6 +418,58 @@ s_parse_order_by_tag (gw_call_t *call, const cJSON *root, char *err, size_t err_
     call->order_status = (int) status;
     s_json_text (found, "id", call->order_id, sizeof call->order_id);
     call->fill_price = s_json_double (found, "tradedPrice");
+    int64_t filled = 0;
+    if (s_json_int (found, "filledQty", &filled) && filled > 0)
+        call->filled_qty = filled;
+    else if (status == S_ORDER_FILLED)
+        call->filled_qty = call->qty; //  a filled order without filledQty filled all
+    return 0;
+}
+
+static int
+s_parse_orders (gw_call_t *call, const cJSON *root, char *err, size_t err_size)
+{
+    const cJSON *book = cJSON_GetObjectItemCaseSensitive (root, "orderBook");
+    if (!cJSON_IsArray (book)) {
+        snprintf (err, err_size, "reply has no orderBook list");
+        return -1;
+    }
+    int size = cJSON_GetArraySize (book);
+    gw_broker_order_t *orders =
+        (gw_broker_order_t *) calloc (size > 0 ? (size_t) size : 1, sizeof *orders);
+    if (!orders) {
+        snprintf (err, err_size, "out of memory for %d orders", size);
+        return -1;
+    }
+    size_t count = 0;
+    const cJSON *entry;
+    cJSON_ArrayForEach (entry, book) {
+        gw_broker_order_t *o = &orders[count];
+        int64_t side = 0, status = 0;
+        if (!cJSON_IsObject (entry) || !s_json_text (entry, "id", o->id, sizeof o->id)
+            || !s_json_text (entry, "symbol", o->symbol, sizeof o->symbol)
+            || !s_json_int (entry, "side", &side) || !s_json_int (entry, "status", &status)) {
+            memset (o, 0, sizeof *o);
+            continue; //  an entry we cannot use is not ours
+        }
+        s_json_text (entry, "productType", o->product, sizeof o->product);
+        o->side = side == S_SIDE_BUY ? TW_SIDE_LONG : TW_SIDE_SHORT;
+        s_json_int (entry, "qty", &o->qty);
+        s_json_int (entry, "filledQty", &o->filled_qty);
+        o->status = (int) status;
+        o->traded_price = s_json_double (entry, "tradedPrice");
+        char tag[64] = "";
+        if (s_json_text (entry, "orderTag", tag, sizeof tag)) {
+            const char *bare = strncmp (tag, S_ORDER_TAG_PREFIX, strlen (S_ORDER_TAG_PREFIX)) == 0
+                                   ? tag + strlen (S_ORDER_TAG_PREFIX)
+                                   : tag;
+            snprintf (o->order_tag, sizeof o->order_tag, "%.31s", bare);
+        }
+        count++;
+    }
+    free (call->orders);
+    call->orders = orders;
+    call->order_count = count;
     return 0;
 }
 
@@ -487,6 +564,10 @@ s_classify_ok (gw_call_t *call, const cJSON *root, int code, char *err, size_t e
         return s_parse_positions (call, root, err, err_size) == 0 ? GW_OUT_OK : GW_OUT_RETRYABLE;
     case GW_OP_ORDER_BY_TAG:
         return s_parse_order_by_tag (call, root, err, err_size) == 0 ? GW_OUT_OK : GW_OUT_RETRYABLE;
+    case GW_OP_ORDERS:
+        return s_parse_orders (call, root, err, err_size) == 0 ? GW_OUT_OK : GW_OUT_RETRYABLE;
+    case GW_OP_CANCEL:
+        return GW_OUT_OK;
     }
     snprintf (err, err_size, "unknown op");
     return GW_OUT_FINAL;

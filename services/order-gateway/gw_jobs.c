@@ -13,7 +13,6 @@ typedef struct {
 
 //  An owner's timer.
 typedef struct {
-    gw_jobs_t *jobs;
     void *owner;
     gw_jobs_later_fn *fn;
     int timer_id;
@@ -24,7 +23,12 @@ struct _gw_jobs_t {
     zsock_t *broker;
     zhashx_t *pending; //  call_id -> s_pending_t *
     zhashx_t *timers;  //  owner -> s_timer_t *
-    zhashx_t *owners;  //  owner -> its calls in flight (a count, never 0)
+    //  zloop timer id -> s_timer_t *. zloop ends a timer only at its next
+    //  turn, so a timer ended may still fire once (outside the loop, or when
+    //  another handler of the same turn ended it): it is then not found here
+    //  and does nothing.
+    zhashx_t *by_id;
+    zhashx_t *owners; //  owner -> its calls in flight (a count, never 0)
     uint64_t next_call_id;
     uint64_t calls;
 };
@@ -111,6 +115,7 @@ gw_jobs_new (zloop_t *loop, zsock_t *broker_sock)
     self->broker = broker_sock;
     self->pending = s_table (s_free);
     self->timers = s_table (s_free);
+    self->by_id = s_table (NULL);
     self->owners = s_table (NULL);
     zloop_reader (loop, broker_sock, s_on_broker, self);
     return self;
@@ -126,6 +131,7 @@ gw_jobs_destroy (gw_jobs_t **self_p)
     for (s_timer_t *timer = (s_timer_t *) zhashx_first (self->timers); timer;
          timer = (s_timer_t *) zhashx_next (self->timers))
         zloop_timer_end (self->loop, timer->timer_id);
+    zhashx_destroy (&self->by_id);
     zhashx_destroy (&self->timers);
     zhashx_destroy (&self->pending);
     zhashx_destroy (&self->owners);
@@ -147,14 +153,26 @@ gw_jobs_call (gw_jobs_t *self, gw_call_t *call, gw_jobs_call_fn *fn, void *owner
     zsock_send (self->broker, "p", call);
 }
 
+//  Forgets owner's timer (ended in zloop, gone from both tables).
+static void
+s_timer_end (gw_jobs_t *self, s_timer_t *timer)
+{
+    zloop_timer_end (self->loop, timer->timer_id);
+    zhashx_delete (self->by_id, (void *) (uintptr_t) timer->timer_id);
+    zhashx_delete (self->timers, timer->owner); //  frees timer
+}
+
 static int
 s_on_timer (zloop_t *loop, int timer_id, void *arg)
 {
     (void) loop;
-    (void) timer_id;
-    s_timer_t *timer = (s_timer_t *) arg;
+    gw_jobs_t *self = (gw_jobs_t *) arg;
+    s_timer_t *timer = (s_timer_t *) zhashx_lookup (self->by_id, (void *) (uintptr_t) timer_id);
+    if (!timer)
+        return 0; //  ended meanwhile
     s_timer_t fired = *timer;
-    zhashx_delete (fired.jobs->timers, fired.owner);
+    zhashx_delete (self->by_id, (void *) (uintptr_t) timer_id);
+    zhashx_delete (self->timers, fired.owner);
     fired.fn (fired.owner);
     return 0;
 }
@@ -164,27 +182,23 @@ gw_jobs_later (gw_jobs_t *self, void *owner, int64_t delay_ms, gw_jobs_later_fn 
 {
     assert (fn && owner);
     s_timer_t *old = (s_timer_t *) zhashx_lookup (self->timers, owner);
-    if (old) {
-        zloop_timer_end (self->loop, old->timer_id);
-        zhashx_delete (self->timers, owner);
-    }
+    if (old)
+        s_timer_end (self, old);
     s_timer_t *timer = (s_timer_t *) zmalloc (sizeof (s_timer_t));
-    timer->jobs = self;
     timer->owner = owner;
     timer->fn = fn;
     timer->timer_id =
-        zloop_timer (self->loop, (size_t) (delay_ms > 0 ? delay_ms : 1), 1, s_on_timer, timer);
+        zloop_timer (self->loop, (size_t) (delay_ms > 0 ? delay_ms : 1), 1, s_on_timer, self);
     zhashx_update (self->timers, owner, timer);
+    zhashx_update (self->by_id, (void *) (uintptr_t) timer->timer_id, timer);
 }
 
 void
 gw_jobs_cancel (gw_jobs_t *self, void *owner)
 {
     s_timer_t *timer = (s_timer_t *) zhashx_lookup (self->timers, owner);
-    if (timer) {
-        zloop_timer_end (self->loop, timer->timer_id);
-        zhashx_delete (self->timers, owner);
-    }
+    if (timer)
+        s_timer_end (self, timer);
     //  Most owners go away with nothing in flight: no need to look then.
     if (!zhashx_lookup (self->owners, owner))
         return;

@@ -15,6 +15,11 @@
 #define GW_ORDER_REJECTED 5
 #define GW_ORDER_EXPIRED 7
 
+//  An open whose outcome is still unknown after open_lookup_polls lookups
+//  (and a cancel of its remainder) stays pending and is looked up this many
+//  times less often, so that it never eats the rate budget.
+#define GW_OPEN_PENDING_SLOWDOWN 4
+
 struct _gw_opens_t {
     gw_store_t *store;
     gw_events_t *events;
@@ -36,6 +41,9 @@ typedef struct {
     int attempts; //  orders sent so far
     int lookups;  //  order book lookups that found it working or could not read it
     char last_error[TW_TEXT_MAX];
+    char order_id[TW_ID_MAX]; //  the broker's id of the order, once known
+    bool cancel_sent;         //  the remainder was asked to be cancelled
+    bool waiting;             //  on its timer (not on a broker call)
 } gw_open_t;
 
 //  What happened to an open: a broker result or its timer.
@@ -48,12 +56,13 @@ typedef enum {
     S_NOT_FOUND,    //  lookup: the order never reached the broker
     S_ENDED,        //  lookup: rejected, cancelled or expired
     S_WORKING,      //  lookup: still working, or the book could not be read
-    S_TIMER         //  the wait is over
+    S_TIMER,        //  the wait is over
+    S_CANCELLED     //  cancel of the remainder: answered (whatever the answer)
 } s_input_t;
 
 static const char *s_input_names[] = {"",        "filled",       "placed",    "retryable",
                                       "final",   "found_filled", "not_found", "ended",
-                                      "working", "timer"};
+                                      "working", "timer",        "cancelled"};
 
 const char *
 gw_open_state_name (gw_open_state_t state)
@@ -65,6 +74,8 @@ gw_open_state_name (gw_open_state_t state)
         return "looking_up";
     case GW_OPEN_BACKING_OFF:
         return "backing_off";
+    case GW_OPEN_CANCELLING:
+        return "cancelling";
     case GW_OPEN_FILLED:
         return "filled";
     case GW_OPEN_REJECTED:
@@ -93,10 +104,11 @@ s_position_id (const char *symbol, const char *product, char *id, size_t id_size
 
 //  --- The actions ---------------------------------------------------------
 
-//  Commits the position (the pending open gone) and publishes
+//  Commits the position of qty (the filled quantity; the order's when 0)
+//  with the open's stops (the pending open gone) and publishes
 //  position_opened: -> filled.
 static void
-s_fill (gw_open_t *open, double price)
+s_fill (gw_open_t *open, double price, int64_t qty)
 {
     gw_opens_t *self = open->opens;
     const gw_pending_row_t *p = &open->row;
@@ -105,7 +117,7 @@ s_fill (gw_open_t *open, double price)
     snprintf (row.pos.symbol, sizeof row.pos.symbol, "%s", p->symbol);
     snprintf (row.pos.product, sizeof row.pos.product, "%s", p->product);
     row.pos.side = p->side;
-    row.pos.qty = p->qty;
+    row.pos.qty = qty > 0 && qty < p->qty ? qty : p->qty;
     row.pos.entry_price = price;
     row.pos.sl = p->sl;
     row.pos.tp = p->tp;
@@ -124,9 +136,10 @@ s_fill (gw_open_t *open, double price)
     }
     open->state = GW_OPEN_FILLED;
     self->filled++;
-    tw_info ("open filled id=%s side=%s qty=%" PRId64 " price=%.2f sl=%.2f tp=%.2f attempts=%d",
-             row.pos.id, tw_side_name (row.pos.side), row.pos.qty, price, row.pos.sl, row.pos.tp,
-             open->attempts);
+    tw_info ("open filled id=%s side=%s qty=%" PRId64 " of %" PRId64
+             " price=%.2f sl=%.2f tp=%.2f attempts=%d",
+             row.pos.id, tw_side_name (row.pos.side), row.pos.qty, p->qty, price, row.pos.sl,
+             row.pos.tp, open->attempts);
     int64_t accepted_ms = p->created_ms;
     zhashx_delete (self->table, p->req_id); //  destroys open
     if (self->on_filled)
@@ -171,13 +184,31 @@ s_send (gw_open_t *open)
     gw_jobs_call (open->opens->jobs, call, s_on_call, open);
 }
 
-//  Looks the order up by its tag: -> looking_up.
+//  Looks the order up by its tag (only an entry of that tag, symbol, side
+//  and quantity matches): -> looking_up.
 static void
 s_lookup (gw_open_t *open)
 {
     open->state = GW_OPEN_LOOKING_UP;
+    open->waiting = false;
     gw_call_t *call = gw_call_new (GW_OP_ORDER_BY_TAG);
     snprintf (call->order_tag, sizeof call->order_tag, "%s", open->row.order_tag);
+    snprintf (call->symbol, sizeof call->symbol, "%s", open->row.symbol);
+    call->side = open->row.side;
+    call->qty = open->row.qty;
+    gw_jobs_call (open->opens->jobs, call, s_on_call, open);
+}
+
+//  Cancels what remains of the working order: -> cancelling.
+static void
+s_cancel (gw_open_t *open)
+{
+    open->state = GW_OPEN_CANCELLING;
+    open->cancel_sent = true;
+    tw_warn ("open still working after lookups req_id=%s order=%s: cancelling the remainder",
+             open->row.req_id, open->order_id);
+    gw_call_t *call = gw_call_new (GW_OP_CANCEL);
+    snprintf (call->order_id, sizeof call->order_id, "%s", open->order_id);
     gw_jobs_call (open->opens->jobs, call, s_on_call, open);
 }
 
@@ -185,6 +216,7 @@ static void
 s_wait (gw_open_t *open, gw_open_state_t state, int64_t delay_ms)
 {
     open->state = state;
+    open->waiting = true;
     gw_jobs_later (open->opens->jobs, open, delay_ms, s_on_timer);
 }
 
@@ -212,7 +244,7 @@ s_step (gw_open_t *open, s_input_t input, const gw_call_t *call)
     case GW_OPEN_SENDING:
         switch (input) {
         case S_FILLED: //  -> filled
-            s_fill (open, call->fill_price);
+            s_fill (open, call->fill_price, 0);
             return;
         case S_PLACED: //  placed, or maybe: the order book knows -> looking_up
             s_lookup (open);
@@ -229,32 +261,56 @@ s_step (gw_open_t *open, s_input_t input, const gw_call_t *call)
         break;
     case GW_OPEN_LOOKING_UP:
         switch (input) {
-        case S_FOUND_FILLED: //  -> filled
-            s_fill (open, call->fill_price);
+        case S_FOUND_FILLED: //  -> filled, with the quantity filled
+            s_fill (open, call->fill_price, call->filled_qty);
             return;
         case S_NOT_FOUND: //  never reached the broker: -> backing_off, or rejected
             s_retry_or_reject (open, 0);
             return;
-        case S_ENDED: { //  -> rejected
+        case S_ENDED: { //  the filled part -> filled; nothing filled -> rejected
+            if (call->filled_qty > 0) {
+                tw_warn ("open partly filled req_id=%s order=%s filled=%" PRId64 " of %" PRId64
+                         " status=%d: keeping the filled part",
+                         open->row.req_id, call->order_id, call->filled_qty, open->row.qty,
+                         call->order_status);
+                s_fill (open, call->fill_price, call->filled_qty);
+                return;
+            }
             char error[TW_TEXT_MAX];
             snprintf (error, sizeof error, "order %s ended with status %d", call->order_id,
                       call->order_status);
             s_reject (open, error);
             return;
         }
-        case S_WORKING: //  wait, look up again -> looking_up; rejected when lookups = polls
+        case S_WORKING: //  wait, look up again; lookups = polls: cancel the remainder
             if (++open->lookups < settings->lookup_polls)
                 s_wait (open, GW_OPEN_LOOKING_UP, settings->lookup_interval_ms);
-            else
-                //  The order may still fill, so it is not sent again; a fill
-                //  then shows up at the next reconciliation.
-                s_reject (open, "order outcome unknown after lookups; check the broker");
+            else if (!open->cancel_sent && open->order_id[0])
+                s_cancel (open);
+            else {
+                //  The broker has not said what happened: the open stays
+                //  pending with its stops (a second open of the id is refused)
+                //  until the order book does. Never rejected, never resent.
+                if (open->lookups == settings->lookup_polls)
+                    tw_warn ("open outcome unknown req_id=%s tag=%s: stays pending, looked up "
+                             "every %lld ms",
+                             open->row.req_id, open->row.order_tag,
+                             (long long) (settings->lookup_interval_ms * GW_OPEN_PENDING_SLOWDOWN));
+                s_wait (open, GW_OPEN_LOOKING_UP,
+                        settings->lookup_interval_ms * GW_OPEN_PENDING_SLOWDOWN);
+            }
             return;
         case S_TIMER:
             s_lookup (open);
             return;
         default:
             break;
+        }
+        break;
+    case GW_OPEN_CANCELLING:
+        if (input == S_CANCELLED) { //  whatever the answer, the book says: -> looking_up
+            s_lookup (open);
+            return;
         }
         break;
     case GW_OPEN_BACKING_OFF:
@@ -276,6 +332,8 @@ s_step (gw_open_t *open, s_input_t input, const gw_call_t *call)
 static s_input_t
 s_input (const gw_call_t *call)
 {
+    if (call->op == GW_OP_CANCEL)
+        return S_CANCELLED;
     if (call->op == GW_OP_PLACE) {
         if (call->outcome == GW_OUT_OK && call->fill_price > 0)
             return S_FILLED;
@@ -306,12 +364,15 @@ s_on_call (void *owner, gw_call_t *call)
     gw_open_t *open = (gw_open_t *) owner;
     if (call->error[0])
         snprintf (open->last_error, sizeof open->last_error, "%s", call->error);
+    if ((call->op == GW_OP_PLACE || call->op == GW_OP_ORDER_BY_TAG) && call->order_id[0])
+        snprintf (open->order_id, sizeof open->order_id, "%s", call->order_id);
     s_step (open, s_input (call), call);
 }
 
 static void
 s_on_timer (void *owner)
 {
+    ((gw_open_t *) owner)->waiting = false;
     s_step ((gw_open_t *) owner, S_TIMER, NULL);
 }
 
@@ -412,17 +473,45 @@ gw_open_start (gw_opens_t *self, const tw_msg_t *request, tw_msg_t *reply, char 
 }
 
 void
-gw_open_recover (gw_opens_t *self, const gw_pending_row_t *row, const gw_broker_position_t *held)
+gw_open_recover (gw_opens_t *self, const gw_pending_row_t *row)
 {
+    //  Resolved from the order book, as an ambiguous outcome is; an order
+    //  not found there never reached the broker, and is not placed again
+    //  after a restart (its attempts count as spent).
     gw_open_t *open = s_open_new (self, row);
-    open->state = GW_OPEN_LOOKING_UP;
-    if (held && held->net_qty != 0) {
-        tw_warn ("open recovered after restart req_id=%s tag=%s", row->req_id, row->order_tag);
-        s_fill (open, held->avg_price);
+    open->attempts = self->settings.max_attempts;
+    tw_warn ("open recovering after restart req_id=%s tag=%s: looking it up", row->req_id,
+             row->order_tag);
+    s_lookup (open);
+}
+
+void
+gw_open_poke (gw_opens_t *self, const char *order_tag)
+{
+    for (gw_open_t *o = (gw_open_t *) zhashx_first (self->table); o;
+         o = (gw_open_t *) zhashx_next (self->table)) {
+        if (strcmp (o->row.order_tag, order_tag) != 0)
+            continue;
+        //  looking_up, waiting -> look up now (the timer's row, sooner).
+        if (o->state == GW_OPEN_LOOKING_UP && o->waiting) {
+            gw_jobs_cancel (self->jobs, o);
+            s_lookup (o);
+        }
+        return;
     }
-    else
-        s_reject (open,
-                  "gateway restarted before the fill was confirmed; no position at the broker");
+}
+
+bool
+gw_opens_pending_id (gw_opens_t *self, const char *id)
+{
+    char pending_id[TW_ID_MAX];
+    for (gw_open_t *o = (gw_open_t *) zhashx_first (self->table); o;
+         o = (gw_open_t *) zhashx_next (self->table)) {
+        s_position_id (o->row.symbol, o->row.product, pending_id, sizeof pending_id);
+        if (strcmp (pending_id, id) == 0)
+            return true;
+    }
+    return false;
 }
 
 tw_ack_status_t

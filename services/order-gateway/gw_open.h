@@ -3,10 +3,13 @@
 //
 //  An accepted open is recorded as a pending open (with a unique order tag)
 //  together with the command's ack before the market order is sent; when the
-//  broker fills it, the pending open becomes a position and position_opened
-//  is published. An ambiguous outcome is looked up in the broker's order
-//  book by the tag instead of being sent twice; a refused one is published
-//  as order_rejected. The transition table is docs/design.md §4; the one
+//  broker fills it, the pending open becomes a position of the quantity
+//  filled, with the stops asked for, and position_opened is published. An
+//  ambiguous outcome is looked up in the broker's order book by the tag
+//  instead of being sent twice; a remainder still working after the look-ups
+//  is cancelled and the filled part kept; an outcome the broker does not tell
+//  keeps the open pending (never orphaned, never sent again); a refused one
+//  is published as order_rejected. The transition table is docs/design.md §4; the one
 //  function that implements it is s_step in gw_open.c.
 //
 //  Settings ([gateway]): open_max_attempts, open_backoff_ms,
@@ -25,6 +28,7 @@ typedef enum {
     GW_OPEN_SENDING = 1, //  the market order is at the broker
     GW_OPEN_LOOKING_UP,  //  looking the order up by its tag, or waiting to
     GW_OPEN_BACKING_OFF, //  waiting before sending the order again
+    GW_OPEN_CANCELLING,  //  cancelling the remainder of an order still working after lookups
     GW_OPEN_FILLED,
     GW_OPEN_REJECTED
 } gw_open_state_t;
@@ -59,11 +63,18 @@ void gw_opens_destroy (gw_opens_t **self_p);
 tw_ack_status_t gw_open_start (gw_opens_t *self, const tw_msg_t *request, tw_msg_t *reply,
                                char *error, size_t error_size);
 
-//  Resolves an open left pending by a previous run: held is the broker's
-//  position of its id (NULL when none): held open -> position_opened with the
-//  open's stops; else order_rejected.
-void gw_open_recover (gw_opens_t *self, const gw_pending_row_t *row,
-                      const gw_broker_position_t *held);
+//  Resolves an open left pending by a previous run from the broker's order
+//  book (its tag): filled, or partly filled and ended -> position_opened
+//  with the open's stops; ended unfilled or not found -> order_rejected
+//  (never placed again); still working -> stays pending (docs/design.md §4).
+void gw_open_recover (gw_opens_t *self, const gw_pending_row_t *row);
+
+//  The broker says the order of order_tag changed (the order socket): an
+//  open waiting to look it up again looks it up now.
+void gw_open_poke (gw_opens_t *self, const char *order_tag);
+
+//  True while an open of position id is in progress (pending).
+bool gw_opens_pending_id (gw_opens_t *self, const char *id);
 
 //  Changes the stops of an open position (position_updated). Returns
 //  ACCEPTED, or REJECTED with error filled.

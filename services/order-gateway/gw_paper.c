@@ -476,6 +476,7 @@ s_positions (gw_paper_t *self, gw_call_t *call)
         double price = s_price (self, pos->symbol);
         out->ltp = price > 0 ? price : pos->ltp;
         out->realized_pnl = pos->realized;
+        out->multiplier = 1;
     }
     free (call->positions);
     call->positions = list;
@@ -499,6 +500,7 @@ s_order_by_tag (gw_paper_t *self, gw_call_t *call)
                   (long long) sqlite3_column_int64 (find, 0));
         call->fill_price = sqlite3_column_double (find, 1);
         call->order_status = GW_PAPER_STATUS_FILLED;
+        call->filled_qty = call->qty; //  paper orders fill whole, at once
         call->outcome = GW_OUT_OK;
     }
     else if (rc == SQLITE_DONE) {
@@ -527,6 +529,7 @@ gw_paper_execute (gw_paper_t *self, gw_call_t *call)
     call->fill_price = 0;
     call->order_id[0] = 0;
     call->order_status = 0;
+    call->filled_qty = 0;
     switch (call->op) {
     case GW_OP_EXIT:
         s_exit (self, call);
@@ -539,6 +542,19 @@ gw_paper_execute (gw_paper_t *self, gw_call_t *call)
         break;
     case GW_OP_ORDER_BY_TAG:
         s_order_by_tag (self, call);
+        break;
+    case GW_OP_ORDERS:
+        //  Paper orders fill whole at once and their exits carry their price:
+        //  the gateway needs no order book from paper (an empty one).
+        free (call->orders);
+        call->orders = NULL;
+        call->order_count = 0;
+        call->outcome = GW_OUT_OK;
+        break;
+    case GW_OP_CANCEL:
+        //  Nothing ever works at paper: there is nothing to cancel.
+        call->outcome = GW_OUT_FINAL;
+        snprintf (call->error, sizeof call->error, "order %s is not working", call->order_id);
         break;
     default:
         call->outcome = GW_OUT_FINAL;

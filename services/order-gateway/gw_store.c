@@ -127,6 +127,7 @@ typedef enum {
     S_POS_HISTORY,
     S_ATT_INSERT,
     S_ATT_LIST,
+    S_ATT_UPDATE,
     S_REQ_GET,
     S_REQ_PUT,
     S_REQ_PRUNE,
@@ -171,6 +172,9 @@ static const char *s_sql[S_COUNT] = {
     [S_ATT_LIST] = "SELECT p.id, " S_ATTEMPT_COLUMNS " FROM exit_attempts "
                    "JOIN positions p ON p.row_id = position_row WHERE position_row = "
                    "(SELECT max(row_id) FROM positions WHERE id = ?1) ORDER BY attempt",
+    [S_ATT_UPDATE] = "UPDATE exit_attempts SET outcome = ?3, http_status = ?4, broker_code = ?5, "
+                     "error = ?6, latency_ms = ?7 WHERE attempt = ?2 AND position_row = "
+                     "(SELECT row_id FROM positions WHERE id = ?1 AND state <> 'closed')",
     [S_REQ_GET] = "SELECT reply FROM requests WHERE req_id = ?1",
     [S_REQ_PUT] = "INSERT INTO requests (req_id, created_ms, reply) VALUES (?1, ?2, ?3) "
                   "ON CONFLICT (req_id) DO NOTHING",
@@ -869,6 +873,23 @@ gw_store_add_attempt (gw_store_t *self, const gw_attempt_row_t *attempt)
         || !s_bind_text (self, stmt, 7, attempt->error, sizeof attempt->error)
         || !s_bind_int (self, stmt, 8, attempt->latency_ms)
         || s_step_done (self, stmt, "add attempt"))
+        return -1;
+    return sqlite3_changes (self->db) > 0 ? 0 : 1;
+}
+
+int
+gw_store_update_attempt (gw_store_t *self, const gw_attempt_row_t *attempt)
+{
+    assert (self && attempt);
+    sqlite3_stmt *stmt = s_stmt (self, S_ATT_UPDATE);
+    if (!s_bind_text (self, stmt, 1, attempt->position_id, sizeof attempt->position_id)
+        || !s_bind_int (self, stmt, 2, attempt->attempt)
+        || !s_bind_text (self, stmt, 3, attempt->outcome, sizeof attempt->outcome)
+        || !s_bind_int (self, stmt, 4, attempt->http_status)
+        || !s_bind_int (self, stmt, 5, attempt->broker_code)
+        || !s_bind_text (self, stmt, 6, attempt->error, sizeof attempt->error)
+        || !s_bind_int (self, stmt, 7, attempt->latency_ms)
+        || s_step_done (self, stmt, "update attempt"))
         return -1;
     return sqlite3_changes (self->db) > 0 ? 0 : 1;
 }

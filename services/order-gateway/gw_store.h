@@ -169,6 +169,11 @@ int gw_store_history (gw_store_t *self, const char *id, gw_position_row_t **rows
 //  1 no live row, -1 error (a repeated attempt number included).
 int gw_store_add_attempt (gw_store_t *self, const gw_attempt_row_t *attempt);
 
+//  Writes the outcome, HTTP status, broker code, error and latency of
+//  attempt (found by position_id's live row and attempt number) over the
+//  ones recorded when it was sent. 0 updated, 1 no such attempt, -1 error.
+int gw_store_update_attempt (gw_store_t *self, const gw_attempt_row_t *attempt);
+
 //  The attempts of the latest life of id (the live one, else the last
 //  closed one), in attempt order; *rows as for gw_store_list_positions.
 int gw_store_attempts (gw_store_t *self, const char *id, gw_attempt_row_t **rows, size_t *count);

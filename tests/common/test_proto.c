@@ -203,6 +203,16 @@ s_sample (tw_msg_type_t type, tw_msg_t *msg)
         msg->u.event.pos.qty = 50;
         snprintf (msg->u.event.error, TW_TEXT_MAX, "-50: insufficient funds");
         break;
+    case TW_MSG_POSITION_MISMATCH:
+        msg->u.event.epoch = 77;
+        msg->u.event.seq = 3000;
+        snprintf (msg->u.event.pos.id, TW_ID_MAX, "NSE:SBIN-EQ-INTRADAY");
+        snprintf (msg->u.event.pos.symbol, TW_SYMBOL_MAX, "NSE:SBIN-EQ");
+        msg->u.event.qty = -10;
+        msg->u.event.broker_qty = -4;
+        snprintf (msg->u.event.broker_product, TW_PRODUCT_MAX, "CNC");
+        snprintf (msg->u.event.detail, TW_TEXT_MAX, "converted to CNC at the broker");
+        break;
     case TW_MSG_HEARTBEAT:
         msg->u.event.epoch = 77;
         msg->u.event.seq = 123456789;
@@ -719,6 +729,8 @@ START_TEST (test_wire_names)
     s_assert_keys (TW_MSG_PNL_REPLY, "v,type,ts,req_id,day,realized_pnl,unrealized_pnl,trades,"
                                      "wins,losses,largest_loss,open_positions,marked_positions");
     s_assert_keys (TW_MSG_ORDER_REJECTED, "v,type,ts,req_id,epoch,seq,id,symbol,side,qty,error");
+    s_assert_keys (TW_MSG_POSITION_MISMATCH,
+                   "v,type,ts,epoch,seq,id,symbol,qty,broker_qty,broker_product,detail");
 }
 END_TEST
 
@@ -777,6 +789,10 @@ START_TEST (test_topic_and_events)
     s_sample (TW_MSG_ORDER_REJECTED, &msg);
     ck_assert_int_eq (tw_msg_topic (&msg, topic, sizeof topic), 0);
     ck_assert_str_eq (topic, "pos.order_rejected");
+    s_sample (TW_MSG_POSITION_MISMATCH, &msg);
+    ck_assert_int_eq (tw_msg_topic (&msg, topic, sizeof topic), 0);
+    ck_assert_str_eq (topic, "pos.position_mismatch");
+    ck_assert (tw_msg_is_event (TW_MSG_POSITION_MISMATCH));
     s_sample (TW_MSG_HEARTBEAT, &msg);
     ck_assert_int_eq (tw_msg_topic (&msg, topic, sizeof topic), 0);
     ck_assert_str_eq (topic, "hb");
@@ -1130,7 +1146,7 @@ START_TEST (test_snapshot_limits)
     ck_assert_str_eq (msg.u.pong.counters[15].name, "c15");
     ck_assert_int_eq (msg.u.pong.counters[15].value, 15);
     S_REJECT (s_pong_kvs, S_SET, KC ("counters", TW_MAX_COUNTERS + 1),
-              "17 counters exceed the limit of 16");
+              "33 counters exceed the limit of 32");
     //  Nesting inside a field: a map where a price should be, and deeper.
     S_REJECT (s_open_kvs, S_SET, KX ("sl", "\x81\xa1x\x01"),
               "field 'sl': expected number, got map");

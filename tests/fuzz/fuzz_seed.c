@@ -182,6 +182,16 @@ s_sample (tw_msg_t *msg, tw_msg_type_t type)
         event->pos.qty = 5;
         snprintf (event->error, TW_TEXT_MAX, "insufficient funds");
         break;
+    case TW_MSG_POSITION_MISMATCH:
+        event->epoch = 7;
+        event->seq = 45;
+        snprintf (event->pos.id, TW_ID_MAX, "NSE:SBIN-EQ-INTRADAY");
+        snprintf (event->pos.symbol, TW_SYMBOL_MAX, "NSE:SBIN-EQ");
+        event->qty = 10;
+        event->broker_qty = 0;
+        snprintf (event->broker_product, TW_PRODUCT_MAX, "CNC");
+        snprintf (event->detail, TW_TEXT_MAX, "held as NSE:SBIN-EQ-CNC 10");
+        break;
     case TW_MSG_HEARTBEAT:
         event->epoch = 7;
         event->seq = 44;

@@ -157,6 +157,26 @@ START_TEST (test_order_rejected)
 }
 END_TEST
 
+START_TEST (test_position_mismatch)
+{
+    tw_msg_t msg;
+    tw_msg_init (&msg, TW_MSG_POSITION_MISMATCH);
+    msg.u.event.epoch = 1;
+    msg.u.event.seq = 13;
+    strcpy (msg.u.event.pos.id, "NSE:SBIN-EQ-INTRADAY");
+    strcpy (msg.u.event.pos.symbol, "NSE:SBIN-EQ");
+    msg.u.event.qty = 10;
+    msg.u.event.broker_qty = 0;
+    strcpy (msg.u.event.broker_product, "CNC");
+    strcpy (msg.u.event.detail, "held as NSE:SBIN-EQ-CNC");
+    s_expect (nt_json_event (&msg, NULL),
+              "{\"type\":\"position_mismatch\",\"seq\":13,\"epoch\":\"1\","
+              "\"id\":\"NSE:SBIN-EQ-INTRADAY\",\"symbol\":\"NSE:SBIN-EQ\",\"qty\":10,"
+              "\"broker_qty\":0,\"broker_product\":\"CNC\","
+              "\"detail\":\"held as NSE:SBIN-EQ-CNC\"}");
+}
+END_TEST
+
 START_TEST (test_heartbeat)
 {
     tw_msg_t msg;
@@ -377,6 +397,7 @@ main (void)
     tcase_add_test (tc, test_position_closed);
     tcase_add_test (tc, test_exit_failed);
     tcase_add_test (tc, test_order_rejected);
+    tcase_add_test (tc, test_position_mismatch);
     tcase_add_test (tc, test_heartbeat);
     tcase_add_test (tc, test_not_an_event);
     tcase_add_test (tc, test_snapshot);

@@ -190,7 +190,10 @@ START_TEST (test_exit_ok)
     cJSON *body = cJSON_Parse (cJSON_GetStringValue (cJSON_GetObjectItem (record, "body")));
     ck_assert_ptr_nonnull (body);
     ck_assert_str_eq (cJSON_GetStringValue (cJSON_GetObjectItem (body, "id")), T_POSITION_ID);
-    ck_assert_int_eq (cJSON_GetArraySize (body), 1);
+    //  Every exit cancels the position's working orders first (docs/fyers.md §4).
+    ck_assert_int_eq (cJSON_GetNumberValue (cJSON_GetObjectItem (body, "pending_orders_cancel")),
+                      1);
+    ck_assert_int_eq (cJSON_GetArraySize (body), 2);
     cJSON_Delete (body);
     cJSON_Delete (requests);
 
@@ -464,9 +467,13 @@ START_TEST (test_place_and_lookup)
 
     call = gw_call_new (GW_OP_ORDER_BY_TAG);
     snprintf (call->order_tag, sizeof call->order_tag, "gw1abc");
+    snprintf (call->symbol, sizeof call->symbol, T_SYMBOL);
+    call->side = TW_SIDE_LONG;
+    call->qty = 5;
     s_roundtrip (broker, call);
     ck_assert_int_eq (call->outcome, GW_OUT_OK);
     ck_assert_int_eq (call->order_status, 2);
+    ck_assert_int_eq (call->filled_qty, 5);
     ck_assert_str_eq (call->order_id, order_id);
     ck_assert_double_eq_tol (call->fill_price, 501.5, T_PRICE_EPSILON);
     snprintf (call->order_tag, sizeof call->order_tag, "gwnosuch");

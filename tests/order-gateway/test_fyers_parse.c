@@ -167,7 +167,8 @@ START_TEST (test_parse_positions)
         //  A numeric id, only qty and side, optional fields missing.
         "{\"id\":12345,\"qty\":4,\"side\":-1},"
         //  Flat.
-        "{\"id\":\"MCX:SILVERMIC20AUGFUT-MARGIN\",\"netQty\":0,\"side\":0,\"realized_profit\":-40}"
+        "{\"id\":\"MCX:SILVERMIC20AUGFUT-MARGIN\",\"netQty\":0,\"side\":0,\"realized_profit\":-40,"
+        "\"qtyMulti_com\":5}"
         "],\"overall\":{}}";
     gw_call_t *call = gw_call_new (GW_OP_POSITIONS);
     gw_fyers_reply_t reply = {.http_status = 200, .body = body, .body_size = strlen (body)};
@@ -195,6 +196,8 @@ START_TEST (test_parse_positions)
     ck_assert_double_eq_tol (p->avg_price, 0, T_PRICE_EPSILON);
     p = &call->positions[3];
     ck_assert_int_eq (p->net_qty, 0);
+    ck_assert_double_eq_tol (p->multiplier, 5, T_PRICE_EPSILON);
+    ck_assert_double_eq_tol (call->positions[0].multiplier, 1, T_PRICE_EPSILON);
     ck_assert_double_eq_tol (p->realized_pnl, -40, T_PRICE_EPSILON);
     gw_call_destroy (&call);
 
@@ -216,21 +219,62 @@ START_TEST (test_parse_order_book)
 {
     const char *body =
         "{\"s\":\"ok\",\"code\":200,\"orderBook\":["
-        "{\"id\":\"111\",\"orderTag\":\"1:other\",\"status\":2,\"tradedPrice\":10},"
-        "{\"id\":222,\"orderTag\":\"1:abc123\",\"status\":2,\"tradedPrice\":501.5}]}";
+        "{\"id\":\"110\",\"symbol\":\"" T_SYMBOL "\",\"side\":1,\"qty\":10,\"status\":2,"
+        "\"tradedPrice\":9},"
+        "{\"id\":\"111\",\"orderTag\":\"1:other\",\"symbol\":\"" T_SYMBOL "\",\"side\":1,"
+        "\"qty\":10,\"status\":2,\"tradedPrice\":10},"
+        "{\"id\":\"112\",\"orderTag\":\"1:abc123\",\"symbol\":\"NSE:OTHER-EQ\",\"side\":1,"
+        "\"qty\":10,\"status\":2,\"tradedPrice\":11},"
+        "{\"id\":\"113\",\"orderTag\":\"1:abc123\",\"symbol\":\"" T_SYMBOL "\",\"side\":-1,"
+        "\"qty\":10,\"status\":2,\"tradedPrice\":12},"
+        "{\"id\":\"114\",\"orderTag\":\"1:abc123\",\"symbol\":\"" T_SYMBOL "\",\"side\":1,"
+        "\"qty\":9,\"status\":2,\"tradedPrice\":13},"
+        "{\"id\":222,\"orderTag\":\"1:abc123\",\"symbol\":\"" T_SYMBOL "\",\"side\":1,"
+        "\"qty\":10,\"filledQty\":4,\"status\":6,\"tradedPrice\":501.5}]}";
     gw_call_t *call = gw_call_new (GW_OP_ORDER_BY_TAG);
     snprintf (call->order_tag, sizeof call->order_tag, "abc123");
+    snprintf (call->symbol, sizeof call->symbol, T_SYMBOL);
+    call->side = TW_SIDE_LONG;
+    call->qty = 10;
     gw_fyers_reply_t reply = {.http_status = 200, .body = body, .body_size = strlen (body)};
     gw_fyers_classify (call, &reply);
+    //  Only the entry with exactly the tag, symbol, side and quantity: not
+    //  one without a tag, with another tag, symbol, side or quantity.
     ck_assert_int_eq (call->outcome, GW_OUT_OK);
     ck_assert_str_eq (call->order_id, "222");
-    ck_assert_int_eq (call->order_status, 2);
+    ck_assert_int_eq (call->order_status, 6);
+    ck_assert_int_eq (call->filled_qty, 4);
     ck_assert_double_eq_tol (call->fill_price, 501.5, T_PRICE_EPSILON);
     //  Only other tags: not found.
     snprintf (call->order_tag, sizeof call->order_tag, "zzz");
     gw_fyers_classify (call, &reply);
     ck_assert_int_eq (call->outcome, GW_OUT_OK);
     ck_assert_int_eq (call->order_status, 0);
+    ck_assert_int_eq (call->filled_qty, 0);
+    gw_call_destroy (&call);
+
+    //  The whole book, for an exit's own fill price.
+    call = gw_call_new (GW_OP_ORDERS);
+    gw_fyers_classify (call, &reply);
+    ck_assert_int_eq (call->outcome, GW_OUT_OK);
+    ck_assert_uint_eq (call->order_count, 6);
+    ck_assert_str_eq (call->orders[0].order_tag, "");
+    ck_assert_str_eq (call->orders[3].id, "113");
+    ck_assert_str_eq (call->orders[3].order_tag, "abc123");
+    ck_assert_int_eq (call->orders[3].side, TW_SIDE_SHORT);
+    ck_assert_double_eq_tol (call->orders[3].traded_price, 12, T_PRICE_EPSILON);
+    ck_assert_int_eq (call->orders[5].filled_qty, 4);
+    gw_call_destroy (&call);
+
+    //  A cancel's body names the order.
+    call = gw_call_new (GW_OP_CANCEL);
+    char err[TW_TEXT_MAX];
+    ck_assert_int_eq (gw_fyers_validate (call, err, sizeof err), -1);
+    snprintf (call->order_id, sizeof call->order_id, "222");
+    ck_assert_int_eq (gw_fyers_validate (call, err, sizeof err), 0);
+    char *cancel = gw_fyers_body (call);
+    ck_assert_str_eq (cancel, "{\"id\":\"222\"}");
+    free (cancel);
     gw_call_destroy (&call);
 }
 END_TEST
@@ -255,7 +299,7 @@ START_TEST (test_bodies_and_validation)
     char err[TW_TEXT_MAX];
     ck_assert_int_eq (gw_fyers_validate (call, err, sizeof err), 0);
     char *body = gw_fyers_body (call);
-    ck_assert_str_eq (body, "{\"id\":\"" T_POSITION_ID "\"}");
+    ck_assert_str_eq (body, "{\"id\":\"" T_POSITION_ID "\",\"pending_orders_cancel\":1}");
     free (body);
     call->position_id[0] = 0;
     ck_assert_int_eq (gw_fyers_validate (call, err, sizeof err), -1);

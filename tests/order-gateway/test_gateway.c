@@ -85,6 +85,8 @@ s_setup_with (fixture_t *fx, void (*before_start) (fixture_t *))
     tw_fixture_set (fx->base, "TW_GATEWAY_EXIT_BACKOFF_MS", "50");
     tw_fixture_set (fx->base, "TW_GATEWAY_EXIT_CONFIRM_INTERVAL_MS", "50");
     tw_fixture_set (fx->base, "TW_FYERS_BASE_URL", "%s", fake_fyers_base_url (fx->fake));
+    //  The exit path alone: no order socket (test_gw_ordersock has it).
+    tw_fixture_set (fx->base, "TW_FYERS_ORDER_SOCKET_URL", "%s", "");
     tw_fixture_set (fx->base, "TW_FYERS_REQUEST_TIMEOUT_MS", "500");
     tw_fixture_set (fx->base, "FYERS_APP_ID", APP_ID);
     tw_fixture_set (fx->base, "FYERS_ACCESS_TOKEN", TOKEN);
@@ -394,8 +396,11 @@ START_TEST (test_sigkill_during_open_then_recovered)
 
     //  Restarted, it finds the position at the broker and keeps the stops
     //  the open asked for; the order is not placed again.
+    //  (It looks the open's tag up in the order book after reconciling.)
     s_gateway_start (&fx);
     s_wait_ready (&fx);
+    ck_assert (tw_file_wait_contains (fx.log, "open recovering after restart", WAIT_MS));
+    ck_assert (tw_file_wait_contains (fx.log, "open filled id=" POS_ID, WAIT_MS));
     tw_position_t pos;
     ck_assert_uint_eq (s_snapshot (&fx, &pos), 1);
     ck_assert_str_eq (pos.id, POS_ID);
@@ -403,7 +408,6 @@ START_TEST (test_sigkill_during_open_then_recovered)
     ck_assert_double_eq_tol (pos.sl, 95.0, 1e-9);
     ck_assert_double_eq_tol (pos.tp, 110.0, 1e-9);
     ck_assert_int_eq (fake_fyers_count (fx.fake, "POST", "/api/v3/orders/sync"), 1);
-    ck_assert (tw_file_wait_contains (fx.log, "open recovered after restart", WAIT_MS));
     s_teardown (&fx);
 }
 END_TEST

@@ -41,8 +41,10 @@
 typedef struct {
     gw_op_t op;
     gw_outcome_t outcome;
-    double price;        //  EXIT/PLACE: fill price; POSITIONS: sell_avg/buy_avg
-    int64_t net_qty;     //  POSITIONS: the position's quantity, ABSENT = not listed
+    double price;        //  EXIT/PLACE: fill price; POSITIONS: sell_avg/buy_avg; ORDERS: the
+                         //  exit's own fill (0: no order in the book)
+    int64_t net_qty;     //  POSITIONS: the position's quantity, ABSENT = not listed;
+                         //  ORDER_BY_TAG: the quantity filled (0: all when filled)
     int order_status;    //  ORDER_BY_TAG
     int64_t retry_after; //  RETRYABLE
 } s_step_t;
@@ -122,9 +124,32 @@ s_on_call (zloop_t *loop, zsock_t *sock, void *arg)
         call->positions[0].sell_avg = step->price;
         call->positions[0].buy_avg = step->price;
     }
+    else if (step->op == GW_OP_ORDERS && step->outcome == GW_OUT_OK && step->price > 0) {
+        //  The exit's counter order (a sell of 10), and an older one at
+        //  another price that must not be taken for it.
+        call->orders = (gw_broker_order_t *) calloc (2, sizeof (gw_broker_order_t));
+        call->order_count = 2;
+        for (int i = 0; i < 2; i++) {
+            gw_broker_order_t *o = &call->orders[i];
+            snprintf (o->id, sizeof o->id, "%d", i == 0 ? 900 : 1000);
+            snprintf (o->symbol, sizeof o->symbol, "%s", SYMBOL);
+            snprintf (o->product, sizeof o->product, "INTRADAY");
+            o->side = TW_SIDE_SHORT;
+            o->qty = o->filled_qty = 10;
+            o->status = 2;
+            o->traded_price = i == 0 ? step->price - 7 : step->price;
+        }
+    }
     else if (step->op != GW_OP_POSITIONS)
         call->fill_price = step->price;
     call->order_status = step->order_status;
+    if (step->op == GW_OP_ORDER_BY_TAG && step->outcome == GW_OUT_OK) {
+        call->filled_qty = step->net_qty > 0         ? step->net_qty
+                           : step->order_status == 2 ? call->qty
+                                                     : 0;
+        if (step->order_status)
+            snprintf (call->order_id, sizeof call->order_id, "42");
+    }
     zsock_send (sock, "p", call);
     return 0;
 }
@@ -291,6 +316,7 @@ typedef struct {
     bool success;              //  exit: closed (else failed); open: filled (else rejected)
     double price;              //  closed: the exit price; filled: the entry price
     int attempts;              //  orders sent (checked for exits, in the attempts log)
+    int64_t qty;               //  filled: the position's quantity (0: all that was asked)
 } s_case_t;
 
 #define OK(op, price)                                                                              \
@@ -309,67 +335,103 @@ typedef struct {
     {                                                                                              \
         GW_OP_ORDER_BY_TAG, GW_OUT_OK, price, 0, status, 0                                         \
     }
+#define LOOKUP_PART(status, price, filled)                                                         \
+    {                                                                                              \
+        GW_OP_ORDER_BY_TAG, GW_OUT_OK, price, filled, status, 0                                    \
+    }
+#define ORDERS(price)                                                                              \
+    {                                                                                              \
+        GW_OP_ORDERS, GW_OUT_OK, price, 0, 0, 0                                                    \
+    }
+#define OWN 112.0 //  the exit's own fill price in the order book
 
 //  The rows of the exit table (docs/design.md §4), with exit_max_attempts
 //  3 and exit_confirm_polls 3.
 static const s_case_t s_exit_cases[] = {
-    {"sending, ok, price known -> closed", {OK (GW_OP_EXIT, EXIT)}, true, EXIT, 1},
-    {"sending, ok, no price -> pricing; read ok -> closed at the price read",
-     {OK (GW_OP_EXIT, 0), READ (0)},
+    {"sending, ok with a price -> confirming; flat -> closed at that price",
+     {OK (GW_OP_EXIT, EXIT), READ (0)},
      true,
      EXIT,
-     1},
-    {"pricing, read failed -> closed at 0",
-     {OK (GW_OP_EXIT, 0), FAILS (GW_OP_POSITIONS, GW_OUT_AMBIGUOUS)},
+     1,
+     0},
+    {"sending, ok, no price -> confirming; flat -> pricing; own fill -> closed at it",
+     {OK (GW_OP_EXIT, 0), READ (0), ORDERS (OWN)},
      true,
+     OWN,
+     1,
+     0},
+    {"pricing, no fill of its own -> closed at the closing side's average",
+     {OK (GW_OP_EXIT, 0), READ (0), ORDERS (0)},
+     true,
+     EXIT,
+     1,
+     0},
+    {"pricing, order book read failed -> closed at the closing side's average",
+     {OK (GW_OP_EXIT, 0), READ (0), FAILS (GW_OP_ORDERS, GW_OUT_RETRYABLE)},
+     true,
+     EXIT,
+     1,
+     0},
+    {"sending, ok but still open -> confirming; polls = exit_confirm_polls -> failed, not resent",
+     {OK (GW_OP_EXIT, EXIT), READ (10), READ (10), READ (10)},
+     false,
      0,
-     1},
+     1,
+     0},
     {"sending, pending -> confirming; open, failed -> again; flat -> closed",
      {FAILS (GW_OP_EXIT, GW_OUT_PENDING), READ (10), FAILS (GW_OP_POSITIONS, GW_OUT_AMBIGUOUS),
-      READ (0)},
+      READ (0), ORDERS (OWN)},
      true,
-     EXIT,
-     1},
+     OWN,
+     1,
+     0},
     {"confirming, polls = exit_confirm_polls -> failed, not resent",
      {FAILS (GW_OP_EXIT, GW_OUT_PENDING), READ (10), READ (10), READ (10)},
      false,
      0,
-     1},
+     1,
+     0},
     {"sending, ambiguous -> verifying; flat (not listed) -> closed",
-     {FAILS (GW_OP_EXIT, GW_OUT_AMBIGUOUS), READ (ABSENT)},
+     {FAILS (GW_OP_EXIT, GW_OUT_AMBIGUOUS), READ (ABSENT), ORDERS (0)},
      true,
      0,
-     1},
+     1,
+     0},
     {"verifying, read failed -> again; still open -> backing_off -> sending -> closed",
      {FAILS (GW_OP_EXIT, GW_OUT_AMBIGUOUS), FAILS (GW_OP_POSITIONS, GW_OUT_RETRYABLE), READ (10),
-      OK (GW_OP_EXIT, EXIT)},
+      OK (GW_OP_EXIT, EXIT), READ (0)},
      true,
      EXIT,
-     2},
+     2,
+     0},
     {"verifying, still open, attempts = max -> failed",
      {FAILS (GW_OP_EXIT, GW_OUT_AMBIGUOUS), READ (10), FAILS (GW_OP_EXIT, GW_OUT_AMBIGUOUS),
       READ (10), FAILS (GW_OP_EXIT, GW_OUT_AMBIGUOUS), READ (10)},
      false,
      0,
-     3},
+     3,
+     0},
     {"verifying, reads = max -> failed",
      {FAILS (GW_OP_EXIT, GW_OUT_AMBIGUOUS), FAILS (GW_OP_POSITIONS, GW_OUT_RETRYABLE),
       FAILS (GW_OP_POSITIONS, GW_OUT_RETRYABLE), FAILS (GW_OP_POSITIONS, GW_OUT_RETRYABLE)},
      false,
      0,
-     1},
+     1,
+     0},
     {"sending, retryable -> backing_off -> sending -> closed",
-     {FAILS (GW_OP_EXIT, GW_OUT_RETRYABLE), OK (GW_OP_EXIT, EXIT)},
+     {FAILS (GW_OP_EXIT, GW_OUT_RETRYABLE), OK (GW_OP_EXIT, EXIT), READ (0)},
      true,
      EXIT,
-     2},
+     2,
+     0},
     {"sending, retryable, attempts = max -> failed",
      {FAILS (GW_OP_EXIT, GW_OUT_RETRYABLE), FAILS (GW_OP_EXIT, GW_OUT_RETRYABLE),
       FAILS (GW_OP_EXIT, GW_OUT_RETRYABLE)},
      false,
      0,
-     3},
-    {"sending, final -> failed", {FAILS (GW_OP_EXIT, GW_OUT_FINAL)}, false, 0, 1},
+     3,
+     0},
+    {"sending, final -> failed", {FAILS (GW_OP_EXIT, GW_OUT_FINAL)}, false, 0, 1, 0},
 };
 
 static void
@@ -436,12 +498,13 @@ s_open_start (s_fx_t *fx)
 }
 
 static void
-s_assert_filled (s_fx_t *fx, double price)
+s_assert_filled (s_fx_t *fx, double price, int64_t qty)
 {
     gw_position_row_t row;
     ck_assert_int_eq (gw_store_get_position (fx->store, POS_ID, &row), 0);
     ck_assert_int_eq (row.pos.state, TW_STATE_OPEN);
     ck_assert_double_eq (row.pos.entry_price, price);
+    ck_assert_int_eq (row.pos.qty, qty);
     ck_assert_double_eq (row.pos.sl, 90);
     gw_pending_row_t pending;
     ck_assert_int_eq (gw_store_get_pending (fx->store, "open-1", &pending), 1);
@@ -465,50 +528,72 @@ s_assert_rejected (s_fx_t *fx)
 //  The rows of the open table (docs/design.md §4), with open_max_attempts 2
 //  and open_lookup_polls 2. Order statuses: 2 filled, 5 rejected, 6 working.
 static const s_case_t s_open_cases[] = {
-    {"sending, ok with a price -> filled", {OK (GW_OP_PLACE, ENTRY)}, true, ENTRY, 1},
+    {"sending, ok with a price -> filled", {OK (GW_OP_PLACE, ENTRY)}, true, ENTRY, 1, 0},
     {"sending, ok without a price -> looking_up; filled -> filled",
      {OK (GW_OP_PLACE, 0), LOOKUP (2, ENTRY)},
      true,
      ENTRY,
-     1},
+     1,
+     0},
     {"sending, ambiguous -> looking_up; working -> again; filled -> filled",
      {FAILS (GW_OP_PLACE, GW_OUT_AMBIGUOUS), LOOKUP (6, 0), LOOKUP (2, ENTRY)},
      true,
      ENTRY,
-     1},
+     1,
+     0},
     {"looking_up, not found -> backing_off -> sending (same tag) -> filled",
      {FAILS (GW_OP_PLACE, GW_OUT_PENDING), LOOKUP (0, 0), OK (GW_OP_PLACE, ENTRY)},
      true,
      ENTRY,
-     2},
+     2,
+     0},
     {"looking_up, not found, attempts = max -> rejected",
      {FAILS (GW_OP_PLACE, GW_OUT_PENDING), LOOKUP (0, 0), FAILS (GW_OP_PLACE, GW_OUT_PENDING),
       LOOKUP (0, 0)},
      false,
      0,
-     2},
+     2,
+     0},
     {"looking_up, rejected at the broker -> rejected",
      {OK (GW_OP_PLACE, 0), LOOKUP (5, 0)},
      false,
      0,
-     1},
-    {"looking_up, working or unreadable, lookups = polls -> rejected",
+     1,
+     0},
+    {"looking_up, working, lookups = polls -> cancelling -> looking_up; ended with a part "
+     "filled -> filled with that part",
      {FAILS (GW_OP_PLACE, GW_OUT_AMBIGUOUS), FAILS (GW_OP_ORDER_BY_TAG, GW_OUT_AMBIGUOUS),
-      LOOKUP (6, 0)},
+      LOOKUP_PART (6, ENTRY, 2), FAILS (GW_OP_CANCEL, GW_OUT_FINAL), LOOKUP_PART (1, ENTRY, 2)},
+     true,
+     ENTRY,
+     1,
+     2},
+    {"looking_up, cancelled with nothing filled -> rejected",
+     {OK (GW_OP_PLACE, 0), LOOKUP (6, 0), LOOKUP (6, 0), OK (GW_OP_CANCEL, 0), LOOKUP (1, 0)},
      false,
      0,
-     1},
+     1,
+     0},
+    {"looking_up, unknown after the cancel -> stays pending; filled later -> filled",
+     {OK (GW_OP_PLACE, 0), LOOKUP (6, 0), LOOKUP (6, 0), OK (GW_OP_CANCEL, 0),
+      FAILS (GW_OP_ORDER_BY_TAG, GW_OUT_RETRYABLE), LOOKUP (6, 0), LOOKUP (2, ENTRY)},
+     true,
+     ENTRY,
+     1,
+     0},
     {"sending, retryable -> backing_off -> sending -> filled",
      {FAILS (GW_OP_PLACE, GW_OUT_RETRYABLE), OK (GW_OP_PLACE, ENTRY)},
      true,
      ENTRY,
-     2},
+     2,
+     0},
     {"sending, retryable, attempts = max -> rejected",
      {FAILS (GW_OP_PLACE, GW_OUT_RETRYABLE), FAILS (GW_OP_PLACE, GW_OUT_RETRYABLE)},
      false,
      0,
-     2},
-    {"sending, final -> rejected", {FAILS (GW_OP_PLACE, GW_OUT_FINAL)}, false, 0, 1},
+     2,
+     0},
+    {"sending, final -> rejected", {FAILS (GW_OP_PLACE, GW_OUT_FINAL)}, false, 0, 1, 0},
 };
 
 START_TEST (test_open_table)
@@ -521,7 +606,7 @@ START_TEST (test_open_table)
     s_open_start (&fx);
     s_run (&fx);
     if (c->success)
-        s_assert_filled (&fx, c->price);
+        s_assert_filled (&fx, c->price, c->qty ? c->qty : 5);
     else
         s_assert_rejected (&fx);
     s_stop (&fx);

@@ -57,9 +57,8 @@ tw_events_destroy (tw_events_t **self_p)
 static const char *
 s_id (const tw_msg_t *event)
 {
-    return event->type >= TW_MSG_POSITION_OPENED && event->type <= TW_MSG_ORDER_REJECTED
-               ? event->u.event.pos.id
-               : "";
+    return tw_msg_is_event (event->type) && event->type != TW_MSG_HEARTBEAT ? event->u.event.pos.id
+                                                                            : "";
 }
 
 static void

@@ -1,0 +1,43 @@
+//  gw_ordersock - the client of Fyers' order/trade/position WebSocket
+//  (docs/fyers.md §7.3): a libwebsockets client in its own thread (an
+//  actor), TLS for wss://, plain ws:// for a local fake.
+//
+//  It connects to [fyers] order_socket_url with the header
+//  "authorization: APP_ID:TOKEN" (the token is never logged), subscribes to
+//  orders, trades and positions (SUB_ORD), sends "ping" every 10 s, and
+//  reconnects with a doubling backoff (0.5 s .. 30 s) when the connection
+//  fails, drops or stays silent for 3 pings. What the broker pushes is passed
+//  on to the gateway as short messages on the actor's pipe, for it to read
+//  the broker at once; the socket is a trigger, the REST reads are the truth.
+//
+//  Pipe protocol (actor -> gateway), frames are strings:
+//    "STATE" <"up"|"down">            subscribed / lost (after "up" the
+//                                      gateway reconciles: pushes were lost)
+//    "ORDER" <order id> <tag> <status> an order changed (tag without "1:",
+//                                      "" when none; status as docs/fyers.md §3.4)
+//    "POSITION" <position id> <net qty> a position changed
+
+#ifndef GW_ORDERSOCK_H_INCLUDED
+#define GW_ORDERSOCK_H_INCLUDED
+
+#include <czmq.h>
+
+#define GW_ORDERSOCK_STATE "STATE"
+#define GW_ORDERSOCK_ORDER "ORDER"
+#define GW_ORDERSOCK_POSITION "POSITION"
+
+//  The socket's state as the status and ping counters show it.
+typedef enum {
+    GW_ORDERSOCK_OFF = 0, //  not used (paper broker)
+    GW_ORDERSOCK_DOWN,    //  connecting, or waiting to reconnect
+    GW_ORDERSOCK_UP       //  subscribed
+} gw_ordersock_state_t;
+
+//  Starts the client for url with "app_id:token". Returns NULL (logged) when
+//  the URL is not ws:// or wss://.
+zactor_t *gw_ordersock_new (const char *url, const char *app_id, const char *token);
+
+//  Stops it (closing the connection) and nulls *self_p; safe on NULL.
+void gw_ordersock_destroy (zactor_t **self_p);
+
+#endif

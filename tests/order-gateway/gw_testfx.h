@@ -1,0 +1,64 @@
+//  gw_testfx - the ground of the gateway's real-process tests: the real
+//  order-gateway binary (env GATEWAY) against the real fake Fyers server
+//  (env FAKE_FYERS), over loopback with ports picked at run time, with a
+//  command client, an ear on its events, and reads of the fake account.
+//
+//  Every helper asserts (Check) on what it needs; every wait is bounded.
+
+#ifndef GW_TESTFX_H_INCLUDED
+#define GW_TESTFX_H_INCLUDED
+
+#include <stdbool.h>
+
+#include "fake_fyers_ctl.h"
+#include "tw_client.h"
+#include "tw_events.h"
+#include "tw_fixture.h"
+#include "tw_proto.h"
+
+#define GW_TESTFX_APP_ID "TESTAPP-100"
+#define GW_TESTFX_TOKEN "eyJ0.test-secret-token.sig"
+#define GW_TESTFX_WAIT_MS 8000
+#define GW_TESTFX_GATEWAY "order-gateway"
+
+typedef struct {
+    tw_fixture_t *base;
+    fake_fyers_t *fake;
+    const char *rep;
+    const char *log;
+    tw_client_t *client;
+    tw_events_t *events;
+} gw_testfx_t;
+
+//  Starts the fake and the gateway (broker fyers, short backoffs), runs
+//  before_start (may be NULL: it can set more of the environment), and waits
+//  until the gateway has reconciled and its events are live.
+void gw_testfx_setup (gw_testfx_t *fx, void (*before_start) (gw_testfx_t *));
+
+//  Stops the gateway (SIGTERM, exit 0 asserted) and the fake; asserts the
+//  token never reached the log.
+void gw_testfx_teardown (gw_testfx_t *fx);
+
+//  Starts the gateway again (after a stop) and waits until it reconciled.
+void gw_testfx_restart (gw_testfx_t *fx);
+
+//  Sends open / close and returns the ack's status.
+tw_ack_status_t gw_testfx_open (gw_testfx_t *fx, const char *symbol, tw_side_t side, int64_t qty,
+                                double sl, double tp);
+tw_ack_status_t gw_testfx_close (gw_testfx_t *fx, const char *id, const char *reason);
+
+//  Waits for the next event of type for id (NULL: any id).
+bool gw_testfx_wait_event (gw_testfx_t *fx, tw_msg_type_t type, const char *id, tw_msg_t *event);
+
+//  The gateway's live positions (a snapshot); *first when count > 0 and
+//  first is not NULL.
+size_t gw_testfx_snapshot (gw_testfx_t *fx, tw_position_t *first);
+
+//  The broker's signed net quantity of position id (0 when absent), read
+//  from the fake without touching its working orders.
+long gw_testfx_broker_qty (gw_testfx_t *fx, const char *id);
+
+//  The number of working orders (status 6) in the fake's order book.
+int gw_testfx_working_orders (gw_testfx_t *fx);
+
+#endif

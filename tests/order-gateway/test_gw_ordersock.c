@@ -1,0 +1,141 @@
+//  The gateway's order socket (gw_ordersock, docs/fyers.md §7.3) against the
+//  fake Fyers server's WebSocket: the real order-gateway process. Changes the
+//  gateway did not cause are seen through the socket; with the socket down,
+//  through reconciliation every reconcile_interval_ms; after a reconnect,
+//  at once.
+
+#include <check.h>
+#include <czmq.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gw_testfx.h"
+#include "tw_cmd.h"
+#include "tw_proc.h"
+
+#define SYMBOL "NSE:SBIN-EQ"
+#define POS_ID "NSE:SBIN-EQ-INTRADAY"
+#define WAIT_MS GW_TESTFX_WAIT_MS
+
+static void
+s_open_sbin (gw_testfx_t *fx)
+{
+    fake_fyers_set_price (fx->fake, SYMBOL, 100.0);
+    ck_assert_int_eq (gw_testfx_open (fx, SYMBOL, TW_SIDE_LONG, 10, 95, 110), TW_ACK_ACCEPTED);
+    tw_msg_t event;
+    ck_assert (gw_testfx_wait_event (fx, TW_MSG_POSITION_OPENED, POS_ID, &event));
+}
+
+//  The order socket alone: no periodic reconciliation.
+static void
+s_socket_only (gw_testfx_t *fx)
+{
+    tw_fixture_set (fx->base, "TW_GATEWAY_RECONCILE_INTERVAL_MS", "0");
+}
+
+//  Waits until the gateway's status counter order_socket is state.
+static void
+s_wait_socket (gw_testfx_t *fx, int64_t state)
+{
+    ck_assert_msg (
+        tw_cmd_wait_counter (fx->rep, TW_MSG_STATUS, "order_socket", state, WAIT_MS, NULL),
+        "order_socket never %lld", (long long) state);
+}
+
+START_TEST (test_square_off_seen_through_the_socket)
+{
+    gw_testfx_t fx;
+    gw_testfx_setup (&fx, s_socket_only);
+    ck_assert_int_eq (fake_fyers_ws_wait_subscribed (fx.fake, 1, WAIT_MS), 1);
+    s_wait_socket (&fx, 2);
+    //  ping says it too.
+    tw_msg_t pong;
+    ck_assert_int_eq (tw_cmd_ask (fx.rep, TW_MSG_PING, 2000, 3, &pong), 0);
+    ck_assert_int_eq (tw_cmd_pong_counter (&pong, "order_socket"), 2);
+    s_open_sbin (&fx);
+    //  The broker squares the position off: only the socket can tell, and
+    //  the gateway reads the broker at once.
+    fake_fyers_set_price (fx.fake, SYMBOL, 98.0);
+    int64_t sent = zclock_mono ();
+    ck_assert_int_eq (fake_fyers_square_off (fx.fake, POS_ID, NULL), 1);
+    tw_msg_t event;
+    ck_assert (gw_testfx_wait_event (&fx, TW_MSG_POSITION_CLOSED, POS_ID, &event));
+    int64_t latency = zclock_mono () - sent;
+    ck_assert_str_eq (event.u.event.reason, "Closed at Broker");
+    ck_assert_double_eq_tol (event.u.event.exit_price, 98.0, 1e-9);
+    //  (Reported, not asserted: a busy machine must not fail the suite.)
+    fprintf (stderr, "test_gw_ordersock: square-off -> Closed at Broker in %lld ms\n",
+             (long long) latency);
+    ck_assert_uint_eq (gw_testfx_snapshot (&fx, NULL), 0);
+    gw_testfx_teardown (&fx);
+}
+END_TEST
+
+static void
+s_slow_reconcile (gw_testfx_t *fx)
+{
+    tw_fixture_set (fx->base, "TW_GATEWAY_RECONCILE_INTERVAL_MS", "300");
+}
+
+START_TEST (test_socket_down_reconcile_still_sees)
+{
+    gw_testfx_t fx;
+    gw_testfx_setup (&fx, s_slow_reconcile);
+    ck_assert_int_eq (fake_fyers_ws_wait_subscribed (fx.fake, 1, WAIT_MS), 1);
+    s_open_sbin (&fx);
+    //  The socket goes away and cannot come back.
+    ck_assert_int_eq (fake_fyers_ws_refuse (fx.fake, 1000), 0);
+    ck_assert_int_eq (fake_fyers_ws_drop (fx.fake), 0);
+    s_wait_socket (&fx, 1);
+    //  The gateway keeps trading, and reconciliation sees the square-off.
+    ck_assert_int_eq (fake_fyers_square_off (fx.fake, POS_ID, NULL), 1);
+    tw_msg_t event;
+    ck_assert (gw_testfx_wait_event (&fx, TW_MSG_POSITION_CLOSED, POS_ID, &event));
+    ck_assert_str_eq (event.u.event.reason, "Closed at Broker");
+    s_open_sbin (&fx);
+    gw_testfx_teardown (&fx);
+}
+END_TEST
+
+START_TEST (test_reconnect_reconciles)
+{
+    gw_testfx_t fx;
+    gw_testfx_setup (&fx, s_socket_only);
+    ck_assert_int_eq (fake_fyers_ws_wait_subscribed (fx.fake, 1, WAIT_MS), 1);
+    s_wait_socket (&fx, 2);
+    int64_t connects = tw_cmd_counter (fx.rep, TW_MSG_STATUS, "order_socket_connects");
+    s_open_sbin (&fx);
+    //  A dead link: what happens meanwhile is never pushed.
+    ck_assert_int_eq (fake_fyers_ws_silence (fx.fake, true), 0);
+    ck_assert_int_eq (fake_fyers_square_off (fx.fake, POS_ID, NULL), 1);
+    ck_assert_uint_eq (gw_testfx_snapshot (&fx, NULL), 1);
+    //  The connection drops; the gateway reconnects and reads the broker.
+    ck_assert_int_eq (fake_fyers_ws_silence (fx.fake, false), 0);
+    ck_assert_int_eq (fake_fyers_ws_drop (fx.fake), 0);
+    tw_msg_t event;
+    ck_assert (gw_testfx_wait_event (&fx, TW_MSG_POSITION_CLOSED, POS_ID, &event));
+    ck_assert_str_eq (event.u.event.reason, "Closed at Broker");
+    ck_assert (tw_cmd_wait_counter (fx.rep, TW_MSG_STATUS, "order_socket_connects", connects + 1,
+                                    WAIT_MS, NULL));
+    ck_assert (tw_file_wait_contains (fx.log, "ordersock subscribed", WAIT_MS));
+    gw_testfx_teardown (&fx);
+}
+END_TEST
+
+int
+main (void)
+{
+    Suite *suite = suite_create ("gateway-ordersock");
+    TCase *tc = tcase_create ("order socket");
+    tcase_set_timeout (tc, 60);
+    tcase_add_test (tc, test_square_off_seen_through_the_socket);
+    tcase_add_test (tc, test_socket_down_reconcile_still_sees);
+    tcase_add_test (tc, test_reconnect_reconciles);
+    suite_add_tcase (suite, tc);
+    SRunner *runner = srunner_create (suite);
+    srunner_run_all (runner, CK_NORMAL);
+    int failed = srunner_ntests_failed (runner);
+    srunner_free (runner);
+    return failed == 0 ? 0 : 1;
+}
