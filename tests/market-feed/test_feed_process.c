@@ -194,10 +194,10 @@ static const char *s_csv = "ts_ms,symbol,ltp,bid,ask,volume\n"
 #define CSV_BAD_ROWS 5
 
 static const tw_tick_t s_expected[CSV_GOOD_ROWS] = {
-    {"NSE:SBIN-EQ", 600.05, 600, 600.1, 100},
-    {"NSE:INFY-EQ", 1500.5, 0, 0, 0},
-    {"NSE:RELIANCE-EQ", 2400.25, 2400.2, 2400.3, 50},
-    {"NSE:SBIN-EQ", 600.15, 600.1, 600.2, 150},
+    {"NSE:SBIN-EQ", 600.05, 600, 600.1, 100, TW_SOURCE_REPLAY},
+    {"NSE:INFY-EQ", 1500.5, 0, 0, 0, TW_SOURCE_REPLAY},
+    {"NSE:RELIANCE-EQ", 2400.25, 2400.2, 2400.3, 50, TW_SOURCE_REPLAY},
+    {"NSE:SBIN-EQ", 600.15, 600.1, 600.2, 150, TW_SOURCE_REPLAY},
 };
 
 static void
@@ -208,6 +208,7 @@ s_assert_tick (const tw_tick_t *tick, const tw_tick_t *expected)
     ck_assert_double_eq (tick->bid, expected->bid);
     ck_assert_double_eq (tick->ask, expected->ask);
     ck_assert_int_eq (tick->volume, expected->volume);
+    ck_assert_int_eq (tick->source, expected->source);
 }
 
 START_TEST (test_replay_loop)
@@ -310,6 +311,7 @@ START_TEST (test_synthetic)
         ck_assert_msg (fabs (ticks - round (ticks)) < GRID_EPSILON, "ltp %.17g", tick.ltp);
         ck_assert (tick.bid < tick.ltp && tick.ltp < tick.ask);
         ck_assert (tick.ltp > 0 && tick.volume > 0);
+        ck_assert_int_eq (tick.source, TW_SOURCE_SYNTHETIC);
     }
     tw_msg_t pong = s_ping ();
     ck_assert_int_eq (s_counter (&pong, "symbols"), 2);
