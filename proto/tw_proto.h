@@ -39,7 +39,7 @@ extern "C" {
 #define TW_TEXT_MAX 256   //  error texts
 
 #define TW_MAX_POSITIONS 4096          //  positions in one snapshot reply (one part)
-#define TW_MAX_COUNTERS 16             //  counters in one pong
+#define TW_MAX_COUNTERS 32             //  counters in one pong
 #define TW_MAX_FRAME (4 * 1024 * 1024) //  largest frame we encode or accept
 
 typedef enum {

@@ -1095,7 +1095,7 @@ START_TEST (test_snapshot_limits)
     ck_assert_str_eq (msg.u.pong.counters[15].name, "c15");
     ck_assert_int_eq (msg.u.pong.counters[15].value, 15);
     S_REJECT (s_pong_kvs, S_SET, KC ("counters", TW_MAX_COUNTERS + 1),
-              "17 counters exceed the limit of 16");
+              "33 counters exceed the limit of 32");
     //  Nesting inside a field: a map where a price should be, and deeper.
     S_REJECT (s_open_kvs, S_SET, KX ("sl", "\x81\xa1x\x01"),
               "field 'sl': expected number, got map");
