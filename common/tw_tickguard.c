@@ -23,7 +23,7 @@ typedef struct {
 struct _tw_tickguard_t {
     char section[TW_NAME_MAX];
     bool refuse_simulated;
-    double band; //  a fraction (tick_band_pct / 100); 0 = no band
+    double band;       //  a fraction (tick_band_pct / 100); 0 = no band
     zhashx_t *symbols; //  symbol -> s_symbol_t *
     bool full_logged;
     int64_t simulated_refused;
@@ -78,9 +78,10 @@ s_reject (tw_tickguard_t *self, tw_tick_verdict_t verdict, const tw_tick_t *tick
 {
     self->rejected++;
     if (verdict == TW_TICK_BAD_PRICE)
-        tw_log_limited (&self->reject_log, TW_LOG_WARN,
-                        "tick ignored symbol=%s ltp=%g error=\"not a price\" ticks_rejected=%" PRId64,
-                        tick->symbol, tick->ltp, self->rejected);
+        tw_log_limited (
+            &self->reject_log, TW_LOG_WARN,
+            "tick ignored symbol=%s ltp=%g error=\"not a price\" ticks_rejected=%" PRId64,
+            tick->symbol, tick->ltp, self->rejected);
     else
         tw_log_limited (&self->reject_log, TW_LOG_WARN,
                         "tick ignored symbol=%s ltp=%g last_good=%g tick_band_pct=%g "

@@ -79,7 +79,8 @@ void rmfx_start (rmfx_t *fx, const tw_position_t *pos);
 void rmfx_stop (rmfx_t *fx);
 
 //  A gateway event (the next seq; a heartbeat carries the current one).
-void rmfx_publish_event (rmfx_t *fx, tw_msg_type_t type, const tw_position_t *pos, const char *reason);
+void rmfx_publish_event (rmfx_t *fx, tw_msg_type_t type, const tw_position_t *pos,
+                         const char *reason);
 
 //  Serves the gateway until a command comes (true) or wait_ms passes. With
 //  command NULL, serves for wait_ms and keeps what comes for later.
