@@ -369,6 +369,13 @@ mf_actor (zsock_t *pipe, void *args)
     else
         tw_info ("publishing source=replay file=%s speed=%g loop=%s", mf_replay_path (self.replay),
                  self.speed, self.loop_replay ? "true" : "false");
+    //  Said here too, so that the feed's own log explains a live account's
+    //  refusals (docs/design.md §1).
+    if (tw_source_is_simulated (self.source)
+        && streq (tw_config_str (config, "gateway", "broker"), "fyers"))
+        tw_warn ("publishing %s ticks while [gateway] broker is fyers: the risk-monitor and the "
+                 "signal-engine refuse them unless their allow_simulated_feed is true",
+                 tw_source_name (self.source));
     zloop_start (self.loop);
     tw_info ("feed stopped published=%" PRId64, self.published);
     s_teardown (&self);
