@@ -117,6 +117,16 @@ const tw_conf_key_t tw_conf_keys[] = {
     KEY_INT ("risk", "reject_backoff_ms", "5000", 0, HOUR_MS),
     //  At most one trailing-stop modify per position per interval.
     KEY_INT ("risk", "trail_modify_interval_ms", "1000", 0, HOUR_MS),
+    //  Simulated prices (synthetic, replay ticks) never drive a live account:
+    //  refused while [gateway] broker is fyers unless this is true.
+    KEY_BOOL ("risk", "allow_simulated_feed", "false"),
+    //  A tick further than this from its symbol's last good price is
+    //  ignored (tw_tickguard.h); 0 = no band (ticks <= 0 are always ignored).
+    KEY_DOUBLE ("risk", "tick_band_pct", "20"),
+    //  A symbol with an open position and no good tick for this long is stale.
+    KEY_INT ("risk", "stale_feed_ms", "5000", 100, HOUR_MS),
+    //  Ask the gateway to close a stale symbol's positions ("Kill Switch").
+    KEY_BOOL ("risk", "flatten_on_stale_feed", "false"),
 
     // signal-engine
     //  The built-in model: none (external models only) or sma_cross.
@@ -134,6 +144,9 @@ const tw_conf_key_t tw_conf_keys[] = {
     //  Wait per attempt for the gateway's ack, and attempts in all (same req_id).
     KEY_INT ("signal", "command_timeout_ms", "1000", 10, 60000),
     KEY_INT ("signal", "command_attempts", "3", 1, 10),
+    //  As [risk] allow_simulated_feed and tick_band_pct, for the strategy's ticks.
+    KEY_BOOL ("signal", "allow_simulated_feed", "false"),
+    KEY_DOUBLE ("signal", "tick_band_pct", "20"),
 
     // notifier
     //  WebSocket clients at once; one more is refused (HTTP 503).

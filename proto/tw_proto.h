@@ -92,6 +92,15 @@ typedef enum {
     TW_ACK_REJECTED   //  "rejected": see error
 } tw_ack_status_t;
 
+//  Where a tick's price comes from (the tick's optional `source`). NONE is
+//  a tick without the field: an outside publisher, which counts as live.
+typedef enum {
+    TW_SOURCE_NONE = 0,
+    TW_SOURCE_FYERS,     //  "fyers": the broker's market data, live
+    TW_SOURCE_SYNTHETIC, //  "synthetic": market-feed's random walk
+    TW_SOURCE_REPLAY     //  "replay": a recorded file played back
+} tw_source_t;
+
 typedef enum {
     TW_ACTION_NONE = 0,
     TW_ACTION_OPEN_LONG,  //  "open_long"
@@ -118,9 +127,10 @@ typedef struct {
 typedef struct {
     char symbol[TW_SYMBOL_MAX];
     double ltp;
-    double bid;     //  0 when the source has none
-    double ask;     //  0 when the source has none
-    int64_t volume; //  0 when the source has none
+    double bid;         //  0 when the source has none
+    double ask;         //  0 when the source has none
+    int64_t volume;     //  0 when the source has none
+    tw_source_t source; //  NONE when the publisher does not say
 } tw_tick_t;
 
 typedef struct {
@@ -328,6 +338,11 @@ const char *tw_ack_status_name (tw_ack_status_t status);
 tw_ack_status_t tw_ack_status_parse (const char *name);
 const char *tw_action_name (tw_action_t action);
 tw_action_t tw_action_parse (const char *name);
+const char *tw_source_name (tw_source_t source);
+tw_source_t tw_source_parse (const char *name);
+//  True for the sources whose prices are not the market's now (synthetic,
+//  replay); NONE and fyers count as live.
+bool tw_source_is_simulated (tw_source_t source);
 
 //  Exit reasons (DESIGN §4, contract).
 #define TW_REASON_SL_HIT "SL Hit"

@@ -150,6 +150,12 @@ s_parse_action (const char *name)
     return (int) tw_action_parse (name);
 }
 
+static int
+s_parse_source (const char *name)
+{
+    return (int) tw_source_parse (name);
+}
+
 static int s_decode_fields (s_ctx_t *ctx, const msgpack_object *map, const tw_field_t *fields,
                             size_t count, void *record, const char *what, uint64_t *present);
 
@@ -300,6 +306,10 @@ s_decode_value (s_ctx_t *ctx, const tw_field_t *field, const msgpack_object *obj
     case TW_FIELD_ACTION:
         rc = s_get_enum (ctx, name, obj, s_parse_action, &parsed);
         *(tw_action_t *) value = (tw_action_t) parsed;
+        return rc;
+    case TW_FIELD_SOURCE:
+        rc = s_get_enum (ctx, name, obj, s_parse_source, &parsed);
+        *(tw_source_t *) value = (tw_source_t) parsed;
         return rc;
     case TW_FIELD_POSITIONS:
         return s_decode_positions (ctx, obj, (tw_snapshot_t *) value);

@@ -91,6 +91,7 @@ static const tw_field_t s_tick[] = {
     S_VAL ("bid", TW_FIELD_F64, 0, u.tick.bid),
     S_VAL ("ask", TW_FIELD_F64, 0, u.tick.ask),
     S_VAL ("volume", TW_FIELD_I64, 0, u.tick.volume),
+    S_VAL ("source", TW_FIELD_SOURCE, 0, u.tick.source),
 };
 
 //  req_id is optional: a model that retries a signal with the same req_id
@@ -387,6 +388,8 @@ tw_proto_field_present (const tw_field_t *field, const void *record)
         return *(const tw_ack_status_t *) value != TW_ACK_NONE;
     case TW_FIELD_ACTION:
         return *(const tw_action_t *) value != TW_ACTION_NONE;
+    case TW_FIELD_SOURCE:
+        return *(const tw_source_t *) value != TW_SOURCE_NONE;
     case TW_FIELD_POSITIONS:
         return ((const tw_snapshot_t *) value)->count > 0;
     case TW_FIELD_COUNTERS:
@@ -511,6 +514,10 @@ tw_proto_field_check (const tw_field_t *field, const void *record, const char *p
     case TW_FIELD_ACTION:
         if (!*tw_action_name (*(const tw_action_t *) value))
             return tw_proto_fail (err, err_size, "field '%s%s': invalid action", prefix, name);
+        return 0;
+    case TW_FIELD_SOURCE:
+        if (!*tw_source_name (*(const tw_source_t *) value))
+            return tw_proto_fail (err, err_size, "field '%s%s': invalid source", prefix, name);
         return 0;
     case TW_FIELD_POSITIONS:
         return s_check_positions ((const tw_snapshot_t *) value, err, err_size);

@@ -39,6 +39,7 @@ static const char *s_type_names[TW_MSG_COUNT] = {
 static const char *s_state_names[] = {"", "open", "closing", "closed"};
 static const char *s_ack_names[] = {"", "accepted", "duplicate", "rejected"};
 static const char *s_action_names[] = {"", "open_long", "open_short", "close"};
+static const char *s_source_names[] = {"", "fyers", "synthetic", "replay"};
 
 static const char *s_reasons[] = {
     TW_REASON_SL_HIT,         TW_REASON_TP_HIT,           TW_REASON_TRAILING_SL_HIT,
@@ -123,6 +124,24 @@ tw_action_t
 tw_action_parse (const char *name)
 {
     return (tw_action_t) s_lookup (s_action_names, S_COUNT (s_action_names), name);
+}
+
+const char *
+tw_source_name (tw_source_t source)
+{
+    return source > TW_SOURCE_NONE && source <= TW_SOURCE_REPLAY ? s_source_names[source] : "";
+}
+
+tw_source_t
+tw_source_parse (const char *name)
+{
+    return (tw_source_t) s_lookup (s_source_names, S_COUNT (s_source_names), name);
+}
+
+bool
+tw_source_is_simulated (tw_source_t source)
+{
+    return source == TW_SOURCE_SYNTHETIC || source == TW_SOURCE_REPLAY;
 }
 
 bool

@@ -68,6 +68,7 @@ typedef struct {
     mf_fyers_t *fyers;
     tw_clone_t *clone; //  the gateway's positions, for the fyers source
 
+    tw_source_t source; //  stamped on every tick published ([feed] source)
     int64_t published;
 } mf_t;
 
@@ -77,6 +78,9 @@ s_publish (mf_t *self, const tw_tick_t *tick)
     tw_msg_t msg;
     tw_msg_init (&msg, TW_MSG_TICK);
     msg.u.tick = *tick;
+    //  Every tick says where its price comes from, so that a consumer can
+    //  refuse simulated prices against a live broker (docs/design.md §1).
+    msg.u.tick.source = self->source;
     if (tw_sock_publish (self->pub, &msg) != 0)
         return -1;
     self->published++;
@@ -292,6 +296,7 @@ s_setup (mf_t *self)
     //  The source first: a bad source or file is the one error worth a line.
     //  The fyers source needs the loop, so it comes after it.
     self->use_fyers = streq (source, MF_SOURCE_FYERS);
+    self->source = tw_source_parse (source); //  the config allows only the three names
     int rc = self->use_fyers                    ? 0
              : streq (source, MF_SOURCE_REPLAY) ? s_setup_replay (self)
                                                 : s_setup_synthetic (self);
@@ -364,6 +369,13 @@ mf_actor (zsock_t *pipe, void *args)
     else
         tw_info ("publishing source=replay file=%s speed=%g loop=%s", mf_replay_path (self.replay),
                  self.speed, self.loop_replay ? "true" : "false");
+    //  Said here too, so that the feed's own log explains a live account's
+    //  refusals (docs/design.md §1).
+    if (tw_source_is_simulated (self.source)
+        && streq (tw_config_str (config, "gateway", "broker"), "fyers"))
+        tw_warn ("publishing %s ticks while [gateway] broker is fyers: the risk-monitor and the "
+                 "signal-engine refuse them unless their allow_simulated_feed is true",
+                 tw_source_name (self.source));
     zloop_start (self.loop);
     tw_info ("feed stopped published=%" PRId64, self.published);
     s_teardown (&self);

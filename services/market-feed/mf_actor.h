@@ -15,6 +15,11 @@
 //  tick's ts is the wall-clock time it was published; a replay file's ts_ms
 //  only paces the replay.
 //
+//  Every tick carries its source (the tick's `source`: fyers, synthetic or
+//  replay), so that the risk-monitor and the signal-engine can refuse
+//  simulated prices against a live broker (docs/design.md §1); a simulated
+//  source while [gateway] broker is fyers is a warning at start.
+//
 //  The actor is started by tw_service with a tw_service_t * as args; it
 //  signals 0 on its pipe once its sockets are bound, or 1 after logging one
 //  error line when it cannot start, and it stops on "$TERM".

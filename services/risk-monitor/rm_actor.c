@@ -22,6 +22,14 @@
 //  nothing else; a wake reads every queued tick (up to RM_DRAIN_MAX). The
 //  housekeeping timer walks only the watches with a trailing move still
 //  due (the held set), not every position.
+//
+//  Before that, a tick passes the tick guard (tw_tickguard.h): simulated
+//  prices against a live broker, prices at or below zero and prices outside
+//  the band around the symbol's last good one are counted and dropped (the
+//  guard remembers a price per symbol, allocated on its first tick). A
+//  good tick stamps its bucket's last_tick_ms; the staleness timer walks
+//  the buckets (every position, at most once a second) and reports a symbol
+//  with an open position and no good tick for [risk] stale_feed_ms.
 
 #include "rm_actor.h"
 #include "rm_commands.h"
@@ -35,6 +43,7 @@
 #include "tw_requester.h"
 #include "tw_service.h"
 #include "tw_sock.h"
+#include "tw_tickguard.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -55,6 +64,10 @@
 //  starve the control socket, the clone and the timers.
 #define RM_DRAIN_MAX 4096
 #define RM_NOT_HELD SIZE_MAX
+//  The staleness timer runs at a quarter of [risk] stale_feed_ms, within
+//  these bounds.
+#define RM_STALE_CHECK_MIN_MS 10
+#define RM_STALE_CHECK_MAX_MS 1000
 
 typedef struct _rm_bucket_t rm_bucket_t;
 
@@ -81,6 +94,10 @@ struct _rm_bucket_t {
     size_t live_size;
     double low;  //  a tick at or below this hits a stop or target (long sl, short tp)
     double high; //  a tick at or above this does (long tp, short sl)
+    //  Feed staleness (monotonic ms; 0 = never).
+    int64_t last_tick_ms;     //  the symbol's last good tick
+    int64_t watched_since_ms; //  when it last got an open position
+    bool stale;               //  reported stale, not yet recovered
 };
 
 //  A growable array of watches (the held set).
@@ -112,6 +129,12 @@ typedef struct {
     int64_t ticks_seen;
     int64_t bad_ticks;
     tw_log_limit_t bad_tick_log;
+
+    tw_tickguard_t *guard;
+    int64_t stale_feed_ms;
+    bool flatten_on_stale_feed;
+    int64_t stale_symbols;      //  as of the last staleness check
+    int64_t oldest_tick_age_ms; //  likewise, among symbols with an open position
 } rm_t;
 
 static void
@@ -296,6 +319,11 @@ s_counters (tw_pong_t *pong, void *arg)
     tw_control_counter (pong, "gave_up", (int64_t) sent->given_up);
     tw_control_counter (pong, "bad_ticks", self->bad_ticks);
     tw_control_counter (pong, "bad_replies", (int64_t) sent->malformed);
+    tw_control_counter (pong, "ticks_rejected", tw_tickguard_rejected (self->guard));
+    tw_control_counter (pong, "simulated_ticks_refused",
+                        tw_tickguard_simulated_refused (self->guard));
+    tw_control_counter (pong, "stale_symbols", self->stale_symbols);
+    tw_control_counter (pong, "oldest_tick_age_ms", self->oldest_tick_age_ms);
 }
 
 //  ---------------------------------------------------------------------
@@ -314,28 +342,42 @@ s_level_key (rm_hit_t hit)
     return hit == RM_HIT_TP ? "tp" : hit == RM_HIT_TRAILING_SL ? "trail_sl" : "sl";
 }
 
-static void
-s_close (rm_t *self, const tw_position_t *pos, const rm_watch_t *watch,
-         const rm_decision_t *decision, double ltp, int64_t now_ms)
+//  Asks the gateway to close pos for reason, unless a close of it is in
+//  flight or held back (rm_commands). Returns 0 and the request's id in
+//  req_id when the close went out, else -1.
+static int
+s_start_close (rm_t *self, const tw_position_t *pos, const char *reason, int64_t now_ms,
+               char *req_id, size_t req_id_size)
 {
     if (!rm_commands_may_close (self->commands, pos->id, now_ms))
-        return;
+        return -1;
     tw_msg_t msg;
     tw_msg_init (&msg, TW_MSG_CLOSE);
     tw_client_make_req_id (RM_REQ_ID_PREFIX, msg.req_id, sizeof msg.req_id);
     msg.expires_at = s_expires_at (self);
     snprintf (msg.u.close.id, sizeof msg.u.close.id, "%s", pos->id);
-    const char *reason = rm_hit_reason (decision->hit);
     snprintf (msg.u.close.reason, sizeof msg.u.close.reason, "%s", reason);
     if (rm_commands_start (self->commands, &msg, now_ms) != 0)
+        return -1;
+    snprintf (req_id, req_id_size, "%s", msg.req_id);
+    return 0;
+}
+
+static void
+s_close (rm_t *self, const tw_position_t *pos, const rm_watch_t *watch,
+         const rm_decision_t *decision, double ltp, int64_t now_ms)
+{
+    const char *reason = rm_hit_reason (decision->hit);
+    char req_id[TW_ID_MAX];
+    if (s_start_close (self, pos, reason, now_ms, req_id, sizeof req_id) != 0)
         return;
     if (decision->hit == RM_HIT_TRAILING_SL)
         tw_info ("close id=%s reason=\"%s\" ltp=%.2f %s=%.2f anchor=%.2f req_id=%s", pos->id,
                  reason, ltp, s_level_key (decision->hit), decision->level, watch->trail.anchor,
-                 msg.req_id);
+                 req_id);
     else
         tw_info ("close id=%s reason=\"%s\" ltp=%.2f %s=%.2f req_id=%s", pos->id, reason, ltp,
-                 s_level_key (decision->hit), decision->level, msg.req_id);
+                 s_level_key (decision->hit), decision->level, req_id);
 }
 
 //  Writes a trailing move to the gateway when one is due. A watch whose move
@@ -375,10 +417,21 @@ s_persist_trail (rm_t *self, const tw_position_t *pos, rm_watch_t *watch, int64_
 static void
 s_evaluate (rm_t *self, const tw_tick_t *tick)
 {
+    rm_bucket_t *bucket = (rm_bucket_t *) zhashx_lookup (self->symbols, tick->symbol);
+    if (!bucket)
+        return;
+    int64_t now_ms = tw_clock_mono_ms ();
+    if (bucket->stale) {
+        bucket->stale = false;
+        int64_t since = bucket->last_tick_ms > bucket->watched_since_ms ? bucket->last_tick_ms
+                                                                        : bucket->watched_since_ms;
+        tw_info ("feed recovered symbol=%s ltp=%.2f silent_ms=%" PRId64, tick->symbol, tick->ltp,
+                 now_ms - since);
+    }
+    bucket->last_tick_ms = now_ms;
     if (!tw_clone_synced (self->clone))
         return; //  the copy was thrown away: the watches' records are gone
-    rm_bucket_t *bucket = (rm_bucket_t *) zhashx_lookup (self->symbols, tick->symbol);
-    if (!bucket || bucket->count == 0)
+    if (bucket->count == 0)
         return;
     if (bucket->dirty)
         s_bucket_refresh (bucket);
@@ -388,7 +441,6 @@ s_evaluate (rm_t *self, const tw_tick_t *tick)
     size_t count = inside ? bucket->live_count : bucket->count;
     if (count == 0)
         return;
-    int64_t now_ms = tw_clock_mono_ms ();
     //  s_close and s_persist_trail never change the bucket (only the
     //  clone's callbacks do), so indexing it while they run is safe.
     for (size_t i = 0; i < count; i++) {
@@ -421,12 +473,7 @@ s_take_tick (rm_t *self, zsock_t *reader)
         tw_log_limited (&self->bad_tick_log, TW_LOG_WARN, "bad tick error=\"a %s on the feed\"",
                         tw_msg_type_name (msg.type));
     }
-    else if (!rm_rules_is_set (msg.u.tick.ltp)) {
-        self->bad_ticks++;
-        tw_log_limited (&self->bad_tick_log, TW_LOG_WARN, "bad tick symbol=%s ltp=%g",
-                        msg.u.tick.symbol, msg.u.tick.ltp);
-    }
-    else {
+    else if (tw_tickguard_check (self->guard, &msg.u.tick) == TW_TICK_ACCEPTED) {
         self->ticks_seen++;
         s_evaluate (self, &msg.u.tick);
     }
@@ -498,6 +545,9 @@ s_on_clone (tw_clone_t *clone, const tw_msg_t *msg, void *arg)
     s_hold (self, watch);
     switch (msg->type) {
     case TW_MSG_POSITION_OPENED:
+        //  Its symbol's feed is watched from now (unless already stale).
+        if (!watch->bucket->stale)
+            watch->bucket->watched_since_ms = tw_clock_mono_ms ();
         //  Seen opening: its sl is the one it opened with (rm_rules.h).
         memset (&watch->trail, 0, sizeof watch->trail);
         watch->trail.opened_here = true;
@@ -534,6 +584,74 @@ s_on_housekeeping (zloop_t *loop, int timer_id, void *arg)
     return 0;
 }
 
+//  Closes the open positions of a stale symbol ("Kill Switch"), each
+//  unless a close of it is in flight or held back.
+static void
+s_flatten_stale (rm_t *self, const char *symbol, rm_bucket_t *bucket, int64_t age_ms,
+                 int64_t now_ms)
+{
+    for (size_t i = 0; i < bucket->count; i++) {
+        const tw_position_t *pos = bucket->items[i]->pos;
+        char req_id[TW_ID_MAX];
+        if (pos->state == TW_STATE_OPEN
+            && s_start_close (self, pos, TW_REASON_KILL_SWITCH, now_ms, req_id, sizeof req_id) == 0)
+            tw_warn ("close id=%s reason=\"%s\" feed stale symbol=%s age_ms=%" PRId64 " req_id=%s",
+                     pos->id, TW_REASON_KILL_SWITCH, symbol, age_ms, req_id);
+    }
+}
+
+//  Reports the symbols with an open position and no good tick for
+//  stale_feed_ms (once each, until a tick comes), and sums them up for ping.
+static int
+s_on_stale_check (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    rm_t *self = (rm_t *) arg;
+    if (!tw_clone_synced (self->clone))
+        return 0; //  no records to look at; the clone reports its own silence
+    int64_t now_ms = tw_clock_mono_ms ();
+    int64_t stale = 0;
+    int64_t oldest = 0;
+    for (rm_bucket_t *bucket = (rm_bucket_t *) zhashx_first (self->symbols); bucket;
+         bucket = (rm_bucket_t *) zhashx_next (self->symbols)) {
+        const char *symbol = (const char *) zhashx_cursor (self->symbols);
+        size_t open = 0;
+        for (size_t i = 0; i < bucket->count; i++)
+            if (bucket->items[i]->pos->state == TW_STATE_OPEN)
+                open++;
+        if (open == 0) {
+            if (bucket->stale)
+                tw_info ("feed stale no longer watched symbol=%s (no open position)", symbol);
+            bucket->stale = false;
+            bucket->watched_since_ms = 0;
+            continue;
+        }
+        if (bucket->watched_since_ms == 0)
+            bucket->watched_since_ms = now_ms;
+        int64_t since = bucket->last_tick_ms > bucket->watched_since_ms ? bucket->last_tick_ms
+                                                                        : bucket->watched_since_ms;
+        int64_t age_ms = now_ms - since;
+        if (age_ms > oldest)
+            oldest = age_ms;
+        if (age_ms < self->stale_feed_ms)
+            continue;
+        stale++;
+        if (!bucket->stale) {
+            bucket->stale = true;
+            tw_error ("feed stale symbol=%s age_ms=%" PRId64 " open_positions=%zu "
+                      "stale_feed_ms=%" PRId64 " flatten_on_stale_feed=%s",
+                      symbol, age_ms, open, self->stale_feed_ms,
+                      self->flatten_on_stale_feed ? "true" : "false");
+        }
+        if (self->flatten_on_stale_feed)
+            s_flatten_stale (self, symbol, bucket, age_ms, now_ms);
+    }
+    self->stale_symbols = stale;
+    self->oldest_tick_age_ms = oldest;
+    return 0;
+}
+
 //  ---------------------------------------------------------------------
 //  The actor.
 
@@ -550,6 +668,9 @@ s_setup (rm_t *self)
         .hold_ms = self->close_ttl_ms,
     };
     self->bad_tick_log.interval_ms = RM_LOG_INTERVAL_MS;
+    self->guard = tw_tickguard_new (config, "risk");
+    self->stale_feed_ms = tw_config_int (config, "risk", "stale_feed_ms");
+    self->flatten_on_stale_feed = tw_config_bool (config, "risk", "flatten_on_stale_feed");
     self->watches = zhashx_new ();
     zhashx_set_destructor (self->watches, s_watch_destroy);
     self->symbols = zhashx_new ();
@@ -588,6 +709,12 @@ s_setup (rm_t *self)
     if (tw_requester_attach (self->requester, self->loop) != 0)
         return -1;
     zloop_timer (self->loop, (size_t) housekeeping_ms, 0, s_on_housekeeping, self);
+    int64_t stale_check_ms = self->stale_feed_ms / 4;
+    if (stale_check_ms < RM_STALE_CHECK_MIN_MS)
+        stale_check_ms = RM_STALE_CHECK_MIN_MS;
+    if (stale_check_ms > RM_STALE_CHECK_MAX_MS)
+        stale_check_ms = RM_STALE_CHECK_MAX_MS;
+    zloop_timer (self->loop, (size_t) stale_check_ms, 0, s_on_stale_check, self);
     return 0;
 }
 
@@ -603,6 +730,7 @@ s_teardown (rm_t *self)
     zhashx_destroy (&self->watches);
     zhashx_destroy (&self->symbols);
     free (self->held.items);
+    tw_tickguard_destroy (&self->guard);
 }
 
 void
@@ -620,10 +748,13 @@ rm_actor (zsock_t *pipe, void *args)
     }
     zsock_signal (pipe, 0);
     tw_info ("watching feed=%s gateway=%s close_ttl_ms=%" PRId64
-             " trail_modify_interval_ms=%" PRId64,
+             " trail_modify_interval_ms=%" PRId64 " stale_feed_ms=%" PRId64
+             " flatten_on_stale_feed=%s simulated_ticks=%s",
              tw_config_str (self.config, "endpoints", "feed_pub"),
              tw_config_str (self.config, "endpoints", "gateway_rep"), self.close_ttl_ms,
-             self.trail_modify_interval_ms);
+             self.trail_modify_interval_ms, self.stale_feed_ms,
+             self.flatten_on_stale_feed ? "true" : "false",
+             tw_tickguard_refuses_simulated (self.guard) ? "refused" : "allowed");
     zloop_start (self.loop);
     const rm_commands_stats_t *stats = rm_commands_stats (self.commands);
     tw_info ("risk stopped ticks=%" PRId64 " closes_sent=%" PRIu64 " modifies_sent=%" PRIu64,

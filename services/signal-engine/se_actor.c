@@ -17,6 +17,7 @@
 #include "tw_requester.h"
 #include "tw_service.h"
 #include "tw_sock.h"
+#include "tw_tickguard.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -80,6 +81,7 @@ typedef struct {
 
     se_counters_t counters;
     tw_log_limit_t bad_log;
+    tw_tickguard_t *guard; //  simulated feed vs live broker, bad prices
 } se_t;
 
 static void
@@ -349,6 +351,9 @@ s_on_tick (zloop_t *loop, zsock_t *sub, void *arg)
     self->counters.ticks++;
     if (!self->strategy)
         return 0;
+    //  The strategy sees only ticks it may act on (tw_tickguard.h).
+    if (tw_tickguard_check (self->guard, &msg.u.tick) != TW_TICK_ACCEPTED)
+        return 0;
     const tw_tick_t *tick = &msg.u.tick;
     bool known = tw_clone_synced (self->clone);
     const tw_position_t *pos = NULL;
@@ -399,6 +404,9 @@ s_counters (tw_pong_t *pong, void *arg)
     tw_control_counter (pong, "synced", synced ? 1 : 0);
     tw_control_counter (pong, "positions",
                         synced ? (int64_t) zhashx_size (tw_clone_positions (self->clone)) : 0);
+    tw_control_counter (pong, "ticks_rejected", tw_tickguard_rejected (self->guard));
+    tw_control_counter (pong, "simulated_ticks_refused",
+                        tw_tickguard_simulated_refused (self->guard));
 }
 
 //  Reads a percentage key. Returns 0, or -1 after the one error line.
@@ -464,6 +472,7 @@ s_setup (se_t *self)
     if (!self->requester || !self->signals || !self->feed)
         return -1;
     self->forward = se_forward_new (self->requester, s_on_verdict, self);
+    self->guard = tw_tickguard_new (config, "signal");
     self->control = tw_control_new (tw_config_str (config, "endpoints", "signal_control"),
                                     tw_service_name (self->service),
                                     tw_service_started_ms (self->service), s_counters, self);
@@ -503,6 +512,7 @@ s_teardown (se_t *self)
     se_forward_destroy (&self->forward);
     tw_requester_destroy (&self->requester);
     se_strategy_destroy (&self->strategy);
+    tw_tickguard_destroy (&self->guard);
 }
 
 void
@@ -522,10 +532,11 @@ se_actor (zsock_t *pipe, void *args)
     tw_config_t *config = self.config;
     if (self.strategy)
         tw_info ("running strategy=%s symbols=%zu fast=%" PRId64 " slow=%" PRId64 " qty=%" PRId64
-                 " sl_pct=%g tp_pct=%g trail_pct=%g",
+                 " sl_pct=%g tp_pct=%g trail_pct=%g simulated_ticks=%s",
                  self.strategy_name, se_strategy_size (self.strategy),
                  tw_config_int (config, "signal", "fast"), tw_config_int (config, "signal", "slow"),
-                 self.qty, self.sl_pct, self.tp_pct, self.trail_pct);
+                 self.qty, self.sl_pct, self.tp_pct, self.trail_pct,
+                 tw_tickguard_refuses_simulated (self.guard) ? "refused" : "allowed");
     else
         tw_info ("running strategy=none: external models only, on %s",
                  tw_config_str (config, "endpoints", "signal_in"));

@@ -18,14 +18,21 @@
 //  follows the ticks of [feed] symbols on [endpoints] feed_pub and the
 //  gateway's positions through a clone (gateway_pub + gateway_rep), and
 //  sends opens of [signal] qty with stops from sl_pct, tp_pct and trail_pct,
-//  and closes.
+//  and closes. The strategy sees only the ticks that pass tw_tickguard
+//  (docs/design.md §1): a synthetic or replay tick while [gateway] broker
+//  is fyers is refused unless [signal] allow_simulated_feed is true, and a
+//  price at or below zero or outside [signal] tick_band_pct of the symbol's
+//  last good price is ignored; both are counted and logged rate-limited.
+//  External models read the feed themselves: their signals are not
+//  filtered.
 //
 //  Commands go through se_forward: nothing waits for the gateway, so ticks
 //  and pings keep flowing. Ping on [endpoints] signal_control answers pong
 //  with the counters ticks, signals_in, signals_rejected, opens_sent,
 //  closes_sent, acks_accepted, acks_duplicate, acks_rejected, unanswered,
-//  resent, strategy_signals, in_flight, synced (the clone, 0 or 1) and
-//  positions (in the clone).
+//  resent, strategy_signals, in_flight, synced (the clone, 0 or 1),
+//  positions (in the clone), ticks_rejected and simulated_ticks_refused
+//  (the strategy's ticks only; 0 without a strategy).
 //
 //  The actor is started by tw_service with a tw_service_t * as args; it
 //  signals 0 on its pipe once its sockets are bound, or 1 after logging one

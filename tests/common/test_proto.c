@@ -52,6 +52,7 @@ s_sample (tw_msg_type_t type, tw_msg_t *msg)
         msg->u.tick.bid = 601.3;
         msg->u.tick.ask = 601.4;
         msg->u.tick.volume = 1234567;
+        msg->u.tick.source = TW_SOURCE_SYNTHETIC;
         break;
     case TW_MSG_SIGNAL:
         snprintf (msg->u.signal.symbol, TW_SYMBOL_MAX, "NSE:SBIN-EQ");
@@ -721,7 +722,7 @@ START_TEST (test_wire_names)
     s_assert_keys (TW_MSG_ACK, "v,type,ts,req_id,status,id,error");
     s_assert_keys (TW_MSG_PONG, "v,type,ts,req_id,service,version,uptime_ms,counters");
     s_assert_keys (TW_MSG_SNAPSHOT_REPLY, "v,type,ts,req_id,epoch,seq,positions");
-    s_assert_keys (TW_MSG_TICK, "v,type,ts,symbol,ltp,bid,ask,volume");
+    s_assert_keys (TW_MSG_TICK, "v,type,ts,symbol,ltp,bid,ask,volume,source");
     s_assert_keys (TW_MSG_HEARTBEAT, "v,type,ts,epoch,seq");
     s_assert_keys (TW_MSG_HISTORY, "v,type,ts,req_id,expires_at,day,offset,limit");
     s_assert_keys (TW_MSG_PNL, "v,type,ts,req_id,expires_at,day");
@@ -761,6 +762,15 @@ START_TEST (test_names)
     ck_assert_str_eq (tw_action_name (TW_ACTION_OPEN_LONG), "open_long");
     ck_assert_int_eq (tw_action_parse ("close"), TW_ACTION_CLOSE);
     ck_assert_int_eq (tw_action_parse ("buy"), TW_ACTION_NONE);
+    ck_assert_str_eq (tw_source_name (TW_SOURCE_FYERS), "fyers");
+    ck_assert_str_eq (tw_source_name (TW_SOURCE_NONE), "");
+    ck_assert_int_eq (tw_source_parse ("synthetic"), TW_SOURCE_SYNTHETIC);
+    ck_assert_int_eq (tw_source_parse ("replay"), TW_SOURCE_REPLAY);
+    ck_assert_int_eq (tw_source_parse ("Fyers"), TW_SOURCE_NONE);
+    ck_assert (tw_source_is_simulated (TW_SOURCE_SYNTHETIC));
+    ck_assert (tw_source_is_simulated (TW_SOURCE_REPLAY));
+    ck_assert (!tw_source_is_simulated (TW_SOURCE_FYERS));
+    ck_assert (!tw_source_is_simulated (TW_SOURCE_NONE));
     const char *reasons[] = {"SL Hit",       "TP Hit",      "Trailing SL Hit", "Model Close",
                              "Manual Close", "Kill Switch", "EOD Square-off",  "Closed at Broker"};
     for (size_t i = 0; i < S_COUNT (reasons); i++)
@@ -1116,6 +1126,20 @@ START_TEST (test_enums_and_rules)
     S_ACCEPT (flatten_kvs, S_SET, KS ("reason", "EOD Square-off"), &msg);
     ck_assert_str_eq (msg.u.flatten.reason, "EOD Square-off");
     S_REJECT (flatten_kvs, S_SET, KS ("reason", ""), "is not an exit reason");
+    //  A tick's source is optional (absent: an outside publisher) and one of
+    //  three names when given.
+    static const s_kv_t tick_kvs[] = {
+        KI ("v", 1),     KS ("type", "tick"), KI ("ts", 1), KS ("symbol", "NSE:SBIN-EQ"),
+        KF ("ltp", 600),
+    };
+    S_ACCEPT (tick_kvs, S_SET, KF ("ltp", 601), &msg);
+    ck_assert_int_eq (msg.u.tick.source, TW_SOURCE_NONE);
+    S_ACCEPT (tick_kvs, S_ADD, KS ("source", "replay"), &msg);
+    ck_assert_int_eq (msg.u.tick.source, TW_SOURCE_REPLAY);
+    S_ACCEPT (tick_kvs, S_ADD, KS ("source", "fyers"), &msg);
+    ck_assert_int_eq (msg.u.tick.source, TW_SOURCE_FYERS);
+    S_REJECT (tick_kvs, S_ADD, KS ("source", "kite"), "field 'source': invalid value 'kite'");
+    S_REJECT (tick_kvs, S_ADD, KI ("source", 1), "field 'source': expected string");
 }
 END_TEST
 

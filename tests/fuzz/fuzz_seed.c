@@ -85,6 +85,7 @@ s_sample (tw_msg_t *msg, tw_msg_type_t type)
         msg->u.tick.bid = 601.3;
         msg->u.tick.ask = 601.4;
         msg->u.tick.volume = 120000;
+        msg->u.tick.source = TW_SOURCE_FYERS;
         break;
     case TW_MSG_SIGNAL:
         snprintf (msg->u.signal.symbol, TW_SYMBOL_MAX, "NSE:SBIN-EQ");

@@ -194,10 +194,10 @@ static const char *s_csv = "ts_ms,symbol,ltp,bid,ask,volume\n"
 #define CSV_BAD_ROWS 5
 
 static const tw_tick_t s_expected[CSV_GOOD_ROWS] = {
-    {"NSE:SBIN-EQ", 600.05, 600, 600.1, 100},
-    {"NSE:INFY-EQ", 1500.5, 0, 0, 0},
-    {"NSE:RELIANCE-EQ", 2400.25, 2400.2, 2400.3, 50},
-    {"NSE:SBIN-EQ", 600.15, 600.1, 600.2, 150},
+    {"NSE:SBIN-EQ", 600.05, 600, 600.1, 100, TW_SOURCE_REPLAY},
+    {"NSE:INFY-EQ", 1500.5, 0, 0, 0, TW_SOURCE_REPLAY},
+    {"NSE:RELIANCE-EQ", 2400.25, 2400.2, 2400.3, 50, TW_SOURCE_REPLAY},
+    {"NSE:SBIN-EQ", 600.15, 600.1, 600.2, 150, TW_SOURCE_REPLAY},
 };
 
 static void
@@ -208,6 +208,7 @@ s_assert_tick (const tw_tick_t *tick, const tw_tick_t *expected)
     ck_assert_double_eq (tick->bid, expected->bid);
     ck_assert_double_eq (tick->ask, expected->ask);
     ck_assert_int_eq (tick->volume, expected->volume);
+    ck_assert_int_eq (tick->source, expected->source);
 }
 
 START_TEST (test_replay_loop)
@@ -289,8 +290,10 @@ END_TEST
 
 START_TEST (test_synthetic)
 {
-    const char *env[] = {"TW_FEED_SOURCE=synthetic", "TW_FEED_SYMBOLS=NSE:A-EQ,NSE:B-EQ",
-                         "TW_FEED_TICK_INTERVAL_MS=5", "TW_FEED_SEED=7", NULL};
+    //  Against a live broker the feed still publishes, and warns.
+    const char *env[] = {"TW_FEED_SOURCE=synthetic",   "TW_FEED_SYMBOLS=NSE:A-EQ,NSE:B-EQ",
+                         "TW_FEED_TICK_INTERVAL_MS=5", "TW_FEED_SEED=7",
+                         "TW_GATEWAY_BROKER=fyers",    NULL};
     zsock_t *sub = tw_sock_sub_new (s_pub, "tick.");
     ck_assert_ptr_nonnull (sub);
     zsock_set_rcvtimeo (sub, WAIT_MS);
@@ -310,6 +313,7 @@ START_TEST (test_synthetic)
         ck_assert_msg (fabs (ticks - round (ticks)) < GRID_EPSILON, "ltp %.17g", tick.ltp);
         ck_assert (tick.bid < tick.ltp && tick.ltp < tick.ask);
         ck_assert (tick.ltp > 0 && tick.volume > 0);
+        ck_assert_int_eq (tick.source, TW_SOURCE_SYNTHETIC);
     }
     tw_msg_t pong = s_ping ();
     ck_assert_int_eq (s_counter (&pong, "symbols"), 2);
@@ -317,6 +321,8 @@ START_TEST (test_synthetic)
     ck_assert_int_eq (s_counter (&pong, "rows_skipped"), 0);
     zsock_destroy (&sub);
     s_stop (&child);
+    ck_assert_ptr_nonnull (strstr (
+        s_log (&child), "WARN market-feed publishing synthetic ticks while [gateway] broker"));
 }
 END_TEST
 

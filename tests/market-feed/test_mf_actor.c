@@ -158,6 +158,7 @@ START_TEST (test_synthetic_ticks)
         ck_assert_str_eq (msg.u.tick.symbol, "NSE:SBIN-EQ");
         ck_assert (msg.u.tick.ltp > 0);
         ck_assert_int_gt (msg.u.tick.volume, last_volume);
+        ck_assert_int_eq (msg.u.tick.source, TW_SOURCE_SYNTHETIC);
         last_volume = msg.u.tick.volume;
     }
     tw_msg_t pong = s_ping ();

@@ -312,6 +312,7 @@ START_TEST (test_ticks_flow)
     ck_assert_double_eq_tol (tick.bid, 101.20, EPSILON);
     ck_assert_double_eq_tol (tick.ask, 101.30, EPSILON);
     ck_assert_int_gt (tick.volume, 0);
+    ck_assert_int_eq (tick.source, TW_SOURCE_FYERS);
     s_price (&fx, INFY, 99.95);
     //  The unknown symbol is one warning, and the feed carries on.
     ck_assert (tw_file_wait_contains (fx.feed_log, "does not know symbol " UNKNOWN, WAIT_MS));

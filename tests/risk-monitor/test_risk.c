@@ -6,7 +6,8 @@
 //  through the gateway, moves the price, and watches the gateway's events:
 //  an SL and a TP exit, a trailing stop that is moved with modify and then
 //  hit, and a risk-monitor killed with SIGKILL and restarted that restores
-//  the moved stop from the gateway and still closes, once.
+//  the moved stop from the gateway and still closes, once; a tick at an
+//  absurd price that closes nothing, then a silent feed that flattens.
 
 #include <check.h>
 #include <czmq.h>
@@ -49,14 +50,15 @@ typedef struct {
     const char *rep;
     const char *control;
     tw_client_t *client;
-    tw_events_t *events; //  the gateway's, tallied
-    zsock_t *feed;       //  our ticks
+    tw_events_t *events;         //  the gateway's, tallied
+    zsock_t *feed;               //  our ticks
+    const char *const *risk_env; //  the risk-monitor's own settings, or NULL
 } fixture_t;
 
 static void
 s_start_risk (fixture_t *fx)
 {
-    ck_assert_int_eq (tw_fixture_start (fx->base, RISK, getenv ("RISK_MONITOR"), NULL), 0);
+    ck_assert_int_eq (tw_fixture_start (fx->base, RISK, getenv ("RISK_MONITOR"), fx->risk_env), 0);
 }
 
 static int
@@ -162,10 +164,13 @@ s_open (fixture_t *fx, const char *symbol, const char *id, double sl, double tp,
     ck_abort_msg ("%s did not open; log in %s", symbol, fx->gateway_log);
 }
 
+//  Starts the gateway and the risk-monitor, which gets risk_env (may be
+//  NULL) on top of the fixture's settings.
 static void
-s_setup (fixture_t *fx)
+s_setup_with (fixture_t *fx, const char *const *risk_env)
 {
     memset (fx, 0, sizeof *fx);
+    fx->risk_env = risk_env;
     fx->base = tw_fixture_new ("risk");
     ck_assert_ptr_nonnull (fx->base);
     fx->gateway_log = tw_fixture_log (fx->base, GATEWAY);
@@ -196,6 +201,12 @@ s_setup (fixture_t *fx)
     //  Our SUB is live once a heartbeat arrives.
     ck_assert (tw_events_wait_live (fx->events, WAIT_MS));
     s_start_risk (fx);
+}
+
+static void
+s_setup (fixture_t *fx)
+{
+    s_setup_with (fx, NULL);
 }
 
 static void
@@ -344,6 +355,36 @@ START_TEST (test_restart_restores_and_closes)
 }
 END_TEST
 
+//  Issue 10: a tick at ltp = 0.000001 closed a long position. Then the
+//  feed falls silent: the symbol goes stale, and with
+//  flatten_on_stale_feed its position is closed with "Kill Switch".
+START_TEST (test_absurd_tick_then_stale_feed)
+{
+    static const char *const risk_env[] = {"TW_RISK_STALE_FEED_MS=3000",
+                                           "TW_RISK_FLATTEN_ON_STALE_FEED=true", NULL};
+    fixture_t fx;
+    s_setup_with (&fx, risk_env);
+    s_open (&fx, SBIN, SBIN_ID, 95, 110, 0);
+    s_wait_risk_ready (&fx, 1, SBIN, BASE);
+    s_tick (&fx, SBIN, 0.000001);
+    s_wait_risk (&fx, "ticks_rejected", 1);
+    ck_assert (
+        tw_file_wait_contains (fx.risk_log, "tick ignored symbol=" SBIN " ltp=1e-06", WAIT_MS));
+    //  A good price again (the paper broker fills exits at the last tick).
+    int64_t ticks = s_risk (&fx, "ticks");
+    s_tick (&fx, SBIN, BASE);
+    s_wait_risk (&fx, "ticks", ticks + 1);
+    ck_assert_int_eq (s_risk (&fx, "closes_sent"), 0);
+    //  Silence.
+    s_wait_closed (&fx, SBIN_ID, "Kill Switch");
+    ck_assert (tw_file_wait_contains (fx.risk_log, "feed stale symbol=" SBIN, WAIT_MS));
+    ck_assert (tw_file_wait_contains (
+        fx.risk_log, "close id=" SBIN_ID " reason=\"Kill Switch\" feed stale", WAIT_MS));
+    ck_assert_int_eq (s_closed_count (&fx, SBIN_ID), 1);
+    s_teardown (&fx);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -353,6 +394,7 @@ main (void)
     tcase_add_test (tc, test_sl_and_tp_hit);
     tcase_add_test (tc, test_trailing_sl_hit);
     tcase_add_test (tc, test_restart_restores_and_closes);
+    tcase_add_test (tc, test_absurd_tick_then_stale_feed);
     suite_add_tcase (suite, tc);
     SRunner *runner = srunner_create (suite);
     srunner_run_all (runner, CK_NORMAL);

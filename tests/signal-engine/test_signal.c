@@ -4,7 +4,8 @@
 //  feed (a PUB at feed_pub publishing ticks), the external model (a REQ to
 //  signal_in) and the watcher of the gateway's events (a SUB, proven live by
 //  a heartbeat). Every wait is a bounded poll of something observable, and
-//  every process ends with SIGTERM and exit code 0.
+//  every process ends with SIGTERM and exit code 0. The last case gives the
+//  engine alone [gateway] broker = fyers, to see it refuse simulated ticks.
 
 #include <check.h>
 #include <czmq.h>
@@ -54,15 +55,17 @@ typedef struct {
     tw_events_t *events; //  SUB to the gateway's events
     const char *gateway_rep;
     tw_client_t *gateway_client;
-    tw_client_t *model;   //  REQ to signal_in, one attempt
-    tw_client_t *control; //  REQ to signal_control
+    tw_client_t *model;            //  REQ to signal_in, one attempt
+    tw_client_t *control;          //  REQ to signal_control
+    const char *const *engine_env; //  the engine's own settings, or NULL
 } fixture_t;
 
 static void
 s_start (fixture_t *fx, const char *name)
 {
-    const char *path = getenv (streq (name, GATEWAY) ? "GATEWAY" : "SIGNAL_ENGINE");
-    ck_assert_int_eq (tw_fixture_start (fx->base, name, path, NULL), 0);
+    bool gateway = streq (name, GATEWAY);
+    const char *path = getenv (gateway ? "GATEWAY" : "SIGNAL_ENGINE");
+    ck_assert_int_eq (tw_fixture_start (fx->base, name, path, gateway ? NULL : fx->engine_env), 0);
 }
 
 static void
@@ -545,6 +548,51 @@ START_TEST (test_sma_cross)
 }
 END_TEST
 
+//  Publishes a tick that says where its price comes from.
+static void
+s_tick_from (fixture_t *fx, tw_source_t source, double price)
+{
+    tw_msg_t msg;
+    tw_msg_init (&msg, TW_MSG_TICK);
+    snprintf (msg.u.tick.symbol, sizeof msg.u.tick.symbol, "%s", SYMBOL);
+    msg.u.tick.ltp = price;
+    msg.u.tick.source = source;
+    ck_assert_int_eq (tw_sock_publish (fx->feed, &msg), 0);
+}
+
+//  The engine believes the gateway's broker is fyers (a live account; the
+//  gateway itself runs the paper broker): the strategy ignores synthetic
+//  and replay ticks, and ticks at absurd prices, and acts on live ones.
+START_TEST (test_strategy_refuses_simulated_ticks)
+{
+    static const char *const engine_env[] = {"TW_GATEWAY_BROKER=fyers", NULL};
+    fixture_t fx;
+    s_make_dir (&fx);
+    fx.engine_env = engine_env;
+    tw_fixture_set (fx.base, "TW_SIGNAL_FAST", "%s", FAST);
+    tw_fixture_set (fx.base, "TW_SIGNAL_SLOW", "%s", SLOW);
+    s_setup (&fx, "sma_cross");
+    s_wait_counter (&fx, "synced", 1, false, BASE_PRICE);
+    //  Level prices (ticks without a source: live) fill the averages.
+    int64_t ticks = s_engine_counter (&fx, "ticks");
+    s_wait_counter (&fx, "ticks", ticks + atoi (SLOW), true, BASE_PRICE);
+    //  A rise from the random walk or a replay: no cross.
+    s_tick_from (&fx, TW_SOURCE_SYNTHETIC, BASE_PRICE + 1);
+    s_tick_from (&fx, TW_SOURCE_REPLAY, BASE_PRICE + 2);
+    s_wait_counter (&fx, "simulated_ticks_refused", 2, false, 0);
+    ck_assert (tw_file_wait_contains (fx.engine_log, "refusing synthetic ticks", WAIT_MS));
+    //  Nor from prices that cannot be.
+    s_tick_from (&fx, TW_SOURCE_FYERS, 0.000001);
+    s_tick_from (&fx, TW_SOURCE_FYERS, BASE_PRICE * 2);
+    s_wait_counter (&fx, "ticks_rejected", 2, false, 0);
+    ck_assert_int_eq (s_engine_counter (&fx, "strategy_signals"), 0);
+    //  The same rise from the broker's feed crosses.
+    s_tick_from (&fx, TW_SOURCE_FYERS, BASE_PRICE + 1);
+    s_wait_counter (&fx, "strategy_signals", 1, false, 0);
+    s_teardown (&fx);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -556,6 +604,7 @@ main (void)
     tcase_add_test (tc, test_gateway_down);
     tcase_add_test (tc, test_stop_hands_back);
     tcase_add_test (tc, test_sma_cross);
+    tcase_add_test (tc, test_strategy_refuses_simulated_ticks);
     suite_add_tcase (suite, tc);
     SRunner *runner = srunner_create (suite);
     srunner_run_all (runner, CK_NORMAL);
