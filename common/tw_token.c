@@ -30,12 +30,12 @@ typedef struct {
 } s_stamp_t;
 
 struct _tw_token_t {
-    char *path;                //  the file; NULL never (may be "")
-    char token[TW_TOKEN_MAX];  //  "" until loaded
-    tw_token_claims_t claims;  //  of token
-    const char *source;        //  TW_TOKEN_ENV or path
-    s_stamp_t loaded;          //  the file version token came from
-    s_stamp_t failed;          //  the last version that was refused
+    char *path;               //  the file; NULL never (may be "")
+    char token[TW_TOKEN_MAX]; //  "" until loaded
+    tw_token_claims_t claims; //  of token
+    const char *source;       //  TW_TOKEN_ENV or path
+    s_stamp_t loaded;         //  the file version token came from
+    s_stamp_t failed;         //  the last version that was refused
     bool from_env;
 };
 
@@ -107,8 +107,8 @@ tw_token_decode (const char *token, tw_token_claims_t *claims, char *err, size_t
     int json_len = EVP_DecodeBlock (json, (const unsigned char *) b64, (int) n);
     if (json_len >= pad)
         json_len -= pad;
-    cJSON *root = json_len > 0 ? cJSON_ParseWithLength ((const char *) json, (size_t) json_len)
-                               : NULL;
+    cJSON *root =
+        json_len > 0 ? cJSON_ParseWithLength ((const char *) json, (size_t) json_len) : NULL;
     int rc = -1;
     const cJSON *exp = cJSON_GetObjectItemCaseSensitive (root, "exp");
     const cJSON *key = cJSON_GetObjectItemCaseSensitive (root, "hsm_key");
@@ -209,8 +209,8 @@ s_check_file (tw_token_t *self, char *err, size_t err_size)
         if (s_stamp_same (&missing, &self->failed))
             return 0;
         self->failed = missing;
-        snprintf (err, err_size, "no token file %s (%s): run tradectl login or set %s",
-                  self->path, strerror (errno), TW_TOKEN_ENV);
+        snprintf (err, err_size, "no token file %s (%s): run tradectl login or set %s", self->path,
+                  strerror (errno), TW_TOKEN_ENV);
         return -1;
     }
     s_stamp_t stamp = {.dev = st.st_dev,
@@ -234,8 +234,7 @@ s_check_file (tw_token_t *self, char *err, size_t err_size)
     }
     int fd = open (self->path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        snprintf (err, err_size, "cannot open the token file %s: %s", self->path,
-                  strerror (errno));
+        snprintf (err, err_size, "cannot open the token file %s: %s", self->path, strerror (errno));
         return -1;
     }
     char line[TW_TOKEN_MAX + 2];
