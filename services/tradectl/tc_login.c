@@ -217,8 +217,8 @@ s_query_value (const char *url, const char *name)
         size_t len = strcspn (p, "&#");
         if (len > name_len && strncmp (p, name, name_len) == 0 && p[name_len] == '=') {
             int out_len = 0;
-            char *raw = curl_easy_unescape (NULL, p + name_len + 1, (int) (len - name_len - 1),
-                                            &out_len);
+            char *raw =
+                curl_easy_unescape (NULL, p + name_len + 1, (int) (len - name_len - 1), &out_len);
             char *value = raw ? strdup (raw) : NULL;
             curl_free (raw);
             return value;
@@ -254,8 +254,9 @@ s_code_from_answer (const s_login_t *login, const char *answer, char **code)
     int rc = TC_EXIT_OK;
     if (status && strcmp (status, "ok") != 0) {
         char *message = s_query_value (answer, "message");
-        tc_output_error (login->json, TC_EXIT_REJECTED, "the Fyers login page answered an error%s%.200s",
-                         message ? ": " : "", message ? message : "");
+        tc_output_error (login->json, TC_EXIT_REJECTED,
+                         "the Fyers login page answered an error%s%.200s", message ? ": " : "",
+                         message ? message : "");
         free (message);
         rc = TC_EXIT_REJECTED;
     }
@@ -365,8 +366,7 @@ s_read_reply (const s_login_t *login, const char *body, long http, char **token)
     cJSON *root = body ? cJSON_Parse (body) : NULL;
     const char *s = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (root, "s"));
     const cJSON *code = cJSON_GetObjectItemCaseSensitive (root, "code");
-    const char *message =
-        cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (root, "message"));
+    const char *message = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (root, "message"));
     const char *access =
         cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (root, "access_token"));
     int number = cJSON_IsNumber (code) ? code->valueint : 0;
@@ -536,8 +536,10 @@ s_prepare (tw_config_t *config, bool json, s_login_t *login)
     int n = snprintf (login->state_file, sizeof login->state_file, "%s%s", login->token_file,
                       TC_LOGIN_STATE_SUFFIX);
     if (!login->app_id || !*login->app_id)
-        tc_output_error (json, TC_EXIT_USAGE, "set %s in the environment (the app's App ID, "
-                         "e.g. XA1234-100)", TC_LOGIN_ENV_APP_ID);
+        tc_output_error (json, TC_EXIT_USAGE,
+                         "set %s in the environment (the app's App ID, "
+                         "e.g. XA1234-100)",
+                         TC_LOGIN_ENV_APP_ID);
     else if (!login->secret || !*login->secret)
         tc_output_error (json, TC_EXIT_USAGE, "set %s in the environment (the app's Secret ID)",
                          TC_LOGIN_ENV_SECRET);

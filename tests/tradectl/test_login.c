@@ -61,8 +61,7 @@ s_world_start (world_t *world, const char *secret)
     snprintf (world->token_file, sizeof world->token_file, "%s/var/fyers.token", world->dir);
     snprintf (world->base_env, sizeof world->base_env, "TW_FYERS_BASE_URL=%s",
               fake_fyers_base_url (world->fake));
-    snprintf (world->file_env, sizeof world->file_env, "TW_FYERS_TOKEN_FILE=%s",
-              world->token_file);
+    snprintf (world->file_env, sizeof world->file_env, "TW_FYERS_TOKEN_FILE=%s", world->token_file);
     s_world_env (world, world->base_env);
     s_world_env (world, world->file_env);
     s_world_env (world, "TW_FYERS_REDIRECT_URI=" S_REDIRECT);
@@ -158,7 +157,8 @@ START_TEST (test_good_login)
     char url[S_LINE_MAX];
     s_login_url (&world, url, sizeof url);
     ck_assert_ptr_nonnull (strstr (url, "/api/v3/generate-authcode?client_id=" S_APP_ID));
-    ck_assert_ptr_nonnull (strstr (url, "&redirect_uri=https%3A%2F%2F127.0.0.1%2Ffyers%2Fcallback"));
+    ck_assert_ptr_nonnull (
+        strstr (url, "&redirect_uri=https%3A%2F%2F127.0.0.1%2Ffyers%2Fcallback"));
     ck_assert_ptr_nonnull (strstr (url, "&response_type=code&state="));
     ck_assert_int_eq (strlen (strstr (url, "&state=") + 7), 32);
     //  The trader logs in; the browser lands on the redirect URI.
