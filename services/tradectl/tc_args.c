@@ -402,6 +402,8 @@ tc_args_usage (FILE *out)
              "  flatten             close every position (reason \"" TC_FLATTEN_REASON "\")\n"
              "  ping SERVICE        health check of gateway (or order-gateway), market-feed,\n"
              "                      risk-monitor, signal-engine or notifier\n"
+             "  login [--url | URL | CODE]\n"
+             "                      the daily Fyers login (tradectl login --help)\n"
              "\n"
              "Options (anywhere on the line):\n"
              "  -c, --config FILE   configuration file (INI); default deploy/config/tradewire.ini\n"
