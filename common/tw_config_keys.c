@@ -66,6 +66,12 @@ const tw_conf_key_t tw_conf_keys[] = {
     KEY_INT ("fyers", "request_timeout_ms", "3000", 100, 120000),
     //  The order/trade/position WebSocket (docs/fyers.md §7.3).
     KEY_STR ("fyers", "order_socket_url", "wss://socket.fyers.in/trade/v3"),
+    //  The daily login (docs/fyers.md §1, tw_token.h): where the browser is
+    //  sent back to (the app's redirect URI, as registered with Fyers), and
+    //  the file `tradectl login` writes the access token to (mode 0600).
+    //  An empty redirect_uri makes `tradectl login` ask for one.
+    KEY_STR ("fyers", "redirect_uri", ""),
+    KEY_STR ("fyers", "token_file", "var/fyers.token"),
     //  Fyers allows 10/s and 200/min for the whole account (DESIGN §4). The
     //  ranges go higher for a local fake (the benchmarks); the fyers broker
     //  refuses to start with rates above Fyers' limits when base_url is a

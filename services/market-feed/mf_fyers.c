@@ -7,6 +7,7 @@
 #include "tw_clock.h"
 #include "tw_control.h"
 #include "tw_log.h"
+#include "tw_token.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,14 @@ struct _mf_fyers_t {
     mf_fyers_ws_stats_t stats;
     int64_t unknown;
     tw_log_limit_t resolve_log;
+    tw_token_t *token; //  the access token, checked for a new one on the timer
+    char app_id[128];
+    char data_base_url[1000]; //  without a trailing '/'
+    char socket_url[1024];
+    long timeout_ms;
+    int64_t silence_ms;
+    bool lite;
+    int64_t token_check_at_ms;
 };
 
 static void
@@ -57,6 +66,8 @@ s_sym_free (void **item)
 static void
 s_ask (mf_fyers_t *self)
 {
+    if (!self->resolver)
+        return; //  between tokens: asked when the threads start again
     zmsg_t *msg = zmsg_new ();
     zmsg_addstr (msg, "RESOLVE");
     for (s_sym_t *sym = (s_sym_t *) zhashx_first (self->symbols); sym;
@@ -206,12 +217,116 @@ s_on_ws (zloop_t *loop, zsock_t *reader, void *arg)
     return 0;
 }
 
+//  ---------------------------------------------------------------------
+//  Start and stop.
+
+//  Stops the resolver and the socket thread, if running. Symbols being
+//  resolved go back to be asked again; subscribed ones keep their topics.
+static void
+s_stop_threads (mf_fyers_t *self)
+{
+    if (self->resolver)
+        zloop_reader_end (self->loop, mf_fyers_token_socket (self->resolver));
+    if (self->ws)
+        zloop_reader_end (self->loop, mf_fyers_ws_socket (self->ws));
+    mf_fyers_ws_destroy (&self->ws);
+    mf_fyers_token_destroy (&self->resolver);
+    for (s_sym_t *sym = (s_sym_t *) zhashx_first (self->symbols); sym;
+         sym = (s_sym_t *) zhashx_next (self->symbols))
+        if (sym->state == S_ASKED)
+            sym->state = S_PENDING;
+}
+
+//  Starts the resolver and the socket thread with the current token and
+//  hands the socket every topic already known. Returns 0, or -1 logged.
+static int
+s_start_threads (mf_fyers_t *self)
+{
+    const char *token = tw_token_value (self->token);
+    const char *hsm_key = tw_token_claims (self->token)->hsm_key;
+    if (!*hsm_key) {
+        tw_error ("fyers source: %s: the access token's payload has no hsm_key",
+                  tw_token_source (self->token));
+        return -1;
+    }
+    mf_fyers_token_args_t *args = (mf_fyers_token_args_t *) zmalloc (sizeof *args);
+    int n = snprintf (args->url, sizeof args->url, "%s/symbol-token", self->data_base_url);
+    int m = snprintf (args->authorization, sizeof args->authorization, "Authorization: %s:%s",
+                      self->app_id, token);
+    args->timeout_ms = self->timeout_ms;
+    if (n < 0 || (size_t) n >= sizeof args->url || m < 0
+        || (size_t) m >= sizeof args->authorization) {
+        tw_error ("fyers source: [fyers] data_base_url or the token is too long");
+        explicit_bzero (args, sizeof *args);
+        free (args);
+        return -1;
+    }
+    self->resolver = mf_fyers_token_new (args);
+    explicit_bzero (args, sizeof *args);
+    free (args);
+    mf_fyers_ws_config_t ws_config = {
+        .url = self->socket_url,
+        .hsm_key = hsm_key,
+        .silence_ms = self->silence_ms,
+        .lite = self->lite,
+    };
+    self->ws = self->resolver ? mf_fyers_ws_new (&ws_config) : NULL;
+    if (!self->ws
+        || zloop_reader (self->loop, mf_fyers_token_socket (self->resolver), s_on_resolver, self)
+               != 0
+        || zloop_reader (self->loop, mf_fyers_ws_socket (self->ws), s_on_ws, self) != 0) {
+        if (!self->resolver)
+            tw_error ("fyers source: cannot start the symbol-token thread");
+        s_stop_threads (self);
+        return -1;
+    }
+    //  A restart (a new token) keeps the topics it knows.
+    size_t count = 0;
+    const char **topics =
+        (const char **) malloc ((zhashx_size (self->symbols) + 1) * sizeof (char *));
+    for (s_sym_t *sym = (s_sym_t *) zhashx_first (self->symbols); topics && sym;
+         sym = (s_sym_t *) zhashx_next (self->symbols))
+        if (sym->state == S_LIVE)
+            topics[count++] = sym->topic;
+    if (count > 0 && mf_fyers_ws_subscribe (self->ws, topics, count) != 0)
+        tw_error ("fyers source: cannot hand %zu topics to the socket thread", count);
+    free (topics);
+    s_ask (self);
+    return 0;
+}
+
+//  Looks at the token file; on a new token, restarts both threads with it
+//  (the daily login needs no restart of the feed).
+static void
+s_check_token (mf_fyers_t *self)
+{
+    char err[512];
+    int rc = tw_token_check (self->token, err, sizeof err);
+    if (rc < 0)
+        tw_warn ("fyers source: %s; keeping the current token", err);
+    if (rc != 1)
+        return;
+    char fingerprint[16], expiry[TW_TOKEN_TIME_MAX];
+    tw_token_fingerprint (self->token, fingerprint, sizeof fingerprint);
+    tw_token_format_ist (tw_token_claims (self->token)->exp, expiry, sizeof expiry);
+    tw_info ("fyers source: new access token from %s (fingerprint %s, expires %s): "
+             "reconnecting",
+             tw_token_source (self->token), fingerprint, expiry);
+    s_stop_threads (self);
+    if (s_start_threads (self) != 0)
+        tw_error ("fyers source: cannot restart with the new token; no prices until the next");
+}
+
 static int
 s_on_timer (zloop_t *loop, int timer_id, void *arg)
 {
     (void) loop;
     (void) timer_id;
     mf_fyers_t *self = (mf_fyers_t *) arg;
+    if (tw_clock_mono_ms () >= self->token_check_at_ms) {
+        self->token_check_at_ms = tw_clock_mono_ms () + MF_FYERS_TOKEN_CHECK_MS;
+        s_check_token (self);
+    }
     if (self->retry_at_ms && tw_clock_mono_ms () >= self->retry_at_ms) {
         self->retry_at_ms = 0;
         s_ask (self);
@@ -219,50 +334,22 @@ s_on_timer (zloop_t *loop, int timer_id, void *arg)
     return 0;
 }
 
-//  ---------------------------------------------------------------------
-//  Start and stop.
-
-//  The resolver's arguments: URL, Authorization header, timeout.
-static int
-s_resolver_args (tw_config_t *config, const char *app_id, const char *token,
-                 mf_fyers_token_args_t *args)
+//  Copies a configuration string into a fixed field; false when too long.
+static bool
+s_copy (char *field, size_t size, const char *value)
 {
-    const char *base = tw_config_str (config, "fyers", "data_base_url");
-    size_t base_len = strlen (base);
-    while (base_len > 0 && base[base_len - 1] == '/')
-        base_len--;
-    int n = snprintf (args->url, sizeof args->url, "%.*s/symbol-token", (int) base_len, base);
-    int m = snprintf (args->authorization, sizeof args->authorization, "Authorization: %s:%s",
-                      app_id, token);
-    args->timeout_ms = (long) tw_config_int (config, "fyers", "request_timeout_ms");
-    if (n < 0 || (size_t) n >= sizeof args->url || m < 0
-        || (size_t) m >= sizeof args->authorization) {
-        tw_error ("fyers source: [fyers] data_base_url or the token is too long");
-        return -1;
-    }
-    return 0;
+    int n = snprintf (field, size, "%s", value);
+    return n >= 0 && (size_t) n < size;
 }
 
 mf_fyers_t *
 mf_fyers_new (tw_config_t *config, zloop_t *loop, mf_fyers_tick_fn *fn, void *arg)
 {
     const char *app_id = getenv (MF_FYERS_ENV_APP_ID);
-    const char *token = getenv (MF_FYERS_ENV_TOKEN);
-    if (!app_id || !*app_id || !token || !*token) {
-        tw_error ("fyers source: set %s and %s in the environment", MF_FYERS_ENV_APP_ID,
-                  MF_FYERS_ENV_TOKEN);
-        return NULL;
-    }
-    char hsm_key[MF_HSM_NAME_MAX], err[256];
-    if (mf_hsm_key_from_token (token, hsm_key, sizeof hsm_key, err, sizeof err) != 0) {
-        tw_error ("fyers source: %s: %s", MF_FYERS_ENV_TOKEN, err);
-        return NULL;
-    }
-    mf_fyers_token_args_t *args = (mf_fyers_token_args_t *) zmalloc (sizeof *args);
-    if (s_resolver_args (config, app_id, token, args) != 0) {
-        explicit_bzero (args, sizeof *args);
-        free (args);
-        explicit_bzero (hsm_key, sizeof hsm_key);
+    if (!app_id || !*app_id) {
+        tw_error ("fyers source: set %s and %s in the environment, or %s and the token file "
+                  "`tradectl login` writes ([fyers] token_file)",
+                  MF_FYERS_ENV_APP_ID, MF_FYERS_ENV_TOKEN, MF_FYERS_ENV_APP_ID);
         return NULL;
     }
     mf_fyers_t *self = (mf_fyers_t *) zmalloc (sizeof (mf_fyers_t));
@@ -273,22 +360,31 @@ mf_fyers_new (tw_config_t *config, zloop_t *loop, mf_fyers_tick_fn *fn, void *ar
     self->symbols = zhashx_new ();
     zhashx_set_destructor (self->symbols, s_sym_free);
     self->topics = zhashx_new ();
-    self->resolver = mf_fyers_token_new (args);
-    explicit_bzero (args, sizeof *args);
-    free (args);
-    mf_fyers_ws_config_t ws_config = {
-        .url = tw_config_str (config, "fyers", "data_socket_url"),
-        .hsm_key = hsm_key,
-        .silence_ms = tw_config_int (config, "fyers", "data_silence_ms"),
-        .lite = streq (tw_config_str (config, "fyers", "data_mode"), MF_FYERS_MODE_LITE),
-    };
-    self->ws = self->resolver ? mf_fyers_ws_new (&ws_config) : NULL;
-    explicit_bzero (hsm_key, sizeof hsm_key);
-    if (!self->ws
-        || zloop_reader (loop, mf_fyers_token_socket (self->resolver), s_on_resolver, self) != 0
-        || zloop_reader (loop, mf_fyers_ws_socket (self->ws), s_on_ws, self) != 0) {
-        if (!self->resolver)
-            tw_error ("fyers source: cannot start the symbol-token thread");
+    self->token = tw_token_new (config);
+    const char *base = tw_config_str (config, "fyers", "data_base_url");
+    size_t base_len = strlen (base);
+    while (base_len > 0 && base[base_len - 1] == '/')
+        base_len--;
+    self->timeout_ms = (long) tw_config_int (config, "fyers", "request_timeout_ms");
+    self->silence_ms = tw_config_int (config, "fyers", "data_silence_ms");
+    self->lite = streq (tw_config_str (config, "fyers", "data_mode"), MF_FYERS_MODE_LITE);
+    char err[512];
+    if (base_len >= sizeof self->data_base_url
+        || !s_copy (self->app_id, sizeof self->app_id, app_id)
+        || !s_copy (self->socket_url, sizeof self->socket_url,
+                    tw_config_str (config, "fyers", "data_socket_url"))) {
+        tw_error ("fyers source: FYERS_APP_ID, [fyers] data_base_url or data_socket_url is too "
+                  "long");
+        mf_fyers_destroy (&self);
+        return NULL;
+    }
+    memcpy (self->data_base_url, base, base_len);
+    if (tw_token_check (self->token, err, sizeof err) < 0 || !tw_token_value (self->token)) {
+        tw_error ("fyers source: %s", err);
+        mf_fyers_destroy (&self);
+        return NULL;
+    }
+    if (s_start_threads (self) != 0) {
         mf_fyers_destroy (&self);
         return NULL;
     }
@@ -317,6 +413,7 @@ mf_fyers_destroy (mf_fyers_t **self_p)
     *self_p = NULL;
     mf_fyers_ws_destroy (&self->ws);
     mf_fyers_token_destroy (&self->resolver);
+    tw_token_destroy (&self->token);
     zhashx_destroy (&self->topics);
     zhashx_destroy (&self->symbols);
     free (self);

@@ -8,8 +8,11 @@
 //  and subscribed on mf_fyers_ws (the socket thread). Every quote becomes a
 //  tw_tick_t for the callback.
 //
-//  Secrets come from the environment: FYERS_APP_ID and FYERS_ACCESS_TOKEN
-//  (hsm_key is read from the token). Neither is ever logged.
+//  FYERS_APP_ID comes from the environment; the access token through
+//  tw_token (FYERS_ACCESS_TOKEN, else [fyers] token_file; hsm_key is read
+//  from it). The token file is looked at every MF_FYERS_TOKEN_CHECK_MS: a
+//  new token (the daily `tradectl login`) restarts both threads with it,
+//  keeping the topics already known. Neither secret is ever logged.
 
 #ifndef MF_FYERS_H_INCLUDED
 #define MF_FYERS_H_INCLUDED
@@ -20,6 +23,7 @@
 #include "tw_proto.h"
 
 #define MF_FYERS_RETRY_MS 5000
+#define MF_FYERS_TOKEN_CHECK_MS 5000
 #define MF_FYERS_ENV_APP_ID "FYERS_APP_ID"
 #define MF_FYERS_ENV_TOKEN "FYERS_ACCESS_TOKEN"
 

@@ -7,8 +7,6 @@
 #include "mf_hsm.h"
 #include "mf_hsm_int.h"
 
-#include <cjson/cJSON.h>
-#include <libwebsockets.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,8 +16,6 @@
 #define MF_HSM_TOPIC_IDS 65536
 //  The source string sent in the auth frame when the caller gives none.
 #define MF_HSM_SOURCE_DEFAULT "tradewire"
-//  A JWT payload longer than this is not an access token.
-#define MF_HSM_PAYLOAD_MAX 8192
 
 typedef struct {
     char name[MF_HSM_NAME_MAX];
@@ -501,54 +497,7 @@ mf_hsm_encode_ping (uint8_t *buf, size_t cap)
 }
 
 //  ---------------------------------------------------------------------
-//  Tokens and topics.
-
-int
-mf_hsm_key_from_token (const char *token, char *key, size_t key_size, char *err, size_t err_size)
-{
-    const char *dot = strchr (token, '.');
-    const char *colon = strchr (token, ':');
-    if (colon && dot && colon < dot)
-        token = colon + 1;
-    dot = strchr (token, '.');
-    const char *end = dot ? strchr (dot + 1, '.') : NULL;
-    size_t len = end ? (size_t) (end - dot - 1) : 0;
-    if (len == 0 || len > MF_HSM_PAYLOAD_MAX) {
-        snprintf (err, err_size, "the access token is not a JWT (header.payload.signature)");
-        return -1;
-    }
-    //  base64url to base64, with the padding the decoder wants.
-    char b64[MF_HSM_PAYLOAD_MAX + 4];
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = dot[1 + i];
-        b64[n++] = c == '-' ? '+' : c == '_' ? '/' : c;
-    }
-    while (n % 4)
-        b64[n++] = '=';
-    b64[n] = 0;
-    char json[MF_HSM_PAYLOAD_MAX];
-    int json_len = lws_b64_decode_string (b64, json, (int) sizeof json - 1);
-    cJSON *root = json_len > 0 ? cJSON_ParseWithLength (json, (size_t) json_len) : NULL;
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive (root, "hsm_key");
-    const char *value = cJSON_IsString (item) ? item->valuestring : NULL;
-    int rc = -1;
-    if (!root)
-        snprintf (err, err_size, "the access token's payload is not base64url JSON");
-    else if (!value || !*value)
-        snprintf (err, err_size, "the access token's payload has no hsm_key");
-    else if (strlen (value) >= key_size || strlen (value) > UINT8_MAX)
-        snprintf (err, err_size, "the access token's hsm_key is too long (%zu bytes)",
-                  strlen (value));
-    else {
-        memcpy (key, value, strlen (value) + 1);
-        rc = 0;
-    }
-    cJSON_Delete (root);
-    explicit_bzero (json, sizeof json);
-    explicit_bzero (b64, sizeof b64);
-    return rc;
-}
+//  Topics.
 
 static const struct {
     const char *code;

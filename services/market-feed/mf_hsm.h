@@ -2,8 +2,8 @@
 //  pure encoders and decoders, no I/O.
 //
 //  Client side (what market-feed uses): the request encoders (auth, mode,
-//  subscribe / unsubscribe, ack, ping), the hsm_key taken from an access
-//  token, and a decoder object that reads server frames, keeps the
+//  subscribe / unsubscribe, ack, ping; the hsm_key they need comes from
+//  the access token through tw_token), and a decoder object that reads server frames, keeps the
 //  topic_id -> topic table and the last values per topic, and reports one
 //  quote per touched sf/if topic through a callback.
 //
@@ -125,12 +125,6 @@ size_t mf_hsm_encode_subscribe (uint8_t *buf, size_t cap, int type, const char *
                                 size_t count);
 size_t mf_hsm_encode_ack (uint8_t *buf, size_t cap, uint32_t msg_no);
 size_t mf_hsm_encode_ping (uint8_t *buf, size_t cap);
-
-//  Takes hsm_key from an access token (a JWT, optionally "APP_ID:" first):
-//  the payload is base64url-decoded and parsed as JSON. Returns 0, or -1 with
-//  a reason in err that never contains the token or the key.
-int mf_hsm_key_from_token (const char *token, char *key, size_t key_size, char *err,
-                           size_t err_size);
 
 //  The sf topic of a fyToken: "sf|<seg>|<fyToken[10:]>", the segment looked
 //  up from fyToken[:4]. Returns 0, or -1 for an unknown segment, a short

@@ -7,6 +7,7 @@
 //  command line or configuration is 2. A failure is one line on stderr.
 
 #include "tc_args.h"
+#include "tc_login.h"
 #include "tc_output.h"
 
 #include "tw_client.h"
@@ -224,6 +225,9 @@ main (int argc, char **argv)
     //  TW_ variable in the environment) are worth a line.
     tw_log_set_level (TW_LOG_WARN);
     char err[S_ERR_MAX] = "";
+    //  login parses its own line (tc_login.h): it talks to Fyers, not the gateway.
+    if (tc_login_wanted (argc, argv))
+        return tc_login_main (argc, argv);
     tc_args_t args;
     if (tc_args_parse (argc, argv, &args, err, sizeof err) != 0) {
         tc_output_error (tc_args_wants_json (argc, argv), TC_EXIT_USAGE, "%s (see tradectl --help)",
@@ -244,6 +248,10 @@ main (int argc, char **argv)
     }
     s_set_log_level (config);
     int code = s_run (&args, config);
+    //  The token is on this machine (the usual deployment): read locally,
+    //  whether the gateway answered or not.
+    if (args.command == TC_CMD_STATUS && !args.json)
+        tc_login_token_status (config, stdout);
     tw_config_destroy (&config);
     return code;
 }

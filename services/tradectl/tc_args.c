@@ -427,6 +427,8 @@ tc_args_usage (FILE *out)
              "                      --json prints them as one JSON array\n"
              "  pnl [--day YYYY-MM-DD]\n"
              "                      the day's realised and unrealised P&L, trades, wins, losses\n"
+             "  login [--url | URL | CODE]\n"
+             "                      the daily Fyers login (tradectl login --help)\n"
              "\n"
              "Options (anywhere on the line):\n"
              "  -c, --config FILE   configuration file (INI); default deploy/config/tradewire.ini\n"

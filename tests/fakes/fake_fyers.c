@@ -3,7 +3,9 @@
 //
 //  Usage: fake_fyers --app-id X --token Y [--port N] [--bind 127.0.0.1]
 //                    [--port-file PATH] [--ws-port N] [--ws-port-file PATH]
-//                    [--quiet]
+//                    [--app-secret S] [--quiet]
+//  --app-secret is the app's secret for the login's appIdHash (default
+//  "fake-app-secret").
 //  --port 0 (the default) picks a free port. Once listening, it prints
 //  "READY <port>" on stdout (one flushed line) and writes the port to
 //  --port-file if given. The order socket (ws://<bind>:<ws port>/trade/v3,
@@ -35,6 +37,21 @@
 //    GET    /tradebook     tradeBook[], one entry per fill.
 //    POST   /positions     convert a position's product (docs/fyers.md §4).
 //    GET    /profile       a fixed profile, for token checks.
+//  The daily login (docs/fyers.md §1) needs no Authorization:
+//    GET    /generate-authcode  ?client_id=<APP_ID>&redirect_uri=U&response_type=code
+//                          &state=S: HTTP 302 to U?s=ok&code=200&auth_code=fake-auth-code
+//                          &state=S (also in the JSON body as "Url"); a wrong
+//                          client_id is -352, a missing redirect_uri or
+//                          response_type other than code -50.
+//    POST   /validate-authcode  {"grant_type":"authorization_code","appIdHash","code"}:
+//                          appIdHash must be sha256hex("APP_ID:SECRET") (else 401,
+//                          -371); code "fake-auth-code" gets {"s":"ok","code":200,
+//                          "access_token":<JWT>,"refresh_token":<JWT>}, the access
+//                          token's payload holding exp (the next 06:00 IST) and
+//                          hsm_key; no code is -374; "fake-expired-auth-code" or
+//                          any other code is 400, -17 "auth code expired or
+//                          invalid". The access token it issues is not the one
+//                          the API routes accept (that stays --token).
 //  DELETE /positions with "pending_orders_cancel":1 cancels the named
 //  positions' working orders first; without it, a working counter order stays
 //  and a second exit places a second one.
@@ -136,8 +153,10 @@
 static void
 s_usage (void)
 {
-    fprintf (stderr, "usage: fake_fyers --app-id X --token Y [--port N] [--bind 127.0.0.1]"
-                     " [--port-file PATH] [--ws-port N] [--ws-port-file PATH] [--quiet]\n");
+    fprintf (
+        stderr,
+        "usage: fake_fyers --app-id X --token Y [--port N] [--bind 127.0.0.1]"
+        " [--port-file PATH] [--ws-port N] [--ws-port-file PATH] [--app-secret S] [--quiet]\n");
 }
 
 //  Writes the port and renames into place, so a reader never sees half a file.
@@ -184,6 +203,8 @@ main (int argc, char *argv[])
             config.app_id = value;
         else if (strcmp (arg, "--token") == 0)
             config.token = value;
+        else if (strcmp (arg, "--app-secret") == 0)
+            config.app_secret = value;
         else if (strcmp (arg, "--bind") == 0)
             config.bind = value;
         else if (strcmp (arg, "--port-file") == 0)

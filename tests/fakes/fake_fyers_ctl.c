@@ -591,3 +591,41 @@ fake_fyers_ws_wait_subscribed (fake_fyers_t *self, int count, int timeout_ms)
         s_sleep_ms (FAKE_FYERS_POLL_INTERVAL_MS);
     }
 }
+
+char *
+fake_fyers_login (fake_fyers_t *self, const char *login_url)
+{
+    size_t root_len = strlen (self->root_url);
+    if (strncmp (login_url, self->root_url, root_len) != 0 || login_url[root_len] != '/') {
+        fprintf (stderr, "fake_fyers_login: %s is not on this fake\n", login_url);
+        return NULL;
+    }
+    CURL *curl = curl_easy_init ();
+    s_buffer_t buffer = {.data = calloc (1, 1)};
+    char *location = NULL;
+    if (curl && buffer.data) {
+        curl_easy_setopt (curl, CURLOPT_URL, login_url);
+        curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, s_collect);
+        curl_easy_setopt (curl, CURLOPT_WRITEDATA, &buffer);
+        curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt (curl, CURLOPT_NOPROXY, "*");
+        curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT_MS, (long) FAKE_FYERS_CONNECT_TIMEOUT_MS);
+        curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, (long) FAKE_FYERS_CTL_TIMEOUT_MS);
+        long status = 0;
+        char *redirect = NULL;
+        CURLcode rc = curl_easy_perform (curl);
+        if (rc == CURLE_OK) {
+            curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
+            curl_easy_getinfo (curl, CURLINFO_REDIRECT_URL, &redirect);
+        }
+        if (status == 302 && redirect)
+            location = strdup (redirect);
+        else
+            fprintf (stderr, "fake_fyers_login: %s -> %ld %s\n", login_url, status,
+                     rc == CURLE_OK ? buffer.data : curl_easy_strerror (rc));
+    }
+    free (buffer.data);
+    if (curl)
+        curl_easy_cleanup (curl);
+    return location;
+}

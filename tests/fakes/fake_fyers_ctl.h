@@ -125,4 +125,17 @@ int fake_fyers_ws_wait_subscribed (fake_fyers_t *self, int count, int timeout_ms
 char *fake_fyers_http (fake_fyers_t *self, const char *method, const char *path, const char *body,
                        const char *const *headers, long *status);
 
+//  The daily login. fake_fyers_start gives the fake this app secret; its
+//  generate-authcode hands out FAKE_FYERS_AUTH_CODE, and
+//  FAKE_FYERS_AUTH_CODE_EXPIRED stands for a code used late or twice.
+#define FAKE_FYERS_APP_SECRET "fake-app-secret"
+#define FAKE_FYERS_AUTH_CODE "fake-auth-code"
+#define FAKE_FYERS_AUTH_CODE_EXPIRED "fake-expired-auth-code"
+
+//  Plays the browser: GETs login_url (the generate-authcode URL that
+//  `tradectl login` prints; it must be on this fake) and returns the
+//  redirect's Location (caller frees): the URL the trader would paste back.
+//  NULL (reason on stderr) when the fake does not redirect.
+char *fake_fyers_login (fake_fyers_t *self, const char *login_url);
+
 #endif

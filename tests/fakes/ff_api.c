@@ -4,9 +4,14 @@
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
+#include <libwebsockets.h>
+#include <openssl/evp.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #define FF_CODE_PLACED 1101
 #define FF_CODE_CANCELLED 1103
@@ -436,6 +441,155 @@ s_convert_position (ff_book_t *book, const ff_api_request_t *req, ff_api_reply_t
     cJSON_Delete (json);
 }
 
+//  ---------------------------------------------------------------------
+//  The daily login (docs/fyers.md §1). No Authorization: these routes are
+//  how a token is made.
+
+//  Appends value to buf percent-encoded (RFC 3986 unreserved kept).
+static void
+s_url_encode (char *buf, size_t size, const char *value)
+{
+    size_t at = strlen (buf);
+    for (const unsigned char *p = (const unsigned char *) value; *p && at + 4 < size; p++) {
+        if (isalnum (*p) || strchr ("-._~", *p))
+            buf[at++] = (char) *p;
+        else
+            at += (size_t) snprintf (buf + at, size - at, "%%%02X", *p);
+    }
+    buf[at] = 0;
+}
+
+//  GET /generate-authcode: the login page, which after a (here absent) login
+//  and 2FA sends the browser back to redirect_uri with an auth code.
+static void
+s_generate_authcode (ff_book_t *book, const ff_api_request_t *req, ff_api_reply_t *reply)
+{
+    (void) book;
+    if (!req->query_client_id || strcmp (req->query_client_id, req->app_id) != 0) {
+        s_error (reply, 400, FF_CODE_BAD_APP_ID, "Invalid App ID");
+        return;
+    }
+    if (!req->query_redirect_uri || !*req->query_redirect_uri) {
+        s_error (reply, 400, FF_CODE_INVALID, "Invalid input: redirect_uri");
+        return;
+    }
+    if (!req->query_response_type || strcmp (req->query_response_type, "code") != 0) {
+        s_error (reply, 400, FF_CODE_INVALID, "Invalid input: response_type");
+        return;
+    }
+    char url[2048];
+    snprintf (url, sizeof url,
+              "%s%ss=ok&code=200&auth_code=" FF_AUTH_CODE "&state=", req->query_redirect_uri,
+              strchr (req->query_redirect_uri, '?') ? "&" : "?");
+    s_url_encode (url, sizeof url, req->query_state ? req->query_state : "");
+    cJSON *payload = cJSON_CreateObject ();
+    cJSON_AddStringToObject (payload, "Url", url);
+    s_ok (reply, FF_CODE_OK, "", payload);
+    reply->status = 302;
+    reply->location = strdup (url);
+}
+
+//  A JWT with payload json: base64url parts, a signature nobody checks.
+static char *
+s_jwt (const char *json)
+{
+    char b64[1024];
+    int n = lws_b64_encode_string (json, (int) strlen (json), b64, (int) sizeof b64);
+    if (n <= 0)
+        return NULL;
+    for (int i = 0; i < n; i++)
+        b64[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : b64[i];
+    while (n > 0 && b64[n - 1] == '=')
+        b64[--n] = 0;
+    size_t size = (size_t) n + 64;
+    char *token = (char *) malloc (size);
+    if (token)
+        snprintf (token, size, "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.%s.ZmFrZS1zaWduYXR1cmU", b64);
+    return token;
+}
+
+//  The next 06:00 IST after now, in Unix seconds: when Fyers tokens end.
+static int64_t
+s_next_0600_ist (void)
+{
+    const int64_t ist = 19800, day = 86400, six = 6 * 3600;
+    int64_t now = (int64_t) time (NULL) + ist;
+    int64_t next = now / day * day + six;
+    if (next <= now)
+        next += day;
+    return next - ist;
+}
+
+//  The lowercase hex SHA-256 of "APP_ID:SECRET" into hex (65 bytes).
+static void
+s_app_id_hash (const char *app_id, const char *secret, char *hex)
+{
+    char text[512];
+    snprintf (text, sizeof text, "%s:%s", app_id, secret);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    hex[0] = 0;
+    if (EVP_Digest (text, strlen (text), md, &len, EVP_sha256 (), NULL) != 1)
+        return;
+    for (unsigned int i = 0; i < len && i < 32; i++)
+        snprintf (hex + 2 * i, 3, "%02x", md[i]);
+}
+
+//  POST /validate-authcode: the auth code and appIdHash for an access token.
+static void
+s_validate_authcode (ff_book_t *book, const ff_api_request_t *req, ff_api_reply_t *reply)
+{
+    (void) book;
+    cJSON *json = s_body_object (req, reply);
+    if (!json)
+        return;
+    const char *grant =
+        cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (json, "grant_type"));
+    const char *hash = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (json, "appIdHash"));
+    const char *code = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (json, "code"));
+    char expected[65];
+    s_app_id_hash (req->app_id, req->app_secret, expected);
+    if (!grant || strcmp (grant, "authorization_code") != 0)
+        s_error (reply, 400, FF_CODE_INVALID, "Invalid input: grant_type");
+    else if (!hash || strcmp (hash, expected) != 0)
+        s_error (reply, 401, FF_CODE_BAD_HASH, "Invalid appIdHash");
+    else if (!code || !*code)
+        s_error (reply, 400, FF_CODE_NO_AUTH_CODE, "Missing auth code");
+    else if (strcmp (code, FF_AUTH_CODE) != 0)
+        s_error (reply, 400, FF_CODE_AUTH_CODE_EXPIRED, "auth code expired or invalid");
+    else {
+        //  Calls are serialised by the caller: a plain counter tells tokens apart.
+        static int s_issued = 0;
+        s_issued++;
+        char claims[512];
+        snprintf (claims, sizeof claims,
+                  "{\"iss\":\"api.fyers.in\",\"sub\":\"access_token\",\"exp\":%lld,"
+                  "\"hsm_key\":\"fakehsmkey%04d\",\"fy_id\":\"FAKE0001\",\"appType\":100,"
+                  "\"n\":%d}",
+                  (long long) s_next_0600_ist (), s_issued % 10000, s_issued);
+        char *access = s_jwt (claims);
+        char *refresh = s_jwt ("{\"iss\":\"api.fyers.in\",\"sub\":\"refresh_token\"}");
+        cJSON *payload = cJSON_CreateObject ();
+        cJSON_AddStringToObject (payload, "access_token", access ? access : "");
+        cJSON_AddStringToObject (payload, "refresh_token", refresh ? refresh : "");
+        free (access);
+        free (refresh);
+        s_ok (reply, FF_CODE_OK, "", payload);
+    }
+    cJSON_Delete (json);
+}
+
+//  Routes served without Authorization.
+static const struct {
+    const char *method;
+    const char *path;
+    ff_route_fn fn;
+} s_login_routes[] = {
+    {"GET", "/api/v3/generate-authcode", s_generate_authcode},
+    {"POST", "/api/v3/validate-authcode", s_validate_authcode},
+};
+#define FF_LOGIN_ROUTE_COUNT (sizeof s_login_routes / sizeof s_login_routes[0])
+
 static const struct {
     const char *method;
     const char *path;
@@ -469,6 +623,15 @@ ff_api_handle (ff_book_t *book, const ff_api_request_t *req, ff_api_reply_t *rep
     *reply = (ff_api_reply_t){0};
     bool path_known = false;
     ff_route_fn fn = NULL;
+    bool open_route = false;
+    for (size_t i = 0; i < FF_LOGIN_ROUTE_COUNT; i++)
+        if (strcmp (s_login_routes[i].path, req->path) == 0) {
+            path_known = true;
+            if (strcmp (s_login_routes[i].method, req->method) == 0) {
+                fn = s_login_routes[i].fn;
+                open_route = true;
+            }
+        }
     for (size_t i = 0; i < FF_ROUTE_COUNT; i++) {
         if (strcmp (s_routes[i].path, req->path) != 0)
             continue;
@@ -482,7 +645,7 @@ ff_api_handle (ff_book_t *book, const ff_api_request_t *req, ff_api_reply_t *rep
                   req->path);
         s_error (reply, path_known ? 405 : 404, FF_CODE_NOT_FOUND, message);
     }
-    else if (!req->auth_ok)
+    else if (!req->auth_ok && !open_route)
         s_error (reply, 401, FF_CODE_AUTH, FF_MSG_AUTH);
     else if (req->body_len > 0 && !s_json_content_type (req->content_type))
         s_error (reply, 400, FF_CODE_INVALID,

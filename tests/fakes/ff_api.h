@@ -25,6 +25,19 @@
 #define FF_CODE_ALREADY_REJECTED -164
 #define FF_CODE_RATE_LIMIT -429
 #define FF_CODE_NOT_FOUND -404
+//  The daily login (docs/fyers.md §1): a bad appIdHash, a missing auth
+//  code, and the fake's answer to an expired or unknown auth code (Fyers
+//  does not document that one; -17 is its "token invalid or expired").
+#define FF_CODE_BAD_HASH -371
+#define FF_CODE_NO_AUTH_CODE -374
+#define FF_CODE_AUTH_CODE_EXPIRED -17
+#define FF_CODE_BAD_APP_ID -352
+//  The auth codes the fake knows: generate-authcode hands out the good one;
+//  the expired one stands for a code used too late or twice.
+#define FF_AUTH_CODE "fake-auth-code"
+#define FF_AUTH_CODE_EXPIRED "fake-expired-auth-code"
+//  The secret when fake_fyers is started without --app-secret.
+#define FF_APP_SECRET_DEFAULT "fake-app-secret"
 
 typedef struct {
     const char *method;
@@ -37,12 +50,21 @@ typedef struct {
     bool auth_ok;
     const ff_fill_t *fill; //  how orders placed by the request fill; NULL: at once
     bool reply_201;        //  answer code 201 (sent, not acknowledged) on success
+    //  The login routes (no Authorization): the app's credentials and the
+    //  query of generate-authcode.
+    const char *app_id;
+    const char *app_secret;
+    const char *query_client_id;
+    const char *query_redirect_uri;
+    const char *query_response_type;
+    const char *query_state;
 } ff_api_request_t;
 
 typedef struct {
-    int status;  //  HTTP status
-    char *body;  //  heap JSON text; the caller frees it
-    bool placed; //  true when the request changed the book
+    int status;     //  HTTP status
+    char *body;     //  heap JSON text; the caller frees it
+    bool placed;    //  true when the request changed the book
+    char *location; //  heap; a redirect's Location header, or NULL
 } ff_api_reply_t;
 
 //  Serves one request. On out of memory, reply->body is NULL and status 500.

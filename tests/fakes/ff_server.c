@@ -35,7 +35,9 @@
 
 struct _ff_server_t {
     struct MHD_Daemon *daemon;
-    char *auth; //  the expected "<APP_ID>:<TOKEN>"
+    char *auth;       //  the expected "<APP_ID>:<TOKEN>"
+    char *app_id;     //  for the login routes
+    char *app_secret; //  for the login routes
     bool quiet;
     int port;
     int64_t started_ms;   //  CLOCK_MONOTONIC at start; request times are relative
@@ -65,6 +67,7 @@ typedef struct {
     int retry_after_ms;
     int hang_ms;
     bool drop;
+    char *location; //  heap; a Location header (the login redirect), or NULL
 } ff_answer_t;
 
 //  CLOCK_MONOTONIC in microseconds. The clock is system-wide on Linux, so
@@ -216,6 +219,8 @@ s_decide (ff_server_t *self, const ff_behaviour_t *b, ff_api_request_t *req, ff_
     case FF_ACT_WORKING:
         answer->body = api.body;
         api.body = NULL;
+        answer->location = api.location;
+        api.location = NULL;
         break;
     case FF_ACT_STATUS:
         answer->status = b->status;
@@ -256,6 +261,7 @@ s_decide (ff_server_t *self, const ff_behaviour_t *b, ff_api_request_t *req, ff_
         break;
     }
     free (api.body);
+    free (api.location);
     if (!answer->drop && !answer->body) {
         answer->status = 500;
         answer->body = s_text ("");
@@ -274,6 +280,8 @@ s_send (struct MHD_Connection *conn, ff_answer_t *answer)
         return MHD_NO;
     }
     MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, answer->content_type);
+    if (answer->location)
+        MHD_add_response_header (response, MHD_HTTP_HEADER_LOCATION, answer->location);
     if (answer->retry_after_s > 0 || answer->retry_after_ms > 0) {
         char value[32];
         snprintf (value, sizeof value, "%d", answer->retry_after_s);
@@ -302,6 +310,14 @@ s_serve_api (ff_server_t *self, struct MHD_Connection *conn, const char *method,
         .query_id = MHD_lookup_connection_value (conn, MHD_GET_ARGUMENT_KIND, "id"),
         .query_tag = MHD_lookup_connection_value (conn, MHD_GET_ARGUMENT_KIND, "order_tag"),
         .auth_ok = auth && strcmp (auth, self->auth) == 0,
+        .app_id = self->app_id,
+        .app_secret = self->app_secret,
+        .query_client_id = MHD_lookup_connection_value (conn, MHD_GET_ARGUMENT_KIND, "client_id"),
+        .query_redirect_uri =
+            MHD_lookup_connection_value (conn, MHD_GET_ARGUMENT_KIND, "redirect_uri"),
+        .query_response_type =
+            MHD_lookup_connection_value (conn, MHD_GET_ARGUMENT_KIND, "response_type"),
+        .query_state = MHD_lookup_connection_value (conn, MHD_GET_ARGUMENT_KIND, "state"),
     };
     ff_answer_t answer;
     bool applied = false;
@@ -333,6 +349,7 @@ s_serve_api (ff_server_t *self, struct MHD_Connection *conn, const char *method,
         rc = MHD_NO; //  MHD closes the connection without a reply
     else
         rc = s_send (conn, &answer);
+    free (answer.location);
     s_log_done (self, seq);
     return rc;
 }
@@ -650,13 +667,16 @@ ff_server_new (const ff_server_config_t *config)
     self->auth = malloc (auth_len);
     if (self->auth)
         snprintf (self->auth, auth_len, "%s:%s", config->app_id, config->token);
+    self->app_id = strdup (config->app_id);
+    self->app_secret = strdup (config->app_secret ? config->app_secret : FF_APP_SECRET_DEFAULT);
     self->quiet = config->quiet;
     self->started_ms = s_mono_ms ();
     self->next_seq = 1;
     self->book = ff_book_new ();
     self->script = ff_script_new ();
     self->requests = cJSON_CreateArray ();
-    if (!self->auth || !self->book || !self->script || !self->requests) {
+    if (!self->auth || !self->app_id || !self->app_secret || !self->book || !self->script
+        || !self->requests) {
         ff_server_destroy (&self);
         return NULL;
     }
@@ -716,6 +736,8 @@ ff_server_destroy (ff_server_t **self_p)
     ff_script_destroy (&self->script);
     cJSON_Delete (self->requests);
     free (self->auth);
+    free (self->app_id);
+    free (self->app_secret);
     pthread_cond_destroy (&self->wake);
     pthread_mutex_destroy (&self->lock);
     free (self);

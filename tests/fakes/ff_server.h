@@ -15,10 +15,11 @@
 typedef struct {
     const char *app_id;
     const char *token;
-    const char *bind; //  a 127.x.x.x address
-    int port;         //  0 lets the kernel pick a free port
-    int ws_port;      //  the order socket's (ff_ws.h); 0 as for port
-    bool quiet;       //  no line per request on stderr
+    const char *app_secret; //  the login's appIdHash; NULL: FF_APP_SECRET_DEFAULT
+    const char *bind;       //  a 127.x.x.x address
+    int port;               //  0 lets the kernel pick a free port
+    int ws_port;            //  the order socket's (ff_ws.h); 0 as for port
+    bool quiet;             //  no line per request on stderr
 } ff_server_config_t;
 
 typedef struct _ff_server_t ff_server_t;

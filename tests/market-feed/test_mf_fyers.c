@@ -28,6 +28,7 @@
 #include "tw_clock.h"
 #include "tw_proc.h"
 #include "tw_sock.h"
+#include "tw_token.h"
 
 #define WAIT_MS 15000
 #define STOP_MS 3000
@@ -48,6 +49,11 @@
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."                                                        \
     "eyJpc3MiOiJhcGkuZnllcnMuaW4iLCJzdWIiOiJhY2Nlc3NfdG9rZW4i"                                     \
     "LCJoc21fa2V5IjoiZmFrZWhzbWtleTAxMjM0NTY3ODkifQ.c2lnbmF0dXJl"
+//  Yesterday's token: hsm_key "stalehsmkey9876543210", which the fake refuses.
+#define STALE_TOKEN                                                                                \
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."                                                        \
+    "eyJpc3MiOiJhcGkuZnllcnMuaW4iLCJzdWIiOiJhY2Nlc3NfdG9rZW4iLCJoc21fa2V5Ijoic3RhbGVoc21rZXk5ODc2" \
+    "NTQzMjEwIn0.c2lnbmF0dXJl"
 #define APP_ID "XA00000-100"
 #define SBIN "NSE:SBIN-EQ"
 #define SBIN_ID "NSE:SBIN-EQ-INTRADAY"
@@ -397,6 +403,29 @@ START_TEST (test_auth_failure_retries)
 }
 END_TEST
 
+//  The token from [fyers] token_file: yesterday's is refused; the morning's
+//  login rewrites the file, and the running feed takes the new token.
+START_TEST (test_token_file_reload)
+{
+    fixture_t fx;
+    s_setup (&fx, "15000", SBIN);
+    char path[128], file_env[256], err[256];
+    snprintf (path, sizeof path, "%s/var/fyers.token", fx.dir);
+    snprintf (file_env, sizeof file_env, "TW_FYERS_TOKEN_FILE=%s", path);
+    for (int i = 0; i < fx.env_count; i++)
+        if (strncmp (fx.env[i], "FYERS_ACCESS_TOKEN=", 19) == 0)
+            snprintf (fx.env[i], sizeof fx.env[i], "%s", file_env);
+    ck_assert_int_eq (tw_token_write (path, STALE_TOKEN, err, sizeof err), 0);
+    s_start_feed (&fx, NULL);
+    ck_assert (tw_file_wait_contains (fx.feed_log, "authentication refused", WAIT_MS));
+    ck_assert_int_eq (tw_token_write (path, TOKEN, err, sizeof err), 0);
+    ck_assert (tw_file_wait_contains (fx.feed_log, "new access token from", WAIT_MS));
+    s_price (&fx, SBIN, 101.25);
+    ck_assert (!tw_file_contains (fx.feed_log, STALE_TOKEN));
+    s_teardown (&fx);
+}
+END_TEST
+
 //  ---------------------------------------------------------------------
 //  stack
 
@@ -591,6 +620,7 @@ s_suite (void)
     tcase_add_test (feed, test_silent_socket_reconnects);
     tcase_add_test (feed, test_garbage_counted_and_survived);
     tcase_add_test (feed, test_auth_failure_retries);
+    tcase_add_test (feed, test_token_file_reload);
     suite_add_tcase (suite, feed);
     TCase *start = tcase_create ("start");
     tcase_add_test (start, test_refusals);

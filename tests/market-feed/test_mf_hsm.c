@@ -355,47 +355,6 @@ START_TEST (test_garbage_refused)
 }
 END_TEST
 
-//  A JWT with the payload json, base64url without padding.
-static void
-s_jwt (const char *json, char *token, size_t size)
-{
-    char b64[BUF_MAX / 2];
-    int n = lws_b64_encode_string (json, (int) strlen (json), b64, sizeof b64);
-    ck_assert_int_gt (n, 0);
-    for (int i = 0; i < n; i++)
-        b64[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : b64[i];
-    while (n > 0 && b64[n - 1] == '=')
-        b64[--n] = 0;
-    snprintf (token, size, "eyJhbGciOiJIUzI1NiJ9.%s.c2ln", b64);
-}
-
-START_TEST (test_key_from_token)
-{
-    char token[BUF_MAX], key[MF_HSM_NAME_MAX], err[ERR_MAX];
-    //  "?>?" and "~~~" encode to '/' and '+' in plain base64.
-    s_jwt ("{\"sub\":\"access_token\",\"x\":\"?>?~~~\",\"hsm_key\":\"" HSM_KEY "\"}", token,
-           sizeof token);
-    ck_assert (strchr (token, '-') || strchr (token, '_'));
-    ck_assert_int_eq (mf_hsm_key_from_token (token, key, sizeof key, err, sizeof err), 0);
-    ck_assert_str_eq (key, HSM_KEY);
-    //  With the "APP_ID:" prefix some callers keep.
-    char prefixed[BUF_MAX + 16];
-    snprintf (prefixed, sizeof prefixed, "XA1234-100:%s", token);
-    ck_assert_int_eq (mf_hsm_key_from_token (prefixed, key, sizeof key, err, sizeof err), 0);
-    ck_assert_str_eq (key, HSM_KEY);
-    //  Refusals, with reasons that do not echo the token.
-    ck_assert_int_eq (mf_hsm_key_from_token ("not-a-jwt", key, sizeof key, err, sizeof err), -1);
-    ck_assert_int_eq (mf_hsm_key_from_token ("a.!!!!.c", key, sizeof key, err, sizeof err), -1);
-    s_jwt ("{\"sub\":\"access_token\"}", token, sizeof token);
-    ck_assert_int_eq (mf_hsm_key_from_token (token, key, sizeof key, err, sizeof err), -1);
-    ck_assert_ptr_nonnull (strstr (err, "no hsm_key"));
-    ck_assert_ptr_null (strstr (err, token));
-    s_jwt ("{\"hsm_key\":\"" HSM_KEY "\"}", token, sizeof token);
-    ck_assert_int_eq (mf_hsm_key_from_token (token, key, 8, err, sizeof err), -1);
-    ck_assert_ptr_null (strstr (err, HSM_KEY));
-}
-END_TEST
-
 START_TEST (test_topic_for)
 {
     char topic[MF_HSM_NAME_MAX];
@@ -425,7 +384,6 @@ s_suite (void)
     tcase_add_test (tc, test_multiplier_and_sentinel);
     tcase_add_test (tc, test_cut_at_every_byte);
     tcase_add_test (tc, test_garbage_refused);
-    tcase_add_test (tc, test_key_from_token);
     tcase_add_test (tc, test_topic_for);
     suite_add_tcase (suite, tc);
     return suite;
