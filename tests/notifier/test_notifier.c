@@ -784,7 +784,8 @@ END_TEST
 
 START_TEST (test_token_rules)
 {
-    //  No token and no allow_anonymous: refuses to start, exit 1.
+    //  No token and no allow_anonymous: refuses to start in one line that
+    //  names the variable, exit 2 (a configuration error).
     char listen[64], control[64];
     snprintf (listen, sizeof listen, "TW_NOTIFIER_LISTEN=127.0.0.1:%d", tw_free_port ());
     snprintf (control, sizeof control, "TW_ENDPOINTS_NOTIFIER_CONTROL=tcp://127.0.0.1:%d",
@@ -792,8 +793,9 @@ START_TEST (test_token_rules)
     const char *no_token[] = {"TW_NOTIFIER_TOKEN=", listen, control, NULL};
     s_start_notifier ("refused", no_token);
     ck_assert (tw_file_wait_contains (tw_fixture_log (fx.base, "refused"),
-                                      "ERROR notifier no token", WAIT_MS));
-    ck_assert_int_eq (tw_fixture_stop (fx.base, "refused", 0, WAIT_MS), 1);
+                                      "ERROR notifier no token: set TW_NOTIFIER_TOKEN", WAIT_MS));
+    ck_assert_int_eq (tw_fixture_stop (fx.base, "refused", 0, WAIT_MS), 2);
+    ck_assert (!tw_file_contains (tw_fixture_log (fx.base, "refused"), "service actor ended"));
 
     //  Anonymous: anyone watches, nobody closes.
     int port = tw_free_port ();
