@@ -28,7 +28,7 @@ extern char **environ;
 #define TW_CONFIG_WHY_MAX 256
 //  How much of an offending value an error message quotes.
 #define TW_CONFIG_QUOTE_MAX 64
-#define TW_CONFIG_LOG_LINE_MAX 1536
+#define TW_CONFIG_LOG_LINE_MAX 1900
 
 typedef struct {
     char *text;     //  as given, owned
@@ -36,6 +36,7 @@ typedef struct {
     double d;       //  TW_CONF_DOUBLE
     bool b;         //  TW_CONF_BOOL
     bool from_file; //  set by the file (a second setting is an error)
+    bool from_env;  //  set by the environment (wins over the file)
 } s_value_t;
 
 struct _tw_config_t {
@@ -164,6 +165,7 @@ s_parse (const tw_conf_key_t *key, const char *text, s_value_t *value, char *rea
         return -1;
     }
     parsed.from_file = value->from_file;
+    parsed.from_env = value->from_env;
     free (value->text);
     *value = parsed;
     return 0;
@@ -272,12 +274,60 @@ s_load_file (tw_config_t *self, const char *path, char *err, size_t err_size)
     return 0;
 }
 
-//  Applies TW_<SECTION>_<KEY> variables, then warns about TW_ variables that
-//  name no key: the environment is shared by every service, so an unknown
-//  one is not an error.
+//  Checks that every TW_ variable names a key: a misspelt override would
+//  otherwise be silently ignored (docs/design.md §8.1). Returns 0, or -1 with
+//  a one-line reason in err.
+static int
+s_check_env_names (char *err, size_t err_size)
+{
+    size_t prefix_len = strlen (TW_CONFIG_ENV_PREFIX);
+    for (char **env = environ; env && *env; env++) {
+        if (strncmp (*env, TW_CONFIG_ENV_PREFIX, prefix_len) != 0)
+            continue;
+        const char *eq = strchr (*env, '=');
+        size_t len = eq ? (size_t) (eq - *env) : strlen (*env);
+        bool known = false;
+        //  The longest section whose TW_<SECTION>_ starts the name, for
+        //  the message.
+        const char *section = NULL;
+        size_t section_len = 0;
+        for (size_t i = 0; i < tw_conf_key_count && !known; i++) {
+            char name[TW_CONFIG_NAME_MAX];
+            s_env_name (&tw_conf_keys[i], name, sizeof name);
+            known = strlen (name) == len && strncmp (name, *env, len) == 0;
+            size_t head = prefix_len + strlen (tw_conf_keys[i].section) + 1;
+            if (head < len && strncmp (name, *env, head) == 0 && head > section_len) {
+                section = tw_conf_keys[i].section;
+                section_len = head;
+            }
+        }
+        if (known)
+            continue;
+        if (section) {
+            char key[TW_CONFIG_NAME_MAX];
+            snprintf (key, sizeof key, "%.*s", (int) (len - section_len), *env + section_len);
+            for (char *p = key; *p; p++)
+                *p = (char) tolower ((unsigned char) *p);
+            snprintf (err, err_size, "environment %.*s: unknown key '%s' in [%s]", (int) len, *env,
+                      key, section);
+        }
+        else
+            snprintf (err, err_size,
+                      "environment %.*s: unknown section (a TW_ variable must be "
+                      "TW_<SECTION>_<KEY> of a declared key)",
+                      (int) len, *env);
+        return -1;
+    }
+    return 0;
+}
+
+//  Applies TW_<SECTION>_<KEY> variables after checking that every TW_
+//  variable names a key.
 static int
 s_load_env (tw_config_t *self, char *err, size_t err_size)
 {
+    if (s_check_env_names (err, err_size) != 0)
+        return -1;
     for (size_t i = 0; i < tw_conf_key_count; i++) {
         char name[TW_CONFIG_NAME_MAX];
         s_env_name (&tw_conf_keys[i], name, sizeof name);
@@ -289,21 +339,7 @@ s_load_env (tw_config_t *self, char *err, size_t err_size)
             snprintf (err, err_size, "%s: %s", name, why);
             return -1;
         }
-    }
-    size_t prefix_len = strlen (TW_CONFIG_ENV_PREFIX);
-    for (char **env = environ; env && *env; env++) {
-        if (strncmp (*env, TW_CONFIG_ENV_PREFIX, prefix_len) != 0)
-            continue;
-        const char *eq = strchr (*env, '=');
-        size_t len = eq ? (size_t) (eq - *env) : strlen (*env);
-        bool known = false;
-        for (size_t i = 0; i < tw_conf_key_count && !known; i++) {
-            char name[TW_CONFIG_NAME_MAX];
-            s_env_name (&tw_conf_keys[i], name, sizeof name);
-            known = strlen (name) == len && strncmp (name, *env, len) == 0;
-        }
-        if (!known)
-            tw_warn ("config ignoring unknown environment variable %.*s", (int) len, *env);
+        self->values[i].from_env = true;
     }
     return 0;
 }
@@ -414,12 +450,55 @@ s_append (char *line, size_t size, const char *key, const char *value)
     snprintf (line + len, size - len, quote ? " %s=\"%s\"" : " %s=%s", key, value);
 }
 
+//  Appends the value of key i, a secret as its fingerprint.
+static void
+s_append_value (tw_config_t *self, size_t i, const char *name, char *line, size_t size)
+{
+    if (tw_conf_keys[i].secret) {
+        char fingerprint[16];
+        tw_log_fingerprint (self->values[i].text, fingerprint, sizeof fingerprint);
+        s_append (line, size, name, fingerprint);
+    }
+    else
+        s_append (line, size, name, self->values[i].text);
+}
+
+//  Appends " from_WHERE: section.key=value…" for the keys set in the file
+//  (env false) or in the environment (env true); nothing when there are none.
+static void
+s_append_set (tw_config_t *self, bool env, char *line, size_t size)
+{
+    bool first = true;
+    for (size_t i = 0; i < tw_conf_key_count; i++) {
+        s_value_t *value = &self->values[i];
+        //  A key set in both places counts where its value came from.
+        bool here = env ? value->from_env : value->from_file && !value->from_env;
+        if (!here)
+            continue;
+        if (first) {
+            size_t len = strlen (line);
+            snprintf (line + len, size - len, env ? " env:" : " file:");
+            first = false;
+        }
+        char name[TW_CONFIG_NAME_MAX];
+        snprintf (name, sizeof name, "%s.%s", tw_conf_keys[i].section, tw_conf_keys[i].key);
+        s_append_value (self, i, name, line, size);
+    }
+}
+
 void
 tw_config_log (tw_config_t *self)
 {
     assert (self);
     //  "from", not "source": [feed] has a key named source.
     const char *from = *self->path ? self->path : "defaults";
+    char summary[TW_CONFIG_LOG_LINE_MAX] = "";
+    s_append_set (self, false, summary, sizeof summary);
+    s_append_set (self, true, summary, sizeof summary);
+    tw_info ("config file=%s%s%s", *self->path ? self->path : "none", summary,
+             *summary ? " (every other key has its default)" : " (every key has its default)");
+    if (tw_log_get_level () > TW_LOG_DEBUG)
+        return;
     for (size_t first = 0; first < tw_conf_key_count; first++) {
         //  One line per section, written at the section's first key.
         const char *section = tw_conf_keys[first].section;
@@ -429,17 +508,9 @@ tw_config_log (tw_config_t *self)
         if (seen_before)
             continue;
         char line[TW_CONFIG_LOG_LINE_MAX] = "";
-        for (size_t i = first; i < tw_conf_key_count; i++) {
-            if (strcmp (tw_conf_keys[i].section, section) != 0)
-                continue;
-            if (tw_conf_keys[i].secret) {
-                char fingerprint[16];
-                tw_log_fingerprint (self->values[i].text, fingerprint, sizeof fingerprint);
-                s_append (line, sizeof line, tw_conf_keys[i].key, fingerprint);
-            }
-            else
-                s_append (line, sizeof line, tw_conf_keys[i].key, self->values[i].text);
-        }
-        tw_info ("config [%s]%s from=%s", section, line, from);
+        for (size_t i = first; i < tw_conf_key_count; i++)
+            if (strcmp (tw_conf_keys[i].section, section) == 0)
+                s_append_value (self, i, tw_conf_keys[i].key, line, sizeof line);
+        tw_debug ("config [%s]%s from=%s", section, line, from);
     }
 }

@@ -6,7 +6,8 @@
 //  number, boolean); secret keys may only come from the environment and are
 //  masked when the configuration is logged.
 //
-//  Errors are one line each: an unknown section or key in the file, a value
+//  Errors are one line each: an unknown section or key in the file, a TW_
+//  variable in the environment that names no declared key, a value
 //  that is not of the key's type, a named file that is missing or not valid
 //  INI, a secret in the file. The caller reports them and exits with 2.
 
@@ -42,10 +43,14 @@ bool tw_config_bool (tw_config_t *self, const char *section, const char *key);
 //  The file that was read, or "" when none was.
 const char *tw_config_path (tw_config_t *self);
 
-//  Logs the effective configuration, one info line per section, with secret
-//  values replaced by their fingerprint:
-//  `config [gateway] broker=paper db=var/gateway.db … from=FILE` ("defaults"
-//  when no file was read; empty values and values with spaces are quoted).
+//  Logs the effective configuration: one info line that names the file and
+//  every key set in it or in the environment, secrets replaced by their
+//  fingerprint (docs/design.md §8.1):
+//  `config file=FILE file: gateway.broker=fyers env: notifier.token=1a2b3c4d
+//  (every other key has its default)` (file=none when no file was read;
+//  empty values and values with spaces are quoted). At debug level it adds
+//  the full dump, one line per section:
+//  `config [gateway] broker=paper db=var/gateway.db … from=FILE|defaults`.
 void tw_config_log (tw_config_t *self);
 
 //  The declared keys (tw_config_keys.c).

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define TW_LOG_LINE_MAX 2048
@@ -46,6 +47,24 @@ tw_log_level_parse (const char *name)
     return -1;
 }
 
+void
+tw_log_timestamp (int64_t wall_ns, char *buf, size_t buf_size)
+{
+    time_t seconds = (time_t) (wall_ns / 1000000000);
+    int millis = (int) ((wall_ns % 1000000000) / 1000000);
+    if (wall_ns < 0) {
+        seconds = 0;
+        millis = 0;
+    }
+    struct tm tm;
+    if (!gmtime_r (&seconds, &tm)) {
+        snprintf (buf, buf_size, "1970-01-01T00:00:00.000Z");
+        return;
+    }
+    snprintf (buf, buf_size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+              tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+}
+
 static void s_vlog (tw_log_level_t level, const char *suffix, const char *format, va_list args)
     __attribute__ ((format (printf, 3, 0)));
 
@@ -55,7 +74,9 @@ s_vlog (tw_log_level_t level, const char *suffix, const char *format, va_list ar
     if (level < s_level || level > TW_LOG_ERROR)
         return;
     char line[TW_LOG_LINE_MAX];
-    int head = snprintf (line, sizeof line, "%s %s ", s_level_names[level], s_service);
+    char stamp[TW_LOG_STAMP_MAX];
+    tw_log_timestamp (tw_clock_wall_ns (), stamp, sizeof stamp);
+    int head = snprintf (line, sizeof line, "%s %s %s ", stamp, s_level_names[level], s_service);
     if (head < 0 || (size_t) head >= sizeof line)
         return;
     int body = vsnprintf (line + head, sizeof line - head, format, args);

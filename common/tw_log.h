@@ -1,6 +1,7 @@
-//  tw_log - one line per event on stderr: `LEVEL service message key=value…`
-//  (DESIGN §8). Call tw_log_init once per process with the service name.
-//  Never log a secret: log tw_log_fingerprint() of it at most.
+//  tw_log - one line per event on stderr (docs/design.md §8.5):
+//  `2026-12-01T07:34:03.123Z LEVEL service message key=value…`, the time
+//  first, in UTC with milliseconds (ISO-8601). Call tw_log_init once per process with the service
+//  name. Never log a secret: log tw_log_fingerprint() of it at most.
 
 #ifndef TW_LOG_H_INCLUDED
 #define TW_LOG_H_INCLUDED
@@ -20,7 +21,7 @@ tw_log_level_t tw_log_get_level (void);
 //  Parses "debug", "info", "warn" or "error"; returns -1 for anything else.
 int tw_log_level_parse (const char *name);
 
-//  Writes one line: `LEVEL service <formatted>`. A newline in the formatted
+//  Writes one line: `TIMESTAMP LEVEL service <formatted>`. A newline in the formatted
 //  text is written as a space so that one event stays one line.
 void tw_log (tw_log_level_t level, const char *format, ...) __attribute__ ((format (printf, 2, 3)));
 
@@ -28,6 +29,13 @@ void tw_log (tw_log_level_t level, const char *format, ...) __attribute__ ((form
 #define tw_info(...) tw_log (TW_LOG_INFO, __VA_ARGS__)
 #define tw_warn(...) tw_log (TW_LOG_WARN, __VA_ARGS__)
 #define tw_error(...) tw_log (TW_LOG_ERROR, __VA_ARGS__)
+
+//  The length of a timestamp, "2026-12-01T07:34:03.123Z", with its NUL.
+#define TW_LOG_STAMP_MAX 32
+
+//  Writes wall_ns (ns since the Unix epoch) as the log's timestamp: UTC,
+//  ISO-8601, milliseconds, a trailing Z (24 characters).
+void tw_log_timestamp (int64_t wall_ns, char *buf, size_t buf_size);
 
 //  A rate limit for one kind of noisy line (malformed messages, say): at most
 //  one line per interval_ms; the line says how many were suppressed since the

@@ -9,7 +9,9 @@
 //  start is seen another way: an actor that cannot start signals non-zero
 //  and returns, and CZMQ's thread shim then signals the pipe once more. Any
 //  signal on the pipe therefore means "the actor has ended"; unless we are
-//  stopping because of SIGTERM/SIGINT, that is a failure (exit 1).
+//  stopping because of SIGTERM/SIGINT, that is a failure (exit 1), or a
+//  configuration error (exit 2) when the actor called
+//  tw_service_config_error first.
 
 #include "tw_service.h"
 #include "tw_clock.h"
@@ -42,6 +44,9 @@ struct _tw_service_t {
     tw_config_t *config; //  not owned
     int64_t started_ms;
 };
+
+//  Set by the actor's thread, read by main's (atomics): the process exits 2.
+static int s_config_error;
 
 tw_service_t *
 tw_service_new (const char *name, tw_config_t *config)
@@ -89,6 +94,18 @@ tw_service_started_ms (tw_service_t *self)
 {
     assert (self);
     return self->started_ms;
+}
+
+void
+tw_service_config_error (void)
+{
+    __atomic_store_n (&s_config_error, 1, __ATOMIC_RELEASE);
+}
+
+bool
+tw_service_is_config_error (void)
+{
+    return __atomic_load_n (&s_config_error, __ATOMIC_ACQUIRE) != 0;
 }
 
 static void
@@ -158,7 +175,9 @@ s_wait (zactor_t *actor, bool *ended)
         if (zmsg_signal (msg) >= 0) {
             *ended = true;
             //  An actor may end by itself on SIGTERM/SIGINT (a zloop does).
-            if (!zsys_interrupted) {
+            if (tw_service_is_config_error ())
+                rc = TW_SERVICE_EXIT_USAGE; //  the actor said why, in one line
+            else if (!zsys_interrupted) {
                 tw_error ("service actor ended without being asked to (see above)");
                 rc = TW_SERVICE_EXIT_FAILURE;
             }
@@ -216,11 +235,17 @@ tw_service_main (const tw_service_def_t *def, int argc, char **argv)
         tw_config_destroy (&config);
         return TW_SERVICE_EXIT_FAILURE;
     }
-    tw_info ("started version=%s", TW_VERSION);
+    //  An actor that failed on its configuration has said why in one line;
+    //  the start and stop lines would only bury it.
+    bool quiet = tw_service_is_config_error ();
+    if (!quiet)
+        tw_info ("started version=%s", TW_VERSION);
 
     bool ended = false;
     rc = s_wait (actor, &ended);
-    tw_info ("stopping");
+    quiet = quiet || rc == TW_SERVICE_EXIT_USAGE;
+    if (!quiet)
+        tw_info ("stopping");
     //  zactor_destroy sends $TERM and waits for the actor's last signal;
     //  the receive timeout bounds that wait. An actor that has already ended
     //  has nothing more to send.
@@ -235,7 +260,8 @@ tw_service_main (const tw_service_def_t *def, int argc, char **argv)
     }
     tw_service_destroy (&service);
     tw_config_destroy (&config);
-    tw_info ("stopped");
+    if (!quiet)
+        tw_info ("stopped");
     return rc;
 }
 

@@ -7,6 +7,7 @@
 #include "tw_clock.h"
 #include "tw_control.h"
 #include "tw_log.h"
+#include "tw_service.h"
 #include "tw_token.h"
 
 #include <stdlib.h>
@@ -350,6 +351,7 @@ mf_fyers_new (tw_config_t *config, zloop_t *loop, mf_fyers_tick_fn *fn, void *ar
         tw_error ("fyers source: set %s and %s in the environment, or %s and the token file "
                   "`tradectl login` writes ([fyers] token_file)",
                   MF_FYERS_ENV_APP_ID, MF_FYERS_ENV_TOKEN, MF_FYERS_ENV_APP_ID);
+        tw_service_config_error ();
         return NULL;
     }
     mf_fyers_t *self = (mf_fyers_t *) zmalloc (sizeof (mf_fyers_t));

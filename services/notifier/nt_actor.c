@@ -546,6 +546,7 @@ s_setup (nt_t *self)
     if (!*token && !anonymous) {
         tw_error ("no token: set TW_NOTIFIER_TOKEN, or [notifier] allow_anonymous = true "
                   "for read-only access without one");
+        tw_service_config_error ();
         return -1;
     }
     nt_ws_config_t ws_config = {

@@ -414,6 +414,56 @@ s_parse_close (const cJSON *root, nt_request_t *request, char *err, size_t err_s
     return 0;
 }
 
+//  True when the JSON text holds a NUL: a raw byte, or a \u0000 escape,
+//  which cJSON decodes into a C string that then ends early, so that
+//  "NSE:X-EQ-INTRADAY\u0000junk" would read as "NSE:X-EQ-INTRADAY".
+static bool
+s_has_nul (const char *data, size_t size)
+{
+    if (memchr (data, 0, size))
+        return true;
+    for (size_t i = 0; i + 1 < size; i++) {
+        if (data[i] != '\\')
+            continue;
+        if (data[i + 1] == 'u' && i + 5 < size && memcmp (data + i + 2, "0000", 4) == 0)
+            return true;
+        i++; //  skip the escaped character: "\\u0000" is text, not a NUL
+    }
+    return false;
+}
+
+//  True when text holds a control character (below 0x20, or 0x7f).
+static bool
+s_has_control (const char *text)
+{
+    for (const unsigned char *p = (const unsigned char *) text; p && *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return true;
+    return false;
+}
+
+//  Refuses a control character in any member name or string value of root
+//  (a string from outside is never trusted to be printable, docs/design.md
+//  §7). Returns 0, or -1 with err set.
+static int
+s_check_strings (const cJSON *root, char *err, size_t err_size)
+{
+    for (const cJSON *item = root->child; item; item = item->next) {
+        char quoted[NT_JSON_QUOTE_MAX + 1];
+        if (s_has_control (item->string)) {
+            s_quote (item->string, quoted, sizeof quoted);
+            snprintf (err, err_size, "a field name holds a control character: '%s'", quoted);
+            return -1;
+        }
+        if (cJSON_IsString (item) && s_has_control (item->valuestring)) {
+            s_quote (item->string, quoted, sizeof quoted);
+            snprintf (err, err_size, "field '%s': control character in the string", quoted);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 //  Checks that no member name repeats (cJSON keeps both, and which one a
 //  lookup finds is not a contract).
 static int
@@ -439,6 +489,10 @@ nt_json_parse_request (const char *data, size_t size, nt_request_t *request, cha
         snprintf (err, err_size, "empty frame: expected a JSON object");
         return -1;
     }
+    if (s_has_nul (data, size)) {
+        snprintf (err, err_size, "a NUL (\\u0000) in the frame: refused");
+        return -1;
+    }
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts (data, size, &end, false);
     if (!root) {
@@ -454,6 +508,8 @@ nt_json_parse_request (const char *data, size_t size, nt_request_t *request, cha
     else if (!cJSON_IsObject (root))
         snprintf (err, err_size, "expected a JSON object");
     else if (s_check_unique (root, err, err_size) != 0)
+        ; //  err is set
+    else if (s_check_strings (root, err, err_size) != 0)
         ; //  err is set
     else if (!type)
         snprintf (err, err_size, "missing field 'type'");

@@ -26,6 +26,7 @@
 #define NT_WS_TOKEN_ARG "token="
 #define NT_WS_401_BODY "<p>a token is needed: Authorization: Bearer, or ?token=</p>"
 #define NT_WS_503_BODY "<p>too many clients</p>"
+#define NT_WS_404_BODY "<p>not found: the WebSocket is at " NT_WS_PATH "</p>"
 
 #define NT_WS_PAGE_TYPE "text/html; charset=utf-8"
 //  The page is self-contained: inline script and style, nothing fetched,
@@ -136,9 +137,35 @@ done:
     return access;
 }
 
+//  Answers an upgrade request with a refusal. lws_return_http_status would
+//  write "HTTP/1.0" here: lws sets the request's version only on its plain
+//  HTTP path, not on the upgrade path, and common WebSocket clients then
+//  report "not a valid HTTP response" instead of the status. So the response
+//  is written whole, as HTTP/1.1, with Connection: close.
+static void
+s_refuse (struct lws *wsi, int status, const char *reason, const char *body)
+{
+    unsigned char buf[LWS_PRE + NT_WS_HEADERS_MAX];
+    char *start = (char *) buf + LWS_PRE;
+    size_t size = sizeof buf - LWS_PRE;
+    int n = snprintf (start, size,
+                      "HTTP/1.1 %d %s\r\n"
+                      "content-type: text/html; charset=utf-8\r\n"
+                      "content-length: %zu\r\n"
+                      "cache-control: no-store\r\n"
+                      "connection: close\r\n"
+                      "\r\n"
+                      "%s",
+                      status, reason, strlen (body), body);
+    if (n < 0 || (size_t) n >= size)
+        return;
+    //  The connection closes after this: a short write loses nothing more.
+    (void) lws_write (wsi, (unsigned char *) start, (size_t) n, LWS_WRITE_HTTP_HEADERS);
+}
+
 //  Before the 101: the path, the token and the number of clients. A
-//  refusal is answered with its HTTP status and the connection is closed
-//  (returning < 0), rather than kept alive for another request.
+//  refusal is answered with its HTTP/1.1 status and the connection is
+//  closed (returning < 0), rather than kept alive for another request.
 static int
 s_confirm_upgrade (nt_ws_t *self, struct lws *wsi)
 {
@@ -147,7 +174,7 @@ s_confirm_upgrade (nt_ws_t *self, struct lws *wsi)
     lws_get_peer_simple (wsi, peer, sizeof peer);
     if (lws_hdr_copy (wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) < 0
         || strcmp (uri, NT_WS_PATH) != 0) {
-        lws_return_http_status (wsi, HTTP_STATUS_NOT_FOUND, NULL);
+        s_refuse (wsi, HTTP_STATUS_NOT_FOUND, "Not Found", NT_WS_404_BODY);
         return -1;
     }
     const char *why = "";
@@ -156,14 +183,14 @@ s_confirm_upgrade (nt_ws_t *self, struct lws *wsi)
         tw_log_limited (&self->refused_log, TW_LOG_WARN,
                         "client refused peer=%s reason=\"%s\" status=401 refused=%lld", peer, why,
                         (long long) self->stats.auth_refused);
-        lws_return_http_status (wsi, HTTP_STATUS_UNAUTHORIZED, NT_WS_401_BODY);
+        s_refuse (wsi, HTTP_STATUS_UNAUTHORIZED, "Unauthorized", NT_WS_401_BODY);
         return -1;
     }
     if (self->client_count >= self->max_clients) {
         tw_log_limited (&self->refused_log, TW_LOG_WARN,
                         "client refused peer=%s reason=\"max_clients (%zu) reached\" status=503",
                         peer, self->max_clients);
-        lws_return_http_status (wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, NT_WS_503_BODY);
+        s_refuse (wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, "Service Unavailable", NT_WS_503_BODY);
         return -1;
     }
     return 0;

@@ -33,6 +33,10 @@ gw_broker_destroy (zactor_t **self_p)
     if (zstr_send (self, GW_BROKER_STOP) == 0) {
         zpoller_t *poller = zpoller_new (self, NULL);
         assert (poller);
+        //  This runs on SIGTERM too: a poller that is not nonstop returns
+        //  at once while zsys_interrupted is set, and the handshake would
+        //  be missed though the broker confirms its stop in milliseconds.
+        zpoller_set_nonstop (poller, true);
         int64_t deadline = zclock_mono () + GW_BROKER_STOP_TIMEOUT_MS;
         size_t destroyed = 0;
         bool stopped = false;

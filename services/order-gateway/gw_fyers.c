@@ -8,6 +8,7 @@
 #include "gw_ratelimit.h"
 #include "tw_clock.h"
 #include "tw_log.h"
+#include "tw_service.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
@@ -178,8 +179,10 @@ gw_fyers_new (tw_config_t *config)
     const char *app_id = getenv (GW_FYERS_ENV_APP_ID);
     const char *token = getenv (GW_FYERS_ENV_TOKEN);
     if (!app_id || !*app_id || !token || !*token) {
-        tw_error ("fyers broker needs %s and %s in the environment", GW_FYERS_ENV_APP_ID,
-                  GW_FYERS_ENV_TOKEN);
+        //  Names the variable that is missing (the first, when both are).
+        tw_error ("fyers broker: set %s in the environment",
+                  !app_id || !*app_id ? GW_FYERS_ENV_APP_ID : GW_FYERS_ENV_TOKEN);
+        tw_service_config_error ();
         return NULL;
     }
     if (!s_header_safe (app_id) || !s_header_safe (token)) {

@@ -11,6 +11,7 @@
 
 #include "tw_config.h"
 #include "tw_log.h"
+#include "tw_test_stamp.h"
 
 #define ERR_MAX 256
 #define OUT_MAX 8192
@@ -96,6 +97,7 @@ s_capture (void (*fn) (void *), void *arg, char *buf, size_t size)
     size_t n = fread (buf, 1, size - 1, tmp);
     buf[n] = 0;
     fclose (tmp);
+    ck_assert_msg (tw_test_strip_stamps (buf), "a line without a timestamp: %s", buf);
 }
 
 //  Loads path, expecting failure with exactly expected as the reason.
@@ -320,29 +322,60 @@ START_TEST (test_secret_masked_in_log)
     ck_assert_ptr_null (strstr (out, secret));
     char fingerprint[16];
     tw_log_fingerprint (secret, fingerprint, sizeof fingerprint);
-    char expected[64];
-    snprintf (expected, sizeof expected, " token=%s ", fingerprint);
-    ck_assert_msg (strstr (out, expected) != NULL, "log: %s", out);
-    //  One line per section, with the source.
-    ck_assert_ptr_nonnull (
-        strstr (out, "INFO unit config [gateway] broker=paper db=var/gateway.db"));
-    ck_assert_ptr_nonnull (strstr (out, "replay_file=\"\""));
-    ck_assert_ptr_nonnull (strstr (out, "from=defaults\n"));
+    //  One line at info: what was set and where from.
+    char expected[EXPECTED_MAX];
+    snprintf (expected, sizeof expected,
+              "INFO unit config file=none env: notifier.token=%s"
+              " (every other key has its default)\n",
+              fingerprint);
+    ck_assert_str_eq (out, expected);
 }
 END_TEST
 
 START_TEST (test_log_names_source)
 {
-    const char *path = s_file ("a.ini", "[gateway]\nbroker = fyers\n");
+    const char *path = s_file ("a.ini", "[gateway]\nbroker = fyers\n[feed]\nsymbols = A B\n");
+    setenv ("TW_GATEWAY_DB", "x.db", 1);
     char out[OUT_MAX];
     s_capture (s_load_and_log, (void *) path, out, sizeof out);
     char expected[EXPECTED_MAX];
-    snprintf (expected, sizeof expected, "config [gateway] broker=fyers ");
-    ck_assert_ptr_nonnull (strstr (out, expected));
+    snprintf (expected, sizeof expected,
+              "INFO unit config file=%s file: gateway.broker=fyers feed.symbols=\"A B\" env: "
+              "gateway.db=x.db (every other key has its default)\n",
+              path);
+    ck_assert_str_eq (out, expected);
+}
+END_TEST
+
+START_TEST (test_log_defaults)
+{
+    char out[OUT_MAX];
+    s_capture (s_load_and_log, NULL, out, sizeof out);
+    ck_assert_str_eq (out, "INFO unit config file=none (every key has its default)\n");
+}
+END_TEST
+
+static void
+s_load_and_log_debug (void *arg)
+{
+    tw_log_set_level (TW_LOG_DEBUG);
+    s_load_and_log (arg);
+    tw_log_set_level (TW_LOG_INFO);
+}
+
+START_TEST (test_log_debug_dump)
+{
+    const char *path = s_file ("a.ini", "[gateway]\nbroker = fyers\n");
+    char out[OUT_MAX];
+    s_capture (s_load_and_log_debug, (void *) path, out, sizeof out);
+    //  The full dump, one line per section, with the source.
+    ck_assert_ptr_nonnull (
+        strstr (out, "DEBUG unit config [gateway] broker=fyers db=var/gateway.db"));
+    ck_assert_ptr_nonnull (strstr (out, "replay_file=\"\""));
+    ck_assert_ptr_nonnull (strstr (out, " token=none "));
+    char expected[EXPECTED_MAX];
     snprintf (expected, sizeof expected, "from=%s\n", path);
     ck_assert_ptr_nonnull (strstr (out, expected));
-    //  Without a token the fingerprint says so.
-    ck_assert_ptr_nonnull (strstr (out, " token=none "));
 }
 END_TEST
 
@@ -385,13 +418,20 @@ s_load_only (void *arg)
     tw_config_destroy (&config);
 }
 
-START_TEST (test_unknown_env_warns)
+START_TEST (test_unknown_env_is_error)
 {
+    //  A misspelt key in a known section names the section and the key...
     setenv ("TW_GATEWAY_BROKR", "fyers", 1);
+    s_expect_error (NULL, "environment TW_GATEWAY_BROKR: unknown key 'brokr' in [gateway]");
+    unsetenv ("TW_GATEWAY_BROKR");
+    //  ...and an unknown section says what a TW_ variable must be.
+    setenv ("TW_GATWAY_BROKER", "fyers", 1);
+    s_expect_error (NULL, "environment TW_GATWAY_BROKER: unknown section (a TW_ variable must be "
+                          "TW_<SECTION>_<KEY> of a declared key)");
+    unsetenv ("TW_GATWAY_BROKER");
     char out[OUT_MAX];
     s_capture (s_load_only, NULL, out, sizeof out);
-    ck_assert_str_eq (out, "WARN unit config ignoring unknown environment variable "
-                           "TW_GATEWAY_BROKR\n");
+    ck_assert_str_eq (out, "");
 }
 END_TEST
 
@@ -503,8 +543,10 @@ main (void)
     tcase_add_test (tc, test_secret_in_file);
     tcase_add_test (tc, test_secret_masked_in_log);
     tcase_add_test (tc, test_log_names_source);
+    tcase_add_test (tc, test_log_defaults);
+    tcase_add_test (tc, test_log_debug_dump);
     tcase_add_test (tc, test_bool);
-    tcase_add_test (tc, test_unknown_env_warns);
+    tcase_add_test (tc, test_unknown_env_is_error);
     tcase_add_test (tc, test_example_file);
     tcase_add_test (tc, test_table_sane);
     suite_add_tcase (suite, tc);

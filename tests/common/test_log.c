@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "tw_log.h"
+#include "tw_test_stamp.h"
 
 //  Runs fn with stderr redirected into buf.
 static void
@@ -23,6 +24,7 @@ s_capture (void (*fn) (void), char *buf, size_t size)
     size_t n = fread (buf, 1, size - 1, tmp);
     buf[n] = 0;
     fclose (tmp);
+    ck_assert_msg (tw_test_strip_stamps (buf), "a line without a timestamp: %s", buf);
 }
 
 static void
@@ -62,6 +64,17 @@ START_TEST (test_rate_limit)
 }
 END_TEST
 
+START_TEST (test_timestamp)
+{
+    char stamp[TW_LOG_STAMP_MAX];
+    //  2026-12-01 07:34:03.123 UTC.
+    tw_log_timestamp (INT64_C (1796110443123456789), stamp, sizeof stamp);
+    ck_assert_str_eq (stamp, "2026-12-01T07:34:03.123Z");
+    tw_log_timestamp (0, stamp, sizeof stamp);
+    ck_assert_str_eq (stamp, "1970-01-01T00:00:00.000Z");
+}
+END_TEST
+
 START_TEST (test_level_parse)
 {
     ck_assert_int_eq (tw_log_level_parse ("debug"), TW_LOG_DEBUG);
@@ -91,6 +104,7 @@ main (void)
     TCase *tc = tcase_create ("core");
     tcase_add_test (tc, test_format_and_level);
     tcase_add_test (tc, test_rate_limit);
+    tcase_add_test (tc, test_timestamp);
     tcase_add_test (tc, test_level_parse);
     tcase_add_test (tc, test_fingerprint);
     suite_add_tcase (suite, tc);

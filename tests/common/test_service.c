@@ -15,6 +15,7 @@
 #include "tw_clock.h"
 #include "tw_log.h"
 #include "tw_service.h"
+#include "tw_test_stamp.h"
 
 //  Every wait in these tests is bounded by this.
 #define WAIT_MS 5000
@@ -118,11 +119,22 @@ s_actor_fatal (zsock_t *pipe, void *args)
     }
 }
 
+//  Cannot start for want of a secret: a configuration error.
+static void
+s_actor_no_secret (zsock_t *pipe, void *args)
+{
+    tw_error ("no token: set TW_NOTIFIER_TOKEN in the environment");
+    (void) args;
+    tw_service_config_error ();
+    zsock_signal (pipe, 1);
+}
+
 static const tw_service_def_t s_def_ok = {NAME, "A service for the unit tests.", s_actor_ok};
 static const tw_service_def_t s_def_stubborn = {NAME, "Stubborn.", s_actor_stubborn};
 static const tw_service_def_t s_def_loop = {NAME, "With a zloop.", s_actor_loop};
 static const tw_service_def_t s_def_fail = {NAME, "Fails.", s_actor_fail};
 static const tw_service_def_t s_def_fatal = {NAME, "Fatal.", s_actor_fatal};
+static const tw_service_def_t s_def_no_secret = {NAME, "No secret.", s_actor_no_secret};
 
 //  ---------------------------------------------------------------------
 //  A child process running tw_service_main, with its output in pipes.
@@ -246,6 +258,9 @@ s_wait (s_child_t *child, int timeout_ms)
         waitpid (child->pid, &status, 0);
         ck_abort_msg ("child did not end within %d ms; stderr: %s", timeout_ms, child->err);
     }
+    //  Every line starts with its timestamp (docs/design.md §8.5); the
+    //  tests compare the rest.
+    ck_assert_msg (tw_test_strip_stamps (child->err), "a line without a timestamp: %s", child->err);
     return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
 }
 
@@ -330,8 +345,10 @@ s_stop_with (int signum, const tw_service_def_t *def)
     ck_assert_msg (rc == 0, "exit %d; stderr: %s", rc, child.err);
     ck_assert_msg (took < STOP_LIMIT_MS, "took %lld ms", (long long) took);
     //  The effective configuration was logged, then the stop.
-    ck_assert_ptr_nonnull (strstr (child.err, "INFO " NAME " config [gateway] broker=paper "));
-    ck_assert_ptr_nonnull (strstr (child.err, "from=defaults"));
+    ck_assert_ptr_nonnull (
+        strstr (child.err, "INFO " NAME " config file=none (every key has its default)\n"));
+    //  One line, not a dump of every section.
+    ck_assert_ptr_null (strstr (child.err, "config ["));
     ck_assert_ptr_nonnull (strstr (child.err, "INFO " NAME " stopped\n"));
     ck_assert_ptr_null (strstr (child.err, "ERROR"));
 }
@@ -367,6 +384,30 @@ START_TEST (test_start_failure)
     ck_assert_int_eq (s_run (&child, &s_def_fail, (char *[]){NAME, NULL}, NULL), 1);
     ck_assert_ptr_nonnull (strstr (child.err, "ERROR " NAME " cannot bind tcp://127.0.0.1:1"));
     ck_assert_ptr_nonnull (strstr (child.err, "ERROR " NAME " service actor ended"));
+}
+END_TEST
+
+START_TEST (test_missing_secret)
+{
+    //  One line that names the variable, exit 2: nothing else after the
+    //  configuration line.
+    s_child_t child;
+    ck_assert_int_eq (s_run (&child, &s_def_no_secret, (char *[]){NAME, NULL}, NULL), 2);
+    ck_assert_str_eq (child.err,
+                      "INFO " NAME " config file=none (every key has its default)\n"
+                      "ERROR " NAME " no token: set TW_NOTIFIER_TOKEN in the environment\n");
+}
+END_TEST
+
+START_TEST (test_unknown_env_key)
+{
+    s_child_t child;
+    ck_assert_int_eq (s_run (&child, &s_def_ok, (char *[]){NAME, NULL},
+                             (char *[]){"TW_GATEWAY_BROKR=fyers", NULL}),
+                      2);
+    ck_assert_str_eq (child.err,
+                      "ERROR " NAME
+                      " environment TW_GATEWAY_BROKR: unknown key 'brokr' in [gateway]\n");
 }
 END_TEST
 
@@ -446,6 +487,8 @@ main (void)
     tcase_add_test (tc, test_sigterm_zloop_actor);
     tcase_add_test (tc, test_start_failure);
     tcase_add_test (tc, test_fatal);
+    tcase_add_test (tc, test_missing_secret);
+    tcase_add_test (tc, test_unknown_env_key);
     tcase_add_test (tc, test_log_level_from_config);
     tcase_add_test (tc, test_in_process);
     suite_add_tcase (suite, tc);

@@ -11,6 +11,7 @@
 
 #include "tw_log.h"
 #include "tw_sock.h"
+#include "tw_test_stamp.h"
 
 //  Every wait in these tests is bounded by this.
 #define WAIT_MS 5000
@@ -452,6 +453,7 @@ START_TEST (test_bind_in_use)
     size_t n = fread (out, 1, sizeof out - 1, tmp);
     out[n] = 0;
     fclose (tmp);
+    ck_assert_msg (tw_test_strip_stamps (out), "a line without a timestamp: %s", out);
     ck_assert_ptr_null (second);
     char expected[OUT_MAX];
     snprintf (expected, sizeof expected, "ERROR unit sock cannot bind ROUTER socket to %s: %s\n",

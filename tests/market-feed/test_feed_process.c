@@ -137,9 +137,10 @@ static const char *
 s_first_error (const char *log)
 {
     static char line[1024];
-    const char *p = strstr (log, "ERROR ");
+    const char *p = strstr (log, "Z ERROR ");
     ck_assert_msg (p != NULL, "no ERROR line in:\n%s", log);
-    ck_assert_msg (p == log || p[-1] == '\n', "ERROR not at a line start in:\n%s", log);
+    //  The level follows the line's timestamp (docs/design.md §8.5).
+    p += 2;
     size_t len = strcspn (p, "\n");
     snprintf (line, sizeof line, "%.*s", (int) len, p);
     return line;
@@ -326,18 +327,25 @@ START_TEST (test_synthetic)
 }
 END_TEST
 
-//  Starts market-feed with env and expects it to fail at start: exit 1 and
-//  an ERROR line that contains expected. Returns that line.
+//  Starts market-feed with env and expects it to fail at start: exit code
+//  want and an ERROR line that contains expected. Returns that line.
 static const char *
-s_fails (const char *const *env, const char *expected)
+s_fails_with (const char *const *env, int want, const char *expected)
 {
     s_child_t child = s_start (env);
     int status = tw_fixture_stop (s_base, child.name, 0, WAIT_MS);
-    ck_assert_msg (status == 1, "market-feed ended with %d (-1: not within %d ms), not 1", status,
-                   WAIT_MS);
+    ck_assert_msg (status == want, "market-feed ended with %d (-1: not within %d ms), not %d",
+                   status, WAIT_MS, want);
     const char *line = s_first_error (s_log (&child));
     ck_assert_msg (strstr (line, expected) != NULL, "'%s' lacks '%s'", line, expected);
     return line;
+}
+
+//  As s_fails_with, exit 1: a start failure.
+static const char *
+s_fails (const char *const *env, const char *expected)
+{
+    return s_fails_with (env, 1, expected);
 }
 
 START_TEST (test_missing_file)
@@ -368,7 +376,8 @@ END_TEST
 START_TEST (test_fyers_without_secrets)
 {
     const char *env[] = {"TW_FEED_SOURCE=fyers", NULL};
-    s_fails (env, "set FYERS_APP_ID and FYERS_ACCESS_TOKEN in the environment");
+    //  A missing secret is a configuration error: exit 2.
+    s_fails_with (env, 2, "set FYERS_APP_ID and FYERS_ACCESS_TOKEN in the environment");
 }
 END_TEST
 

@@ -572,7 +572,7 @@ END_TEST
 //  Starts market-feed on the fyers source with env and expects it to refuse
 //  to start (exit 1) with expected in its log.
 static void
-s_refuses (const char *const *extra, const char *expected, const char *secret)
+s_refuses (const char *const *extra, int want, const char *expected, const char *secret)
 {
     char dir[64], log[128], pub[64], control[64], pub_env[96], control_env[96];
     snprintf (dir, sizeof dir, "/tmp/tw-fyers-XXXXXX");
@@ -590,7 +590,7 @@ s_refuses (const char *const *extra, const char *expected, const char *secret)
     const char *argv[] = {"market-feed", NULL};
     tw_proc_t *feed = tw_proc_start (getenv ("MF_BINARY"), argv, env, dir, log);
     ck_assert_ptr_nonnull (feed);
-    ck_assert_int_eq (tw_proc_stop (&feed, 0, WAIT_MS), 1);
+    ck_assert_int_eq (tw_proc_stop (&feed, 0, WAIT_MS), want);
     ck_assert_msg (tw_file_contains (log, expected), "%s lacks '%s'", log, expected);
     ck_assert (!secret || !tw_file_contains (log, secret));
     char command[160];
@@ -601,12 +601,13 @@ s_refuses (const char *const *extra, const char *expected, const char *secret)
 START_TEST (test_refusals)
 {
     const char *none[] = {NULL};
-    s_refuses (none, "set FYERS_APP_ID and FYERS_ACCESS_TOKEN in the environment", NULL);
+    //  A missing secret is a configuration error (exit 2), the others exit 1.
+    s_refuses (none, 2, "set FYERS_APP_ID and FYERS_ACCESS_TOKEN in the environment", NULL);
     const char *not_jwt[] = {"FYERS_APP_ID=" APP_ID, "FYERS_ACCESS_TOKEN=sekrit-not-a-jwt", NULL};
-    s_refuses (not_jwt, "is not a JWT", "sekrit-not-a-jwt");
+    s_refuses (not_jwt, 1, "is not a JWT", "sekrit-not-a-jwt");
     const char *bad_url[] = {"FYERS_APP_ID=" APP_ID, "FYERS_ACCESS_TOKEN=" TOKEN,
                              "TW_FYERS_DATA_SOCKET_URL=http://127.0.0.1:1/hsm", NULL};
-    s_refuses (bad_url, "is not ws://HOST[:PORT]/PATH", TOKEN);
+    s_refuses (bad_url, 1, "is not ws://HOST[:PORT]/PATH", TOKEN);
 }
 END_TEST
 

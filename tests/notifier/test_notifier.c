@@ -7,6 +7,7 @@
 //  process is stopped with SIGTERM and must exit 0; no log may contain the
 //  token.
 
+#include <arpa/inet.h>
 #include <check.h>
 #include <cjson/cJSON.h>
 #include <czmq.h>
@@ -14,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "tw_client.h"
 #include "tw_clock.h"
@@ -188,6 +191,39 @@ s_refused (const char *path, const char *bearer)
     return status;
 }
 
+//  The status line of the answer to a WebSocket upgrade of path (static),
+//  read with a plain socket: what any client sees first.
+static const char *
+s_status_line (const char *path)
+{
+    static char line[256];
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge (fd, 0);
+    struct timeval timeout = {.tv_sec = FRAME_MS / 1000, .tv_usec = (FRAME_MS % 1000) * 1000};
+    setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons ((uint16_t) fx.port)};
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    ck_assert_int_eq (connect (fd, (struct sockaddr *) &addr, sizeof addr), 0);
+    char request[512];
+    int n = snprintf (request, sizeof request,
+                      "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                      "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                      "Sec-WebSocket-Version: 13\r\n\r\n",
+                      path);
+    ck_assert_int_eq (write (fd, request, (size_t) n), n);
+    size_t len = 0;
+    while (len < sizeof line - 1 && !memchr (line, '\n', len)) {
+        ssize_t got = read (fd, line + len, sizeof line - 1 - len);
+        if (got <= 0)
+            break;
+        len += (size_t) got;
+    }
+    close (fd);
+    line[len] = 0;
+    line[strcspn (line, "\r\n")] = 0;
+    return line;
+}
+
 static const char *
 s_str (cJSON *doc, const char *key)
 {
@@ -347,6 +383,10 @@ START_TEST (test_http_and_auth)
     //  The right token at the wrong path.
     snprintf (path, sizeof path, "/other?token=%s", fx.token);
     ck_assert_int_eq (s_refused (path, NULL), 404);
+    //  Refusals are HTTP/1.1 status lines, which WebSocket clients report
+    //  as the status (an HTTP/1.0 line is "not a valid HTTP response").
+    ck_assert_str_eq (s_status_line ("/ws"), "HTTP/1.1 401 Unauthorized");
+    ck_assert_str_eq (s_status_line (path), "HTTP/1.1 404 Not Found");
 
     //  The right token, in the header and in the query: a snapshot first.
     tw_wsclient_t *by_header = s_connect_ok ();
@@ -370,7 +410,8 @@ START_TEST (test_http_and_auth)
         cJSON_Delete (s_expect (clients[i], "heartbeat", FRAME_MS));
     }
     ck_assert (s_counter_is (fx.control, "clients", 2));
-    ck_assert_int_eq (s_counter (fx.control, "auth_refused"), 4);
+    //  Four refusals above, and the raw status-line check's one.
+    ck_assert_int_eq (s_counter (fx.control, "auth_refused"), 5);
     ck_assert (
         tw_file_contains (fx.notifier_log, "client refused peer=127.0.0.1 reason=\"no token\""));
     tw_wsclient_destroy (&by_header);
@@ -784,7 +825,8 @@ END_TEST
 
 START_TEST (test_token_rules)
 {
-    //  No token and no allow_anonymous: refuses to start, exit 1.
+    //  No token and no allow_anonymous: refuses to start in one line that
+    //  names the variable, exit 2 (a configuration error).
     char listen[64], control[64];
     snprintf (listen, sizeof listen, "TW_NOTIFIER_LISTEN=127.0.0.1:%d", tw_free_port ());
     snprintf (control, sizeof control, "TW_ENDPOINTS_NOTIFIER_CONTROL=tcp://127.0.0.1:%d",
@@ -792,8 +834,9 @@ START_TEST (test_token_rules)
     const char *no_token[] = {"TW_NOTIFIER_TOKEN=", listen, control, NULL};
     s_start_notifier ("refused", no_token);
     ck_assert (tw_file_wait_contains (tw_fixture_log (fx.base, "refused"),
-                                      "ERROR notifier no token", WAIT_MS));
-    ck_assert_int_eq (tw_fixture_stop (fx.base, "refused", 0, WAIT_MS), 1);
+                                      "ERROR notifier no token: set TW_NOTIFIER_TOKEN", WAIT_MS));
+    ck_assert_int_eq (tw_fixture_stop (fx.base, "refused", 0, WAIT_MS), 2);
+    ck_assert (!tw_file_contains (tw_fixture_log (fx.base, "refused"), "service actor ended"));
 
     //  Anonymous: anyone watches, nobody closes.
     int port = tw_free_port ();

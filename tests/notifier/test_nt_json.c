@@ -355,7 +355,17 @@ START_TEST (test_malformed_requests)
         {"{}", "missing field 'type'"},
         {"{\"type\":7}", "field 'type': expected a string"},
         {"{\"type\":\"open\"}", "unknown type 'open': the one request is close"},
-        {"{\"type\":\"cl\\u0000ose\"}", "unknown type 'cl'"},
+        //  A NUL or a control character in a string from outside is refused,
+        //  never cut short or passed on.
+        {"{\"type\":\"cl\\u0000ose\"}", "a NUL (\\u0000) in the frame: refused"},
+        {"{\"type\":\"close\",\"id\":\"NSE:X-EQ-INTRADAY\\u0000junk\"}",
+         "a NUL (\\u0000) in the frame: refused"},
+        {"{\"type\":\"close\",\"id\":\"NSE:X-EQ-INTRADAY\\n\"}",
+         "field 'id': control character in the string"},
+        {"{\"type\":\"close\",\"id\":\"A\\u001b[2J\"}", "field 'id': control character"},
+        {"{\"type\":\"close\\t\",\"id\":\"A\"}", "field 'type': control character"},
+        {"{\"type\":\"close\",\"id\":\"A\\u007f\"}", "field 'id': control character"},
+        {"{\"type\":\"close\",\"i\\rd\":\"A\"}", "a field name holds a control character"},
         {"{\"type\":\"close\"}", "missing field 'id' in close"},
         {"{\"type\":\"close\",\"id\":null}", "field 'id': expected a string"},
         {"{\"type\":\"close\",\"id\":\"\"}", "field 'id': invalid position id ''"},
@@ -384,6 +394,13 @@ START_TEST (test_malformed_requests)
     ck_assert_int_eq (s_parse (big, &request, err), -1);
     ck_assert_uint_lt (strlen (err), 100);
     ck_assert_int_eq (nt_json_parse_request (NULL, 0, &request, err, ERR_MAX), -1);
+    //  A raw NUL byte inside the frame's size is refused too.
+    const char raw[] = "{\"type\":\"close\",\"id\":\"A\0B\"}";
+    ck_assert_int_eq (nt_json_parse_request (raw, sizeof raw - 1, &request, err, ERR_MAX), -1);
+    ck_assert_ptr_nonnull (strstr (err, "a NUL"));
+    //  An escaped backslash before "u0000" is text, not a NUL.
+    ck_assert_int_eq (s_parse ("{\"type\":\"close\",\"id\":\"A\\\\u0000\"}", &request, err), 0);
+    ck_assert_str_eq (request.id, "A\\u0000");
 }
 END_TEST
 
