@@ -382,8 +382,8 @@ class StackTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls) -> None:
         cls.events.close()
-        # TW_TEST_KEEP=1 keeps the directory and prints the logs' tails.
-        keep = not cls._passed or bool(os.environ.get("TW_TEST_KEEP"))
+        # TRADEWIRE_TEST_KEEP=1 keeps the directory and prints the logs' tails.
+        keep = not cls._passed or bool(os.environ.get("TRADEWIRE_TEST_KEEP"))
         cls.stack.destroy(keep=keep)
         if cls.stack.failed_stops:
             raise AssertionError("; ".join(cls.stack.failed_stops))
