@@ -194,6 +194,11 @@ s_judge (gw_reconcile_t *self, gw_call_t *call, gw_position_row_t *row, bool sta
     if (gw_exit_in_flight (self->exits, row->pos.id)) {
         if (held == GW_HELD_FLAT)
             gw_exit_flat_at_broker (self->exits, row->pos.id);
+        //  Held under another id (a conversion): the exit's own check
+        //  reports the mismatch; that position is this row's, not one to
+        //  adopt.
+        if (elsewhere)
+            zhashx_insert (known, elsewhere->id, (void *) 1);
         return 0;
     }
     if (row->opened_ts > self->read_sent_ts)
