@@ -55,6 +55,9 @@ const tw_conf_key_t tw_conf_keys[] = {
     //  Reconciliation with the broker's positions while running (besides
     //  start-up and the order socket's reconnects); 0 turns it off.
     KEY_INT ("gateway", "reconcile_interval_ms", "10000", 0, HOUR_MS),
+    //  The fyers broker warns this many minutes before the access token's
+    //  exp (0: no warning); opens are refused once it has passed.
+    KEY_INT ("gateway", "token_warn_min", "60", 0, 1440),
     //  At most half of TW_CLONE_SILENCE_MS (3000), so that an idle subscriber
     //  always sees a heartbeat before it gives up on the gateway.
     KEY_INT ("gateway", "heartbeat_ms", "1000", 10, 1500),

@@ -8,9 +8,14 @@
 //  The outcome is classified from the curl result, the HTTP status and the
 //  JSON body (gw_fyers_classify, DESIGN §4).
 //
-//  The credentials come from the environment only (FYERS_APP_ID,
-//  FYERS_ACCESS_TOKEN); the token is never logged (a fingerprint at most) and
-//  is scrubbed from every error text.
+//  The app id comes from FYERS_APP_ID; the access token through tw_token
+//  (FYERS_ACCESS_TOKEN, else [fyers] token_file). Once a second, between
+//  transfers, the actor looks for a new token and uses it without a restart
+//  (a broken file is warned about and the current token kept). It warns
+//  [gateway] token_warn_min before the token's exp, and refuses GW_OP_PLACE
+//  (opens) once exp has passed, with the reason "token expired: ..."; exits
+//  are still sent. The token is never logged (a fingerprint at most) and is
+//  scrubbed from every error text.
 //
 //  On GW_BROKER_STOP (gw_broker_destroy) the actor aborts the transfers in
 //  flight and destroys them and the queued calls without sending them back:
@@ -45,8 +50,8 @@ typedef struct _gw_fyers_t gw_fyers_t;
 //  A base_url whose host ends with this is the real broker.
 #define GW_FYERS_REAL_DOMAIN "fyers.in"
 
-//  Reads [fyers] base_url, request_timeout_ms, rate_per_sec and rate_per_min
-//  and the credentials from the environment. Returns NULL (logged) when they
+//  Reads [fyers] base_url, request_timeout_ms, rate_per_sec and rate_per_min,
+//  [gateway] token_warn_min, the app id and the token. Returns NULL (logged) when they
 //  are missing or unusable, or when the rates exceed Fyers' limits for a
 //  Fyers host (gw_fyers_check_rates). The caller destroys the result, or
 //  hands it to gw_fyers_actor.
