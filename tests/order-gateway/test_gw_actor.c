@@ -300,11 +300,16 @@ START_TEST (test_flatten)
     s_request (&fx, &flatten, &ack);
     ck_assert_int_eq (ack.u.ack.status, TW_ACK_ACCEPTED);
 
-    int closing = 0, closed_a = 0, closed_b = 0;
+    int closing = 0, closed_a = 0, closed_b = 0, halted = 0;
     while (closed_a + closed_b < 2) {
         tw_msg_t event;
         memset (&event, 0, sizeof event);
         s_next_event (&fx, &event);
+        if (event.type == TW_MSG_TRADING_STATE) {
+            ck_assert_int_eq (event.u.event.trading_state, TW_TRADING_HALTED);
+            halted++;
+            continue;
+        }
         ck_assert_str_eq (event.u.event.reason, TW_REASON_KILL_SWITCH);
         if (event.type == TW_MSG_POSITION_CLOSING) {
             closing++;
@@ -320,6 +325,7 @@ START_TEST (test_flatten)
         }
     }
     ck_assert_int_eq (closing, 2);
+    ck_assert_int_eq (halted, 1);
     ck_assert_int_eq (closed_a, 1);
     ck_assert_int_eq (closed_b, 1);
     ck_assert_int_eq (s_counter (&fx, "positions"), 0);
@@ -395,6 +401,85 @@ START_TEST (test_reconcile)
 }
 END_TEST
 
+//  The trading state of the status reply.
+static tw_trading_state_t
+s_trading_state (s_fx_t *fx)
+{
+    tw_msg_t status, pong;
+    memset (&pong, 0, sizeof pong);
+    s_command (&status, TW_MSG_STATUS, "status");
+    status.expires_at = 0;
+    s_request (fx, &status, &pong);
+    ck_assert_int_eq (pong.type, TW_MSG_PONG);
+    return pong.u.pong.trading_state;
+}
+
+//  flatten leaves the gateway halted, durably: opens are refused with a
+//  reason until resume; a restart keeps it halted; resume takes opens again.
+START_TEST (test_halt_resume)
+{
+    s_fx_t fx;
+    s_start (&fx);
+    ck_assert_int_eq (s_trading_state (&fx), TW_TRADING_ACTIVE);
+
+    tw_msg_t flatten, ack, event;
+    memset (&ack, 0, sizeof ack);
+    memset (&event, 0, sizeof event);
+    s_command (&flatten, TW_MSG_FLATTEN, "flatten-halt");
+    s_request (&fx, &flatten, &ack);
+    ck_assert_int_eq (ack.u.ack.status, TW_ACK_ACCEPTED);
+    s_next_event (&fx, &event);
+    ck_assert_int_eq (event.type, TW_MSG_TRADING_STATE);
+    ck_assert_int_eq (event.u.event.trading_state, TW_TRADING_HALTED);
+    ck_assert_str_eq (event.u.event.detail, "flatten (" TW_REASON_KILL_SWITCH ")");
+    ck_assert_int_eq (s_trading_state (&fx), TW_TRADING_HALTED);
+
+    tw_msg_t open;
+    memset (&ack, 0, sizeof ack);
+    s_command (&open, TW_MSG_OPEN, "open-halted");
+    snprintf (open.u.open.symbol, sizeof open.u.open.symbol, "%s", SYMBOL_A);
+    open.u.open.side = TW_SIDE_LONG;
+    open.u.open.qty = 1;
+    s_request (&fx, &open, &ack);
+    ck_assert_int_eq (ack.u.ack.status, TW_ACK_REJECTED);
+    ck_assert_msg (strstr (ack.u.ack.error, "gateway is halted") != NULL, "error: %s",
+                   ack.u.ack.error);
+    ck_assert_msg (strstr (ack.u.ack.error, "tradectl resume") != NULL, "error: %s",
+                   ack.u.ack.error);
+
+    //  A restart keeps it halted; the snapshot and the heartbeat say so.
+    s_restart (&fx, NULL);
+    ck_assert_int_eq (s_trading_state (&fx), TW_TRADING_HALTED);
+    tw_msg_t request, reply;
+    memset (&reply, 0, sizeof reply);
+    s_command (&request, TW_MSG_SNAPSHOT, "snap-halted");
+    request.expires_at = 0;
+    s_request (&fx, &request, &reply);
+    ck_assert_int_eq (reply.type, TW_MSG_SNAPSHOT_REPLY);
+    ck_assert_int_eq (reply.u.snapshot.trading_state, TW_TRADING_HALTED);
+    tw_msg_reset (&reply);
+    zpoller_t *poller = zpoller_new (fx.events, NULL);
+    ck_assert_ptr_eq (zpoller_wait (poller, WAIT_MS), fx.events);
+    zpoller_destroy (&poller);
+    char err[ERR_MAX];
+    ck_assert_msg (tw_sock_recv (fx.events, &event, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq (event.type, TW_MSG_HEARTBEAT);
+    ck_assert_int_eq (event.u.event.trading_state, TW_TRADING_HALTED);
+
+    tw_msg_t resume;
+    memset (&ack, 0, sizeof ack);
+    s_command (&resume, TW_MSG_RESUME, "resume-1");
+    s_request (&fx, &resume, &ack);
+    ck_assert_int_eq (ack.u.ack.status, TW_ACK_ACCEPTED);
+    s_next_event (&fx, &event);
+    ck_assert_int_eq (event.type, TW_MSG_TRADING_STATE);
+    ck_assert_int_eq (event.u.event.trading_state, TW_TRADING_ACTIVE);
+    ck_assert_int_eq (s_trading_state (&fx), TW_TRADING_ACTIVE);
+    s_open (&fx, SYMBOL_A, POS_A, 10, PRICE_A);
+    s_stop (&fx);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -404,6 +489,7 @@ main (void)
     tcase_add_test (tc, test_open_close_repeat);
     tcase_add_test (tc, test_flatten);
     tcase_add_test (tc, test_reconcile);
+    tcase_add_test (tc, test_halt_resume);
     suite_add_tcase (suite, tc);
     SRunner *runner = srunner_create (suite);
     srunner_run_all (runner, CK_NORMAL);
