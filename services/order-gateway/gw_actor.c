@@ -19,6 +19,7 @@
 #include "gw_exit.h"
 #include "gw_jobs.h"
 #include "gw_journal.h"
+#include "gw_limits.h"
 #include "gw_open.h"
 #include "gw_ordersock.h"
 #include "gw_reconcile.h"
@@ -56,6 +57,7 @@ typedef struct {
     gw_opens_t *opens;
     gw_reconcile_t *reconcile;
     gw_journal_t *journal;
+    gw_limits_t *limits;
     zactor_t *ordersock; //  the order socket (fyers only), NULL when off
     gw_ordersock_state_t ordersock_state;
     int64_t ordersock_connects;
@@ -71,12 +73,37 @@ typedef struct {
     tw_log_limit_t bad_log;
 } gw_t;
 
+static int s_set_trading_state (gw_t *self, tw_trading_state_t state, const char *reason);
+
+//  [limits] daily_loss_limit: once the IST day's realised loss reaches it,
+//  an active gateway goes to reducing (docs/design.md §4.6).
+static void
+s_check_daily_loss (gw_t *self)
+{
+    double limit = gw_limits_daily_loss (self->limits);
+    if (limit <= 0 || self->trading_state != TW_TRADING_ACTIVE)
+        return;
+    char day[TW_DAY_MAX], err[TW_TEXT_MAX];
+    int64_t from = 0, to = 0;
+    gw_store_journal_stats_t stats;
+    if (gw_journal_day_range ("", tw_clock_wall_ns (), day, &from, &to, err, sizeof err) != 0
+        || gw_store_journal_stats (self->store, from, to, &stats) != 0)
+        return;
+    if (stats.realized_pnl > -limit)
+        return;
+    char why[TW_TEXT_MAX];
+    snprintf (why, sizeof why, "daily_loss_limit: realised %.2f on %s, limit %.0f",
+              stats.realized_pnl, day, limit);
+    s_set_trading_state (self, TW_TRADING_REDUCING, why);
+}
+
 static int
 s_on_heartbeat (zloop_t *loop, int timer_id, void *arg)
 {
     (void) loop;
     (void) timer_id;
     gw_t *self = (gw_t *) arg;
+    s_check_daily_loss (self);
     gw_events_heartbeat (self->events, self->trading_state);
     return 0;
 }
@@ -280,9 +307,25 @@ s_opens_refused (gw_t *self, char *error, size_t error_size)
     return true;
 }
 
+//  The pre-trade checks (gw_limits.h) of an open from source.
+static bool
+s_open_checked (gw_t *self, const tw_msg_t *request, const char *source, char *error,
+                size_t error_size)
+{
+    gw_position_row_t *rows = NULL;
+    size_t count = 0;
+    gw_store_list_positions (self->store, &rows, &count);
+    free (rows);
+    count += gw_opens_in_flight (self->opens);
+    double last = gw_journal_last (self->journal, request->u.open.symbol);
+    return gw_limits_check (self->limits, &request->u.open, last, count, source,
+                            tw_clock_mono_ms (), error, error_size)
+           == 0;
+}
+
 //  open, close, modify, flatten: dedup, expiry, then the change.
 static void
-s_mutating (gw_t *self, const tw_msg_t *request, tw_msg_t *reply)
+s_mutating (gw_t *self, const tw_msg_t *request, const char *source, tw_msg_t *reply)
 {
     uint8_t *stored = NULL;
     size_t size = 0;
@@ -315,7 +358,9 @@ s_mutating (gw_t *self, const tw_msg_t *request, tw_msg_t *reply)
     bool stored_with_change = false;
     switch (request->type) {
     case TW_MSG_OPEN:
-        if (s_opens_refused (self, error, sizeof error))
+        s_check_daily_loss (self);
+        if (s_opens_refused (self, error, sizeof error)
+            || !s_open_checked (self, request, source, error, sizeof error))
             break;
         status = gw_open_start (self->opens, request, reply, error, sizeof error);
         stored_with_change = true;
@@ -394,9 +439,15 @@ s_on_command (zloop_t *loop, zsock_t *router, void *arg)
     case TW_MSG_CLOSE:
     case TW_MSG_MODIFY:
     case TW_MSG_FLATTEN:
-    case TW_MSG_RESUME:
-        s_mutating (self, &msg, &reply);
+    case TW_MSG_RESUME: {
+        //  The source of max_orders_per_min: the client's routing id.
+        char source[2 * TW_ID_MAX + 1] = "";
+        zframe_t *id = request.envelope ? zmsg_first (request.envelope) : NULL;
+        for (size_t i = 0; id && i < zframe_size (id) && i < TW_ID_MAX; i++)
+            snprintf (source + 2 * i, 3, "%02x", zframe_data (id)[i]);
+        s_mutating (self, &msg, source, &reply);
         break;
+    }
     default:
         snprintf (error, sizeof error, "'%s' is not a gateway command",
                   tw_msg_type_name (msg.type));
@@ -510,6 +561,7 @@ s_setup (gw_t *self)
                  s_on_heartbeat, self);
     self->journal =
         gw_journal_new (self->store, self->loop, tw_config_str (config, "endpoints", "feed_pub"));
+    self->limits = gw_limits_new (config);
     s_ordersock_start (self);
     return 0;
 }
@@ -521,6 +573,7 @@ s_teardown (gw_t *self)
     //  CLOSING or pending, so the next start reconciles them. The broker
     //  destroys the calls it still holds.
     gw_journal_destroy (&self->journal);
+    gw_limits_destroy (&self->limits);
     if (self->ordersock && self->loop)
         zloop_reader_end (self->loop, zactor_sock (self->ordersock));
     gw_ordersock_destroy (&self->ordersock);

@@ -56,6 +56,8 @@ static int s_generation;
 
 static char s_dir[PATH_MAX_LEN];
 static char s_origin[PATH_MAX_LEN];
+//  The price s_ticks publishes for SYMBOL_A (a test moves it).
+static double s_price_a = PRICE_A;
 
 static void
 s_setup (void)
@@ -86,7 +88,7 @@ static void
 s_ticks (s_fx_t *fx)
 {
     const char *symbols[] = {SYMBOL_A, SYMBOL_B};
-    const double prices[] = {PRICE_A, PRICE_B};
+    const double prices[] = {s_price_a, PRICE_B};
     for (size_t i = 0; i < 2; i++) {
         tw_msg_t tick;
         tw_msg_init (&tick, TW_MSG_TICK);
@@ -480,6 +482,96 @@ START_TEST (test_halt_resume)
 }
 END_TEST
 
+//  Sends an open of symbol and returns its ack (rejected or not).
+static void
+s_try_open (s_fx_t *fx, const char *req_id, const char *symbol, double sl, double tp, tw_msg_t *ack)
+{
+    tw_msg_t open;
+    memset (ack, 0, sizeof *ack);
+    s_command (&open, TW_MSG_OPEN, req_id);
+    snprintf (open.u.open.symbol, sizeof open.u.open.symbol, "%s", symbol);
+    open.u.open.side = TW_SIDE_LONG;
+    open.u.open.qty = 1;
+    open.u.open.sl = sl;
+    open.u.open.tp = tp;
+    s_request (fx, &open, ack);
+    ck_assert_int_eq (ack->type, TW_MSG_ACK);
+}
+
+//  The pre-trade checks at the gateway: the long with its stop
+//  above and its target below the price, and a symbol that is not Fyers'.
+START_TEST (test_pre_trade_checks)
+{
+    s_fx_t fx;
+    s_start (&fx);
+    s_open (&fx, SYMBOL_A, POS_A, 10, PRICE_A);
+    tw_msg_t ack;
+    s_try_open (&fx, "open-sides", SYMBOL_B, PRICE_B * 2, PRICE_B / 2, &ack);
+    ck_assert_int_eq (ack.u.ack.status, TW_ACK_REJECTED);
+    ck_assert_msg (strstr (ack.u.ack.error, "side:") != NULL, "error: %s", ack.u.ack.error);
+    s_try_open (&fx, "open-sbin", "SBIN", 0, 0, &ack);
+    ck_assert_int_eq (ack.u.ack.status, TW_ACK_REJECTED);
+    ck_assert_msg (strncmp (ack.u.ack.error, "symbol format:", 14) == 0, "error: %s",
+                   ack.u.ack.error);
+    s_stop (&fx);
+}
+END_TEST
+
+//  A realised loss at [limits] daily_loss_limit moves the gateway to
+//  reducing: opens refused, naming it.
+START_TEST (test_daily_loss_limit)
+{
+    setenv ("TW_LIMITS_DAILY_LOSS_LIMIT", "50", 1);
+    s_fx_t fx;
+    s_start (&fx);
+    s_open (&fx, SYMBOL_A, POS_A, 10, PRICE_A);
+    s_price_a = PRICE_A - 10; //  the paper broker fills the close there
+    //  The gateway has seen the new price once the day's unrealised P&L
+    //  (its marks, from the same feed as the paper broker's) shows it.
+    bool marked = false;
+    int64_t marked_by = tw_clock_mono_ms () + WAIT_MS;
+    while (!marked && tw_clock_mono_ms () < marked_by) {
+        s_ticks (&fx);
+        tw_msg_t pnl, reply;
+        memset (&reply, 0, sizeof reply);
+        s_command (&pnl, TW_MSG_PNL, "pnl-loss");
+        pnl.expires_at = 0;
+        s_request (&fx, &pnl, &reply);
+        marked = reply.type == TW_MSG_PNL_REPLY && reply.u.pnl.unrealized_pnl < -99;
+        tw_msg_reset (&reply);
+    }
+    ck_assert_msg (marked, "the new price was not seen within %d ms", WAIT_MS);
+
+    tw_msg_t close, ack, event;
+    memset (&ack, 0, sizeof ack);
+    s_command (&close, TW_MSG_CLOSE, "close-loss");
+    snprintf (close.u.close.id, sizeof close.u.close.id, "%s", POS_A);
+    snprintf (close.u.close.reason, sizeof close.u.close.reason, "%s", TW_REASON_MANUAL_CLOSE);
+    s_request (&fx, &close, &ack);
+    ck_assert_int_eq (ack.u.ack.status, TW_ACK_ACCEPTED);
+    bool reducing = false;
+    int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
+    while (!reducing && tw_clock_mono_ms () < deadline) {
+        memset (&event, 0, sizeof event);
+        s_next_event (&fx, &event);
+        if (event.type == TW_MSG_POSITION_CLOSED)
+            ck_assert_double_lt (event.u.event.pnl, -50 + 1e-9);
+        reducing = event.type == TW_MSG_TRADING_STATE
+                   && event.u.event.trading_state == TW_TRADING_REDUCING;
+    }
+    ck_assert_msg (reducing, "no trading_state reducing within %d ms", WAIT_MS);
+    ck_assert_msg (strstr (event.u.event.detail, "daily_loss_limit") != NULL, "reason: %s",
+                   event.u.event.detail);
+    s_try_open (&fx, "open-reducing", SYMBOL_B, 0, 0, &ack);
+    ck_assert_int_eq (ack.u.ack.status, TW_ACK_REJECTED);
+    ck_assert_msg (strstr (ack.u.ack.error, "gateway is reducing") != NULL, "error: %s",
+                   ack.u.ack.error);
+    s_stop (&fx);
+    unsetenv ("TW_LIMITS_DAILY_LOSS_LIMIT");
+    s_price_a = PRICE_A;
+}
+END_TEST
+
 int
 main (void)
 {
@@ -490,6 +582,8 @@ main (void)
     tcase_add_test (tc, test_flatten);
     tcase_add_test (tc, test_reconcile);
     tcase_add_test (tc, test_halt_resume);
+    tcase_add_test (tc, test_pre_trade_checks);
+    tcase_add_test (tc, test_daily_loss_limit);
     suite_add_tcase (suite, tc);
     SRunner *runner = srunner_create (suite);
     srunner_run_all (runner, CK_NORMAL);
