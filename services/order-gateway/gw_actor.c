@@ -58,6 +58,9 @@ typedef struct {
     gw_reconcile_t *reconcile;
     gw_journal_t *journal;
     gw_limits_t *limits;
+    //  The IST day on which an operator resumed: the daily loss limit does
+    //  not trip again that day (in memory: a restart checks it afresh).
+    char resumed_day[TW_DAY_MAX];
     zactor_t *ordersock; //  the order socket (fyers only), NULL when off
     gw_ordersock_state_t ordersock_state;
     int64_t ordersock_connects;
@@ -89,7 +92,7 @@ s_check_daily_loss (gw_t *self)
     if (gw_journal_day_range ("", tw_clock_wall_ns (), day, &from, &to, err, sizeof err) != 0
         || gw_store_journal_stats (self->store, from, to, &stats) != 0)
         return;
-    if (stats.realized_pnl > -limit)
+    if (stats.realized_pnl > -limit || strcmp (day, self->resumed_day) == 0)
         return;
     char why[TW_TEXT_MAX];
     snprintf (why, sizeof why, "daily_loss_limit: realised %.2f on %s, limit %.0f",
@@ -291,6 +294,12 @@ s_resume (gw_t *self, const tw_msg_t *request, char *error, size_t error_size)
         snprintf (error, error_size, "store error");
         return TW_ACK_REJECTED;
     }
+    char err[TW_TEXT_MAX];
+    int64_t from = 0, to = 0;
+    if (gw_journal_day_range ("", tw_clock_wall_ns (), self->resumed_day, &from, &to, err,
+                              sizeof err)
+        != 0)
+        self->resumed_day[0] = 0;
     return TW_ACK_ACCEPTED;
 }
 

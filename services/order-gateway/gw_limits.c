@@ -114,8 +114,7 @@ s_check_sides (const tw_open_t *open, double last, char *error, size_t error_siz
         return -1;
     }
     if (open->sl > 0 || open->tp > 0)
-        tw_warn ("no last price for %s: the sl/tp side check against it was skipped",
-                 open->symbol);
+        tw_warn ("no last price for %s: the sl/tp side check against it was skipped", open->symbol);
     return 0;
 }
 

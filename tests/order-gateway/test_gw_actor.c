@@ -566,6 +566,17 @@ START_TEST (test_daily_loss_limit)
     ck_assert_int_eq (ack.u.ack.status, TW_ACK_REJECTED);
     ck_assert_msg (strstr (ack.u.ack.error, "gateway is reducing") != NULL, "error: %s",
                    ack.u.ack.error);
+    //  resume holds for the day: the next open is accepted, and a heartbeat
+    //  later the gateway is still active.
+    tw_msg_t resume;
+    s_command (&resume, TW_MSG_RESUME, "resume-loss");
+    s_request (&fx, &resume, &ack);
+    ck_assert_int_eq (ack.u.ack.status, TW_ACK_ACCEPTED);
+    s_next_event (&fx, &event);
+    ck_assert_int_eq (event.type, TW_MSG_TRADING_STATE);
+    ck_assert_int_eq (event.u.event.trading_state, TW_TRADING_ACTIVE);
+    s_open (&fx, SYMBOL_B, POS_B, 1, PRICE_B);
+    ck_assert_int_eq (s_trading_state (&fx), TW_TRADING_ACTIVE);
     s_stop (&fx);
     unsetenv ("TW_LIMITS_DAILY_LOSS_LIMIT");
     s_price_a = PRICE_A;

@@ -116,8 +116,7 @@ START_TEST (test_max_notional)
     gw_limits_t *limits = s_limits ("TW_LIMITS_MAX_NOTIONAL", "10000");
     ck_assert_str_eq (s_check (limits, s_open ("NSE:SBIN-EQ", TW_SIDE_LONG, 20, 0, 0), 500, 0, 0),
                       "");
-    const char *error =
-        s_check (limits, s_open ("NSE:SBIN-EQ", TW_SIDE_LONG, 21, 0, 0), 500, 0, 0);
+    const char *error = s_check (limits, s_open ("NSE:SBIN-EQ", TW_SIDE_LONG, 21, 0, 0), 500, 0, 0);
     ck_assert_msg (strncmp (error, "max_notional:", 13) == 0, "%s", error);
     //  Without a price it cannot be computed: accepted.
     ck_assert_str_eq (s_check (limits, s_open ("NSE:SBIN-EQ", TW_SIDE_LONG, 21, 0, 0), 0, 0, 0),
