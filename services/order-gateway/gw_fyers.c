@@ -49,6 +49,7 @@ struct _gw_fyers_t {
     struct curl_slist *headers; //  shared by every transfer
     int64_t warn_lead_s;        //  warn this long before the token's exp
     bool warned;                //  the expiry warning was logged for this token
+    bool auth_failed;           //  the broker refused this token: calls are held
     gw_ratelimit_t *limiter;
     CURLM *multi;
 
@@ -433,6 +434,12 @@ static void
 s_reply (gw_fyers_t *self, gw_call_t *call)
 {
     s_scrub (self, call->error, sizeof call->error);
+    if (!self->auth_failed && gw_fyers_is_auth_failure (call)) {
+        self->auth_failed = true;
+        tw_error ("fyers broker: authentication failed (%s) with token=%s from %s: calls are "
+                  "held, unsent, until a new token (run `tradectl login`)",
+                  call->error, self->fingerprint, tw_token_source (self->source));
+    }
     tw_log_level_t level =
         call->outcome == GW_OUT_OK || call->outcome == GW_OUT_PENDING
             ? (call->op == GW_OP_EXIT || call->op == GW_OP_PLACE || call->op == GW_OP_CANCEL
@@ -670,7 +677,7 @@ static int s_on_pace (zloop_t *loop, int timer_id, void *arg);
 static void
 s_pump (gw_fyers_t *self)
 {
-    while (zlistx_size (self->urgent) + zlistx_size (self->normal) > 0) {
+    while (!self->auth_failed && zlistx_size (self->urgent) + zlistx_size (self->normal) > 0) {
         int64_t now = tw_clock_mono_ms ();
         int64_t wait = gw_ratelimit_wait_ms (self->limiter, now);
         if (wait > 0) {
@@ -715,9 +722,13 @@ s_on_token (zloop_t *loop, int timer_id, void *arg)
     int rc = tw_token_check (self->source, err, sizeof err);
     if (rc < 0)
         tw_warn ("fyers broker: %s; keeping the current token", err);
-    if (rc == 1 && s_use_token (self) == 0)
-        tw_info ("fyers broker: new access token from %s (token=%s)",
-                 tw_token_source (self->source), self->fingerprint);
+    if (rc == 1 && s_use_token (self) == 0) {
+        tw_info ("fyers broker: new access token from %s (token=%s)%s",
+                 tw_token_source (self->source), self->fingerprint,
+                 self->auth_failed ? ": sending the held calls" : "");
+        self->auth_failed = false;
+        s_pump (self);
+    }
     int64_t exp = tw_token_claims (self->source)->exp;
     int64_t now = tw_clock_wall_ns () / 1000000000;
     if (exp > 0 && self->warn_lead_s > 0 && !self->warned && now >= exp - self->warn_lead_s) {

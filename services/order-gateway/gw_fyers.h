@@ -14,7 +14,11 @@
 //  (a broken file is warned about and the current token kept). It warns
 //  [gateway] token_warn_min before the token's exp, and refuses GW_OP_PLACE
 //  (opens) once exp has passed, with the reason "token expired: ..."; exits
-//  are still sent. The token is never logged (a fingerprint at most) and is
+//  are still sent. An authentication failure from the broker
+//  (gw_fyers_is_auth_failure) is a state of its own: logged once, it holds
+//  every later call queued, unsent (exits first when they go), until a new
+//  token is picked up - rather than failing exit after exit with the same
+//  cause. The token is never logged (a fingerprint at most) and is
 //  scrubbed from every error text.
 //
 //  On GW_BROKER_STOP (gw_broker_destroy) the actor aborts the transfers in
@@ -94,6 +98,10 @@ typedef struct {
 //  from reply, and on success the op's results (order_id; positions, which
 //  the call then owns; order_status and fill_price). Pure: no I/O, no clock.
 void gw_fyers_classify (gw_call_t *call, const gw_fyers_reply_t *reply);
+
+//  True when a classified call failed because the broker refused the
+//  credentials (HTTP 401 or 403, or codes -8, -15, -16, -17). Pure.
+bool gw_fyers_is_auth_failure (const gw_call_t *call);
 
 //  The wait a 429 asked for, in ms: X-Retry-After-Ms when it is a positive
 //  number, else Retry-After as seconds or as an HTTP date (relative to
