@@ -22,7 +22,7 @@
 
 //  Credentials the fake is started with and the gateway is given.
 #define BENCH_APP_ID "BENCHAPP-100"
-#define BENCH_TOKEN "bench-token-not-a-secret"
+#define BENCH_TOKEN "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjQxMDI0NDQ4MDB9.bench-token-not-a-secret"
 
 //  The rates the gateway's limiter runs at against the fake: far above
 //  Fyers' 10/s and 200/min (allowed only for a non-Fyers base_url), so that

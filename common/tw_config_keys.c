@@ -55,6 +55,15 @@ const tw_conf_key_t tw_conf_keys[] = {
     //  Reconciliation with the broker's positions while running (besides
     //  start-up and the order socket's reconnects); 0 turns it off.
     KEY_INT ("gateway", "reconcile_interval_ms", "10000", 0, HOUR_MS),
+    //  Pre-trade checks of an open (gw_limits.h); 0 = no limit.
+    KEY_INT ("limits", "max_qty", "0", 0, INT64_C (1000000000)),
+    KEY_INT ("limits", "max_notional", "0", 0, INT64_C (1000000000000)),
+    KEY_INT ("limits", "max_positions", "0", 0, 100000),
+    KEY_INT ("limits", "daily_loss_limit", "0", 0, INT64_C (1000000000000)),
+    KEY_INT ("limits", "max_orders_per_min", "0", 0, 100000),
+    //  The fyers broker warns this many minutes before the access token's
+    //  exp (0: no warning); opens are refused once it has passed.
+    KEY_INT ("gateway", "token_warn_min", "60", 0, 1440),
     //  At most half of TW_CLONE_SILENCE_MS (3000), so that an idle subscriber
     //  always sees a heartbeat before it gives up on the gateway.
     KEY_INT ("gateway", "heartbeat_ms", "1000", 10, 1500),

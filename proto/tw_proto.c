@@ -31,7 +31,8 @@ tw_msg_reset (tw_msg_t *msg)
 bool
 tw_msg_is_event (tw_msg_type_t type)
 {
-    return type >= TW_MSG_POSITION_OPENED && type <= TW_MSG_HEARTBEAT;
+    return (type >= TW_MSG_POSITION_OPENED && type <= TW_MSG_HEARTBEAT)
+           || type == TW_MSG_TRADING_STATE;
 }
 
 int

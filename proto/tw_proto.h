@@ -73,6 +73,9 @@ typedef enum {
     TW_MSG_ORDER_REJECTED,
     TW_MSG_POSITION_MISMATCH, //  the broker holds something else than the gateway
     TW_MSG_HEARTBEAT,
+    //  Appended so that the numbering of the older types does not move.
+    TW_MSG_TRADING_STATE, //  gateway event (topic pos.trading_state): the trading state changed
+    TW_MSG_RESUME,        //  gateway command; reply: ack (halted/reducing -> active)
     TW_MSG_COUNT
 } tw_msg_type_t;
 
@@ -100,6 +103,17 @@ typedef enum {
     TW_SOURCE_SYNTHETIC, //  "synthetic": market-feed's random walk
     TW_SOURCE_REPLAY     //  "replay": a recorded file played back
 } tw_source_t;
+
+//  The gateway's trading state (docs/design.md §4.5): travels as the
+//  optional string field trading_state ("active", "reducing", "halted") of
+//  pong, heartbeat, snapshot_reply and the trading_state event. NONE is the
+//  field's absence (an older gateway).
+typedef enum {
+    TW_TRADING_NONE = 0,
+    TW_TRADING_ACTIVE,   //  "active": opens, closes and stop moves
+    TW_TRADING_REDUCING, //  "reducing": closes and stop moves only
+    TW_TRADING_HALTED    //  "halted": after a flatten; closes and stop moves only, until resume
+} tw_trading_state_t;
 
 typedef enum {
     TW_ACTION_NONE = 0,
@@ -153,6 +167,7 @@ typedef struct {
     int64_t uptime_ms;
     size_t counter_count;
     tw_counter_t counters[TW_MAX_COUNTERS]; //  wire: map "counters" {name: int}
+    tw_trading_state_t trading_state;       //  the gateway's; NONE from other services
 } tw_pong_t;
 
 typedef struct {
@@ -199,9 +214,10 @@ typedef struct {
     size_t count;
     tw_position_t *positions;
     bool has_parts;
-    uint64_t part;  //  0-based
-    uint64_t parts; //  >= 1
-    bool in_parts;  //  on a snapshot request: the asker takes a reply in parts
+    uint64_t part;                    //  0-based
+    uint64_t parts;                   //  >= 1
+    bool in_parts;                    //  on a snapshot request: the asker takes a reply in parts
+    tw_trading_state_t trading_state; //  on a reply; NONE when absent
 } tw_snapshot_t;
 
 //  A query of the gateway's journal (history and pnl). day is an IST
@@ -274,6 +290,9 @@ typedef struct {
     int64_t broker_qty; //  position_mismatch: the broker's signed net quantity (0: absent)
     char broker_product[TW_PRODUCT_MAX]; //  position_mismatch: the broker's product ("" absent)
     char detail[TW_TEXT_MAX];            //  position_mismatch: what differs, in words
+    //  trading_state (required) and heartbeat (optional); the trading_state
+    //  event says why in detail (its wire field "reason").
+    tw_trading_state_t trading_state;
 } tw_event_t;
 
 typedef struct {
@@ -291,6 +310,7 @@ typedef struct {
         tw_close_t close;
         tw_modify_t modify;
         tw_flatten_t flatten;
+        tw_flatten_t resume; //  the same fields: an optional reason
         tw_ack_t ack;
         tw_snapshot_t snapshot;
         tw_event_t event;
@@ -340,6 +360,8 @@ const char *tw_action_name (tw_action_t action);
 tw_action_t tw_action_parse (const char *name);
 const char *tw_source_name (tw_source_t source);
 tw_source_t tw_source_parse (const char *name);
+const char *tw_trading_state_name (tw_trading_state_t state);
+tw_trading_state_t tw_trading_state_parse (const char *name);
 //  True for the sources whose prices are not the market's now (synthetic,
 //  replay); NONE and fyers count as live.
 bool tw_source_is_simulated (tw_source_t source);

@@ -156,6 +156,12 @@ s_parse_source (const char *name)
     return (int) tw_source_parse (name);
 }
 
+static int
+s_parse_trading (const char *name)
+{
+    return (int) tw_trading_state_parse (name);
+}
+
 static int s_decode_fields (s_ctx_t *ctx, const msgpack_object *map, const tw_field_t *fields,
                             size_t count, void *record, const char *what, uint64_t *present);
 
@@ -310,6 +316,10 @@ s_decode_value (s_ctx_t *ctx, const tw_field_t *field, const msgpack_object *obj
     case TW_FIELD_SOURCE:
         rc = s_get_enum (ctx, name, obj, s_parse_source, &parsed);
         *(tw_source_t *) value = (tw_source_t) parsed;
+        return rc;
+    case TW_FIELD_TRADING:
+        rc = s_get_enum (ctx, name, obj, s_parse_trading, &parsed);
+        *(tw_trading_state_t *) value = (tw_trading_state_t) parsed;
         return rc;
     case TW_FIELD_POSITIONS:
         return s_decode_positions (ctx, obj, (tw_snapshot_t *) value);

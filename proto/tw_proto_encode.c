@@ -87,6 +87,8 @@ s_pack_value (msgpack_packer *pk, const tw_field_t *field, const void *record)
         return s_pack_str (pk, tw_action_name (*(const tw_action_t *) value));
     case TW_FIELD_SOURCE:
         return s_pack_str (pk, tw_source_name (*(const tw_source_t *) value));
+    case TW_FIELD_TRADING:
+        return s_pack_str (pk, tw_trading_state_name (*(const tw_trading_state_t *) value));
     case TW_FIELD_POSITIONS:
         return s_pack_positions (pk, (const tw_snapshot_t *) value);
     case TW_FIELD_TRADES:

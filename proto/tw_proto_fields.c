@@ -122,6 +122,8 @@ static const tw_field_t s_pong[] = {
     S_STR ("version", S_REQ, u.pong.version),
     S_VAL ("uptime_ms", TW_FIELD_I64, S_REQ, u.pong.uptime_ms),
     S_VAL ("counters", TW_FIELD_COUNTERS, S_REQ, u.pong),
+    //  The gateway's (status and ping); absent from other services.
+    S_VAL ("trading_state", TW_FIELD_TRADING, 0, u.pong.trading_state),
 };
 
 static const tw_field_t s_open[] = {
@@ -162,6 +164,13 @@ static const tw_field_t s_flatten[] = {
              0, TW_REASON_KILL_SWITCH),
 };
 
+//  resume: halted or reducing back to active; the reason is free text.
+static const tw_field_t s_resume[] = {
+    S_REQ_ID,
+    S_EXPIRES_OPTIONAL,
+    S_STR ("reason", 0, u.resume.reason),
+};
+
 static const tw_field_t s_snapshot_reply[] = {
     S_REQ_ID_OPTIONAL,
     S_VAL ("epoch", TW_FIELD_U64, S_REQ, u.snapshot.epoch),
@@ -171,6 +180,7 @@ static const tw_field_t s_snapshot_reply[] = {
              NULL),
     S_FIELD ("parts", TW_FIELD_U64, 0, S_MSG (u.snapshot.parts), 0, S_MSG (u.snapshot.has_parts),
              NULL),
+    S_VAL ("trading_state", TW_FIELD_TRADING, 0, u.snapshot.trading_state),
 };
 
 static const tw_field_t s_ack[] = {
@@ -268,7 +278,17 @@ static const tw_field_t s_position_mismatch[] = {
     S_STR ("detail", S_REQ, u.event.detail),
 };
 
-static const tw_field_t s_heartbeat[] = {S_EVENT_HEAD};
+static const tw_field_t s_heartbeat[] = {
+    S_EVENT_HEAD,
+    S_VAL ("trading_state", TW_FIELD_TRADING, 0, u.event.trading_state),
+};
+
+//  The gateway's trading state changed, and why.
+static const tw_field_t s_trading_state[] = {
+    S_EVENT_HEAD,
+    S_VAL ("trading_state", TW_FIELD_TRADING, S_REQ, u.event.trading_state),
+    S_STR ("reason", S_REQ, u.event.detail),
+};
 
 //  True when the field called name is among the present ones.
 static bool
@@ -352,6 +372,8 @@ static const tw_type_desc_t s_types[TW_MSG_COUNT] = {
     [TW_MSG_ORDER_REJECTED] = S_DESC (s_order_rejected, NULL),
     [TW_MSG_POSITION_MISMATCH] = S_DESC (s_position_mismatch, NULL),
     [TW_MSG_HEARTBEAT] = S_DESC (s_heartbeat, NULL),
+    [TW_MSG_TRADING_STATE] = S_DESC (s_trading_state, NULL),
+    [TW_MSG_RESUME] = S_DESC (s_resume, NULL),
 };
 
 const tw_type_desc_t *
@@ -390,6 +412,8 @@ tw_proto_field_present (const tw_field_t *field, const void *record)
         return *(const tw_action_t *) value != TW_ACTION_NONE;
     case TW_FIELD_SOURCE:
         return *(const tw_source_t *) value != TW_SOURCE_NONE;
+    case TW_FIELD_TRADING:
+        return *(const tw_trading_state_t *) value != TW_TRADING_NONE;
     case TW_FIELD_POSITIONS:
         return ((const tw_snapshot_t *) value)->count > 0;
     case TW_FIELD_COUNTERS:
@@ -518,6 +542,11 @@ tw_proto_field_check (const tw_field_t *field, const void *record, const char *p
     case TW_FIELD_SOURCE:
         if (!*tw_source_name (*(const tw_source_t *) value))
             return tw_proto_fail (err, err_size, "field '%s%s': invalid source", prefix, name);
+        return 0;
+    case TW_FIELD_TRADING:
+        if (!*tw_trading_state_name (*(const tw_trading_state_t *) value))
+            return tw_proto_fail (err, err_size, "field '%s%s': invalid trading_state", prefix,
+                                  name);
         return 0;
     case TW_FIELD_POSITIONS:
         return s_check_positions ((const tw_snapshot_t *) value, err, err_size);

@@ -49,6 +49,7 @@ typedef enum {
     TW_FIELD_STATUS,    //  tw_ack_status_t as "accepted" | "duplicate" | "rejected"
     TW_FIELD_ACTION,    //  tw_action_t as "open_long" | "open_short" | "close"
     TW_FIELD_SOURCE,    //  tw_source_t as "fyers" | "synthetic" | "replay"
+    TW_FIELD_TRADING,   //  tw_trading_state_t as "active" | "reducing" | "halted"
     TW_FIELD_REASON,    //  char[size] holding one of the exit reasons
     TW_FIELD_POSITIONS, //  tw_snapshot_t: array of position maps
     TW_FIELD_COUNTERS,  //  tw_pong_t: map of counter name to integer

@@ -34,12 +34,15 @@ static const char *s_type_names[TW_MSG_COUNT] = {
     [TW_MSG_ORDER_REJECTED] = "order_rejected",
     [TW_MSG_POSITION_MISMATCH] = "position_mismatch",
     [TW_MSG_HEARTBEAT] = "heartbeat",
+    [TW_MSG_TRADING_STATE] = "trading_state",
+    [TW_MSG_RESUME] = "resume",
 };
 
 static const char *s_state_names[] = {"", "open", "closing", "closed"};
 static const char *s_ack_names[] = {"", "accepted", "duplicate", "rejected"};
 static const char *s_action_names[] = {"", "open_long", "open_short", "close"};
 static const char *s_source_names[] = {"", "fyers", "synthetic", "replay"};
+static const char *s_trading_names[] = {"", "active", "reducing", "halted"};
 
 static const char *s_reasons[] = {
     TW_REASON_SL_HIT,         TW_REASON_TP_HIT,           TW_REASON_TRAILING_SL_HIT,
@@ -136,6 +139,18 @@ tw_source_t
 tw_source_parse (const char *name)
 {
     return (tw_source_t) s_lookup (s_source_names, S_COUNT (s_source_names), name);
+}
+
+const char *
+tw_trading_state_name (tw_trading_state_t state)
+{
+    return state > TW_TRADING_NONE && state <= TW_TRADING_HALTED ? s_trading_names[state] : "";
+}
+
+tw_trading_state_t
+tw_trading_state_parse (const char *name)
+{
+    return (tw_trading_state_t) s_lookup (s_trading_names, S_COUNT (s_trading_names), name);
 }
 
 bool

@@ -168,8 +168,17 @@ nt_json_event (const tw_msg_t *msg, const nt_view_t *view)
         s_str (&frame, root, "broker_product", event->broker_product);
         s_str (&frame, root, "detail", event->detail);
         break;
+    case TW_MSG_TRADING_STATE:
+        s_str (&frame, root, "trading_state", tw_trading_state_name (event->trading_state));
+        s_str (&frame, root, "reason", event->detail);
+        break;
+    case TW_MSG_HEARTBEAT:
+        //  The gateway's trading state when it sent one (docs/design.md §4.5).
+        if (event->trading_state != TW_TRADING_NONE)
+            s_str (&frame, root, "trading_state", tw_trading_state_name (event->trading_state));
+        break;
     default:
-        break; //  heartbeat: epoch and seq only
+        break;
     }
     return s_end (&frame);
 }

@@ -17,7 +17,8 @@
 //    order_rejected    type, seq, epoch, req_id, id, symbol, side, qty, error
 //    position_mismatch type, seq, epoch, id, symbol, qty, broker_qty,
 //                      broker_product, detail
-//    heartbeat         type, seq, epoch
+//    trading_state     type, seq, epoch, trading_state, reason
+//    heartbeat         type, seq, epoch[, trading_state]
 //    ack               type, seq, status, id, error   (reply to a close)
 //    error             type, seq, error               (a malformed frame)
 //

@@ -7,6 +7,11 @@
 //  dispatched. open and close are acknowledged as soon as they are durably
 //  recorded; their outcome follows as events. Nothing here waits for the
 //  broker: broker calls go to the broker actor and come back as messages.
+//
+//  The trading state (docs/design.md §4.5) is held here and in the store:
+//  active takes every command; reducing and halted refuse opens (closes,
+//  modifies and flattens go on). flatten leaves the gateway halted, resume
+//  returns it to active; each change is one trading_state event.
 
 #include "gw_actor.h"
 #include "gw_broker.h"
@@ -14,6 +19,7 @@
 #include "gw_exit.h"
 #include "gw_jobs.h"
 #include "gw_journal.h"
+#include "gw_limits.h"
 #include "gw_open.h"
 #include "gw_ordersock.h"
 #include "gw_reconcile.h"
@@ -51,6 +57,10 @@ typedef struct {
     gw_opens_t *opens;
     gw_reconcile_t *reconcile;
     gw_journal_t *journal;
+    gw_limits_t *limits;
+    //  The IST day on which an operator resumed: the daily loss limit does
+    //  not trip again that day (in memory: a restart checks it afresh).
+    char resumed_day[TW_DAY_MAX];
     zactor_t *ordersock; //  the order socket (fyers only), NULL when off
     gw_ordersock_state_t ordersock_state;
     int64_t ordersock_connects;
@@ -60,9 +70,35 @@ typedef struct {
     //  closed at once, so that a kill switch leaves nothing open.
     int64_t flatten_ms; //  wall clock; 0 = none since start
     char flatten_reason[TW_REASON_MAX];
+    tw_trading_state_t trading_state; //  as in the store
+    char trading_reason[TW_TEXT_MAX]; //  why it is what it is
     gw_counters_t counters;
     tw_log_limit_t bad_log;
 } gw_t;
+
+static int s_set_trading_state (gw_t *self, tw_trading_state_t state, const char *reason);
+
+//  [limits] daily_loss_limit: once the IST day's realised loss reaches it,
+//  an active gateway goes to reducing (docs/design.md §4.6).
+static void
+s_check_daily_loss (gw_t *self)
+{
+    double limit = gw_limits_daily_loss (self->limits);
+    if (limit <= 0 || self->trading_state != TW_TRADING_ACTIVE)
+        return;
+    char day[TW_DAY_MAX], err[TW_TEXT_MAX];
+    int64_t from = 0, to = 0;
+    gw_store_journal_stats_t stats;
+    if (gw_journal_day_range ("", tw_clock_wall_ns (), day, &from, &to, err, sizeof err) != 0
+        || gw_store_journal_stats (self->store, from, to, &stats) != 0)
+        return;
+    if (stats.realized_pnl > -limit || strcmp (day, self->resumed_day) == 0)
+        return;
+    char why[TW_TEXT_MAX];
+    snprintf (why, sizeof why, "daily_loss_limit: realised %.2f on %s, limit %.0f",
+              stats.realized_pnl, day, limit);
+    s_set_trading_state (self, TW_TRADING_REDUCING, why);
+}
 
 static int
 s_on_heartbeat (zloop_t *loop, int timer_id, void *arg)
@@ -70,7 +106,8 @@ s_on_heartbeat (zloop_t *loop, int timer_id, void *arg)
     (void) loop;
     (void) timer_id;
     gw_t *self = (gw_t *) arg;
-    gw_events_heartbeat (self->events);
+    s_check_daily_loss (self);
+    gw_events_heartbeat (self->events, self->trading_state);
     return 0;
 }
 
@@ -87,6 +124,28 @@ s_on_open_filled (void *arg, const tw_position_t *pos, int64_t accepted_ms)
     if (gw_exit_start (self->exits, pos->id, self->flatten_reason, NULL, error, sizeof error)
         != TW_ACK_ACCEPTED)
         tw_error ("exit after flatten not started id=%s error=\"%s\"", pos->id, error);
+}
+
+//  Moves the gateway to state (durably, then a trading_state event). Nothing
+//  is written when it is already there. 0, or -1 (logged; state unchanged).
+static int
+s_set_trading_state (gw_t *self, tw_trading_state_t state, const char *reason)
+{
+    if (state == self->trading_state)
+        return 0;
+    gw_change_t change = {.type = TW_MSG_TRADING_STATE, .trading_state = state};
+    change.extra.trading_state = state;
+    snprintf (change.extra.detail, sizeof change.extra.detail, "%s", reason);
+    if (gw_events_commit (self->events, &change) != 0) {
+        tw_error ("trading state not recorded trading_state=%s reason=\"%s\"",
+                  tw_trading_state_name (state), reason);
+        return -1;
+    }
+    tw_warn ("trading_state %s -> %s reason=\"%s\"", tw_trading_state_name (self->trading_state),
+             tw_trading_state_name (state), reason);
+    self->trading_state = state;
+    snprintf (self->trading_reason, sizeof self->trading_reason, "%s", reason);
+    return 0;
 }
 
 static void
@@ -132,6 +191,7 @@ s_snapshot (gw_t *self, zsock_t *router, const tw_request_t *envelope, const tw_
         tw_msg_init (reply, TW_MSG_SNAPSHOT_REPLY);
         snprintf (reply->req_id, sizeof reply->req_id, "%s", request->req_id);
         reply->u.snapshot.epoch = gw_store_epoch (self->store);
+        reply->u.snapshot.trading_state = self->trading_state;
         reply->u.snapshot.seq = gw_store_seq (self->store);
         reply->u.snapshot.has_parts = parts > 1;
         reply->u.snapshot.part = part;
@@ -156,6 +216,7 @@ s_status (gw_t *self, const tw_msg_t *request, tw_msg_t *reply)
 {
     tw_control_pong (request, reply, tw_service_name (self->service), self->started_ms);
     tw_pong_t *pong = &reply->u.pong;
+    pong->trading_state = self->trading_state;
     gw_position_row_t *rows = NULL;
     size_t count = 0;
     gw_store_list_positions (self->store, &rows, &count);
@@ -215,12 +276,65 @@ s_flatten (gw_t *self, const tw_msg_t *request, const tw_msg_t *reply, char *err
     free (rows);
     tw_warn ("flatten reason=\"%s\" positions=%zu exits_started=%d req_id=%s", reason, count,
              started, request->req_id);
+    char why[TW_TEXT_MAX];
+    snprintf (why, sizeof why, "flatten (%s)", reason);
+    if (s_set_trading_state (self, TW_TRADING_HALTED, why) != 0)
+        tw_error ("flatten: the exits started but the gateway could not be halted");
     return TW_ACK_ACCEPTED;
+}
+
+//  resume: back to active from halted or reducing.
+static tw_ack_status_t
+s_resume (gw_t *self, const tw_msg_t *request, char *error, size_t error_size)
+{
+    char why[TW_TEXT_MAX];
+    snprintf (why, sizeof why, "resume%s%s", request->u.resume.reason[0] ? ": " : "",
+              request->u.resume.reason);
+    if (s_set_trading_state (self, TW_TRADING_ACTIVE, why) != 0) {
+        snprintf (error, error_size, "store error");
+        return TW_ACK_REJECTED;
+    }
+    char err[TW_TEXT_MAX];
+    int64_t from = 0, to = 0;
+    if (gw_journal_day_range ("", tw_clock_wall_ns (), self->resumed_day, &from, &to, err,
+                              sizeof err)
+        != 0)
+        self->resumed_day[0] = 0;
+    return TW_ACK_ACCEPTED;
+}
+
+//  An open in a state that refuses opens: the reason names the state, why
+//  it is so and the way out.
+static bool
+s_opens_refused (gw_t *self, char *error, size_t error_size)
+{
+    if (self->trading_state == TW_TRADING_ACTIVE)
+        return false;
+    snprintf (error, error_size,
+              "gateway is %s (%.120s): opens are refused until `tradectl resume`",
+              tw_trading_state_name (self->trading_state), self->trading_reason);
+    return true;
+}
+
+//  The pre-trade checks (gw_limits.h) of an open from source.
+static bool
+s_open_checked (gw_t *self, const tw_msg_t *request, const char *source, char *error,
+                size_t error_size)
+{
+    gw_position_row_t *rows = NULL;
+    size_t count = 0;
+    gw_store_list_positions (self->store, &rows, &count);
+    free (rows);
+    count += gw_opens_in_flight (self->opens);
+    double last = gw_journal_last (self->journal, request->u.open.symbol);
+    return gw_limits_check (self->limits, &request->u.open, last, count, source,
+                            tw_clock_mono_ms (), error, error_size)
+           == 0;
 }
 
 //  open, close, modify, flatten: dedup, expiry, then the change.
 static void
-s_mutating (gw_t *self, const tw_msg_t *request, tw_msg_t *reply)
+s_mutating (gw_t *self, const tw_msg_t *request, const char *source, tw_msg_t *reply)
 {
     uint8_t *stored = NULL;
     size_t size = 0;
@@ -253,8 +367,15 @@ s_mutating (gw_t *self, const tw_msg_t *request, tw_msg_t *reply)
     bool stored_with_change = false;
     switch (request->type) {
     case TW_MSG_OPEN:
+        s_check_daily_loss (self);
+        if (s_opens_refused (self, error, sizeof error)
+            || !s_open_checked (self, request, source, error, sizeof error))
+            break;
         status = gw_open_start (self->opens, request, reply, error, sizeof error);
         stored_with_change = true;
+        break;
+    case TW_MSG_RESUME:
+        status = s_resume (self, request, error, sizeof error);
         break;
     case TW_MSG_CLOSE:
         snprintf (reply->u.ack.id, sizeof reply->u.ack.id, "%s", request->u.close.id);
@@ -309,6 +430,7 @@ s_on_command (zloop_t *loop, zsock_t *router, void *arg)
     case TW_MSG_PING:
         tw_control_pong (&msg, &reply, tw_service_name (self->service), self->started_ms);
         tw_control_counter (&reply.u.pong, "order_socket", self->ordersock_state);
+        reply.u.pong.trading_state = self->trading_state;
         break;
     case TW_MSG_STATUS:
         s_status (self, &msg, &reply);
@@ -326,8 +448,15 @@ s_on_command (zloop_t *loop, zsock_t *router, void *arg)
     case TW_MSG_CLOSE:
     case TW_MSG_MODIFY:
     case TW_MSG_FLATTEN:
-        s_mutating (self, &msg, &reply);
+    case TW_MSG_RESUME: {
+        //  The source of max_orders_per_min: the client's routing id.
+        char source[2 * TW_ID_MAX + 1] = "";
+        zframe_t *id = request.envelope ? zmsg_first (request.envelope) : NULL;
+        for (size_t i = 0; id && i < zframe_size (id) && i < TW_ID_MAX; i++)
+            snprintf (source + 2 * i, 3, "%02x", zframe_data (id)[i]);
+        s_mutating (self, &msg, source, &reply);
         break;
+    }
     default:
         snprintf (error, sizeof error, "'%s' is not a gateway command",
                   tw_msg_type_name (msg.type));
@@ -415,6 +544,12 @@ s_setup (gw_t *self)
     if (!self->broker)
         return -1;
     self->req_table_max = (size_t) tw_config_int (config, "gateway", "req_table_max");
+    if (gw_store_trading_state (self->store, &self->trading_state) != 0) {
+        tw_error ("cannot read the trading state from the store");
+        return -1;
+    }
+    snprintf (self->trading_reason, sizeof self->trading_reason, "%s",
+              self->trading_state == TW_TRADING_ACTIVE ? "" : "held from before the restart");
     self->bad_log.interval_ms = GW_LOG_INTERVAL_MS;
     srandom ((unsigned) (gw_store_epoch (self->store) ^ (uint64_t) tw_clock_mono_ms ()));
 
@@ -435,6 +570,7 @@ s_setup (gw_t *self)
                  s_on_heartbeat, self);
     self->journal =
         gw_journal_new (self->store, self->loop, tw_config_str (config, "endpoints", "feed_pub"));
+    self->limits = gw_limits_new (config);
     s_ordersock_start (self);
     return 0;
 }
@@ -446,6 +582,7 @@ s_teardown (gw_t *self)
     //  CLOSING or pending, so the next start reconciles them. The broker
     //  destroys the calls it still holds.
     gw_journal_destroy (&self->journal);
+    gw_limits_destroy (&self->limits);
     if (self->ordersock && self->loop)
         zloop_reader_end (self->loop, zactor_sock (self->ordersock));
     gw_ordersock_destroy (&self->ordersock);
@@ -476,8 +613,9 @@ gw_actor (zsock_t *pipe, void *args)
         return;
     }
     zsock_signal (pipe, 0);
-    tw_info ("started epoch=%" PRIu64 " seq=%" PRIu64 " broker=%s db=%s",
+    tw_info ("started epoch=%" PRIu64 " seq=%" PRIu64 " trading_state=%s broker=%s db=%s",
              gw_store_epoch (self.store), gw_store_seq (self.store),
+             tw_trading_state_name (self.trading_state),
              tw_config_str (self.config, "gateway", "broker"),
              tw_config_str (self.config, "gateway", "db"));
     gw_reconcile_start (self.reconcile);

@@ -74,6 +74,9 @@ s_write (gw_events_t *self, gw_change_t *change, const uint8_t *ack, size_t ack_
     }
     else if (row && gw_store_put_position (store, row) != 0)
         return -1;
+    if (change->trading_state != TW_TRADING_NONE
+        && gw_store_put_trading_state (store, change->trading_state) != 0)
+        return -1;
     if (change->attempt && gw_store_add_attempt (store, change->attempt) != 0)
         return -1;
     if (ack
@@ -118,10 +121,11 @@ gw_events_commit (gw_events_t *self, gw_change_t *change)
 }
 
 void
-gw_events_heartbeat (gw_events_t *self)
+gw_events_heartbeat (gw_events_t *self, tw_trading_state_t trading_state)
 {
     tw_event_t event;
     memset (&event, 0, sizeof event);
+    event.trading_state = trading_state;
     s_publish (self, TW_MSG_HEARTBEAT, gw_store_seq (self->store), &event);
 }
 

@@ -40,6 +40,8 @@ typedef struct {
     //  The reply to the command that asked for the change, stored under its
     //  req_id in the same transaction (so that a repeat gets it).
     const tw_msg_t *ack;
+    //  A new trading state to write (TW_TRADING_NONE: unchanged).
+    tw_trading_state_t trading_state;
     //  The event's other fields: reason, exit_price, pnl, attempts, error;
     //  its pos when position is NULL (order_rejected).
     tw_event_t extra;
@@ -54,8 +56,9 @@ void gw_events_destroy (gw_events_t **self_p);
 //  rolled back and nothing is published.
 int gw_events_commit (gw_events_t *self, gw_change_t *change);
 
-//  Publishes a heartbeat at the current seq (nothing written).
-void gw_events_heartbeat (gw_events_t *self);
+//  Publishes a heartbeat at the current seq (nothing written), with the
+//  trading state.
+void gw_events_heartbeat (gw_events_t *self, tw_trading_state_t trading_state);
 
 //  Stores reply under req_id on its own (replies that change nothing:
 //  modify, flatten, duplicates). 0 or 1 (already had one) or -1.

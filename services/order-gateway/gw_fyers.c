@@ -1,14 +1,16 @@
 //  gw_fyers - see gw_fyers.h. The actor: a zloop serving the pipe, the curl
 //  sockets (one zloop poller per socket curl asks us to watch, set up in
-//  s_on_curl_socket) and two one-shot timers: curl's own timeout
+//  s_on_curl_socket), two one-shot timers: curl's own timeout
 //  (s_on_curl_timeout) and the pacing timer that re-checks the rate limiter
-//  while calls are queued (s_on_pace).
+//  while calls are queued (s_on_pace), and the token timer (s_on_token) that
+//  picks up a new access token between transfers.
 
 #include "gw_fyers.h"
 #include "gw_ratelimit.h"
 #include "tw_clock.h"
 #include "tw_log.h"
 #include "tw_service.h"
+#include "tw_token.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
@@ -25,7 +27,9 @@
 #define GW_FYERS_HEADER_VALUE_MAX 64
 
 #define GW_FYERS_ENV_APP_ID "FYERS_APP_ID"
-#define GW_FYERS_ENV_TOKEN "FYERS_ACCESS_TOKEN"
+
+//  How often the token file is looked at (one stat) for a new token.
+#define GW_FYERS_TOKEN_CHECK_MS 1000
 
 //  What replaces the token should it ever appear in an error text.
 #define GW_FYERS_REDACTED "<redacted>"
@@ -39,9 +43,14 @@
 struct _gw_fyers_t {
     char *base_url;             //  without a trailing slash
     long timeout_ms;            //  connect and total, per transfer
+    char *app_id;               //  FYERS_APP_ID, for the Authorization header
+    tw_token_t *source;         //  the access token (tw_token.h)
     char *token;                //  kept only to scrub it from error texts
     char fingerprint[16];       //  of the token, for the logs
     struct curl_slist *headers; //  shared by every transfer
+    int64_t warn_lead_s;        //  warn this long before the token's exp
+    bool warned;                //  the expiry warning was logged for this token
+    bool auth_failed;           //  the broker refused this token: calls are held
     gw_ratelimit_t *limiter;
     CURLM *multi;
 
@@ -53,9 +62,10 @@ struct _gw_fyers_t {
     zlistx_t *transfers; //  s_transfer_t * in flight
     CURL *pool[GW_FYERS_POOL_MAX];
     size_t pool_size;
-    int pace_timer; //  zloop timer id, 0 when none
-    int curl_timer; //  zloop timer id of curl's timeout, 0 when none
-    bool stopped;   //  GW_BROKER_STOP received: calls are dropped
+    int pace_timer;  //  zloop timer id, 0 when none
+    int curl_timer;  //  zloop timer id of curl's timeout, 0 when none
+    int token_timer; //  zloop timer id of the token check
+    bool stopped;    //  GW_BROKER_STOP received: calls are dropped
 };
 
 typedef struct {
@@ -173,19 +183,65 @@ gw_fyers_check_rates (const char *base_url, int64_t per_sec, int64_t per_min, ch
     return -1;
 }
 
+//  Builds the Authorization header, the scrub string and the fingerprint
+//  from the current token. Returns 0, or -1 (nothing changed) when the token
+//  cannot go into a header or memory runs out. Only between transfers: curl
+//  reads the header list while a transfer is in flight.
+static int
+s_use_token (gw_fyers_t *self)
+{
+    const char *token = tw_token_value (self->source);
+    if (!token || !s_header_safe (token)) {
+        tw_error ("fyers broker: the access token from %s is empty or contains a line break",
+                  tw_token_source (self->source));
+        return -1;
+    }
+    char *authorization = zsys_sprintf ("Authorization: %s:%s", self->app_id, token);
+    struct curl_slist *headers = NULL;
+    const char *lines[] = {authorization, "Content-Type: application/json", "version: 3",
+                           "Accept: application/json", "Expect:"};
+    for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
+        struct curl_slist *more = authorization ? curl_slist_append (headers, lines[i]) : NULL;
+        if (!more) {
+            curl_slist_free_all (headers);
+            headers = NULL;
+            break;
+        }
+        headers = more;
+    }
+    if (authorization) {
+        //  Wipe our copy; curl keeps its own in the list.
+        memset (authorization, 0, strlen (authorization));
+        zstr_free (&authorization);
+    }
+    char *copy = strdup (token);
+    if (!headers || !copy) {
+        curl_slist_free_all (headers);
+        free (copy);
+        return -1;
+    }
+    curl_slist_free_all (self->headers);
+    self->headers = headers;
+    if (self->token) {
+        memset (self->token, 0, strlen (self->token));
+        free (self->token);
+    }
+    self->token = copy;
+    tw_log_fingerprint (token, self->fingerprint, sizeof self->fingerprint);
+    self->warned = false;
+    return 0;
+}
+
 gw_fyers_t *
 gw_fyers_new (tw_config_t *config)
 {
     const char *app_id = getenv (GW_FYERS_ENV_APP_ID);
-    const char *token = getenv (GW_FYERS_ENV_TOKEN);
-    if (!app_id || !*app_id || !token || !*token) {
-        //  Names the variable that is missing (the first, when both are).
-        tw_error ("fyers broker: set %s in the environment",
-                  !app_id || !*app_id ? GW_FYERS_ENV_APP_ID : GW_FYERS_ENV_TOKEN);
+    if (!app_id || !*app_id) {
+        tw_error ("fyers broker: set %s in the environment", GW_FYERS_ENV_APP_ID);
         tw_service_config_error ();
         return NULL;
     }
-    if (!s_header_safe (app_id) || !s_header_safe (token)) {
+    if (!s_header_safe (app_id)) {
         tw_error ("fyers credentials contain a line break");
         return NULL;
     }
@@ -208,44 +264,36 @@ gw_fyers_new (tw_config_t *config)
     }
     gw_fyers_t *self = (gw_fyers_t *) zmalloc (sizeof *self);
     assert (self);
+    self->source = tw_token_new (config);
+    char err[512];
+    if (tw_token_check (self->source, err, sizeof err) < 0 || !tw_token_value (self->source)) {
+        tw_error ("fyers broker needs an access token (%s, else [fyers] token_file): %s",
+                  TW_TOKEN_ENV, err);
+        tw_service_config_error ();
+        gw_fyers_destroy (&self);
+        return NULL;
+    }
     self->base_url = strdup (base_url);
-    assert (self->base_url);
+    self->app_id = strdup (app_id);
+    assert (self->base_url && self->app_id);
     size_t len = strlen (self->base_url);
     while (len > 0 && self->base_url[len - 1] == '/')
         self->base_url[--len] = 0;
     self->timeout_ms = (long) tw_config_int (config, "fyers", "request_timeout_ms");
-    self->token = strdup (token);
-    tw_log_fingerprint (token, self->fingerprint, sizeof self->fingerprint);
+    self->warn_lead_s = tw_config_int (config, "gateway", "token_warn_min") * 60;
     self->limiter = gw_ratelimit_new ((int) per_sec, (int) per_min);
-    char *authorization = zsys_sprintf ("Authorization: %s:%s", app_id, token);
-    struct curl_slist *headers = NULL;
-    const char *lines[] = {authorization, "Content-Type: application/json", "version: 3",
-                           "Accept: application/json", "Expect:"};
-    for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
-        struct curl_slist *more = authorization ? curl_slist_append (headers, lines[i]) : NULL;
-        if (!more) {
-            curl_slist_free_all (headers);
-            headers = NULL;
-            break;
-        }
-        headers = more;
-    }
-    if (authorization) {
-        //  Wipe our copy; curl keeps its own in the list.
-        memset (authorization, 0, strlen (authorization));
-        zstr_free (&authorization);
-    }
-    self->headers = headers;
     self->multi = curl_multi_init ();
-    if (!self->token || !self->limiter || !self->headers || !self->multi || self->timeout_ms <= 0) {
-        tw_error ("cannot set up the fyers broker (rate limits, timeout or memory)");
+    if (s_use_token (self) != 0 || !self->limiter || !self->multi || self->timeout_ms <= 0) {
+        tw_error ("cannot set up the fyers broker (token, rate limits, timeout or memory)");
         gw_fyers_destroy (&self);
         return NULL;
     }
+    char expiry[TW_TOKEN_TIME_MAX];
+    tw_token_format_ist (tw_token_claims (self->source)->exp, expiry, sizeof expiry);
     tw_info ("fyers broker base_url=%s timeout_ms=%ld rate_per_sec=%lld rate_per_min=%lld "
-             "token=%s",
+             "token=%s from=%s expires=%s",
              self->base_url, self->timeout_ms, (long long) per_sec, (long long) per_min,
-             self->fingerprint);
+             self->fingerprint, tw_token_source (self->source), expiry);
     return self;
 }
 
@@ -266,6 +314,8 @@ gw_fyers_destroy (gw_fyers_t **self_p)
         memset (self->token, 0, strlen (self->token));
         free (self->token);
     }
+    tw_token_destroy (&self->source);
+    free (self->app_id);
     free (self->base_url);
     free (self);
     *self_p = NULL;
@@ -365,7 +415,7 @@ s_easy_give (gw_fyers_t *self, CURL *easy)
 static void
 s_scrub (gw_fyers_t *self, char *text, size_t size)
 {
-    size_t token_len = strlen (self->token);
+    size_t token_len = self->token ? strlen (self->token) : 0;
     char *from = text;
     char *hit;
     while (token_len > 0 && (hit = strstr (from, self->token))) {
@@ -387,6 +437,12 @@ static void
 s_reply (gw_fyers_t *self, gw_call_t *call)
 {
     s_scrub (self, call->error, sizeof call->error);
+    if (!self->auth_failed && gw_fyers_is_auth_failure (call)) {
+        self->auth_failed = true;
+        tw_error ("fyers broker: authentication failed (%s) with token=%s from %s: calls are "
+                  "held, unsent, until a new token (run `tradectl login`)",
+                  call->error, self->fingerprint, tw_token_source (self->source));
+    }
     tw_log_level_t level =
         call->outcome == GW_OUT_OK || call->outcome == GW_OUT_PENDING
             ? (call->op == GW_OP_EXIT || call->op == GW_OP_PLACE || call->op == GW_OP_CANCEL
@@ -624,7 +680,7 @@ static int s_on_pace (zloop_t *loop, int timer_id, void *arg);
 static void
 s_pump (gw_fyers_t *self)
 {
-    while (zlistx_size (self->urgent) + zlistx_size (self->normal) > 0) {
+    while (!self->auth_failed && zlistx_size (self->urgent) + zlistx_size (self->normal) > 0) {
         int64_t now = tw_clock_mono_ms ();
         int64_t wait = gw_ratelimit_wait_ms (self->limiter, now);
         if (wait > 0) {
@@ -650,6 +706,41 @@ s_on_pace (zloop_t *loop, int timer_id, void *arg)
     if (timer_id == self->pace_timer) {
         self->pace_timer = 0;
         s_pump (self);
+    }
+    return 0;
+}
+
+//  Looks for a new access token (tw_token_check: one stat) and uses it when
+//  no transfer is in flight; a broken file is warned about once and the
+//  current token kept. Warns once per token at token_warn_min before its exp.
+static int
+s_on_token (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    gw_fyers_t *self = (gw_fyers_t *) arg;
+    if (zlistx_size (self->transfers) > 0)
+        return 0;
+    char err[512];
+    int rc = tw_token_check (self->source, err, sizeof err);
+    if (rc < 0)
+        tw_warn ("fyers broker: %s; keeping the current token", err);
+    if (rc == 1 && s_use_token (self) == 0) {
+        tw_info ("fyers broker: new access token from %s (token=%s)%s",
+                 tw_token_source (self->source), self->fingerprint,
+                 self->auth_failed ? ": sending the held calls" : "");
+        self->auth_failed = false;
+        s_pump (self);
+    }
+    int64_t exp = tw_token_claims (self->source)->exp;
+    int64_t now = tw_clock_wall_ns () / 1000000000;
+    if (exp > 0 && self->warn_lead_s > 0 && !self->warned && now >= exp - self->warn_lead_s) {
+        char expiry[TW_TOKEN_TIME_MAX];
+        tw_token_format_ist (exp, expiry, sizeof expiry);
+        tw_warn ("fyers broker: the access token (token=%s) expires at %s; opens are refused "
+                 "after that: run `tradectl login`",
+                 self->fingerprint, expiry);
+        self->warned = true;
     }
     return 0;
 }
@@ -705,6 +796,17 @@ s_on_pipe (zloop_t *loop, zsock_t *pipe, void *arg)
         s_reply (self, call);
         return 0;
     }
+    //  An expired token: no new exposure (exits still go: the broker decides).
+    if (call->op == GW_OP_PLACE
+        && tw_token_expired (self->source, tw_clock_wall_ns () / 1000000000)) {
+        char expiry[TW_TOKEN_TIME_MAX];
+        tw_token_format_ist (tw_token_claims (self->source)->exp, expiry, sizeof expiry);
+        snprintf (call->error, sizeof call->error,
+                  "token expired: the access token ended at %s; run `tradectl login`", expiry);
+        call->outcome = GW_OUT_FINAL;
+        s_reply (self, call);
+        return 0;
+    }
     zlistx_add_end (call->op == GW_OP_EXIT ? self->urgent : self->normal, call);
     s_pump (self);
     return 0;
@@ -728,6 +830,7 @@ gw_fyers_actor (zsock_t *pipe, void *args)
     curl_multi_setopt (self->multi, CURLMOPT_TIMERFUNCTION, s_on_curl_timer);
     curl_multi_setopt (self->multi, CURLMOPT_TIMERDATA, self);
     zloop_reader (self->loop, pipe, s_on_pipe, self);
+    self->token_timer = zloop_timer (self->loop, GW_FYERS_TOKEN_CHECK_MS, 0, s_on_token, self);
     zsock_signal (pipe, 0);
 
     zloop_start (self->loop);

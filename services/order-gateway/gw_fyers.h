@@ -8,9 +8,18 @@
 //  The outcome is classified from the curl result, the HTTP status and the
 //  JSON body (gw_fyers_classify, DESIGN §4).
 //
-//  The credentials come from the environment only (FYERS_APP_ID,
-//  FYERS_ACCESS_TOKEN); the token is never logged (a fingerprint at most) and
-//  is scrubbed from every error text.
+//  The app id comes from FYERS_APP_ID; the access token through tw_token
+//  (FYERS_ACCESS_TOKEN, else [fyers] token_file). Once a second, between
+//  transfers, the actor looks for a new token and uses it without a restart
+//  (a broken file is warned about and the current token kept). It warns
+//  [gateway] token_warn_min before the token's exp, and refuses GW_OP_PLACE
+//  (opens) once exp has passed, with the reason "token expired: ..."; exits
+//  are still sent. An authentication failure from the broker
+//  (gw_fyers_is_auth_failure) is a state of its own: logged once, it holds
+//  every later call queued, unsent (exits first when they go), until a new
+//  token is picked up - rather than failing exit after exit with the same
+//  cause. The token is never logged (a fingerprint at most) and is
+//  scrubbed from every error text.
 //
 //  On GW_BROKER_STOP (gw_broker_destroy) the actor aborts the transfers in
 //  flight and destroys them and the queued calls without sending them back:
@@ -45,8 +54,8 @@ typedef struct _gw_fyers_t gw_fyers_t;
 //  A base_url whose host ends with this is the real broker.
 #define GW_FYERS_REAL_DOMAIN "fyers.in"
 
-//  Reads [fyers] base_url, request_timeout_ms, rate_per_sec and rate_per_min
-//  and the credentials from the environment. Returns NULL (logged) when they
+//  Reads [fyers] base_url, request_timeout_ms, rate_per_sec and rate_per_min,
+//  [gateway] token_warn_min, the app id and the token. Returns NULL (logged) when they
 //  are missing or unusable, or when the rates exceed Fyers' limits for a
 //  Fyers host (gw_fyers_check_rates). The caller destroys the result, or
 //  hands it to gw_fyers_actor.
@@ -89,6 +98,10 @@ typedef struct {
 //  from reply, and on success the op's results (order_id; positions, which
 //  the call then owns; order_status and fill_price). Pure: no I/O, no clock.
 void gw_fyers_classify (gw_call_t *call, const gw_fyers_reply_t *reply);
+
+//  True when a classified call failed because the broker refused the
+//  credentials (HTTP 401 or 403, or codes -8, -15, -16, -17). Pure.
+bool gw_fyers_is_auth_failure (const gw_call_t *call);
 
 //  The wait a 429 asked for, in ms: X-Retry-After-Ms when it is a positive
 //  number, else Retry-After as seconds or as an HTTP date (relative to

@@ -516,6 +516,17 @@ s_code_in (int code, const int *codes, size_t count)
     return false;
 }
 
+bool
+gw_fyers_is_auth_failure (const gw_call_t *call)
+{
+    static const int auth_codes[] = {S_CODE_TOKEN_EXPIRED, S_CODE_TOKEN_INVALID, S_CODE_AUTH_FAILED,
+                                     S_CODE_TOKEN_INVALID_OR_EXPIRED};
+    return call->outcome == GW_OUT_FINAL
+           && (call->http_status == S_HTTP_UNAUTHORIZED || call->http_status == S_HTTP_FORBIDDEN
+               || s_code_in (call->broker_code, auth_codes,
+                             sizeof auth_codes / sizeof *auth_codes));
+}
+
 //  The outcome of a reply whose s is not "ok".
 static gw_outcome_t
 s_classify_error (const gw_call_t *call, long status, bool has_code, int code, bool envelope)

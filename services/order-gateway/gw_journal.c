@@ -22,6 +22,14 @@ struct _gw_journal_t {
     tw_log_limit_t bad_log;
 };
 
+double
+gw_journal_last (gw_journal_t *self, const char *symbol)
+{
+    assert (self && symbol);
+    const double *mark = (const double *) zhashx_lookup (self->marks, symbol);
+    return mark ? *mark : 0;
+}
+
 void
 gw_journal_mark (gw_journal_t *self, const char *symbol, double ltp)
 {

@@ -50,6 +50,9 @@ void gw_journal_history (gw_journal_t *self, const tw_msg_t *request, tw_msg_t *
 //  Answers a pnl request: a pnl_reply, or a rejected ack.
 void gw_journal_pnl (gw_journal_t *self, const tw_msg_t *request, tw_msg_t *reply);
 
+//  The last price seen for symbol on the feed, 0 when none.
+double gw_journal_last (gw_journal_t *self, const char *symbol);
+
 //  Records a mark by hand (what a tick does); for tests and tools.
 void gw_journal_mark (gw_journal_t *self, const char *symbol, double ltp);
 

@@ -99,6 +99,8 @@ static const char *s_migrations[GW_STORE_SCHEMA_VERSION] = {
     "  state TEXT NOT NULL,"
     "  created_ms INTEGER NOT NULL"
     ") STRICT;",
+    //  1 -> 2: the trading state (docs/design.md §5), a tw_trading_state_t.
+    "INSERT INTO meta (key, value) VALUES ('trading_state', 1);",
 };
 
 #define S_POSITION_COLUMNS                                                                         \
@@ -632,6 +634,36 @@ gw_store_destroy (gw_store_t **self_p)
     }
     free (self);
     *self_p = NULL;
+}
+
+int
+gw_store_trading_state (gw_store_t *self, tw_trading_state_t *state)
+{
+    assert (self && state);
+    sqlite3_stmt *stmt = s_stmt (self, S_META_GET);
+    if (!s_bind_text (self, stmt, 1, "trading_state", sizeof "trading_state"))
+        return -1;
+    int rc = sqlite3_step (stmt);
+    int64_t value = rc == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
+    if (rc != SQLITE_ROW)
+        s_log_sql (self, "read trading_state");
+    s_release (stmt);
+    if (rc != SQLITE_ROW)
+        return -1;
+    *state = value >= TW_TRADING_ACTIVE && value <= TW_TRADING_HALTED ? (tw_trading_state_t) value
+                                                                      : TW_TRADING_HALTED;
+    return 0;
+}
+
+int
+gw_store_put_trading_state (gw_store_t *self, tw_trading_state_t state)
+{
+    assert (self);
+    sqlite3_stmt *stmt = s_stmt (self, S_META_PUT);
+    if (!s_bind_text (self, stmt, 1, "trading_state", sizeof "trading_state")
+        || !s_bind_int (self, stmt, 2, (int64_t) state))
+        return -1;
+    return s_step_done (self, stmt, "write trading_state") ? -1 : 0;
 }
 
 uint64_t

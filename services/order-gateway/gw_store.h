@@ -44,7 +44,7 @@ extern "C" {
 #endif
 
 //  The schema version this build writes; a file with a newer one is refused.
-#define GW_STORE_SCHEMA_VERSION 1
+#define GW_STORE_SCHEMA_VERSION 2
 
 #define GW_STORE_TAG_MAX 32     //  order tags, NUL included (as gw_call_t.order_tag)
 #define GW_STORE_OUTCOME_MAX 16 //  attempt outcomes ("ok", "retryable", ...)
@@ -115,6 +115,15 @@ void gw_store_destroy (gw_store_t **self_p);
 
 //  The epoch chosen by gw_store_open.
 uint64_t gw_store_epoch (gw_store_t *self);
+
+//  The durable trading state (meta 'trading_state', docs/design.md §5):
+//  active in a new store; a value this build does not know reads as halted.
+//  0, or -1 (logged).
+int gw_store_trading_state (gw_store_t *self, tw_trading_state_t *state);
+
+//  Writes the trading state (inside a gw_store_begin transaction, or on its
+//  own). 0, or -1 (logged).
+int gw_store_put_trading_state (gw_store_t *self, tw_trading_state_t state);
 
 //  The seq of the last event, as committed or as changed inside the current
 //  transaction. 0 before the first event ever.

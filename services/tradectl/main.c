@@ -38,6 +38,7 @@ static const s_exchange_t s_exchanges[TC_CMD_COUNT] = {
     [TC_CMD_PING] = {TW_MSG_PING, TW_MSG_PONG},
     [TC_CMD_TRADES] = {TW_MSG_HISTORY, TW_MSG_HISTORY_REPLY},
     [TC_CMD_PNL] = {TW_MSG_PNL, TW_MSG_PNL_REPLY},
+    [TC_CMD_RESUME] = {TW_MSG_RESUME, TW_MSG_ACK},
 };
 
 //  trades asks for pages of at most this many, and for at most this many
@@ -46,7 +47,7 @@ static const s_exchange_t s_exchanges[TC_CMD_COUNT] = {
 #define S_TRADES_PAGES_MAX 100
 
 //  Builds the request of a parsed command. Commands that act (open, close,
-//  flatten) expire TC_COMMAND_TTL_MS after now, so that a retry which
+//  flatten, resume) expire TC_COMMAND_TTL_MS after now, so that a retry which
 //  arrives late can never act late; the client adds the req_id.
 static void
 s_build_request (const tc_args_t *args, tw_msg_t *request)
@@ -73,6 +74,10 @@ s_build_request (const tc_args_t *args, tw_msg_t *request)
         break;
     case TC_CMD_FLATTEN:
         memcpy (request->u.flatten.reason, args->reason, sizeof request->u.flatten.reason);
+        request->expires_at = expires_at;
+        break;
+    case TC_CMD_RESUME:
+        snprintf (request->u.resume.reason, sizeof request->u.resume.reason, "tradectl");
         request->expires_at = expires_at;
         break;
     case TC_CMD_TRADES:

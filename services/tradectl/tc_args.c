@@ -59,9 +59,10 @@ static const s_option_t s_options[S_OPT_COUNT] = {
 };
 
 static const char *s_command_names[TC_CMD_COUNT] = {
-    [TC_CMD_NONE] = "",     [TC_CMD_STATUS] = "status", [TC_CMD_POSITIONS] = "positions",
-    [TC_CMD_OPEN] = "open", [TC_CMD_CLOSE] = "close",   [TC_CMD_FLATTEN] = "flatten",
-    [TC_CMD_PING] = "ping", [TC_CMD_TRADES] = "trades", [TC_CMD_PNL] = "pnl",
+    [TC_CMD_NONE] = "",         [TC_CMD_STATUS] = "status", [TC_CMD_POSITIONS] = "positions",
+    [TC_CMD_OPEN] = "open",     [TC_CMD_CLOSE] = "close",   [TC_CMD_FLATTEN] = "flatten",
+    [TC_CMD_PING] = "ping",     [TC_CMD_TRADES] = "trades", [TC_CMD_PNL] = "pnl",
+    [TC_CMD_RESUME] = "resume",
 };
 
 //  The services `ping` knows, and their endpoint keys in [endpoints]
@@ -420,6 +421,8 @@ tc_args_usage (FILE *out)
              "                      \"Kill Switch\", \"EOD Square-off\", \"Closed at Broker\";\n"
              "                      default \"" TC_DEFAULT_CLOSE_REASON "\"\n"
              "  flatten             close every position (reason \"" TC_FLATTEN_REASON "\")\n"
+             "                      and halt the gateway: opens are refused until resume\n"
+             "  resume              let the gateway take opens again after a flatten\n"
              "  ping SERVICE        health check of gateway (or order-gateway), market-feed,\n"
              "                      risk-monitor, signal-engine or notifier\n"
              "  trades [--day YYYY-MM-DD]\n"
@@ -440,7 +443,8 @@ tc_args_usage (FILE *out)
              "Any configuration key can be overridden by the environment as TW_<SECTION>_<KEY>,\n"
              "e.g. TW_ENDPOINTS_GATEWAY_REP, TW_CLIENT_TIMEOUT_MS, TW_CLIENT_ATTEMPTS.\n"
              "A command is retried with the same req_id on timeout ([client] timeout_ms,\n"
-             "attempts); open, close and flatten expire at the gateway %d s after they are sent.\n"
+             "attempts); open, close, flatten and resume expire at the gateway %d s after they\n"
+             "are sent.\n"
              "\n"
              "Exit codes:\n"
              "  0  success (an accepted or a duplicate command: close means \"make it flat\")\n"

@@ -2,7 +2,7 @@
 //
 //  tradectl [-c FILE] [--json] status | positions
 //           | open SYMBOL --side long|short --qty N [--sl P] [--tp P] [--trail P] [--product P]
-//           | close ID [--reason TEXT] | flatten | ping SERVICE
+//           | close ID [--reason TEXT] | flatten | resume | ping SERVICE
 //           | trades [--day YYYY-MM-DD] | pnl [--day YYYY-MM-DD]
 //
 //  Parsing is strict: an unknown option or command, a missing value, an
@@ -39,6 +39,7 @@ typedef enum {
     TC_CMD_PING,
     TC_CMD_TRADES,
     TC_CMD_PNL,
+    TC_CMD_RESUME,
     TC_CMD_COUNT
 } tc_command_t;
 

@@ -137,7 +137,9 @@ s_json_pong (cJSON *root, const tw_pong_t *pong)
 {
     if (!s_add_string (root, "service", pong->service)
         || !s_add_string (root, "version", pong->version)
-        || !s_add_int (root, "uptime_ms", pong->uptime_ms))
+        || !s_add_int (root, "uptime_ms", pong->uptime_ms)
+        || (pong->trading_state != TW_TRADING_NONE
+            && !s_add_string (root, "trading_state", tw_trading_state_name (pong->trading_state))))
         return false;
     cJSON *counters = cJSON_AddObjectToObject (root, "counters");
     if (!counters)
@@ -232,6 +234,8 @@ s_text_pong (FILE *out, const tw_pong_t *pong)
     fprintf (out, "%s %s up %.1fs", s_clean (pong->service, service, sizeof service),
              s_clean (pong->version, version, sizeof version),
              (double) pong->uptime_ms / S_MS_PER_S);
+    if (pong->trading_state != TW_TRADING_NONE)
+        fprintf (out, " trading_state=%s", tw_trading_state_name (pong->trading_state));
     for (size_t i = 0; i < pong->counter_count && i < TW_MAX_COUNTERS; i++)
         fprintf (out, " %s=%" PRId64, s_clean (pong->counters[i].name, name, sizeof name),
                  pong->counters[i].value);

@@ -218,6 +218,16 @@ s_sample (tw_msg_type_t type, tw_msg_t *msg)
         msg->u.event.epoch = 77;
         msg->u.event.seq = 123456789;
         break;
+    case TW_MSG_TRADING_STATE:
+        msg->u.event.epoch = 77;
+        msg->u.event.seq = 4000;
+        msg->u.event.trading_state = TW_TRADING_HALTED;
+        snprintf (msg->u.event.detail, TW_TEXT_MAX, "flatten (Kill Switch)");
+        break;
+    case TW_MSG_RESUME:
+        snprintf (msg->req_id, TW_ID_MAX, "resume-1");
+        snprintf (msg->u.resume.reason, TW_REASON_MAX, "checked the book");
+        break;
     default:
         ck_abort_msg ("no sample for type %d", (int) type);
     }
@@ -782,6 +792,51 @@ START_TEST (test_names)
 }
 END_TEST
 
+//  trading_state is optional on pong, heartbeat and snapshot_reply: absent it
+//  decodes as NONE (an older gateway), present it comes back as sent.
+START_TEST (test_trading_state_field)
+{
+    tw_msg_type_t types[] = {TW_MSG_PONG, TW_MSG_HEARTBEAT, TW_MSG_SNAPSHOT_REPLY};
+    for (size_t i = 0; i < sizeof types / sizeof *types; i++) {
+        for (int state = TW_TRADING_NONE; state <= TW_TRADING_HALTED; state++) {
+            tw_msg_t msg, back;
+            memset (&back, 0, sizeof back);
+            s_sample (types[i], &msg);
+            if (types[i] == TW_MSG_PONG)
+                msg.u.pong.trading_state = (tw_trading_state_t) state;
+            else if (types[i] == TW_MSG_HEARTBEAT)
+                msg.u.event.trading_state = (tw_trading_state_t) state;
+            else
+                msg.u.snapshot.trading_state = (tw_trading_state_t) state;
+            uint8_t *data = NULL;
+            size_t size = 0;
+            char err[256];
+            ck_assert_msg (tw_msg_encode (&msg, &data, &size, err, sizeof err) == 0, "%s", err);
+            ck_assert_msg (tw_msg_decode (data, size, &back, err, sizeof err) == 0, "%s", err);
+            tw_trading_state_t got = types[i] == TW_MSG_PONG        ? back.u.pong.trading_state
+                                     : types[i] == TW_MSG_HEARTBEAT ? back.u.event.trading_state
+                                                                    : back.u.snapshot.trading_state;
+            ck_assert_int_eq (got, state);
+            free (data);
+            tw_msg_reset (&msg);
+            tw_msg_reset (&back);
+        }
+    }
+    ck_assert_str_eq (tw_trading_state_name (TW_TRADING_REDUCING), "reducing");
+    ck_assert_int_eq (tw_trading_state_parse ("halted"), TW_TRADING_HALTED);
+    ck_assert_int_eq (tw_trading_state_parse ("paused"), TW_TRADING_NONE);
+    //  The event needs a valid state.
+    tw_msg_t msg;
+    s_sample (TW_MSG_TRADING_STATE, &msg);
+    msg.u.event.trading_state = TW_TRADING_NONE;
+    uint8_t *data = NULL;
+    size_t size = 0;
+    char err[256];
+    ck_assert_int_eq (tw_msg_encode (&msg, &data, &size, err, sizeof err), -1);
+    ck_assert_ptr_null (data);
+}
+END_TEST
+
 START_TEST (test_topic_and_events)
 {
     tw_msg_t msg;
@@ -813,7 +868,8 @@ START_TEST (test_topic_and_events)
 
     for (int type = TW_MSG_INVALID; type <= TW_MSG_COUNT; type++)
         ck_assert_int_eq (tw_msg_is_event ((tw_msg_type_t) type),
-                          type >= TW_MSG_POSITION_OPENED && type <= TW_MSG_HEARTBEAT);
+                          (type >= TW_MSG_POSITION_OPENED && type <= TW_MSG_HEARTBEAT)
+                              || type == TW_MSG_TRADING_STATE);
     tw_msg_init (&msg, TW_MSG_PING);
     ck_assert_int_eq (msg.type, TW_MSG_PING);
     ck_assert_int_gt (msg.ts, INT64_C (1600000000) * 1000000000);
@@ -1342,6 +1398,7 @@ main (void)
     tcase_add_test (tc, test_wire_names);
     tcase_add_test (tc, test_names);
     tcase_add_test (tc, test_topic_and_events);
+    tcase_add_test (tc, test_trading_state_field);
     tcase_add_test (tc, test_hostile_lengths);
     tcase_add_test (tc, test_truncated_and_trailing);
     tcase_add_test (tc, test_top_level_and_keys);

@@ -129,6 +129,9 @@ s_sample (tw_msg_t *msg, tw_msg_type_t type)
     case TW_MSG_FLATTEN:
         snprintf (msg->u.flatten.reason, TW_REASON_MAX, TW_REASON_KILL_SWITCH);
         break;
+    case TW_MSG_RESUME:
+        snprintf (msg->u.resume.reason, TW_REASON_MAX, "checked");
+        break;
     case TW_MSG_SNAPSHOT_REPLY:
         msg->u.snapshot.epoch = 7;
         msg->u.snapshot.seq = 42;
@@ -196,6 +199,13 @@ s_sample (tw_msg_t *msg, tw_msg_type_t type)
     case TW_MSG_HEARTBEAT:
         event->epoch = 7;
         event->seq = 44;
+        event->trading_state = TW_TRADING_ACTIVE;
+        break;
+    case TW_MSG_TRADING_STATE:
+        event->epoch = 7;
+        event->seq = 46;
+        event->trading_state = TW_TRADING_HALTED;
+        snprintf (event->detail, TW_TEXT_MAX, "flatten (Kill Switch)");
         break;
     default:
         if (!tw_msg_is_event (type))

@@ -188,6 +188,26 @@ START_TEST (test_heartbeat)
 }
 END_TEST
 
+START_TEST (test_trading_state)
+{
+    tw_msg_t msg;
+    tw_msg_init (&msg, TW_MSG_TRADING_STATE);
+    msg.u.event.epoch = 1;
+    msg.u.event.seq = 14;
+    msg.u.event.trading_state = TW_TRADING_HALTED;
+    strcpy (msg.u.event.detail, "flatten (Kill Switch)");
+    s_expect (nt_json_event (&msg, NULL),
+              "{\"type\":\"trading_state\",\"seq\":14,\"epoch\":\"1\","
+              "\"trading_state\":\"halted\",\"reason\":\"flatten (Kill Switch)\"}");
+    tw_msg_init (&msg, TW_MSG_HEARTBEAT);
+    msg.u.event.epoch = 1;
+    msg.u.event.seq = 14;
+    msg.u.event.trading_state = TW_TRADING_ACTIVE;
+    s_expect (nt_json_event (&msg, NULL),
+              "{\"type\":\"heartbeat\",\"seq\":14,\"epoch\":\"1\",\"trading_state\":\"active\"}");
+}
+END_TEST
+
 START_TEST (test_not_an_event)
 {
     tw_msg_t msg;
@@ -416,6 +436,7 @@ main (void)
     tcase_add_test (tc, test_order_rejected);
     tcase_add_test (tc, test_position_mismatch);
     tcase_add_test (tc, test_heartbeat);
+    tcase_add_test (tc, test_trading_state);
     tcase_add_test (tc, test_not_an_event);
     tcase_add_test (tc, test_snapshot);
     tcase_add_test (tc, test_ack_and_error);

@@ -17,7 +17,7 @@
 #include "tw_proto.h"
 
 #define GW_TESTFX_APP_ID "TESTAPP-100"
-#define GW_TESTFX_TOKEN "eyJ0.test-secret-token.sig"
+#define GW_TESTFX_TOKEN "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjQxMDI0NDQ4MDB9.test-secret-token-sig"
 #define GW_TESTFX_WAIT_MS 8000
 #define GW_TESTFX_GATEWAY "order-gateway"
 

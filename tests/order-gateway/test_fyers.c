@@ -20,9 +20,10 @@
 #include "gw_fyers.h"
 #include "tw_config.h"
 #include "tw_log.h"
+#include "tw_token.h"
 
 #define T_APP_ID "TESTAPP01-100"
-#define T_TOKEN "tok.SECRET-7f3a9c.e2b1d4"
+#define T_TOKEN "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjQxMDI0NDQ4MDB9.SECRET-7f3a9c-e2b1d4"
 #define T_SYMBOL "NSE:SBIN-EQ"
 #define T_POSITION_ID "NSE:SBIN-EQ-INTRADAY"
 
@@ -269,7 +270,7 @@ START_TEST (test_auth_errors)
     gw_broker_destroy (&broker);
 
     //  A wrong token: the fake refuses it like Fyers.
-    setenv ("FYERS_ACCESS_TOKEN", "not-the-token", 1);
+    setenv ("FYERS_ACCESS_TOKEN", "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjQxMDI0NDQ4MDB9.not-the-token", 1);
     broker = s_broker (NULL, T_NORMAL_TIMEOUT_MS);
     call = gw_call_new (GW_OP_POSITIONS);
     s_roundtrip (broker, call);
@@ -366,14 +367,12 @@ START_TEST (test_connect_refused)
     gw_call_destroy (&call);
     gw_broker_destroy (&broker);
 
-    //  However short the token, scrubbing it from a text ends.
+    //  A token that is not a JWT (tw_token.h): the broker does not start.
     setenv ("FYERS_ACCESS_TOKEN", "e", 1);
-    broker = s_broker (url, T_NORMAL_TIMEOUT_MS);
-    call = s_exit (T_POSITION_ID);
-    s_roundtrip (broker, call);
-    ck_assert_str_eq (call->error, "curl: Couldn't conn<redacted>ct to s<redacted>rv<redacted>r");
-    gw_call_destroy (&call);
-    gw_broker_destroy (&broker);
+    char err[TW_TEXT_MAX];
+    tw_config_t *config = tw_config_load (NULL, err, sizeof err);
+    ck_assert_ptr_null (gw_broker_new (config));
+    tw_config_destroy (&config);
 }
 END_TEST
 
@@ -672,16 +671,17 @@ START_TEST (test_token_never_leaks)
     snprintf (error, sizeof error, "%s", call->error);
     gw_outcome_t outcome = call->outcome;
     gw_call_destroy (&call);
-    call = gw_call_new (GW_OP_POSITIONS);
-    s_roundtrip (broker, call);
-    ck_assert_ptr_null (strstr (call->error, T_TOKEN));
-    gw_call_destroy (&call);
     call = gw_call_new (GW_OP_PLACE);
     snprintf (call->symbol, sizeof call->symbol, T_SYMBOL);
     call->side = TW_SIDE_LONG;
     call->qty = 1;
     s_roundtrip (broker, call);
     ck_assert_int_eq (call->outcome, GW_OUT_AMBIGUOUS);
+    ck_assert_ptr_null (strstr (call->error, T_TOKEN));
+    gw_call_destroy (&call);
+    //  Last: after an authentication failure later calls are held.
+    call = gw_call_new (GW_OP_POSITIONS);
+    s_roundtrip (broker, call);
     ck_assert_ptr_null (strstr (call->error, T_TOKEN));
     gw_call_destroy (&call);
     gw_broker_destroy (&broker);
@@ -706,6 +706,103 @@ START_TEST (test_token_never_leaks)
 }
 END_TEST
 
+//  A JWT whose signature part differs from T_TOKEN: the fake refuses it.
+#define T_OTHER_TOKEN "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjQxMDI0NDQ4MDB9.other-token"
+//  A JWT that expired in 1970 ({"exp":1}).
+#define T_EXPIRED_TOKEN "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjF9.SECRET-7f3a9c-e2b1d4"
+#define T_TOKEN_WAIT_MS 10000 //  waiting for the broker to pick a new token up
+#define T_HELD_MS 500         //  a held call has no reply in this long
+
+//  Writes token to a fresh token file in a temporary folder, points
+//  [fyers] token_file at it and clears FYERS_ACCESS_TOKEN. Returns the path
+//  (the caller removes it with s_token_file_remove).
+static char *
+s_token_file (const char *token)
+{
+    char folder[] = "/tmp/test_fyers_tokenXXXXXX";
+    ck_assert_ptr_nonnull (mkdtemp (folder));
+    char *path = zsys_sprintf ("%s/fyers.token", folder);
+    char err[256];
+    ck_assert_msg (tw_token_write (path, token, err, sizeof err) == 0, "%s", err);
+    unsetenv ("FYERS_ACCESS_TOKEN");
+    setenv ("TW_FYERS_TOKEN_FILE", path, 1);
+    return path;
+}
+
+static void
+s_token_file_remove (char **path_p)
+{
+    char *path = *path_p;
+    remove (path);
+    char *slash = strrchr (path, '/');
+    *slash = 0;
+    rmdir (path);
+    unsetenv ("TW_FYERS_TOKEN_FILE");
+    zstr_free (path_p);
+}
+
+//  A new token in the token file is used without a restart, and an
+//  authentication failure holds the calls until then: the broker starts
+//  with a token the fake refuses; the next call is held, unsent; the file
+//  is rewritten with the right token and the held call goes out and
+//  succeeds.
+START_TEST (test_token_reload)
+{
+    char *path = s_token_file (T_OTHER_TOKEN);
+    zactor_t *broker = s_broker (NULL, T_NORMAL_TIMEOUT_MS);
+    gw_call_t *call = gw_call_new (GW_OP_POSITIONS);
+    s_roundtrip (broker, call);
+    ck_assert_int_eq (call->broker_code, -16);
+    ck_assert (gw_fyers_is_auth_failure (call));
+    gw_call_destroy (&call);
+
+    call = gw_call_new (GW_OP_POSITIONS);
+    ck_assert_int_eq (zsock_send (broker, "p", call), 0);
+    zpoller_t *poller = zpoller_new (broker, NULL);
+    ck_assert_ptr_null (zpoller_wait (poller, T_HELD_MS));
+    zpoller_destroy (&poller);
+    ck_assert_int_eq (fake_fyers_count (s_fake, "GET", "/api/v3/positions"), 1);
+
+    char err[256];
+    ck_assert_msg (tw_token_write (path, T_TOKEN, err, sizeof err) == 0, "%s", err);
+    gw_call_t *back = s_recv (broker, T_TOKEN_WAIT_MS);
+    ck_assert_ptr_eq (back, call);
+    ck_assert_int_eq (call->outcome, GW_OUT_OK);
+    gw_call_destroy (&call);
+    ck_assert_int_eq (fake_fyers_count (s_fake, "GET", "/api/v3/positions"), 2);
+    gw_broker_destroy (&broker);
+    s_token_file_remove (&path);
+}
+END_TEST
+
+//  An expired token: opens are refused before sending, naming the reason;
+//  exits are still sent (the broker decides).
+START_TEST (test_token_expired)
+{
+    setenv ("FYERS_ACCESS_TOKEN", T_EXPIRED_TOKEN, 1);
+    zactor_t *broker = s_broker (NULL, T_NORMAL_TIMEOUT_MS);
+    gw_call_t *call = gw_call_new (GW_OP_PLACE);
+    snprintf (call->symbol, sizeof call->symbol, T_SYMBOL);
+    snprintf (call->product, sizeof call->product, "INTRADAY");
+    snprintf (call->order_tag, sizeof call->order_tag, "gwexp");
+    call->side = TW_SIDE_LONG;
+    call->qty = 1;
+    s_roundtrip (broker, call);
+    ck_assert_int_eq (call->outcome, GW_OUT_FINAL);
+    ck_assert_msg (strstr (call->error, "token expired") != NULL, "error: %s", call->error);
+    ck_assert_ptr_null (strstr (call->error, "SECRET"));
+    gw_call_destroy (&call);
+    ck_assert_int_eq (fake_fyers_count (s_fake, "POST", "/api/v3/orders/sync"), 0);
+
+    call = s_exit (T_POSITION_ID);
+    s_roundtrip (broker, call);
+    ck_assert_ptr_null (strstr (call->error, "token expired"));
+    gw_call_destroy (&call);
+    ck_assert_int_eq (fake_fyers_count (s_fake, "DELETE", "/api/v3/positions"), 1);
+    gw_broker_destroy (&broker);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -727,6 +824,8 @@ main (void)
     tcase_add_test (actor, test_reset_not_resent);
     tcase_add_test (actor, test_exits_go_first);
     tcase_add_test (actor, test_invalid_call_not_sent);
+    tcase_add_test (actor, test_token_reload);
+    tcase_add_test (actor, test_token_expired);
     tcase_add_test (actor, test_hanging_calls_do_not_block);
     tcase_add_test (actor, test_stop_with_calls_in_flight);
     tcase_add_test (actor, test_token_never_leaks);

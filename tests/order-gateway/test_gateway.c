@@ -18,7 +18,7 @@
 #include "tw_proc.h"
 
 #define APP_ID "TESTAPP-100"
-#define TOKEN "eyJ0.test-secret-token.sig"
+#define TOKEN "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjQxMDI0NDQ4MDB9.test-secret-token-sig"
 #define WAIT_MS 8000
 #define STOP_MS 3000
 #define CLIENT_TIMEOUT_MS 2000

@@ -56,6 +56,8 @@ static int s_generation;
 
 static char s_dir[PATH_MAX_LEN];
 static char s_origin[PATH_MAX_LEN];
+//  The price s_ticks publishes for SYMBOL_A (a test moves it).
+static double s_price_a = PRICE_A;
 
 static void
 s_setup (void)
@@ -86,7 +88,7 @@ static void
 s_ticks (s_fx_t *fx)
 {
     const char *symbols[] = {SYMBOL_A, SYMBOL_B};
-    const double prices[] = {PRICE_A, PRICE_B};
+    const double prices[] = {s_price_a, PRICE_B};
     for (size_t i = 0; i < 2; i++) {
         tw_msg_t tick;
         tw_msg_init (&tick, TW_MSG_TICK);
@@ -300,11 +302,16 @@ START_TEST (test_flatten)
     s_request (&fx, &flatten, &ack);
     ck_assert_int_eq (ack.u.ack.status, TW_ACK_ACCEPTED);
 
-    int closing = 0, closed_a = 0, closed_b = 0;
+    int closing = 0, closed_a = 0, closed_b = 0, halted = 0;
     while (closed_a + closed_b < 2) {
         tw_msg_t event;
         memset (&event, 0, sizeof event);
         s_next_event (&fx, &event);
+        if (event.type == TW_MSG_TRADING_STATE) {
+            ck_assert_int_eq (event.u.event.trading_state, TW_TRADING_HALTED);
+            halted++;
+            continue;
+        }
         ck_assert_str_eq (event.u.event.reason, TW_REASON_KILL_SWITCH);
         if (event.type == TW_MSG_POSITION_CLOSING) {
             closing++;
@@ -320,6 +327,7 @@ START_TEST (test_flatten)
         }
     }
     ck_assert_int_eq (closing, 2);
+    ck_assert_int_eq (halted, 1);
     ck_assert_int_eq (closed_a, 1);
     ck_assert_int_eq (closed_b, 1);
     ck_assert_int_eq (s_counter (&fx, "positions"), 0);
@@ -395,6 +403,186 @@ START_TEST (test_reconcile)
 }
 END_TEST
 
+//  The trading state of the status reply.
+static tw_trading_state_t
+s_trading_state (s_fx_t *fx)
+{
+    tw_msg_t status, pong;
+    memset (&pong, 0, sizeof pong);
+    s_command (&status, TW_MSG_STATUS, "status");
+    status.expires_at = 0;
+    s_request (fx, &status, &pong);
+    ck_assert_int_eq (pong.type, TW_MSG_PONG);
+    return pong.u.pong.trading_state;
+}
+
+//  flatten leaves the gateway halted, durably: opens are refused with a
+//  reason until resume; a restart keeps it halted; resume takes opens again.
+START_TEST (test_halt_resume)
+{
+    s_fx_t fx;
+    s_start (&fx);
+    ck_assert_int_eq (s_trading_state (&fx), TW_TRADING_ACTIVE);
+
+    tw_msg_t flatten, ack, event;
+    memset (&ack, 0, sizeof ack);
+    memset (&event, 0, sizeof event);
+    s_command (&flatten, TW_MSG_FLATTEN, "flatten-halt");
+    s_request (&fx, &flatten, &ack);
+    ck_assert_int_eq (ack.u.ack.status, TW_ACK_ACCEPTED);
+    s_next_event (&fx, &event);
+    ck_assert_int_eq (event.type, TW_MSG_TRADING_STATE);
+    ck_assert_int_eq (event.u.event.trading_state, TW_TRADING_HALTED);
+    ck_assert_str_eq (event.u.event.detail, "flatten (" TW_REASON_KILL_SWITCH ")");
+    ck_assert_int_eq (s_trading_state (&fx), TW_TRADING_HALTED);
+
+    tw_msg_t open;
+    memset (&ack, 0, sizeof ack);
+    s_command (&open, TW_MSG_OPEN, "open-halted");
+    snprintf (open.u.open.symbol, sizeof open.u.open.symbol, "%s", SYMBOL_A);
+    open.u.open.side = TW_SIDE_LONG;
+    open.u.open.qty = 1;
+    s_request (&fx, &open, &ack);
+    ck_assert_int_eq (ack.u.ack.status, TW_ACK_REJECTED);
+    ck_assert_msg (strstr (ack.u.ack.error, "gateway is halted") != NULL, "error: %s",
+                   ack.u.ack.error);
+    ck_assert_msg (strstr (ack.u.ack.error, "tradectl resume") != NULL, "error: %s",
+                   ack.u.ack.error);
+
+    //  A restart keeps it halted; the snapshot and the heartbeat say so.
+    s_restart (&fx, NULL);
+    ck_assert_int_eq (s_trading_state (&fx), TW_TRADING_HALTED);
+    tw_msg_t request, reply;
+    memset (&reply, 0, sizeof reply);
+    s_command (&request, TW_MSG_SNAPSHOT, "snap-halted");
+    request.expires_at = 0;
+    s_request (&fx, &request, &reply);
+    ck_assert_int_eq (reply.type, TW_MSG_SNAPSHOT_REPLY);
+    ck_assert_int_eq (reply.u.snapshot.trading_state, TW_TRADING_HALTED);
+    tw_msg_reset (&reply);
+    zpoller_t *poller = zpoller_new (fx.events, NULL);
+    ck_assert_ptr_eq (zpoller_wait (poller, WAIT_MS), fx.events);
+    zpoller_destroy (&poller);
+    char err[ERR_MAX];
+    ck_assert_msg (tw_sock_recv (fx.events, &event, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq (event.type, TW_MSG_HEARTBEAT);
+    ck_assert_int_eq (event.u.event.trading_state, TW_TRADING_HALTED);
+
+    tw_msg_t resume;
+    memset (&ack, 0, sizeof ack);
+    s_command (&resume, TW_MSG_RESUME, "resume-1");
+    s_request (&fx, &resume, &ack);
+    ck_assert_int_eq (ack.u.ack.status, TW_ACK_ACCEPTED);
+    s_next_event (&fx, &event);
+    ck_assert_int_eq (event.type, TW_MSG_TRADING_STATE);
+    ck_assert_int_eq (event.u.event.trading_state, TW_TRADING_ACTIVE);
+    ck_assert_int_eq (s_trading_state (&fx), TW_TRADING_ACTIVE);
+    s_open (&fx, SYMBOL_A, POS_A, 10, PRICE_A);
+    s_stop (&fx);
+}
+END_TEST
+
+//  Sends an open of symbol and returns its ack (rejected or not).
+static void
+s_try_open (s_fx_t *fx, const char *req_id, const char *symbol, double sl, double tp, tw_msg_t *ack)
+{
+    tw_msg_t open;
+    memset (ack, 0, sizeof *ack);
+    s_command (&open, TW_MSG_OPEN, req_id);
+    snprintf (open.u.open.symbol, sizeof open.u.open.symbol, "%s", symbol);
+    open.u.open.side = TW_SIDE_LONG;
+    open.u.open.qty = 1;
+    open.u.open.sl = sl;
+    open.u.open.tp = tp;
+    s_request (fx, &open, ack);
+    ck_assert_int_eq (ack->type, TW_MSG_ACK);
+}
+
+//  The pre-trade checks at the gateway: the long with its stop
+//  above and its target below the price, and a symbol that is not Fyers'.
+START_TEST (test_pre_trade_checks)
+{
+    s_fx_t fx;
+    s_start (&fx);
+    s_open (&fx, SYMBOL_A, POS_A, 10, PRICE_A);
+    tw_msg_t ack;
+    s_try_open (&fx, "open-sides", SYMBOL_B, PRICE_B * 2, PRICE_B / 2, &ack);
+    ck_assert_int_eq (ack.u.ack.status, TW_ACK_REJECTED);
+    ck_assert_msg (strstr (ack.u.ack.error, "side:") != NULL, "error: %s", ack.u.ack.error);
+    s_try_open (&fx, "open-sbin", "SBIN", 0, 0, &ack);
+    ck_assert_int_eq (ack.u.ack.status, TW_ACK_REJECTED);
+    ck_assert_msg (strncmp (ack.u.ack.error, "symbol format:", 14) == 0, "error: %s",
+                   ack.u.ack.error);
+    s_stop (&fx);
+}
+END_TEST
+
+//  A realised loss at [limits] daily_loss_limit moves the gateway to
+//  reducing: opens refused, naming it.
+START_TEST (test_daily_loss_limit)
+{
+    setenv ("TW_LIMITS_DAILY_LOSS_LIMIT", "50", 1);
+    s_fx_t fx;
+    s_start (&fx);
+    s_open (&fx, SYMBOL_A, POS_A, 10, PRICE_A);
+    s_price_a = PRICE_A - 10; //  the paper broker fills the close there
+    //  The gateway has seen the new price once the day's unrealised P&L
+    //  (its marks, from the same feed as the paper broker's) shows it.
+    bool marked = false;
+    int64_t marked_by = tw_clock_mono_ms () + WAIT_MS;
+    while (!marked && tw_clock_mono_ms () < marked_by) {
+        s_ticks (&fx);
+        tw_msg_t pnl, reply;
+        memset (&reply, 0, sizeof reply);
+        s_command (&pnl, TW_MSG_PNL, "pnl-loss");
+        pnl.expires_at = 0;
+        s_request (&fx, &pnl, &reply);
+        marked = reply.type == TW_MSG_PNL_REPLY && reply.u.pnl.unrealized_pnl < -99;
+        tw_msg_reset (&reply);
+    }
+    ck_assert_msg (marked, "the new price was not seen within %d ms", WAIT_MS);
+
+    tw_msg_t close, ack, event;
+    memset (&ack, 0, sizeof ack);
+    s_command (&close, TW_MSG_CLOSE, "close-loss");
+    snprintf (close.u.close.id, sizeof close.u.close.id, "%s", POS_A);
+    snprintf (close.u.close.reason, sizeof close.u.close.reason, "%s", TW_REASON_MANUAL_CLOSE);
+    s_request (&fx, &close, &ack);
+    ck_assert_int_eq (ack.u.ack.status, TW_ACK_ACCEPTED);
+    bool reducing = false;
+    int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
+    while (!reducing && tw_clock_mono_ms () < deadline) {
+        memset (&event, 0, sizeof event);
+        s_next_event (&fx, &event);
+        if (event.type == TW_MSG_POSITION_CLOSED)
+            ck_assert_double_lt (event.u.event.pnl, -50 + 1e-9);
+        reducing = event.type == TW_MSG_TRADING_STATE
+                   && event.u.event.trading_state == TW_TRADING_REDUCING;
+    }
+    ck_assert_msg (reducing, "no trading_state reducing within %d ms", WAIT_MS);
+    ck_assert_msg (strstr (event.u.event.detail, "daily_loss_limit") != NULL, "reason: %s",
+                   event.u.event.detail);
+    s_try_open (&fx, "open-reducing", SYMBOL_B, 0, 0, &ack);
+    ck_assert_int_eq (ack.u.ack.status, TW_ACK_REJECTED);
+    ck_assert_msg (strstr (ack.u.ack.error, "gateway is reducing") != NULL, "error: %s",
+                   ack.u.ack.error);
+    //  resume holds for the day: the next open is accepted, and a heartbeat
+    //  later the gateway is still active.
+    tw_msg_t resume;
+    s_command (&resume, TW_MSG_RESUME, "resume-loss");
+    s_request (&fx, &resume, &ack);
+    ck_assert_int_eq (ack.u.ack.status, TW_ACK_ACCEPTED);
+    s_next_event (&fx, &event);
+    ck_assert_int_eq (event.type, TW_MSG_TRADING_STATE);
+    ck_assert_int_eq (event.u.event.trading_state, TW_TRADING_ACTIVE);
+    s_open (&fx, SYMBOL_B, POS_B, 1, PRICE_B);
+    ck_assert_int_eq (s_trading_state (&fx), TW_TRADING_ACTIVE);
+    s_stop (&fx);
+    unsetenv ("TW_LIMITS_DAILY_LOSS_LIMIT");
+    s_price_a = PRICE_A;
+}
+END_TEST
+
 int
 main (void)
 {
@@ -404,6 +592,9 @@ main (void)
     tcase_add_test (tc, test_open_close_repeat);
     tcase_add_test (tc, test_flatten);
     tcase_add_test (tc, test_reconcile);
+    tcase_add_test (tc, test_halt_resume);
+    tcase_add_test (tc, test_pre_trade_checks);
+    tcase_add_test (tc, test_daily_loss_limit);
     suite_add_tcase (suite, tc);
     SRunner *runner = srunner_create (suite);
     srunner_run_all (runner, CK_NORMAL);

@@ -29,7 +29,7 @@
 #define STOP_MS 3000
 #define CLIENT_TIMEOUT_MS 5000
 #define APP_ID "SCALEAPP-100"
-#define TOKEN "scale-token-not-a-secret"
+#define TOKEN "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjQxMDI0NDQ4MDB9.scale-token-not-a-secret"
 #define GATEWAY "order-gateway"
 #define RISK "risk-monitor"
 #define PRICE 100.0

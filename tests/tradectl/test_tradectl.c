@@ -42,7 +42,8 @@ typedef struct {
     bool drop;                  //  never answer
     tw_ack_status_t ack_status; //  for open, close and flatten
     const char *ack_error;
-    const char *service; //  pong service name
+    const char *service;              //  pong service name
+    tw_trading_state_t trading_state; //  pong's (NONE: absent)
 } fake_script_t;
 
 static void
@@ -54,6 +55,7 @@ s_fake_pong (const fake_script_t *script, tw_msg_t *reply)
               script->service ? script->service : "order-gateway");
     snprintf (pong->version, sizeof pong->version, "0.1.0");
     pong->uptime_ms = 12345;
+    pong->trading_state = script->trading_state;
     pong->counter_count = 2;
     snprintf (pong->counters[0].name, sizeof pong->counters[0].name, "requests");
     pong->counters[0].value = 7;
@@ -357,7 +359,7 @@ END_TEST
 
 START_TEST (test_status_json)
 {
-    fake_script_t script = {0};
+    fake_script_t script = {.trading_state = TW_TRADING_HALTED};
     fake_t fake;
     s_fake_start (&fake, &script);
     run_t run;
@@ -368,6 +370,7 @@ START_TEST (test_status_json)
     ck_assert_str_eq (s_json_str (root, "service"), "order-gateway");
     ck_assert_str_eq (s_json_str (root, "version"), "0.1.0");
     ck_assert (s_json_num (root, "uptime_ms") == 12345);
+    ck_assert_str_eq (s_json_str (root, "trading_state"), "halted");
     const cJSON *counters = cJSON_GetObjectItemCaseSensitive (root, "counters");
     ck_assert (cJSON_IsObject (counters));
     ck_assert (s_json_num (counters, "requests") == 7);
@@ -576,6 +579,30 @@ START_TEST (test_flatten)
     snprintf (expected, sizeof expected, "accepted flatten id=" S_POSITION_ID " req_id=%s\n",
               msg.req_id);
     ck_assert_str_eq (run.out, expected);
+    s_fake_stop (&fake);
+}
+END_TEST
+
+//  resume: a command like flatten, and the status text names the state.
+START_TEST (test_resume)
+{
+    fake_script_t script = {.trading_state = TW_TRADING_ACTIVE};
+    fake_t fake;
+    s_fake_start (&fake, &script);
+    run_t run;
+    s_run_gateway (&run, &fake, (const char *[]){"resume", NULL});
+    ck_assert_int_eq (run.exit_code, 0);
+    tw_msg_t msg;
+    ck_assert (s_fake_next (&fake, &msg, S_WAIT_MS));
+    ck_assert_int_eq (msg.type, TW_MSG_RESUME);
+    ck_assert_uint_gt (strlen (msg.req_id), 0);
+    ck_assert_int_gt (msg.expires_at, 0);
+    ck_assert_msg (strncmp (run.out, "accepted resume", 15) == 0, "out: %s", run.out);
+
+    s_run_gateway (&run, &fake, (const char *[]){"status", NULL});
+    ck_assert_int_eq (run.exit_code, 0);
+    ck_assert_str_eq (run.out,
+                      "order-gateway 0.1.0 up 12.3s trading_state=active requests=7 rejected=1\n");
     s_fake_stop (&fake);
 }
 END_TEST
@@ -902,6 +929,7 @@ main (void)
     tcase_add_test (tc, test_close_reason_sl_hit);
     tcase_add_test (tc, test_close_invalid_reason);
     tcase_add_test (tc, test_flatten);
+    tcase_add_test (tc, test_resume);
     tcase_add_test (tc, test_rejected);
     tcase_add_test (tc, test_duplicate);
     tcase_add_test (tc, test_no_reply);
