@@ -56,8 +56,8 @@ s_ticks_csv (void)
                                  rise[row]);
         at += (size_t) snprintf (csv + at, size - at, "%lld,%s,%.2f\n", (long long) ts, MC_SYMBOL,
                                  PRICE);
-        at += (size_t) snprintf (csv + at, size - at, "%lld,%s,%.2f\n", (long long) ts,
-                                 FAIL_SYMBOL, PRICE);
+        at += (size_t) snprintf (csv + at, size - at, "%lld,%s,%.2f\n", (long long) ts, FAIL_SYMBOL,
+                                 PRICE);
     }
     ck_assert_int_lt (at, size);
     return csv;

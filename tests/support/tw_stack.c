@@ -144,8 +144,7 @@ tw_stack_destroy (tw_stack_t **self_p)
         for (int i = 0; i < TW_STACK_SERVICES; i++)
             if (tw_fixture_running (self->base, tw_stack_services[i]))
                 tw_fixture_stop (self->base, tw_stack_services[i], SIGTERM, STOP_MS);
-        if (self->keep) {
-            tw_fixture_print_logs (self->base);
+        if (self->keep || getenv ("STACK_KEEP")) {
             tw_fixture_keep (self->base);
             fprintf (stderr, "tw_stack: logs kept in %s\n", tw_fixture_dir (self->base));
         }
@@ -185,8 +184,10 @@ tw_stack_start (tw_stack_t *self, const char *name)
     bool gateway = i == 3, notifier = i == 4;
     return tw_fixture_wait_pong (self->base, name, self->endpoint[i],
                                  gateway ? TW_MSG_STATUS : TW_MSG_PING,
-                                 gateway ? "reconciled" : notifier ? "synced" : NULL, 1,
-                                 TW_STACK_READY_MS);
+                                 gateway    ? "reconciled"
+                                 : notifier ? "synced"
+                                            : NULL,
+                                 1, TW_STACK_READY_MS);
 }
 
 int
@@ -209,8 +210,8 @@ tw_stack_kill (tw_stack_t *self, const char *name)
 }
 
 int
-tw_stack_signal (tw_stack_t *self, const char *symbol, tw_action_t action, int64_t qty,
-                 double sl, double tp)
+tw_stack_signal (tw_stack_t *self, const char *symbol, tw_action_t action, int64_t qty, double sl,
+                 double tp)
 {
     tw_client_t *model = tw_client_new (self->signal_in, MODEL_TIMEOUT_MS, 1);
     if (!model)
@@ -249,8 +250,8 @@ s_fake_json (char *text)
     return doc;
 }
 
-int
-tw_stack_deletes (tw_stack_t *self, const char *id)
+static int
+s_deletes (tw_stack_t *self, const char *id, bool applied_only)
 {
     cJSON *log = s_fake_json (fake_fyers_requests (self->fake));
     if (!cJSON_IsArray (log)) {
@@ -259,12 +260,13 @@ tw_stack_deletes (tw_stack_t *self, const char *id)
     }
     int count = 0;
     cJSON *record;
-    cJSON_ArrayForEach (record, log)
-    {
+    cJSON_ArrayForEach (record, log) {
         cJSON *method = cJSON_GetObjectItemCaseSensitive (record, "method");
         cJSON *path = cJSON_GetObjectItemCaseSensitive (record, "path");
         if (!cJSON_IsString (method) || !streq (method->valuestring, "DELETE")
             || !cJSON_IsString (path) || !streq (path->valuestring, "/api/v3/positions"))
+            continue;
+        if (applied_only && !cJSON_IsTrue (cJSON_GetObjectItemCaseSensitive (record, "applied")))
             continue;
         cJSON *body = cJSON_GetObjectItemCaseSensitive (record, "body");
         cJSON *doc = cJSON_IsString (body) ? cJSON_Parse (body->valuestring) : NULL;
@@ -275,6 +277,18 @@ tw_stack_deletes (tw_stack_t *self, const char *id)
     }
     cJSON_Delete (log);
     return count;
+}
+
+int
+tw_stack_deletes (tw_stack_t *self, const char *id)
+{
+    return s_deletes (self, id, false);
+}
+
+int
+tw_stack_exits_applied (tw_stack_t *self, const char *id)
+{
+    return s_deletes (self, id, true);
 }
 
 //  The broker's net positions array (owned by doc), or NULL.
@@ -297,8 +311,7 @@ tw_stack_broker_net (tw_stack_t *self, const char *id, long *net)
     }
     *net = 0;
     cJSON *pos;
-    cJSON_ArrayForEach (pos, list)
-    {
+    cJSON_ArrayForEach (pos, list) {
         cJSON *pid = cJSON_GetObjectItemCaseSensitive (pos, "id");
         cJSON *qty = cJSON_GetObjectItemCaseSensitive (pos, "netQty");
         if (cJSON_IsString (pid) && streq (pid->valuestring, id) && cJSON_IsNumber (qty))
@@ -388,8 +401,8 @@ tw_stack_ws_count (tw_stack_t *self, const char *type, const char *id, const cha
 }
 
 bool
-tw_stack_ws_wait (tw_stack_t *self, const char *type, const char *id, const char *reason,
-                  int count, int timeout_ms)
+tw_stack_ws_wait (tw_stack_t *self, const char *type, const char *id, const char *reason, int count,
+                  int timeout_ms)
 {
     int64_t deadline = tw_clock_mono_ms () + timeout_ms;
     while (tw_stack_ws_count (self, type, id, reason) < count) {
@@ -427,8 +440,8 @@ tw_stack_gateway_ids (tw_stack_t *self, char *text, size_t size)
         return -1;
     const char *ids[IDS_MAX];
     int count = 0;
-    for (size_t i = 0; reply.type == TW_MSG_SNAPSHOT_REPLY && i < reply.u.snapshot.count && count < IDS_MAX;
-         i++)
+    for (size_t i = 0;
+         reply.type == TW_MSG_SNAPSHOT_REPLY && i < reply.u.snapshot.count && count < IDS_MAX; i++)
         ids[count++] = reply.u.snapshot.positions[i].id;
     s_join (ids, count, text, size);
     int rc = reply.type == TW_MSG_SNAPSHOT_REPLY ? 0 : -1;
@@ -455,8 +468,7 @@ tw_stack_notifier_ids (tw_stack_t *self, char *text, size_t size)
             const char *ids[IDS_MAX];
             int count = 0;
             cJSON *pos;
-            cJSON_ArrayForEach (pos, list)
-            {
+            cJSON_ArrayForEach (pos, list) {
                 if (count < IDS_MAX)
                     ids[count++] = s_str (pos, "id");
             }
@@ -481,8 +493,7 @@ tw_stack_broker_ids (tw_stack_t *self, char *text, size_t size)
     const char *ids[IDS_MAX];
     int count = 0;
     cJSON *pos;
-    cJSON_ArrayForEach (pos, list)
-    {
+    cJSON_ArrayForEach (pos, list) {
         cJSON *qty = cJSON_GetObjectItemCaseSensitive (pos, "netQty");
         if (cJSON_IsNumber (qty) && qty->valuedouble != 0 && count < IDS_MAX)
             ids[count++] = s_str (pos, "id");
@@ -507,7 +518,8 @@ tw_stack_wait_converged (tw_stack_t *self, int timeout_ms)
             break;
         zclock_sleep (POLL_MS); //  pacing a bounded poll of three views
     }
-    fprintf (stderr, "tw_stack: not converged: gateway [%s] notifier [%s] broker [%s]\n", gateway,
-             notifier, broker);
+    if (timeout_ms > 0)
+        fprintf (stderr, "tw_stack: not converged: gateway [%s] notifier [%s] broker [%s]\n",
+                 gateway, notifier, broker);
     return false;
 }

@@ -37,11 +37,12 @@ extern const char *const tw_stack_services[TW_STACK_SERVICES];
 tw_stack_t *tw_stack_new (const char *label, const char *ticks_csv, const char *const *symbols,
                           double price);
 
-//  Stops every service and the fake, removes the directory unless a test
-//  failed (tw_stack_keep), and nulls *self_p; safe on NULL.
+//  Stops every service and the fake, removes the directory (unless kept by
+//  tw_stack_keep or STACK_KEEP set in the environment), and nulls *self_p;
+//  safe on NULL.
 void tw_stack_destroy (tw_stack_t **self_p);
 
-//  Keeps the directory with the logs, and prints their tails.
+//  Keeps the directory with the logs at destroy.
 void tw_stack_keep (tw_stack_t *self);
 
 tw_fixture_t *tw_stack_fixture (tw_stack_t *self);
@@ -67,6 +68,10 @@ int tw_stack_signal (tw_stack_t *self, const char *symbol, tw_action_t action, i
 //  Exit requests (DELETE /api/v3/positions) for position id in the fake's
 //  request log, and all of them (id NULL). -1 on error.
 int tw_stack_deletes (tw_stack_t *self, const char *id);
+
+//  The same, counting only those the fake applied (that changed the
+//  account): more than one for a position is a double exit.
+int tw_stack_exits_applied (tw_stack_t *self, const char *id);
 
 //  The net quantity the broker holds for position id (0 when none). Returns
 //  0, or -1 when the fake does not answer.
@@ -94,7 +99,8 @@ int tw_stack_notifier_ids (tw_stack_t *self, char *text, size_t size);
 int tw_stack_broker_ids (tw_stack_t *self, char *text, size_t size);
 
 //  Polls until the three agree, at most timeout_ms. Returns true when they
-//  did; prints the three views on stderr when they did not.
+//  did; prints the three views on stderr when they did not (unless
+//  timeout_ms is 0: one quiet look).
 bool tw_stack_wait_converged (tw_stack_t *self, int timeout_ms);
 
 #endif
