@@ -217,6 +217,7 @@ tw_stack_signal (tw_stack_t *self, const char *symbol, tw_action_t action, int64
     if (!model)
         return -1;
     tw_msg_t request, ack;
+    memset (&ack, 0, sizeof ack); //  tw_client_request resets the reply first
     tw_msg_init (&request, TW_MSG_SIGNAL);
     snprintf (request.u.signal.symbol, sizeof request.u.signal.symbol, "%s", symbol);
     request.u.signal.action = action;
@@ -339,11 +340,19 @@ s_ws_connect (tw_stack_t *self)
     return ws;
 }
 
-//  Tallies one event frame, once per (type, epoch, seq).
+//  Tallies one event frame, once per (type, epoch, seq); a "recent" frame
+//  (what a client that connects is sent after the snapshot) event by event.
 static void
 s_tally (tw_stack_t *self, cJSON *doc)
 {
     const char *type = s_str (doc, "type");
+    if (streq (type, "recent")) {
+        cJSON *event;
+        cJSON_ArrayForEach (event, cJSON_GetObjectItemCaseSensitive (doc, "events")) {
+            s_tally (self, event);
+        }
+        return;
+    }
     cJSON *seq = cJSON_GetObjectItemCaseSensitive (doc, "seq");
     if (!*type || !cJSON_IsNumber (seq) || streq (type, "snapshot"))
         return;
@@ -379,6 +388,8 @@ tw_stack_ws_pump (tw_stack_t *self, int timeout_ms)
             tw_wsclient_destroy (&self->ws);
             return;
         }
+        if (getenv ("STACK_TRACE"))
+            fprintf (stderr, "tw_stack: ws %.160s\n", text);
         cJSON *doc = cJSON_Parse (text);
         free (text);
         if (doc)
@@ -436,6 +447,7 @@ int
 tw_stack_gateway_ids (tw_stack_t *self, char *text, size_t size)
 {
     tw_msg_t reply;
+    memset (&reply, 0, sizeof reply);
     if (tw_cmd_ask (self->gateway_rep, TW_MSG_SNAPSHOT, 1000, 2, &reply) != 0)
         return -1;
     const char *ids[IDS_MAX];
