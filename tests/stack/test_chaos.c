@@ -84,7 +84,11 @@ s_stack_up (const char *label, int dips)
     //  A failed check ends the test's process without tw_stack_destroy:
     //  the directory stays, with the logs.
     fprintf (stderr, "%s: logs in %s\n", label, tw_fixture_dir (tw_stack_fixture (stack)));
+    //  An exit that several queued faults make fail (exit_failed) is tried
+    //  again within a second, not after the defaults' five: the 5 s bound of
+    //  convergence is about restarts, not about the retry policy.
     tw_fixture_set (tw_stack_fixture (stack), "TW_GATEWAY_EXIT_RETRY_COOLDOWN_MS", "500");
+    tw_fixture_set (tw_stack_fixture (stack), "TW_RISK_REJECT_BACKOFF_MS", "1000");
     ck_assert_int_eq (tw_stack_start_all (stack), 0);
     tw_stack_ws_pump (stack, 100);
     return stack;
