@@ -25,7 +25,14 @@
 #include "tw_stack.h"
 
 #define WAIT_MS 15000
+//  State converges within 5 s of the last restart (issue 10's bound), in the
+//  plain build; the sanitized build runs every service 2-3 times slower, so
+//  there the bound is doubled.
+#ifdef __SANITIZE_ADDRESS__
+#define CONVERGE_MS 10000
+#else
 #define CONVERGE_MS 5000
+#endif
 //  How long the chaos case waits to report a convergence that is late.
 #define SETTLE_MS 20000
 #define PRICE 100.0
