@@ -98,7 +98,7 @@ s_ping (fixture_t *fx, tw_msg_t *pong)
 static int64_t
 s_engine_counter (fixture_t *fx, const char *name)
 {
-    tw_msg_t pong;
+    tw_msg_t pong = {0};
     ck_assert_msg (s_ping (fx, &pong), "signal-engine does not answer ping; log in %s",
                    fx->engine_log);
     return tw_cmd_pong_counter (&pong, name);
@@ -349,7 +349,7 @@ START_TEST (test_model_open_repeat_close)
                                                 " action=open_long qty=5"));
     ck_assert (
         tw_file_contains (fx.engine_log, "model_req_id=m-close-1 verdict=accepted id=" POS_ID));
-    tw_msg_t pong;
+    tw_msg_t pong = {0};
     ck_assert (s_ping (&fx, &pong));
     ck_assert_int_eq (tw_cmd_pong_counter (&pong, "signals_in"), 4);
     ck_assert_int_eq (tw_cmd_pong_counter (&pong, "opens_sent"), 2);
@@ -381,7 +381,7 @@ START_TEST (test_bad_signals)
     s_make_dir (&fx);
     s_setup (&fx, "none");
     //  Not msgpack at all: rejected, req_id "unknown".
-    tw_msg_t ack;
+    tw_msg_t ack = {0};
     s_raw_request (&fx, "garbage", 7, NULL, &ack);
     ck_assert_int_eq (ack.type, TW_MSG_ACK);
     ck_assert_int_eq (ack.u.ack.status, TW_ACK_REJECTED);
@@ -420,7 +420,7 @@ START_TEST (test_bad_signals)
     ck_assert_ptr_nonnull (strstr (ack.u.ack.error, "'ping' is not a signal"));
 
     //  The engine still answers, and counted all three.
-    tw_msg_t pong;
+    tw_msg_t pong = {0};
     ck_assert (s_ping (&fx, &pong));
     ck_assert_int_eq (tw_cmd_pong_counter (&pong, "signals_in"), 3);
     ck_assert_int_eq (tw_cmd_pong_counter (&pong, "signals_rejected"), 3);
@@ -439,7 +439,7 @@ START_TEST (test_gateway_down)
 
     //  Nobody answers: after every attempt, a rejected ack, in bounded time.
     int64_t start = tw_clock_mono_ms ();
-    tw_msg_t ack;
+    tw_msg_t ack = {0};
     s_signal (&fx, TW_ACTION_OPEN_LONG, "m-down-1", &ack);
     int64_t took = tw_clock_mono_ms () - start;
     ck_assert_int_eq (ack.u.ack.status, TW_ACK_REJECTED);
@@ -486,7 +486,7 @@ START_TEST (test_stop_hands_back)
     //  verdict is unknown.
     ck_assert_int_eq (tw_fixture_stop (fx.base, ENGINE, SIGTERM, STOP_MS), 0);
     zsock_set_rcvtimeo (req, CLIENT_TIMEOUT_MS);
-    tw_msg_t ack;
+    tw_msg_t ack = {0};
     memset (&ack, 0, sizeof ack);
     char err[TW_TEXT_MAX] = "";
     ck_assert_msg (tw_sock_recv (req, &ack, err, sizeof err) == 0, "no reply: %s", err);
