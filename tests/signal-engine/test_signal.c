@@ -300,7 +300,7 @@ START_TEST (test_model_open_repeat_close)
     s_prime_paper_broker (&fx);
 
     //  open_long -> accepted -> the position opens with the model's stops.
-    tw_msg_t ack, event;
+    tw_msg_t ack = {0}, event;
     s_signal (&fx, TW_ACTION_OPEN_LONG, "m-open-1", &ack);
     ck_assert_msg (ack.u.ack.status == TW_ACK_ACCEPTED, "open: %s", ack.u.ack.error);
     ck_assert_str_eq (ack.u.ack.id, POS_ID);
