@@ -34,7 +34,7 @@
 #define BENCH_READY_TIMEOUT_MS 15000 //  start + reconciliation
 #define BENCH_EVENT_TIMEOUT_MS 5000  //  one command's outcome
 #define BENCH_CLIENT_TIMEOUT_MS 2000 //  one command's reply
-#define BENCH_STOP_TIMEOUT_MS 3000   //  SIGTERM -> exit (DESIGN §5: 2 s)
+#define BENCH_STOP_TIMEOUT_MS 3000   //  SIGTERM -> exit (docs/design.md §5: 2 s)
 #define BENCH_POLL_PACING_MS 10      //  pacing of a poll of an observable state
 
 typedef struct {

@@ -1,4 +1,4 @@
-//  tw_client - a command client with Lazy Pirate retries (DESIGN §3).
+//  tw_client - a command client with Lazy Pirate retries (docs/design.md §3).
 //
 //  A REQ socket that sends a request, waits up to timeout_ms for the reply,
 //  and on timeout closes the socket (LINGER 0), opens a fresh one and sends

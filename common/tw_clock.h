@@ -1,4 +1,4 @@
-//  tw_clock - the two clocks (STYLE 9): monotonic milliseconds for deadlines
+//  tw_clock - the two clocks (CONTRIBUTING.md, style rule 9): monotonic milliseconds for deadlines
 //  and timers, wall-clock nanoseconds for timestamps on the wire.
 
 #ifndef TW_CLOCK_H_INCLUDED

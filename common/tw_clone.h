@@ -1,5 +1,5 @@
 //  tw_clone - a subscriber's copy of the gateway's positions, kept by the
-//  clone pattern (DESIGN §2, zguide ch. 5).
+//  clone pattern (docs/design.md §2, zguide ch. 5).
 //
 //  It subscribes to the gateway's PUB first, then asks for a snapshot over
 //  the command endpoint, then applies only events whose seq follows the

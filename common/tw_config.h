@@ -1,4 +1,4 @@
-//  tw_config - the effective configuration of a service (DESIGN §8, contract).
+//  tw_config - the effective configuration of a service (docs/design.md §8, contract).
 //
 //  Layers, later wins: the defaults table (tw_config_keys.c, the one place a
 //  key is declared), then an INI file, then the environment as

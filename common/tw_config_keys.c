@@ -1,5 +1,5 @@
 //  tw_config_keys - every configuration key, its type and its default: the
-//  one place a key is declared (DESIGN §8, contract for the keys listed there).
+//  one place a key is declared (docs/design.md §8, contract for the keys listed there).
 //
 //  A service reads only keys that are here; a key that is not here is an
 //  error in a file and a warning in the environment. Integer ranges are
@@ -81,7 +81,7 @@ const tw_conf_key_t tw_conf_keys[] = {
     //  An empty redirect_uri makes `tradectl login` ask for one.
     KEY_STR ("fyers", "redirect_uri", ""),
     KEY_STR ("fyers", "token_file", "var/fyers.token"),
-    //  Fyers allows 10/s and 200/min for the whole account (DESIGN §4). The
+    //  Fyers allows 10/s and 200/min for the whole account (docs/design.md §4). The
     //  ranges go higher for a local fake (the benchmarks); the fyers broker
     //  refuses to start with rates above Fyers' limits when base_url is a
     //  Fyers host (gw_fyers_check_rates).

@@ -1,5 +1,5 @@
 //  tw_control - the control endpoint every service answers `ping` on
-//  (DESIGN §8): a ROUTER bound to the service's *_control endpoint that
+//  (docs/design.md §8): a ROUTER bound to the service's *_control endpoint that
 //  replies `pong` with the service name, version, uptime and the counters
 //  its owner adds. Anything else gets a rejected ack. The gateway answers
 //  ping on gateway_rep itself and uses tw_control_pong for the reply.

@@ -1,6 +1,6 @@
 //  tw_service - see tw_service.h.
 //
-//  main() is a thin shell (STYLE 5): flags, configuration, the actor, and a
+//  main() is a thin shell (CONTRIBUTING.md, style rule 5): flags, configuration, the actor, and a
 //  wait for SIGTERM or SIGINT. The signal handler is CZMQ's, which only sets
 //  zsys_interrupted; the wait polls the actor's pipe at a short interval so
 //  that it notices the flag even when the signal went to another thread.
@@ -28,7 +28,7 @@
 
 //  How often the wait loop looks at zsys_interrupted.
 #define TW_SERVICE_POLL_MS 100
-//  How long the actor has to stop after $TERM (DESIGN §5: exit within 2 s,
+//  How long the actor has to stop after $TERM (docs/design.md §5: exit within 2 s,
 //  with room left for closing the sockets).
 #define TW_SERVICE_STOP_MS 1500
 

@@ -1,4 +1,5 @@
-//  tw_service - the skeleton every service's main() is (STYLE: a thin main).
+//  tw_service - the skeleton every service's main() is (CONTRIBUTING.md, style rule 5: a thin
+//  main).
 //
 //  tw_service_main parses the flags (-c FILE, -h/--help, -V/--version),
 //  loads the configuration (errors: one line, exit 2), logs it with secrets

@@ -1,4 +1,4 @@
-//  tw_sock - ZeroMQ sockets for each role, with the options of STYLE 7, and
+//  tw_sock - ZeroMQ sockets for each role, with the options of style rule 7 (CONTRIBUTING.md), and
 //  sending and receiving tw_msg_t messages on them.
 //
 //  Roles: the stable side binds (gateway ROUTER and PUB, feed PUB, control

@@ -1,5 +1,5 @@
 //  tw_msgpack_scan - the bounded pre-scan of an untrusted msgpack frame
-//  (STYLE rule 6).
+//  (CONTRIBUTING.md, style rule 6).
 //
 //  msgpack-c trusts the lengths it reads: `dd 10 00 00 00` (an array that
 //  claims 268 million elements, in five bytes) makes it allocate gigabytes

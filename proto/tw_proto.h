@@ -1,4 +1,4 @@
-//  tw_proto - the tradewire wire format (DESIGN §6, contract).
+//  tw_proto - the tradewire wire format (docs/design.md §6, contract).
 //
 //  Every ZeroMQ message is one msgpack map with string keys; `v`, `type` and
 //  `ts` are always present. This module is the only one that touches msgpack:
@@ -182,7 +182,7 @@ typedef struct {
 
 typedef struct {
     char id[TW_ID_MAX];
-    char reason[TW_REASON_MAX]; //  one of the exit reasons of DESIGN §4
+    char reason[TW_REASON_MAX]; //  one of the exit reasons of docs/design.md §4
 } tw_close_t;
 
 //  Only the fields whose has_ flag is set are changed; at least one must be.
@@ -366,7 +366,7 @@ tw_trading_state_t tw_trading_state_parse (const char *name);
 //  replay); NONE and fyers count as live.
 bool tw_source_is_simulated (tw_source_t source);
 
-//  Exit reasons (DESIGN §4, contract).
+//  Exit reasons (docs/design.md §4, contract).
 #define TW_REASON_SL_HIT "SL Hit"
 #define TW_REASON_TP_HIT "TP Hit"
 #define TW_REASON_TRAILING_SL_HIT "Trailing SL Hit"

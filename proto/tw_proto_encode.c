@@ -2,7 +2,7 @@
 //
 //  The message is checked first, with the same field checks the decoder
 //  applies, so that whatever we send, our own decoder accepts. Every
-//  msgpack_pack_* result is checked (STYLE rule 6): the only way they fail
+//  msgpack_pack_* result is checked (CONTRIBUTING.md, style rule 6): the only way they fail
 //  is an allocation failure in the buffer, which is reported, not ignored.
 
 #include "tw_proto_int.h"

@@ -1,5 +1,5 @@
 //  tw_proto_fields - the field tables of every message type (the contract of
-//  DESIGN §6 and §7 in one place, documented in proto/README.md), the rules
+//  docs/design.md §6 and §7 in one place, documented in proto/README.md), the rules
 //  that span several fields, and the value checks that the encoder and the
 //  decoder share.
 
@@ -54,7 +54,7 @@
              S_MSG_SIZE (u.event.reason), 0, NULL)
 
 //  Commands: req_id is required on those that change state (and must be
-//  unique per request, DESIGN §3), optional on the queries.
+//  unique per request, docs/design.md §3), optional on the queries.
 #define S_REQ_ID S_STR ("req_id", S_ID, req_id)
 #define S_REQ_ID_OPTIONAL S_STR ("req_id", 0, req_id)
 #define S_EXPIRES S_VAL ("expires_at", TW_FIELD_I64, S_REQ, expires_at)

@@ -1,5 +1,5 @@
 //  tw_proto_names - the wire names of the enums of tw_proto.h and the exit
-//  reasons (DESIGN §4 and §6, contract). Each table is indexed by the enum
+//  reasons (docs/design.md §4 and §6, contract). Each table is indexed by the enum
 //  value (shifted where the enum does not start at 0), so a name and its
 //  parse are one lookup apart and can never disagree.
 

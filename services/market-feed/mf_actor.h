@@ -1,4 +1,4 @@
-//  mf_actor - the market-feed service (DESIGN §1): publishes ticks on
+//  mf_actor - the market-feed service (docs/design.md §1): publishes ticks on
 //  [endpoints] feed_pub (PUB, binds, topic tick.<symbol>) from the source
 //  [feed] source names, and answers ping on [endpoints] feed_control with
 //  the counters ticks_published, rows_skipped (malformed replay rows, every

@@ -1,4 +1,4 @@
-//  mf_replay - the replay tick source: a CSV file (DESIGN §8, contract).
+//  mf_replay - the replay tick source: a CSV file (docs/design.md §8, contract).
 //
 //  The first line is a header that names the columns: ts_ms, symbol and ltp
 //  are required, bid, ask and volume optional, in any order. ts_ms is epoch

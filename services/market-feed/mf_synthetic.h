@@ -1,4 +1,4 @@
-//  mf_synthetic - the synthetic tick source, the demo default (DESIGN §1): a
+//  mf_synthetic - the synthetic tick source, the demo default (docs/design.md §1): a
 //  seeded random walk per symbol.
 //
 //  The walk is deterministic for a given seed, symbol list, start price and

@@ -1,5 +1,5 @@
 //  notifier - bridges the gateway's position events to browsers and scripts
-//  over WebSocket and serves the live dashboard (DESIGN §1, §7). A thin
+//  over WebSocket and serves the live dashboard (docs/design.md §1, §7). A thin
 //  shell around the notifier actor (nt_actor.c).
 //
 //  libwebsockets has no global set-up of its own to call here: the notifier
@@ -23,7 +23,7 @@ main (int argc, char **argv)
     }
     static const tw_service_def_t def = {
         .name = "notifier",
-        .summary = "position events over WebSocket and the live dashboard (DESIGN.md §7)",
+        .summary = "position events over WebSocket and the live dashboard (docs/design.md §7)",
         .actor = nt_actor,
     };
     int rc = tw_service_main (&def, argc, argv);

@@ -1,4 +1,4 @@
-//  nt_actor - the notifier service (DESIGN §1, §7): bridges the gateway's
+//  nt_actor - the notifier service (docs/design.md §1, §7): bridges the gateway's
 //  position events to browsers and scripts over WebSocket, and serves the
 //  dashboard page.
 //

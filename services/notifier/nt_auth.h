@@ -1,4 +1,4 @@
-//  nt_auth - who may use the WebSocket (DESIGN §7, §8): the token check.
+//  nt_auth - who may use the WebSocket (docs/design.md §7, §8): the token check.
 //
 //  A client presents the token in an `Authorization: Bearer <token>` header
 //  or as `?token=<token>` in the URL (the header wins when both are there).

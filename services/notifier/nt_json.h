@@ -1,4 +1,4 @@
-//  nt_json - the notifier's WebSocket frames (DESIGN §7, contract): gateway
+//  nt_json - the notifier's WebSocket frames (docs/design.md §7, contract): gateway
 //  events, snapshots, acks and errors to JSON text, and a client's JSON
 //  frame to a request. Pure: no I/O, no state, so every frame is tested
 //  byte for byte in tests/notifier/.

@@ -2,7 +2,7 @@
 //  a thread of its own.
 //
 //  It serves the dashboard page at GET / and WebSocket clients at /ws
-//  (DESIGN §7; who may connect: nt_auth.h). It knows nothing of the
+//  (docs/design.md §7; who may connect: nt_auth.h). It knows nothing of the
 //  gateway: its owner (nt_actor) hands it JSON frames, and it hands its
 //  owner what clients ask for. Each client has a bounded send queue
 //  (nt_queue) of `queue_max` frames; a client whose queue overflows is
@@ -40,7 +40,7 @@
 
 #include "tw_proto.h"
 
-//  The WebSocket path (DESIGN §7).
+//  The WebSocket path (docs/design.md §7).
 #define NT_WS_PATH "/ws"
 
 typedef struct {

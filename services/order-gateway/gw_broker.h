@@ -9,10 +9,10 @@
 //
 //  One call is ONE attempt at the broker: the actor classifies its outcome;
 //  retrying, backing off and verifying ambiguous outcomes are the gateway's
-//  decisions (DESIGN §4), not the broker's. The call record, its outcomes
+//  decisions (docs/design.md §4), not the broker's. The call record, its outcomes
 //  and the pipe helpers the backends share are in gw_call.h.
 //
-//  Two brokers implement it: `fyers` (libcurl multi + cJSON, FYERS.md) and
+//  Two brokers implement it: `fyers` (libcurl multi + cJSON, docs/fyers.md) and
 //  `paper` (fills at the last tick price from the feed, keeps its positions
 //  in its own SQLite file so that a gateway restart reconciles against them).
 //

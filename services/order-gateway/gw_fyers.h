@@ -1,4 +1,4 @@
-//  gw_fyers - the Fyers REST broker (FYERS.md §1-§4, §6, §9): the broker
+//  gw_fyers - the Fyers REST broker (docs/fyers.md §1-§4, §6, §9): the broker
 //  actor of gw_broker.h over libcurl multi.
 //
 //  Every call becomes one HTTP transfer, started as soon as the shared rate
@@ -6,7 +6,7 @@
 //  flight at once, driven by the actor's zloop through curl's socket and timer
 //  callbacks, so a hanging request never delays another call or the pipe.
 //  The outcome is classified from the curl result, the HTTP status and the
-//  JSON body (gw_fyers_classify, DESIGN §4).
+//  JSON body (gw_fyers_classify, docs/design.md §4).
 //
 //  The app id comes from FYERS_APP_ID; the access token through tw_token
 //  (FYERS_ACCESS_TOKEN, else [fyers] token_file). Once a second, between
@@ -35,7 +35,7 @@
 #include "gw_call.h"
 #include "tw_config.h"
 
-//  Fyers codes (FYERS.md §2).
+//  Fyers codes (docs/fyers.md §2).
 #define GW_FYERS_CODE_EXIT_PENDING 201 //  exit/order sent, not yet acknowledged or filled
 
 //  Fyers order status "filled" (order book `status`).
@@ -46,7 +46,7 @@
 
 typedef struct _gw_fyers_t gw_fyers_t;
 
-//  Fyers' own limits for the whole account (DESIGN §4, FYERS.md §6). Higher
+//  Fyers' own limits for the whole account (docs/design.md §4, docs/fyers.md §6). Higher
 //  rates are for a local fake (the benchmarks), never for a Fyers host: see
 //  gw_fyers_check_rates.
 #define GW_FYERS_LIMIT_PER_SEC 10

@@ -1,5 +1,5 @@
 //  gw_fyers_parse - the pure half of gw_fyers: request bodies, validation,
-//  and the classification of a reply (DESIGN §4, FYERS.md §2-§4).
+//  and the classification of a reply (docs/design.md §4, docs/fyers.md §2-§4).
 //
 //  The body is parsed whatever the HTTP status, and success is decided on
 //  s == "ok", never on the status or the code alone. Where a reply leaves
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-//  Fyers codes (FYERS.md §2).
+//  Fyers codes (docs/fyers.md §2).
 #define S_CODE_RATE_LIMIT -429
 #define S_CODE_RATE_LIMIT_OLD -353
 #define S_CODE_TOKEN_EXPIRED -8
@@ -44,7 +44,7 @@
 #define S_HTTP_SERVER_ERROR 500
 #define S_HTTP_CLASS_END 600
 
-//  Place-order constants (FYERS.md §3.1).
+//  Place-order constants (docs/fyers.md §3.1).
 #define S_ORDER_TYPE_MARKET 2
 #define S_SIDE_BUY 1
 #define S_SIDE_SELL -1
@@ -227,7 +227,7 @@ gw_fyers_body (const gw_call_t *call)
 }
 
 //  --------------------------------------------------------------------------
-//  Reply fields: ids and numbers may come as strings or numbers (FYERS.md).
+//  Reply fields: ids and numbers may come as strings or numbers (docs/fyers.md).
 
 static bool
 s_json_number (const cJSON *object, const char *key, double *value)

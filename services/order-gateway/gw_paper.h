@@ -22,7 +22,7 @@
 
 #include "gw_call.h"
 
-//  The code answered when there is nothing to exit (as Fyers, FYERS.md §4).
+//  The code answered when there is nothing to exit (as Fyers, docs/fyers.md §4).
 #define GW_PAPER_CODE_NO_POSITION -352
 //  The codes of a successful exit and order (as Fyers).
 #define GW_PAPER_CODE_EXITED 200

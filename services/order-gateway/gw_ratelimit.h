@@ -1,5 +1,5 @@
-//  gw_ratelimit - paces the broker calls of the whole account (DESIGN §4,
-//  FYERS.md §6).
+//  gw_ratelimit - paces the broker calls of the whole account (docs/design.md §4,
+//  docs/fyers.md §6).
 //
 //  Two sliding windows over the send times of ALL calls: at most per_sec sends
 //  in any 1000 ms and at most per_min sends in any 60000 ms (a send at t is

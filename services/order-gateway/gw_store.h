@@ -1,5 +1,5 @@
 //  gw_store - the order gateway's durable state, in one SQLite file
-//  (DESIGN §2-§5).
+//  (docs/design.md §2-§5).
 //
 //  What it keeps: the event counter (seq) and this run's epoch; the positions,
 //  live and closed; every exit attempt; the req_id -> reply table that makes
@@ -187,7 +187,7 @@ int gw_store_update_attempt (gw_store_t *self, const gw_attempt_row_t *attempt);
 //  closed one), in attempt order; *rows as for gw_store_list_positions.
 int gw_store_attempts (gw_store_t *self, const char *id, gw_attempt_row_t **rows, size_t *count);
 
-//  --- Replies by req_id (DESIGN §3) --------------------------------------
+//  --- Replies by req_id (docs/design.md §3) --------------------------------------
 
 //  Looks up the reply first given to req_id. 0 found: *reply is a malloc'd
 //  copy (the caller frees it) of *size bytes. 1 not found, -1 error; then

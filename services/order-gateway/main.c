@@ -1,5 +1,5 @@
 //  order-gateway - owns the authoritative position state and is the only
-//  process that talks to the broker's order API (DESIGN §1). A thin shell
+//  process that talks to the broker's order API (docs/design.md §1). A thin shell
 //  around the gateway actor (gw_actor.c).
 
 #include <curl/curl.h>
@@ -13,7 +13,7 @@ main (int argc, char **argv)
 {
     static const tw_service_def_t def = {
         .name = "order-gateway",
-        .summary = "positions, the exit path and the broker (DESIGN.md §4)",
+        .summary = "positions, the exit path and the broker (docs/design.md §4)",
         .actor = gw_actor,
     };
     //  libcurl (and the TLS library under it) is set up once, on the main

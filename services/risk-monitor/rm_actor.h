@@ -1,4 +1,4 @@
-//  rm_actor - the risk-monitor service (DESIGN §1): watches the stop-loss,
+//  rm_actor - the risk-monitor service (docs/design.md §1): watches the stop-loss,
 //  take-profit and trailing stop of every open position on each tick and
 //  asks the gateway to close ("SL Hit", "TP Hit", "Trailing SL Hit"), and
 //  persists trailing-stop moves with modify. The rules are rm_rules.h; the

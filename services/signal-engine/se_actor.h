@@ -1,4 +1,4 @@
-//  se_actor - the signal-engine service (DESIGN §1): runs the model and asks
+//  se_actor - the signal-engine service (docs/design.md §1): runs the model and asks
 //  the gateway to open or close ("Model Close").
 //
 //  External models send `signal` messages to [endpoints] signal_in (a

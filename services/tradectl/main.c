@@ -1,4 +1,4 @@
-//  tradectl - the operator's command line (DESIGN §8, contract).
+//  tradectl - the operator's command line (docs/design.md §8, contract).
 //
 //  Parses the command line, loads the configuration like every service,
 //  sends one command with Lazy Pirate retries (the same req_id on every

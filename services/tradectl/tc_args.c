@@ -66,7 +66,7 @@ static const char *s_command_names[TC_CMD_COUNT] = {
 };
 
 //  The services `ping` knows, and their endpoint keys in [endpoints]
-//  (DESIGN §8).
+//  (docs/design.md §8).
 typedef struct {
     const char *service;
     const char *endpoint_key;

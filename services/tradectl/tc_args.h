@@ -1,4 +1,4 @@
-//  tc_args - the command line of tradectl (DESIGN §8, contract).
+//  tc_args - the command line of tradectl (docs/design.md §8, contract).
 //
 //  tradectl [-c FILE] [--json] status | positions
 //           | open SYMBOL --side long|short --qty N [--sl P] [--tp P] [--trail P] [--product P]
@@ -8,7 +8,7 @@
 //  Parsing is strict: an unknown option or command, a missing value, an
 //  option given twice or given to a command it does not belong to, a
 //  quantity that is not a positive integer, a negative or non-numeric price,
-//  an exit reason that is not one of DESIGN §4, and a missing or extra
+//  an exit reason that is not one of docs/design.md §4, and a missing or extra
 //  argument are all usage errors with a one-line reason. Global options
 //  (-c, --json, --help, --version) may appear anywhere; `--opt=value` works
 //  like `--opt value`; `--` ends the options.

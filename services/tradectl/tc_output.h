@@ -1,7 +1,7 @@
 //  tc_output - what tradectl prints: a reply as text for people or as one
 //  JSON document for scripts, and a failure as one line on stderr.
 //
-//  The JSON mirrors the reply with the wire's field names (DESIGN §6, §7):
+//  The JSON mirrors the reply with the wire's field names (docs/design.md §6, §7):
 //    ack:            type, req_id, status, id, error
 //    pong:           type, req_id, service, version, uptime_ms, counters{}
 //    snapshot_reply: type, req_id, epoch, seq, positions[] of

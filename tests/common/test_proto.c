@@ -693,7 +693,7 @@ START_TEST (test_round_trip_details)
 }
 END_TEST
 
-//  The keys on the wire are the contract (DESIGN §6/§7): check them as an
+//  The keys on the wire are the contract (docs/design.md §6/§7): check them as an
 //  outside decoder sees them.
 static void
 s_assert_keys (tw_msg_type_t type, const char *expected)

@@ -19,7 +19,7 @@
 
 //  Every wait in these tests is bounded by this.
 #define WAIT_MS 5000
-//  DESIGN §5: SIGTERM -> exit 0 within 2 s.
+//  docs/design.md §5: SIGTERM -> exit 0 within 2 s.
 #define STOP_LIMIT_MS 2000
 #define OUTPUT_MAX 16384
 #define NAME "unit-service"

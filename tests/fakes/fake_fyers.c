@@ -14,7 +14,7 @@
 //  cleanly (hanging requests are cut short) with exit status 0. A line per
 //  API request goes to stderr unless --quiet.
 //
-//  Fyers routes (base http://127.0.0.1:<port>/api/v3, FYERS.md §2-§4)
+//  Fyers routes (base http://127.0.0.1:<port>/api/v3, docs/fyers.md §2-§4)
 //  ------------------------------------------------------------------
 //  Every API request must carry "Authorization: <APP_ID>:<TOKEN>" or gets HTTP
 //  401 {"s":"error","code":-16,"message":"Could not authenticate the user"}.
@@ -22,7 +22,7 @@
 //  code -50). The "version" header is recorded, not required.
 //    GET    /positions     netPositions[] and overall; id "<symbol>-<productType>";
 //                          flat positions stay listed with netQty 0, side 0.
-//    POST   /orders/sync   market order (type 2, FYERS.md §3.1), validated (400,
+//    POST   /orders/sync   market order (type 2, docs/fyers.md §3.1), validated (400,
 //                          -50 "Invalid input: <field>"); fills at once at the
 //                          symbol's ltp (default 100.0) and nets into the position;
 //                          200 {"s":"ok","code":1101,"message":"... No.<id>","id":"<id>"}.

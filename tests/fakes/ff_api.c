@@ -152,7 +152,7 @@ s_one_of (const char *value, const char *const *allowed)
     return false;
 }
 
-//  1-30 letters and digits, and not the reserved word (FYERS.md §3.1).
+//  1-30 letters and digits, and not the reserved word (docs/fyers.md §3.1).
 static bool
 s_tag_valid (const char *tag)
 {

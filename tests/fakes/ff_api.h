@@ -1,7 +1,7 @@
 //  ff_api - the Fyers v3 REST endpoints of the fake, served from an ff_book.
 //
 //  Knows routes, authentication, validation and the response envelope
-//  (FYERS.md §2-§4); knows nothing about HTTP transport, scripts or threads.
+//  (docs/fyers.md §2-§4); knows nothing about HTTP transport, scripts or threads.
 //  The caller serialises calls that share a book.
 
 #ifndef FF_API_H_INCLUDED
@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-//  Error codes the fake returns (FYERS.md §2). FF_CODE_NOT_FOUND is the
+//  Error codes the fake returns (docs/fyers.md §2). FF_CODE_NOT_FOUND is the
 //  fake's own: Fyers' reply to an unknown path is not documented.
 #define FF_CODE_AUTH -16
 #define FF_CODE_INVALID -50

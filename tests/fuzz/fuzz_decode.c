@@ -1,4 +1,4 @@
-//  fuzz_decode - the libFuzzer target for tw_msg_decode (STYLE rule 6).
+//  fuzz_decode - the libFuzzer target for tw_msg_decode (CONTRIBUTING.md, style rule 6).
 //
 //  Any input: decoding must not crash, leak or read out of bounds (the
 //  sanitizers watch), and a refusal must leave the message reset with a

@@ -29,7 +29,7 @@
 #define FILE_ENV_MAX (PATH_MAX_LEN * 2)
 //  Every wait for the child is bounded by this.
 #define WAIT_MS 10000
-//  DESIGN §5: SIGTERM -> exit 0 within 2 s.
+//  docs/design.md §5: SIGTERM -> exit 0 within 2 s.
 #define STOP_MS 2000
 //  The control client's patience per attempt, and its attempts.
 #define PING_TIMEOUT_MS 2000

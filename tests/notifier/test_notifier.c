@@ -1,4 +1,4 @@
-//  Integration tests of the notifier (DESIGN §7): the real notifier and the
+//  Integration tests of the notifier (docs/design.md §7): the real notifier and the
 //  real order-gateway on the paper broker, over loopback on ports picked
 //  at run time, in a temporary directory. The test plays the market feed
 //  (a PUB at feed_pub publishing ticks, which the paper broker fills at),
@@ -29,7 +29,7 @@
 #define WAIT_MS 10000
 #define FRAME_MS 5000
 #define STOP_MS 3000
-//  DESIGN §5: SIGTERM -> exit 0 within 2 s.
+//  docs/design.md §5: SIGTERM -> exit 0 within 2 s.
 #define STOP_WITHIN_MS 2000
 #define CLIENT_TIMEOUT_MS 2000
 #define SYMBOL "NSE:SBIN-EQ"
@@ -651,7 +651,7 @@ START_TEST (test_restart_gives_fresh_snapshot)
     tw_wsclient_t *client = s_connect_ok ();
     cJSON_Delete (s_expect (client, "snapshot", FRAME_MS));
     cJSON_Delete (s_open (client));
-    //  The notifier stops cleanly within 2 s (DESIGN §5), with a client
+    //  The notifier stops cleanly within 2 s (docs/design.md §5), with a client
     //  connected; its clients see the connection end.
     int64_t stop_start = tw_clock_mono_ms ();
     ck_assert_int_eq (tw_fixture_stop (fx.base, NOTIFIER, SIGTERM, STOP_MS), 0);

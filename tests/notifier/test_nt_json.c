@@ -237,7 +237,7 @@ START_TEST (test_snapshot)
               "\"NSE:INFY-EQ\",\"product\":\"INTRADAY\",\"side\":\"long\","
               "\"qty\":10,\"entry_price\":600.5,\"sl\":590,\"tp\":615.25,"
               "\"trail\":0,\"state\":\"closing\",\"exit_failed\":true" NO_VIEW_JSON "}]}");
-    //  The DESIGN §7 fields of every position are there.
+    //  The docs/design.md §7 fields of every position are there.
     cJSON *doc = cJSON_Parse (json);
     cJSON *pos = cJSON_GetArrayItem (cJSON_GetObjectItemCaseSensitive (doc, "positions"), 0);
     const char *fields[] = {"id", "symbol", "side", "qty", "entry_price", "sl", "tp", "state"};

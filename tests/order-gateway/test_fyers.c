@@ -180,7 +180,7 @@ START_TEST (test_exit_ok)
     ck_assert_int_lt (call->latency_ms, T_FAST_MS);
     gw_call_destroy (&call);
 
-    //  Exactly one DELETE, with the headers and body of FYERS.md §1, §4.
+    //  Exactly one DELETE, with the headers and body of docs/fyers.md §1, §4.
     cJSON *requests = s_requests ("DELETE", "/api/v3/positions");
     ck_assert_int_eq (cJSON_GetArraySize (requests), 1);
     cJSON *record = cJSON_GetArrayItem (requests, 0);

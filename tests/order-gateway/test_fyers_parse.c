@@ -1,5 +1,5 @@
 //  Unit tests of the pure half of the Fyers broker (gw_fyers_parse.c):
-//  gw_fyers_classify on crafted replies (DESIGN §4, FYERS.md §2), the parsing
+//  gw_fyers_classify on crafted replies (docs/design.md §4, docs/fyers.md §2), the parsing
 //  of positions and order books, Retry-After, request bodies and validation;
 //  and the rate guard of gw_fyers.c (which base_url keeps Fyers' limits).
 
