@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "gw_actor.h"
+#include "gw_inproc.h"
 #include "gw_journal.h"
 #include "gw_store.h"
 #include "tw_clock.h"
@@ -24,213 +25,27 @@
 #define ERR_MAX 512
 #define PATH_MAX_LEN 512
 //  Every wait in these tests is bounded by this.
-#define WAIT_MS 10000
+#define WAIT_MS GW_INPROC_WAIT_MS
 #define POLL_MS 10
 #define TTL_NS (30 * TW_NS_PER_MS * 1000)
-#define ENDPOINT_MAX 64
-#define SERVICE "order-gateway"
-#define SYMBOL_A "NSE:SBIN-EQ"
-#define SYMBOL_B "NSE:INFY-EQ"
+#define SERVICE GW_INPROC_SERVICE
+#define SYMBOL_A GW_INPROC_SYMBOL_A
+#define SYMBOL_B GW_INPROC_SYMBOL_B
 #define POS_A "NSE:SBIN-EQ-INTRADAY"
 #define POS_B "NSE:INFY-EQ-INTRADAY"
-#define PRICE_A 500.0
-#define PRICE_B 1500.0
-
-typedef struct {
-    tw_config_t *config;
-    tw_service_t *service;
-    zactor_t *actor;
-    zsock_t *feed;   //  the ticks
-    zsock_t *events; //  SUB to the gateway's events
-    zsock_t *client; //  DEALER to the gateway's commands
-    int next_req;
-    //  inproc endpoints are released after their socket closes, not when
-    //  it does: every start gets new ones, so that a restart never waits.
-    char gw_rep[ENDPOINT_MAX];
-    char gw_pub[ENDPOINT_MAX];
-    char feed_pub[ENDPOINT_MAX];
-} s_fx_t;
-
-static int s_generation;
-
-static char s_dir[PATH_MAX_LEN];
-static char s_origin[PATH_MAX_LEN];
+#define PRICE_A GW_INPROC_PRICE_A
+#define PRICE_B GW_INPROC_PRICE_B
 
 static void
 s_setup (void)
 {
-    tw_log_init ("unit");
-    //  In an empty directory, so that no deploy/config/tradewire.ini is read.
-    ck_assert_ptr_nonnull (getcwd (s_origin, sizeof s_origin));
-    snprintf (s_dir, sizeof s_dir, "%s", "/tmp/tw-gw-journal-XXXXXX");
-    ck_assert_ptr_nonnull (mkdtemp (s_dir));
-    ck_assert_int_eq (chdir (s_dir), 0);
-    setenv ("TW_GATEWAY_BROKER", "paper", 1);
-    setenv ("TW_GATEWAY_DB", "gateway.db", 1);
-    setenv ("TW_GATEWAY_PAPER_DB", "paper.db", 1);
-    setenv ("TW_GATEWAY_HEARTBEAT_MS", "50", 1);
+    gw_inproc_setup ("journal");
 }
 
 static void
 s_teardown (void)
 {
-    ck_assert_int_eq (chdir (s_origin), 0);
-    char command[PATH_MAX_LEN + 16];
-    snprintf (command, sizeof command, "rm -rf %s", s_dir);
-    ck_assert_int_eq (system (command), 0);
-}
-
-//  Publishes one tick of each symbol: the paper broker fills at the last.
-static void
-s_ticks (s_fx_t *fx)
-{
-    const char *symbols[] = {SYMBOL_A, SYMBOL_B};
-    const double prices[] = {PRICE_A, PRICE_B};
-    for (size_t i = 0; i < 2; i++) {
-        tw_msg_t tick;
-        tw_msg_init (&tick, TW_MSG_TICK);
-        snprintf (tick.u.tick.symbol, sizeof tick.u.tick.symbol, "%s", symbols[i]);
-        tick.u.tick.ltp = prices[i];
-        ck_assert_int_eq (tw_sock_publish (fx->feed, &tick), 0);
-    }
-}
-
-//  The next event other than a heartbeat, within WAIT_MS (ticking meanwhile).
-static void
-s_next_event (s_fx_t *fx, tw_msg_t *event)
-{
-    zpoller_t *poller = zpoller_new (fx->events, NULL);
-    int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
-    bool got = false;
-    while (!got && tw_clock_mono_ms () < deadline) {
-        s_ticks (fx);
-        if (zpoller_wait (poller, POLL_MS) != fx->events)
-            continue;
-        char err[ERR_MAX];
-        ck_assert_msg (tw_sock_recv (fx->events, event, err, sizeof err) == 0, "%s", err);
-        got = event->type != TW_MSG_HEARTBEAT;
-    }
-    zpoller_destroy (&poller);
-    ck_assert_msg (got, "no event within %d ms", WAIT_MS);
-}
-
-//  Sends request and returns the gateway's reply.
-static void
-s_request (s_fx_t *fx, const tw_msg_t *request, tw_msg_t *reply)
-{
-    ck_assert_int_eq (tw_sock_send (fx->client, request), 0);
-    zpoller_t *poller = zpoller_new (fx->client, NULL);
-    void *which = zpoller_wait (poller, WAIT_MS);
-    zpoller_destroy (&poller);
-    ck_assert_msg (which == fx->client, "no reply within %d ms", WAIT_MS);
-    char err[ERR_MAX];
-    ck_assert_msg (tw_sock_recv (fx->client, reply, err, sizeof err) == 0, "%s", err);
-    ck_assert_str_eq (reply->req_id, request->req_id);
-}
-
-static void
-s_command (tw_msg_t *msg, tw_msg_type_t type, const char *req_id)
-{
-    tw_msg_init (msg, type);
-    snprintf (msg->req_id, sizeof msg->req_id, "%s", req_id);
-    msg->expires_at = tw_clock_wall_ns () + TTL_NS;
-}
-
-static int64_t
-s_counter (s_fx_t *fx, const char *name)
-{
-    tw_msg_t status, pong;
-    memset (&pong, 0, sizeof pong);
-    s_command (&status, TW_MSG_STATUS, "status");
-    status.expires_at = 0;
-    s_request (fx, &status, &pong);
-    ck_assert_int_eq (pong.type, TW_MSG_PONG);
-    ck_assert_str_eq (pong.u.pong.service, SERVICE);
-    for (size_t i = 0; i < pong.u.pong.counter_count; i++)
-        if (strcmp (pong.u.pong.counters[i].name, name) == 0)
-            return pong.u.pong.counters[i].value;
-    ck_abort_msg ("pong has no counter '%s'", name);
-    return -1;
-}
-
-static void
-s_start (s_fx_t *fx)
-{
-    memset (fx, 0, sizeof *fx);
-    s_generation++;
-    snprintf (fx->gw_rep, sizeof fx->gw_rep, "inproc://gw-journal-rep-%d", s_generation);
-    snprintf (fx->gw_pub, sizeof fx->gw_pub, "inproc://gw-journal-pub-%d", s_generation);
-    snprintf (fx->feed_pub, sizeof fx->feed_pub, "inproc://gw-journal-feed-%d", s_generation);
-    setenv ("TW_ENDPOINTS_GATEWAY_REP", fx->gw_rep, 1);
-    setenv ("TW_ENDPOINTS_GATEWAY_PUB", fx->gw_pub, 1);
-    setenv ("TW_ENDPOINTS_FEED_PUB", fx->feed_pub, 1);
-    fx->feed = tw_sock_pub_new (fx->feed_pub);
-    ck_assert_ptr_nonnull (fx->feed);
-    char err[ERR_MAX] = "";
-    fx->config = tw_config_load (NULL, err, sizeof err);
-    ck_assert_msg (fx->config != NULL, "config: %s", err);
-    fx->service = tw_service_new (SERVICE, fx->config);
-    ck_assert_ptr_nonnull (fx->service);
-    fx->actor = zactor_new (gw_actor, fx->service);
-    ck_assert_ptr_nonnull (fx->actor);
-    fx->events = tw_sock_sub_new (fx->gw_pub, "");
-    fx->client = tw_sock_dealer_new (fx->gw_rep);
-    ck_assert (fx->events && fx->client);
-    //  Subscribed once a heartbeat arrives; ready once the broker was read.
-    zpoller_t *poller = zpoller_new (fx->events, NULL);
-    ck_assert_ptr_eq (zpoller_wait (poller, WAIT_MS), fx->events);
-    zpoller_destroy (&poller);
-    int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
-    while (s_counter (fx, "reconciled") != 1 && tw_clock_mono_ms () < deadline)
-        zclock_sleep (POLL_MS);
-    ck_assert_int_eq (s_counter (fx, "reconciled"), 1);
-}
-
-static void
-s_stop (s_fx_t *fx)
-{
-    zactor_destroy (&fx->actor);
-    tw_service_destroy (&fx->service);
-    tw_config_destroy (&fx->config);
-    zsock_destroy (&fx->client);
-    zsock_destroy (&fx->events);
-    zsock_destroy (&fx->feed);
-}
-
-//  Opens qty of symbol long and waits for position_opened. Until the paper
-//  broker has its first tick an open is refused (order_rejected): it is then
-//  sent again under a new req_id. Every event seen must be about symbol.
-static void
-s_open (s_fx_t *fx, const char *symbol, const char *pos_id, int64_t qty, double price)
-{
-    int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
-    while (tw_clock_mono_ms () < deadline) {
-        char req_id[TW_ID_MAX];
-        snprintf (req_id, sizeof req_id, "open-%d", ++fx->next_req);
-        tw_msg_t open, ack, event;
-        memset (&ack, 0, sizeof ack);
-        memset (&event, 0, sizeof event);
-        s_command (&open, TW_MSG_OPEN, req_id);
-        snprintf (open.u.open.symbol, sizeof open.u.open.symbol, "%s", symbol);
-        open.u.open.side = TW_SIDE_LONG;
-        open.u.open.qty = qty;
-        open.u.open.sl = price / 2;
-        s_request (fx, &open, &ack);
-        ck_assert_int_eq (ack.type, TW_MSG_ACK);
-        ck_assert_int_eq (ack.u.ack.status, TW_ACK_ACCEPTED);
-        ck_assert_str_eq (ack.u.ack.id, pos_id);
-        s_next_event (fx, &event);
-        ck_assert_str_eq (event.u.event.pos.id, pos_id);
-        if (event.type == TW_MSG_ORDER_REJECTED)
-            continue;
-        ck_assert_int_eq (event.type, TW_MSG_POSITION_OPENED);
-        ck_assert_int_eq (event.u.event.pos.qty, qty);
-        ck_assert_int_eq (event.u.event.pos.side, TW_SIDE_LONG);
-        ck_assert_double_eq (event.u.event.pos.entry_price, price);
-        ck_assert_int_eq (event.u.event.pos.state, TW_STATE_OPEN);
-        return;
-    }
-    ck_abort_msg ("no position_opened for %s within %d ms", symbol, WAIT_MS);
+    gw_inproc_teardown ();
 }
 
 #define S_NS_PER_S INT64_C (1000000000)
@@ -345,26 +160,26 @@ END_TEST
 
 //  Sends a history or pnl request for day and returns the reply.
 static void
-s_journal (s_fx_t *fx, tw_msg_type_t type, const char *day, int64_t offset, int64_t limit,
+s_journal (gw_inproc_t *fx, tw_msg_type_t type, const char *day, int64_t offset, int64_t limit,
            tw_msg_t *reply)
 {
     tw_msg_t request;
     char req_id[TW_ID_MAX];
     snprintf (req_id, sizeof req_id, "journal-%d", ++fx->next_req);
-    s_command (&request, type, req_id);
+    gw_inproc_command (&request, type, req_id);
     request.expires_at = 0;
     snprintf (request.u.journal.day, sizeof request.u.journal.day, "%s", day);
     request.u.journal.offset = offset;
     request.u.journal.limit = limit;
     memset (reply, 0, sizeof *reply);
-    s_request (fx, &request, reply);
+    gw_inproc_request (fx, &request, reply);
 }
 
 START_TEST (test_gateway_commands)
 {
     s_seed ("gateway.db");
-    s_fx_t fx;
-    s_start (&fx);
+    gw_inproc_t fx;
+    gw_inproc_start (&fx);
     tw_msg_t reply;
     s_journal (&fx, TW_MSG_HISTORY, "2026-12-01", 0, 0, &reply);
     ck_assert_int_eq (reply.type, TW_MSG_HISTORY_REPLY);
@@ -398,7 +213,7 @@ START_TEST (test_gateway_commands)
     tw_msg_reset (&reply);
 
     //  pnl of Dec 1, with an open position marked by the feed.
-    s_open (&fx, SYMBOL_A, POS_A, 10, PRICE_A);
+    gw_inproc_open (&fx, SYMBOL_A, POS_A, 10, PRICE_A);
     int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
     bool marked = false;
     while (!marked && tw_clock_mono_ms () < deadline) {
@@ -430,7 +245,7 @@ START_TEST (test_gateway_commands)
     s_journal (&fx, TW_MSG_PNL, "", 0, 0, &reply);
     ck_assert_int_eq (reply.type, TW_MSG_PNL_REPLY);
     ck_assert_str_eq (reply.u.pnl.day, today);
-    s_stop (&fx);
+    gw_inproc_stop (&fx);
 }
 END_TEST
 
