@@ -29,10 +29,13 @@
 #include "tw_log.h"
 #include "tw_service.h"
 #include "tw_sock.h"
+#include "tw_token.h"
 
 #include <inttypes.h>
 #include <string.h>
 
+//  How often the order socket looks for a new token in the token file.
+#define GW_ORDERSOCK_TOKEN_CHECK_MS 5000
 #define GW_LOG_INTERVAL_MS 5000
 
 typedef struct {
@@ -61,7 +64,8 @@ typedef struct {
     //  The IST day on which an operator resumed: the daily loss limit does
     //  not trip again that day (in memory: a restart checks it afresh).
     char resumed_day[TW_DAY_MAX];
-    zactor_t *ordersock; //  the order socket (fyers only), NULL when off
+    zactor_t *ordersock;         //  the order socket (fyers only), NULL when off
+    tw_token_t *ordersock_token; //  its token: FYERS_ACCESS_TOKEN, else [fyers] token_file
     gw_ordersock_state_t ordersock_state;
     int64_t ordersock_connects;
     int64_t started_ms;
@@ -508,22 +512,60 @@ s_on_ordersock (zloop_t *loop, zsock_t *reader, void *arg)
 }
 
 //  Starts the order socket with broker fyers and a URL (docs/fyers.md §7.3).
+//  (Re)starts the order socket with the current token.
+static void
+s_ordersock_open (gw_t *self)
+{
+    if (self->ordersock) {
+        zloop_reader_end (self->loop, zactor_sock (self->ordersock));
+        gw_ordersock_destroy (&self->ordersock);
+        tw_token_destroy (&self->ordersock_token);
+    }
+    const char *url = tw_config_str (self->config, "fyers", "order_socket_url");
+    const char *token = tw_token_value (self->ordersock_token);
+    self->ordersock = gw_ordersock_new (url, getenv ("FYERS_APP_ID"), token);
+    self->ordersock_state = GW_ORDERSOCK_DOWN;
+    if (!self->ordersock) {
+        tw_error ("order socket off: reconciliation every reconcile_interval_ms only");
+        return;
+    }
+    zloop_reader (self->loop, zactor_sock (self->ordersock), s_on_ordersock, self);
+}
+
+//  A new token in the token file (the daily login) reconnects the order
+//  socket with it, as the broker takes it for its REST calls.
+static int
+s_on_ordersock_token (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    gw_t *self = (gw_t *) arg;
+    char err[TW_TEXT_MAX] = "";
+    if (tw_token_check (self->ordersock_token, err, sizeof err) == 1) {
+        tw_info ("order socket: a new token from %s, reconnecting",
+                 tw_token_source (self->ordersock_token));
+        s_ordersock_open (self);
+    }
+    return 0;
+}
+
 static void
 s_ordersock_start (gw_t *self)
 {
     const char *url = tw_config_str (self->config, "fyers", "order_socket_url");
     const char *app_id = getenv ("FYERS_APP_ID");
-    const char *token = getenv ("FYERS_ACCESS_TOKEN");
-    if (!streq (tw_config_str (self->config, "gateway", "broker"), "fyers") || !url[0] || !app_id
-        || !token)
+    if (!streq (tw_config_str (self->config, "gateway", "broker"), "fyers") || !url[0] || !app_id)
         return;
-    self->ordersock = gw_ordersock_new (url, app_id, token);
-    if (!self->ordersock) {
-        tw_error ("order socket off: reconciliation every reconcile_interval_ms only");
+    self->ordersock_token = tw_token_new (self->config);
+    char err[TW_TEXT_MAX] = "";
+    if (!self->ordersock_token || tw_token_check (self->ordersock_token, err, sizeof err) < 0
+        || !tw_token_value (self->ordersock_token)) {
+        tw_warn ("order socket off: no token (%s)", err);
+        tw_token_destroy (&self->ordersock_token);
         return;
     }
-    self->ordersock_state = GW_ORDERSOCK_DOWN;
-    zloop_reader (self->loop, zactor_sock (self->ordersock), s_on_ordersock, self);
+    s_ordersock_open (self);
+    zloop_timer (self->loop, GW_ORDERSOCK_TOKEN_CHECK_MS, 0, s_on_ordersock_token, self);
 }
 
 static int

@@ -13,6 +13,7 @@
 #include "gw_testfx.h"
 #include "tw_cmd.h"
 #include "tw_proc.h"
+#include "tw_token.h"
 
 #define SYMBOL "NSE:SBIN-EQ"
 #define POS_ID "NSE:SBIN-EQ-INTRADAY"
@@ -42,6 +43,29 @@ s_wait_socket (gw_testfx_t *fx, int64_t state)
         tw_cmd_wait_counter (fx->rep, TW_MSG_STATUS, "order_socket", state, WAIT_MS, NULL),
         "order_socket never %lld", (long long) state);
 }
+
+//  The daily login's token file, no FYERS_ACCESS_TOKEN: the REST broker
+//  and the order socket both take the token from the file.
+static void
+s_token_file (gw_testfx_t *fx)
+{
+    char path[512], err[256] = "";
+    snprintf (path, sizeof path, "%s/fyers.token", tw_fixture_dir (fx->base));
+    ck_assert_msg (tw_token_write (path, GW_TESTFX_TOKEN, err, sizeof err) == 0, "%s", err);
+    tw_fixture_set (fx->base, "FYERS_ACCESS_TOKEN", "%s", "");
+    tw_fixture_set (fx->base, "TW_FYERS_TOKEN_FILE", "%s", path);
+    s_socket_only (fx);
+}
+
+START_TEST (test_socket_takes_the_token_file)
+{
+    gw_testfx_t fx;
+    gw_testfx_setup (&fx, s_token_file);
+    ck_assert_int_eq (fake_fyers_ws_wait_subscribed (fx.fake, 1, WAIT_MS), 1);
+    s_wait_socket (&fx, 2);
+    gw_testfx_teardown (&fx);
+}
+END_TEST
 
 START_TEST (test_square_off_seen_through_the_socket)
 {
@@ -130,6 +154,7 @@ main (void)
     TCase *tc = tcase_create ("order socket");
     tcase_set_timeout (tc, 60);
     tcase_add_test (tc, test_square_off_seen_through_the_socket);
+    tcase_add_test (tc, test_socket_takes_the_token_file);
     tcase_add_test (tc, test_socket_down_reconcile_still_sees);
     tcase_add_test (tc, test_reconnect_reconciles);
     suite_add_tcase (suite, tc);
