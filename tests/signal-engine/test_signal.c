@@ -507,7 +507,10 @@ START_TEST (test_sma_cross)
     tw_fixture_set (fx.base, "TW_SIGNAL_FAST", "%s", FAST);
     tw_fixture_set (fx.base, "TW_SIGNAL_SLOW", "%s", SLOW);
     tw_fixture_set (fx.base, "TW_SIGNAL_QTY", "%d", STRATEGY_QTY);
-    tw_fixture_set (fx.base, "TW_SIGNAL_SL_PCT", "%s", "1");
+    //  2 %: the stop stays below the level price too, which the gateway's
+    //  pre-trade check may still hold as the last price when the open
+    //  arrives (it hears the feed on its own socket).
+    tw_fixture_set (fx.base, "TW_SIGNAL_SL_PCT", "%s", "2");
     tw_fixture_set (fx.base, "TW_SIGNAL_TP_PCT", "%s", "2");
     s_setup (&fx, "sma_cross");
     //  The engine knows the gateway's positions.
@@ -524,10 +527,10 @@ START_TEST (test_sma_cross)
     ck_assert_msg (event.type == TW_MSG_POSITION_OPENED, "open refused: %s", event.u.event.error);
     ck_assert_int_eq (event.u.event.pos.side, TW_SIDE_LONG);
     ck_assert_int_eq (event.u.event.pos.qty, STRATEGY_QTY);
-    //  The stops come from the crossing price, on the 0.05 grid: 101 * 0.99 =
-    //  99.99 -> 100.00 and 101 * 1.02 = 103.02 -> 103.00. (The fill price is
+    //  The stops come from the crossing price, on the 0.05 grid: 101 * 0.98 =
+    //  98.98 -> 99.00 and 101 * 1.02 = 103.02 -> 103.00. (The fill price is
     //  the paper broker's last tick, which may still be the level one.)
-    ck_assert_double_eq (event.u.event.pos.sl, 100.0);
+    ck_assert_double_eq (event.u.event.pos.sl, 99.0);
     ck_assert_double_eq (event.u.event.pos.tp, 103.0);
     ck_assert_double_gt (event.u.event.pos.entry_price, 0);
     s_wait_counter (&fx, "positions", 1, false, 0);
