@@ -65,6 +65,14 @@ for _ in $(seq 300); do
 done
 check "the demo came up" grep -q 'Dashboard' "$work/run.log"
 check "a position opens" "$BUILD/services/tradectl/tradectl" open NSE:SBIN-EQ --side long --qty 1
+# The open is acked at once and fills at the next tick: wait (bounded) until
+# the gateway holds it, so that the stop has something to list.
+for _ in $(seq 100); do
+    "$BUILD/services/tradectl/tradectl" positions 2> /dev/null | grep -q '^NSE:SBIN-EQ-INTRADAY ' && break
+    sleep 0.1
+done
+check "the position is held" \
+    grep -q '^NSE:SBIN-EQ-INTRADAY ' <("$BUILD/services/tradectl/tradectl" positions)
 kill -TERM "$demo"
 wait "$demo"
 rc=$?
