@@ -519,7 +519,6 @@ s_ordersock_open (gw_t *self)
     if (self->ordersock) {
         zloop_reader_end (self->loop, zactor_sock (self->ordersock));
         gw_ordersock_destroy (&self->ordersock);
-        tw_token_destroy (&self->ordersock_token);
     }
     const char *url = tw_config_str (self->config, "fyers", "order_socket_url");
     const char *token = tw_token_value (self->ordersock_token);
@@ -628,6 +627,7 @@ s_teardown (gw_t *self)
     if (self->ordersock && self->loop)
         zloop_reader_end (self->loop, zactor_sock (self->ordersock));
     gw_ordersock_destroy (&self->ordersock);
+    tw_token_destroy (&self->ordersock_token);
     gw_reconcile_destroy (&self->reconcile);
     gw_opens_destroy (&self->opens);
     gw_exits_destroy (&self->exits);
