@@ -416,9 +416,10 @@ s_on_command (zloop_t *loop, zsock_t *router, void *arg)
     (void) loop;
     gw_t *self = (gw_t *) arg;
     tw_request_t request = {0};
-    tw_msg_t msg, reply;
+    //  Zeroed: tw_router_recv resets msg first, and a reset of stack garbage
+    //  that reads as a snapshot reply frees a wild pointer.
+    tw_msg_t msg = {0}, reply = {0};
     char error[TW_TEXT_MAX] = "";
-    memset (&reply, 0, sizeof reply);
     if (tw_router_recv (router, &request, &msg, error, sizeof error) != 0) {
         self->counters.malformed++;
         tw_log_limited (&self->bad_log, TW_LOG_WARN, "malformed command error=\"%s\"", error);

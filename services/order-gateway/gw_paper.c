@@ -572,7 +572,7 @@ s_on_tick (zloop_t *loop, zsock_t *feed, void *arg)
 {
     (void) loop;
     gw_paper_t *self = (gw_paper_t *) arg;
-    tw_msg_t msg;
+    tw_msg_t msg = {0}; //  tw_sock_recv resets it first
     char err[TW_TEXT_MAX];
     if (tw_sock_recv (feed, &msg, err, sizeof err) == 0) {
         if (msg.type == TW_MSG_TICK)

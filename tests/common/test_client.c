@@ -33,7 +33,7 @@ s_server (zsock_t *pipe, void *args)
         if (which == pipe || !which)
             break;
         tw_request_t request = {0};
-        tw_msg_t msg;
+        tw_msg_t msg = {0};
         char err[TW_TEXT_MAX];
         if (tw_router_recv (router, &request, &msg, err, sizeof err) != 0) {
             tw_request_destroy (&request);

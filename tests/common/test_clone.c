@@ -108,7 +108,7 @@ s_gateway (zsock_t *pipe, void *args)
             break;
         if (which == router) {
             tw_request_t request = {0};
-            tw_msg_t msg, reply;
+            tw_msg_t msg = {0}, reply = {0};
             char err[TW_TEXT_MAX];
             bool snapshot = tw_router_recv (router, &request, &msg, err, sizeof err) == 0
                             && msg.type == TW_MSG_SNAPSHOT;

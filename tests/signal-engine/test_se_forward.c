@@ -158,7 +158,7 @@ START_TEST (test_ack_reaches_the_model)
     ck_assert_ptr_null (se_forward_lookup (fx.forward, "r2"));
 
     tw_request_t request = {0};
-    tw_msg_t command;
+    tw_msg_t command = {0};
     ck_assert (s_gateway_recv (fx.gateway, &request, &command));
     ck_assert_int_eq (command.type, TW_MSG_CLOSE);
     ck_assert_str_eq (command.req_id, "r1");
@@ -189,7 +189,7 @@ START_TEST (test_lost_reply_attempts_counted)
     se_pending_t *pending = s_pending ("r2", NULL);
     se_forward_send (fx.forward, &pending, 0);
     tw_request_t request = {0};
-    tw_msg_t command;
+    tw_msg_t command = {0};
     ck_assert (s_gateway_recv (fx.gateway, &request, &command));
     tw_request_destroy (&request); //  the reply is lost
     tw_requester_expire (fx.requester, TIMEOUT_MS);
@@ -240,7 +240,7 @@ START_TEST (test_repeat_joins)
     ck_assert_int_eq (tw_requester_lookup (fx.requester, "r4")->deadline_ms, TIMEOUT_MS);
     ck_assert_str_eq (se_forward_lookup (fx.forward, "r4")->reply_req_id, "model-second");
     tw_request_t request = {0};
-    tw_msg_t command;
+    tw_msg_t command = {0};
     ck_assert (s_gateway_recv (fx.gateway, &request, &command));
     s_gateway_ack (fx.gateway, &request, "r4", TW_ACK_ACCEPTED);
     ck_assert_int_eq (s_requester_recv (fx.requester), 0);
@@ -297,7 +297,7 @@ START_TEST (test_not_an_ack)
     se_pending_t *pending = s_pending ("r8", NULL);
     se_forward_send (fx.forward, &pending, 0);
     tw_request_t request = {0};
-    tw_msg_t command;
+    tw_msg_t command = {0};
     ck_assert (s_gateway_recv (fx.gateway, &request, &command));
     //  A pong instead of an ack.
     tw_msg_t pong;
