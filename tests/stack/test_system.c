@@ -16,7 +16,8 @@
 #include "tw_stack.h"
 
 #define WAIT_MS 15000
-#define CONVERGE_MS 5000
+//  A bound for waits, not a speed goal (that is the chaos run's converged_ms).
+#define CONVERGE_MS 15000
 #define PRICE 100.0
 #define QTY 5
 #define SL_SYMBOL "NSE:SLX-EQ"
