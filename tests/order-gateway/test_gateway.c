@@ -503,7 +503,9 @@ START_TEST (test_ping_while_broker_hangs)
         s_request (&fx, &request, &reply);
         int64_t took = tw_clock_mono_ms () - start;
         ck_assert_int_eq (reply.type, TW_MSG_PONG);
-        ck_assert_msg (took < 1000, "ping took %lld ms", (long long) took);
+        //  Not a speed goal: the point is that a ping does not wait for the
+        //  10 s hang; half of it leaves room for a busy machine.
+        ck_assert_msg (took < 5000, "ping took %lld ms", (long long) took);
         ck_assert_int_eq (tw_client_last_attempts (fx.client), 1);
     }
     s_teardown (&fx);
