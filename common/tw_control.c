@@ -144,6 +144,22 @@ tw_control_counter (tw_pong_t *pong, const char *name, int64_t value)
     counter->value = value;
 }
 
+void
+tw_control_healthy (tw_pong_t *pong, bool healthy)
+{
+    tw_control_counter (pong, TW_CONTROL_HEALTHY, healthy ? 1 : 0);
+}
+
+bool
+tw_control_is_healthy (const tw_pong_t *pong)
+{
+    assert (pong);
+    for (size_t i = 0; i < pong->counter_count && i < TW_MAX_COUNTERS; i++)
+        if (streq (pong->counters[i].name, TW_CONTROL_HEALTHY))
+            return pong->counters[i].value != 0;
+    return true;
+}
+
 static int
 s_on_request (zloop_t *loop, zsock_t *reader, void *arg)
 {

@@ -40,4 +40,17 @@ void tw_control_pong (const tw_msg_t *request, tw_msg_t *reply, const char *serv
 //  Appends a counter to pong; ignored past TW_MAX_COUNTERS.
 void tw_control_counter (tw_pong_t *pong, const char *name, int64_t value);
 
+//  The counter a service uses to say whether it is doing its job, beyond
+//  answering (docs/design.md §8.2): 1, or 0 when a subscriber has lost what
+//  it follows (the gateway's events, the ticks of an open position, the data
+//  socket). `tradectl ping` exits TC_EXIT_UNHEALTHY on 0.
+#define TW_CONTROL_HEALTHY "healthy"
+
+//  Appends the healthy counter (1 or 0) to pong.
+void tw_control_healthy (tw_pong_t *pong, bool healthy);
+
+//  False when pong carries the healthy counter at 0; a pong without it (an
+//  older service) counts as healthy.
+bool tw_control_is_healthy (const tw_pong_t *pong);
+
 #endif

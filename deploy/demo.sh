@@ -39,6 +39,14 @@ TRADECTL="$BUILD/services/tradectl/tradectl"
 # One short try per call: the demo polls.
 quick () { TW_CLIENT_TIMEOUT_MS=300 TW_CLIENT_ATTEMPTS=1 "$TRADECTL" "$@"; }
 
+# answers SERVICE: the service answers a ping (exit 5, answering but not yet
+# healthy -- a subscriber before its first snapshot -- counts: it is up).
+answers () {
+    local rc=0
+    quick ping "$1" > /dev/null 2>&1 || rc=$?
+    [ "$rc" -eq 0 ] || [ "$rc" -eq 5 ]
+}
+
 # How long a service has to answer its first ping.
 START_WAIT_S=10
 
@@ -96,7 +104,7 @@ fail () {
 wait_up () {
     local name=$1 pid=$2 deadline=$((SECONDS + START_WAIT_S))
     [ -x "$TRADECTL" ] || return 0
-    while ! quick ping "$name" > /dev/null 2>&1; do
+    while ! answers "$name"; do
         if ! kill -0 "$pid" 2>/dev/null; then
             local rc=0
             wait "$pid" || rc=$?

@@ -112,6 +112,7 @@ mf_fyers_counters (mf_fyers_t *self, tw_pong_t *pong)
                 oldest = age;
         }
     tw_control_counter (pong, "connected", self->stats.connected ? 1 : 0);
+    tw_control_healthy (pong, self->stats.connected);
     tw_control_counter (pong, "reconnects", self->stats.reconnects);
     tw_control_counter (pong, "frames", self->stats.frames);
     tw_control_counter (pong, "frames_malformed", self->stats.malformed);

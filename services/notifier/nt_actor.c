@@ -521,6 +521,7 @@ s_counters (tw_pong_t *pong, void *arg)
     tw_control_counter (pong, "auth_refused", self->stats.auth_refused);
     tw_control_counter (pong, "closes_forwarded", nt_forward_sent (self->forward));
     tw_control_counter (pong, "synced", tw_clone_synced (self->clone) ? 1 : 0);
+    tw_control_healthy (pong, tw_clone_synced (self->clone));
     tw_control_counter (pong, "marks_sent", self->marks_sent);
     tw_control_counter (pong, "welcomes_built", self->welcomes_built);
     nt_alerts_stats_t alerts = {0};

@@ -324,6 +324,8 @@ s_counters (tw_pong_t *pong, void *arg)
                         tw_tickguard_simulated_refused (self->guard));
     tw_control_counter (pong, "stale_symbols", self->stale_symbols);
     tw_control_counter (pong, "oldest_tick_age_ms", self->oldest_tick_age_ms);
+    //  Unhealthy while it cannot see the positions or a watched symbol's ticks.
+    tw_control_healthy (pong, tw_clone_synced (self->clone) && self->stale_symbols == 0);
 }
 
 //  ---------------------------------------------------------------------

@@ -402,6 +402,8 @@ s_counters (tw_pong_t *pong, void *arg)
     tw_control_counter (pong, "in_flight", (int64_t) tw_requester_size (self->requester));
     bool synced = self->clone && tw_clone_synced (self->clone);
     tw_control_counter (pong, "synced", synced ? 1 : 0);
+    //  Without a clone (no built-in strategy) there are no positions to lose.
+    tw_control_healthy (pong, !self->clone || synced);
     tw_control_counter (pong, "positions",
                         synced ? (int64_t) zhashx_size (tw_clone_positions (self->clone)) : 0);
     tw_control_counter (pong, "ticks_rejected", tw_tickguard_rejected (self->guard));

@@ -13,6 +13,7 @@
 #include "tw_client.h"
 #include "tw_clock.h"
 #include "tw_config.h"
+#include "tw_control.h"
 #include "tw_log.h"
 
 #include <assert.h>
@@ -140,6 +141,12 @@ s_report (const tc_args_t *args, const tw_msg_t *request, const tw_msg_t *reply)
         tc_output_error (false, TC_EXIT_REJECTED, "rejected: %s",
                          reply->u.ack.error[0] ? reply->u.ack.error : "(no reason given)");
         return TC_EXIT_REJECTED;
+    }
+    if (reply->type == TW_MSG_PONG && !tw_control_is_healthy (&reply->u.pong)) {
+        tc_output_error (false, TC_EXIT_UNHEALTHY,
+                         "unhealthy: %s answers but has lost what it follows (healthy=0)",
+                         args->service ? args->service : "the service");
+        return TC_EXIT_UNHEALTHY;
     }
     return TC_EXIT_OK;
 }

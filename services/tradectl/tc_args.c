@@ -451,6 +451,8 @@ tc_args_usage (FILE *out)
              "  1  internal error (out of memory, stdout not writable)\n"
              "  2  usage or configuration error\n"
              "  3  the service is unreachable, did not reply in time, or replied unusably\n"
-             "  4  the command was rejected by the gateway\n",
+             "  4  the command was rejected by the gateway\n"
+             "  5  ping: the service answers but reports healthy=0 (it lost its feed or the\n"
+             "     gateway's events)\n",
              TC_COMMAND_TTL_MS / TC_MS_PER_S);
 }

@@ -24,10 +24,11 @@
 
 //  Process exit codes (documented in the usage text).
 #define TC_EXIT_OK 0
-#define TC_EXIT_INTERNAL 1 //  out of memory, stdout not writable
-#define TC_EXIT_USAGE 2    //  bad command line or configuration
-#define TC_EXIT_NO_REPLY 3 //  the service is unreachable, silent, or its reply unusable
-#define TC_EXIT_REJECTED 4 //  the gateway rejected the command
+#define TC_EXIT_INTERNAL 1  //  out of memory, stdout not writable
+#define TC_EXIT_USAGE 2     //  bad command line or configuration
+#define TC_EXIT_NO_REPLY 3  //  the service is unreachable, silent, or its reply unusable
+#define TC_EXIT_REJECTED 4  //  the gateway rejected the command
+#define TC_EXIT_UNHEALTHY 5 //  ping: the service answered but reports healthy=0
 
 typedef enum {
     TC_CMD_NONE = 0,

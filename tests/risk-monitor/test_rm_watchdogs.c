@@ -159,10 +159,13 @@ START_TEST (test_stale_feed_reported_and_recovered)
     //  No tick: stale, and nothing is closed (flatten_on_stale_feed is off).
     rmfx_wait_counter (&fx, "stale_symbols", 1);
     ck_assert_int_ge (rmfx_counter (&fx, "oldest_tick_age_ms"), STALE_RECOVER_MS);
+    //  The health check sees it (tradectl ping exits 5).
+    ck_assert_int_eq (rmfx_counter (&fx, "healthy"), 0);
     rmfx_assert_only_repeats (&fx, NULL);
     //  A tick: recovered.
     rmfx_tick (&fx, 100);
     rmfx_wait_counter_eq (&fx, "stale_symbols", 0, WAIT_MS);
+    ck_assert_int_eq (rmfx_counter (&fx, "healthy"), 1);
     //  Stale again, then the position closes: a symbol without an open
     //  position is not watched.
     rmfx_wait_counter (&fx, "stale_symbols", 1);

@@ -44,6 +44,7 @@ typedef struct {
     const char *ack_error;
     const char *service;              //  pong service name
     tw_trading_state_t trading_state; //  pong's (NONE: absent)
+    bool unhealthy;                   //  pong's counter healthy=0
 } fake_script_t;
 
 static void
@@ -61,6 +62,11 @@ s_fake_pong (const fake_script_t *script, tw_msg_t *reply)
     pong->counters[0].value = 7;
     snprintf (pong->counters[1].name, sizeof pong->counters[1].name, "rejected");
     pong->counters[1].value = 1;
+    if (script->unhealthy) {
+        snprintf (pong->counters[2].name, sizeof pong->counters[2].name, "healthy");
+        pong->counters[2].value = 0;
+        pong->counter_count = 3;
+    }
 }
 
 static void
@@ -725,6 +731,27 @@ START_TEST (test_ping_order_gateway)
 }
 END_TEST
 
+//  A service that answers but reports healthy=0 (a subscriber that lost its
+//  feed): the pong is printed and the exit code says unhealthy, so that a
+//  container health check sees it.
+START_TEST (test_ping_unhealthy)
+{
+    fake_script_t script = {.service = "risk-monitor", .unhealthy = true};
+    fake_t fake;
+    s_fake_start (&fake, &script);
+    char risk[S_ENV_LINE_MAX];
+    const char *env[] = {s_env (risk, sizeof risk, "TW_ENDPOINTS_RISK_CONTROL", fake.endpoint),
+                         NULL};
+    run_t run;
+    s_run (&run, env, (const char *[]){"ping", "risk-monitor", NULL});
+    ck_assert_int_eq (run.exit_code, 5);
+    ck_assert_str_eq (run.out, "risk-monitor 0.1.0 up 12.3s requests=7 rejected=1 healthy=0\n");
+    ck_assert_str_eq (run.err, "tradectl: unhealthy: risk-monitor answers but has lost what it "
+                               "follows (healthy=0)\n");
+    s_fake_stop (&fake);
+}
+END_TEST
+
 START_TEST (test_config_file)
 {
     fake_script_t script = {0};
@@ -935,6 +962,7 @@ main (void)
     tcase_add_test (tc, test_no_reply);
     tcase_add_test (tc, test_ping_market_feed);
     tcase_add_test (tc, test_ping_order_gateway);
+    tcase_add_test (tc, test_ping_unhealthy);
     tcase_add_test (tc, test_config_file);
     tcase_add_test (tc, test_trades_json);
     tcase_add_test (tc, test_trades_text);
