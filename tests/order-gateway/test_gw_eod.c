@@ -4,7 +4,9 @@
 //  `EOD Square-off` and leaves CNC alone, INTRADAY opens are refused after
 //  it, a restart after the minute closes what is left and still refuses,
 //  and the market hours refuse opens on a holiday, a weekend, in the
-//  pre-open and after the close.
+//  pre-open and after the close. The same square-off on the fyers broker
+//  (its default: on) against the fake Fyers server, whose binary comes from
+//  $FAKE_FYERS (meson sets it).
 
 #include <check.h>
 #include <stdatomic.h>
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fake_fyers_ctl.h"
 #include "gw_inproc.h"
 #include "gw_session.h"
 #include "tw_clock.h"
@@ -124,7 +127,7 @@ s_expect (gw_inproc_t *fx, tw_msg_type_t type, const char *id, const char *reaso
 }
 
 //  Lets n heartbeats of the gateway go by (each runs the square-off); no
-//  other event may come meanwhile.
+//  exit may start meanwhile (position_opened of an adoption may come).
 static void
 s_heartbeats (gw_inproc_t *fx, int n)
 {
@@ -134,8 +137,9 @@ s_heartbeats (gw_inproc_t *fx, int n)
         tw_msg_t event;
         char err[512];
         ck_assert_msg (tw_sock_recv (fx->events, &event, err, sizeof err) == 0, "%s", err);
-        ck_assert_msg (event.type == TW_MSG_HEARTBEAT, "event %s", tw_msg_type_name (event.type));
-        seen++;
+        ck_assert_msg (event.type == TW_MSG_HEARTBEAT || event.type == TW_MSG_POSITION_OPENED,
+                       "event %s id=%s", tw_msg_type_name (event.type), event.u.event.pos.id);
+        seen += event.type == TW_MSG_HEARTBEAT;
     }
     zpoller_destroy (&poller);
 }
@@ -312,6 +316,65 @@ START_TEST (test_bad_config)
 }
 END_TEST
 
+#define FYERS_APP_ID "EODAPP01-100"
+//  A JWT whose exp is in 2100.
+#define FYERS_TOKEN "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjQxMDI0NDQ4MDB9.eod-access-token"
+#define POS_INFY_CNC "NSE:INFY-EQ-CNC"
+#define POS_USD "NSE:USDINR26MARFUT-INTRADAY"
+
+//  The fyers broker with its defaults (both rules on) against the fake: at
+//  15:10 the INTRADAY equity position is exited at the broker with `EOD
+//  Square-off`; the CNC one and the INTRADAY currency one (16:40) stay.
+START_TEST (test_fyers_square_off)
+{
+    const char *binary = getenv ("FAKE_FYERS");
+    ck_assert_msg (binary != NULL, "FAKE_FYERS is not set");
+    fake_fyers_t *fake = fake_fyers_start (binary, FYERS_APP_ID, FYERS_TOKEN);
+    ck_assert_ptr_nonnull (fake);
+    ck_assert_int_eq (fake_fyers_set_price (fake, SYMBOL_A, PRICE_A), 0);
+    ck_assert_int_eq (fake_fyers_seed_position (fake, SYMBOL_A, "INTRADAY", 10, PRICE_A), 0);
+    ck_assert_int_eq (fake_fyers_seed_position (fake, SYMBOL_B, "CNC", 5, PRICE_B), 0);
+    ck_assert_int_eq (fake_fyers_seed_position (fake, "NSE:USDINR26MARFUT", "INTRADAY", 1, 83.5),
+                      0);
+    unsetenv ("TW_SESSION_SQUARE_OFF");
+    unsetenv ("TW_SESSION_ENFORCE_HOURS");
+    setenv ("TW_GATEWAY_BROKER", "fyers", 1);
+    setenv ("TW_FYERS_BASE_URL", fake_fyers_base_url (fake), 1);
+    setenv ("TW_FYERS_ORDER_SOCKET_URL", "", 1);
+    setenv ("TW_GATEWAY_EXIT_CONFIRM_INTERVAL_MS", "50", 1);
+    setenv ("FYERS_APP_ID", FYERS_APP_ID, 1);
+    setenv ("FYERS_ACCESS_TOKEN", FYERS_TOKEN, 1);
+    s_wed (15, 9, 0);
+    gw_inproc_t fx;
+    gw_inproc_start (&fx); //  adopts the three positions
+    char ids[512];
+    s_positions (&fx, ids, sizeof ids);
+    ck_assert (strstr (ids, POS_A) && strstr (ids, POS_INFY_CNC) && strstr (ids, POS_USD));
+    s_wed (15, 9, 59);
+    s_heartbeats (&fx, 3);
+    ck_assert_int_eq (fake_fyers_count (fake, "DELETE", "/api/v3/positions"), 0);
+    s_wed (15, 10, 0);
+    s_expect (&fx, TW_MSG_POSITION_CLOSING, POS_A, TW_REASON_EOD_SQUARE_OFF);
+    s_expect (&fx, TW_MSG_POSITION_CLOSED, POS_A, TW_REASON_EOD_SQUARE_OFF);
+    s_heartbeats (&fx, 3);
+    ck_assert_int_eq (fake_fyers_count (fake, "DELETE", "/api/v3/positions"), 1);
+    s_positions (&fx, ids, sizeof ids);
+    ck_assert (!strstr (ids, POS_A) && strstr (ids, POS_INFY_CNC) && strstr (ids, POS_USD));
+    //  At the broker: flat, the others as they were.
+    char *positions = fake_fyers_positions (fake);
+    ck_assert_ptr_nonnull (positions);
+    ck_assert_msg (
+        strstr (positions, "\"id\":\"" POS_A "\",\"symbol\":\"" SYMBOL_A "\",\"netQty\":0") != NULL,
+        "%s", positions);
+    free (positions);
+    s_refused (&fx, SYMBOL_A, "INTRADAY", "EOD square-off: ");
+    s_set (2026, 3, 7, 11, 0, 0);
+    s_refused (&fx, SYMBOL_A, "CNC", "market hours: the equity market is closed on 2026-03-07");
+    gw_inproc_stop (&fx);
+    fake_fyers_stop (&fake);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -322,6 +385,7 @@ main (void)
     tcase_add_test (tc, test_restart_after_square_off);
     tcase_add_test (tc, test_hours);
     tcase_add_test (tc, test_bad_config);
+    tcase_add_test (tc, test_fyers_square_off);
     suite_add_tcase (suite, tc);
     SRunner *runner = srunner_create (suite);
     srunner_run_all (runner, CK_NORMAL);
