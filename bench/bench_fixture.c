@@ -133,6 +133,9 @@ bench_fixture_start_gateway (bench_fixture_t *self)
     }
     else {
         tw_fixture_set (base, "TW_GATEWAY_BROKER", "fyers");
+        //  Any hour: no market hours, no square-off.
+        tw_fixture_set (base, "TW_SESSION_SQUARE_OFF", "off");
+        tw_fixture_set (base, "TW_SESSION_ENFORCE_HOURS", "off");
         tw_fixture_set (base, "TW_FYERS_BASE_URL", "%s", fake_fyers_base_url (self->fake));
         tw_fixture_set (base, "TW_FYERS_ORDER_SOCKET_URL", "%s", fake_fyers_ws_url (self->fake));
         tw_fixture_set (base, "FYERS_APP_ID", BENCH_APP_ID);

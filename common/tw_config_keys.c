@@ -61,6 +61,18 @@ const tw_conf_key_t tw_conf_keys[] = {
     KEY_INT ("limits", "max_positions", "0", 0, 100000),
     KEY_INT ("limits", "daily_loss_limit", "0", 0, INT64_C (1000000000000)),
     KEY_INT ("limits", "max_orders_per_min", "0", 0, 100000),
+    //  The market session (gw_session.h): the end-of-day square-off of
+    //  INTRADAY positions and the market hours of opens. auto: on with
+    //  [gateway] broker fyers, off with paper. Times are HH:MM IST.
+    KEY_CHOICE ("session", "square_off", "auto", "auto|on|off"),
+    KEY_STR ("session", "square_off_equity", "15:10"),
+    KEY_STR ("session", "square_off_cds", "16:40"),
+    KEY_STR ("session", "square_off_mcx", "23:10"),
+    KEY_CHOICE ("session", "enforce_hours", "auto", "auto|on|off"),
+    //  Opens in the equity pre-open (09:00-09:08 IST) too.
+    KEY_BOOL ("session", "pre_open", "false"),
+    //  One YYYY-MM-DD a line, # comments; "" = weekends only.
+    KEY_STR ("session", "holidays_file", "deploy/config/holidays-2026.txt"),
     //  The fyers broker warns this many minutes before the access token's
     //  exp (0: no warning); opens are refused once it has passed.
     KEY_INT ("gateway", "token_warn_min", "60", 0, 1440),

@@ -23,6 +23,7 @@
 #include "gw_open.h"
 #include "gw_ordersock.h"
 #include "gw_reconcile.h"
+#include "gw_session.h"
 #include "gw_store.h"
 #include "tw_clock.h"
 #include "tw_control.h"
@@ -61,6 +62,9 @@ typedef struct {
     gw_reconcile_t *reconcile;
     gw_journal_t *journal;
     gw_limits_t *limits;
+    gw_session_t *session;
+    gw_wall_clock_fn *wall_clock; //  of the session rules
+    tw_log_limit_t square_off_log;
     //  The IST day on which an operator resumed: the daily loss limit does
     //  not trip again that day (in memory: a restart checks it afresh).
     char resumed_day[TW_DAY_MAX];
@@ -104,6 +108,41 @@ s_check_daily_loss (gw_t *self)
     s_set_trading_state (self, TW_TRADING_REDUCING, why);
 }
 
+//  [session] square_off: every OPEN INTRADAY position of a segment whose
+//  square-off is due is closed as `EOD Square-off` through the exit path,
+//  at every heartbeat until its market closes (gw_session.h), so that a
+//  restart after the minute, or an open filled after it, is closed too. Not
+//  before the start-up reconciliation (as a flatten is refused then).
+static void
+s_square_off (gw_t *self)
+{
+    if (!gw_reconcile_done (self->reconcile))
+        return;
+    bool due[GW_SEGMENT_COUNT], any = false;
+    int64_t now = self->wall_clock ();
+    for (int s = 0; s < GW_SEGMENT_COUNT; s++)
+        any |= due[s] = gw_session_square_off_due (self->session, (gw_segment_t) s, now);
+    gw_position_row_t *rows = NULL;
+    size_t count = 0;
+    if (!any || gw_store_list_positions (self->store, &rows, &count) != 0)
+        return;
+    for (size_t i = 0; i < count; i++) {
+        const tw_position_t *pos = &rows[i].pos;
+        gw_segment_t segment = gw_session_segment (pos->symbol);
+        if (pos->state != TW_STATE_OPEN || !gw_session_intraday (pos->product)
+            || segment == GW_SEGMENT_NONE || !due[segment])
+            continue;
+        char why[TW_TEXT_MAX] = "";
+        if (gw_exit_start (self->exits, pos->id, TW_REASON_EOD_SQUARE_OFF, NULL, why, sizeof why)
+            == TW_ACK_ACCEPTED)
+            tw_warn ("EOD square-off id=%s market=%s", pos->id, gw_session_segment_name (segment));
+        else
+            tw_log_limited (&self->square_off_log, TW_LOG_WARN,
+                            "EOD square-off of id=%s not started: %s", pos->id, why);
+    }
+    free (rows);
+}
+
 static int
 s_on_heartbeat (zloop_t *loop, int timer_id, void *arg)
 {
@@ -111,6 +150,7 @@ s_on_heartbeat (zloop_t *loop, int timer_id, void *arg)
     (void) timer_id;
     gw_t *self = (gw_t *) arg;
     s_check_daily_loss (self);
+    s_square_off (self);
     gw_events_heartbeat (self->events, self->trading_state);
     return 0;
 }
@@ -373,6 +413,10 @@ s_mutating (gw_t *self, const tw_msg_t *request, const char *source, tw_msg_t *r
     case TW_MSG_OPEN:
         s_check_daily_loss (self);
         if (s_opens_refused (self, error, sizeof error)
+            || gw_session_check_open (self->session, request->u.open.symbol,
+                                      request->u.open.product, self->wall_clock (), error,
+                                      sizeof error)
+                   != 0
             || !s_open_checked (self, request, source, error, sizeof error))
             break;
         status = gw_open_start (self->opens, request, reply, error, sizeof error);
@@ -573,6 +617,12 @@ s_setup (gw_t *self)
 {
     tw_config_t *config = self->config;
     char err[TW_TEXT_MAX];
+    self->session = gw_session_new (config, err, sizeof err);
+    if (!self->session) {
+        tw_error ("%s", err);
+        tw_service_config_error ();
+        return -1;
+    }
     self->store = gw_store_open (tw_config_str (config, "gateway", "db"), err, sizeof err);
     if (!self->store) {
         tw_error ("cannot open the store: %s", err);
@@ -593,6 +643,7 @@ s_setup (gw_t *self)
     snprintf (self->trading_reason, sizeof self->trading_reason, "%s",
               self->trading_state == TW_TRADING_ACTIVE ? "" : "held from before the restart");
     self->bad_log.interval_ms = GW_LOG_INTERVAL_MS;
+    self->square_off_log.interval_ms = GW_LOG_INTERVAL_MS;
     srandom ((unsigned) (gw_store_epoch (self->store) ^ (uint64_t) tw_clock_mono_ms ()));
 
     self->loop = zloop_new ();
@@ -625,6 +676,7 @@ s_teardown (gw_t *self)
     //  destroys the calls it still holds.
     gw_journal_destroy (&self->journal);
     gw_limits_destroy (&self->limits);
+    gw_session_destroy (&self->session);
     if (self->ordersock && self->loop)
         zloop_reader_end (self->loop, zactor_sock (self->ordersock));
     gw_ordersock_destroy (&self->ordersock);
@@ -644,9 +696,18 @@ s_teardown (gw_t *self)
 void
 gw_actor (zsock_t *pipe, void *args)
 {
+    gw_actor_args_t with = {.service = (tw_service_t *) args};
+    gw_actor_clocked (pipe, &with);
+}
+
+void
+gw_actor_clocked (zsock_t *pipe, void *args)
+{
+    const gw_actor_args_t *with = (const gw_actor_args_t *) args;
     gw_t self;
     memset (&self, 0, sizeof self);
-    self.service = (tw_service_t *) args;
+    self.service = with->service;
+    self.wall_clock = with->wall_clock ? with->wall_clock : tw_clock_wall_ns;
     self.config = tw_service_config (self.service);
     self.pipe = pipe;
     self.started_ms = tw_clock_mono_ms ();
@@ -661,6 +722,7 @@ gw_actor (zsock_t *pipe, void *args)
              tw_trading_state_name (self.trading_state),
              tw_config_str (self.config, "gateway", "broker"),
              tw_config_str (self.config, "gateway", "db"));
+    gw_session_log (self.session, self.wall_clock ());
     gw_reconcile_start (self.reconcile);
     zloop_start (self.loop);
     s_teardown (&self);

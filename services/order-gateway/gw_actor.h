@@ -18,10 +18,24 @@
 
 #include <czmq.h>
 
+#include "tw_service.h"
+
 //  The actor (zactor_fn): args is a tw_service_t * (not owned) whose config
 //  has the [gateway] and [endpoints] settings. It signals 0 when it is
-//  running, or 1 when it could not start (store, sockets or broker), and
-//  stops on $TERM.
+//  running, or 1 when it could not start (store, sockets, broker or a bad
+//  [session]), and stops on $TERM.
 void gw_actor (zsock_t *pipe, void *args);
+
+//  The wall clock (ns since the epoch) of the session rules (gw_session.h).
+typedef int64_t (gw_wall_clock_fn) (void);
+
+typedef struct {
+    tw_service_t *service;        //  not owned
+    gw_wall_clock_fn *wall_clock; //  NULL: tw_clock_wall_ns
+} gw_actor_args_t;
+
+//  The same actor with args a gw_actor_args_t * (not owned; it outlives the
+//  actor): in-process tests give the session rules a clock of their own.
+void gw_actor_clocked (zsock_t *pipe, void *args);
 
 #endif

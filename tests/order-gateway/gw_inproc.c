@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gw_actor.h"
@@ -18,8 +19,10 @@
 #define POLL_MS 10
 #define TTL_NS (30 * TW_NS_PER_MS * 1000)
 #define LABEL_MAX 32
+#define IST_OFFSET_S 19800 //  UTC+05:30
 
 double gw_inproc_price_a = GW_INPROC_PRICE_A;
+gw_wall_clock_fn *gw_inproc_wall_clock = NULL;
 
 static int s_generation;
 static char s_label[LABEL_MAX];
@@ -109,6 +112,36 @@ gw_inproc_command (tw_msg_t *msg, tw_msg_type_t type, const char *req_id)
     msg->expires_at = tw_clock_wall_ns () + TTL_NS;
 }
 
+size_t
+gw_inproc_snapshot (gw_inproc_t *fx, tw_position_t *positions, size_t max)
+{
+    tw_msg_t request, reply;
+    memset (&reply, 0, sizeof reply);
+    gw_inproc_command (&request, TW_MSG_SNAPSHOT, "snapshot");
+    request.expires_at = 0;
+    gw_inproc_request (fx, &request, &reply);
+    ck_assert_int_eq (reply.type, TW_MSG_SNAPSHOT_REPLY);
+    size_t count = reply.u.snapshot.count;
+    for (size_t i = 0; i < count && i < max; i++)
+        positions[i] = reply.u.snapshot.positions[i];
+    tw_msg_reset (&reply);
+    return count;
+}
+
+int64_t
+gw_inproc_ist_ns (int year, int month, int day, int hour, int minute, int second)
+{
+    struct tm tm;
+    memset (&tm, 0, sizeof tm);
+    tm.tm_year = year - 1900;
+    tm.tm_mon = month - 1;
+    tm.tm_mday = day;
+    tm.tm_hour = hour;
+    tm.tm_min = minute;
+    tm.tm_sec = second;
+    return ((int64_t) timegm (&tm) - IST_OFFSET_S) * TW_NS_PER_MS * 1000;
+}
+
 int64_t
 gw_inproc_counter (gw_inproc_t *fx, const char *name)
 {
@@ -144,7 +177,9 @@ gw_inproc_start (gw_inproc_t *fx)
     ck_assert_msg (fx->config != NULL, "config: %s", err);
     fx->service = tw_service_new (GW_INPROC_SERVICE, fx->config);
     ck_assert_ptr_nonnull (fx->service);
-    fx->actor = zactor_new (gw_actor, fx->service);
+    fx->args.service = fx->service;
+    fx->args.wall_clock = gw_inproc_wall_clock;
+    fx->actor = zactor_new (gw_actor_clocked, &fx->args);
     ck_assert_ptr_nonnull (fx->actor);
     fx->events = tw_sock_sub_new (fx->gw_pub, "");
     fx->client = tw_sock_dealer_new (fx->gw_rep);
@@ -176,6 +211,13 @@ gw_inproc_stop (gw_inproc_t *fx)
 void
 gw_inproc_open (gw_inproc_t *fx, const char *symbol, const char *pos_id, int64_t qty, double price)
 {
+    gw_inproc_open_as (fx, symbol, "", pos_id, qty, price);
+}
+
+void
+gw_inproc_open_as (gw_inproc_t *fx, const char *symbol, const char *product, const char *pos_id,
+                   int64_t qty, double price)
+{
     int64_t deadline = tw_clock_mono_ms () + GW_INPROC_WAIT_MS;
     while (tw_clock_mono_ms () < deadline) {
         char req_id[TW_ID_MAX];
@@ -185,6 +227,7 @@ gw_inproc_open (gw_inproc_t *fx, const char *symbol, const char *pos_id, int64_t
         memset (&event, 0, sizeof event);
         gw_inproc_command (&open, TW_MSG_OPEN, req_id);
         snprintf (open.u.open.symbol, sizeof open.u.open.symbol, "%s", symbol);
+        snprintf (open.u.open.product, sizeof open.u.open.product, "%s", product);
         open.u.open.side = TW_SIDE_LONG;
         open.u.open.qty = qty;
         open.u.open.sl = price / 2;

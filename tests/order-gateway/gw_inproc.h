@@ -11,6 +11,7 @@
 
 #include <czmq.h>
 
+#include "gw_actor.h"
 #include "tw_config.h"
 #include "tw_proto.h"
 #include "tw_service.h"
@@ -27,9 +28,10 @@ typedef struct {
     tw_config_t *config;
     tw_service_t *service;
     zactor_t *actor;
-    zsock_t *feed;   //  the ticks
-    zsock_t *events; //  SUB to the gateway's events
-    zsock_t *client; //  DEALER to the gateway's commands
+    gw_actor_args_t args; //  the actor's: the service and gw_inproc_wall_clock
+    zsock_t *feed;        //  the ticks
+    zsock_t *events;      //  SUB to the gateway's events
+    zsock_t *client;      //  DEALER to the gateway's commands
     int next_req;
     //  inproc endpoints are released after their socket closes, not when
     //  it does: every start gets new ones, so that a restart never waits.
@@ -41,6 +43,10 @@ typedef struct {
 //  The price gw_inproc_ticks publishes for GW_INPROC_SYMBOL_A (a test may
 //  move it).
 extern double gw_inproc_price_a;
+
+//  The wall clock of the gateway's session rules (gw_session.h) for the
+//  actors started from now on; NULL (the default) is the real one.
+extern gw_wall_clock_fn *gw_inproc_wall_clock;
 
 //  A scratch directory named after label, made the working directory (so
 //  that no deploy/config/tradewire.ini is read), and the paper broker's
@@ -64,6 +70,14 @@ void gw_inproc_request (gw_inproc_t *fx, const tw_msg_t *request, tw_msg_t *repl
 //  A command of type with req_id and an expiry.
 void gw_inproc_command (tw_msg_t *msg, tw_msg_type_t type, const char *req_id);
 
+//  The live positions of a snapshot: how many, and the first max of them
+//  in positions (may be NULL when max is 0).
+size_t gw_inproc_snapshot (gw_inproc_t *fx, tw_position_t *positions, size_t max);
+
+//  The wall time (ns since the epoch) of an IST civil time: for
+//  gw_inproc_wall_clock, and any test of the session rules.
+int64_t gw_inproc_ist_ns (int year, int month, int day, int hour, int minute, int second);
+
 //  A counter of the gateway's status.
 int64_t gw_inproc_counter (gw_inproc_t *fx, const char *name);
 
@@ -71,5 +85,9 @@ int64_t gw_inproc_counter (gw_inproc_t *fx, const char *name);
 //  open refused before the paper broker's first tick is sent again).
 void gw_inproc_open (gw_inproc_t *fx, const char *symbol, const char *pos_id, int64_t qty,
                      double price);
+
+//  The same with a product ("" is the gateway's default, INTRADAY).
+void gw_inproc_open_as (gw_inproc_t *fx, const char *symbol, const char *product,
+                        const char *pos_id, int64_t qty, double price);
 
 #endif

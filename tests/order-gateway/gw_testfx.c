@@ -36,6 +36,9 @@ gw_testfx_setup (gw_testfx_t *fx, void (*before_start) (gw_testfx_t *))
     const char *pub = tw_fixture_endpoint (fx->base, "TW_ENDPOINTS_GATEWAY_PUB");
     ck_assert (fx->rep && pub);
     tw_fixture_set (fx->base, "TW_GATEWAY_BROKER", "fyers");
+    //  The real clock: no market hours, no square-off (test_gw_eod has them).
+    tw_fixture_set (fx->base, "TW_SESSION_SQUARE_OFF", "off");
+    tw_fixture_set (fx->base, "TW_SESSION_ENFORCE_HOURS", "off");
     tw_fixture_set (fx->base, "TW_GATEWAY_DB", "gateway.db");
     tw_fixture_set (fx->base, "TW_GATEWAY_HEARTBEAT_MS", "100");
     tw_fixture_set (fx->base, "TW_GATEWAY_EXIT_BACKOFF_MS", "50");

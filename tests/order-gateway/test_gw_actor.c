@@ -162,17 +162,7 @@ END_TEST
 static size_t
 s_snapshot (gw_inproc_t *fx, tw_position_t *first)
 {
-    tw_msg_t request, reply;
-    memset (&reply, 0, sizeof reply);
-    gw_inproc_command (&request, TW_MSG_SNAPSHOT, "snapshot");
-    request.expires_at = 0;
-    gw_inproc_request (fx, &request, &reply);
-    ck_assert_int_eq (reply.type, TW_MSG_SNAPSHOT_REPLY);
-    size_t count = reply.u.snapshot.count;
-    if (count > 0)
-        *first = reply.u.snapshot.positions[0];
-    tw_msg_reset (&reply);
-    return count;
+    return gw_inproc_snapshot (fx, first, 1);
 }
 
 //  Restarts the actor on the same files, keeping the req_id sequence.

@@ -65,6 +65,9 @@ START_TEST (test_ten_thousand_positions)
         ck_assert_int_eq (fake_fyers_seed_position (fake, symbol, "INTRADAY", 1, PRICE), 0);
     }
     tw_fixture_set (base, "TW_GATEWAY_BROKER", "fyers");
+    //  The real clock: no market hours, no square-off.
+    tw_fixture_set (base, "TW_SESSION_SQUARE_OFF", "off");
+    tw_fixture_set (base, "TW_SESSION_ENFORCE_HOURS", "off");
     tw_fixture_set (base, "TW_GATEWAY_HEARTBEAT_MS", "100");
     tw_fixture_set (base, "TW_FYERS_BASE_URL", "%s", fake_fyers_base_url (fake));
     tw_fixture_set (base, "FYERS_APP_ID", APP_ID);

@@ -121,6 +121,9 @@ tw_stack_new (const char *label, const char *ticks_csv, const char *const *symbo
     tw_fixture_set (b, "TW_RISK_ALLOW_SIMULATED_FEED", "true");
     tw_fixture_set (b, "TW_RISK_COMMAND_TIMEOUT_MS", "2000");
     tw_fixture_set (b, "TW_GATEWAY_BROKER", "fyers");
+    //  The real clock: no market hours, no square-off (test_gw_eod has them).
+    tw_fixture_set (b, "TW_SESSION_SQUARE_OFF", "off");
+    tw_fixture_set (b, "TW_SESSION_ENFORCE_HOURS", "off");
     tw_fixture_set (b, "TW_GATEWAY_DB", "gateway.db");
     tw_fixture_set (b, "TW_GATEWAY_HEARTBEAT_MS", "100");
     tw_fixture_set (b, "TW_GATEWAY_EXIT_BACKOFF_MS", "50");
