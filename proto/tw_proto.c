@@ -21,11 +21,19 @@ tw_msg_reset (tw_msg_t *msg)
 {
     //  Only snapshot and history replies own memory; the union holds
     //  something else for every other type.
-    if (msg->type == TW_MSG_SNAPSHOT_REPLY)
+    if (msg->type == TW_MSG_SNAPSHOT_REPLY) {
         free (msg->u.snapshot.positions);
+        free (msg->u.snapshot.marks);
+    }
     else if (msg->type == TW_MSG_HISTORY_REPLY)
         free (msg->u.history.trades);
     memset (msg, 0, sizeof *msg);
+}
+
+double
+tw_position_unrealized (const tw_position_t *pos, double ltp)
+{
+    return (double) pos->side * (ltp - pos->entry_price) * (double) pos->qty;
 }
 
 bool

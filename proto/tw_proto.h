@@ -5,8 +5,9 @@
 //  everyone else sees the typed records below. A message is a tw_msg_t, a
 //  plain value record: the type tag, the common header fields and a union
 //  with one member per family of types. Strings are fixed-size, NUL-terminated
-//  buffers, so a decoded message owns no memory except the position array of a
-//  snapshot reply (free it with tw_msg_reset).
+//  buffers, so a decoded message owns no memory except the position and mark
+//  arrays of a snapshot reply and the trades of a history reply (free them
+//  with tw_msg_reset).
 //
 //  Decoding is strict and bounded: lengths are checked against the remaining
 //  bytes before msgpack-c allocates anything, the whole frame must be consumed,
@@ -40,6 +41,7 @@ extern "C" {
 #define TW_DAY_MAX 11     //  a trading day, "YYYY-MM-DD"
 
 #define TW_MAX_POSITIONS 4096          //  positions in one snapshot reply (one part)
+#define TW_MAX_MARKS TW_MAX_POSITIONS  //  marks in one snapshot reply (one part)
 #define TW_MAX_COUNTERS 32             //  counters in one pong
 #define TW_MAX_TRADES 1000             //  closed trades in one history reply
 #define TW_MAX_FRAME (4 * 1024 * 1024) //  largest frame we encode or accept
@@ -138,6 +140,16 @@ typedef struct {
     bool exit_failed; //  the last exit exhausted its attempts
 } tw_position_t;
 
+//  The last price the gateway saw of a symbol on the feed (its mark), and
+//  when: ltp_at is the wall clock (ns since the Unix epoch) at which the
+//  gateway received that tick. A snapshot reply carries the marks of its
+//  positions' symbols when the request asked for them.
+typedef struct {
+    char symbol[TW_SYMBOL_MAX];
+    double ltp;
+    int64_t ltp_at;
+} tw_mark_t;
+
 typedef struct {
     char symbol[TW_SYMBOL_MAX];
     double ltp;
@@ -202,12 +214,14 @@ typedef struct {
     char error[TW_TEXT_MAX]; //  why it was rejected; empty otherwise
 } tw_ack_t;
 
-//  The positions array is owned by the message: tw_msg_reset frees it.
-//  A snapshot of more than TW_MAX_POSITIONS positions travels in parts
-//  (proto/README.md): `parts` replies back to back, numbered `part` 0 ..
-//  parts - 1, each with the same req_id, epoch and seq; has_parts says that
-//  the two fields travel (absent, the reply is the whole snapshot). The
-//  gateway sends parts only to a request that set in_parts.
+//  The positions and marks arrays are owned by the message: tw_msg_reset
+//  frees them. A snapshot of more than TW_MAX_POSITIONS positions travels in
+//  parts (proto/README.md): `parts` replies back to back, numbered `part` 0
+//  .. parts - 1, each with the same req_id, epoch and seq; has_parts says
+//  that the two fields travel (absent, the reply is the whole snapshot). The
+//  gateway sends parts only to a request that set in_parts, and marks (one
+//  per symbol of the reply's own positions that has one) only to a request
+//  that set with_marks.
 typedef struct {
     uint64_t epoch;
     uint64_t seq; //  the seq of the last event these positions reflect
@@ -218,6 +232,9 @@ typedef struct {
     uint64_t parts;                   //  >= 1
     bool in_parts;                    //  on a snapshot request: the asker takes a reply in parts
     tw_trading_state_t trading_state; //  on a reply; NONE when absent
+    bool with_marks;                  //  on a snapshot request: the asker wants the marks
+    size_t mark_count;                //  on a reply: marks[0 .. mark_count - 1]
+    tw_mark_t *marks;                 //  on a reply; NULL when none
 } tw_snapshot_t;
 
 //  A query of the gateway's journal (history and pnl). day is an IST
@@ -365,6 +382,10 @@ tw_trading_state_t tw_trading_state_parse (const char *name);
 //  True for the sources whose prices are not the market's now (synthetic,
 //  replay); NONE and fyers count as live.
 bool tw_source_is_simulated (tw_source_t source);
+
+//  The unrealised P&L of pos at price ltp, in rupees: side × (ltp −
+//  entry_price) × qty (not rounded).
+double tw_position_unrealized (const tw_position_t *pos, double ltp);
 
 //  Exit reasons (docs/design.md §4, contract).
 #define TW_REASON_SL_HIT "SL Hit"

@@ -165,69 +165,40 @@ s_parse_trading (const char *name)
 static int s_decode_fields (s_ctx_t *ctx, const msgpack_object *map, const tw_field_t *fields,
                             size_t count, void *record, const char *what, uint64_t *present);
 
+//  An array of records (positions, marks, trades) called name: at most
+//  limit maps, each decoded with fields into a zeroed array of elem_size
+//  records that the message owns from then on (tw_msg_reset frees it, on
+//  failure too). what names one record in a reason ("a position").
 static int
-s_decode_positions (s_ctx_t *ctx, const msgpack_object *obj, tw_snapshot_t *snapshot)
+s_decode_records (s_ctx_t *ctx, const msgpack_object *obj, const char *name, uint32_t limit,
+                  const tw_field_t *fields, size_t field_count, size_t elem_size, const char *what,
+                  void **array, size_t *count)
 {
     if (obj->type != MSGPACK_OBJECT_ARRAY)
-        return s_expected (ctx, "positions", "array", obj);
+        return s_expected (ctx, name, "array", obj);
     uint32_t n = obj->via.array.size;
-    if (n > TW_MAX_POSITIONS)
+    if (n > limit)
         return tw_proto_fail (ctx->err, ctx->err_size,
-                              "field 'positions': %" PRIu32 " positions exceed the limit of %d", n,
-                              TW_MAX_POSITIONS);
+                              "field '%s': %" PRIu32 " %s exceed the limit of %" PRIu32, name, n,
+                              name, limit);
     if (n == 0)
         return 0;
-    //  Owned by the message from here on: tw_msg_reset frees it on failure.
-    snapshot->positions = calloc (n, sizeof *snapshot->positions);
-    if (!snapshot->positions)
-        return tw_proto_fail (ctx->err, ctx->err_size, "field 'positions': out of memory");
-    snapshot->count = n;
+    *array = calloc (n, elem_size);
+    if (!*array)
+        return tw_proto_fail (ctx->err, ctx->err_size, "field '%s': out of memory", name);
+    *count = n;
     for (uint32_t i = 0; i < n; i++) {
         char prefix[48];
-        snprintf (prefix, sizeof prefix, "positions[%" PRIu32 "].", i);
+        snprintf (prefix, sizeof prefix, "%s[%" PRIu32 "].", name, i);
         s_ctx_t inner = {.err = ctx->err, .err_size = ctx->err_size, .prefix = prefix};
         const msgpack_object *item = &obj->via.array.ptr[i];
         if (item->type != MSGPACK_OBJECT_MAP)
             return tw_proto_fail (ctx->err, ctx->err_size,
-                                  "field 'positions[%" PRIu32 "]': expected map, got %s", i,
+                                  "field '%s[%" PRIu32 "]': expected map, got %s", name, i,
                                   s_kind_name (item));
         uint64_t present;
-        if (s_decode_fields (&inner, item, tw_proto_position_fields, tw_proto_position_field_count,
-                             &snapshot->positions[i], "a position", &present))
-            return -1;
-    }
-    return 0;
-}
-
-static int
-s_decode_trades (s_ctx_t *ctx, const msgpack_object *obj, tw_history_reply_t *history)
-{
-    if (obj->type != MSGPACK_OBJECT_ARRAY)
-        return s_expected (ctx, "trades", "array", obj);
-    uint32_t n = obj->via.array.size;
-    if (n > TW_MAX_TRADES)
-        return tw_proto_fail (ctx->err, ctx->err_size,
-                              "field 'trades': %" PRIu32 " trades exceed the limit of %d", n,
-                              TW_MAX_TRADES);
-    if (n == 0)
-        return 0;
-    //  Owned by the message from here on: tw_msg_reset frees it on failure.
-    history->trades = calloc (n, sizeof *history->trades);
-    if (!history->trades)
-        return tw_proto_fail (ctx->err, ctx->err_size, "field 'trades': out of memory");
-    history->count = n;
-    for (uint32_t i = 0; i < n; i++) {
-        char prefix[48];
-        snprintf (prefix, sizeof prefix, "trades[%" PRIu32 "].", i);
-        s_ctx_t inner = {.err = ctx->err, .err_size = ctx->err_size, .prefix = prefix};
-        const msgpack_object *item = &obj->via.array.ptr[i];
-        if (item->type != MSGPACK_OBJECT_MAP)
-            return tw_proto_fail (ctx->err, ctx->err_size,
-                                  "field 'trades[%" PRIu32 "]': expected map, got %s", i,
-                                  s_kind_name (item));
-        uint64_t present;
-        if (s_decode_fields (&inner, item, tw_proto_trade_fields, tw_proto_trade_field_count,
-                             &history->trades[i], "a trade", &present))
+        if (s_decode_fields (&inner, item, fields, field_count, (char *) *array + i * elem_size,
+                             what, &present))
             return -1;
     }
     return 0;
@@ -321,12 +292,26 @@ s_decode_value (s_ctx_t *ctx, const tw_field_t *field, const msgpack_object *obj
         rc = s_get_enum (ctx, name, obj, s_parse_trading, &parsed);
         *(tw_trading_state_t *) value = (tw_trading_state_t) parsed;
         return rc;
-    case TW_FIELD_POSITIONS:
-        return s_decode_positions (ctx, obj, (tw_snapshot_t *) value);
+    case TW_FIELD_POSITIONS: {
+        tw_snapshot_t *snapshot = (tw_snapshot_t *) value;
+        return s_decode_records (ctx, obj, "positions", TW_MAX_POSITIONS, tw_proto_position_fields,
+                                 tw_proto_position_field_count, sizeof (tw_position_t),
+                                 "a position", (void **) &snapshot->positions, &snapshot->count);
+    }
+    case TW_FIELD_MARKS: {
+        tw_snapshot_t *snapshot = (tw_snapshot_t *) value;
+        return s_decode_records (ctx, obj, "marks", TW_MAX_MARKS, tw_proto_mark_fields,
+                                 tw_proto_mark_field_count, sizeof (tw_mark_t), "a mark",
+                                 (void **) &snapshot->marks, &snapshot->mark_count);
+    }
     case TW_FIELD_COUNTERS:
         return s_decode_counters (ctx, obj, (tw_pong_t *) value);
-    case TW_FIELD_TRADES:
-        return s_decode_trades (ctx, obj, (tw_history_reply_t *) value);
+    case TW_FIELD_TRADES: {
+        tw_history_reply_t *history = (tw_history_reply_t *) value;
+        return s_decode_records (ctx, obj, "trades", TW_MAX_TRADES, tw_proto_trade_fields,
+                                 tw_proto_trade_field_count, sizeof (tw_trade_t), "a trade",
+                                 (void **) &history->trades, &history->count);
+    }
     }
     return tw_proto_fail (ctx->err, ctx->err_size, "field '%s%s': unknown kind", ctx->prefix, name);
 }

@@ -30,23 +30,14 @@ s_pack_str (msgpack_packer *pk, const char *str)
 static int s_pack_fields (msgpack_packer *pk, const tw_field_t *fields, size_t count,
                           const void *record);
 
+//  An array of count records, each one map of fields.
 static int
-s_pack_positions (msgpack_packer *pk, const tw_snapshot_t *snapshot)
+s_pack_records (msgpack_packer *pk, const void *array, size_t count, const tw_field_t *fields,
+                size_t field_count, size_t elem_size)
 {
-    S_TRY (msgpack_pack_array (pk, snapshot->count));
-    for (size_t i = 0; i < snapshot->count; i++)
-        S_TRY (s_pack_fields (pk, tw_proto_position_fields, tw_proto_position_field_count,
-                              &snapshot->positions[i]));
-    return 0;
-}
-
-static int
-s_pack_trades (msgpack_packer *pk, const tw_history_reply_t *history)
-{
-    S_TRY (msgpack_pack_array (pk, history->count));
-    for (size_t i = 0; i < history->count; i++)
-        S_TRY (s_pack_fields (pk, tw_proto_trade_fields, tw_proto_trade_field_count,
-                              &history->trades[i]));
+    S_TRY (msgpack_pack_array (pk, count));
+    for (size_t i = 0; i < count; i++)
+        S_TRY (s_pack_fields (pk, fields, field_count, (const char *) array + i * elem_size));
     return 0;
 }
 
@@ -89,10 +80,21 @@ s_pack_value (msgpack_packer *pk, const tw_field_t *field, const void *record)
         return s_pack_str (pk, tw_source_name (*(const tw_source_t *) value));
     case TW_FIELD_TRADING:
         return s_pack_str (pk, tw_trading_state_name (*(const tw_trading_state_t *) value));
-    case TW_FIELD_POSITIONS:
-        return s_pack_positions (pk, (const tw_snapshot_t *) value);
-    case TW_FIELD_TRADES:
-        return s_pack_trades (pk, (const tw_history_reply_t *) value);
+    case TW_FIELD_POSITIONS: {
+        const tw_snapshot_t *snapshot = (const tw_snapshot_t *) value;
+        return s_pack_records (pk, snapshot->positions, snapshot->count, tw_proto_position_fields,
+                               tw_proto_position_field_count, sizeof (tw_position_t));
+    }
+    case TW_FIELD_MARKS: {
+        const tw_snapshot_t *snapshot = (const tw_snapshot_t *) value;
+        return s_pack_records (pk, snapshot->marks, snapshot->mark_count, tw_proto_mark_fields,
+                               tw_proto_mark_field_count, sizeof (tw_mark_t));
+    }
+    case TW_FIELD_TRADES: {
+        const tw_history_reply_t *history = (const tw_history_reply_t *) value;
+        return s_pack_records (pk, history->trades, history->count, tw_proto_trade_fields,
+                               tw_proto_trade_field_count, sizeof (tw_trade_t));
+    }
     case TW_FIELD_COUNTERS:
         return s_pack_counters (pk, (const tw_pong_t *) value);
     }

@@ -85,6 +85,15 @@ const tw_field_t tw_proto_trade_fields[] = {
 };
 const size_t tw_proto_trade_field_count = S_COUNT (tw_proto_trade_fields);
 
+//  The fields of a mark (offsets from tw_mark_t).
+const tw_field_t tw_proto_mark_fields[] = {
+    S_FIELD ("symbol", TW_FIELD_STR, S_ID, offsetof (tw_mark_t, symbol),
+             sizeof (((tw_mark_t *) 0)->symbol), 0, NULL),
+    S_FIELD ("ltp", TW_FIELD_F64, S_REQ, offsetof (tw_mark_t, ltp), 0, 0, NULL),
+    S_FIELD ("ltp_at", TW_FIELD_I64, S_REQ, offsetof (tw_mark_t, ltp_at), 0, 0, NULL),
+};
+const size_t tw_proto_mark_field_count = S_COUNT (tw_proto_mark_fields);
+
 static const tw_field_t s_tick[] = {
     S_STR ("symbol", S_ID, u.tick.symbol),
     S_VAL ("ltp", TW_FIELD_F64, S_REQ, u.tick.ltp),
@@ -109,11 +118,13 @@ static const tw_field_t s_signal[] = {
 //  ping and status carry nothing but the optional request header.
 static const tw_field_t s_query[] = {S_REQ_ID_OPTIONAL, S_EXPIRES_OPTIONAL};
 
-//  snapshot may say that its asker takes the reply in parts.
+//  snapshot may say that its asker takes the reply in parts, and that it
+//  wants the marks of the positions' symbols.
 static const tw_field_t s_snapshot[] = {
     S_REQ_ID_OPTIONAL,
     S_EXPIRES_OPTIONAL,
     S_VAL ("parts", TW_FIELD_BOOL, 0, u.snapshot.in_parts),
+    S_VAL ("marks", TW_FIELD_BOOL, 0, u.snapshot.with_marks),
 };
 
 static const tw_field_t s_pong[] = {
@@ -181,6 +192,8 @@ static const tw_field_t s_snapshot_reply[] = {
     S_FIELD ("parts", TW_FIELD_U64, 0, S_MSG (u.snapshot.parts), 0, S_MSG (u.snapshot.has_parts),
              NULL),
     S_VAL ("trading_state", TW_FIELD_TRADING, 0, u.snapshot.trading_state),
+    //  Only to a request that asked for them; absent when there are none.
+    S_VAL ("marks", TW_FIELD_MARKS, 0, u.snapshot),
 };
 
 static const tw_field_t s_ack[] = {
@@ -420,46 +433,30 @@ tw_proto_field_present (const tw_field_t *field, const void *record)
         return ((const tw_pong_t *) value)->counter_count > 0;
     case TW_FIELD_TRADES:
         return ((const tw_history_reply_t *) value)->count > 0;
+    case TW_FIELD_MARKS:
+        return ((const tw_snapshot_t *) value)->mark_count > 0;
     }
     return false;
 }
 
+//  An array of count records (positions, marks, trades) called name, each
+//  checked with fields: at most limit, and an array when count is not 0.
 static int
-s_check_positions (const tw_snapshot_t *snapshot, char *err, size_t err_size)
+s_check_records (const void *array, size_t count, const char *name, size_t limit,
+                 const tw_field_t *fields, size_t field_count, size_t elem_size, char *err,
+                 size_t err_size)
 {
-    if (snapshot->count > TW_MAX_POSITIONS)
-        return tw_proto_fail (err, err_size,
-                              "field 'positions': %zu positions exceed the limit of %d",
-                              snapshot->count, TW_MAX_POSITIONS);
-    if (snapshot->count > 0 && !snapshot->positions)
-        return tw_proto_fail (err, err_size,
-                              "field 'positions': count is %zu but the array is NULL",
-                              snapshot->count);
-    for (size_t i = 0; i < snapshot->count; i++) {
+    if (count > limit)
+        return tw_proto_fail (err, err_size, "field '%s': %zu %s exceed the limit of %zu", name,
+                              count, name, limit);
+    if (count > 0 && !array)
+        return tw_proto_fail (err, err_size, "field '%s': count is %zu but the array is NULL", name,
+                              count);
+    for (size_t i = 0; i < count; i++) {
         char prefix[48];
-        snprintf (prefix, sizeof prefix, "positions[%zu].", i);
-        for (size_t f = 0; f < tw_proto_position_field_count; f++)
-            if (tw_proto_field_check (&tw_proto_position_fields[f], &snapshot->positions[i], prefix,
-                                      err, err_size))
-                return -1;
-    }
-    return 0;
-}
-
-static int
-s_check_trades (const tw_history_reply_t *history, char *err, size_t err_size)
-{
-    if (history->count > TW_MAX_TRADES)
-        return tw_proto_fail (err, err_size, "field 'trades': %zu trades exceed the limit of %d",
-                              history->count, TW_MAX_TRADES);
-    if (history->count > 0 && !history->trades)
-        return tw_proto_fail (err, err_size, "field 'trades': count is %zu but the array is NULL",
-                              history->count);
-    for (size_t i = 0; i < history->count; i++) {
-        char prefix[48];
-        snprintf (prefix, sizeof prefix, "trades[%zu].", i);
-        for (size_t f = 0; f < tw_proto_trade_field_count; f++)
-            if (tw_proto_field_check (&tw_proto_trade_fields[f], &history->trades[i], prefix, err,
+        snprintf (prefix, sizeof prefix, "%s[%zu].", name, i);
+        for (size_t f = 0; f < field_count; f++)
+            if (tw_proto_field_check (&fields[f], (const char *) array + i * elem_size, prefix, err,
                                       err_size))
                 return -1;
     }
@@ -548,12 +545,26 @@ tw_proto_field_check (const tw_field_t *field, const void *record, const char *p
             return tw_proto_fail (err, err_size, "field '%s%s': invalid trading_state", prefix,
                                   name);
         return 0;
-    case TW_FIELD_POSITIONS:
-        return s_check_positions ((const tw_snapshot_t *) value, err, err_size);
+    case TW_FIELD_POSITIONS: {
+        const tw_snapshot_t *snapshot = (const tw_snapshot_t *) value;
+        return s_check_records (snapshot->positions, snapshot->count, "positions", TW_MAX_POSITIONS,
+                                tw_proto_position_fields, tw_proto_position_field_count,
+                                sizeof (tw_position_t), err, err_size);
+    }
+    case TW_FIELD_MARKS: {
+        const tw_snapshot_t *snapshot = (const tw_snapshot_t *) value;
+        return s_check_records (snapshot->marks, snapshot->mark_count, "marks", TW_MAX_MARKS,
+                                tw_proto_mark_fields, tw_proto_mark_field_count, sizeof (tw_mark_t),
+                                err, err_size);
+    }
     case TW_FIELD_COUNTERS:
         return s_check_counters ((const tw_pong_t *) value, err, err_size);
-    case TW_FIELD_TRADES:
-        return s_check_trades ((const tw_history_reply_t *) value, err, err_size);
+    case TW_FIELD_TRADES: {
+        const tw_history_reply_t *history = (const tw_history_reply_t *) value;
+        return s_check_records (history->trades, history->count, "trades", TW_MAX_TRADES,
+                                tw_proto_trade_fields, tw_proto_trade_field_count,
+                                sizeof (tw_trade_t), err, err_size);
+    }
     case TW_FIELD_U64:
     case TW_FIELD_BOOL:
         return 0;

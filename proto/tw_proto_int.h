@@ -18,7 +18,8 @@
 //  Limits of the pre-scan. The deepest legal message is a snapshot reply
 //  (map, positions array, position map: depth 3); one more level lets the
 //  decoder name the offending field. The object limit bounds what msgpack-c
-//  allocates for a legal maximum snapshot (about 23 objects per position).
+//  allocates for a legal maximum snapshot (23 objects per position, 7 per
+//  mark: at most one mark per position).
 #define TW_PROTO_MAX_DEPTH 4
 #define TW_PROTO_MAX_MAP_PAIRS 64
 #define TW_PROTO_MAX_OBJECTS (TW_MAX_POSITIONS * 32)
@@ -53,7 +54,8 @@ typedef enum {
     TW_FIELD_REASON,    //  char[size] holding one of the exit reasons
     TW_FIELD_POSITIONS, //  tw_snapshot_t: array of position maps
     TW_FIELD_COUNTERS,  //  tw_pong_t: map of counter name to integer
-    TW_FIELD_TRADES     //  tw_history_reply_t: array of trade maps
+    TW_FIELD_TRADES,    //  tw_history_reply_t: array of trade maps
+    TW_FIELD_MARKS      //  tw_snapshot_t: array of mark maps
 } tw_field_kind_t;
 
 #define TW_FIELD_REQUIRED 0x01 //  absent on the wire is an error
@@ -93,6 +95,10 @@ const tw_type_desc_t *tw_proto_type_desc (tw_msg_type_t type);
 //  tw_position_t).
 extern const tw_field_t tw_proto_position_fields[];
 extern const size_t tw_proto_position_field_count;
+
+//  The fields of one mark map in a snapshot reply (offsets from tw_mark_t).
+extern const tw_field_t tw_proto_mark_fields[];
+extern const size_t tw_proto_mark_field_count;
 
 //  The fields of one trade map in a history reply (offsets from tw_trade_t).
 extern const tw_field_t tw_proto_trade_fields[];

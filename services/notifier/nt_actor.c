@@ -420,8 +420,7 @@ s_on_journal (const tw_pnl_reply_t *pnl, const tw_history_reply_t *history, void
     double unrealized = 0;
     for (ssize_t i = 0; i < count; i++)
         if (views[i].marked)
-            unrealized += (double) array[i].side * (views[i].ltp - array[i].entry_price)
-                          * (double) array[i].qty;
+            unrealized += tw_position_unrealized (&array[i], views[i].ltp);
     free (array);
     free (views);
     char *json = nt_json_journal (tw_clone_seq (self->clone), pnl, unrealized, history);

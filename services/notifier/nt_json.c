@@ -107,8 +107,7 @@ s_view (s_frame_t *frame, cJSON *object, const tw_position_t *pos, const nt_view
 {
     bool marked = view && view->marked;
     double ltp = marked ? view->ltp : 0;
-    double unrealized =
-        marked ? (double) pos->side * (ltp - pos->entry_price) * (double) pos->qty : 0;
+    double unrealized = marked ? tw_position_unrealized (pos, ltp) : 0;
     s_num (frame, object, "ltp", nt_json_paisa (ltp));
     s_num (frame, object, "unrealized_pnl", nt_json_paisa (unrealized));
     s_num (frame, object, "ltp_age_ms", marked ? (double) view->age_ms : -1);
@@ -234,10 +233,7 @@ nt_json_marks (uint64_t seq, const tw_position_t *positions, const nt_view_t *vi
         s_str (&frame, item, "id", positions[i].id);
         s_str (&frame, item, "symbol", positions[i].symbol);
         const nt_view_t *view = &views[i];
-        double unrealized = view->marked ? (double) positions[i].side
-                                               * (view->ltp - positions[i].entry_price)
-                                               * (double) positions[i].qty
-                                         : 0;
+        double unrealized = view->marked ? tw_position_unrealized (&positions[i], view->ltp) : 0;
         s_num (&frame, item, "ltp", nt_json_paisa (view->marked ? view->ltp : 0));
         s_num (&frame, item, "unrealized_pnl", nt_json_paisa (unrealized));
         s_num (&frame, item, "ltp_age_ms", view->marked ? (double) view->age_ms : -1);

@@ -245,6 +245,9 @@ s_snapshot (gw_t *self, zsock_t *router, const tw_request_t *envelope, const tw_
         assert (reply->u.snapshot.positions);
         for (size_t i = 0; i < n; i++)
             reply->u.snapshot.positions[i] = rows[first + i].pos;
+        //  Each part carries the marks of its own positions' symbols.
+        if (request->u.snapshot.with_marks)
+            gw_journal_add_marks (self->journal, &reply->u.snapshot);
         if (part + 1 < parts) {
             //  tw_router_reply consumes the envelope: each part gets a copy.
             tw_request_t copy = {.envelope = zmsg_dup (envelope->envelope)};

@@ -18,7 +18,7 @@ struct _gw_journal_t {
     gw_store_t *store;
     zloop_t *loop;
     zsock_t *feed;   //  NULL without a feed
-    zhashx_t *marks; //  symbol -> double *, the last ltp
+    zhashx_t *marks; //  symbol -> tw_mark_t *, the last tick's price and when it came
     tw_log_limit_t bad_log;
 };
 
@@ -26,21 +26,48 @@ double
 gw_journal_last (gw_journal_t *self, const char *symbol)
 {
     assert (self && symbol);
-    const double *mark = (const double *) zhashx_lookup (self->marks, symbol);
-    return mark ? *mark : 0;
+    const tw_mark_t *mark = (const tw_mark_t *) zhashx_lookup (self->marks, symbol);
+    return mark ? mark->ltp : 0;
 }
 
 void
 gw_journal_mark (gw_journal_t *self, const char *symbol, double ltp)
 {
     assert (self && symbol);
-    double *mark = (double *) zhashx_lookup (self->marks, symbol);
+    tw_mark_t *mark = (tw_mark_t *) zhashx_lookup (self->marks, symbol);
     if (!mark) {
-        mark = (double *) malloc (sizeof *mark);
+        mark = (tw_mark_t *) zmalloc (sizeof *mark);
         assert (mark);
+        snprintf (mark->symbol, sizeof mark->symbol, "%s", symbol);
         zhashx_insert (self->marks, symbol, mark);
     }
-    *mark = ltp;
+    mark->ltp = ltp;
+    mark->ltp_at = tw_clock_wall_ns ();
+}
+
+void
+gw_journal_add_marks (gw_journal_t *self, tw_snapshot_t *snapshot)
+{
+    assert (self && snapshot && !snapshot->marks);
+    snapshot->mark_count = 0;
+    if (snapshot->count == 0 || zhashx_size (self->marks) == 0)
+        return;
+    snapshot->marks = (tw_mark_t *) calloc (snapshot->count, sizeof (tw_mark_t));
+    assert (snapshot->marks);
+    zhashx_t *seen = zhashx_new (); //  symbol -> the mark taken (not owned)
+    for (size_t i = 0; i < snapshot->count; i++) {
+        const char *symbol = snapshot->positions[i].symbol;
+        const tw_mark_t *mark = (const tw_mark_t *) zhashx_lookup (self->marks, symbol);
+        if (!mark || zhashx_lookup (seen, symbol))
+            continue;
+        zhashx_insert (seen, symbol, (void *) mark);
+        snapshot->marks[snapshot->mark_count++] = *mark;
+    }
+    zhashx_destroy (&seen);
+    if (snapshot->mark_count == 0) {
+        free (snapshot->marks);
+        snapshot->marks = NULL;
+    }
 }
 
 static int
@@ -249,10 +276,10 @@ gw_journal_pnl (gw_journal_t *self, const tw_msg_t *request, tw_msg_t *reply)
     pnl->open_positions = (int64_t) count;
     for (size_t i = 0; i < count; i++) {
         const tw_position_t *pos = &rows[i].pos;
-        const double *ltp = (const double *) zhashx_lookup (self->marks, pos->symbol);
-        if (!ltp)
+        const tw_mark_t *mark = (const tw_mark_t *) zhashx_lookup (self->marks, pos->symbol);
+        if (!mark)
             continue;
-        pnl->unrealized_pnl += (double) pos->side * (*ltp - pos->entry_price) * (double) pos->qty;
+        pnl->unrealized_pnl += tw_position_unrealized (pos, mark->ltp);
         pnl->marked_positions++;
     }
     free (rows);

@@ -7,8 +7,10 @@
 //  closed positions in closing order; pnl sums them up, and adds the
 //  unrealised P&L of the positions still open at the last price the journal
 //  saw on the feed (the marks: the journal subscribes to the feed's ticks
-//  and keeps the last price of each symbol; a position without one counts
-//  0 and is left out of marked_positions).
+//  and keeps the last price of each symbol and when it came; a position
+//  without one counts 0 and is left out of marked_positions). A snapshot
+//  reply carries the marks of its positions when the asker wants them
+//  (tradectl positions: proto/README.md).
 //
 //  Both commands only read: they take no req_id slot and change nothing,
 //  so they are answered the same before and during a reconcile. A bad day
@@ -53,8 +55,13 @@ void gw_journal_pnl (gw_journal_t *self, const tw_msg_t *request, tw_msg_t *repl
 //  The last price seen for symbol on the feed, 0 when none.
 double gw_journal_last (gw_journal_t *self, const char *symbol);
 
-//  Records a mark by hand (what a tick does); for tests and tools.
+//  Records a mark (what a tick does): symbol at ltp, now (wall clock).
 void gw_journal_mark (gw_journal_t *self, const char *symbol, double ltp);
+
+//  Gives snapshot (a reply with its positions and no marks yet) the marks of
+//  its positions' symbols, one per symbol that has one, in a malloc'd array
+//  the reply owns (none: NULL and 0).
+void gw_journal_add_marks (gw_journal_t *self, tw_snapshot_t *snapshot);
 
 //  Resolves day ("YYYY-MM-DD", or "" for the IST day of now_ns) to its
 //  name in day_out (TW_DAY_MAX bytes) and its range [*from_ns, *to_ns).

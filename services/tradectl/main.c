@@ -88,6 +88,9 @@ s_build_request (const tc_args_t *args, tw_msg_t *request)
     case TC_CMD_PNL:
         memcpy (request->u.journal.day, args->day, sizeof request->u.journal.day);
         break;
+    case TC_CMD_POSITIONS:
+        request->u.snapshot.with_marks = true; //  ltp, unrealized_pnl, ltp_age_ms
+        break;
     default:
         break;
     }

@@ -2,6 +2,8 @@
 
 #include "tc_output.h"
 
+#include "tw_clock.h"
+
 #include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <math.h>
@@ -67,10 +69,16 @@ s_add_number (cJSON *object, const char *name, double value)
 
 //  Rupees rounded to the paisa, so that a sum prints as 0.3, not
 //  0.299999999999983 (and -0 as 0).
+static double
+s_paisa (double value)
+{
+    return round (value * 100.0) / 100.0 + 0.0;
+}
+
 static bool
 s_add_paisa (cJSON *object, const char *name, double value)
 {
-    return s_add_number (object, name, round (value * 100.0) / 100.0 + 0.0);
+    return s_add_number (object, name, s_paisa (value));
 }
 
 static bool
@@ -150,8 +158,35 @@ s_json_pong (cJSON *root, const tw_pong_t *pong)
     return true;
 }
 
+//  A position's view at its symbol's mark: the last price the gateway saw,
+//  the unrealised P&L at it, and how old it is now.
+typedef struct {
+    bool marked;
+    double ltp;
+    double unrealized_pnl;
+    int64_t age_ms; //  -1 without a mark
+} s_view_t;
+
+static s_view_t
+s_view (const tw_snapshot_t *snapshot, const tw_position_t *pos, int64_t now_ns)
+{
+    s_view_t view = {.age_ms = -1};
+    for (size_t i = 0; i < snapshot->mark_count; i++) {
+        const tw_mark_t *mark = &snapshot->marks[i];
+        if (strcmp (mark->symbol, pos->symbol) != 0)
+            continue;
+        view.marked = true;
+        view.ltp = mark->ltp;
+        view.unrealized_pnl = tw_position_unrealized (pos, mark->ltp);
+        //  A clock that stepped back makes a fresh price, not a negative age.
+        view.age_ms = now_ns > mark->ltp_at ? (now_ns - mark->ltp_at) / TW_NS_PER_MS : 0;
+        break;
+    }
+    return view;
+}
+
 static bool
-s_json_position (cJSON *array, const tw_position_t *pos)
+s_json_position (cJSON *array, const tw_position_t *pos, const s_view_t *view)
 {
     cJSON *item = cJSON_CreateObject ();
     if (!item)
@@ -165,7 +200,10 @@ s_json_position (cJSON *array, const tw_position_t *pos)
            && s_add_number (item, "sl", pos->sl) && s_add_number (item, "tp", pos->tp)
            && s_add_number (item, "trail", pos->trail)
            && s_add_string (item, "state", tw_state_name (pos->state))
-           && cJSON_AddBoolToObject (item, "exit_failed", pos->exit_failed) != NULL;
+           && cJSON_AddBoolToObject (item, "exit_failed", pos->exit_failed) != NULL
+           && s_add_paisa (item, "ltp", view->ltp)
+           && s_add_paisa (item, "unrealized_pnl", view->unrealized_pnl)
+           && s_add_int (item, "ltp_age_ms", view->age_ms);
 }
 
 static bool
@@ -176,9 +214,12 @@ s_json_snapshot (cJSON *root, const tw_snapshot_t *snapshot)
     cJSON *positions = cJSON_AddArrayToObject (root, "positions");
     if (!positions)
         return false;
-    for (size_t i = 0; i < snapshot->count; i++)
-        if (!s_json_position (positions, &snapshot->positions[i]))
+    int64_t now_ns = tw_clock_wall_ns ();
+    for (size_t i = 0; i < snapshot->count; i++) {
+        s_view_t view = s_view (snapshot, &snapshot->positions[i], now_ns);
+        if (!s_json_position (positions, &snapshot->positions[i], &view))
             return false;
+    }
     return true;
 }
 
@@ -245,14 +286,23 @@ s_text_pong (FILE *out, const tw_pong_t *pong)
 static void
 s_text_snapshot (FILE *out, const tw_snapshot_t *snapshot)
 {
-    fprintf (out, "%-24s %-5s %8s %10s %10s %10s %8s %-7s %s\n", "ID", "SIDE", "QTY", "ENTRY", "SL",
-             "TP", "TRAIL", "STATE", "EXIT_FAILED");
+    fprintf (out, "%-24s %-5s %8s %10s %10s %12s %10s %10s %10s %8s %-7s %s\n", "ID", "SIDE", "QTY",
+             "ENTRY", "LTP", "UNREALIZED", "LTP_AGE_MS", "SL", "TP", "TRAIL", "STATE",
+             "EXIT_FAILED");
+    int64_t now_ns = tw_clock_wall_ns ();
     for (size_t i = 0; i < snapshot->count; i++) {
         const tw_position_t *pos = &snapshot->positions[i];
+        s_view_t view = s_view (snapshot, pos, now_ns);
         char id[TW_ID_MAX], sl[S_PRICE_TEXT_MAX], tp[S_PRICE_TEXT_MAX], trail[S_PRICE_TEXT_MAX];
-        fprintf (out, "%-24s %-5s %8" PRId64 " %10.2f %10s %10s %8s %-7s %s\n",
+        char ltp[S_PRICE_TEXT_MAX] = "-", pnl[S_PRICE_TEXT_MAX] = "-", age[S_INT_TEXT_MAX] = "-";
+        if (view.marked) {
+            snprintf (ltp, sizeof ltp, "%.2f", view.ltp);
+            snprintf (pnl, sizeof pnl, "%.2f", s_paisa (view.unrealized_pnl));
+            snprintf (age, sizeof age, "%" PRId64, view.age_ms);
+        }
+        fprintf (out, "%-24s %-5s %8" PRId64 " %10.2f %10s %12s %10s %10s %10s %8s %-7s %s\n",
                  s_clean (pos->id, id, sizeof id), tw_side_name (pos->side), pos->qty,
-                 pos->entry_price, s_price (pos->sl, sl, sizeof sl),
+                 pos->entry_price, ltp, pnl, age, s_price (pos->sl, sl, sizeof sl),
                  s_price (pos->tp, tp, sizeof tp), s_price (pos->trail, trail, sizeof trail),
                  tw_state_name (pos->state), pos->exit_failed ? "yes" : "no");
     }

@@ -6,13 +6,17 @@
 //    pong:           type, req_id, service, version, uptime_ms, counters{}
 //    snapshot_reply: type, req_id, epoch, seq, positions[] of
 //                    {id, symbol, product, side, qty, entry_price, sl, tp, trail, state,
-//                     exit_failed}
+//                     exit_failed, ltp, unrealized_pnl, ltp_age_ms}
+//                    the last three from the reply's marks (the gateway's last tick of the
+//                    symbol): ltp, side × (ltp − entry_price) × qty, and how old that tick is
+//                    now in ms; 0, 0 and -1 when the gateway has seen no tick of it (text: "-")
 //    history_reply:  (trades) a JSON array, one object per closed trade:
 //                    {id, symbol, side, qty, entry_price, exit_price, opened_at, closed_at,
 //                     reason, attempts, pnl}; opened_at and closed_at in ns since the epoch
 //    pnl_reply:      (pnl) {day, realized_pnl, unrealized_pnl, trades, wins, losses,
 //                     largest_loss, open_positions, marked_positions}
-//  Prices and P&L of trades and pnl are rounded to the paisa (2 decimals).
+//  Prices and P&L of trades and pnl, and a position's ltp and unrealized_pnl,
+//  are rounded to the paisa (2 decimals).
 //  64-bit integers are written digit for digit (a JSON number through a
 //  double would round an epoch). A failure in --json mode is the document
 //  {"type":"error","error":TEXT,"exit_code":N}.

@@ -17,6 +17,7 @@
 #define S_TS INT64_C (1700000000123456789)
 #define S_EXPIRES INT64_C (1700000005000000000)
 #define S_SAMPLE_POSITIONS 3
+#define S_SAMPLE_MARKS 2 //  the first two positions' symbols have a mark
 
 //  --------------------------------------------------------------------------
 //  Sample messages: every field of every type set to something recognisable.
@@ -67,6 +68,7 @@ s_sample (tw_msg_type_t type, tw_msg_t *msg)
     case TW_MSG_SNAPSHOT:
         snprintf (msg->req_id, TW_ID_MAX, "q-%d", (int) type);
         msg->expires_at = S_EXPIRES;
+        msg->u.snapshot.with_marks = type == TW_MSG_SNAPSHOT;
         break;
     case TW_MSG_PONG:
         snprintf (msg->req_id, TW_ID_MAX, "q-ping");
@@ -121,6 +123,15 @@ s_sample (tw_msg_type_t type, tw_msg_t *msg)
         ck_assert_ptr_nonnull (msg->u.snapshot.positions);
         for (int i = 0; i < S_SAMPLE_POSITIONS; i++)
             s_position (&msg->u.snapshot.positions[i], i);
+        msg->u.snapshot.mark_count = S_SAMPLE_MARKS;
+        msg->u.snapshot.marks = calloc (S_SAMPLE_MARKS, sizeof (tw_mark_t));
+        ck_assert_ptr_nonnull (msg->u.snapshot.marks);
+        for (int i = 0; i < S_SAMPLE_MARKS; i++) {
+            tw_mark_t *mark = &msg->u.snapshot.marks[i];
+            snprintf (mark->symbol, sizeof mark->symbol, "NSE:SYM%d-EQ", i);
+            mark->ltp = 503.35 + i;
+            mark->ltp_at = S_TS - INT64_C (250000000) * i;
+        }
         break;
     case TW_MSG_ACK:
         snprintf (msg->req_id, TW_ID_MAX, "tradectl-3");
@@ -254,6 +265,14 @@ s_assert_same (const tw_msg_t *a, const tw_msg_t *b)
             ck_assert_str_eq (p->symbol, q->symbol);
             ck_assert_int_eq (p->state, q->state);
             ck_assert_int_eq (memcmp (p, q, sizeof *p), 0);
+        }
+        ck_assert_uint_eq (a->u.snapshot.mark_count, b->u.snapshot.mark_count);
+        for (size_t i = 0; i < a->u.snapshot.mark_count; i++) {
+            const tw_mark_t *p = &a->u.snapshot.marks[i];
+            const tw_mark_t *q = &b->u.snapshot.marks[i];
+            ck_assert_str_eq (p->symbol, q->symbol);
+            ck_assert_double_eq (p->ltp, q->ltp);
+            ck_assert_int_eq (p->ltp_at, q->ltp_at);
         }
     }
     else if (a->type == TW_MSG_HISTORY_REPLY) {
@@ -572,6 +591,12 @@ static const s_kv_t s_snapshot_kvs[] = {
     KU ("seq", 41), KP ("positions", s_position_kvs, 2),
 };
 
+static const s_kv_t s_mark_kvs[] = {
+    KS ("symbol", "NSE:SBIN-EQ"),
+    KF ("ltp", 603.25),
+    KI ("ltp_at", S_TS),
+};
+
 static const s_kv_t s_pong_kvs[] = {
     KI ("v", 1),
     KS ("type", "pong"),
@@ -608,6 +633,7 @@ START_TEST (test_round_trip_every_type)
         tw_msg_reset (&out);
         ck_assert_int_eq (out.type, TW_MSG_INVALID);
         ck_assert_ptr_null (out.u.snapshot.positions);
+        ck_assert_ptr_null (out.u.snapshot.marks);
     }
 }
 END_TEST
@@ -731,7 +757,8 @@ START_TEST (test_wire_names)
     s_assert_keys (TW_MSG_CLOSE, "v,type,ts,req_id,expires_at,id,reason");
     s_assert_keys (TW_MSG_ACK, "v,type,ts,req_id,status,id,error");
     s_assert_keys (TW_MSG_PONG, "v,type,ts,req_id,service,version,uptime_ms,counters");
-    s_assert_keys (TW_MSG_SNAPSHOT_REPLY, "v,type,ts,req_id,epoch,seq,positions");
+    s_assert_keys (TW_MSG_SNAPSHOT_REPLY, "v,type,ts,req_id,epoch,seq,positions,marks");
+    s_assert_keys (TW_MSG_SNAPSHOT, "v,type,ts,req_id,expires_at,marks");
     s_assert_keys (TW_MSG_TICK, "v,type,ts,symbol,ltp,bid,ask,volume,source");
     s_assert_keys (TW_MSG_HEARTBEAT, "v,type,ts,epoch,seq");
     s_assert_keys (TW_MSG_HISTORY, "v,type,ts,req_id,expires_at,day,offset,limit");
@@ -1288,6 +1315,121 @@ START_TEST (test_snapshot_parts)
 }
 END_TEST
 
+//  marks: asked for by a snapshot request (bool), carried by a reply as an
+//  array of {symbol, ltp, ltp_at}; optional both ways, so that a reply
+//  without them decodes as before.
+START_TEST (test_snapshot_marks)
+{
+    tw_msg_t msg, out;
+    //  The request: marks travels only when asked for.
+    tw_msg_init (&msg, TW_MSG_SNAPSHOT);
+    msg.u.snapshot.with_marks = true;
+    s_round_trip (&msg, &out);
+    ck_assert (out.u.snapshot.with_marks);
+    ck_assert (!out.u.snapshot.in_parts);
+    msg.u.snapshot.with_marks = false;
+    s_round_trip (&msg, &out);
+    ck_assert (!out.u.snapshot.with_marks);
+
+    //  A reply with marks, every field by name.
+    s_sample (TW_MSG_SNAPSHOT_REPLY, &msg);
+    s_round_trip (&msg, &out);
+    ck_assert_uint_eq (out.u.snapshot.mark_count, S_SAMPLE_MARKS);
+    ck_assert_str_eq (out.u.snapshot.marks[1].symbol, "NSE:SYM1-EQ");
+    ck_assert_double_eq (out.u.snapshot.marks[1].ltp, 504.35);
+    ck_assert_int_eq (out.u.snapshot.marks[1].ltp_at, S_TS - INT64_C (250000000));
+    tw_msg_reset (&out);
+    //  One part of a snapshot in parts carries its marks too.
+    msg.u.snapshot.has_parts = true;
+    msg.u.snapshot.part = 0;
+    msg.u.snapshot.parts = 2;
+    s_round_trip (&msg, &out);
+    s_assert_same (&msg, &out);
+    tw_msg_reset (&out);
+    //  Without marks the key is not written, and decodes as none.
+    free (msg.u.snapshot.marks);
+    msg.u.snapshot.marks = NULL;
+    msg.u.snapshot.mark_count = 0;
+    s_round_trip (&msg, &out);
+    ck_assert_uint_eq (out.u.snapshot.mark_count, 0);
+    ck_assert_ptr_null (out.u.snapshot.marks);
+    tw_msg_reset (&out);
+    //  The encoder checks each mark as the decoder would.
+    char err[256];
+    uint8_t *data = NULL;
+    size_t size = 0;
+    tw_mark_t bad = {.symbol = "", .ltp = 1, .ltp_at = 1};
+    msg.u.snapshot.marks = &bad;
+    msg.u.snapshot.mark_count = 1;
+    ck_assert_int_eq (tw_msg_encode (&msg, &data, &size, err, sizeof err), -1);
+    ck_assert_msg (strstr (err, "field 'marks[0].symbol': empty string"), "%s", err);
+    snprintf (bad.symbol, sizeof bad.symbol, "NSE:SBIN-EQ");
+    bad.ltp = NAN;
+    ck_assert_int_eq (tw_msg_encode (&msg, &data, &size, err, sizeof err), -1);
+    ck_assert_msg (strstr (err, "field 'marks[0].ltp': not a finite number"), "%s", err);
+    msg.u.snapshot.marks = NULL;
+    ck_assert_int_eq (tw_msg_encode (&msg, &data, &size, err, sizeof err), -1);
+    ck_assert_msg (strstr (err, "count is 1 but the array is NULL"), "%s", err);
+    msg.u.snapshot.mark_count = 0;
+    tw_msg_reset (&msg);
+
+    //  On the wire: a reply without marks is as before; with them, strict.
+    S_ACCEPT (s_snapshot_kvs, S_ADD, KP ("marks", s_mark_kvs, 2), &out);
+    ck_assert_uint_eq (out.u.snapshot.mark_count, 2);
+    ck_assert_str_eq (out.u.snapshot.marks[0].symbol, "NSE:SBIN-EQ");
+    ck_assert_double_eq (out.u.snapshot.marks[0].ltp, 603.25);
+    ck_assert_int_eq (out.u.snapshot.marks[0].ltp_at, S_TS);
+    tw_msg_reset (&out);
+    S_REJECT (s_snapshot_kvs, S_ADD, KB ("marks", 1), "field 'marks': expected array");
+    S_REJECT (s_snapshot_kvs, S_ADD, KX ("marks", "\x91\x01"),
+              "field 'marks[0]': expected map, got integer");
+    S_REJECT (s_snapshot_kvs, S_ADD, KP ("marks", s_mark_kvs, TW_MAX_MARKS + 1),
+              "exceeds the limit of 4096");
+    s_kv_t bad_mark[S_KV_MAX];
+    struct {
+        s_edit_t mode;
+        s_kv_t edit;
+        const char *needle;
+    } cases[] = {
+        {S_DEL, KN ("ltp_at"), "missing field 'marks[1].ltp_at'"},
+        {S_SET, KF ("ltp", NAN), "field 'marks[1].ltp': not a finite number"},
+        {S_SET, KS ("symbol", ""), "field 'marks[1].symbol': empty string"},
+        {S_SET, KF ("ltp_at", 1.5), "field 'marks[1].ltp_at': expected integer"},
+        {S_ADD, KI ("age_ms", 5), "unknown field 'marks[1].age_ms' in a mark"},
+    };
+    for (size_t i = 0; i < S_COUNT (cases); i++) {
+        size_t n =
+            s_edit (s_mark_kvs, S_COUNT (s_mark_kvs), cases[i].mode, cases[i].edit, bad_mark);
+        s_kv_t marks = KP ("marks", s_mark_kvs, 2);
+        marks.last = bad_mark;
+        marks.last_n = n;
+        s_check_edit (s_snapshot_kvs, S_COUNT (s_snapshot_kvs), S_ADD, marks, cases[i].needle,
+                      NULL);
+    }
+    //  A request's marks is a bool.
+    static const s_kv_t request_kvs[] = {KI ("v", 1), KS ("type", "snapshot"), KI ("ts", S_TS)};
+    S_ACCEPT (request_kvs, S_ADD, KB ("marks", 1), &out);
+    ck_assert (out.u.snapshot.with_marks);
+    S_REJECT (request_kvs, S_ADD, KI ("marks", 1), "field 'marks': expected boolean");
+
+    //  The largest reply: TW_MAX_POSITIONS positions, each with a mark of
+    //  its own, within the pre-scan's object limit.
+    s_kv_t largest[S_KV_MAX];
+    size_t n = s_edit (s_snapshot_kvs, S_COUNT (s_snapshot_kvs), S_SET,
+                       (s_kv_t) KP ("positions", s_position_kvs, TW_MAX_POSITIONS), largest);
+    largest[n++] = (s_kv_t) KP ("marks", s_mark_kvs, TW_MAX_MARKS);
+    msgpack_sbuffer buffer;
+    s_frame (largest, n, &buffer);
+    memset (&out, 0, sizeof out);
+    int rc = tw_msg_decode ((const uint8_t *) buffer.data, buffer.size, &out, err, sizeof err);
+    ck_assert_msg (rc == 0, "rejected: %s", err);
+    ck_assert_uint_eq (out.u.snapshot.count, TW_MAX_POSITIONS);
+    ck_assert_uint_eq (out.u.snapshot.mark_count, TW_MAX_MARKS);
+    tw_msg_reset (&out);
+    msgpack_sbuffer_destroy (&buffer);
+}
+END_TEST
+
 START_TEST (test_encode_errors)
 {
     tw_msg_t msg;
@@ -1409,6 +1551,7 @@ main (void)
     tcase_add_test (tc, test_enums_and_rules);
     tcase_add_test (tc, test_snapshot_limits);
     tcase_add_test (tc, test_snapshot_parts);
+    tcase_add_test (tc, test_snapshot_marks);
     tcase_add_test (tc, test_encode_errors);
     suite_add_tcase (suite, tc);
     SRunner *runner = srunner_create (suite);

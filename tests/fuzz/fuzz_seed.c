@@ -14,6 +14,7 @@
 
 #define S_SEED_TS INT64_C (1700000000000000000)
 #define S_SEED_POSITIONS 3
+#define S_SEED_MARKS 2
 
 static const char *s_dir;
 
@@ -140,6 +141,17 @@ s_sample (tw_msg_t *msg, tw_msg_type_t type)
             msg->u.snapshot.count = S_SEED_POSITIONS;
             for (int i = 0; i < S_SEED_POSITIONS; i++)
                 s_position (&msg->u.snapshot.positions[i], i);
+        }
+        //  The marks a request with marks=true gets: one per symbol priced.
+        msg->u.snapshot.marks = calloc (S_SEED_MARKS, sizeof (tw_mark_t));
+        if (msg->u.snapshot.marks) {
+            msg->u.snapshot.mark_count = S_SEED_MARKS;
+            for (int i = 0; i < S_SEED_MARKS; i++) {
+                tw_mark_t *mark = &msg->u.snapshot.marks[i];
+                snprintf (mark->symbol, sizeof mark->symbol, "NSE:SYM%d-EQ", i);
+                mark->ltp = 101.05 + i;
+                mark->ltp_at = S_SEED_TS - 1000000 * i;
+            }
         }
         break;
     case TW_MSG_HISTORY:
@@ -292,6 +304,10 @@ main (int argc, char **argv)
     s_sample (&msg, TW_MSG_SNAPSHOT);
     msg.u.snapshot.in_parts = true;
     rc |= s_write_msg ("ok-snapshot-parts", &msg);
+    //  A request for the marks (tradectl positions).
+    s_sample (&msg, TW_MSG_SNAPSHOT);
+    msg.u.snapshot.with_marks = true;
+    rc |= s_write_msg ("ok-snapshot-marks", &msg);
     s_sample (&msg, TW_MSG_SNAPSHOT_REPLY);
     msg.u.snapshot.has_parts = true;
     msg.u.snapshot.part = 1;

@@ -249,6 +249,58 @@ START_TEST (test_gateway_commands)
 }
 END_TEST
 
+//  The marks a snapshot reply (or one part of it) carries: one per symbol
+//  of its own positions that has a price, with when the price came.
+START_TEST (test_snapshot_marks)
+{
+    char err[ERR_MAX];
+    gw_store_t *store = gw_store_open ("gateway.db", err, sizeof err);
+    ck_assert_msg (store != NULL, "%s", err);
+    zloop_t *loop = zloop_new ();
+    gw_journal_t *journal = gw_journal_new (store, loop, "");
+    tw_snapshot_t snapshot;
+    memset (&snapshot, 0, sizeof snapshot);
+    tw_position_t positions[4];
+    memset (positions, 0, sizeof positions);
+    const char *symbols[4] = {SYMBOL_A, SYMBOL_B, SYMBOL_A, "NSE:TCS-EQ"};
+    for (int i = 0; i < 4; i++)
+        snprintf (positions[i].symbol, sizeof positions[i].symbol, "%s", symbols[i]);
+    snapshot.positions = positions;
+    snapshot.count = 4;
+    //  No tick yet: no marks.
+    gw_journal_add_marks (journal, &snapshot);
+    ck_assert_uint_eq (snapshot.mark_count, 0);
+    ck_assert_ptr_null (snapshot.marks);
+    int64_t before = tw_clock_wall_ns ();
+    gw_journal_mark (journal, SYMBOL_A, PRICE_A + 1);
+    gw_journal_mark (journal, SYMBOL_B, PRICE_B - 1);
+    gw_journal_mark (journal, "NSE:ITC-EQ", 400); //  no position of it here
+    gw_journal_mark (journal, SYMBOL_A, PRICE_A + 2);
+    int64_t after = tw_clock_wall_ns ();
+    gw_journal_add_marks (journal, &snapshot);
+    ck_assert_uint_eq (snapshot.mark_count, 2);
+    ck_assert_str_eq (snapshot.marks[0].symbol, SYMBOL_A);
+    ck_assert_double_eq (snapshot.marks[0].ltp, PRICE_A + 2);
+    ck_assert_int_ge (snapshot.marks[0].ltp_at, before);
+    ck_assert_int_le (snapshot.marks[0].ltp_at, after);
+    ck_assert_str_eq (snapshot.marks[1].symbol, SYMBOL_B);
+    ck_assert_double_eq (snapshot.marks[1].ltp, PRICE_B - 1);
+    free (snapshot.marks);
+    //  A part holding only the last two positions: only its own symbols.
+    snapshot.positions = positions + 2;
+    snapshot.count = 2;
+    snapshot.marks = NULL;
+    gw_journal_add_marks (journal, &snapshot);
+    ck_assert_uint_eq (snapshot.mark_count, 1);
+    ck_assert_str_eq (snapshot.marks[0].symbol, SYMBOL_A);
+    free (snapshot.marks);
+    ck_assert_double_eq (gw_journal_last (journal, SYMBOL_A), PRICE_A + 2);
+    gw_journal_destroy (&journal);
+    zloop_destroy (&loop);
+    gw_store_destroy (&store);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -258,6 +310,7 @@ main (void)
     tcase_add_test (tc, test_day_range);
     tcase_add_test (tc, test_store_journal);
     tcase_add_test (tc, test_gateway_commands);
+    tcase_add_test (tc, test_snapshot_marks);
     suite_add_tcase (suite, tc);
     SRunner *runner = srunner_create (suite);
     srunner_run_all (runner, CK_NORMAL);

@@ -69,8 +69,15 @@ s_fake_pong (const fake_script_t *script, tw_msg_t *reply)
     }
 }
 
+//  The fake's mark of NSE:SBIN-EQ: its price, and how long before the reply
+//  it came. NSE:INFY-EQ has none.
+#define S_MARK_LTP 815.25
+#define S_MARK_AGE_MS 1500
+
+//  A snapshot reply, with the marks when the request asked for them (as the
+//  gateway does).
 static void
-s_fake_snapshot (tw_msg_t *reply)
+s_fake_snapshot (const tw_msg_t *request, tw_msg_t *reply)
 {
     tw_msg_init (reply, TW_MSG_SNAPSHOT_REPLY);
     tw_snapshot_t *snapshot = &reply->u.snapshot;
@@ -99,6 +106,14 @@ s_fake_snapshot (tw_msg_t *reply)
     b->trail = 4.5;
     b->state = TW_STATE_CLOSING;
     b->exit_failed = true;
+    if (!request->u.snapshot.with_marks)
+        return;
+    snapshot->mark_count = 1;
+    snapshot->marks = (tw_mark_t *) calloc (1, sizeof (tw_mark_t));
+    assert (snapshot->marks);
+    strcpy (snapshot->marks[0].symbol, "NSE:SBIN-EQ");
+    snapshot->marks[0].ltp = S_MARK_LTP;
+    snapshot->marks[0].ltp_at = tw_clock_wall_ns () - S_MARK_AGE_MS * TW_NS_PER_MS;
 }
 
 static void
@@ -197,7 +212,7 @@ s_fake_gateway (zsock_t *pipe, void *args)
             s_fake_pong (script, &reply);
             break;
         case TW_MSG_SNAPSHOT:
-            s_fake_snapshot (&reply);
+            s_fake_snapshot (&msg, &reply);
             break;
         case TW_MSG_HISTORY:
             s_fake_history (&msg, &reply);
@@ -402,15 +417,30 @@ START_TEST (test_positions_text)
     ck_assert_ptr_nonnull (strstr (row, "812.50"));
     ck_assert_ptr_nonnull (strstr (row, "800.00"));
     ck_assert_ptr_nonnull (strstr (row, "830.00"));
+    //  LTP, UNREALIZED (1 × (815.25 − 812.5) × 10) and LTP_AGE_MS.
+    char entry[16], ltp[16], pnl[16], state[16];
+    long long age = -1;
+    ck_assert_int_eq (sscanf (row, "%*s %*s %*s %15s %15s %15s %lld %*s %*s %*s %15s", entry, ltp,
+                              pnl, &age, state),
+                      5);
+    ck_assert_str_eq (entry, "812.50");
+    ck_assert_str_eq (ltp, "815.25");
+    ck_assert_str_eq (pnl, "27.50");
+    ck_assert_int_ge (age, S_MARK_AGE_MS);
+    ck_assert_str_eq (state, "open");
     row = strstr (run.out, "NSE:INFY-EQ-INTRADAY");
     ck_assert_ptr_nonnull (row);
     ck_assert_ptr_nonnull (strstr (row, "short"));
     ck_assert_ptr_nonnull (strstr (row, "closing"));
     ck_assert_ptr_nonnull (strstr (row, "yes"));
+    //  No tick of NSE:INFY-EQ: "-" for the three.
+    ck_assert_ptr_nonnull (strstr (row, " 1500.25          -            -          -"));
     ck_assert_ptr_nonnull (strstr (run.out, "2 positions (epoch=1712345678901234567 seq=4242)"));
+    ck_assert_ptr_nonnull (strstr (run.out, "LTP_AGE_MS"));
     tw_msg_t msg;
     ck_assert (s_fake_next (&fake, &msg, S_WAIT_MS));
     ck_assert_int_eq (msg.type, TW_MSG_SNAPSHOT);
+    ck_assert (msg.u.snapshot.with_marks); //  tradectl asks for the marks
     s_fake_stop (&fake);
 }
 END_TEST
@@ -444,11 +474,18 @@ START_TEST (test_positions_json)
     ck_assert (s_json_num (a, "trail") == 0);
     ck_assert_str_eq (s_json_str (a, "state"), "open");
     ck_assert (cJSON_IsFalse (cJSON_GetObjectItemCaseSensitive (a, "exit_failed")));
+    ck_assert (s_json_num (a, "ltp") == S_MARK_LTP);
+    ck_assert (s_json_num (a, "unrealized_pnl") == 27.5);
+    ck_assert (s_json_num (a, "ltp_age_ms") >= S_MARK_AGE_MS);
     const cJSON *b = cJSON_GetArrayItem (positions, 1);
     ck_assert_str_eq (s_json_str (b, "side"), "short");
     ck_assert (s_json_num (b, "trail") == 4.5);
     ck_assert_str_eq (s_json_str (b, "state"), "closing");
     ck_assert (cJSON_IsTrue (cJSON_GetObjectItemCaseSensitive (b, "exit_failed")));
+    //  No tick of its symbol yet: as on the WebSocket, 0, 0 and -1.
+    ck_assert (s_json_num (b, "ltp") == 0);
+    ck_assert (s_json_num (b, "unrealized_pnl") == 0);
+    ck_assert (s_json_num (b, "ltp_age_ms") == -1);
     cJSON_Delete (root);
     s_fake_stop (&fake);
 }
