@@ -73,9 +73,9 @@ s_setup (void)
     fx.feed = tw_sock_pub_new (feed);
     ck_assert_ptr_nonnull (fx.feed);
     ck_assert_int_eq (tw_fixture_start (fx.base, GATEWAY, getenv ("GATEWAY"), NULL), 0);
-    ck_assert_int_eq (tw_fixture_wait_pong (fx.base, GATEWAY, fx.rep, TW_MSG_STATUS, "reconciled",
-                                            1, WAIT_MS),
-                      0);
+    ck_assert_int_eq (
+        tw_fixture_wait_pong (fx.base, GATEWAY, fx.rep, TW_MSG_STATUS, "reconciled", 1, WAIT_MS),
+        0);
     fx.client = tw_client_new (fx.rep, CLIENT_TIMEOUT_MS, 3);
     ck_assert_ptr_nonnull (fx.client);
     fx.events = tw_events_new (pub);
@@ -161,8 +161,7 @@ s_position (const cJSON *root, const char *id)
     const cJSON *positions = cJSON_GetObjectItemCaseSensitive (root, "positions");
     ck_assert (cJSON_IsArray (positions));
     const cJSON *item;
-    cJSON_ArrayForEach (item, positions)
-    {
+    cJSON_ArrayForEach (item, positions) {
         const cJSON *value = cJSON_GetObjectItemCaseSensitive (item, "id");
         if (cJSON_IsString (value) && strcmp (value->valuestring, id) == 0)
             return item;
@@ -227,9 +226,9 @@ START_TEST (test_positions_carry_marks)
     //  their prices are not.
     ck_assert_int_eq (tw_fixture_stop (fx.base, GATEWAY, SIGTERM, STOP_MS), 0);
     ck_assert_int_eq (tw_fixture_start (fx.base, GATEWAY, getenv ("GATEWAY"), NULL), 0);
-    ck_assert_int_eq (tw_fixture_wait_pong (fx.base, GATEWAY, fx.rep, TW_MSG_STATUS, "reconciled",
-                                            1, WAIT_MS),
-                      0);
+    ck_assert_int_eq (
+        tw_fixture_wait_pong (fx.base, GATEWAY, fx.rep, TW_MSG_STATUS, "reconciled", 1, WAIT_MS),
+        0);
     s_tradectl (&run, (const char *[]){"positions", "--json", NULL});
     root = cJSON_Parse (run.out);
     ck_assert_msg (root != NULL, "not JSON: %s", run.out);
