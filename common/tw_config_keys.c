@@ -73,6 +73,10 @@ const tw_conf_key_t tw_conf_keys[] = {
     KEY_BOOL ("session", "pre_open", "false"),
     //  One YYYY-MM-DD a line, # comments; "" = weekends only.
     KEY_STR ("session", "holidays_file", "deploy/config/holidays-2026.txt"),
+    //  With the fyers broker and a rule on, the broker's market status
+    //  (GET [fyers] data_base_url/marketStatus, gw_market_poll.h) is read
+    //  this often and decides over the hours and the holidays file; 0: off.
+    KEY_INT ("session", "market_status_interval_ms", "60000", 0, 120000),
     //  The fyers broker warns this many minutes before the access token's
     //  exp (0: no warning); opens are refused once it has passed.
     KEY_INT ("gateway", "token_warn_min", "60", 0, 1440),

@@ -20,6 +20,7 @@
 #include "gw_jobs.h"
 #include "gw_journal.h"
 #include "gw_limits.h"
+#include "gw_market_poll.h"
 #include "gw_open.h"
 #include "gw_ordersock.h"
 #include "gw_reconcile.h"
@@ -63,7 +64,8 @@ typedef struct {
     gw_journal_t *journal;
     gw_limits_t *limits;
     gw_session_t *session;
-    gw_wall_clock_fn *wall_clock; //  of the session rules
+    gw_market_poll_t *market_poll; //  the broker's market status (fyers), NULL when off
+    gw_wall_clock_fn *wall_clock;  //  of the session rules
     tw_log_limit_t square_off_log;
     //  The IST day on which an operator resumed: the daily loss limit does
     //  not trip again that day (in memory: a restart checks it afresh).
@@ -667,6 +669,12 @@ s_setup (gw_t *self)
     self->journal =
         gw_journal_new (self->store, self->loop, tw_config_str (config, "endpoints", "feed_pub"));
     self->limits = gw_limits_new (config);
+    int64_t market_interval = tw_config_int (config, "session", "market_status_interval_ms");
+    if (streq (tw_config_str (config, "gateway", "broker"), "fyers") && market_interval > 0
+        && (gw_session_enforce_hours_on (self->session)
+            || gw_session_square_off_on (self->session)))
+        self->market_poll =
+            gw_market_poll_new (self->jobs, self->session, market_interval, self->wall_clock);
     s_ordersock_start (self);
     return 0;
 }
@@ -679,6 +687,7 @@ s_teardown (gw_t *self)
     //  destroys the calls it still holds.
     gw_journal_destroy (&self->journal);
     gw_limits_destroy (&self->limits);
+    gw_market_poll_destroy (&self->market_poll);
     gw_session_destroy (&self->session);
     if (self->ordersock && self->loop)
         zloop_reader_end (self->loop, zactor_sock (self->ordersock));

@@ -8,6 +8,7 @@
 //    gw_open      the opens and their state machine, and modify
 //    gw_retry     the one backoff policy
 //    gw_events    every state change: written, then published
+//    gw_market_poll the broker's market status, for the session rules (fyers)
 //    gw_jobs      broker calls and timers with their continuations
 //    gw_store     the durable state; gw_broker the broker actor (gw_call.h)
 //  Everything runs on the actor's thread; broker calls run in the broker

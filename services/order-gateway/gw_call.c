@@ -26,6 +26,7 @@ gw_call_destroy (gw_call_t **self_p)
     gw_call_t *self = *self_p;
     free (self->positions);
     free (self->orders);
+    free (self->markets);
     free (self);
     *self_p = NULL;
 }
@@ -66,6 +67,8 @@ gw_op_name (gw_op_t op)
         return "orders";
     case GW_OP_CANCEL:
         return "cancel";
+    case GW_OP_MARKET_STATUS:
+        return "market_status";
     }
     return "";
 }

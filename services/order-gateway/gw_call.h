@@ -25,7 +25,8 @@ typedef enum {
                         //  only an entry with exactly that tag and the call's symbol, side
                         //  and qty matches
     GW_OP_ORDERS,       //  read the broker's order book (GET /orders)
-    GW_OP_CANCEL        //  cancel what remains of order_id (DELETE /orders/sync {"id": ...})
+    GW_OP_CANCEL,       //  cancel what remains of order_id (DELETE /orders/sync {"id": ...})
+    GW_OP_MARKET_STATUS //  read the markets' status (GET <data_base_url>/marketStatus)
 } gw_op_t;
 
 typedef enum {
@@ -67,6 +68,16 @@ typedef struct {
     char order_tag[32];  //  without the "1:" prefix; "" when none
 } gw_broker_order_t;
 
+//  One market as the broker's market status shows it (docs/fyers.md §4):
+//  Fyers' exchange and segment codes (§5), the market type ("NORMAL",
+//  "ODD_LOT", ...) and its status ("OPEN", "CLOSED", ...) as sent.
+typedef struct {
+    int exchange;
+    int segment;
+    char market_type[24];
+    char status[24];
+} gw_broker_market_t;
+
 typedef struct {
     //  Set by the gateway.
     uint64_t call_id; //  the gateway's own handle for the call
@@ -94,6 +105,8 @@ typedef struct {
     gw_broker_position_t *positions; //  POSITIONS: owned by the call
     size_t order_count;              //  ORDERS
     gw_broker_order_t *orders;       //  ORDERS: owned by the call
+    size_t market_count;             //  MARKET_STATUS
+    gw_broker_market_t *markets;     //  MARKET_STATUS: owned by the call
 } gw_call_t;
 
 //  Creates a call of the given op; the caller owns it. Never NULL (aborts on OOM).

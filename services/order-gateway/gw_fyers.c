@@ -42,6 +42,7 @@
 
 struct _gw_fyers_t {
     char *base_url;             //  without a trailing slash
+    char *data_base_url;        //  [fyers] data_base_url, without a trailing slash
     long timeout_ms;            //  connect and total, per transfer
     char *app_id;               //  FYERS_APP_ID, for the Authorization header
     tw_token_t *source;         //  the access token (tw_token.h)
@@ -232,6 +233,17 @@ s_use_token (gw_fyers_t *self)
     return 0;
 }
 
+//  A heap copy of url without its trailing slashes (NULL on OOM).
+static char *
+s_url_base (const char *url)
+{
+    char *copy = strdup (url);
+    size_t len = copy ? strlen (copy) : 0;
+    while (len > 0 && copy[len - 1] == '/')
+        copy[--len] = 0;
+    return copy;
+}
+
 gw_fyers_t *
 gw_fyers_new (tw_config_t *config)
 {
@@ -273,12 +285,10 @@ gw_fyers_new (tw_config_t *config)
         gw_fyers_destroy (&self);
         return NULL;
     }
-    self->base_url = strdup (base_url);
+    self->base_url = s_url_base (base_url);
+    self->data_base_url = s_url_base (tw_config_str (config, "fyers", "data_base_url"));
     self->app_id = strdup (app_id);
-    assert (self->base_url && self->app_id);
-    size_t len = strlen (self->base_url);
-    while (len > 0 && self->base_url[len - 1] == '/')
-        self->base_url[--len] = 0;
+    assert (self->base_url && self->data_base_url && self->app_id);
     self->timeout_ms = (long) tw_config_int (config, "fyers", "request_timeout_ms");
     self->warn_lead_s = tw_config_int (config, "gateway", "token_warn_min") * 60;
     self->limiter = gw_ratelimit_new ((int) per_sec, (int) per_min);
@@ -290,10 +300,10 @@ gw_fyers_new (tw_config_t *config)
     }
     char expiry[TW_TOKEN_TIME_MAX];
     tw_token_format_ist (tw_token_claims (self->source)->exp, expiry, sizeof expiry);
-    tw_info ("fyers broker base_url=%s timeout_ms=%ld rate_per_sec=%lld rate_per_min=%lld "
-             "token=%s from=%s expires=%s",
-             self->base_url, self->timeout_ms, (long long) per_sec, (long long) per_min,
-             self->fingerprint, tw_token_source (self->source), expiry);
+    tw_info ("fyers broker base_url=%s data_base_url=%s timeout_ms=%ld rate_per_sec=%lld "
+             "rate_per_min=%lld token=%s from=%s expires=%s",
+             self->base_url, self->data_base_url, self->timeout_ms, (long long) per_sec,
+             (long long) per_min, self->fingerprint, tw_token_source (self->source), expiry);
     return self;
 }
 
@@ -317,6 +327,7 @@ gw_fyers_destroy (gw_fyers_t **self_p)
     tw_token_destroy (&self->source);
     free (self->app_id);
     free (self->base_url);
+    free (self->data_base_url);
     free (self);
     *self_p = NULL;
 }
@@ -443,8 +454,11 @@ s_reply (gw_fyers_t *self, gw_call_t *call)
                   "held, unsent, until a new token (run `tradectl login`)",
                   call->error, self->fingerprint, tw_token_source (self->source));
     }
+    //  A failed market status read is the poll's to warn about, rate-limited
+    //  (gw_market_poll.h).
     tw_log_level_t level =
-        call->outcome == GW_OUT_OK || call->outcome == GW_OUT_PENDING
+        call->op == GW_OP_MARKET_STATUS ? TW_LOG_DEBUG
+        : call->outcome == GW_OUT_OK || call->outcome == GW_OUT_PENDING
             ? (call->op == GW_OP_EXIT || call->op == GW_OP_PLACE || call->op == GW_OP_CANCEL
                    ? TW_LOG_INFO
                    : TW_LOG_DEBUG)
@@ -482,6 +496,9 @@ s_start (gw_fyers_t *self, gw_call_t *call)
     case GW_OP_ORDER_BY_TAG:
         //  The tag is validated alphanumeric: nothing to escape.
         transfer->url = zsys_sprintf ("%s/orders?order_tag=1:%s", self->base_url, call->order_tag);
+        break;
+    case GW_OP_MARKET_STATUS:
+        transfer->url = zsys_sprintf ("%s/marketStatus", self->data_base_url);
         break;
     }
     transfer->request = gw_fyers_body (call);

@@ -54,8 +54,9 @@ typedef struct _gw_fyers_t gw_fyers_t;
 //  A base_url whose host ends with this is the real broker.
 #define GW_FYERS_REAL_DOMAIN "fyers.in"
 
-//  Reads [fyers] base_url, request_timeout_ms, rate_per_sec and rate_per_min,
-//  [gateway] token_warn_min, the app id and the token. Returns NULL (logged) when they
+//  Reads [fyers] base_url, data_base_url (GW_OP_MARKET_STATUS), request_timeout_ms,
+//  rate_per_sec and rate_per_min, [gateway] token_warn_min, the app id and
+//  the token. Returns NULL (logged) when they
 //  are missing or unusable, or when the rates exceed Fyers' limits for a
 //  Fyers host (gw_fyers_check_rates). The caller destroys the result, or
 //  hands it to gw_fyers_actor.

@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 #include <ctype.h>
 #include <curl/curl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,6 +177,7 @@ gw_fyers_validate (const gw_call_t *call, char *err, size_t err_size)
         break;
     case GW_OP_POSITIONS:
     case GW_OP_ORDERS:
+    case GW_OP_MARKET_STATUS:
         break;
     default:
         problem = "unknown op";
@@ -473,6 +475,52 @@ s_parse_orders (gw_call_t *call, const cJSON *root, char *err, size_t err_size)
     return 0;
 }
 
+//  marketStatus[] (docs/fyers.md §4): every entry with integral exchange
+//  and segment codes and market_type and status texts; others are skipped.
+//  A reply without the list, or without one usable entry, cannot be used.
+static int
+s_parse_market_status (gw_call_t *call, const cJSON *root, char *err, size_t err_size)
+{
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive (root, "marketStatus");
+    if (!cJSON_IsArray (list)) {
+        snprintf (err, err_size, "reply has no marketStatus list");
+        return -1;
+    }
+    int size = cJSON_GetArraySize (list);
+    gw_broker_market_t *markets =
+        (gw_broker_market_t *) calloc (size > 0 ? (size_t) size : 1, sizeof *markets);
+    if (!markets) {
+        snprintf (err, err_size, "out of memory for %d markets", size);
+        return -1;
+    }
+    size_t count = 0;
+    const cJSON *entry;
+    cJSON_ArrayForEach (entry, list) {
+        gw_broker_market_t *m = &markets[count];
+        int64_t exchange = 0, segment = 0;
+        if (!cJSON_IsObject (entry) || !s_json_int (entry, "exchange", &exchange)
+            || !s_json_int (entry, "segment", &segment) || exchange < 0 || exchange > INT_MAX
+            || segment < 0 || segment > INT_MAX
+            || !s_json_text (entry, "market_type", m->market_type, sizeof m->market_type)
+            || !s_json_text (entry, "status", m->status, sizeof m->status)) {
+            memset (m, 0, sizeof *m);
+            continue;
+        }
+        m->exchange = (int) exchange;
+        m->segment = (int) segment;
+        count++;
+    }
+    if (count == 0) {
+        free (markets);
+        snprintf (err, err_size, "marketStatus has no usable entry (of %d)", size);
+        return -1;
+    }
+    free (call->markets);
+    call->markets = markets;
+    call->market_count = count;
+    return 0;
+}
+
 //  --------------------------------------------------------------------------
 //  Classification
 
@@ -579,6 +627,9 @@ s_classify_ok (gw_call_t *call, const cJSON *root, int code, char *err, size_t e
         return s_parse_orders (call, root, err, err_size) == 0 ? GW_OUT_OK : GW_OUT_RETRYABLE;
     case GW_OP_CANCEL:
         return GW_OUT_OK;
+    case GW_OP_MARKET_STATUS:
+        return s_parse_market_status (call, root, err, err_size) == 0 ? GW_OUT_OK
+                                                                      : GW_OUT_RETRYABLE;
     }
     snprintf (err, err_size, "unknown op");
     return GW_OUT_FINAL;

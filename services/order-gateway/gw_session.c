@@ -32,6 +32,18 @@ static const s_hours_t s_hours[GW_SEGMENT_COUNT] = {
     {"commodity", "square_off_mcx", S_HHMM (9, 0), 0, S_HHMM (9, 0), S_HHMM (23, 30)},
 };
 
+//  The venues (gw_session.h): Fyers' codes, the name, the segment.
+static const struct {
+    int exchange, segment;
+    const char *name;
+    gw_segment_t hours;
+} s_venues[GW_VENUE_COUNT] = {
+    {10, 10, "NSE CM", GW_SEGMENT_EQUITY},     {10, 11, "NSE FO", GW_SEGMENT_EQUITY},
+    {10, 12, "NSE CD", GW_SEGMENT_CURRENCY},   {12, 10, "BSE CM", GW_SEGMENT_EQUITY},
+    {12, 11, "BSE FO", GW_SEGMENT_EQUITY},     {12, 12, "BSE CD", GW_SEGMENT_CURRENCY},
+    {11, 20, "MCX COM", GW_SEGMENT_COMMODITY},
+};
+
 typedef struct {
     gw_market_t market;
     int64_t at_ns; //  when it was reported
@@ -45,7 +57,7 @@ struct _gw_session_t {
     char holidays_file[S_LINE_MAX];
     char (*holidays)[TW_DAY_MAX]; //  sorted YYYY-MM-DD
     size_t holiday_count;
-    s_report_t reports[GW_SEGMENT_COUNT];
+    s_report_t reports[GW_VENUE_COUNT];
 };
 
 //  Where the clock is, in IST.
@@ -230,6 +242,56 @@ gw_session_segment (const char *symbol)
     return GW_SEGMENT_EQUITY;
 }
 
+//  True when name ends in a series: a '-' followed by letters only.
+static bool
+s_has_series (const char *name)
+{
+    const char *dash = strrchr (name, '-');
+    if (!dash || !dash[1])
+        return false;
+    for (const char *p = dash + 1; *p; p++)
+        if (!isalpha ((unsigned char) *p))
+            return false;
+    return true;
+}
+
+gw_venue_t
+gw_session_venue (const char *symbol)
+{
+    gw_segment_t segment = gw_session_segment (symbol);
+    if (segment == GW_SEGMENT_NONE)
+        return GW_VENUE_NONE;
+    if (segment == GW_SEGMENT_COMMODITY)
+        return GW_VENUE_MCX_COM;
+    bool nse = strncmp (symbol, "NSE", 3) == 0;
+    if (segment == GW_SEGMENT_CURRENCY)
+        return nse ? GW_VENUE_NSE_CD : GW_VENUE_BSE_CD;
+    if (s_has_series (strchr (symbol, ':') + 1))
+        return nse ? GW_VENUE_NSE_CM : GW_VENUE_BSE_CM;
+    return nse ? GW_VENUE_NSE_FO : GW_VENUE_BSE_FO;
+}
+
+gw_venue_t
+gw_session_venue_of (int exchange, int segment)
+{
+    for (int v = 0; v < GW_VENUE_COUNT; v++)
+        if (s_venues[v].exchange == exchange && s_venues[v].segment == segment)
+            return (gw_venue_t) v;
+    return GW_VENUE_NONE;
+}
+
+const char *
+gw_session_venue_name (gw_venue_t venue)
+{
+    return venue >= 0 && venue < GW_VENUE_COUNT ? s_venues[venue].name : "none";
+}
+
+gw_segment_t
+gw_session_venue_segment (gw_venue_t venue)
+{
+    return venue >= 0 && venue < GW_VENUE_COUNT ? s_venues[venue].hours : GW_SEGMENT_NONE;
+}
+
 bool
 gw_session_intraday (const char *product)
 {
@@ -282,23 +344,44 @@ gw_session_log (gw_session_t *self, int64_t now_ns)
 }
 
 void
-gw_session_report (gw_session_t *self, gw_segment_t segment, gw_market_t market, int64_t now_ns)
+gw_session_report (gw_session_t *self, gw_venue_t venue, gw_market_t market, int64_t now_ns)
 {
-    if (segment < 0 || segment >= GW_SEGMENT_COUNT)
+    if (venue < 0 || venue >= GW_VENUE_COUNT)
         return;
-    self->reports[segment].market = market;
-    self->reports[segment].at_ns = now_ns;
+    self->reports[venue].market = market;
+    self->reports[venue].at_ns = now_ns;
 }
 
-//  The broker's recent report of segment's market, or UNKNOWN.
+//  The broker's recent report of venue's market, or UNKNOWN.
 static gw_market_t
-s_reported (gw_session_t *self, gw_segment_t segment, int64_t now_ns)
+s_reported (gw_session_t *self, gw_venue_t venue, int64_t now_ns)
 {
-    const s_report_t *report = &self->reports[segment];
+    if (venue < 0 || venue >= GW_VENUE_COUNT)
+        return GW_MARKET_UNKNOWN;
+    const s_report_t *report = &self->reports[venue];
     if (report->market == GW_MARKET_UNKNOWN || now_ns - report->at_ns > GW_SESSION_REPORT_TTL_NS
         || now_ns < report->at_ns)
         return GW_MARKET_UNKNOWN;
     return report->market;
+}
+
+//  The broker's recent report of segment's markets: OPEN when one of its
+//  venues is open, else PREOPEN when one is in pre-open, else CLOSED when
+//  one is reported, else UNKNOWN.
+static gw_market_t
+s_reported_segment (gw_session_t *self, gw_segment_t segment, int64_t now_ns)
+{
+    gw_market_t found = GW_MARKET_UNKNOWN;
+    for (int v = 0; v < GW_VENUE_COUNT; v++) {
+        if (s_venues[v].hours != segment)
+            continue;
+        gw_market_t market = s_reported (self, (gw_venue_t) v, now_ns);
+        if (market == GW_MARKET_OPEN)
+            return market;
+        if (market == GW_MARKET_PREOPEN || (market == GW_MARKET_CLOSED && !found))
+            found = market;
+    }
+    return found;
 }
 
 static bool
@@ -321,12 +404,12 @@ s_closed_day (gw_session_t *self, const s_ist_t *ist)
     return "";
 }
 
-//  A trading day of segment: the broker's open or pre-open says so, else
+//  A trading day of venue: the broker's open or pre-open says so, else
 //  the calendar.
 static bool
-s_trading_day (gw_session_t *self, gw_segment_t segment, const s_ist_t *ist, int64_t now_ns)
+s_trading_day (gw_session_t *self, gw_venue_t venue, const s_ist_t *ist, int64_t now_ns)
 {
-    gw_market_t market = s_reported (self, segment, now_ns);
+    gw_market_t market = s_reported (self, venue, now_ns);
     return market == GW_MARKET_OPEN || market == GW_MARKET_PREOPEN || !*s_closed_day (self, ist);
 }
 
@@ -339,7 +422,7 @@ gw_session_square_off_due (gw_session_t *self, gw_segment_t segment, int64_t now
     s_ist (now_ns, &ist);
     if (ist.minute < self->square_off_min[segment])
         return false;
-    gw_market_t market = s_reported (self, segment, now_ns);
+    gw_market_t market = s_reported_segment (self, segment, now_ns);
     if (market != GW_MARKET_UNKNOWN)
         return market == GW_MARKET_OPEN;
     return ist.minute < s_hours[segment].close && !*s_closed_day (self, &ist);
@@ -356,18 +439,19 @@ s_hhmm_text (int minute, char text[S_HHMM_TEXT])
 
 //  enforce_hours: 0, or -1 with the refusal.
 static int
-s_check_hours (gw_session_t *self, gw_segment_t segment, const s_ist_t *ist, int64_t now_ns,
+s_check_hours (gw_session_t *self, gw_venue_t venue, const s_ist_t *ist, int64_t now_ns,
                char *error, size_t error_size)
 {
-    const s_hours_t *hours = &s_hours[segment];
-    gw_market_t market = s_reported (self, segment, now_ns);
+    const s_hours_t *hours = &s_hours[gw_session_venue_segment (venue)];
+    gw_market_t market = s_reported (self, venue, now_ns);
     bool preopen_ok = self->pre_open && hours->preopen_end;
     if (market == GW_MARKET_OPEN || (market == GW_MARKET_PREOPEN && preopen_ok))
         return 0;
     if (market != GW_MARKET_UNKNOWN) {
         snprintf (error, error_size,
-                  "market hours: the %s market is %s (the broker's market status)%s", hours->name,
-                  market == GW_MARKET_PREOPEN ? "in pre-open" : "closed",
+                  "market hours: the %s market is %s (the broker's market status of %s)%s",
+                  hours->name, market == GW_MARKET_PREOPEN ? "in pre-open" : "closed",
+                  gw_session_venue_name (venue),
                   market == GW_MARKET_PREOPEN ? "; [session] pre_open is off" : "");
         return -1;
     }
@@ -410,14 +494,15 @@ gw_session_check_open (gw_session_t *self, const char *symbol, const char *produ
                   "market hours: no session is known for '%.48s' (NSE:, BSE: or MCX:)", symbol);
         return -1;
     }
+    gw_venue_t venue = gw_session_venue (symbol);
     s_ist_t ist;
     s_ist (now_ns, &ist);
-    if (self->enforce_hours && s_check_hours (self, segment, &ist, now_ns, error, error_size) != 0)
+    if (self->enforce_hours && s_check_hours (self, venue, &ist, now_ns, error, error_size) != 0)
         return -1;
     int cutoff = self->square_off_min[segment];
     if (square_off
         && (ist.minute >= cutoff || ist.minute < s_hours[segment].start
-            || !s_trading_day (self, segment, &ist, now_ns))) {
+            || !s_trading_day (self, venue, &ist, now_ns))) {
         char at[S_HHMM_TEXT], now[S_HHMM_TEXT], start[S_HHMM_TEXT];
         s_hhmm_text (cutoff, at);
         s_hhmm_text (ist.minute, now);

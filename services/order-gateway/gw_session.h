@@ -22,9 +22,12 @@
 //                   09:00.
 //  Both are functions of the time alone, so a restart keeps them.
 //
-//  When the broker reports the markets' status (Fyers marketStatus) and
-//  the report is recent, it decides whether a segment is open instead of
-//  the hours and the calendar.
+//  When the broker reports the markets' status (Fyers marketStatus,
+//  gw_market_poll) and the report is recent, it decides whether a market is
+//  open instead of the hours and the calendar. The broker reports each
+//  exchange's segment (a venue: NSE cash, NSE F&O, ...); an open is checked
+//  against its symbol's venue, the square-off of a segment against the
+//  venues of that segment (due while any of them is open).
 //
 //  Pure logic: the only I/O is reading the holidays file in gw_session_new.
 
@@ -53,6 +56,21 @@ typedef enum {
     GW_MARKET_CLOSED       //  anything else (closed, pre-open matching, post-close)
 } gw_market_t;
 
+//  A market the broker reports on: one exchange's segment (docs/fyers.md §5
+//  codes: exchange 10 NSE, 11 MCX, 12 BSE; segment 10 cash, 11 equity
+//  derivatives, 12 currency, 20 commodity).
+typedef enum {
+    GW_VENUE_NONE = -1,
+    GW_VENUE_NSE_CM = 0, //  10/10
+    GW_VENUE_NSE_FO,     //  10/11
+    GW_VENUE_NSE_CD,     //  10/12
+    GW_VENUE_BSE_CM,     //  12/10
+    GW_VENUE_BSE_FO,     //  12/11
+    GW_VENUE_BSE_CD,     //  12/12
+    GW_VENUE_MCX_COM,    //  11/20
+    GW_VENUE_COUNT
+} gw_venue_t;
+
 //  How long a broker report of a segment's market is trusted.
 #define GW_SESSION_REPORT_TTL_NS (INT64_C (180) * INT64_C (1000000000))
 
@@ -71,6 +89,22 @@ void gw_session_destroy (gw_session_t **self_p);
 //  name starts with a currency pair (USDINR, EURINR, GBPINR, JPYINR,
 //  EURUSD, GBPUSD, USDJPY) and a digit; MCX: is commodity; else NONE. Pure.
 gw_segment_t gw_session_segment (const char *symbol);
+
+//  The venue of symbol: its exchange, and for NSE: and BSE: its segment:
+//  currency as for gw_session_segment, cash when the name ends in a series
+//  ("-EQ", "-BE", "-INDEX", "-A": a '-' followed by letters only), else
+//  equity derivatives (NSE:NIFTY24DECFUT, NSE:BAJAJ-AUTO26MARFUT). Pure.
+gw_venue_t gw_session_venue (const char *symbol);
+
+//  The venue of Fyers' exchange and segment codes, or NONE. Pure.
+gw_venue_t gw_session_venue_of (int exchange, int segment);
+
+//  "NSE CM", "NSE FO", "NSE CD", "BSE CM", "BSE FO", "BSE CD", "MCX COM"
+//  ("none" for NONE).
+const char *gw_session_venue_name (gw_venue_t venue);
+
+//  The segment whose hours venue keeps (NONE for NONE).
+gw_segment_t gw_session_venue_segment (gw_venue_t venue);
 
 //  True for the product the square-off closes: INTRADAY ("" reads as
 //  INTRADAY, as an open without a product is one).
@@ -105,9 +139,9 @@ bool gw_session_square_off_due (gw_session_t *self, gw_segment_t segment, int64_
 int gw_session_check_open (gw_session_t *self, const char *symbol, const char *product,
                            int64_t now_ns, char *error, size_t error_size);
 
-//  The broker's report of segment's market at now_ns (trusted for
-//  GW_SESSION_REPORT_TTL_NS).
-void gw_session_report (gw_session_t *self, gw_segment_t segment, gw_market_t market,
-                        int64_t now_ns);
+//  The broker's report of venue's normal market at now_ns (trusted for
+//  GW_SESSION_REPORT_TTL_NS); UNKNOWN forgets an earlier report, so that
+//  the hours and the calendar decide at once.
+void gw_session_report (gw_session_t *self, gw_venue_t venue, gw_market_t market, int64_t now_ns);
 
 #endif

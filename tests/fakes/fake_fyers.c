@@ -37,6 +37,10 @@
 //    GET    /tradebook     tradeBook[], one entry per fill.
 //    POST   /positions     convert a position's product (docs/fyers.md §4).
 //    GET    /profile       a fixed profile, for token checks.
+//  On the market-data base http://127.0.0.1:<port>/data:
+//    GET    /marketStatus  marketStatus[{exchange,market_type,segment,status}]
+//                          (docs/fyers.md §4); every market OPEN until
+//                          /_fake/market_status says otherwise.
 //  The daily login (docs/fyers.md §1) needs no Authorization:
 //    GET    /generate-authcode  ?client_id=<APP_ID>&redirect_uri=U&response_type=code
 //                          &state=S: HTTP 302 to U?s=ok&code=200&auth_code=fake-auth-code
@@ -119,7 +123,12 @@
 //                            broker squares off (cancels working orders, fills a
 //                            counter order from source "A").
 //    GET    /_fake/positions, /_fake/orders, /_fake/trades: the book, read silently.
-//    POST   /_fake/reset     forgets positions, orders, prices, script and requests.
+//    GET|POST /_fake/market_status  the list /data/marketStatus serves;
+//                            {"status"[,"exchange"][,"segment"][,"market_type"]}
+//                            sets the matching entries, {"marketStatus":[...]}
+//                            replaces the list verbatim.
+//    POST   /_fake/reset     forgets positions, orders, prices, script and requests;
+//                            every market OPEN again.
 //                            Order ids keep increasing.
 //    GET    /_fake/info      {"s":"ok","port","ws_port","ws_path","ws_clients",
 //                            "ws_subscribed","ws_connections","ws_refused","ws_sent",

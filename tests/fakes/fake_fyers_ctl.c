@@ -30,6 +30,7 @@ struct _fake_fyers_t {
     char ws_url[FAKE_FYERS_URL_MAX];
     char base_url[FAKE_FYERS_URL_MAX];
     char root_url[FAKE_FYERS_URL_MAX];
+    char data_url[FAKE_FYERS_URL_MAX];
 };
 
 static long long
@@ -152,6 +153,7 @@ fake_fyers_start (const char *binary_path, const char *app_id, const char *token
     self->port = port;
     snprintf (self->root_url, sizeof self->root_url, "http://127.0.0.1:%d", port);
     snprintf (self->base_url, sizeof self->base_url, "http://127.0.0.1:%d/api/v3", port);
+    snprintf (self->data_url, sizeof self->data_url, "http://127.0.0.1:%d/data", port);
     return self;
 }
 
@@ -180,6 +182,12 @@ const char *
 fake_fyers_base_url (fake_fyers_t *self)
 {
     return self->base_url;
+}
+
+const char *
+fake_fyers_data_url (fake_fyers_t *self)
+{
+    return self->data_url;
 }
 
 const char *
@@ -402,6 +410,12 @@ fake_fyers_set_price (fake_fyers_t *self, const char *symbol, double ltp)
     s_json_string (symbol_json, sizeof symbol_json, symbol);
     snprintf (body, sizeof body, "{\"symbol\":%s,\"ltp\":%.17g}", symbol_json, ltp);
     return s_control_ok (self, "/_fake/price", body);
+}
+
+int
+fake_fyers_market_status (fake_fyers_t *self, const char *json)
+{
+    return s_control_ok (self, "/_fake/market_status", json);
 }
 
 int

@@ -35,6 +35,9 @@ int fake_fyers_stop (fake_fyers_t **self_p);
 
 //  "http://127.0.0.1:<port>/api/v3": the Fyers base URL to give a client.
 const char *fake_fyers_base_url (fake_fyers_t *self);
+//  "http://127.0.0.1:<port>/data": the Fyers market-data base URL
+//  ([fyers] data_base_url: /data/marketStatus).
+const char *fake_fyers_data_url (fake_fyers_t *self);
 //  "http://127.0.0.1:<port>": where /_fake/ lives.
 const char *fake_fyers_root_url (fake_fyers_t *self);
 int fake_fyers_port (fake_fyers_t *self);
@@ -58,7 +61,13 @@ int fake_fyers_seed_position (fake_fyers_t *self, const char *symbol, const char
 
 int fake_fyers_set_price (fake_fyers_t *self, const char *symbol, double ltp);
 
-//  Forgets positions, orders, prices, script and recorded requests.
+//  Sets what GET /data/marketStatus serves (POST /_fake/market_status): json
+//  is {"status":S[,"exchange":N][,"segment":N][,"market_type":T]} or
+//  {"marketStatus":[...]}. Returns 0, or -1 when the fake refused it.
+int fake_fyers_market_status (fake_fyers_t *self, const char *json);
+
+//  Forgets positions, orders, prices, script, market status and recorded
+//  requests.
 int fake_fyers_reset (fake_fyers_t *self);
 
 //  The JSON array of recorded requests (GET /_fake/requests). Caller frees.

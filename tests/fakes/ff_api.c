@@ -117,6 +117,16 @@ s_get_profile (ff_book_t *book, const ff_api_request_t *req, ff_api_reply_t *rep
     s_ok (reply, FF_CODE_OK, "", payload);
 }
 
+//  The market-data host's market status (docs/fyers.md §4).
+static void
+s_get_market_status (ff_book_t *book, const ff_api_request_t *req, ff_api_reply_t *reply)
+{
+    (void) book;
+    cJSON *payload = cJSON_CreateObject ();
+    cJSON_AddItemToObject (payload, "marketStatus", ff_market_json (req->market));
+    s_ok (reply, FF_CODE_OK, "", payload);
+}
+
 //  Reads a required (or optional, when allowed) integer field.
 static bool
 s_int (const cJSON *json, const char *name, bool required, long *out)
@@ -603,6 +613,7 @@ static const struct {
     {"DELETE", "/api/v3/orders/sync", s_cancel_order},
     {"GET", "/api/v3/tradebook", s_get_tradebook},
     {"POST", "/api/v3/positions", s_convert_position},
+    {"GET", "/data/marketStatus", s_get_market_status},
 };
 #define FF_ROUTE_COUNT (sizeof s_routes / sizeof s_routes[0])
 

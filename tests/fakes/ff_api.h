@@ -8,6 +8,7 @@
 #define FF_API_H_INCLUDED
 
 #include "ff_book.h"
+#include "ff_market.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -49,6 +50,7 @@ typedef struct {
     const char *query_tag;    //  ?order_tag=
     bool auth_ok;
     const ff_fill_t *fill; //  how orders placed by the request fill; NULL: at once
+    ff_market_t *market;   //  what GET /data/marketStatus serves
     bool reply_201;        //  answer code 201 (sent, not acknowledged) on success
     //  The login routes (no Authorization): the app's credentials and the
     //  query of generate-authcode.

@@ -5,6 +5,7 @@
 #include "ff_api.h"
 #include "ff_book.h"
 #include "ff_control.h"
+#include "ff_market.h"
 #include "ff_script.h"
 #include "ff_ws.h"
 
@@ -46,8 +47,9 @@ struct _ff_server_t {
     bool stopping;
     ff_book_t *book;
     ff_script_t *script;
-    ff_ws_t *ws;     //  the order socket; thread-safe on its own
-    cJSON *requests; //  array of request records
+    ff_market_t *market; //  what GET /data/marketStatus serves
+    ff_ws_t *ws;         //  the order socket; thread-safe on its own
+    cJSON *requests;     //  array of request records
     int64_t next_seq;
 };
 
@@ -310,6 +312,7 @@ s_serve_api (ff_server_t *self, struct MHD_Connection *conn, const char *method,
         .query_id = MHD_lookup_connection_value (conn, MHD_GET_ARGUMENT_KIND, "id"),
         .query_tag = MHD_lookup_connection_value (conn, MHD_GET_ARGUMENT_KIND, "order_tag"),
         .auth_ok = auth && strcmp (auth, self->auth) == 0,
+        .market = self->market,
         .app_id = self->app_id,
         .app_secret = self->app_secret,
         .query_client_id = MHD_lookup_connection_value (conn, MHD_GET_ARGUMENT_KIND, "client_id"),
@@ -502,8 +505,11 @@ s_control (ff_server_t *self, struct MHD_Connection *conn, const char *method, c
         ff_script_clear (self->script);
         return s_control_ok ();
     }
+    if (strcmp (name, "market_status") == 0)
+        return ff_market_control (self->market, method, upload->body, upload->len, status);
     if (is_post && strcmp (name, "reset") == 0) {
         ff_book_reset (self->book);
+        ff_market_reset (self->market);
         ff_script_clear (self->script);
         cJSON_Delete (self->requests);
         self->requests = cJSON_CreateArray ();
@@ -674,9 +680,10 @@ ff_server_new (const ff_server_config_t *config)
     self->next_seq = 1;
     self->book = ff_book_new ();
     self->script = ff_script_new ();
+    self->market = ff_market_new ();
     self->requests = cJSON_CreateArray ();
     if (!self->auth || !self->app_id || !self->app_secret || !self->book || !self->script
-        || !self->requests) {
+        || !self->market || !self->requests) {
         ff_server_destroy (&self);
         return NULL;
     }
@@ -734,6 +741,7 @@ ff_server_destroy (ff_server_t **self_p)
     ff_ws_destroy (&self->ws);
     ff_book_destroy (&self->book);
     ff_script_destroy (&self->script);
+    ff_market_destroy (&self->market);
     cJSON_Delete (self->requests);
     free (self->auth);
     free (self->app_id);

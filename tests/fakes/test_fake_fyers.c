@@ -495,6 +495,106 @@ START_TEST (test_stop_during_hang)
 }
 END_TEST
 
+//  The status of market (exchange, segment, NORMAL) in a /data/marketStatus
+//  reply body; NULL when absent. Caller frees.
+static char *
+s_market_status (const char *body, int exchange, int segment)
+{
+    cJSON *json = cJSON_Parse (body);
+    ck_assert_ptr_nonnull (json);
+    const cJSON *entry;
+    char *status = NULL;
+    cJSON_ArrayForEach (entry, cJSON_GetObjectItem (json, "marketStatus")) {
+        if ((int) cJSON_GetNumberValue (cJSON_GetObjectItem (entry, "exchange")) == exchange
+            && (int) cJSON_GetNumberValue (cJSON_GetObjectItem (entry, "segment")) == segment
+            && strcmp (cJSON_GetStringValue (cJSON_GetObjectItem (entry, "market_type")), "NORMAL")
+                   == 0)
+            status = strdup (cJSON_GetStringValue (cJSON_GetObjectItem (entry, "status")));
+    }
+    cJSON_Delete (json);
+    return status;
+}
+
+//  GET /data/marketStatus (docs/fyers.md §4): authenticated, every market
+//  OPEN until /_fake/market_status says otherwise; scriptable; reset.
+START_TEST (test_market_status)
+{
+    const char *auth[] = {AUTH_HEADER, NULL};
+    long status = 0;
+    char *body = fake_fyers_http (tff_fake, "GET", "/data/marketStatus", NULL, auth, &status);
+    ck_assert_int_eq (status, 200);
+    ck_assert_int_eq (tff_json_int (body, "code"), 200);
+    char *nse_cm = s_market_status (body, 10, 10);
+    char *mcx = s_market_status (body, 11, 20);
+    ck_assert_str_eq (nse_cm, "OPEN");
+    ck_assert_str_eq (mcx, "OPEN");
+    free (nse_cm);
+    free (mcx);
+    free (body);
+    //  Without the token: 401, -16.
+    body = fake_fyers_http (tff_fake, "GET", "/data/marketStatus", NULL, NULL, &status);
+    ck_assert_int_eq (status, 401);
+    ck_assert_int_eq (tff_json_int (body, "code"), -16);
+    free (body);
+
+    //  NSE cash closed: only its NORMAL market.
+    ck_assert_int_eq (fake_fyers_market_status (
+                          tff_fake, "{\"exchange\":10,\"segment\":10,\"market_type\":\"NORMAL\","
+                                    "\"status\":\"CLOSED\"}"),
+                      0);
+    body = fake_fyers_http (tff_fake, "GET", "/data/marketStatus", NULL, auth, &status);
+    nse_cm = s_market_status (body, 10, 10);
+    char *nse_fo = s_market_status (body, 10, 11);
+    ck_assert_str_eq (nse_cm, "CLOSED");
+    ck_assert_str_eq (nse_fo, "OPEN");
+    ck_assert_ptr_nonnull (strstr (body, "\"market_type\":\"ODD_LOT\",\"segment\":10,"
+                                         "\"status\":\"OPEN\""));
+    free (nse_cm);
+    free (nse_fo);
+    free (body);
+    //  Every market at once; a new one appended.
+    ck_assert_int_eq (fake_fyers_market_status (tff_fake, "{\"status\":\"POSTCLOSE_CLOSED\"}"), 0);
+    ck_assert_int_eq (fake_fyers_market_status (tff_fake, "{\"exchange\":10,\"segment\":10,"
+                                                          "\"market_type\":\"SPECIAL\","
+                                                          "\"status\":\"OPEN\"}"),
+                      0);
+    body = fake_fyers_http (tff_fake, "GET", "/data/marketStatus", NULL, auth, &status);
+    mcx = s_market_status (body, 11, 20);
+    ck_assert_str_eq (mcx, "POSTCLOSE_CLOSED");
+    ck_assert_ptr_nonnull (strstr (body, "\"market_type\":\"SPECIAL\",\"segment\":10,"
+                                         "\"status\":\"OPEN\""));
+    free (mcx);
+    free (body);
+    //  Refused: no status, no match, a list that is not one.
+    ck_assert_int_eq (fake_fyers_market_status (tff_fake, "{\"exchange\":10}"), -1);
+    ck_assert_int_eq (fake_fyers_market_status (tff_fake, "{\"exchange\":99,\"status\":\"OPEN\"}"),
+                      -1);
+    ck_assert_int_eq (fake_fyers_market_status (tff_fake, "{\"marketStatus\":1}"), -1);
+    //  A list served verbatim.
+    ck_assert_int_eq (
+        fake_fyers_market_status (tff_fake, "{\"marketStatus\":[{\"exchange\":\"x\"}]}"), 0);
+    body = fake_fyers_http (tff_fake, "GET", "/data/marketStatus", NULL, auth, &status);
+    ck_assert_ptr_nonnull (strstr (body, "\"marketStatus\":[{\"exchange\":\"x\"}]"));
+    free (body);
+    //  Scripted like any route; recorded.
+    ck_assert_int_eq (
+        fake_fyers_script (tff_fake, "{\"path\":\"/data/marketStatus\",\"action\":\"garbage\"}"),
+        1);
+    body = fake_fyers_http (tff_fake, "GET", "/data/marketStatus", NULL, auth, &status);
+    ck_assert_int_eq (status, 200);
+    ck_assert_ptr_null (strstr (body, "marketStatus"));
+    free (body);
+    ck_assert_int_eq (fake_fyers_count (tff_fake, "GET", "/data/marketStatus"), 6);
+    //  A reset brings the open markets back.
+    ck_assert_int_eq (fake_fyers_reset (tff_fake), 0);
+    body = fake_fyers_http (tff_fake, "GET", "/data/marketStatus", NULL, auth, &status);
+    nse_cm = s_market_status (body, 10, 10);
+    ck_assert_str_eq (nse_cm, "OPEN");
+    free (nse_cm);
+    free (body);
+}
+END_TEST
+
 int
 main (int argc, char *argv[])
 {
@@ -523,6 +623,7 @@ main (int argc, char *argv[])
     tcase_add_test (tc, test_requests_recorded);
     tcase_add_test (tc, test_script_validation);
     tcase_add_test (tc, test_stop_during_hang);
+    tcase_add_test (tc, test_market_status);
     suite_add_tcase (suite, tc);
     suite_add_tcase (suite, tff_broker_tcase ());
     suite_add_tcase (suite, tff_ws_tcase ());

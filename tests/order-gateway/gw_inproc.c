@@ -215,6 +215,22 @@ gw_inproc_open (gw_inproc_t *fx, const char *symbol, const char *pos_id, int64_t
 }
 
 void
+gw_inproc_try_open (gw_inproc_t *fx, const char *symbol, const char *product, tw_msg_t *ack)
+{
+    tw_msg_t open;
+    char req_id[TW_ID_MAX];
+    snprintf (req_id, sizeof req_id, "try-%d", ++fx->next_req);
+    memset (ack, 0, sizeof *ack);
+    gw_inproc_command (&open, TW_MSG_OPEN, req_id);
+    snprintf (open.u.open.symbol, sizeof open.u.open.symbol, "%s", symbol);
+    snprintf (open.u.open.product, sizeof open.u.open.product, "%s", product);
+    open.u.open.side = TW_SIDE_LONG;
+    open.u.open.qty = 1;
+    gw_inproc_request (fx, &open, ack);
+    ck_assert_int_eq (ack->type, TW_MSG_ACK);
+}
+
+void
 gw_inproc_open_as (gw_inproc_t *fx, const char *symbol, const char *product, const char *pos_id,
                    int64_t qty, double price)
 {

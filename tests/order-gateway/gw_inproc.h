@@ -86,6 +86,10 @@ int64_t gw_inproc_counter (gw_inproc_t *fx, const char *name);
 void gw_inproc_open (gw_inproc_t *fx, const char *symbol, const char *pos_id, int64_t qty,
                      double price);
 
+//  Sends an open of one symbol long as product and returns its ack (of type
+//  ack, accepted or not) in ack.
+void gw_inproc_try_open (gw_inproc_t *fx, const char *symbol, const char *product, tw_msg_t *ack);
+
 //  The same with a product ("" is the gateway's default, INTRADAY).
 void gw_inproc_open_as (gw_inproc_t *fx, const char *symbol, const char *product,
                         const char *pos_id, int64_t qty, double price);

@@ -381,6 +381,86 @@ START_TEST (test_real_host)
 }
 END_TEST
 
+//  The market status (docs/fyers.md §4): usable entries kept as sent, others
+//  skipped; a reply without the list or without one usable entry is a
+//  failed read (RETRYABLE), as is a body that is not JSON.
+START_TEST (test_parse_market_status)
+{
+    const char *body =
+        "{\"s\":\"ok\",\"code\":200,\"message\":\"\",\"marketStatus\":["
+        "{\"exchange\":10,\"market_type\":\"NORMAL\",\"segment\":10,\"status\":\"CLOSED\"},"
+        //  Codes as strings, unknown fields.
+        "{\"exchange\":\"10\",\"segment\":\"11\",\"market_type\":\"NORMAL\","
+        "\"status\":\"OPEN\",\"extra\":[1]},"
+        "{\"exchange\":11,\"segment\":20,\"market_type\":\"SPECIAL\",\"status\":\"OPEN\"},"
+        //  Skipped: no status, a fractional code, a negative code, not an object.
+        "{\"exchange\":12,\"segment\":10,\"market_type\":\"NORMAL\"},"
+        "{\"exchange\":12.5,\"segment\":10,\"market_type\":\"NORMAL\",\"status\":\"OPEN\"},"
+        "{\"exchange\":-1,\"segment\":10,\"market_type\":\"NORMAL\",\"status\":\"OPEN\"},"
+        "\"NSE\","
+        //  A status too long to be one: skipped.
+        "{\"exchange\":12,\"segment\":11,\"market_type\":\"NORMAL\","
+        "\"status\":\"OPEN_OPEN_OPEN_OPEN_OPEN_OPEN\"}"
+        "]}";
+    gw_call_t *call = gw_call_new (GW_OP_MARKET_STATUS);
+    ck_assert_int_eq (gw_fyers_validate (call, call->error, sizeof call->error), 0);
+    ck_assert_ptr_null (gw_fyers_body (call));
+    gw_fyers_reply_t reply = {.http_status = 200, .body = body, .body_size = strlen (body)};
+    gw_fyers_classify (call, &reply);
+    ck_assert_int_eq (call->outcome, GW_OUT_OK);
+    ck_assert_uint_eq (call->market_count, 3);
+    ck_assert_int_eq (call->markets[0].exchange, 10);
+    ck_assert_int_eq (call->markets[0].segment, 10);
+    ck_assert_str_eq (call->markets[0].market_type, "NORMAL");
+    ck_assert_str_eq (call->markets[0].status, "CLOSED");
+    ck_assert_int_eq (call->markets[1].segment, 11);
+    ck_assert_str_eq (call->markets[1].status, "OPEN");
+    ck_assert_str_eq (call->markets[2].market_type, "SPECIAL");
+    ck_assert_str_eq (gw_op_name (call->op), "market_status");
+
+    //  Unusable replies.
+    static const struct {
+        long http_status;
+        const char *body;
+        gw_outcome_t outcome;
+        const char *error;
+    } bad[] = {
+        {200, "{\"s\":\"ok\",\"code\":200,\"message\":\"\"}", GW_OUT_RETRYABLE,
+         "reply has no marketStatus list"},
+        {200, "{\"s\":\"ok\",\"code\":200,\"marketStatus\":{\"exchange\":10}}", GW_OUT_RETRYABLE,
+         "reply has no marketStatus list"},
+        {200, "{\"s\":\"ok\",\"code\":200,\"marketStatus\":[]}", GW_OUT_RETRYABLE,
+         "marketStatus has no usable entry (of 0)"},
+        {200, "{\"s\":\"ok\",\"code\":200,\"marketStatus\":[1,{\"exchange\":10}]}",
+         GW_OUT_RETRYABLE, "marketStatus has no usable entry (of 2)"},
+        {200, "<html>maintenance</html>", GW_OUT_RETRYABLE, "unparseable reply"},
+        {200, "{\"s\":\"ok\",\"marketStatus\":[{\"exchange\":10", GW_OUT_RETRYABLE,
+         "unparseable reply"},
+        {502, "", GW_OUT_RETRYABLE, "HTTP 502: unparseable reply"},
+        {401, "{\"s\":\"error\",\"code\":-16,\"message\":\"Could not authenticate the user\"}",
+         GW_OUT_FINAL, "HTTP 401: code -16: Could not authenticate the user"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        reply = (gw_fyers_reply_t){.http_status = bad[i].http_status,
+                                   .body = bad[i].body,
+                                   .body_size = strlen (bad[i].body)};
+        gw_call_t *again = gw_call_new (GW_OP_MARKET_STATUS);
+        gw_fyers_classify (again, &reply);
+        ck_assert_msg (again->outcome == bad[i].outcome, "case %zu: outcome %s", i,
+                       gw_outcome_name (again->outcome));
+        ck_assert_msg (streq (again->error, bad[i].error), "case %zu: error \"%s\"", i,
+                       again->error);
+        ck_assert_uint_eq (again->market_count, 0);
+        gw_call_destroy (&again);
+    }
+    //  A timeout reading it: retryable (a read does no harm twice).
+    reply = (gw_fyers_reply_t){.curl_code = CURLE_OPERATION_TIMEDOUT};
+    gw_fyers_classify (call, &reply);
+    ck_assert_int_eq (call->outcome, GW_OUT_RETRYABLE);
+    gw_call_destroy (&call);
+}
+END_TEST
+
 START_TEST (test_check_rates)
 {
     const char *real = "https://api-t1.fyers.in/api/v3";
@@ -422,6 +502,7 @@ main (void)
     tcase_add_test (tc, test_bodies_and_validation);
     tcase_add_test (tc, test_real_host);
     tcase_add_test (tc, test_check_rates);
+    tcase_add_test (tc, test_parse_market_status);
     suite_add_tcase (suite, tc);
     SRunner *runner = srunner_create (suite);
     srunner_run_all (runner, CK_NORMAL);

@@ -74,29 +74,12 @@ s_teardown (void)
     gw_inproc_teardown ();
 }
 
-//  Sends an open of symbol as product; returns its ack.
-static void
-s_try_open (gw_inproc_t *fx, const char *symbol, const char *product, tw_msg_t *ack)
-{
-    tw_msg_t open;
-    char req_id[TW_ID_MAX];
-    snprintf (req_id, sizeof req_id, "try-%d", ++fx->next_req);
-    memset (ack, 0, sizeof *ack);
-    gw_inproc_command (&open, TW_MSG_OPEN, req_id);
-    snprintf (open.u.open.symbol, sizeof open.u.open.symbol, "%s", symbol);
-    snprintf (open.u.open.product, sizeof open.u.open.product, "%s", product);
-    open.u.open.side = TW_SIDE_LONG;
-    open.u.open.qty = 1;
-    gw_inproc_request (fx, &open, ack);
-    ck_assert_int_eq (ack->type, TW_MSG_ACK);
-}
-
 //  An open that must be refused with a reason starting with rule.
 static void
 s_refused (gw_inproc_t *fx, const char *symbol, const char *product, const char *rule)
 {
     tw_msg_t ack;
-    s_try_open (fx, symbol, product, &ack);
+    gw_inproc_try_open (fx, symbol, product, &ack);
     ck_assert_int_eq (ack.u.ack.status, TW_ACK_REJECTED);
     ck_assert_msg (strncmp (ack.u.ack.error, rule, strlen (rule)) == 0, "error: %s",
                    ack.u.ack.error);
@@ -257,7 +240,7 @@ START_TEST (test_hours)
     gw_inproc_t fx;
     gw_inproc_start (&fx);
     tw_msg_t ack;
-    s_try_open (&fx, SYMBOL_A, "CNC", &ack);
+    gw_inproc_try_open (&fx, SYMBOL_A, "CNC", &ack);
     ck_assert_int_eq (ack.u.ack.status, TW_ACK_REJECTED);
     ck_assert_str_eq (ack.u.ack.error, "market hours: the equity market is closed on 2026-03-03, "
                                        "a holiday ([session] holidays_file)");
@@ -266,7 +249,7 @@ START_TEST (test_hours)
                "market hours: the equity market is closed on "
                "2026-03-07, a Saturday");
     s_wed (9, 5, 0);
-    s_try_open (&fx, SYMBOL_A, "INTRADAY", &ack);
+    gw_inproc_try_open (&fx, SYMBOL_A, "INTRADAY", &ack);
     ck_assert_int_eq (ack.u.ack.status, TW_ACK_REJECTED);
     ck_assert_str_eq (ack.u.ack.error, "market hours: the equity market is closed at 09:05 IST "
                                        "(open 09:15-15:30, pre-open 09:00-09:08 refused "
@@ -340,6 +323,8 @@ START_TEST (test_fyers_square_off)
     unsetenv ("TW_SESSION_ENFORCE_HOURS");
     setenv ("TW_GATEWAY_BROKER", "fyers", 1);
     setenv ("TW_FYERS_BASE_URL", fake_fyers_base_url (fake), 1);
+    //  The market status is read from the fake too (every market open).
+    setenv ("TW_FYERS_DATA_BASE_URL", fake_fyers_data_url (fake), 1);
     setenv ("TW_FYERS_ORDER_SOCKET_URL", "", 1);
     setenv ("TW_GATEWAY_EXIT_CONFIRM_INTERVAL_MS", "50", 1);
     setenv ("FYERS_APP_ID", FYERS_APP_ID, 1);

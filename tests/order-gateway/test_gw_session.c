@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "gw_inproc.h"
+#include "gw_market_poll.h"
 #include "gw_session.h"
 #include "tw_config.h"
 #include "tw_log.h"
@@ -137,6 +138,30 @@ START_TEST (test_segment)
     ck_assert_str_eq (gw_session_segment_name (GW_SEGMENT_CURRENCY), "currency");
     ck_assert_str_eq (gw_session_segment_name (GW_SEGMENT_COMMODITY), "commodity");
     ck_assert_str_eq (gw_session_segment_name (GW_SEGMENT_NONE), "none");
+    //  Venues: the exchange and, for NSE/BSE, cash, F&O or currency.
+    ck_assert_int_eq (gw_session_venue ("NSE:SBIN-EQ"), GW_VENUE_NSE_CM);
+    ck_assert_int_eq (gw_session_venue ("NSE:BAJAJ-AUTO-EQ"), GW_VENUE_NSE_CM);
+    ck_assert_int_eq (gw_session_venue ("NSE:NIFTY50-INDEX"), GW_VENUE_NSE_CM);
+    ck_assert_int_eq (gw_session_venue ("BSE:SBIN-A"), GW_VENUE_BSE_CM);
+    ck_assert_int_eq (gw_session_venue ("NSE:NIFTY24DECFUT"), GW_VENUE_NSE_FO);
+    ck_assert_int_eq (gw_session_venue ("NSE:BAJAJ-AUTO26MARFUT"), GW_VENUE_NSE_FO);
+    ck_assert_int_eq (gw_session_venue ("NSE:NIFTY20O0811000CE"), GW_VENUE_NSE_FO);
+    ck_assert_int_eq (gw_session_venue ("BSE:SENSEX26MARFUT"), GW_VENUE_BSE_FO);
+    ck_assert_int_eq (gw_session_venue ("NSE:USDINR26JANFUT"), GW_VENUE_NSE_CD);
+    ck_assert_int_eq (gw_session_venue ("BSE:GBPUSD26FEBFUT"), GW_VENUE_BSE_CD);
+    ck_assert_int_eq (gw_session_venue ("MCX:CRUDEOIL20OCTFUT"), GW_VENUE_MCX_COM);
+    ck_assert_int_eq (gw_session_venue ("NCDEX:GUARSEED"), GW_VENUE_NONE);
+    ck_assert_int_eq (gw_session_venue (NULL), GW_VENUE_NONE);
+    ck_assert_int_eq (gw_session_venue_of (10, 10), GW_VENUE_NSE_CM);
+    ck_assert_int_eq (gw_session_venue_of (10, 11), GW_VENUE_NSE_FO);
+    ck_assert_int_eq (gw_session_venue_of (12, 12), GW_VENUE_BSE_CD);
+    ck_assert_int_eq (gw_session_venue_of (11, 20), GW_VENUE_MCX_COM);
+    ck_assert_int_eq (gw_session_venue_of (10, 20), GW_VENUE_NONE);
+    ck_assert_int_eq (gw_session_venue_of (0, 0), GW_VENUE_NONE);
+    ck_assert_str_eq (gw_session_venue_name (GW_VENUE_NSE_FO), "NSE FO");
+    ck_assert_str_eq (gw_session_venue_name (GW_VENUE_NONE), "none");
+    ck_assert_int_eq (gw_session_venue_segment (GW_VENUE_BSE_CD), GW_SEGMENT_CURRENCY);
+    ck_assert_int_eq (gw_session_venue_segment (GW_VENUE_NONE), GW_SEGMENT_NONE);
     ck_assert (gw_session_intraday ("INTRADAY"));
     ck_assert (gw_session_intraday (""));
     ck_assert (!gw_session_intraday ("CNC"));
@@ -435,7 +460,7 @@ START_TEST (test_report)
     int64_t holiday_evening = s_ist (2026, 3, 3, 18, 0, 0);
     ck_assert (s_starts (s_check (session, crude, "MARGIN", holiday_evening), "market hours: "));
     //  MCX open on an NSE holiday.
-    gw_session_report (session, GW_SEGMENT_COMMODITY, GW_MARKET_OPEN, holiday_evening);
+    gw_session_report (session, GW_VENUE_MCX_COM, GW_MARKET_OPEN, holiday_evening);
     ck_assert_str_eq (s_check (session, crude, "MARGIN", holiday_evening), "");
     ck_assert_str_eq (s_check (session, crude, "INTRADAY", holiday_evening), "");
     //  Only for its segment.
@@ -448,7 +473,7 @@ START_TEST (test_report)
     //  The square-off of MCX on that holiday, while the broker says open.
     ck_assert (
         !gw_session_square_off_due (session, GW_SEGMENT_COMMODITY, s_ist (2026, 3, 3, 23, 10, 0)));
-    gw_session_report (session, GW_SEGMENT_COMMODITY, GW_MARKET_OPEN, s_ist (2026, 3, 3, 23, 9, 0));
+    gw_session_report (session, GW_VENUE_MCX_COM, GW_MARKET_OPEN, s_ist (2026, 3, 3, 23, 9, 0));
     ck_assert (
         !gw_session_square_off_due (session, GW_SEGMENT_COMMODITY, s_ist (2026, 3, 3, 23, 9, 59)));
     ck_assert (
@@ -456,23 +481,90 @@ START_TEST (test_report)
     ck_assert (s_starts (s_check (session, crude, "INTRADAY", s_ist (2026, 3, 3, 23, 10, 0)),
                          "EOD square-off: "));
     //  Closed by the broker in the middle of the day.
-    gw_session_report (session, GW_SEGMENT_EQUITY, GW_MARKET_CLOSED, s_wed (11, 0, 0));
+    gw_session_report (session, GW_VENUE_NSE_CM, GW_MARKET_CLOSED, s_wed (11, 0, 0));
     ck_assert_str_eq (s_check (session, "NSE:SBIN-EQ", "CNC", s_wed (11, 0, 1)),
-                      "market hours: the equity market is closed (the broker's market status)");
+                      "market hours: the equity market is closed (the broker's market status of "
+                      "NSE CM)");
     ck_assert (!gw_session_square_off_due (session, GW_SEGMENT_EQUITY, s_wed (11, 0, 1)));
     //  Pre-open, refused unless taken.
-    gw_session_report (session, GW_SEGMENT_EQUITY, GW_MARKET_PREOPEN, s_wed (9, 2, 0));
+    gw_session_report (session, GW_VENUE_NSE_CM, GW_MARKET_PREOPEN, s_wed (9, 2, 0));
     ck_assert_str_eq (s_check (session, "NSE:SBIN-EQ", "CNC", s_wed (9, 3, 0)),
                       "market hours: the equity market is in pre-open (the broker's market "
-                      "status); [session] pre_open is off");
+                      "status of NSE CM); [session] pre_open is off");
     //  Open past the hours' close: the square-off is still due.
-    gw_session_report (session, GW_SEGMENT_EQUITY, GW_MARKET_OPEN, s_wed (15, 35, 0));
+    gw_session_report (session, GW_VENUE_NSE_CM, GW_MARKET_OPEN, s_wed (15, 35, 0));
     ck_assert (gw_session_square_off_due (session, GW_SEGMENT_EQUITY, s_wed (15, 35, 1)));
     ck_assert (!gw_session_square_off_due (session, GW_SEGMENT_EQUITY, s_wed (15, 0, 0)));
-    gw_session_report (session, GW_SEGMENT_EQUITY, GW_MARKET_CLOSED, s_wed (15, 36, 0));
+    gw_session_report (session, GW_VENUE_NSE_CM, GW_MARKET_CLOSED, s_wed (15, 36, 0));
     ck_assert (!gw_session_square_off_due (session, GW_SEGMENT_EQUITY, s_wed (15, 36, 1)));
     //  A report from the future (a clock stepped back) is not trusted.
     ck_assert (gw_session_square_off_due (session, GW_SEGMENT_EQUITY, s_wed (15, 20, 0)));
+    //  Each venue on its own: NSE cash closed by the broker, NSE F&O open.
+    gw_session_report (session, GW_VENUE_NSE_CM, GW_MARKET_CLOSED, s_wed (11, 0, 0));
+    gw_session_report (session, GW_VENUE_NSE_FO, GW_MARKET_OPEN, s_wed (11, 0, 0));
+    ck_assert (s_starts (s_check (session, "NSE:SBIN-EQ", "CNC", s_wed (11, 0, 1)),
+                         "market hours: the equity market is closed (the broker's"));
+    ck_assert_str_eq (s_check (session, "NSE:NIFTY26MARFUT", "MARGIN", s_wed (11, 0, 1)), "");
+    //  BSE has no report: the hours decide.
+    ck_assert_str_eq (s_check (session, "BSE:SBIN-A", "CNC", s_wed (11, 0, 1)), "");
+    //  The segment's square-off is due while one of its venues is open.
+    ck_assert (gw_session_square_off_due (session, GW_SEGMENT_EQUITY, s_wed (15, 40, 0)) == false);
+    gw_session_report (session, GW_VENUE_NSE_FO, GW_MARKET_OPEN, s_wed (15, 39, 0));
+    ck_assert (gw_session_square_off_due (session, GW_SEGMENT_EQUITY, s_wed (15, 40, 0)));
+    //  UNKNOWN forgets: the calendar decides at once.
+    gw_session_report (session, GW_VENUE_NSE_CM, GW_MARKET_UNKNOWN, s_wed (11, 0, 2));
+    ck_assert_str_eq (s_check (session, "NSE:SBIN-EQ", "CNC", s_wed (11, 0, 3)), "");
+    gw_session_destroy (&session);
+}
+END_TEST
+
+//  A market status read (gw_market_poll): the NORMAL market of each known
+//  venue is reported, the other types, unknown statuses and venues ignored.
+START_TEST (test_market_poll_apply)
+{
+    ck_assert_int_eq (gw_market_poll_status ("OPEN"), GW_MARKET_OPEN);
+    ck_assert_int_eq (gw_market_poll_status ("open"), GW_MARKET_OPEN);
+    ck_assert_int_eq (gw_market_poll_status ("PREOPEN"), GW_MARKET_PREOPEN);
+    ck_assert_int_eq (gw_market_poll_status ("CLOSE"), GW_MARKET_CLOSED);
+    ck_assert_int_eq (gw_market_poll_status ("CLOSED"), GW_MARKET_CLOSED);
+    ck_assert_int_eq (gw_market_poll_status ("PREOPEN_CLOSED"), GW_MARKET_CLOSED);
+    ck_assert_int_eq (gw_market_poll_status ("POSTCLOSE_START"), GW_MARKET_CLOSED);
+    ck_assert_int_eq (gw_market_poll_status ("POSTCLOSE_CLOSED"), GW_MARKET_CLOSED);
+    ck_assert_int_eq (gw_market_poll_status ("HALTED"), GW_MARKET_UNKNOWN);
+    ck_assert_int_eq (gw_market_poll_status (""), GW_MARKET_UNKNOWN);
+    ck_assert_int_eq (gw_market_poll_status (NULL), GW_MARKET_UNKNOWN);
+
+    gw_session_t *session = s_session ("on", "on");
+    gw_call_t *call = gw_call_new (GW_OP_MARKET_STATUS);
+    const gw_broker_market_t markets[] = {
+        {10, 10, "NORMAL", "CLOSED"},  //  NSE cash closed on a weekday in hours
+        {10, 10, "ODD_LOT", "OPEN"},   //  not the normal market: ignored
+        {10, 11, "NORMAL", "OPEN"},    //  NSE F&O open
+        {12, 10, "NORMAL", "HALTED"},  //  unknown status: the hours decide
+        {10, 20, "NORMAL", "CLOSED"},  //  NSE commodity: not a venue here
+        {11, 20, "normal", "PREOPEN"}, //  any case
+    };
+    call->markets = malloc (sizeof markets);
+    ck_assert_ptr_nonnull (call->markets);
+    memcpy (call->markets, markets, sizeof markets);
+    call->market_count = sizeof markets / sizeof *markets;
+    int64_t at = s_wed (11, 0, 0);
+    ck_assert_uint_eq (gw_market_poll_apply (session, call, at), 3);
+    ck_assert (s_starts (s_check (session, "NSE:SBIN-EQ", "CNC", at),
+                         "market hours: the equity market is closed (the broker's market status "
+                         "of NSE CM)"));
+    ck_assert_str_eq (s_check (session, "NSE:NIFTY26MARFUT", "MARGIN", at), "");
+    ck_assert_str_eq (s_check (session, "BSE:SBIN-A", "CNC", at), "");
+    ck_assert (s_starts (s_check (session, "MCX:CRUDEOIL26MARFUT", "MARGIN", at),
+                         "market hours: the commodity market is in pre-open"));
+    //  A later read without NSE cash (BSE cash closed instead) forgets it:
+    //  the hours decide again.
+    call->market_count = 3;
+    call->markets[0].exchange = 12;
+    ck_assert_uint_eq (gw_market_poll_apply (session, call, at + 1), 2);
+    ck_assert_str_eq (s_check (session, "NSE:SBIN-EQ", "CNC", at + 1), "");
+    ck_assert (s_starts (s_check (session, "BSE:SBIN-A", "CNC", at + 1), "market hours: "));
+    gw_call_destroy (&call);
     gw_session_destroy (&session);
 }
 END_TEST
@@ -518,6 +610,7 @@ main (void)
     tcase_add_test (tc, test_hours);
     tcase_add_test (tc, test_square_off_refusals);
     tcase_add_test (tc, test_report);
+    tcase_add_test (tc, test_market_poll_apply);
     tcase_add_test (tc, test_shipped_holidays);
     suite_add_tcase (suite, tc);
     SRunner *runner = srunner_create (suite);
