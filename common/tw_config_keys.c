@@ -109,6 +109,9 @@ const tw_conf_key_t tw_conf_keys[] = {
     //  how long a silent socket is trusted, and the socket's mode.
     KEY_STR ("fyers", "data_socket_url", "wss://socket.fyers.in/hsm/v1-5/prod"),
     KEY_STR ("fyers", "data_base_url", "https://api-t1.fyers.in/data"),
+    //  The CA bundle (PEM) the wss:// data and order sockets trust instead
+    //  of the system's CAs; "" = the system's.
+    KEY_STR ("fyers", "data_ca_file", ""),
     KEY_INT ("fyers", "data_silence_ms", "15000", 100, HOUR_MS),
     KEY_CHOICE ("fyers", "data_mode", "full", "full|lite"),
 

@@ -50,6 +50,7 @@ struct _mf_fyers_t {
     char app_id[128];
     char data_base_url[1000]; //  without a trailing '/'
     char socket_url[1024];
+    char ca_file[1024]; //  [fyers] data_ca_file
     long timeout_ms;
     int64_t silence_ms;
     bool lite;
@@ -268,6 +269,7 @@ s_start_threads (mf_fyers_t *self)
     free (args);
     mf_fyers_ws_config_t ws_config = {
         .url = self->socket_url,
+        .ca_file = self->ca_file,
         .hsm_key = hsm_key,
         .silence_ms = self->silence_ms,
         .lite = self->lite,
@@ -375,9 +377,11 @@ mf_fyers_new (tw_config_t *config, zloop_t *loop, mf_fyers_tick_fn *fn, void *ar
     if (base_len >= sizeof self->data_base_url
         || !s_copy (self->app_id, sizeof self->app_id, app_id)
         || !s_copy (self->socket_url, sizeof self->socket_url,
-                    tw_config_str (config, "fyers", "data_socket_url"))) {
-        tw_error ("fyers source: FYERS_APP_ID, [fyers] data_base_url or data_socket_url is too "
-                  "long");
+                    tw_config_str (config, "fyers", "data_socket_url"))
+        || !s_copy (self->ca_file, sizeof self->ca_file,
+                    tw_config_str (config, "fyers", "data_ca_file"))) {
+        tw_error ("fyers source: FYERS_APP_ID, [fyers] data_base_url, data_socket_url or "
+                  "data_ca_file is too long");
         mf_fyers_destroy (&self);
         return NULL;
     }

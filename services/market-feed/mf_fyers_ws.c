@@ -11,9 +11,11 @@
 #include "tw_clock.h"
 #include "tw_log.h"
 
+#include <errno.h>
 #include <libwebsockets.h>
 #include <pthread.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MF_FYERS_WS_TICK_MS 100
 #define MF_FYERS_WS_STOP_MS 1000
@@ -45,6 +47,7 @@ struct _mf_fyers_ws_t {
     char path[MF_FYERS_WS_URL_MAX];
     int port;
     bool tls;
+    char ca_file[MF_FYERS_WS_URL_MAX]; //  "" = the system's CAs
     char hsm_key[MF_HSM_NAME_MAX];
     int64_t silence_ms;
     int64_t ping_ms;
@@ -448,6 +451,11 @@ s_create_context (mf_fyers_ws_t *self)
     info.port = CONTEXT_PORT_NO_LISTEN;
     info.protocols = s_protocols;
     info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    if (self->ca_file[0]) {
+        //  Only this bundle is trusted, not the system's as well.
+        info.client_ssl_ca_filepath = self->ca_file;
+        info.options |= LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
+    }
     info.user = self;
     self->context = lws_create_context (&info);
     if (!self->context) {
@@ -541,6 +549,12 @@ mf_fyers_ws_new (const mf_fyers_ws_config_t *config)
     if (self->ping_ms < 1)
         self->ping_ms = 1;
     self->lite = config->lite;
+    snprintf (self->ca_file, sizeof self->ca_file, "%s", config->ca_file ? config->ca_file : "");
+    if (self->ca_file[0] && access (self->ca_file, R_OK) != 0) {
+        tw_error ("[fyers] data_ca_file '%s' cannot be read: %s", self->ca_file, strerror (errno));
+        mf_fyers_ws_destroy (&self);
+        return NULL;
+    }
     self->malformed_log.interval_ms = MF_FYERS_WS_LOG_MS;
     self->connect_log.interval_ms = MF_FYERS_WS_LOG_MS;
     self->topic_set = zhashx_new ();

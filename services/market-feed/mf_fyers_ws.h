@@ -1,6 +1,7 @@
 //  mf_fyers_ws - the Fyers data-socket client: a libwebsockets client in its
 //  own thread that connects to [fyers] data_socket_url (wss:// with the
-//  certificate verified, or ws://), authenticates with hsm_key, sets the
+//  certificate and host name verified against the system's CAs, or only
+//  those of ca_file when set; or ws://), authenticates with hsm_key, sets the
 //  mode, subscribes, acknowledges every ack_count data frames, pings, and
 //  decodes the frames (mf_hsm) into quotes for its owner (docs/fyers.md §7.2).
 //
@@ -38,6 +39,7 @@ typedef struct _mf_fyers_ws_t mf_fyers_ws_t;
 
 typedef struct {
     const char *url;     //  ws:// or wss://
+    const char *ca_file; //  PEM CA bundle trusted for wss://; NULL or "": the system's
     const char *hsm_key; //  copied; never logged
     int64_t silence_ms;
     bool lite;
@@ -60,7 +62,9 @@ typedef struct {
 } mf_fyers_ws_stats_t;
 
 //  Starts the thread, which connects at once. NULL (logged) when the URL is
-//  not ws:// or wss://, or the context or thread cannot be made.
+//  not ws:// or wss://, ca_file cannot be read, or the context or thread
+//  cannot be made. A server certificate that does not verify is a failed
+//  connection like any other: logged with its reason, tried again.
 mf_fyers_ws_t *mf_fyers_ws_new (const mf_fyers_ws_config_t *config);
 
 //  Stops the thread (bounded wait) and frees everything; safe on NULL.

@@ -572,7 +572,8 @@ s_ordersock_open (gw_t *self)
     }
     const char *url = tw_config_str (self->config, "fyers", "order_socket_url");
     const char *token = tw_token_value (self->ordersock_token);
-    self->ordersock = gw_ordersock_new (url, getenv ("FYERS_APP_ID"), token);
+    self->ordersock = gw_ordersock_new (url, getenv ("FYERS_APP_ID"), token,
+                                        tw_config_str (self->config, "fyers", "data_ca_file"));
     self->ordersock_state = GW_ORDERSOCK_DOWN;
     if (!self->ordersock) {
         tw_error ("order socket off: reconciliation every reconcile_interval_ms only");

@@ -6,8 +6,10 @@
 #include "tw_log.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <libwebsockets.h>
 #include <string.h>
+#include <unistd.h>
 
 #define S_TICK_US ((lws_usec_t) 20 * 1000) //  how often the pipe is looked at
 #define S_PING_MS 10000
@@ -31,7 +33,8 @@ typedef struct {
     char path[S_URL_MAX];
     int port;
     bool tls;
-    char auth[S_AUTH_MAX]; //  "APP_ID:TOKEN": never logged
+    char ca_file[S_URL_MAX]; //  "" = the system's CAs
+    char auth[S_AUTH_MAX];   //  "APP_ID:TOKEN": never logged
     bool connecting;
     bool up;           //  subscribed
     bool sub_pending;  //  SUB_ORD to send
@@ -307,6 +310,11 @@ s_actor (zsock_t *pipe, void *args)
     info.protocols = s_protocols;
     info.user = self;
     info.options = self->tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0;
+    if (self->tls && self->ca_file[0]) {
+        //  Only this bundle is trusted, not the system's as well.
+        info.client_ssl_ca_filepath = self->ca_file;
+        info.options |= LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
+    }
     info.fd_limit_per_thread = 4;
     self->context = lws_create_context (&info);
     zsock_signal (pipe, 0);
@@ -327,12 +335,19 @@ s_actor (zsock_t *pipe, void *args)
 }
 
 zactor_t *
-gw_ordersock_new (const char *url, const char *app_id, const char *token)
+gw_ordersock_new (const char *url, const char *app_id, const char *token, const char *ca_file)
 {
     s_client_t *self = (s_client_t *) zmalloc (sizeof (s_client_t));
     snprintf (self->url, sizeof self->url, "%s", url);
     if (s_parse_url (self, url) != 0) {
         tw_error ("ordersock unusable url=\"%s\": ws:// or wss://<host>[:port]/<path>", url);
+        free (self);
+        return NULL;
+    }
+    snprintf (self->ca_file, sizeof self->ca_file, "%s", ca_file ? ca_file : "");
+    if (self->ca_file[0] && access (self->ca_file, R_OK) != 0) {
+        tw_error ("ordersock: [fyers] data_ca_file '%s' cannot be read: %s", self->ca_file,
+                  strerror (errno));
         free (self);
         return NULL;
     }

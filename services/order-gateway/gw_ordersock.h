@@ -1,6 +1,6 @@
 //  gw_ordersock - the client of Fyers' order/trade/position WebSocket
 //  (docs/fyers.md §7.3): a libwebsockets client in its own thread (an
-//  actor), TLS for wss://, plain ws:// for a local fake.
+//  actor), TLS for wss:// (verified), plain ws:// for a local fake.
 //
 //  It connects to [fyers] order_socket_url with the header
 //  "authorization: APP_ID:TOKEN" (the token is never logged), subscribes to
@@ -33,9 +33,14 @@ typedef enum {
     GW_ORDERSOCK_UP       //  subscribed
 } gw_ordersock_state_t;
 
-//  Starts the client for url with "app_id:token". Returns NULL (logged) when
-//  the URL is not ws:// or wss://.
-zactor_t *gw_ordersock_new (const char *url, const char *app_id, const char *token);
+//  Starts the client for url with "app_id:token". For wss:// the server's
+//  certificate and host name are verified against ca_file (a PEM CA bundle,
+//  [fyers] data_ca_file) alone, or the system's CAs when it is NULL or "";
+//  one that does not verify is a failed connection (logged, tried again).
+//  Returns NULL (logged) when the URL is not ws:// or wss://, or ca_file
+//  cannot be read.
+zactor_t *gw_ordersock_new (const char *url, const char *app_id, const char *token,
+                            const char *ca_file);
 
 //  Stops it (closing the connection) and nulls *self_p; safe on NULL.
 void gw_ordersock_destroy (zactor_t **self_p);

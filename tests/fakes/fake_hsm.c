@@ -2,10 +2,14 @@
 //  tests (docs/fyers.md §7.1, §7.2), one libwebsockets server on 127.0.0.1.
 //
 //    fake_hsm --hsm-key KEY --auth APP_ID:TOKEN [--port N] [--port-file PATH]
-//             [--ack-count N] [--price SYMBOL=LTP]...
+//             [--ack-count N] [--price SYMBOL=LTP]... [--tls-cert PEM --tls-key PEM]
 //
 //  It prints "READY <port>" on stdout (flushed) once it listens, and writes
-//  the port to --port-file. SIGTERM or SIGINT stop it (exit 0).
+//  the port to --port-file. SIGTERM or SIGINT stop it (exit 0). With
+//  --tls-cert and --tls-key the port speaks TLS with that certificate
+//  (wss://, as Fyers' data socket); a client that does not open with a TLS
+//  handshake is served plain HTTP on the same port, so that the routes
+//  below stay http:// for the tests.
 //
 //  WebSocket (any path): the client's frames are decoded with mf_hsm's
 //  server half. Auth must carry --hsm-key (else the reply's status is
@@ -481,6 +485,9 @@ s_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
     case LWS_CALLBACK_HTTP_WRITEABLE:
         return s_http_respond (wsi, c);
     case LWS_CALLBACK_CLOSED_HTTP:
+        //  A TLS connection that ends before its HTTP request has none.
+        if (!c)
+            return 0;
         free (c->body);
         free (c->reply);
         c->body = c->reply = NULL;
@@ -548,7 +555,8 @@ static int
 s_usage (void)
 {
     fprintf (stderr, "usage: fake_hsm --hsm-key KEY --auth APP_ID:TOKEN [--port N] "
-                     "[--port-file PATH] [--ack-count N] [--price SYMBOL=LTP]...\n");
+                     "[--port-file PATH] [--ack-count N] [--price SYMBOL=LTP]... "
+                     "[--tls-cert PEM --tls-key PEM]\n");
     return 2;
 }
 
@@ -556,7 +564,7 @@ int
 main (int argc, char **argv)
 {
     int port = 0;
-    const char *port_file = NULL;
+    const char *port_file = NULL, *tls_cert = NULL, *tls_key = NULL;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
         if (!value)
@@ -570,6 +578,10 @@ main (int argc, char **argv)
             port = atoi (value);
         else if (strcmp (arg, "--port-file") == 0)
             port_file = value;
+        else if (strcmp (arg, "--tls-cert") == 0)
+            tls_cert = value;
+        else if (strcmp (arg, "--tls-key") == 0)
+            tls_key = value;
         else if (strcmp (arg, "--ack-count") == 0)
             s.ack_count = (uint32_t) atoi (value);
         else if (strcmp (arg, "--price") == 0) {
@@ -589,7 +601,7 @@ main (int argc, char **argv)
         else
             return s_usage ();
     }
-    if (!s.hsm_key || !s.auth)
+    if (!s.hsm_key || !s.auth || !tls_cert != !tls_key)
         return s_usage ();
     signal (SIGTERM, s_on_signal);
     signal (SIGINT, s_on_signal);
@@ -600,6 +612,13 @@ main (int argc, char **argv)
     info.iface = "127.0.0.1";
     info.protocols = s_protocols;
     info.options = LWS_SERVER_OPTION_DISABLE_IPV6 | LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
+    if (tls_cert) {
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT
+                        | LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT
+                        | LWS_SERVER_OPTION_ALLOW_HTTP_ON_HTTPS_LISTENER;
+        info.ssl_cert_filepath = tls_cert;
+        info.ssl_private_key_filepath = tls_key;
+    }
     struct lws_context *context = lws_create_context (&info);
     if (!context) {
         fprintf (stderr, "fake_hsm: cannot listen on 127.0.0.1 port %d\n", port);

@@ -146,13 +146,48 @@ s_fake_wait (fixture_t *fx, const char *field, long at_least)
                    at_least, fx->dir);
 }
 
+//  A throwaway PKI in the fixture's directory, made with the openssl CLI:
+//  ca.pem signs server.pem (key server.key) for 127.0.0.1 and localhost;
+//  other.pem is a CA that signed nothing the fake shows.
 static void
-s_start_fake (fixture_t *fx)
+s_make_certs (fixture_t *fx)
+{
+    char path[160];
+    snprintf (path, sizeof path, "%s/ext.cnf", fx->dir);
+    FILE *ext = fopen (path, "w");
+    ck_assert_ptr_nonnull (ext);
+    fputs ("basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n"
+           "subjectAltName=IP:127.0.0.1,DNS:localhost\n",
+           ext);
+    ck_assert_int_eq (fclose (ext), 0);
+    static const char *const steps[] = {
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
+        "-subj /CN=tradewire-test-ca -keyout ca.key -out ca.pem",
+        "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+        "-subj /CN=127.0.0.1 -keyout server.key -out server.csr",
+        "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
+        "-extfile ext.cnf -out server.pem",
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
+        "-subj /CN=tradewire-other-ca -keyout other.key -out other.pem",
+    };
+    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
+        char command[1024];
+        snprintf (command, sizeof command, "cd %s && %s >> openssl.log 2>&1", fx->dir, steps[i]);
+        ck_assert_msg (system (command) == 0, "%s failed; see %s/openssl.log", steps[i], fx->dir);
+    }
+}
+
+//  Starts fake_hsm; with tls, on TLS with the certificate of s_make_certs.
+static void
+s_start_fake (fixture_t *fx, bool tls)
 {
     char auth[512];
     snprintf (auth, sizeof auth, "%s:%s", APP_ID, TOKEN);
     const char *argv[] = {"fake_hsm",    "--hsm-key",   HSM_KEY,       "--auth", auth,
-                          "--port-file", fx->port_file, "--ack-count", "2",      NULL};
+                          "--port-file", fx->port_file, "--ack-count", "2",      "--tls-cert",
+                          "server.pem",  "--tls-key",   "server.key",  NULL};
+    if (!tls)
+        argv[9] = NULL;
     fx->fake = tw_proc_start (getenv ("FAKE_HSM"), argv, NULL, fx->dir, fx->fake_log);
     ck_assert_ptr_nonnull (fx->fake);
     ck_assert (tw_file_wait_contains (fx->fake_log, "READY ", WAIT_MS));
@@ -240,9 +275,11 @@ s_start_feed (fixture_t *fx, const char *extra)
     fx->feed = s_spawn (fx, "MF_BINARY", "market-feed", fx->feed_log, extra);
 }
 
-//  The fake and the feed; silence_ms for [fyers] data_silence_ms.
+//  The fake and the feed's environment; silence_ms for [fyers]
+//  data_silence_ms; ca_file NULL for a plain ws:// socket, else the fake on
+//  TLS, a wss:// socket and [fyers] data_ca_file this file of s_make_certs.
 static void
-s_setup (fixture_t *fx, const char *silence_ms, const char *symbols)
+s_setup_ca (fixture_t *fx, const char *silence_ms, const char *symbols, const char *ca_file)
 {
     memset (fx, 0, sizeof *fx);
     snprintf (fx->dir, sizeof fx->dir, "/tmp/tw-fyers-XXXXXX");
@@ -257,13 +294,19 @@ s_setup (fixture_t *fx, const char *silence_ms, const char *symbols)
     snprintf (fx->rep, sizeof fx->rep, "tcp://127.0.0.1:%d", tw_free_port ());
     snprintf (fx->pub, sizeof fx->pub, "tcp://127.0.0.1:%d", tw_free_port ());
     snprintf (fx->risk_control, sizeof fx->risk_control, "tcp://127.0.0.1:%d", tw_free_port ());
-    s_start_fake (fx);
+    if (ca_file)
+        s_make_certs (fx);
+    s_start_fake (fx, ca_file != NULL);
     char url[128];
     s_env (fx, "FYERS_APP_ID", APP_ID);
     s_env (fx, "FYERS_ACCESS_TOKEN", TOKEN);
     s_env (fx, "TW_FEED_SOURCE", "fyers");
-    snprintf (url, sizeof url, "ws://127.0.0.1:%d/hsm/v1-5/prod", fx->port);
+    snprintf (url, sizeof url, "%s://127.0.0.1:%d/hsm/v1-5/prod", ca_file ? "wss" : "ws", fx->port);
     s_env (fx, "TW_FYERS_DATA_SOCKET_URL", url);
+    if (ca_file) {
+        snprintf (url, sizeof url, "%s/%s", fx->dir, ca_file);
+        s_env (fx, "TW_FYERS_DATA_CA_FILE", url);
+    }
     snprintf (url, sizeof url, "http://127.0.0.1:%d/data", fx->port);
     s_env (fx, "TW_FYERS_DATA_BASE_URL", url);
     s_env (fx, "TW_FYERS_DATA_SILENCE_MS", silence_ms);
@@ -280,6 +323,12 @@ s_setup (fixture_t *fx, const char *silence_ms, const char *symbols)
     s_env (fx, "TW_RISK_COMMAND_TIMEOUT_MS", "2000");
     fx->ticks = tw_sock_sub_new (fx->feed_pub, "tick.");
     ck_assert_ptr_nonnull (fx->ticks);
+}
+
+static void
+s_setup (fixture_t *fx, const char *silence_ms, const char *symbols)
+{
+    s_setup_ca (fx, silence_ms, symbols, NULL);
 }
 
 static void
@@ -399,6 +448,46 @@ START_TEST (test_auth_failure_retries)
     ck_assert_int_eq (s_fake (&fx, "stats", "auths"), 1);
     ck_assert_int_eq (s_feed (&fx, "auth_refused"), 2);
     ck_assert_int_ge (s_feed (&fx, "reconnects"), 2);
+    s_teardown (&fx);
+}
+END_TEST
+
+//  wss:// (issue 9): the fake on TLS with a certificate of the test's CA;
+//  [fyers] data_ca_file is that CA, and the ticks flow.
+START_TEST (test_tls_ticks_flow)
+{
+    fixture_t fx;
+    s_setup_ca (&fx, "15000", SBIN, "ca.pem");
+    s_start_feed (&fx, NULL);
+    tw_tick_t tick = s_price (&fx, SBIN, 101.25);
+    ck_assert_int_eq (tick.source, TW_SOURCE_FYERS);
+    ck_assert_int_eq (s_feed (&fx, "connected"), 1);
+    ck_assert_int_eq (s_feed (&fx, "reconnects"), 0);
+    s_teardown (&fx);
+}
+END_TEST
+
+//  A CA that did not sign the server's certificate: the handshake is
+//  refused with the reason in the log, the feed tries again and again,
+//  never reaches the fake's WebSocket, publishes nothing, and keeps
+//  answering.
+START_TEST (test_tls_wrong_ca_refused)
+{
+    fixture_t fx;
+    s_setup_ca (&fx, "15000", SBIN, "other.pem");
+    s_start_feed (&fx, NULL);
+    ck_assert (
+        tw_file_wait_contains (fx.feed_log, "data socket cannot connect to 127.0.0.1:", WAIT_MS));
+    s_feed_wait (&fx, "reconnects", 2);
+    //  OpenSSL's reason, through libwebsockets' log.
+    ck_assert_msg (tw_file_contains (fx.feed_log, "unable to get local issuer certificate"),
+                   "no verification failure in %s", fx.feed_log);
+    s_fake (&fx, "price?symbol=" SBIN "&ltp=101.25", "connections");
+    ck_assert_int_eq (s_fake (&fx, "stats", "connections"), 0);
+    ck_assert_int_eq (s_fake (&fx, "stats", "auths"), 0);
+    ck_assert_int_eq (s_feed (&fx, "connected"), 0);
+    ck_assert_int_eq (s_feed (&fx, "frames"), 0);
+    ck_assert_int_eq (s_feed (&fx, "ticks_published"), 0);
     s_teardown (&fx);
 }
 END_TEST
@@ -622,6 +711,8 @@ s_suite (void)
     tcase_add_test (feed, test_garbage_counted_and_survived);
     tcase_add_test (feed, test_auth_failure_retries);
     tcase_add_test (feed, test_token_file_reload);
+    tcase_add_test (feed, test_tls_ticks_flow);
+    tcase_add_test (feed, test_tls_wrong_ca_refused);
     suite_add_tcase (suite, feed);
     TCase *start = tcase_create ("start");
     tcase_add_test (start, test_refusals);
