@@ -68,6 +68,7 @@ typedef struct {
     zsock_t *feed;                    //  SUB to the feed's ticks, for the marks
     zhashx_t *marks;                  //  symbol -> nt_mark_t *
     zhashx_t *errors;                 //  position id -> char * (its last exit_failed error)
+    zhashx_t *warnings;               //  name -> char * (its text): the gateway's, in force
     char *recent[NT_RECENT_MAX];      //  event frames, a ring, oldest at recent_head
     int64_t recent_at[NT_RECENT_MAX]; //  when each was sent, wall-clock ms
     size_t recent_head, recent_count;
@@ -146,7 +147,14 @@ s_positions (nt_t *self, tw_position_t **positions_p, nt_view_t **views_p)
     return (ssize_t) i;
 }
 
-//  The snapshot frame of the clone's positions, sorted by id; NULL when
+static int
+s_by_name (const void *a, const void *b)
+{
+    return strcmp (((const nt_warning_t *) a)->name, ((const nt_warning_t *) b)->name);
+}
+
+//  The snapshot frame of the clone's positions, sorted by id, with the
+//  trading state and the warnings in force, sorted by name; NULL when
 //  memory ran out. The caller frees it.
 static char *
 s_snapshot_json (nt_t *self)
@@ -154,10 +162,23 @@ s_snapshot_json (nt_t *self)
     tw_position_t *array = NULL;
     nt_view_t *views = NULL;
     ssize_t count = s_positions (self, &array, &views);
-    if (count < 0)
-        return NULL;
-    char *json = nt_json_snapshot (tw_clone_epoch (self->clone), tw_clone_seq (self->clone), array,
-                                   views, (size_t) count);
+    size_t warning_count = zhashx_size (self->warnings);
+    nt_warning_t *warnings =
+        (nt_warning_t *) calloc (warning_count ? warning_count : 1, sizeof *warnings);
+    char *json = NULL;
+    if (count >= 0 && warnings) {
+        size_t n = 0;
+        for (const char *text = (const char *) zhashx_first (self->warnings);
+             text && n < warning_count; text = (const char *) zhashx_next (self->warnings)) {
+            warnings[n].name = (const char *) zhashx_cursor (self->warnings);
+            warnings[n++].text = text;
+        }
+        qsort (warnings, n, sizeof *warnings, s_by_name);
+        json = nt_json_snapshot (tw_clone_epoch (self->clone), tw_clone_seq (self->clone), array,
+                                 views, (size_t) count, tw_clone_trading_state (self->clone),
+                                 warnings, n);
+    }
+    free (warnings);
     free (array);
     free (views);
     return json;
@@ -239,6 +260,45 @@ s_snapshot_all (nt_t *self)
     free (json);
 }
 
+//  Sends a warning frame to every client (remembered among the recent
+//  events) and the alert endpoints, and logs it.
+static void
+s_warn_clients (nt_t *self, uint64_t seq, const char *name, const char *text, bool active)
+{
+    tw_log (active ? TW_LOG_WARN : TW_LOG_INFO, "warning name=%s active=%s text=\"%s\"", name,
+            active ? "true" : "false", text);
+    char *json = nt_json_warning (seq, name, text, active);
+    if (!json)
+        return;
+    s_remember (self, json);
+    if (nt_ws_event (self->ws, seq, json) != 0)
+        s_pipe_full (self, "pipe full");
+    if (self->alerts) {
+        char line[TW_TEXT_MAX * 2];
+        snprintf (line, sizeof line, "%s: %s", active ? "WARNING" : "resolved", text);
+        nt_alerts_push (self->alerts, line, json);
+    }
+    free (json);
+}
+
+//  A gateway event that raises or ends a warning (feed_stale,
+//  token_expiry): kept while in force, for the snapshots, and sent on.
+static bool
+s_event_warning (nt_t *self, const tw_msg_t *msg)
+{
+    char name[TW_SYMBOL_MAX + 16], text[TW_TEXT_MAX];
+    bool active = false;
+    if (nt_json_event_warning (msg, name, sizeof name, text, sizeof text, &active) != 0)
+        return false;
+    char *copy = active ? strdup (text) : NULL;
+    if (copy)
+        zhashx_update (self->warnings, name, copy);
+    else
+        zhashx_delete (self->warnings, name);
+    s_warn_clients (self, msg->u.event.seq, name, text, active);
+    return true;
+}
+
 //  Called by the clone after each snapshot and each applied event.
 static void
 s_on_clone (tw_clone_t *clone, const tw_msg_t *msg, void *arg)
@@ -248,9 +308,12 @@ s_on_clone (tw_clone_t *clone, const tw_msg_t *msg, void *arg)
     self->welcome_stale = true;
     //  The snapshot reflects this event too.
     if (msg->type == TW_MSG_SNAPSHOT_REPLY || self->resend_snapshot) {
+        s_event_warning (self, msg);
         s_snapshot_all (self);
         return;
     }
+    if (s_event_warning (self, msg))
+        return;
     const tw_position_t *pos = &msg->u.event.pos;
     if (msg->type == TW_MSG_EXIT_FAILED) {
         char *error = strdup (msg->u.event.error);
@@ -370,16 +433,7 @@ s_sync_warning (nt_t *self, bool synced)
     const char *text = synced ? "the notifier is in sync with the gateway again"
                               : "the notifier lost the gateway (no heartbeat, a gap or a new "
                                 "run): positions may be stale until it resyncs";
-    char *json = nt_json_warning (tw_clone_seq (self->clone), "gateway_lost", text, !synced);
-    if (!json)
-        return;
-    nt_ws_event (self->ws, tw_clone_seq (self->clone), json);
-    if (self->alerts) {
-        char line[TW_TEXT_MAX];
-        snprintf (line, sizeof line, "%s: %s", synced ? "resolved" : "WARNING", text);
-        nt_alerts_push (self->alerts, line, json);
-    }
-    free (json);
+    s_warn_clients (self, tw_clone_seq (self->clone), "gateway_lost", text, !synced);
 }
 
 static int
@@ -398,6 +452,7 @@ s_on_heartbeat (zloop_t *loop, int timer_id, void *arg)
     tw_msg_init (&msg, TW_MSG_HEARTBEAT);
     msg.u.event.epoch = tw_clone_epoch (self->clone);
     msg.u.event.seq = tw_clone_seq (self->clone);
+    msg.u.event.trading_state = tw_clone_trading_state (self->clone);
     char *json = nt_json_event (&msg, NULL);
     //  A lost heartbeat loses nothing: the next one comes in a second.
     if (json)
@@ -578,6 +633,8 @@ s_setup (nt_t *self)
     zhashx_set_destructor (self->marks, s_free_item);
     self->errors = zhashx_new ();
     zhashx_set_destructor (self->errors, s_free_item);
+    self->warnings = zhashx_new ();
+    zhashx_set_destructor (self->warnings, s_free_item);
     const char *feed_pub = tw_config_str (config, "endpoints", "feed_pub");
     if (*feed_pub && !(self->feed = tw_sock_sub_new (feed_pub, "tick.")))
         return -1;
@@ -636,6 +693,7 @@ s_teardown (nt_t *self)
     zsock_destroy (&self->feed);
     zhashx_destroy (&self->marks);
     zhashx_destroy (&self->errors);
+    zhashx_destroy (&self->warnings);
     for (size_t i = 0; i < self->recent_count; i++)
         free (self->recent[(self->recent_head + i) % NT_RECENT_MAX]);
 }

@@ -6,7 +6,8 @@
 //  Frames to clients are one JSON object each, always with "type" and
 //  "seq" (the seq of the last gateway event the notifier has applied):
 //
-//    snapshot          type, seq, epoch, positions: [position…]
+//    snapshot          type, seq, epoch, positions: [position…], trading_state,
+//                      warnings: [{name, text}…]
 //    position_opened   type, seq, epoch, <position fields>
 //    position_updated  type, seq, epoch, <position fields>
 //    position_closing  type, seq, epoch, <position fields>, reason
@@ -72,11 +73,27 @@ typedef struct {
 //  free().
 char *nt_json_event (const tw_msg_t *msg, const nt_view_t *view);
 
+//  A warning in force: its stable key and its text for people.
+typedef struct {
+    const char *name;
+    const char *text;
+} nt_warning_t;
+
 //  The JSON text of a snapshot of count positions, views[i] (views may be
-//  NULL) being the view of positions[i], or NULL when memory ran out. The
+//  NULL) being the view of positions[i], with the gateway's trading state
+//  ("" when unknown: TW_TRADING_NONE) and the warning_count warnings in
+//  force (warnings may be NULL when none), or NULL when memory ran out. The
 //  caller frees the text with free().
 char *nt_json_snapshot (uint64_t epoch, uint64_t seq, const tw_position_t *positions,
-                        const nt_view_t *views, size_t count);
+                        const nt_view_t *views, size_t count, tw_trading_state_t trading_state,
+                        const nt_warning_t *warnings, size_t warning_count);
+
+//  The warning a gateway event raises or ends: feed_stale (name
+//  "feed_stale:<symbol>") and token_expiry (name "token_expiry"). Fills name
+//  and text and sets *active, and returns 0; returns -1 for any other
+//  message.
+int nt_json_event_warning (const tw_msg_t *msg, char *name, size_t name_size, char *text,
+                           size_t text_size, bool *active);
 
 //  The JSON text of a marks frame: the mark of each of the count positions
 //  (views[i] of positions[i]), or NULL when memory ran out.

@@ -49,6 +49,9 @@
 #define GATEWAY "order-gateway"
 #define BOT_TOKEN "987654:bot-token-never-logged"
 #define NOTIFIER "notifier"
+#define RISK "risk-monitor"
+//  The risk-monitor's [risk] stale_feed_ms in the feed_stale test.
+#define STALE_FEED_MS 1000
 
 typedef struct {
     tw_fixture_t *base;
@@ -417,6 +420,78 @@ START_TEST (test_http_and_auth)
     tw_wsclient_destroy (&by_header);
     tw_wsclient_destroy (&by_query);
     ck_assert (s_counter_is (fx.control, "clients", 0));
+}
+END_TEST
+
+//  The warning frame named name, skipping other frames; the caller
+//  deletes it.
+static cJSON *
+s_expect_warning (tw_wsclient_t *client, const char *name)
+{
+    for (int64_t deadline = tw_clock_mono_ms () + WAIT_MS;;) {
+        int64_t left = deadline - tw_clock_mono_ms ();
+        ck_assert_msg (left > 0, "no warning %s", name);
+        cJSON *warning = s_expect (client, "warning", (int) left);
+        if (streq (s_str (warning, "name"), name))
+            return warning;
+        cJSON_Delete (warning);
+    }
+}
+
+//  The names of the warnings of a new client's snapshot, joined by ','.
+static void
+s_snapshot_warnings (char *names, size_t size)
+{
+    tw_wsclient_t *client = s_connect_ok ();
+    cJSON *snapshot = s_expect (client, "snapshot", FRAME_MS);
+    cJSON *warnings = cJSON_GetObjectItemCaseSensitive (snapshot, "warnings");
+    ck_assert (cJSON_IsArray (warnings));
+    names[0] = 0;
+    cJSON *item;
+    cJSON_ArrayForEach (item, warnings) {
+        snprintf (names + strlen (names), size - strlen (names), "%s%s", names[0] ? "," : "",
+                  s_str (item, "name"));
+    }
+    cJSON_Delete (snapshot);
+    tw_wsclient_destroy (&client);
+}
+
+//  Issue 8: the real risk-monitor finds the feed of an open position's
+//  symbol stale, tells the gateway (feed_report), the gateway publishes
+//  feed_stale, and the notifier turns it into a warning for every client,
+//  kept in the snapshot of a client that connects later; the next tick
+//  ends it.
+START_TEST (test_feed_stale_warning)
+{
+    const char *risk_control = tw_fixture_endpoint (fx.base, "TW_ENDPOINTS_RISK_CONTROL");
+    ck_assert_ptr_nonnull (risk_control);
+    tw_fixture_set (fx.base, "TW_RISK_STALE_FEED_MS", "%d", STALE_FEED_MS);
+    ck_assert_int_eq (tw_fixture_start (fx.base, RISK, getenv ("RISK_MONITOR"), NULL), 0);
+    ck_assert_int_eq (
+        tw_fixture_wait_pong (fx.base, RISK, risk_control, TW_MSG_PING, "synced", 1, WAIT_MS), 0);
+    tw_wsclient_t *client = s_connect_ok ();
+    cJSON_Delete (s_expect (client, "snapshot", FRAME_MS));
+    cJSON_Delete (s_open (client));
+    //  No tick from now on: stale after STALE_FEED_MS.
+    cJSON *warning = s_expect_warning (client, "feed_stale:" SYMBOL);
+    ck_assert (cJSON_IsTrue (cJSON_GetObjectItemCaseSensitive (warning, "active")));
+    ck_assert_ptr_nonnull (strstr (s_str (warning, "text"), SYMBOL));
+    cJSON_Delete (warning);
+    ck_assert (tw_file_contains (fx.gateway_log, "feed_stale symbol=" SYMBOL " stale=true"));
+    ck_assert (
+        tw_file_contains (fx.notifier_log, "warning name=feed_stale:" SYMBOL " active=true"));
+    char names[256];
+    s_snapshot_warnings (names, sizeof names);
+    ck_assert_str_eq (names, "feed_stale:" SYMBOL);
+    //  A tick: the warning ends, for this client and for the next one.
+    s_tick (SYMBOL);
+    warning = s_expect_warning (client, "feed_stale:" SYMBOL);
+    ck_assert (cJSON_IsFalse (cJSON_GetObjectItemCaseSensitive (warning, "active")));
+    cJSON_Delete (warning);
+    s_snapshot_warnings (names, sizeof names);
+    ck_assert_str_eq (names, "");
+    tw_wsclient_destroy (&client);
+    ck_assert_int_eq (tw_fixture_stop (fx.base, RISK, SIGTERM, STOP_MS), 0);
 }
 END_TEST
 
@@ -870,6 +945,7 @@ main (void)
     tcase_add_checked_fixture (tc, s_setup, s_teardown);
     tcase_add_test (tc, test_http_and_auth);
     tcase_add_test (tc, test_events_and_manual_close);
+    tcase_add_test (tc, test_feed_stale_warning);
     tcase_add_test (tc, test_marks_and_recent);
     tcase_add_test (tc, test_restart_gives_fresh_snapshot);
     tcase_add_test (tc, test_gateway_restart_gives_fresh_snapshot);
