@@ -341,20 +341,22 @@ s_on_clone (tw_clone_t *clone, const tw_msg_t *msg, void *arg)
 }
 
 static void
-s_ack (nt_t *self, uint64_t client, const char *status, const char *id, const char *error)
+s_ack (nt_t *self, uint64_t client, const char *request, const char *status, const char *id,
+       const char *error)
 {
-    char *json = nt_json_ack (tw_clone_seq (self->clone), status, id, error);
+    char *json = nt_json_ack (tw_clone_seq (self->clone), request, status, id, error);
     if (!json || nt_ws_send (self->ws, client, tw_clone_seq (self->clone), json, false) != 0)
         tw_warn ("ack not handed to the server client=%llu id=%s status=%s",
                  (unsigned long long) client, id, status);
     free (json);
 }
 
-//  A forwarded close has its outcome.
+//  A forwarded close or flatten has its outcome.
 static void
-s_on_forwarded (uint64_t client, const char *status, const char *id, const char *error, void *arg)
+s_on_forwarded (uint64_t client, const char *request, const char *status, const char *id,
+                const char *error, void *arg)
 {
-    s_ack ((nt_t *) arg, client, status, id, error);
+    s_ack ((nt_t *) arg, client, request, status, id, error);
 }
 
 //  ---------------------------------------------------------------------
@@ -380,7 +382,12 @@ s_on_ws (zloop_t *loop, zsock_t *reader, void *arg)
         break;
     case NT_WS_CLOSE:
         if (nt_forward_close (self->forward, report.client, report.id, err, sizeof err) != 0)
-            s_ack (self, report.client, tw_ack_status_name (TW_ACK_REJECTED), report.id, err);
+            s_ack (self, report.client, "close", tw_ack_status_name (TW_ACK_REJECTED), report.id,
+                   err);
+        break;
+    case NT_WS_FLATTEN:
+        if (nt_forward_flatten (self->forward, report.client, err, sizeof err) != 0)
+            s_ack (self, report.client, "flatten", tw_ack_status_name (TW_ACK_REJECTED), "", err);
         break;
     case NT_WS_STATS:
         self->stats = report.stats;

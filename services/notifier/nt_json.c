@@ -378,10 +378,12 @@ nt_json_warning (uint64_t seq, const char *name, const char *text, bool active)
 }
 
 char *
-nt_json_ack (uint64_t seq, const char *status, const char *id, const char *error)
+nt_json_ack (uint64_t seq, const char *request, const char *status, const char *id,
+             const char *error)
 {
     s_frame_t frame = s_begin ("ack", seq);
     if (frame.ok) {
+        s_str (&frame, frame.root, "request", request);
         s_str (&frame, frame.root, "status", status);
         s_str (&frame, frame.root, "id", id);
         s_str (&frame, frame.root, "error", error);
@@ -470,6 +472,27 @@ s_parse_close (const cJSON *root, nt_request_t *request, char *err, size_t err_s
     request->type = NT_REQUEST_CLOSE;
     snprintf (request->id, sizeof request->id, "%s", id->valuestring);
     return 0;
+}
+
+//  Checks the members of a flatten request: type alone.
+static int
+s_parse_flatten (const cJSON *root, nt_request_t *request, char *err, size_t err_size)
+{
+    for (const cJSON *item = root->child; item; item = item->next)
+        if (strcmp (item->string, "type") != 0) {
+            char quoted[NT_JSON_QUOTE_MAX + 1];
+            s_quote (item->string, quoted, sizeof quoted);
+            snprintf (err, err_size, "unknown field '%s' in flatten", quoted);
+            return -1;
+        }
+    request->type = NT_REQUEST_FLATTEN;
+    return 0;
+}
+
+const char *
+nt_json_request_name (nt_request_type_t type)
+{
+    return type == NT_REQUEST_CLOSE ? "close" : type == NT_REQUEST_FLATTEN ? "flatten" : "";
 }
 
 //  True when the JSON text holds a NUL: a raw byte, or a \u0000 escape,
@@ -575,9 +598,11 @@ nt_json_parse_request (const char *data, size_t size, nt_request_t *request, cha
         snprintf (err, err_size, "field 'type': expected a string");
     else if (strcmp (type->valuestring, "close") == 0)
         rc = s_parse_close (root, request, err, err_size);
+    else if (strcmp (type->valuestring, "flatten") == 0)
+        rc = s_parse_flatten (root, request, err, err_size);
     else {
         s_quote (type->valuestring, quoted, sizeof quoted);
-        snprintf (err, err_size, "unknown type '%s': the one request is close", quoted);
+        snprintf (err, err_size, "unknown type '%s': the requests are close and flatten", quoted);
     }
     cJSON_Delete (root);
     if (rc != 0)

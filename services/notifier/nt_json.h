@@ -20,7 +20,8 @@
 //                      broker_product, detail
 //    trading_state     type, seq, epoch, trading_state, reason
 //    heartbeat         type, seq, epoch[, trading_state]
-//    ack               type, seq, status, id, error   (reply to a close)
+//    ack               type, seq, request, status, id, error   (reply to a close
+//                      or a flatten; request says which)
 //    error             type, seq, error               (a malformed frame)
 //
 //    marks             type, seq, marks: [{id, symbol, ltp, unrealized_pnl, ltp_age_ms}…]
@@ -44,8 +45,9 @@
 //  gateway's (accepted, duplicate, rejected), "rejected" when the notifier
 //  refuses the request itself, or "timeout" when the gateway did not answer.
 //
-//  The one client frame is {"type":"close","id":"<position id>"}: no other
-//  field, id 1..63 printable ASCII characters without spaces.
+//  The client frames are {"type":"close","id":"<position id>"} (no other
+//  field, id 1..63 printable ASCII characters without spaces) and
+//  {"type":"flatten"} (no other field).
 
 #ifndef NT_JSON_H_INCLUDED
 #define NT_JSON_H_INCLUDED
@@ -120,20 +122,25 @@ char *nt_json_warning (uint64_t seq, const char *name, const char *text, bool ac
 //  value rounded to the paisa (and -0 to 0).
 double nt_json_paisa (double value);
 
-//  The JSON text of an ack (id and error may be NULL: ""), or NULL when
-//  memory ran out. The caller frees the text with free().
-char *nt_json_ack (uint64_t seq, const char *status, const char *id, const char *error);
+//  The JSON text of an ack to a request ("close" or "flatten"; id and
+//  error may be NULL: ""), or NULL when memory ran out. The caller frees the
+//  text with free().
+char *nt_json_ack (uint64_t seq, const char *request, const char *status, const char *id,
+                   const char *error);
 
 //  The JSON text of an error frame, or NULL when memory ran out. The
 //  caller frees the text with free().
 char *nt_json_error (uint64_t seq, const char *error);
 
-typedef enum { NT_REQUEST_NONE = 0, NT_REQUEST_CLOSE } nt_request_type_t;
+typedef enum { NT_REQUEST_NONE = 0, NT_REQUEST_CLOSE, NT_REQUEST_FLATTEN } nt_request_type_t;
 
 typedef struct {
     nt_request_type_t type;
-    char id[TW_ID_MAX]; //  the position to close
+    char id[TW_ID_MAX]; //  the position to close; "" for a flatten
 } nt_request_t;
+
+//  The request's wire name: "close" or "flatten" ("" for NONE).
+const char *nt_json_request_name (nt_request_type_t type);
 
 //  Parses one client frame of size bytes (not NUL-terminated). Returns 0
 //  with request filled, or -1 with request zeroed and a one-line reason in

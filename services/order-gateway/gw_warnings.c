@@ -38,8 +38,8 @@ gw_warnings_destroy (gw_warnings_t **self_p)
 }
 
 tw_ack_status_t
-gw_warnings_feed (gw_warnings_t *self, const tw_msg_t *request, const tw_msg_t *reply,
-                  char *error, size_t error_size)
+gw_warnings_feed (gw_warnings_t *self, const tw_msg_t *request, const tw_msg_t *reply, char *error,
+                  size_t error_size)
 {
     const tw_feed_report_t *feed = &request->u.feed;
     gw_change_t change = {.type = TW_MSG_FEED_STALE, .ack = reply};

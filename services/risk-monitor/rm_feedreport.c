@@ -18,10 +18,10 @@
 typedef struct {
     struct _rm_feedreport_t *owner;
     char symbol[TW_SYMBOL_MAX];
-    bool stale;    //  the state to report
+    bool stale; //  the state to report
     int64_t age_ms;
-    bool acked;    //  the state the gateway acknowledged last
-    bool known;    //  ... and whether it acknowledged any
+    bool acked; //  the state the gateway acknowledged last
+    bool known; //  ... and whether it acknowledged any
     bool in_flight;
     char req_id[TW_ID_MAX]; //  of the report in flight
 } s_entry_t;

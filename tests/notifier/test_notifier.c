@@ -32,6 +32,7 @@
 //  docs/design.md §5: SIGTERM -> exit 0 within 2 s.
 #define STOP_WITHIN_MS 2000
 #define CLIENT_TIMEOUT_MS 2000
+#define POLL_MS 100
 #define SYMBOL "NSE:SBIN-EQ"
 //  A symbol the test never publishes a tick for: opens of it are refused.
 #define UNPRICED "NSE:INFY-EQ"
@@ -495,6 +496,73 @@ START_TEST (test_feed_stale_warning)
 }
 END_TEST
 
+//  Issue 8: a client's flatten frame becomes the gateway's flatten (Kill
+//  Switch): the client gets its ack, every client sees the position closed
+//  and the gateway halted, and the gateway refuses opens.
+START_TEST (test_flatten_halts_the_gateway)
+{
+    tw_wsclient_t *client = s_connect_ok ();
+    cJSON *snapshot = s_expect (client, "snapshot", FRAME_MS);
+    ck_assert_str_eq (s_str (snapshot, "trading_state"), "active");
+    cJSON_Delete (snapshot);
+    cJSON_Delete (s_open (client));
+    s_send_text (client, "{\"type\":\"flatten\"}");
+    cJSON *ack = NULL, *state = NULL, *closed = NULL;
+    for (int64_t deadline = tw_clock_mono_ms () + WAIT_MS; !ack || !state || !closed;) {
+        int64_t left = deadline - tw_clock_mono_ms ();
+        ck_assert_msg (left > 0, "ack=%d trading_state=%d closed=%d", !!ack, !!state, !!closed);
+        s_tick (SYMBOL); //  the paper broker exits at the last price
+        char *text = NULL;
+        int rc = tw_wsclient_recv (client, (int) (left < POLL_MS ? left : POLL_MS), &text, NULL);
+        ck_assert_int_ge (rc, 0);
+        if (rc == 0)
+            continue;
+        cJSON *doc = cJSON_Parse (text);
+        free (text);
+        const char *type = s_str (doc, "type");
+        cJSON **slot = streq (type, "ack")               ? &ack
+                       : streq (type, "trading_state")   ? &state
+                       : streq (type, "position_closed") ? &closed
+                                                         : NULL;
+        if (slot && !*slot)
+            *slot = doc;
+        else
+            cJSON_Delete (doc);
+    }
+    ck_assert_str_eq (s_str (ack, "request"), "flatten");
+    ck_assert_str_eq (s_str (ack, "status"), "accepted");
+    ck_assert_str_eq (s_str (state, "trading_state"), "halted");
+    ck_assert_str_eq (s_str (state, "reason"), "flatten (Kill Switch)");
+    ck_assert_str_eq (s_str (closed, "id"), POS_ID);
+    ck_assert_str_eq (s_str (closed, "reason"), "Kill Switch");
+    cJSON_Delete (ack);
+    cJSON_Delete (state);
+    cJSON_Delete (closed);
+    ck_assert (tw_file_contains (fx.notifier_log, "forward flatten sent"));
+    //  The gateway is halted: it says so, and refuses an open.
+    tw_msg_t pong;
+    memset (&pong, 0, sizeof pong);
+    ck_assert_int_eq (tw_cmd_ask (fx.rep, TW_MSG_STATUS, CLIENT_TIMEOUT_MS, 3, &pong), 0);
+    ck_assert_int_eq (pong.u.pong.trading_state, TW_TRADING_HALTED);
+    tw_msg_t request, reply;
+    tw_cmd_open (&request, SYMBOL, TW_SIDE_LONG, 1, 0, 0, WAIT_MS);
+    ck_assert_int_eq (tw_cmd_request (fx.gateway_client, &request, &reply), 0);
+    ck_assert_int_eq (reply.u.ack.status, TW_ACK_REJECTED);
+    ck_assert_ptr_nonnull (strstr (reply.u.ack.error, "halted"));
+    //  A client that connects now sees it in its snapshot, and the
+    //  heartbeat carries it.
+    tw_wsclient_t *later = s_connect_ok ();
+    snapshot = s_expect (later, "snapshot", FRAME_MS);
+    ck_assert_str_eq (s_str (snapshot, "trading_state"), "halted");
+    cJSON_Delete (snapshot);
+    cJSON *heartbeat = s_expect (later, "heartbeat", FRAME_MS);
+    ck_assert_str_eq (s_str (heartbeat, "trading_state"), "halted");
+    cJSON_Delete (heartbeat);
+    tw_wsclient_destroy (&later);
+    tw_wsclient_destroy (&client);
+}
+END_TEST
+
 START_TEST (test_events_and_manual_close)
 {
     tw_wsclient_t *client = s_connect_ok ();
@@ -929,8 +997,17 @@ START_TEST (test_token_rules)
     s_send_text (client, "{\"type\":\"close\",\"id\":\"" POS_ID "\"}");
     cJSON *ack = s_expect (client, "ack", FRAME_MS);
     ck_assert_str_eq (s_str (ack, "status"), "rejected");
+    ck_assert_str_eq (s_str (ack, "request"), "close");
     ck_assert_ptr_nonnull (strstr (s_str (ack, "error"), "needs the token"));
     cJSON_Delete (ack);
+    //  Nor flattens: the gateway never hears of it.
+    s_send_text (client, "{\"type\":\"flatten\"}");
+    ack = s_expect (client, "ack", FRAME_MS);
+    ck_assert_str_eq (s_str (ack, "request"), "flatten");
+    ck_assert_str_eq (s_str (ack, "status"), "rejected");
+    ck_assert_ptr_nonnull (strstr (s_str (ack, "error"), "flattening needs the token"));
+    cJSON_Delete (ack);
+    ck_assert (!tw_file_contains (fx.gateway_log, "flatten reason="));
     tw_wsclient_destroy (&client);
     ck_assert_int_eq (tw_fixture_stop (fx.base, "anonymous", SIGTERM, STOP_MS), 0);
 }
@@ -946,6 +1023,7 @@ main (void)
     tcase_add_test (tc, test_http_and_auth);
     tcase_add_test (tc, test_events_and_manual_close);
     tcase_add_test (tc, test_feed_stale_warning);
+    tcase_add_test (tc, test_flatten_halts_the_gateway);
     tcase_add_test (tc, test_marks_and_recent);
     tcase_add_test (tc, test_restart_gives_fresh_snapshot);
     tcase_add_test (tc, test_gateway_restart_gives_fresh_snapshot);

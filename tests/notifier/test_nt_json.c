@@ -370,12 +370,15 @@ END_TEST
 
 START_TEST (test_ack_and_error)
 {
-    s_expect (nt_json_ack (5, "accepted", "NSE:SBIN-EQ-INTRADAY", NULL),
-              "{\"type\":\"ack\",\"seq\":5,\"status\":\"accepted\","
+    s_expect (nt_json_ack (5, "close", "accepted", "NSE:SBIN-EQ-INTRADAY", NULL),
+              "{\"type\":\"ack\",\"seq\":5,\"request\":\"close\",\"status\":\"accepted\","
               "\"id\":\"NSE:SBIN-EQ-INTRADAY\",\"error\":\"\"}");
-    s_expect (nt_json_ack (5, NT_ACK_TIMEOUT, "X", "no answer"),
-              "{\"type\":\"ack\",\"seq\":5,\"status\":\"timeout\",\"id\":\"X\","
-              "\"error\":\"no answer\"}");
+    s_expect (nt_json_ack (5, "close", NT_ACK_TIMEOUT, "X", "no answer"),
+              "{\"type\":\"ack\",\"seq\":5,\"request\":\"close\",\"status\":\"timeout\","
+              "\"id\":\"X\",\"error\":\"no answer\"}");
+    s_expect (nt_json_ack (6, "flatten", "accepted", "", NULL),
+              "{\"type\":\"ack\",\"seq\":6,\"request\":\"flatten\",\"status\":\"accepted\","
+              "\"id\":\"\",\"error\":\"\"}");
     s_expect (nt_json_error (6, "bad \"frame\""),
               "{\"type\":\"error\",\"seq\":6,\"error\":\"bad \\\"frame\\\"\"}");
 }
@@ -406,6 +409,28 @@ START_TEST (test_close_request)
     const char *text = "{\"type\":\"close\",\"id\":\"B\"}garbage";
     ck_assert_int_eq (nt_json_parse_request (text, 25, &request, err, ERR_MAX), 0);
     ck_assert_str_eq (request.id, "B");
+    ck_assert_str_eq (nt_json_request_name (request.type), "close");
+}
+END_TEST
+
+START_TEST (test_flatten_request)
+{
+    nt_request_t request;
+    char err[ERR_MAX] = "";
+    ck_assert_int_eq (s_parse ("{\"type\":\"flatten\"}", &request, err), 0);
+    ck_assert_int_eq (request.type, NT_REQUEST_FLATTEN);
+    ck_assert_str_eq (request.id, "");
+    ck_assert_str_eq (nt_json_request_name (request.type), "flatten");
+    ck_assert_int_eq (s_parse (" { \"type\" : \"flatten\" } ", &request, err), 0);
+    //  Nothing else: a flatten takes no position and no reason.
+    ck_assert_int_eq (s_parse ("{\"type\":\"flatten\",\"id\":\"X\"}", &request, err), -1);
+    ck_assert_str_eq (err, "unknown field 'id' in flatten");
+    ck_assert_int_eq (request.type, NT_REQUEST_NONE);
+    ck_assert_int_eq (s_parse ("{\"type\":\"flatten\",\"reason\":\"TP Hit\"}", &request, err), -1);
+    ck_assert_int_eq (s_parse ("{\"type\":\"flatten\",\"type\":\"flatten\"}", &request, err), -1);
+    ck_assert_ptr_nonnull (strstr (err, "duplicate field 'type'"));
+    ck_assert_int_eq (s_parse ("{\"type\":\"Flatten\"}", &request, err), -1);
+    ck_assert_str_eq (nt_json_request_name (NT_REQUEST_NONE), "");
 }
 END_TEST
 
@@ -433,7 +458,7 @@ START_TEST (test_malformed_requests)
         {"{\"type\":\"close\",\"id\":\"X\"} {}", "trailing bytes after the JSON value"},
         {"{}", "missing field 'type'"},
         {"{\"type\":7}", "field 'type': expected a string"},
-        {"{\"type\":\"open\"}", "unknown type 'open': the one request is close"},
+        {"{\"type\":\"open\"}", "unknown type 'open': the requests are close and flatten"},
         //  A NUL or a control character in a string from outside is refused,
         //  never cut short or passed on.
         {"{\"type\":\"cl\\u0000ose\"}", "a NUL (\\u0000) in the frame: refused"},
@@ -500,6 +525,7 @@ main (void)
     tcase_add_test (tc, test_not_an_event);
     tcase_add_test (tc, test_snapshot);
     tcase_add_test (tc, test_ack_and_error);
+    tcase_add_test (tc, test_flatten_request);
     tcase_add_test (tc, test_views_and_new_frames);
     tcase_add_test (tc, test_position_closed_paisa);
     tcase_add_test (tc, test_close_request);
