@@ -153,6 +153,7 @@ s_on_heartbeat (zloop_t *loop, int timer_id, void *arg)
     gw_t *self = (gw_t *) arg;
     s_check_daily_loss (self);
     s_square_off (self);
+    gw_warnings_check (self->warnings, tw_clock_wall_ns ());
     gw_events_heartbeat (self->events, self->trading_state);
     return 0;
 }
@@ -170,6 +171,13 @@ s_on_open_filled (void *arg, const tw_position_t *pos, int64_t accepted_ms)
     if (gw_exit_start (self->exits, pos->id, self->flatten_reason, NULL, error, sizeof error)
         != TW_ACK_ACCEPTED)
         tw_error ("exit after flatten not started id=%s error=\"%s\"", pos->id, error);
+}
+
+//  Every broker answer says when the broker's token ends (token_expiry).
+static void
+s_on_broker_result (void *arg, gw_call_t *call)
+{
+    gw_warnings_token (((gw_t *) arg)->warnings, call->token_exp);
 }
 
 //  Moves the gateway to state (durably, then a trading_state event). Nothing
@@ -667,6 +675,7 @@ s_setup (gw_t *self)
     self->warnings =
         gw_warnings_new (self->events, tw_config_int (config, "gateway", "token_warn_min") * 60);
     self->jobs = gw_jobs_new (self->loop, zactor_sock (self->broker));
+    gw_jobs_watch (self->jobs, s_on_broker_result, self);
     self->exits = gw_exits_new (self->store, self->events, self->jobs, config);
     self->opens =
         gw_opens_new (self->store, self->events, self->jobs, config, s_on_open_filled, self);

@@ -63,8 +63,9 @@ gw_warnings_token (gw_warnings_t *self, int64_t exp)
 }
 
 void
-gw_warnings_check (gw_warnings_t *self, int64_t now_s)
+gw_warnings_check (gw_warnings_t *self, int64_t now_ns)
 {
+    int64_t now_s = now_ns / GW_NS_PER_S;
     if (self->exp <= 0 || self->warn_lead_s <= 0)
         return;
     bool active = now_s >= self->exp - self->warn_lead_s;

@@ -40,8 +40,9 @@ tw_ack_status_t gw_warnings_feed (gw_warnings_t *self, const tw_msg_t *request,
 //  none, as the paper broker). Publishes nothing by itself.
 void gw_warnings_token (gw_warnings_t *self, int64_t exp);
 
-//  Publishes token_expiry when its state at now_s (Unix seconds) differs
-//  from the one last published. A failed write is tried again next time.
-void gw_warnings_check (gw_warnings_t *self, int64_t now_s);
+//  Publishes token_expiry when its state at now_ns (wall clock, ns since the
+//  Unix epoch) differs from the one last published. A failed write is tried
+//  again next time.
+void gw_warnings_check (gw_warnings_t *self, int64_t now_ns);
 
 #endif
