@@ -69,6 +69,7 @@ typedef struct {
     zhashx_t *marks;                  //  symbol -> nt_mark_t *
     zhashx_t *errors;                 //  position id -> char * (its last exit_failed error)
     zhashx_t *warnings;               //  name -> char * (its text): the gateway's, in force
+    uint64_t warnings_epoch;          //  the gateway run they come from
     char *recent[NT_RECENT_MAX];      //  event frames, a ring, oldest at recent_head
     int64_t recent_at[NT_RECENT_MAX]; //  when each was sent, wall-clock ms
     size_t recent_head, recent_count;
@@ -283,6 +284,7 @@ s_warn_clients (nt_t *self, uint64_t seq, const char *name, const char *text, bo
 
 //  A gateway event that raises or ends a warning (feed_stale,
 //  token_expiry): kept while in force, for the snapshots, and sent on.
+//  Returns false for any other message.
 static bool
 s_event_warning (nt_t *self, const tw_msg_t *msg)
 {
@@ -290,6 +292,9 @@ s_event_warning (nt_t *self, const tw_msg_t *msg)
     bool active = false;
     if (nt_json_event_warning (msg, name, sizeof name, text, sizeof text, &active) != 0)
         return false;
+    //  The end of a warning already ended (or never seen here) is not news.
+    if (!active && !zhashx_lookup (self->warnings, name))
+        return true;
     char *copy = active ? strdup (text) : NULL;
     if (copy)
         zhashx_update (self->warnings, name, copy);
@@ -299,6 +304,42 @@ s_event_warning (nt_t *self, const tw_msg_t *msg)
     return true;
 }
 
+#define NT_FEED_STALE_PREFIX "feed_stale:"
+
+//  Ends the feed_stale warnings of symbols without an open position (the
+//  risk-monitor watches only those; one that restarted may never say).
+static void
+s_prune_feed_warnings (nt_t *self, uint64_t seq)
+{
+    if (zhashx_size (self->warnings) == 0)
+        return;
+    zhashx_t *open = zhashx_new ();
+    zhashx_t *positions = tw_clone_positions (self->clone);
+    for (const tw_position_t *pos = (const tw_position_t *) zhashx_first (positions); pos;
+         pos = (const tw_position_t *) zhashx_next (positions))
+        if (pos->state == TW_STATE_OPEN)
+            zhashx_update (open, pos->symbol, (void *) 1);
+    zlist_t *ended = zlist_new ();
+    zlist_autofree (ended);
+    for (void *text = zhashx_first (self->warnings); text; text = zhashx_next (self->warnings)) {
+        const char *name = (const char *) zhashx_cursor (self->warnings);
+        size_t prefix = strlen (NT_FEED_STALE_PREFIX);
+        if (strncmp (name, NT_FEED_STALE_PREFIX, prefix) == 0
+            && !zhashx_lookup (open, name + prefix))
+            zlist_append (ended, (void *) name);
+    }
+    for (const char *name = (const char *) zlist_first (ended); name;
+         name = (const char *) zlist_next (ended)) {
+        char text[TW_TEXT_MAX];
+        snprintf (text, sizeof text, "feed of %s no longer watched (no open position)",
+                  name + strlen (NT_FEED_STALE_PREFIX));
+        zhashx_delete (self->warnings, name);
+        s_warn_clients (self, seq, name, text, false);
+    }
+    zlist_destroy (&ended);
+    zhashx_destroy (&open);
+}
+
 //  Called by the clone after each snapshot and each applied event.
 static void
 s_on_clone (tw_clone_t *clone, const tw_msg_t *msg, void *arg)
@@ -306,7 +347,15 @@ s_on_clone (tw_clone_t *clone, const tw_msg_t *msg, void *arg)
     (void) clone;
     nt_t *self = (nt_t *) arg;
     self->welcome_stale = true;
+    //  A new gateway run raises again what still holds (the risk-monitor
+    //  reports its stale symbols again, the token is read afresh).
+    if (msg->type == TW_MSG_SNAPSHOT_REPLY && msg->u.snapshot.epoch != self->warnings_epoch) {
+        zhashx_purge (self->warnings);
+        self->warnings_epoch = msg->u.snapshot.epoch;
+    }
     //  The snapshot reflects this event too.
+    if (msg->type == TW_MSG_SNAPSHOT_REPLY || msg->type == TW_MSG_POSITION_CLOSED)
+        s_prune_feed_warnings (self, tw_clone_seq (self->clone));
     if (msg->type == TW_MSG_SNAPSHOT_REPLY || self->resend_snapshot) {
         s_event_warning (self, msg);
         s_snapshot_all (self);

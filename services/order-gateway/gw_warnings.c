@@ -11,6 +11,7 @@
 
 struct _gw_warnings_t {
     gw_events_t *events;
+    zhashx_t *stale; //  symbol -> (void *) 1: published stale, not yet back
     int64_t warn_lead_s;
     int64_t exp; //  the broker token's, Unix seconds; 0 = none known
     //  The token_expiry state last published.
@@ -25,6 +26,8 @@ gw_warnings_new (gw_events_t *events, int64_t warn_lead_s)
     gw_warnings_t *self = (gw_warnings_t *) zmalloc (sizeof (gw_warnings_t));
     self->events = events;
     self->warn_lead_s = warn_lead_s;
+    self->stale = zhashx_new ();
+    assert (self->stale);
     return self;
 }
 
@@ -33,6 +36,7 @@ gw_warnings_destroy (gw_warnings_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
+    zhashx_destroy (&(*self_p)->stale);
     free (*self_p);
     *self_p = NULL;
 }
@@ -42,6 +46,14 @@ gw_warnings_feed (gw_warnings_t *self, const tw_msg_t *request, const tw_msg_t *
                   size_t error_size)
 {
     const tw_feed_report_t *feed = &request->u.feed;
+    //  What this run has published already is not news: acknowledged,
+    //  nothing written or published (a reporter that starts again reports
+    //  its symbols' state as it sees it).
+    if (feed->stale == (zhashx_lookup (self->stale, feed->symbol) != NULL)) {
+        tw_debug ("feed_report symbol=%s stale=%s: already so req_id=%s", feed->symbol,
+                  feed->stale ? "true" : "false", request->req_id);
+        return TW_ACK_ACCEPTED;
+    }
     gw_change_t change = {.type = TW_MSG_FEED_STALE, .ack = reply};
     snprintf (change.extra.pos.symbol, sizeof change.extra.pos.symbol, "%s", feed->symbol);
     change.extra.active = feed->stale;
@@ -50,6 +62,10 @@ gw_warnings_feed (gw_warnings_t *self, const tw_msg_t *request, const tw_msg_t *
         snprintf (error, error_size, "store error");
         return TW_ACK_REJECTED;
     }
+    if (feed->stale)
+        zhashx_insert (self->stale, feed->symbol, (void *) 1);
+    else
+        zhashx_delete (self->stale, feed->symbol);
     tw_log (feed->stale ? TW_LOG_WARN : TW_LOG_INFO,
             "feed_stale symbol=%s stale=%s age_ms=%" PRId64 " req_id=%s", feed->symbol,
             feed->stale ? "true" : "false", feed->age_ms, request->req_id);

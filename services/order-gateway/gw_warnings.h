@@ -6,7 +6,12 @@
 //  Both are events that take a seq (gw_events_commit, like trading_state)
 //  so that they reach every clone in order, and change no position: only
 //  the seq and, for a feed_report, the ack under its req_id are written (a
-//  repeat of the report gets that ack and publishes nothing again).
+//  repeat of the report gets that ack and publishes nothing again). The
+//  symbols published stale are kept in memory: a report that says what was
+//  published already (a stale symbol stale, or a symbol never reported
+//  stale back) is acknowledged and publishes nothing. A new gateway run
+//  starts knowing none: the risk-monitor reports its stale symbols again
+//  when it sees the new epoch.
 //
 //  The broker actor reports its token's exp on every call it hands back
 //  (gw_call_t token_exp); gw_warnings_token keeps the last one, and
@@ -31,8 +36,9 @@ gw_warnings_t *gw_warnings_new (gw_events_t *events, int64_t warn_lead_s);
 void gw_warnings_destroy (gw_warnings_t **self_p);
 
 //  Relays request (a feed_report) as a feed_stale event, storing reply (the
-//  accepted ack) with it. Returns TW_ACK_ACCEPTED, or TW_ACK_REJECTED with
-//  a reason in error when the store failed (nothing published).
+//  accepted ack) with it, unless it says what was published already (then
+//  nothing is written). Returns TW_ACK_ACCEPTED, or TW_ACK_REJECTED with a
+//  reason in error when the store failed (nothing published).
 tw_ack_status_t gw_warnings_feed (gw_warnings_t *self, const tw_msg_t *request,
                                   const tw_msg_t *reply, char *error, size_t error_size);
 

@@ -119,6 +119,7 @@ typedef struct {
     tw_control_t *control;
     rm_commands_t *commands;
     rm_feedreport_t *feedreport; //  stale feeds told to the gateway (feed_report)
+    uint64_t epoch;              //  the gateway's run, as of the last snapshot
     zhashx_t *watches;           //  position id -> rm_watch_t *
     zhashx_t *symbols;           //  symbol -> rm_bucket_t * (the index)
     rm_set_t held;               //  watches whose trailing move may still be due
@@ -533,6 +534,10 @@ s_on_clone (tw_clone_t *clone, const tw_msg_t *msg, void *arg)
     const char *id = msg->u.event.pos.id;
     self->open_stale = true;
     if (msg->type == TW_MSG_SNAPSHOT_REPLY) {
+        //  A new gateway run: it must hear of the stale symbols again.
+        if (self->epoch && msg->u.snapshot.epoch != self->epoch)
+            rm_feedreport_forget (self->feedreport);
+        self->epoch = msg->u.snapshot.epoch;
         s_resynced (self);
         return;
     }

@@ -150,3 +150,11 @@ rm_feedreport_retry (rm_feedreport_t *self, int64_t now_ms)
         if (s_due (entry))
             s_send (self, entry, now_ms);
 }
+
+void
+rm_feedreport_forget (rm_feedreport_t *self)
+{
+    for (s_entry_t *entry = (s_entry_t *) zhashx_first (self->entries); entry;
+         entry = (s_entry_t *) zhashx_next (self->entries))
+        entry->known = false;
+}

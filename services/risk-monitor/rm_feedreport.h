@@ -39,6 +39,11 @@ void rm_feedreport_set (rm_feedreport_t *self, const char *symbol, bool stale, i
 //  Sends again what the gateway has not acknowledged and is not in flight.
 void rm_feedreport_retry (rm_feedreport_t *self, int64_t now_ms);
 
+//  A new gateway run (a new epoch) knows nothing of what the last one was
+//  told: every stale symbol is due again (sent by the next
+//  rm_feedreport_retry).
+void rm_feedreport_forget (rm_feedreport_t *self);
+
 //  Reports acknowledged by the gateway.
 int64_t rm_feedreport_acked (rm_feedreport_t *self);
 

@@ -491,6 +491,19 @@ START_TEST (test_feed_stale_warning)
     cJSON_Delete (warning);
     s_snapshot_warnings (names, sizeof names);
     ck_assert_str_eq (names, "");
+    //  Stale again, then the position closes: the warning ends with it.
+    warning = s_expect_warning (client, "feed_stale:" SYMBOL);
+    ck_assert (cJSON_IsTrue (cJSON_GetObjectItemCaseSensitive (warning, "active")));
+    cJSON_Delete (warning);
+    tw_msg_t close, reply;
+    tw_cmd_close (&close, POS_ID, TW_REASON_MANUAL_CLOSE, NULL, WAIT_MS);
+    ck_assert_int_eq (tw_cmd_request (fx.gateway_client, &close, &reply), 0);
+    ck_assert_int_eq (reply.u.ack.status, TW_ACK_ACCEPTED);
+    warning = s_expect_warning (client, "feed_stale:" SYMBOL);
+    ck_assert (cJSON_IsFalse (cJSON_GetObjectItemCaseSensitive (warning, "active")));
+    cJSON_Delete (warning);
+    s_snapshot_warnings (names, sizeof names);
+    ck_assert_str_eq (names, "");
     tw_wsclient_destroy (&client);
     ck_assert_int_eq (tw_fixture_stop (fx.base, RISK, SIGTERM, STOP_MS), 0);
 }

@@ -5,8 +5,9 @@
 //  ticks; simulated ticks are refused while [gateway] broker is fyers
 //  (unless allowed) and acted on with the paper broker; a symbol with an
 //  open position and no tick for [risk] stale_feed_ms is reported stale
-//  and recovers on the next tick, and with flatten_on_stale_feed its
-//  position is closed with "Kill Switch".
+//  and recovers on the next tick (each told to the gateway, again to a new
+//  gateway run), and with flatten_on_stale_feed its position is closed with
+//  "Kill Switch".
 
 #include <check.h>
 #include <stdio.h>
@@ -195,6 +196,11 @@ START_TEST (test_stale_feed_reported_and_recovered)
     s_expect_report (&fx, true, TW_ACK_ACCEPTED);
     rmfx_wait_counter (&fx, "feed_reports_acked", 1);
     rmfx_assert_only_repeats (&fx, NULL);
+    //  A new gateway run (a new epoch) hears of it again.
+    fx.epoch++;
+    rmfx_publish_event (&fx, TW_MSG_HEARTBEAT, NULL, NULL);
+    s_expect_report (&fx, true, TW_ACK_ACCEPTED);
+    rmfx_wait_counter (&fx, "feed_reports_acked", 2);
     //  A tick: recovered, and the gateway hears that too.
     rmfx_tick (&fx, 100);
     rmfx_wait_counter_eq (&fx, "stale_symbols", 0, WAIT_MS);
@@ -209,7 +215,7 @@ START_TEST (test_stale_feed_reported_and_recovered)
     rmfx_wait_counter_eq (&fx, "stale_symbols", 0, WAIT_MS);
     ck_assert_int_eq (rmfx_counter (&fx, "oldest_tick_age_ms"), 0);
     s_expect_report (&fx, false, TW_ACK_ACCEPTED);
-    rmfx_wait_counter (&fx, "feed_reports_acked", 4);
+    rmfx_wait_counter (&fx, "feed_reports_acked", 5);
     rmfx_assert_only_repeats (&fx, NULL);
     rmfx_stop (&fx);
 }
