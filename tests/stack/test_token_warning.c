@@ -1,13 +1,14 @@
-//  The broker token's end reaches the gateway's subscribers (issue 8): the
-//  real gateway on the fake Fyers server (tests/fakes), its access token in
-//  the token file, made here with an exp close at hand. The gateway
-//  publishes token_expiry when the token is within [gateway]
-//  token_warn_min of its exp, again for another token as close to its end,
-//  again when the exp has passed, and ends the warning when a new token is
-//  in the file; the dashboard shows it (the notifier's warning, tested in
-//  tests/notifier/test_nt_json.c).
+//  The broker token's end reaches the dashboard (issue 8): the real gateway
+//  on the fake Fyers server (tests/fakes), its access token in the token
+//  file, made here with an exp close at hand, and the real notifier with a
+//  WebSocket client (tw_wsclient). The gateway publishes token_expiry when
+//  the token is within [gateway] token_warn_min of its exp, again for
+//  another token as close to its end, again when the exp has passed, and
+//  ends the warning when a new token is in the file; the notifier turns
+//  each into the warning frame token_expiry.
 
 #include <check.h>
+#include <cjson/cJSON.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,9 +20,12 @@
 #include "tw_fixture.h"
 #include "tw_proc.h"
 #include "tw_token.h"
+#include "tw_wsclient.h"
 
 #define APP_ID "TESTAPP-100"
 #define GATEWAY "order-gateway"
+#define NOTIFIER "notifier"
+#define NOTIFIER_TOKEN "dashboard-token-of-the-test"
 #define WAIT_MS 10000
 #define STOP_MS 3000
 #define TOKEN_MAX 256
@@ -61,6 +65,35 @@ s_jwt (int64_t exp, const char *sig, char *out, size_t size)
     snprintf (out, size, "eyJhbGciOiJIUzI1NiJ9.%s.%s", encoded, sig);
 }
 
+//  The next token_expiry warning frame client gets, skipping the others;
+//  true when it is active, with its text in text.
+static bool
+s_warning (tw_wsclient_t *client, char *text, size_t size)
+{
+    for (int64_t deadline = tw_clock_mono_ms () + WAIT_MS;;) {
+        int64_t left = deadline - tw_clock_mono_ms ();
+        ck_assert_msg (left > 0, "no token_expiry warning frame");
+        char *frame = NULL;
+        int rc = tw_wsclient_recv (client, (int) left, &frame, NULL);
+        ck_assert_int_ge (rc, 0);
+        if (rc == 0)
+            continue;
+        cJSON *doc = cJSON_Parse (frame);
+        free (frame);
+        cJSON *type = cJSON_GetObjectItemCaseSensitive (doc, "type");
+        cJSON *name = cJSON_GetObjectItemCaseSensitive (doc, "name");
+        if (cJSON_IsString (type) && strcmp (type->valuestring, "warning") == 0
+            && cJSON_IsString (name) && strcmp (name->valuestring, "token_expiry") == 0) {
+            bool active = cJSON_IsTrue (cJSON_GetObjectItemCaseSensitive (doc, "active"));
+            snprintf (text, size, "%s",
+                      cJSON_GetObjectItemCaseSensitive (doc, "text")->valuestring);
+            cJSON_Delete (doc);
+            return active;
+        }
+        cJSON_Delete (doc);
+    }
+}
+
 START_TEST (test_token_expiry_event)
 {
     tw_fixture_t *base = tw_fixture_new ("gwtoken");
@@ -79,7 +112,11 @@ START_TEST (test_token_expiry_event)
     ck_assert_msg (tw_token_write (path, token, err, sizeof err) == 0, "%s", err);
     const char *rep = tw_fixture_endpoint (base, "TW_ENDPOINTS_GATEWAY_REP");
     const char *pub = tw_fixture_endpoint (base, "TW_ENDPOINTS_GATEWAY_PUB");
-    ck_assert (rep && pub);
+    const char *control = tw_fixture_endpoint (base, "TW_ENDPOINTS_NOTIFIER_CONTROL");
+    int port = tw_fixture_listen (base, "TW_NOTIFIER_LISTEN");
+    ck_assert (rep && pub && control && port > 0
+               && tw_fixture_endpoint (base, "TW_ENDPOINTS_FEED_PUB"));
+    tw_fixture_set (base, "TW_NOTIFIER_TOKEN", "%s", NOTIFIER_TOKEN);
     tw_fixture_set (base, "TW_GATEWAY_BROKER", "fyers");
     tw_fixture_set (base, "TW_SESSION_SQUARE_OFF", "off");
     tw_fixture_set (base, "TW_SESSION_ENFORCE_HOURS", "off");
@@ -98,6 +135,16 @@ START_TEST (test_token_expiry_event)
     ck_assert_ptr_nonnull (events);
     ck_assert_int_eq (tw_fixture_start (base, GATEWAY, getenv ("GATEWAY"), NULL), 0);
     ck_assert (tw_events_wait_live (events, WAIT_MS));
+    //  The notifier, in sync before the warning starts, and a client of it.
+    ck_assert_int_eq (tw_fixture_start (base, NOTIFIER, getenv ("NOTIFIER"), NULL), 0);
+    ck_assert_int_eq (
+        tw_fixture_wait_pong (base, NOTIFIER, control, TW_MSG_PING, "synced", 1, WAIT_MS), 0);
+    tw_wsclient_opts_t opts = {.path = "/ws", .bearer = NOTIFIER_TOKEN, .timeout_ms = WAIT_MS};
+    int status = 0;
+    tw_wsclient_t *client = tw_wsclient_connect (port, &opts, &status);
+    ck_assert_ptr_nonnull (client);
+    ck_assert_int_eq (status, 101);
+    char text[512];
 
     //  Nothing to say while the token is far from its end.
     ck_assert_int_eq (tw_events_count (events, TW_MSG_TOKEN_EXPIRY, NULL), 0);
@@ -110,6 +157,8 @@ START_TEST (test_token_expiry_event)
     ck_assert_int_eq (event.u.event.expires_at, exp * NS_PER_S);
     uint64_t seq = event.u.event.seq;
     ck_assert_uint_gt (seq, 0);
+    ck_assert (s_warning (client, text, sizeof text));
+    ck_assert_msg (strstr (text, "expires at") && strstr (text, "tradectl login"), "%s", text);
     //  Another token, about to end (the broker refuses it, as Fyers would
     //  refuse one it did not issue: its answers still say when it ends).
     int64_t soon = tw_clock_wall_ns () / NS_PER_S + SOON_EXP_IN_S;
@@ -123,6 +172,9 @@ START_TEST (test_token_expiry_event)
     ck_assert (tw_events_wait (events, TW_MSG_TOKEN_EXPIRY, NULL, WAIT_MS, &event));
     ck_assert (event.u.event.active && event.u.event.expired);
     ck_assert_int_eq (event.u.event.expires_at, soon * NS_PER_S);
+    ck_assert (s_warning (client, text, sizeof text)); //  the second token's
+    ck_assert (s_warning (client, text, sizeof text));
+    ck_assert_msg (strstr (text, "expired at") && strstr (text, "opens are refused"), "%s", text);
     //  A new token in the file: the warning ends.
     int64_t new_exp = tw_clock_wall_ns () / NS_PER_S + NEW_EXP_IN_S;
     s_jwt (new_exp, "third-secret-sig", token, sizeof token);
@@ -130,6 +182,8 @@ START_TEST (test_token_expiry_event)
     ck_assert (tw_events_wait (events, TW_MSG_TOKEN_EXPIRY, NULL, WAIT_MS, &event));
     ck_assert (!event.u.event.active && !event.u.event.expired);
     ck_assert_int_eq (event.u.event.expires_at, new_exp * NS_PER_S);
+    ck_assert (!s_warning (client, text, sizeof text));
+    ck_assert_msg (strstr (text, "a new broker access token"), "%s", text);
     //  Once each: no repeat while nothing changes.
     ck_assert (tw_events_wait (events, TW_MSG_HEARTBEAT, NULL, WAIT_MS, &event));
     ck_assert (tw_events_wait (events, TW_MSG_HEARTBEAT, NULL, WAIT_MS, &event));
@@ -138,6 +192,9 @@ START_TEST (test_token_expiry_event)
     ck_assert (tw_file_contains (log, "token_expiry expires_at="));
     ck_assert (!tw_file_contains (log, "secret-sig"));
 
+    tw_wsclient_destroy (&client);
+    ck_assert_int_eq (tw_fixture_stop (base, NOTIFIER, SIGTERM, STOP_MS), 0);
+    ck_assert (!tw_file_contains (tw_fixture_log (base, NOTIFIER), "secret-sig"));
     ck_assert_int_eq (tw_fixture_stop (base, GATEWAY, SIGTERM, STOP_MS), 0);
     tw_events_destroy (&events);
     fake_fyers_stop (&fake);
@@ -148,8 +205,8 @@ END_TEST
 int
 main (void)
 {
-    Suite *suite = suite_create ("gw_token");
-    TCase *tc = tcase_create ("gateway");
+    Suite *suite = suite_create ("token_warning");
+    TCase *tc = tcase_create ("stack");
     tcase_set_timeout (tc, 60);
     tcase_add_test (tc, test_token_expiry_event);
     suite_add_tcase (suite, tc);
