@@ -42,6 +42,10 @@ struct _tw_clone_t {
     uint64_t parts;
     uint64_t parts_epoch;
     uint64_t parts_seq;
+    tw_trading_state_t parts_trading_state;
+    //  The gateway's trading state: from the snapshot, then trading_state
+    //  events and heartbeats; NONE from a gateway that does not say.
+    tw_trading_state_t trading_state;
     int64_t unsynced_since_ms;  //  when the copy was last lost (or created)
     bool loud;                  //  the unsynced state was logged as an error
     bool refused;               //  the request out was refused (why says how)
@@ -125,6 +129,13 @@ uint64_t
 tw_clone_epoch (tw_clone_t *self)
 {
     return self->epoch;
+}
+
+tw_trading_state_t
+tw_clone_trading_state (tw_clone_t *self)
+{
+    assert (self);
+    return self->trading_state;
 }
 
 uint64_t
@@ -246,6 +257,7 @@ s_take_part (tw_clone_t *self, const tw_msg_t *reply)
         self->parts = parts;
         self->parts_epoch = snapshot->epoch;
         self->parts_seq = snapshot->seq;
+        self->parts_trading_state = snapshot->trading_state;
     }
     else if (part != self->parts_taken || parts != self->parts
              || snapshot->epoch != self->parts_epoch || snapshot->seq != self->parts_seq) {
@@ -309,6 +321,7 @@ s_take_snapshot (tw_clone_t *self)
         int64_t now_ms = tw_clock_mono_ms ();
         self->epoch = self->parts_epoch;
         self->seq = self->parts_seq;
+        self->trading_state = self->parts_trading_state;
         self->synced = true;
         self->resyncs++;
         self->last_seen_ms = now_ms;
@@ -330,6 +343,7 @@ s_take_snapshot (tw_clone_t *self)
             synced.u.snapshot.epoch = self->epoch;
             synced.u.snapshot.seq = self->seq;
             synced.u.snapshot.parts = self->parts;
+            synced.u.snapshot.trading_state = self->trading_state;
             self->fn (self, &synced, self->arg);
         }
         //  Events the gateway published after it answered.
@@ -360,6 +374,9 @@ s_apply (tw_clone_t *self, const tw_msg_t *msg)
         break;
     case TW_MSG_POSITION_CLOSED:
         zhashx_delete (self->positions, event->pos.id);
+        break;
+    case TW_MSG_TRADING_STATE:
+        self->trading_state = event->trading_state;
         break;
     default:
         break; //  order_rejected changes no position
@@ -411,6 +428,8 @@ tw_clone_recv (tw_clone_t *self)
         else if (msg.type == TW_MSG_HEARTBEAT) {
             if (event->seq > self->seq)
                 s_resync (self, "heartbeat ahead: missed events");
+            else if (event->trading_state != TW_TRADING_NONE)
+                self->trading_state = event->trading_state;
         }
         else if (event->seq == self->seq + 1)
             s_apply (self, &msg);

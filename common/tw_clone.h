@@ -83,6 +83,10 @@ int tw_clone_attach (tw_clone_t *self, zloop_t *loop);
 bool tw_clone_synced (tw_clone_t *self);
 uint64_t tw_clone_epoch (tw_clone_t *self);
 uint64_t tw_clone_seq (tw_clone_t *self);
+//  The gateway's trading state as of the copy: the snapshot's, then each
+//  trading_state event's and heartbeat's (TW_TRADING_NONE from a gateway
+//  that does not say). The snapshot callback's message carries it too.
+tw_trading_state_t tw_clone_trading_state (tw_clone_t *self);
 //  How many snapshots were taken (the first one included).
 uint64_t tw_clone_resyncs (tw_clone_t *self);
 //  How long the copy has been unsynced (since it was created or last lost),

@@ -40,7 +40,8 @@ bool
 tw_msg_is_event (tw_msg_type_t type)
 {
     return (type >= TW_MSG_POSITION_OPENED && type <= TW_MSG_HEARTBEAT)
-           || type == TW_MSG_TRADING_STATE;
+           || type == TW_MSG_TRADING_STATE || type == TW_MSG_FEED_STALE
+           || type == TW_MSG_TOKEN_EXPIRY;
 }
 
 int

@@ -78,6 +78,9 @@ typedef enum {
     //  Appended so that the numbering of the older types does not move.
     TW_MSG_TRADING_STATE, //  gateway event (topic pos.trading_state): the trading state changed
     TW_MSG_RESUME,        //  gateway command; reply: ack (halted/reducing -> active)
+    TW_MSG_FEED_REPORT,   //  risk-monitor -> gateway: a symbol's feed went stale or came back; ack
+    TW_MSG_FEED_STALE,    //  gateway event (topic pos.feed_stale): the feed_report, relayed
+    TW_MSG_TOKEN_EXPIRY,  //  gateway event (topic pos.token_expiry): the broker token nears its end
     TW_MSG_COUNT
 } tw_msg_type_t;
 
@@ -208,6 +211,15 @@ typedef struct {
     char reason[TW_REASON_MAX]; //  optional on the wire; "Kill Switch" when absent
 } tw_flatten_t;
 
+//  A symbol's feed went stale (no good tick for [risk] stale_feed_ms while it
+//  has an open position) or came back (stale false): the risk-monitor's
+//  feed_report, which the gateway relays as the feed_stale event.
+typedef struct {
+    char symbol[TW_SYMBOL_MAX];
+    bool stale;
+    int64_t age_ms; //  ms since the symbol's last good tick (or since it was watched)
+} tw_feed_report_t;
+
 typedef struct {
     tw_ack_status_t status;
     char id[TW_ID_MAX];      //  position id the command concerns; may be empty
@@ -310,6 +322,15 @@ typedef struct {
     //  trading_state (required) and heartbeat (optional); the trading_state
     //  event says why in detail (its wire field "reason").
     tw_trading_state_t trading_state;
+    //  feed_stale: the symbol in pos.symbol, active (wire "stale") and
+    //  age_ms as the risk-monitor reported them. token_expiry: the token's
+    //  exp (wire "expires_at", ns since the Unix epoch), whether it has
+    //  passed (expired) and whether the warning holds (active; false once a
+    //  new token is in use).
+    bool active;
+    int64_t age_ms;
+    int64_t expires_at;
+    bool expired;
 } tw_event_t;
 
 typedef struct {
@@ -329,6 +350,7 @@ typedef struct {
         tw_flatten_t flatten;
         tw_flatten_t resume; //  the same fields: an optional reason
         tw_ack_t ack;
+        tw_feed_report_t feed;
         tw_snapshot_t snapshot;
         tw_event_t event;
         tw_journal_query_t journal;

@@ -303,6 +303,32 @@ static const tw_field_t s_trading_state[] = {
     S_STR ("reason", S_REQ, u.event.detail),
 };
 
+//  The risk-monitor's report of a symbol's feed (stale, or back).
+static const tw_field_t s_feed_report[] = {
+    S_REQ_ID,
+    S_EXPIRES_OPTIONAL,
+    S_STR ("symbol", S_ID, u.feed.symbol),
+    S_VAL ("stale", TW_FIELD_BOOL, S_REQ, u.feed.stale),
+    S_VAL ("age_ms", TW_FIELD_I64, S_REQ, u.feed.age_ms),
+};
+
+//  The feed_report, relayed to the subscribers; changes no position.
+static const tw_field_t s_feed_stale[] = {
+    S_EVENT_HEAD,
+    S_STR ("symbol", S_ID, u.event.pos.symbol),
+    S_VAL ("stale", TW_FIELD_BOOL, S_REQ, u.event.active),
+    S_VAL ("age_ms", TW_FIELD_I64, S_REQ, u.event.age_ms),
+};
+
+//  The broker's access token nears its end (or has passed it), or a new one
+//  ended the warning; changes no position.
+static const tw_field_t s_token_expiry[] = {
+    S_EVENT_HEAD,
+    S_VAL ("expires_at", TW_FIELD_I64, S_REQ, u.event.expires_at),
+    S_VAL ("expired", TW_FIELD_BOOL, S_REQ, u.event.expired),
+    S_VAL ("active", TW_FIELD_BOOL, S_REQ, u.event.active),
+};
+
 //  True when the field called name is among the present ones.
 static bool
 s_has (const tw_field_t *fields, size_t count, uint64_t present, const char *name)
@@ -387,6 +413,9 @@ static const tw_type_desc_t s_types[TW_MSG_COUNT] = {
     [TW_MSG_HEARTBEAT] = S_DESC (s_heartbeat, NULL),
     [TW_MSG_TRADING_STATE] = S_DESC (s_trading_state, NULL),
     [TW_MSG_RESUME] = S_DESC (s_resume, NULL),
+    [TW_MSG_FEED_REPORT] = S_DESC (s_feed_report, NULL),
+    [TW_MSG_FEED_STALE] = S_DESC (s_feed_stale, NULL),
+    [TW_MSG_TOKEN_EXPIRY] = S_DESC (s_token_expiry, NULL),
 };
 
 const tw_type_desc_t *

@@ -36,6 +36,9 @@ static const char *s_type_names[TW_MSG_COUNT] = {
     [TW_MSG_HEARTBEAT] = "heartbeat",
     [TW_MSG_TRADING_STATE] = "trading_state",
     [TW_MSG_RESUME] = "resume",
+    [TW_MSG_FEED_REPORT] = "feed_report",
+    [TW_MSG_FEED_STALE] = "feed_stale",
+    [TW_MSG_TOKEN_EXPIRY] = "token_expiry",
 };
 
 static const char *s_state_names[] = {"", "open", "closing", "closed"};

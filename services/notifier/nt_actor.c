@@ -68,6 +68,8 @@ typedef struct {
     zsock_t *feed;                    //  SUB to the feed's ticks, for the marks
     zhashx_t *marks;                  //  symbol -> nt_mark_t *
     zhashx_t *errors;                 //  position id -> char * (its last exit_failed error)
+    zhashx_t *warnings;               //  name -> char * (its text): the gateway's, in force
+    uint64_t warnings_epoch;          //  the gateway run they come from
     char *recent[NT_RECENT_MAX];      //  event frames, a ring, oldest at recent_head
     int64_t recent_at[NT_RECENT_MAX]; //  when each was sent, wall-clock ms
     size_t recent_head, recent_count;
@@ -146,7 +148,14 @@ s_positions (nt_t *self, tw_position_t **positions_p, nt_view_t **views_p)
     return (ssize_t) i;
 }
 
-//  The snapshot frame of the clone's positions, sorted by id; NULL when
+static int
+s_by_name (const void *a, const void *b)
+{
+    return strcmp (((const nt_warning_t *) a)->name, ((const nt_warning_t *) b)->name);
+}
+
+//  The snapshot frame of the clone's positions, sorted by id, with the
+//  trading state and the warnings in force, sorted by name; NULL when
 //  memory ran out. The caller frees it.
 static char *
 s_snapshot_json (nt_t *self)
@@ -154,10 +163,23 @@ s_snapshot_json (nt_t *self)
     tw_position_t *array = NULL;
     nt_view_t *views = NULL;
     ssize_t count = s_positions (self, &array, &views);
-    if (count < 0)
-        return NULL;
-    char *json = nt_json_snapshot (tw_clone_epoch (self->clone), tw_clone_seq (self->clone), array,
-                                   views, (size_t) count);
+    size_t warning_count = zhashx_size (self->warnings);
+    nt_warning_t *warnings =
+        (nt_warning_t *) calloc (warning_count ? warning_count : 1, sizeof *warnings);
+    char *json = NULL;
+    if (count >= 0 && warnings) {
+        size_t n = 0;
+        for (const char *text = (const char *) zhashx_first (self->warnings);
+             text && n < warning_count; text = (const char *) zhashx_next (self->warnings)) {
+            warnings[n].name = (const char *) zhashx_cursor (self->warnings);
+            warnings[n++].text = text;
+        }
+        qsort (warnings, n, sizeof *warnings, s_by_name);
+        json = nt_json_snapshot (tw_clone_epoch (self->clone), tw_clone_seq (self->clone), array,
+                                 views, (size_t) count, tw_clone_trading_state (self->clone),
+                                 warnings, n);
+    }
+    free (warnings);
     free (array);
     free (views);
     return json;
@@ -239,6 +261,85 @@ s_snapshot_all (nt_t *self)
     free (json);
 }
 
+//  Sends a warning frame to every client (remembered among the recent
+//  events) and the alert endpoints, and logs it.
+static void
+s_warn_clients (nt_t *self, uint64_t seq, const char *name, const char *text, bool active)
+{
+    tw_log (active ? TW_LOG_WARN : TW_LOG_INFO, "warning name=%s active=%s text=\"%s\"", name,
+            active ? "true" : "false", text);
+    char *json = nt_json_warning (seq, name, text, active);
+    if (!json)
+        return;
+    s_remember (self, json);
+    if (nt_ws_event (self->ws, seq, json) != 0)
+        s_pipe_full (self, "pipe full");
+    if (self->alerts) {
+        char line[TW_TEXT_MAX * 2];
+        snprintf (line, sizeof line, "%s: %s", active ? "WARNING" : "resolved", text);
+        nt_alerts_push (self->alerts, line, json);
+    }
+    free (json);
+}
+
+//  A gateway event that raises or ends a warning (feed_stale,
+//  token_expiry): kept while in force, for the snapshots, and sent on.
+//  Returns false for any other message.
+static bool
+s_event_warning (nt_t *self, const tw_msg_t *msg)
+{
+    char name[TW_SYMBOL_MAX + 16], text[TW_TEXT_MAX];
+    bool active = false;
+    if (nt_json_event_warning (msg, name, sizeof name, text, sizeof text, &active) != 0)
+        return false;
+    //  The end of a warning already ended (or never seen here) is not news.
+    if (!active && !zhashx_lookup (self->warnings, name))
+        return true;
+    char *copy = active ? strdup (text) : NULL;
+    if (copy)
+        zhashx_update (self->warnings, name, copy);
+    else
+        zhashx_delete (self->warnings, name);
+    s_warn_clients (self, msg->u.event.seq, name, text, active);
+    return true;
+}
+
+#define NT_FEED_STALE_PREFIX "feed_stale:"
+
+//  Ends the feed_stale warnings of symbols without an open position (the
+//  risk-monitor watches only those; one that restarted may never say).
+static void
+s_prune_feed_warnings (nt_t *self, uint64_t seq)
+{
+    if (zhashx_size (self->warnings) == 0)
+        return;
+    zhashx_t *open = zhashx_new ();
+    zhashx_t *positions = tw_clone_positions (self->clone);
+    for (const tw_position_t *pos = (const tw_position_t *) zhashx_first (positions); pos;
+         pos = (const tw_position_t *) zhashx_next (positions))
+        if (pos->state == TW_STATE_OPEN)
+            zhashx_update (open, pos->symbol, (void *) 1);
+    zlist_t *ended = zlist_new ();
+    zlist_autofree (ended);
+    for (void *text = zhashx_first (self->warnings); text; text = zhashx_next (self->warnings)) {
+        const char *name = (const char *) zhashx_cursor (self->warnings);
+        size_t prefix = strlen (NT_FEED_STALE_PREFIX);
+        if (strncmp (name, NT_FEED_STALE_PREFIX, prefix) == 0
+            && !zhashx_lookup (open, name + prefix))
+            zlist_append (ended, (void *) name);
+    }
+    for (const char *name = (const char *) zlist_first (ended); name;
+         name = (const char *) zlist_next (ended)) {
+        char text[TW_TEXT_MAX];
+        snprintf (text, sizeof text, "feed of %s no longer watched (no open position)",
+                  name + strlen (NT_FEED_STALE_PREFIX));
+        zhashx_delete (self->warnings, name);
+        s_warn_clients (self, seq, name, text, false);
+    }
+    zlist_destroy (&ended);
+    zhashx_destroy (&open);
+}
+
 //  Called by the clone after each snapshot and each applied event.
 static void
 s_on_clone (tw_clone_t *clone, const tw_msg_t *msg, void *arg)
@@ -246,11 +347,22 @@ s_on_clone (tw_clone_t *clone, const tw_msg_t *msg, void *arg)
     (void) clone;
     nt_t *self = (nt_t *) arg;
     self->welcome_stale = true;
+    //  A new gateway run raises again what still holds (the risk-monitor
+    //  reports its stale symbols again, the token is read afresh).
+    if (msg->type == TW_MSG_SNAPSHOT_REPLY && msg->u.snapshot.epoch != self->warnings_epoch) {
+        zhashx_purge (self->warnings);
+        self->warnings_epoch = msg->u.snapshot.epoch;
+    }
     //  The snapshot reflects this event too.
+    if (msg->type == TW_MSG_SNAPSHOT_REPLY || msg->type == TW_MSG_POSITION_CLOSED)
+        s_prune_feed_warnings (self, tw_clone_seq (self->clone));
     if (msg->type == TW_MSG_SNAPSHOT_REPLY || self->resend_snapshot) {
+        s_event_warning (self, msg);
         s_snapshot_all (self);
         return;
     }
+    if (s_event_warning (self, msg))
+        return;
     const tw_position_t *pos = &msg->u.event.pos;
     if (msg->type == TW_MSG_EXIT_FAILED) {
         char *error = strdup (msg->u.event.error);
@@ -278,20 +390,22 @@ s_on_clone (tw_clone_t *clone, const tw_msg_t *msg, void *arg)
 }
 
 static void
-s_ack (nt_t *self, uint64_t client, const char *status, const char *id, const char *error)
+s_ack (nt_t *self, uint64_t client, const char *request, const char *status, const char *id,
+       const char *error)
 {
-    char *json = nt_json_ack (tw_clone_seq (self->clone), status, id, error);
+    char *json = nt_json_ack (tw_clone_seq (self->clone), request, status, id, error);
     if (!json || nt_ws_send (self->ws, client, tw_clone_seq (self->clone), json, false) != 0)
         tw_warn ("ack not handed to the server client=%llu id=%s status=%s",
                  (unsigned long long) client, id, status);
     free (json);
 }
 
-//  A forwarded close has its outcome.
+//  A forwarded close or flatten has its outcome.
 static void
-s_on_forwarded (uint64_t client, const char *status, const char *id, const char *error, void *arg)
+s_on_forwarded (uint64_t client, const char *request, const char *status, const char *id,
+                const char *error, void *arg)
 {
-    s_ack ((nt_t *) arg, client, status, id, error);
+    s_ack ((nt_t *) arg, client, request, status, id, error);
 }
 
 //  ---------------------------------------------------------------------
@@ -317,7 +431,12 @@ s_on_ws (zloop_t *loop, zsock_t *reader, void *arg)
         break;
     case NT_WS_CLOSE:
         if (nt_forward_close (self->forward, report.client, report.id, err, sizeof err) != 0)
-            s_ack (self, report.client, tw_ack_status_name (TW_ACK_REJECTED), report.id, err);
+            s_ack (self, report.client, "close", tw_ack_status_name (TW_ACK_REJECTED), report.id,
+                   err);
+        break;
+    case NT_WS_FLATTEN:
+        if (nt_forward_flatten (self->forward, report.client, err, sizeof err) != 0)
+            s_ack (self, report.client, "flatten", tw_ack_status_name (TW_ACK_REJECTED), "", err);
         break;
     case NT_WS_STATS:
         self->stats = report.stats;
@@ -370,16 +489,7 @@ s_sync_warning (nt_t *self, bool synced)
     const char *text = synced ? "the notifier is in sync with the gateway again"
                               : "the notifier lost the gateway (no heartbeat, a gap or a new "
                                 "run): positions may be stale until it resyncs";
-    char *json = nt_json_warning (tw_clone_seq (self->clone), "gateway_lost", text, !synced);
-    if (!json)
-        return;
-    nt_ws_event (self->ws, tw_clone_seq (self->clone), json);
-    if (self->alerts) {
-        char line[TW_TEXT_MAX];
-        snprintf (line, sizeof line, "%s: %s", synced ? "resolved" : "WARNING", text);
-        nt_alerts_push (self->alerts, line, json);
-    }
-    free (json);
+    s_warn_clients (self, tw_clone_seq (self->clone), "gateway_lost", text, !synced);
 }
 
 static int
@@ -398,6 +508,7 @@ s_on_heartbeat (zloop_t *loop, int timer_id, void *arg)
     tw_msg_init (&msg, TW_MSG_HEARTBEAT);
     msg.u.event.epoch = tw_clone_epoch (self->clone);
     msg.u.event.seq = tw_clone_seq (self->clone);
+    msg.u.event.trading_state = tw_clone_trading_state (self->clone);
     char *json = nt_json_event (&msg, NULL);
     //  A lost heartbeat loses nothing: the next one comes in a second.
     if (json)
@@ -578,6 +689,8 @@ s_setup (nt_t *self)
     zhashx_set_destructor (self->marks, s_free_item);
     self->errors = zhashx_new ();
     zhashx_set_destructor (self->errors, s_free_item);
+    self->warnings = zhashx_new ();
+    zhashx_set_destructor (self->warnings, s_free_item);
     const char *feed_pub = tw_config_str (config, "endpoints", "feed_pub");
     if (*feed_pub && !(self->feed = tw_sock_sub_new (feed_pub, "tick.")))
         return -1;
@@ -636,6 +749,7 @@ s_teardown (nt_t *self)
     zsock_destroy (&self->feed);
     zhashx_destroy (&self->marks);
     zhashx_destroy (&self->errors);
+    zhashx_destroy (&self->warnings);
     for (size_t i = 0; i < self->recent_count; i++)
         free (self->recent[(self->recent_head + i) % NT_RECENT_MAX]);
 }

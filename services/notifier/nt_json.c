@@ -5,6 +5,7 @@
 //  a random 64-bit number, goes as a string for that reason.
 
 #include "nt_json.h"
+#include "tw_token.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -182,9 +183,23 @@ nt_json_event (const tw_msg_t *msg, const nt_view_t *view)
     return s_end (&frame);
 }
 
+//  A new object appended to array, or NULL (frame marked failed).
+static cJSON *
+s_item (s_frame_t *frame, cJSON *array)
+{
+    cJSON *item = cJSON_CreateObject ();
+    if (!item || !cJSON_AddItemToArray (array, item)) {
+        cJSON_Delete (item);
+        frame->ok = false;
+        return NULL;
+    }
+    return item;
+}
+
 char *
 nt_json_snapshot (uint64_t epoch, uint64_t seq, const tw_position_t *positions,
-                  const nt_view_t *views, size_t count)
+                  const nt_view_t *views, size_t count, tw_trading_state_t trading_state,
+                  const nt_warning_t *warnings, size_t warning_count)
 {
     s_frame_t frame = s_begin ("snapshot", seq);
     if (!frame.ok)
@@ -203,20 +218,58 @@ nt_json_snapshot (uint64_t epoch, uint64_t seq, const tw_position_t *positions,
         s_position (&frame, item, &positions[i]);
         s_view (&frame, item, &positions[i], views ? &views[i] : NULL);
     }
+    if (frame.ok)
+        s_str (&frame, frame.root, "trading_state", tw_trading_state_name (trading_state));
+    cJSON *list = frame.ok ? cJSON_AddArrayToObject (frame.root, "warnings") : NULL;
+    if (!list)
+        frame.ok = false;
+    for (size_t i = 0; frame.ok && i < warning_count; i++) {
+        cJSON *item = s_item (&frame, list);
+        if (!item)
+            break;
+        s_str (&frame, item, "name", warnings[i].name);
+        s_str (&frame, item, "text", warnings[i].text);
+    }
     return s_end (&frame);
 }
 
-//  A new object appended to array, or NULL (frame marked failed).
-static cJSON *
-s_item (s_frame_t *frame, cJSON *array)
+int
+nt_json_event_warning (const tw_msg_t *msg, char *name, size_t name_size, char *text,
+                       size_t text_size, bool *active)
 {
-    cJSON *item = cJSON_CreateObject ();
-    if (!item || !cJSON_AddItemToArray (array, item)) {
-        cJSON_Delete (item);
-        frame->ok = false;
-        return NULL;
+    const tw_event_t *event = &msg->u.event;
+    if (msg->type == TW_MSG_FEED_STALE) {
+        snprintf (name, name_size, "feed_stale:%s", event->pos.symbol);
+        if (event->active)
+            snprintf (text, text_size,
+                      "feed stale: no good tick of %s for %.1f s while a position is open: "
+                      "its stops are not watched",
+                      event->pos.symbol, (double) event->age_ms / 1000.0);
+        else
+            snprintf (text, text_size, "feed of %s watched again", event->pos.symbol);
+        *active = event->active;
+        return 0;
     }
-    return item;
+    if (msg->type == TW_MSG_TOKEN_EXPIRY) {
+        char at[TW_TOKEN_TIME_MAX];
+        tw_token_format_ist (event->expires_at / 1000000000, at, sizeof at);
+        snprintf (name, name_size, "token_expiry");
+        if (!event->active)
+            snprintf (text, text_size, "a new broker access token is in use (it ends %s)", at);
+        else if (event->expired)
+            snprintf (text, text_size,
+                      "the broker access token expired at %s: opens are refused; run "
+                      "`tradectl login`",
+                      at);
+        else
+            snprintf (text, text_size,
+                      "the broker access token expires at %s: opens are refused after that; run "
+                      "`tradectl login`",
+                      at);
+        *active = event->active;
+        return 0;
+    }
+    return -1;
 }
 
 char *
@@ -325,10 +378,12 @@ nt_json_warning (uint64_t seq, const char *name, const char *text, bool active)
 }
 
 char *
-nt_json_ack (uint64_t seq, const char *status, const char *id, const char *error)
+nt_json_ack (uint64_t seq, const char *request, const char *status, const char *id,
+             const char *error)
 {
     s_frame_t frame = s_begin ("ack", seq);
     if (frame.ok) {
+        s_str (&frame, frame.root, "request", request);
         s_str (&frame, frame.root, "status", status);
         s_str (&frame, frame.root, "id", id);
         s_str (&frame, frame.root, "error", error);
@@ -417,6 +472,27 @@ s_parse_close (const cJSON *root, nt_request_t *request, char *err, size_t err_s
     request->type = NT_REQUEST_CLOSE;
     snprintf (request->id, sizeof request->id, "%s", id->valuestring);
     return 0;
+}
+
+//  Checks the members of a flatten request: type alone.
+static int
+s_parse_flatten (const cJSON *root, nt_request_t *request, char *err, size_t err_size)
+{
+    for (const cJSON *item = root->child; item; item = item->next)
+        if (strcmp (item->string, "type") != 0) {
+            char quoted[NT_JSON_QUOTE_MAX + 1];
+            s_quote (item->string, quoted, sizeof quoted);
+            snprintf (err, err_size, "unknown field '%s' in flatten", quoted);
+            return -1;
+        }
+    request->type = NT_REQUEST_FLATTEN;
+    return 0;
+}
+
+const char *
+nt_json_request_name (nt_request_type_t type)
+{
+    return type == NT_REQUEST_CLOSE ? "close" : type == NT_REQUEST_FLATTEN ? "flatten" : "";
 }
 
 //  True when the JSON text holds a NUL: a raw byte, or a \u0000 escape,
@@ -522,9 +598,11 @@ nt_json_parse_request (const char *data, size_t size, nt_request_t *request, cha
         snprintf (err, err_size, "field 'type': expected a string");
     else if (strcmp (type->valuestring, "close") == 0)
         rc = s_parse_close (root, request, err, err_size);
+    else if (strcmp (type->valuestring, "flatten") == 0)
+        rc = s_parse_flatten (root, request, err, err_size);
     else {
         s_quote (type->valuestring, quoted, sizeof quoted);
-        snprintf (err, err_size, "unknown type '%s': the one request is close", quoted);
+        snprintf (err, err_size, "unknown type '%s': the requests are close and flatten", quoted);
     }
     cJSON_Delete (root);
     if (rc != 0)

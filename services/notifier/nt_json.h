@@ -6,7 +6,8 @@
 //  Frames to clients are one JSON object each, always with "type" and
 //  "seq" (the seq of the last gateway event the notifier has applied):
 //
-//    snapshot          type, seq, epoch, positions: [position…]
+//    snapshot          type, seq, epoch, positions: [position…], trading_state,
+//                      warnings: [{name, text}…]
 //    position_opened   type, seq, epoch, <position fields>
 //    position_updated  type, seq, epoch, <position fields>
 //    position_closing  type, seq, epoch, <position fields>, reason
@@ -19,7 +20,8 @@
 //                      broker_product, detail
 //    trading_state     type, seq, epoch, trading_state, reason
 //    heartbeat         type, seq, epoch[, trading_state]
-//    ack               type, seq, status, id, error   (reply to a close)
+//    ack               type, seq, request, status, id, error   (reply to a close
+//                      or a flatten; request says which)
 //    error             type, seq, error               (a malformed frame)
 //
 //    marks             type, seq, marks: [{id, symbol, ltp, unrealized_pnl, ltp_age_ms}…]
@@ -43,8 +45,9 @@
 //  gateway's (accepted, duplicate, rejected), "rejected" when the notifier
 //  refuses the request itself, or "timeout" when the gateway did not answer.
 //
-//  The one client frame is {"type":"close","id":"<position id>"}: no other
-//  field, id 1..63 printable ASCII characters without spaces.
+//  The client frames are {"type":"close","id":"<position id>"} (no other
+//  field, id 1..63 printable ASCII characters without spaces) and
+//  {"type":"flatten"} (no other field).
 
 #ifndef NT_JSON_H_INCLUDED
 #define NT_JSON_H_INCLUDED
@@ -72,11 +75,27 @@ typedef struct {
 //  free().
 char *nt_json_event (const tw_msg_t *msg, const nt_view_t *view);
 
+//  A warning in force: its stable key and its text for people.
+typedef struct {
+    const char *name;
+    const char *text;
+} nt_warning_t;
+
 //  The JSON text of a snapshot of count positions, views[i] (views may be
-//  NULL) being the view of positions[i], or NULL when memory ran out. The
+//  NULL) being the view of positions[i], with the gateway's trading state
+//  ("" when unknown: TW_TRADING_NONE) and the warning_count warnings in
+//  force (warnings may be NULL when none), or NULL when memory ran out. The
 //  caller frees the text with free().
 char *nt_json_snapshot (uint64_t epoch, uint64_t seq, const tw_position_t *positions,
-                        const nt_view_t *views, size_t count);
+                        const nt_view_t *views, size_t count, tw_trading_state_t trading_state,
+                        const nt_warning_t *warnings, size_t warning_count);
+
+//  The warning a gateway event raises or ends: feed_stale (name
+//  "feed_stale:<symbol>") and token_expiry (name "token_expiry"). Fills name
+//  and text and sets *active, and returns 0; returns -1 for any other
+//  message.
+int nt_json_event_warning (const tw_msg_t *msg, char *name, size_t name_size, char *text,
+                           size_t text_size, bool *active);
 
 //  The JSON text of a marks frame: the mark of each of the count positions
 //  (views[i] of positions[i]), or NULL when memory ran out.
@@ -103,20 +122,25 @@ char *nt_json_warning (uint64_t seq, const char *name, const char *text, bool ac
 //  value rounded to the paisa (and -0 to 0).
 double nt_json_paisa (double value);
 
-//  The JSON text of an ack (id and error may be NULL: ""), or NULL when
-//  memory ran out. The caller frees the text with free().
-char *nt_json_ack (uint64_t seq, const char *status, const char *id, const char *error);
+//  The JSON text of an ack to a request ("close" or "flatten"; id and
+//  error may be NULL: ""), or NULL when memory ran out. The caller frees the
+//  text with free().
+char *nt_json_ack (uint64_t seq, const char *request, const char *status, const char *id,
+                   const char *error);
 
 //  The JSON text of an error frame, or NULL when memory ran out. The
 //  caller frees the text with free().
 char *nt_json_error (uint64_t seq, const char *error);
 
-typedef enum { NT_REQUEST_NONE = 0, NT_REQUEST_CLOSE } nt_request_type_t;
+typedef enum { NT_REQUEST_NONE = 0, NT_REQUEST_CLOSE, NT_REQUEST_FLATTEN } nt_request_type_t;
 
 typedef struct {
     nt_request_type_t type;
-    char id[TW_ID_MAX]; //  the position to close
+    char id[TW_ID_MAX]; //  the position to close; "" for a flatten
 } nt_request_t;
+
+//  The request's wire name: "close" or "flatten" ("" for NONE).
+const char *nt_json_request_name (nt_request_type_t type);
 
 //  Parses one client frame of size bytes (not NUL-terminated). Returns 0
 //  with request filled, or -1 with request zeroed and a one-line reason in

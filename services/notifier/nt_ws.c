@@ -6,7 +6,7 @@
 //    owner -> thread   EVENT seq text | SNAPSHOT seq text
 //                      TO client seq text | SNAPSHOT_TO client seq text | $TERM
 //                      WELCOME_SET seq text… | WELCOME client
-//    thread -> owner   HELLO client | CLOSE client id
+//    thread -> owner   HELLO client | CLOSE client id | FLATTEN client
 //                      STATS clients frames_sent clients_dropped auth_refused
 //                      STOPPED
 //
@@ -44,6 +44,7 @@
 #define NT_WS_CMD_WELCOME "WELCOME"
 #define NT_WS_CMD_HELLO "HELLO"
 #define NT_WS_CMD_CLOSE "CLOSE"
+#define NT_WS_CMD_FLATTEN "FLATTEN"
 #define NT_WS_CMD_STATS "STATS"
 #define NT_WS_CMD_STOPPED "STOPPED"
 
@@ -194,6 +195,10 @@ nt_ws_recv (nt_ws_t *self, nt_ws_report_t *report)
             memcpy (report->id, id, strlen (id) + 1);
         zstr_free (&id);
     }
+    else if (streq (command, NT_WS_CMD_FLATTEN)) {
+        report->type = NT_WS_FLATTEN;
+        report->client = s_pop_u64 (msg, &ok);
+    }
     else if (streq (command, NT_WS_CMD_STATS)) {
         report->type = NT_WS_STATS;
         report->stats.clients = (int64_t) s_pop_u64 (msg, &ok);
@@ -236,6 +241,15 @@ nt_ws_tell_close (nt_ws_t *self, uint64_t client, const char *id)
     zmsg_addstr (msg, NT_WS_CMD_CLOSE);
     s_add_u64 (msg, client);
     zmsg_addstr (msg, id);
+    return s_send (self->thread_end, &msg);
+}
+
+int
+nt_ws_tell_flatten (nt_ws_t *self, uint64_t client)
+{
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, NT_WS_CMD_FLATTEN);
+    s_add_u64 (msg, client);
     return s_send (self->thread_end, &msg);
 }
 

@@ -93,10 +93,11 @@ typedef struct {
 
 typedef enum {
     NT_WS_NONE = 0,
-    NT_WS_HELLO,  //  client connected and wants its snapshot
-    NT_WS_CLOSE,  //  client (with the token) asks to close position id
-    NT_WS_STATS,  //  the counters changed
-    NT_WS_STOPPED //  the server thread has ended: it is not serving any more
+    NT_WS_HELLO,   //  client connected and wants its snapshot
+    NT_WS_CLOSE,   //  client (with the token) asks to close position id
+    NT_WS_FLATTEN, //  client (with the token) asks to close everything and halt
+    NT_WS_STATS,   //  the counters changed
+    NT_WS_STOPPED  //  the server thread has ended: it is not serving any more
 } nt_ws_report_type_t;
 
 typedef struct {

@@ -319,21 +319,26 @@ s_closed (nt_ws_t *self, nt_client_t *client)
 static void
 s_request (nt_ws_t *self, nt_client_t *client, const nt_request_t *request)
 {
+    const char *name = nt_json_request_name (request->type);
+    bool flatten = request->type == NT_REQUEST_FLATTEN;
     const char *refusal = NULL;
     if (client->access != NT_ACCESS_FULL)
-        refusal = "closing a position needs the token: this connection is read-only";
-    else if (nt_ws_tell_close (self, client->id, request->id) != 0)
+        refusal = flatten ? "flattening needs the token: this connection is read-only"
+                          : "closing a position needs the token: this connection is read-only";
+    else if ((flatten ? nt_ws_tell_flatten (self, client->id)
+                      : nt_ws_tell_close (self, client->id, request->id))
+             != 0)
         refusal = "the notifier is busy: try again";
     if (refusal) {
-        tw_info ("client close refused id=%llu position=%s reason=\"%s\"",
+        tw_info ("client %s refused id=%llu position=%s reason=\"%s\"", name,
                  (unsigned long long) client->id, request->id, refusal);
-        s_reply (
-            self, client,
-            nt_json_ack (self->seq, tw_ack_status_name (TW_ACK_REJECTED), request->id, refusal));
+        s_reply (self, client,
+                 nt_json_ack (self->seq, name, tw_ack_status_name (TW_ACK_REJECTED), request->id,
+                              refusal));
         return;
     }
-    tw_info ("client close request id=%llu position=%s", (unsigned long long) client->id,
-             request->id);
+    tw_log (flatten ? TW_LOG_WARN : TW_LOG_INFO, "client %s request id=%llu position=%s", name,
+            (unsigned long long) client->id, request->id);
 }
 
 //  A whole message has arrived.

@@ -94,5 +94,6 @@ void nt_ws_conn_announce (nt_ws_t *self);
 //  -1 when the pipe is full.
 int nt_ws_tell_hello (nt_ws_t *self, uint64_t client);
 int nt_ws_tell_close (nt_ws_t *self, uint64_t client, const char *id);
+int nt_ws_tell_flatten (nt_ws_t *self, uint64_t client);
 
 #endif

@@ -26,6 +26,7 @@
 #include "gw_reconcile.h"
 #include "gw_session.h"
 #include "gw_store.h"
+#include "gw_warnings.h"
 #include "tw_clock.h"
 #include "tw_control.h"
 #include "tw_log.h"
@@ -65,6 +66,7 @@ typedef struct {
     gw_limits_t *limits;
     gw_session_t *session;
     gw_market_poll_t *market_poll; //  the broker's market status (fyers), NULL when off
+    gw_warnings_t *warnings;       //  feed_stale and token_expiry
     gw_wall_clock_fn *wall_clock;  //  of the session rules
     tw_log_limit_t square_off_log;
     //  The IST day on which an operator resumed: the daily loss limit does
@@ -153,6 +155,7 @@ s_on_heartbeat (zloop_t *loop, int timer_id, void *arg)
     gw_t *self = (gw_t *) arg;
     s_check_daily_loss (self);
     s_square_off (self);
+    gw_warnings_check (self->warnings, tw_clock_wall_ns ());
     gw_events_heartbeat (self->events, self->trading_state);
     return 0;
 }
@@ -170,6 +173,13 @@ s_on_open_filled (void *arg, const tw_position_t *pos, int64_t accepted_ms)
     if (gw_exit_start (self->exits, pos->id, self->flatten_reason, NULL, error, sizeof error)
         != TW_ACK_ACCEPTED)
         tw_error ("exit after flatten not started id=%s error=\"%s\"", pos->id, error);
+}
+
+//  Every broker answer says when the broker's token ends (token_expiry).
+static void
+s_on_broker_result (void *arg, gw_call_t *call)
+{
+    gw_warnings_token (((gw_t *) arg)->warnings, call->token_exp);
 }
 
 //  Moves the gateway to state (durably, then a trading_state event). Nothing
@@ -381,7 +391,8 @@ s_open_checked (gw_t *self, const tw_msg_t *request, const char *source, char *e
            == 0;
 }
 
-//  open, close, modify, flatten: dedup, expiry, then the change.
+//  open, close, modify, flatten, resume, feed_report: dedup, expiry, then
+//  the change.
 static void
 s_mutating (gw_t *self, const tw_msg_t *request, const char *source, tw_msg_t *reply)
 {
@@ -406,7 +417,8 @@ s_mutating (gw_t *self, const tw_msg_t *request, const char *source, tw_msg_t *r
         s_reply_ack (reply, request, TW_ACK_REJECTED, error);
         return;
     }
-    if (!gw_reconcile_done (self->reconcile)) {
+    //  A feed report changes nothing at the broker: it is relayed at once.
+    if (request->type != TW_MSG_FEED_REPORT && !gw_reconcile_done (self->reconcile)) {
         s_reply_ack (reply, request, TW_ACK_REJECTED,
                      "gateway is reconciling with the broker; retry shortly");
         return;
@@ -429,6 +441,10 @@ s_mutating (gw_t *self, const tw_msg_t *request, const char *source, tw_msg_t *r
         break;
     case TW_MSG_RESUME:
         status = s_resume (self, request, error, sizeof error);
+        break;
+    case TW_MSG_FEED_REPORT:
+        status = gw_warnings_feed (self->warnings, request, reply, error, sizeof error);
+        stored_with_change = true;
         break;
     case TW_MSG_CLOSE:
         snprintf (reply->u.ack.id, sizeof reply->u.ack.id, "%s", request->u.close.id);
@@ -502,7 +518,8 @@ s_on_command (zloop_t *loop, zsock_t *router, void *arg)
     case TW_MSG_CLOSE:
     case TW_MSG_MODIFY:
     case TW_MSG_FLATTEN:
-    case TW_MSG_RESUME: {
+    case TW_MSG_RESUME:
+    case TW_MSG_FEED_REPORT: {
         //  The source of max_orders_per_min: the client's routing id.
         char source[2 * TW_ID_MAX + 1] = "";
         zframe_t *id = request.envelope ? zmsg_first (request.envelope) : NULL;
@@ -658,7 +675,10 @@ s_setup (gw_t *self)
     zloop_reader (self->loop, self->pipe, tw_service_on_pipe, NULL);
     zloop_reader (self->loop, self->router, s_on_command, self);
     self->events = gw_events_new (self->store, self->pub, self->req_table_max);
+    self->warnings =
+        gw_warnings_new (self->events, tw_config_int (config, "gateway", "token_warn_min") * 60);
     self->jobs = gw_jobs_new (self->loop, zactor_sock (self->broker));
+    gw_jobs_watch (self->jobs, s_on_broker_result, self);
     self->exits = gw_exits_new (self->store, self->events, self->jobs, config);
     self->opens =
         gw_opens_new (self->store, self->events, self->jobs, config, s_on_open_filled, self);
@@ -699,6 +719,7 @@ s_teardown (gw_t *self)
     gw_exits_destroy (&self->exits);
     gw_jobs_destroy (&self->jobs);
     gw_broker_destroy (&self->broker);
+    gw_warnings_destroy (&self->warnings);
     gw_events_destroy (&self->events);
     zloop_destroy (&self->loop);
     zsock_destroy (&self->router);

@@ -91,12 +91,14 @@ typedef struct {
 
     //  Set by the broker actor.
     gw_outcome_t outcome;
-    int http_status;          //  0 when no HTTP response arrived
-    int broker_code;          //  Fyers "code", 0 when none
-    char error[TW_TEXT_MAX];  //  one line; never contains the token
-    int64_t retry_after_ms;   //  from Retry-After / X-Retry-After-Ms on 429, else 0
-    int64_t latency_ms;       //  from leaving the rate limiter to the outcome
-    double fill_price;        //  EXIT/PLACE: price when known (paper: last tick), else 0
+    int http_status;         //  0 when no HTTP response arrived
+    int broker_code;         //  Fyers "code", 0 when none
+    char error[TW_TEXT_MAX]; //  one line; never contains the token
+    int64_t retry_after_ms;  //  from Retry-After / X-Retry-After-Ms on 429, else 0
+    int64_t latency_ms;      //  from leaving the rate limiter to the outcome
+    int64_t token_exp; //  the exp (Unix s) of the access token the broker holds as it answers;
+                       //  0 when it has none or the token says none (paper)
+    double fill_price; //  EXIT/PLACE: price when known (paper: last tick), else 0
     char order_id[TW_ID_MAX]; //  PLACE, ORDER_BY_TAG: the broker's order id; CANCEL: set by
                               //  the gateway
     int order_status;      //  ORDER_BY_TAG: Fyers status (2 filled, 5 rejected, ...), 0 = not found

@@ -448,6 +448,9 @@ static void
 s_reply (gw_fyers_t *self, gw_call_t *call)
 {
     s_scrub (self, call->error, sizeof call->error);
+    //  How the gateway learns when the token ends (its token_expiry event):
+    //  every answer says it, so a new token shows at the next one.
+    call->token_exp = tw_token_claims (self->source)->exp;
     if (!self->auth_failed && gw_fyers_is_auth_failure (call)) {
         self->auth_failed = true;
         tw_error ("fyers broker: authentication failed (%s) with token=%s from %s: calls are "

@@ -31,6 +31,8 @@ struct _gw_jobs_t {
     zhashx_t *owners; //  owner -> its calls in flight (a count, never 0)
     uint64_t next_call_id;
     uint64_t calls;
+    gw_jobs_call_fn *watch_fn; //  sees every result first; NULL = none
+    void *watch_owner;
 };
 
 //  Keys are pointers, or call ids stored as pointers: compared as values.
@@ -90,6 +92,8 @@ s_on_broker (zloop_t *loop, zsock_t *sock, void *arg)
     gw_call_t *call = NULL;
     if (zsock_recv (sock, "p", &call) != 0 || !call)
         return 0;
+    if (self->watch_fn)
+        self->watch_fn (self->watch_owner, call);
     void *key = (void *) (uintptr_t) call->call_id;
     s_pending_t *pending = (s_pending_t *) zhashx_lookup (self->pending, key);
     if (!pending)
@@ -207,6 +211,13 @@ gw_jobs_cancel (gw_jobs_t *self, void *owner)
          pending = (s_pending_t *) zhashx_next (self->pending))
         if (pending->owner == owner)
             pending->owner = NULL;
+}
+
+void
+gw_jobs_watch (gw_jobs_t *self, gw_jobs_call_fn *fn, void *owner)
+{
+    self->watch_fn = fn;
+    self->watch_owner = owner;
 }
 
 uint64_t

@@ -47,6 +47,12 @@ void gw_jobs_later (gw_jobs_t *self, void *owner, int64_t delay_ms, gw_jobs_late
 //  Cancels owner's timer and drops the results of its calls in flight.
 void gw_jobs_cancel (gw_jobs_t *self, void *owner);
 
+//  Runs fn (owner, call) on every result that comes back, before the
+//  call's own function (cancelled owners' results included): how the
+//  gateway reads what every answer says of the broker (gw_call_t
+//  token_exp). One watcher; NULL fn removes it.
+void gw_jobs_watch (gw_jobs_t *self, gw_jobs_call_fn *fn, void *owner);
+
 //  Calls sent since gw_jobs_new.
 uint64_t gw_jobs_calls (gw_jobs_t *self);
 

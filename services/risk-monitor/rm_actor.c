@@ -33,6 +33,7 @@
 
 #include "rm_actor.h"
 #include "rm_commands.h"
+#include "rm_feedreport.h"
 #include "rm_rules.h"
 #include "tw_client.h"
 #include "tw_clock.h"
@@ -117,11 +118,13 @@ typedef struct {
     tw_clone_t *clone;
     tw_control_t *control;
     rm_commands_t *commands;
-    zhashx_t *watches;  //  position id -> rm_watch_t *
-    zhashx_t *symbols;  //  symbol -> rm_bucket_t * (the index)
-    rm_set_t held;      //  watches whose trailing move may still be due
-    int64_t open_count; //  open positions among the watches, when not open_stale
-    bool open_stale;    //  the clone changed since open_count was counted
+    rm_feedreport_t *feedreport; //  stale feeds told to the gateway (feed_report)
+    uint64_t epoch;              //  the gateway's run, as of the last snapshot
+    zhashx_t *watches;           //  position id -> rm_watch_t *
+    zhashx_t *symbols;           //  symbol -> rm_bucket_t * (the index)
+    rm_set_t held;               //  watches whose trailing move may still be due
+    int64_t open_count;          //  open positions among the watches, when not open_stale
+    bool open_stale;             //  the clone changed since open_count was counted
 
     int64_t close_ttl_ms;
     int64_t trail_modify_interval_ms;
@@ -324,6 +327,7 @@ s_counters (tw_pong_t *pong, void *arg)
                         tw_tickguard_simulated_refused (self->guard));
     tw_control_counter (pong, "stale_symbols", self->stale_symbols);
     tw_control_counter (pong, "oldest_tick_age_ms", self->oldest_tick_age_ms);
+    tw_control_counter (pong, "feed_reports_acked", rm_feedreport_acked (self->feedreport));
     //  Unhealthy while it cannot see the positions or a watched symbol's ticks.
     tw_control_healthy (pong, tw_clone_synced (self->clone) && self->stale_symbols == 0);
 }
@@ -429,6 +433,7 @@ s_evaluate (rm_t *self, const tw_tick_t *tick)
                                                                         : bucket->watched_since_ms;
         tw_info ("feed recovered symbol=%s ltp=%.2f silent_ms=%" PRId64, tick->symbol, tick->ltp,
                  now_ms - since);
+        rm_feedreport_set (self->feedreport, tick->symbol, false, now_ms - since, now_ms);
     }
     bucket->last_tick_ms = now_ms;
     if (!tw_clone_synced (self->clone))
@@ -529,6 +534,10 @@ s_on_clone (tw_clone_t *clone, const tw_msg_t *msg, void *arg)
     const char *id = msg->u.event.pos.id;
     self->open_stale = true;
     if (msg->type == TW_MSG_SNAPSHOT_REPLY) {
+        //  A new gateway run: it must hear of the stale symbols again.
+        if (self->epoch && msg->u.snapshot.epoch != self->epoch)
+            rm_feedreport_forget (self->feedreport);
+        self->epoch = msg->u.snapshot.epoch;
         s_resynced (self);
         return;
     }
@@ -626,6 +635,7 @@ s_on_stale_check (zloop_t *loop, int timer_id, void *arg)
             if (bucket->stale)
                 tw_info ("feed stale no longer watched symbol=%s (no open position)", symbol);
             bucket->stale = false;
+            rm_feedreport_set (self->feedreport, symbol, false, 0, now_ms);
             bucket->watched_since_ms = 0;
             continue;
         }
@@ -646,11 +656,13 @@ s_on_stale_check (zloop_t *loop, int timer_id, void *arg)
                       symbol, age_ms, open, self->stale_feed_ms,
                       self->flatten_on_stale_feed ? "true" : "false");
         }
+        rm_feedreport_set (self->feedreport, symbol, true, age_ms, now_ms);
         if (self->flatten_on_stale_feed)
             s_flatten_stale (self, symbol, bucket, age_ms, now_ms);
     }
     self->stale_symbols = stale;
     self->oldest_tick_age_ms = oldest;
+    rm_feedreport_retry (self->feedreport, now_ms);
     return 0;
 }
 
@@ -688,6 +700,7 @@ s_setup (rm_t *self)
     if (!self->ticks || !self->requester || !self->clone)
         return -1;
     self->commands = rm_commands_new (&commands, self->requester);
+    self->feedreport = rm_feedreport_new (self->requester, self->close_ttl_ms);
     self->control = tw_control_new (tw_config_str (config, "endpoints", "risk_control"),
                                     tw_service_name (self->service),
                                     tw_service_started_ms (self->service), s_counters, self);
@@ -727,6 +740,7 @@ s_teardown (rm_t *self)
     tw_control_destroy (&self->control);
     tw_clone_destroy (&self->clone);
     rm_commands_destroy (&self->commands);
+    rm_feedreport_destroy (&self->feedreport);
     tw_requester_destroy (&self->requester);
     zsock_destroy (&self->ticks);
     zhashx_destroy (&self->watches);

@@ -22,7 +22,10 @@
 //  The fake gateway. Pipe commands (each answered with a signal):
 //  "OPEN id" / "CLOSE id": seq+1, change the positions, publish the event.
 //  "SKIP id": seq+1 and open id, but publish nothing (a lost event).
-//  "HB": publish a heartbeat. "RESTART": a new epoch.
+//  "HB": publish a heartbeat. "RESTART": a new epoch. "STATE name": seq+1,
+//  the trading state (active, halted…) published as a trading_state event,
+//  carried by snapshots and heartbeats from then on. "QUIET name": the
+//  same, but the event is lost.
 //  "HOLD": the next snapshot reply is made when asked for but sent only on
 //  "RELEASE" (a slow gateway: events published meanwhile come after it).
 //  "MANY n": n more positions (seq + n), published as nothing: the next
@@ -98,6 +101,7 @@ s_gateway (zsock_t *pipe, void *args)
     zsock_send (pipe, "ss", zsock_endpoint (pub), zsock_endpoint (router));
 
     bool hold = false, swap = false, refuse = false;
+    tw_trading_state_t trading = TW_TRADING_ACTIVE;
     tw_request_t held = {0};
     tw_msg_t held_reply;
     memset (&held_reply, 0, sizeof held_reply);
@@ -129,6 +133,7 @@ s_gateway (zsock_t *pipe, void *args)
                 strcpy (reply.req_id, msg.req_id);
                 reply.u.snapshot.epoch = epoch;
                 reply.u.snapshot.seq = seq;
+                reply.u.snapshot.trading_state = trading;
                 s_fill (&reply, positions, 0, zhashx_size (positions));
                 if (hold) {
                     held = request;
@@ -179,8 +184,20 @@ s_gateway (zsock_t *pipe, void *args)
             tw_msg_init (&event, TW_MSG_HEARTBEAT);
             event.u.event.epoch = epoch;
             event.u.event.seq = seq;
+            event.u.event.trading_state = trading;
             tw_sock_publish (pub, &event);
         }
+        else if (streq (command, "STATE")) {
+            trading = tw_trading_state_parse (id);
+            tw_msg_init (&event, TW_MSG_TRADING_STATE);
+            event.u.event.epoch = epoch;
+            event.u.event.seq = ++seq;
+            event.u.event.trading_state = trading;
+            strcpy (event.u.event.detail, "test");
+            tw_sock_publish (pub, &event);
+        }
+        else if (streq (command, "QUIET"))
+            trading = tw_trading_state_parse (id);
         else if (streq (command, "RESTART"))
             epoch++;
         else if (streq (command, "MANY")) {
@@ -306,6 +323,36 @@ START_TEST (test_snapshot_then_events)
     ck_assert_ptr_nonnull (tw_clone_lookup (fx.clone, "B"));
     //  One callback for the snapshot, one per applied event.
     ck_assert_int_eq (s_events, 4);
+    s_teardown (&fx);
+}
+END_TEST
+
+//  The gateway's trading state: from the snapshot, then from trading_state
+//  events and heartbeats; a resync takes the snapshot's.
+START_TEST (test_trading_state)
+{
+    fixture_t fx;
+    s_setup (&fx);
+    ck_assert_int_eq (tw_clone_trading_state (fx.clone), TW_TRADING_ACTIVE);
+    s_do (fx.gateway, "STATE", "halted");
+    ck_assert (s_pump_until (fx.clone, 1, 1));
+    ck_assert_int_eq (tw_clone_trading_state (fx.clone), TW_TRADING_HALTED);
+    //  A change the clone missed shows in the next heartbeat.
+    s_do (fx.gateway, "QUIET", "active");
+    s_do (fx.gateway, "HB", NULL);
+    zpoller_t *poller = zpoller_new (tw_clone_socket (fx.clone), NULL);
+    for (int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
+         tw_clone_trading_state (fx.clone) != TW_TRADING_ACTIVE && tw_clock_mono_ms () < deadline;)
+        if (zpoller_wait (poller, 20))
+            tw_clone_recv (fx.clone);
+    zpoller_destroy (&poller);
+    ck_assert_int_eq (tw_clone_trading_state (fx.clone), TW_TRADING_ACTIVE);
+    //  A resync (a new gateway run) takes the snapshot's.
+    s_do (fx.gateway, "QUIET", "reducing");
+    s_do (fx.gateway, "RESTART", NULL);
+    s_do (fx.gateway, "OPEN", "A");
+    ck_assert (s_pump_until (fx.clone, 2, 2));
+    ck_assert_int_eq (tw_clone_trading_state (fx.clone), TW_TRADING_REDUCING);
     s_teardown (&fx);
 }
 END_TEST
@@ -594,6 +641,7 @@ main (void)
     TCase *tc = tcase_create ("core");
     tcase_set_timeout (tc, 20);
     tcase_add_test (tc, test_snapshot_then_events);
+    tcase_add_test (tc, test_trading_state);
     tcase_add_test (tc, test_gap_resyncs);
     tcase_add_test (tc, test_heartbeat_ahead_resyncs);
     tcase_add_test (tc, test_epoch_change_resyncs);

@@ -239,6 +239,27 @@ s_sample (tw_msg_type_t type, tw_msg_t *msg)
         snprintf (msg->req_id, TW_ID_MAX, "resume-1");
         snprintf (msg->u.resume.reason, TW_REASON_MAX, "checked the book");
         break;
+    case TW_MSG_FEED_REPORT:
+        snprintf (msg->req_id, TW_ID_MAX, "rm-feed-1");
+        msg->expires_at = INT64_C (1700000005000000000);
+        snprintf (msg->u.feed.symbol, TW_SYMBOL_MAX, "NSE:SBIN-EQ");
+        msg->u.feed.stale = true;
+        msg->u.feed.age_ms = 5250;
+        break;
+    case TW_MSG_FEED_STALE:
+        msg->u.event.epoch = 77;
+        msg->u.event.seq = 5000;
+        snprintf (msg->u.event.pos.symbol, TW_SYMBOL_MAX, "NSE:SBIN-EQ");
+        msg->u.event.active = true;
+        msg->u.event.age_ms = 5250;
+        break;
+    case TW_MSG_TOKEN_EXPIRY:
+        msg->u.event.epoch = 77;
+        msg->u.event.seq = 5001;
+        msg->u.event.expires_at = INT64_C (1700003600000000000);
+        msg->u.event.expired = true;
+        msg->u.event.active = true;
+        break;
     default:
         ck_abort_msg ("no sample for type %d", (int) type);
     }
@@ -769,6 +790,68 @@ START_TEST (test_wire_names)
     s_assert_keys (TW_MSG_ORDER_REJECTED, "v,type,ts,req_id,epoch,seq,id,symbol,side,qty,error");
     s_assert_keys (TW_MSG_POSITION_MISMATCH,
                    "v,type,ts,epoch,seq,id,symbol,qty,broker_qty,broker_product,detail");
+    s_assert_keys (TW_MSG_FEED_REPORT, "v,type,ts,req_id,expires_at,symbol,stale,age_ms");
+    s_assert_keys (TW_MSG_FEED_STALE, "v,type,ts,epoch,seq,symbol,stale,age_ms");
+    s_assert_keys (TW_MSG_TOKEN_EXPIRY, "v,type,ts,epoch,seq,expires_at,expired,active");
+}
+END_TEST
+
+static const s_kv_t s_feed_report_kvs[] = {
+    KI ("v", 1),           KS ("type", "feed_report"),   KI ("ts", S_TS),
+    KS ("req_id", "rm-1"), KS ("symbol", "NSE:SBIN-EQ"), KB ("stale", 0),
+    KI ("age_ms", 12),
+};
+
+static const s_kv_t s_feed_stale_kvs[] = {
+    KI ("v", 1),   KS ("type", "feed_stale"),    KI ("ts", S_TS), KU ("epoch", 3),
+    KU ("seq", 9), KS ("symbol", "NSE:SBIN-EQ"), KB ("stale", 1), KI ("age_ms", 5001),
+};
+
+static const s_kv_t s_token_expiry_kvs[] = {
+    KI ("v", 1),    KS ("type", "token_expiry"), KI ("ts", S_TS),   KU ("epoch", 3),
+    KU ("seq", 10), KI ("expires_at", S_TS),     KB ("expired", 0), KB ("active", 0),
+};
+
+//  The feed and token messages: a false flag travels (it says "over"), and
+//  every field is required.
+START_TEST (test_feed_and_token_messages)
+{
+    tw_msg_t msg, out;
+    s_sample (TW_MSG_FEED_REPORT, &msg);
+    msg.u.feed.stale = false;
+    msg.u.feed.age_ms = 0;
+    s_round_trip (&msg, &out);
+    ck_assert_str_eq (out.u.feed.symbol, "NSE:SBIN-EQ");
+    ck_assert (!out.u.feed.stale);
+    s_sample (TW_MSG_TOKEN_EXPIRY, &msg);
+    msg.u.event.expired = msg.u.event.active = false;
+    s_round_trip (&msg, &out);
+    ck_assert (!out.u.event.expired && !out.u.event.active);
+    ck_assert_int_eq (out.u.event.expires_at, INT64_C (1700003600000000000));
+    //  The frames an outside tool would write decode as expected.
+    S_ACCEPT (s_feed_stale_kvs, S_SET, KB ("stale", 1), &out);
+    ck_assert_int_eq (out.type, TW_MSG_FEED_STALE);
+    ck_assert (out.u.event.active);
+    ck_assert_int_eq (out.u.event.age_ms, 5001);
+    S_ACCEPT (s_feed_report_kvs, S_SET, KB ("stale", 0), &out);
+    ck_assert_int_eq (out.type, TW_MSG_FEED_REPORT);
+    S_REJECT (s_feed_report_kvs, S_DEL, KN ("stale"), "missing field 'stale'");
+    S_REJECT (s_feed_report_kvs, S_DEL, KN ("req_id"), "missing field 'req_id'");
+    S_REJECT (s_feed_report_kvs, S_SET, KS ("symbol", ""), "empty string");
+    S_REJECT (s_feed_report_kvs, S_SET, KI ("stale", 1), "field 'stale'");
+    S_REJECT (s_feed_stale_kvs, S_DEL, KN ("age_ms"), "missing field 'age_ms'");
+    S_REJECT (s_feed_stale_kvs, S_DEL, KN ("seq"), "missing field 'seq'");
+    S_REJECT (s_token_expiry_kvs, S_DEL, KN ("active"), "missing field 'active'");
+    S_REJECT (s_token_expiry_kvs, S_SET, KS ("expires_at", "soon"), "field 'expires_at'");
+    //  Events, published on pos.<type>.
+    char topic[64];
+    s_sample (TW_MSG_FEED_STALE, &msg);
+    ck_assert_int_eq (tw_msg_topic (&msg, topic, sizeof topic), 0);
+    ck_assert_str_eq (topic, "pos.feed_stale");
+    s_sample (TW_MSG_TOKEN_EXPIRY, &msg);
+    ck_assert_int_eq (tw_msg_topic (&msg, topic, sizeof topic), 0);
+    ck_assert_str_eq (topic, "pos.token_expiry");
+    ck_assert (!tw_msg_is_event (TW_MSG_FEED_REPORT));
 }
 END_TEST
 
@@ -896,7 +979,8 @@ START_TEST (test_topic_and_events)
     for (int type = TW_MSG_INVALID; type <= TW_MSG_COUNT; type++)
         ck_assert_int_eq (tw_msg_is_event ((tw_msg_type_t) type),
                           (type >= TW_MSG_POSITION_OPENED && type <= TW_MSG_HEARTBEAT)
-                              || type == TW_MSG_TRADING_STATE);
+                              || type == TW_MSG_TRADING_STATE || type == TW_MSG_FEED_STALE
+                              || type == TW_MSG_TOKEN_EXPIRY);
     tw_msg_init (&msg, TW_MSG_PING);
     ck_assert_int_eq (msg.type, TW_MSG_PING);
     ck_assert_int_gt (msg.ts, INT64_C (1600000000) * 1000000000);
@@ -1538,6 +1622,7 @@ main (void)
     tcase_add_test (tc, test_round_trip_every_type);
     tcase_add_test (tc, test_round_trip_details);
     tcase_add_test (tc, test_wire_names);
+    tcase_add_test (tc, test_feed_and_token_messages);
     tcase_add_test (tc, test_names);
     tcase_add_test (tc, test_topic_and_events);
     tcase_add_test (tc, test_trading_state_field);

@@ -133,6 +133,12 @@ s_sample (tw_msg_t *msg, tw_msg_type_t type)
     case TW_MSG_RESUME:
         snprintf (msg->u.resume.reason, TW_REASON_MAX, "checked");
         break;
+    case TW_MSG_FEED_REPORT:
+        msg->expires_at = S_SEED_TS + INT64_C (5000000000);
+        snprintf (msg->u.feed.symbol, TW_SYMBOL_MAX, "NSE:SBIN-EQ");
+        msg->u.feed.stale = true;
+        msg->u.feed.age_ms = 5250;
+        break;
     case TW_MSG_SNAPSHOT_REPLY:
         msg->u.snapshot.epoch = 7;
         msg->u.snapshot.seq = 42;
@@ -218,6 +224,20 @@ s_sample (tw_msg_t *msg, tw_msg_type_t type)
         event->seq = 46;
         event->trading_state = TW_TRADING_HALTED;
         snprintf (event->detail, TW_TEXT_MAX, "flatten (Kill Switch)");
+        break;
+    case TW_MSG_FEED_STALE:
+        event->epoch = 7;
+        event->seq = 47;
+        snprintf (event->pos.symbol, TW_SYMBOL_MAX, "NSE:SBIN-EQ");
+        event->active = true;
+        event->age_ms = 5250;
+        break;
+    case TW_MSG_TOKEN_EXPIRY:
+        event->epoch = 7;
+        event->seq = 48;
+        event->expires_at = S_SEED_TS + INT64_C (3600000000000);
+        event->expired = false;
+        event->active = true;
         break;
     default:
         if (!tw_msg_is_event (type))

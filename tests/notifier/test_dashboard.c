@@ -8,8 +8,9 @@
 //
 //  It checks: the positions with their last price and unrealised P&L (a
 //  loss in red), the day's totals as the gateway counts them, the journal's
-//  rows, the equity curve drawn (dygraphs' canvas), and that the Close
-//  button of a position reaches the gateway as a Manual Close.
+//  rows, the equity curve drawn (dygraphs' canvas), that the Close
+//  button of a position reaches the gateway as a Manual Close, and that
+//  Flatten asks first and then halts the gateway, which the page shows.
 
 #include <arpa/inet.h>
 #include <check.h>
@@ -524,6 +525,31 @@ START_TEST (test_dashboard_in_chromium)
                  "return document.querySelectorAll('#positions tr').length === 1 && "
                  "document.querySelectorAll('#journal tr').length === 3;");
     ck_assert (!s_has_position (RELI_ID));
+
+    //  Flatten, next to the trading state: it asks first, and a "no" sends
+    //  nothing.
+    s_wait_true ("the trading state and an enabled Flatten",
+                 "return document.getElementById('trading').textContent === 'trading: active' && "
+                 "!document.getElementById('flatten').disabled;");
+    char *declined = s_eval ("window.confirm = function (m) { window.asked = m; return false; };"
+                             "document.getElementById('flatten').click();"
+                             "return window.asked.indexOf('FLATTEN') === 0 && "
+                             "document.getElementById('log').textContent.indexOf('flatten "
+                             "requested') < 0;");
+    ck_assert_str_eq (declined, "true");
+    free (declined);
+    //  Confirmed: the gateway flattens (Kill Switch) and the page shows it halted.
+    char *confirmed = s_eval ("window.confirm = function () { return true; };"
+                              "document.getElementById('flatten').click(); return true;");
+    ck_assert_str_eq (confirmed, "true");
+    free (confirmed);
+    ck_assert (tw_file_wait_contains (tw_fixture_log (fx.base, GATEWAY),
+                                      "flatten reason=\"Kill Switch\"", WAIT_MS));
+    s_wait_true ("halted, and nothing open",
+                 "return document.getElementById('trading').textContent === 'trading: halted' && "
+                 "document.querySelectorAll('#positions tr').length === 0 && "
+                 "document.getElementById('log').textContent.indexOf('flatten accepted') >= 0;");
+    ck_assert (!s_has_position (SBIN_ID));
     tw_msg_reset (&pnl);
 }
 END_TEST

@@ -32,6 +32,7 @@
 //  docs/design.md §5: SIGTERM -> exit 0 within 2 s.
 #define STOP_WITHIN_MS 2000
 #define CLIENT_TIMEOUT_MS 2000
+#define POLL_MS 100
 #define SYMBOL "NSE:SBIN-EQ"
 //  A symbol the test never publishes a tick for: opens of it are refused.
 #define UNPRICED "NSE:INFY-EQ"
@@ -49,6 +50,9 @@
 #define GATEWAY "order-gateway"
 #define BOT_TOKEN "987654:bot-token-never-logged"
 #define NOTIFIER "notifier"
+#define RISK "risk-monitor"
+//  The risk-monitor's [risk] stale_feed_ms in the feed_stale test.
+#define STALE_FEED_MS 1000
 
 typedef struct {
     tw_fixture_t *base;
@@ -417,6 +421,158 @@ START_TEST (test_http_and_auth)
     tw_wsclient_destroy (&by_header);
     tw_wsclient_destroy (&by_query);
     ck_assert (s_counter_is (fx.control, "clients", 0));
+}
+END_TEST
+
+//  The warning frame named name, skipping other frames; the caller
+//  deletes it.
+static cJSON *
+s_expect_warning (tw_wsclient_t *client, const char *name)
+{
+    for (int64_t deadline = tw_clock_mono_ms () + WAIT_MS;;) {
+        int64_t left = deadline - tw_clock_mono_ms ();
+        ck_assert_msg (left > 0, "no warning %s", name);
+        cJSON *warning = s_expect (client, "warning", (int) left);
+        if (streq (s_str (warning, "name"), name))
+            return warning;
+        cJSON_Delete (warning);
+    }
+}
+
+//  The names of the warnings of a new client's snapshot, joined by ','.
+static void
+s_snapshot_warnings (char *names, size_t size)
+{
+    tw_wsclient_t *client = s_connect_ok ();
+    cJSON *snapshot = s_expect (client, "snapshot", FRAME_MS);
+    cJSON *warnings = cJSON_GetObjectItemCaseSensitive (snapshot, "warnings");
+    ck_assert (cJSON_IsArray (warnings));
+    names[0] = 0;
+    cJSON *item;
+    cJSON_ArrayForEach (item, warnings) {
+        snprintf (names + strlen (names), size - strlen (names), "%s%s", names[0] ? "," : "",
+                  s_str (item, "name"));
+    }
+    cJSON_Delete (snapshot);
+    tw_wsclient_destroy (&client);
+}
+
+//  Issue 8: the real risk-monitor finds the feed of an open position's
+//  symbol stale, tells the gateway (feed_report), the gateway publishes
+//  feed_stale, and the notifier turns it into a warning for every client,
+//  kept in the snapshot of a client that connects later; the next tick
+//  ends it.
+START_TEST (test_feed_stale_warning)
+{
+    const char *risk_control = tw_fixture_endpoint (fx.base, "TW_ENDPOINTS_RISK_CONTROL");
+    ck_assert_ptr_nonnull (risk_control);
+    tw_fixture_set (fx.base, "TW_RISK_STALE_FEED_MS", "%d", STALE_FEED_MS);
+    ck_assert_int_eq (tw_fixture_start (fx.base, RISK, getenv ("RISK_MONITOR"), NULL), 0);
+    ck_assert_int_eq (
+        tw_fixture_wait_pong (fx.base, RISK, risk_control, TW_MSG_PING, "synced", 1, WAIT_MS), 0);
+    tw_wsclient_t *client = s_connect_ok ();
+    cJSON_Delete (s_expect (client, "snapshot", FRAME_MS));
+    cJSON_Delete (s_open (client));
+    //  No tick from now on: stale after STALE_FEED_MS.
+    cJSON *warning = s_expect_warning (client, "feed_stale:" SYMBOL);
+    ck_assert (cJSON_IsTrue (cJSON_GetObjectItemCaseSensitive (warning, "active")));
+    ck_assert_ptr_nonnull (strstr (s_str (warning, "text"), SYMBOL));
+    cJSON_Delete (warning);
+    ck_assert (tw_file_contains (fx.gateway_log, "feed_stale symbol=" SYMBOL " stale=true"));
+    ck_assert (
+        tw_file_contains (fx.notifier_log, "warning name=feed_stale:" SYMBOL " active=true"));
+    char names[256];
+    s_snapshot_warnings (names, sizeof names);
+    ck_assert_str_eq (names, "feed_stale:" SYMBOL);
+    //  A tick: the warning ends, for this client and for the next one.
+    s_tick (SYMBOL);
+    warning = s_expect_warning (client, "feed_stale:" SYMBOL);
+    ck_assert (cJSON_IsFalse (cJSON_GetObjectItemCaseSensitive (warning, "active")));
+    cJSON_Delete (warning);
+    s_snapshot_warnings (names, sizeof names);
+    ck_assert_str_eq (names, "");
+    //  Stale again, then the position closes: the warning ends with it.
+    warning = s_expect_warning (client, "feed_stale:" SYMBOL);
+    ck_assert (cJSON_IsTrue (cJSON_GetObjectItemCaseSensitive (warning, "active")));
+    cJSON_Delete (warning);
+    tw_msg_t close, reply;
+    tw_cmd_close (&close, POS_ID, TW_REASON_MANUAL_CLOSE, NULL, WAIT_MS);
+    ck_assert_int_eq (tw_cmd_request (fx.gateway_client, &close, &reply), 0);
+    ck_assert_int_eq (reply.u.ack.status, TW_ACK_ACCEPTED);
+    warning = s_expect_warning (client, "feed_stale:" SYMBOL);
+    ck_assert (cJSON_IsFalse (cJSON_GetObjectItemCaseSensitive (warning, "active")));
+    cJSON_Delete (warning);
+    s_snapshot_warnings (names, sizeof names);
+    ck_assert_str_eq (names, "");
+    tw_wsclient_destroy (&client);
+    ck_assert_int_eq (tw_fixture_stop (fx.base, RISK, SIGTERM, STOP_MS), 0);
+}
+END_TEST
+
+//  Issue 8: a client's flatten frame becomes the gateway's flatten (Kill
+//  Switch): the client gets its ack, every client sees the position closed
+//  and the gateway halted, and the gateway refuses opens.
+START_TEST (test_flatten_halts_the_gateway)
+{
+    tw_wsclient_t *client = s_connect_ok ();
+    cJSON *snapshot = s_expect (client, "snapshot", FRAME_MS);
+    ck_assert_str_eq (s_str (snapshot, "trading_state"), "active");
+    cJSON_Delete (snapshot);
+    cJSON_Delete (s_open (client));
+    s_send_text (client, "{\"type\":\"flatten\"}");
+    cJSON *ack = NULL, *state = NULL, *closed = NULL;
+    for (int64_t deadline = tw_clock_mono_ms () + WAIT_MS; !ack || !state || !closed;) {
+        int64_t left = deadline - tw_clock_mono_ms ();
+        ck_assert_msg (left > 0, "ack=%d trading_state=%d closed=%d", !!ack, !!state, !!closed);
+        s_tick (SYMBOL); //  the paper broker exits at the last price
+        char *text = NULL;
+        int rc = tw_wsclient_recv (client, (int) (left < POLL_MS ? left : POLL_MS), &text, NULL);
+        ck_assert_int_ge (rc, 0);
+        if (rc == 0)
+            continue;
+        cJSON *doc = cJSON_Parse (text);
+        free (text);
+        const char *type = s_str (doc, "type");
+        cJSON **slot = streq (type, "ack")               ? &ack
+                       : streq (type, "trading_state")   ? &state
+                       : streq (type, "position_closed") ? &closed
+                                                         : NULL;
+        if (slot && !*slot)
+            *slot = doc;
+        else
+            cJSON_Delete (doc);
+    }
+    ck_assert_str_eq (s_str (ack, "request"), "flatten");
+    ck_assert_str_eq (s_str (ack, "status"), "accepted");
+    ck_assert_str_eq (s_str (state, "trading_state"), "halted");
+    ck_assert_str_eq (s_str (state, "reason"), "flatten (Kill Switch)");
+    ck_assert_str_eq (s_str (closed, "id"), POS_ID);
+    ck_assert_str_eq (s_str (closed, "reason"), "Kill Switch");
+    cJSON_Delete (ack);
+    cJSON_Delete (state);
+    cJSON_Delete (closed);
+    ck_assert (tw_file_contains (fx.notifier_log, "forward flatten sent"));
+    //  The gateway is halted: it says so, and refuses an open.
+    tw_msg_t pong;
+    memset (&pong, 0, sizeof pong);
+    ck_assert_int_eq (tw_cmd_ask (fx.rep, TW_MSG_STATUS, CLIENT_TIMEOUT_MS, 3, &pong), 0);
+    ck_assert_int_eq (pong.u.pong.trading_state, TW_TRADING_HALTED);
+    tw_msg_t request, reply;
+    tw_cmd_open (&request, SYMBOL, TW_SIDE_LONG, 1, 0, 0, WAIT_MS);
+    ck_assert_int_eq (tw_cmd_request (fx.gateway_client, &request, &reply), 0);
+    ck_assert_int_eq (reply.u.ack.status, TW_ACK_REJECTED);
+    ck_assert_ptr_nonnull (strstr (reply.u.ack.error, "halted"));
+    //  A client that connects now sees it in its snapshot, and the
+    //  heartbeat carries it.
+    tw_wsclient_t *later = s_connect_ok ();
+    snapshot = s_expect (later, "snapshot", FRAME_MS);
+    ck_assert_str_eq (s_str (snapshot, "trading_state"), "halted");
+    cJSON_Delete (snapshot);
+    cJSON *heartbeat = s_expect (later, "heartbeat", FRAME_MS);
+    ck_assert_str_eq (s_str (heartbeat, "trading_state"), "halted");
+    cJSON_Delete (heartbeat);
+    tw_wsclient_destroy (&later);
+    tw_wsclient_destroy (&client);
 }
 END_TEST
 
@@ -854,8 +1010,17 @@ START_TEST (test_token_rules)
     s_send_text (client, "{\"type\":\"close\",\"id\":\"" POS_ID "\"}");
     cJSON *ack = s_expect (client, "ack", FRAME_MS);
     ck_assert_str_eq (s_str (ack, "status"), "rejected");
+    ck_assert_str_eq (s_str (ack, "request"), "close");
     ck_assert_ptr_nonnull (strstr (s_str (ack, "error"), "needs the token"));
     cJSON_Delete (ack);
+    //  Nor flattens: the gateway never hears of it.
+    s_send_text (client, "{\"type\":\"flatten\"}");
+    ack = s_expect (client, "ack", FRAME_MS);
+    ck_assert_str_eq (s_str (ack, "request"), "flatten");
+    ck_assert_str_eq (s_str (ack, "status"), "rejected");
+    ck_assert_ptr_nonnull (strstr (s_str (ack, "error"), "flattening needs the token"));
+    cJSON_Delete (ack);
+    ck_assert (!tw_file_contains (fx.gateway_log, "flatten reason="));
     tw_wsclient_destroy (&client);
     ck_assert_int_eq (tw_fixture_stop (fx.base, "anonymous", SIGTERM, STOP_MS), 0);
 }
@@ -870,6 +1035,8 @@ main (void)
     tcase_add_checked_fixture (tc, s_setup, s_teardown);
     tcase_add_test (tc, test_http_and_auth);
     tcase_add_test (tc, test_events_and_manual_close);
+    tcase_add_test (tc, test_feed_stale_warning);
+    tcase_add_test (tc, test_flatten_halts_the_gateway);
     tcase_add_test (tc, test_marks_and_recent);
     tcase_add_test (tc, test_restart_gives_fresh_snapshot);
     tcase_add_test (tc, test_gateway_restart_gives_fresh_snapshot);

@@ -40,6 +40,7 @@ s_send (const uint8_t *data, size_t size, void *arg)
 typedef struct {
     int calls;
     uint64_t client;
+    char request[16];
     char status[32];
     char id[TW_ID_MAX];
     char error[TW_TEXT_MAX];
@@ -47,11 +48,13 @@ typedef struct {
 } s_seen_t;
 
 static void
-s_record (uint64_t client, const char *status, const char *id, const char *error, void *arg)
+s_record (uint64_t client, const char *request, const char *status, const char *id,
+          const char *error, void *arg)
 {
     s_seen_t *seen = (s_seen_t *) arg;
     seen->calls++;
     seen->client = client;
+    snprintf (seen->request, sizeof seen->request, "%s", request);
     snprintf (seen->status, sizeof seen->status, "%s", status);
     snprintf (seen->id, sizeof seen->id, "%s", id);
     snprintf (seen->error, sizeof seen->error, "%s", error);
@@ -143,6 +146,41 @@ START_TEST (test_close_becomes_manual_close)
 }
 END_TEST
 
+//  A flatten becomes the gateway's flatten with "Kill Switch", a fresh
+//  req_id and an expires_at; its verdict goes back to its client.
+START_TEST (test_flatten_becomes_kill_switch)
+{
+    s_fixture_t fx;
+    s_setup (&fx);
+    char err[TW_TEXT_MAX] = "";
+    ck_assert_int_eq (nt_forward_flatten (fx.forward, 11, err, sizeof err), 0);
+    ck_assert_int_eq (fx.wire.count, 1);
+    const tw_msg_t *flatten = &fx.wire.sent[0];
+    ck_assert_int_eq (flatten->type, TW_MSG_FLATTEN);
+    ck_assert_str_eq (flatten->u.flatten.reason, TW_REASON_KILL_SWITCH);
+    ck_assert (strncmp (flatten->req_id, "ntf", 3) == 0);
+    ck_assert_int_gt (flatten->expires_at, tw_clock_wall_ns ());
+    tw_msg_t ack = s_ack (flatten->req_id, TW_ACK_ACCEPTED, "");
+    ck_assert_int_eq (tw_requester_deliver (fx.requester, &ack, 0), 0);
+    ck_assert_int_eq (fx.seen.calls, 1);
+    ck_assert_uint_eq (fx.seen.client, 11);
+    ck_assert_str_eq (fx.seen.request, "flatten");
+    ck_assert_str_eq (fx.seen.status, "accepted");
+    ck_assert_str_eq (fx.seen.id, "");
+    //  Unanswered: a timeout, to the same client.
+    ck_assert_int_eq (nt_forward_flatten (fx.forward, 12, err, sizeof err), 0);
+    int64_t start = tw_clock_mono_ms ();
+    for (int attempt = 1; attempt <= ATTEMPTS; attempt++)
+        tw_requester_expire (fx.requester, start + attempt * TIMEOUT_MS);
+    ck_assert_uint_eq (fx.seen.client, 12);
+    ck_assert_int_eq (fx.seen.calls, 2);
+    ck_assert_str_eq (fx.seen.request, "flatten");
+    ck_assert_str_eq (fx.seen.status, NT_ACK_TIMEOUT);
+    ck_assert_int_eq (nt_forward_sent (fx.forward), 2);
+    s_teardown (&fx);
+}
+END_TEST
+
 START_TEST (test_unanswered_is_a_timeout)
 {
     s_fixture_t fx;
@@ -190,7 +228,7 @@ START_TEST (test_bound_and_drop)
     for (uint64_t client = 0; client < NT_FORWARD_MAX; client++)
         ck_assert_int_eq (nt_forward_close (fx.forward, client, POS_A, err, sizeof err), 0);
     ck_assert_int_eq (nt_forward_close (fx.forward, 99, POS_A, err, sizeof err), -1);
-    ck_assert_ptr_nonnull (strstr (err, "too many close requests in flight"));
+    ck_assert_ptr_nonnull (strstr (err, "too many requests in flight"));
     ck_assert_int_eq (fx.wire.count, NT_FORWARD_MAX);
     ck_assert_int_eq (nt_forward_sent (fx.forward), NT_FORWARD_MAX);
     //  A verdict frees a place, even for a close started from the callback.
@@ -213,6 +251,7 @@ main (void)
     Suite *suite = suite_create ("nt_forward");
     TCase *tc = tcase_create ("core");
     tcase_add_test (tc, test_close_becomes_manual_close);
+    tcase_add_test (tc, test_flatten_becomes_kill_switch);
     tcase_add_test (tc, test_unanswered_is_a_timeout);
     tcase_add_test (tc, test_unexpected_reply_is_rejected);
     tcase_add_test (tc, test_bound_and_drop);

@@ -208,6 +208,56 @@ START_TEST (test_trading_state)
 }
 END_TEST
 
+//  feed_stale and token_expiry become warnings; other events do not.
+START_TEST (test_event_warnings)
+{
+    char name[64], text[TW_TEXT_MAX];
+    bool active = false;
+    tw_msg_t msg;
+    tw_msg_init (&msg, TW_MSG_FEED_STALE);
+    msg.u.event.seq = 7;
+    strcpy (msg.u.event.pos.symbol, "NSE:SBIN-EQ");
+    msg.u.event.active = true;
+    msg.u.event.age_ms = 5250;
+    ck_assert_int_eq (nt_json_event_warning (&msg, name, sizeof name, text, sizeof text, &active),
+                      0);
+    ck_assert_str_eq (name, "feed_stale:NSE:SBIN-EQ");
+    ck_assert (active);
+    ck_assert_str_eq (text, "feed stale: no good tick of NSE:SBIN-EQ for 5.2 s while a position "
+                            "is open: its stops are not watched");
+    s_expect (nt_json_warning (7, name, "x", active),
+              "{\"type\":\"warning\",\"seq\":7,\"name\":\"feed_stale:NSE:SBIN-EQ\","
+              "\"text\":\"x\",\"active\":true}");
+    msg.u.event.active = false;
+    ck_assert_int_eq (nt_json_event_warning (&msg, name, sizeof name, text, sizeof text, &active),
+                      0);
+    ck_assert (!active);
+    ck_assert_str_eq (text, "feed of NSE:SBIN-EQ watched again");
+    //  2026-12-01 10:30:00 IST.
+    tw_msg_init (&msg, TW_MSG_TOKEN_EXPIRY);
+    msg.u.event.expires_at = INT64_C (1796101200) * 1000000000;
+    msg.u.event.active = true;
+    ck_assert_int_eq (nt_json_event_warning (&msg, name, sizeof name, text, sizeof text, &active),
+                      0);
+    ck_assert_str_eq (name, "token_expiry");
+    ck_assert (active);
+    ck_assert_ptr_nonnull (strstr (text, "expires at "));
+    ck_assert_ptr_nonnull (strstr (text, "tradectl login"));
+    msg.u.event.expired = true;
+    ck_assert_int_eq (nt_json_event_warning (&msg, name, sizeof name, text, sizeof text, &active),
+                      0);
+    ck_assert_ptr_nonnull (strstr (text, "expired at "));
+    msg.u.event.active = msg.u.event.expired = false;
+    ck_assert_int_eq (nt_json_event_warning (&msg, name, sizeof name, text, sizeof text, &active),
+                      0);
+    ck_assert (!active);
+    ck_assert_ptr_nonnull (strstr (text, "a new broker access token"));
+    tw_msg_init (&msg, TW_MSG_TRADING_STATE);
+    ck_assert_int_eq (nt_json_event_warning (&msg, name, sizeof name, text, sizeof text, &active),
+                      -1);
+}
+END_TEST
+
 START_TEST (test_not_an_event)
 {
     tw_msg_t msg;
@@ -221,22 +271,31 @@ END_TEST
 
 START_TEST (test_snapshot)
 {
-    s_expect (nt_json_snapshot (EPOCH, 0, NULL, NULL, 0),
+    s_expect (nt_json_snapshot (EPOCH, 0, NULL, NULL, 0, TW_TRADING_NONE, NULL, 0),
               "{\"type\":\"snapshot\",\"seq\":0,\"epoch\":\"12345678901234567890\","
-              "\"positions\":[]}");
+              "\"positions\":[],\"trading_state\":\"\",\"warnings\":[]}");
+    //  The trading state and the warnings in force travel with it.
+    nt_warning_t warnings[] = {{"feed_stale:NSE:SBIN-EQ", "feed stale"},
+                               {"token_expiry", "the token \"ends\""}};
+    s_expect (nt_json_snapshot (1, 3, NULL, NULL, 0, TW_TRADING_HALTED, warnings, 2),
+              "{\"type\":\"snapshot\",\"seq\":3,\"epoch\":\"1\",\"positions\":[],"
+              "\"trading_state\":\"halted\",\"warnings\":[{\"name\":\"feed_stale:NSE:SBIN-EQ\","
+              "\"text\":\"feed stale\"},{\"name\":\"token_expiry\",\"text\":\"the token "
+              "\\\"ends\\\"\"}]}");
     tw_position_t positions[2] = {s_position (), s_position ()};
     strcpy (positions[1].id, "NSE:INFY-EQ-INTRADAY");
     strcpy (positions[1].symbol, "NSE:INFY-EQ");
     positions[1].state = TW_STATE_CLOSING;
     positions[1].exit_failed = true;
-    char *json = nt_json_snapshot (2, 42, positions, NULL, 2);
+    char *json = nt_json_snapshot (2, 42, positions, NULL, 2, TW_TRADING_ACTIVE, NULL, 0);
     ck_assert_ptr_nonnull (json);
     ck_assert_str_eq (
         json, "{\"type\":\"snapshot\",\"seq\":42,\"epoch\":\"2\",\"positions\":[{" POSITION_JSON
               "},{\"id\":\"NSE:INFY-EQ-INTRADAY\",\"symbol\":"
               "\"NSE:INFY-EQ\",\"product\":\"INTRADAY\",\"side\":\"long\","
               "\"qty\":10,\"entry_price\":600.5,\"sl\":590,\"tp\":615.25,"
-              "\"trail\":0,\"state\":\"closing\",\"exit_failed\":true" NO_VIEW_JSON "}]}");
+              "\"trail\":0,\"state\":\"closing\",\"exit_failed\":true" NO_VIEW_JSON
+              "}],\"trading_state\":\"active\",\"warnings\":[]}");
     //  The docs/design.md §7 fields of every position are there.
     cJSON *doc = cJSON_Parse (json);
     cJSON *pos = cJSON_GetArrayItem (cJSON_GetObjectItemCaseSensitive (doc, "positions"), 0);
@@ -261,7 +320,7 @@ START_TEST (test_views_and_new_frames)
     views[0].age_ms = 120;
     views[1].age_ms = 5;
     strcpy (views[1].last_error, "HTTP 503");
-    char *json = nt_json_snapshot (2, 42, positions, views, 2);
+    char *json = nt_json_snapshot (2, 42, positions, views, 2, TW_TRADING_NONE, NULL, 0);
     ck_assert_ptr_nonnull (strstr (json, "\"exit_failed\":false,\"ltp\":601.33,"
                                          "\"unrealized_pnl\":8.33,\"ltp_age_ms\":120,"
                                          "\"last_error\":\"\"}"));
@@ -311,12 +370,15 @@ END_TEST
 
 START_TEST (test_ack_and_error)
 {
-    s_expect (nt_json_ack (5, "accepted", "NSE:SBIN-EQ-INTRADAY", NULL),
-              "{\"type\":\"ack\",\"seq\":5,\"status\":\"accepted\","
+    s_expect (nt_json_ack (5, "close", "accepted", "NSE:SBIN-EQ-INTRADAY", NULL),
+              "{\"type\":\"ack\",\"seq\":5,\"request\":\"close\",\"status\":\"accepted\","
               "\"id\":\"NSE:SBIN-EQ-INTRADAY\",\"error\":\"\"}");
-    s_expect (nt_json_ack (5, NT_ACK_TIMEOUT, "X", "no answer"),
-              "{\"type\":\"ack\",\"seq\":5,\"status\":\"timeout\",\"id\":\"X\","
-              "\"error\":\"no answer\"}");
+    s_expect (nt_json_ack (5, "close", NT_ACK_TIMEOUT, "X", "no answer"),
+              "{\"type\":\"ack\",\"seq\":5,\"request\":\"close\",\"status\":\"timeout\","
+              "\"id\":\"X\",\"error\":\"no answer\"}");
+    s_expect (nt_json_ack (6, "flatten", "accepted", "", NULL),
+              "{\"type\":\"ack\",\"seq\":6,\"request\":\"flatten\",\"status\":\"accepted\","
+              "\"id\":\"\",\"error\":\"\"}");
     s_expect (nt_json_error (6, "bad \"frame\""),
               "{\"type\":\"error\",\"seq\":6,\"error\":\"bad \\\"frame\\\"\"}");
 }
@@ -347,6 +409,28 @@ START_TEST (test_close_request)
     const char *text = "{\"type\":\"close\",\"id\":\"B\"}garbage";
     ck_assert_int_eq (nt_json_parse_request (text, 25, &request, err, ERR_MAX), 0);
     ck_assert_str_eq (request.id, "B");
+    ck_assert_str_eq (nt_json_request_name (request.type), "close");
+}
+END_TEST
+
+START_TEST (test_flatten_request)
+{
+    nt_request_t request;
+    char err[ERR_MAX] = "";
+    ck_assert_int_eq (s_parse ("{\"type\":\"flatten\"}", &request, err), 0);
+    ck_assert_int_eq (request.type, NT_REQUEST_FLATTEN);
+    ck_assert_str_eq (request.id, "");
+    ck_assert_str_eq (nt_json_request_name (request.type), "flatten");
+    ck_assert_int_eq (s_parse (" { \"type\" : \"flatten\" } ", &request, err), 0);
+    //  Nothing else: a flatten takes no position and no reason.
+    ck_assert_int_eq (s_parse ("{\"type\":\"flatten\",\"id\":\"X\"}", &request, err), -1);
+    ck_assert_str_eq (err, "unknown field 'id' in flatten");
+    ck_assert_int_eq (request.type, NT_REQUEST_NONE);
+    ck_assert_int_eq (s_parse ("{\"type\":\"flatten\",\"reason\":\"TP Hit\"}", &request, err), -1);
+    ck_assert_int_eq (s_parse ("{\"type\":\"flatten\",\"type\":\"flatten\"}", &request, err), -1);
+    ck_assert_ptr_nonnull (strstr (err, "duplicate field 'type'"));
+    ck_assert_int_eq (s_parse ("{\"type\":\"Flatten\"}", &request, err), -1);
+    ck_assert_str_eq (nt_json_request_name (NT_REQUEST_NONE), "");
 }
 END_TEST
 
@@ -374,7 +458,7 @@ START_TEST (test_malformed_requests)
         {"{\"type\":\"close\",\"id\":\"X\"} {}", "trailing bytes after the JSON value"},
         {"{}", "missing field 'type'"},
         {"{\"type\":7}", "field 'type': expected a string"},
-        {"{\"type\":\"open\"}", "unknown type 'open': the one request is close"},
+        {"{\"type\":\"open\"}", "unknown type 'open': the requests are close and flatten"},
         //  A NUL or a control character in a string from outside is refused,
         //  never cut short or passed on.
         {"{\"type\":\"cl\\u0000ose\"}", "a NUL (\\u0000) in the frame: refused"},
@@ -437,9 +521,11 @@ main (void)
     tcase_add_test (tc, test_position_mismatch);
     tcase_add_test (tc, test_heartbeat);
     tcase_add_test (tc, test_trading_state);
+    tcase_add_test (tc, test_event_warnings);
     tcase_add_test (tc, test_not_an_event);
     tcase_add_test (tc, test_snapshot);
     tcase_add_test (tc, test_ack_and_error);
+    tcase_add_test (tc, test_flatten_request);
     tcase_add_test (tc, test_views_and_new_frames);
     tcase_add_test (tc, test_position_closed_paisa);
     tcase_add_test (tc, test_close_request);

@@ -304,6 +304,66 @@ s_try_open (gw_inproc_t *fx, const char *req_id, const char *symbol, double sl, 
 
 //  The pre-trade checks at the gateway: the issue's long with its stop
 //  above and its target below the price, and a symbol that is not Fyers'.
+//  A feed_report (the risk-monitor's) and its reply.
+static void
+s_feed_report (gw_inproc_t *fx, const char *req_id, bool stale, tw_msg_t *ack)
+{
+    tw_msg_t report;
+    gw_inproc_command (&report, TW_MSG_FEED_REPORT, req_id);
+    snprintf (report.u.feed.symbol, sizeof report.u.feed.symbol, "%s", SYMBOL_A);
+    report.u.feed.stale = stale;
+    report.u.feed.age_ms = stale ? 5100 : 7000;
+    memset (ack, 0, sizeof *ack);
+    gw_inproc_request (fx, &report, ack);
+    ck_assert_int_eq (ack->u.ack.status, TW_ACK_ACCEPTED);
+}
+
+//  Issue 8: feed_report is relayed as feed_stale with the next seq, once:
+//  a repeat (same req_id) gets the first ack, a report of what was already
+//  published publishes nothing. Changes no position, and is taken while
+//  halted too.
+START_TEST (test_feed_report_relayed)
+{
+    gw_inproc_t fx;
+    gw_inproc_start (&fx);
+    uint64_t seq = (uint64_t) gw_inproc_counter (&fx, "seq");
+    tw_msg_t ack, event;
+    memset (&event, 0, sizeof event);
+    s_feed_report (&fx, "feed-1", true, &ack);
+    gw_inproc_next_event (&fx, &event);
+    ck_assert_int_eq (event.type, TW_MSG_FEED_STALE);
+    ck_assert_str_eq (event.u.event.pos.symbol, SYMBOL_A);
+    ck_assert (event.u.event.active);
+    ck_assert_int_eq (event.u.event.age_ms, 5100);
+    ck_assert_uint_eq (event.u.event.seq, seq + 1);
+    //  The same request again, and a new one saying the same: nothing new.
+    s_feed_report (&fx, "feed-1", true, &ack);
+    s_feed_report (&fx, "feed-2", true, &ack);
+    ck_assert_int_eq (gw_inproc_counter (&fx, "seq"), (int64_t) seq + 1);
+    //  Back: published once.
+    s_feed_report (&fx, "feed-3", false, &ack);
+    gw_inproc_next_event (&fx, &event);
+    ck_assert_int_eq (event.type, TW_MSG_FEED_STALE);
+    ck_assert (!event.u.event.active);
+    ck_assert_int_eq (event.u.event.age_ms, 7000);
+    ck_assert_uint_eq (event.u.event.seq, seq + 2);
+    s_feed_report (&fx, "feed-4", false, &ack);
+    ck_assert_int_eq (gw_inproc_counter (&fx, "seq"), (int64_t) seq + 2);
+    ck_assert_int_eq (gw_inproc_snapshot (&fx, NULL, 0), 0);
+    //  Halted: still relayed.
+    tw_msg_t flatten;
+    gw_inproc_command (&flatten, TW_MSG_FLATTEN, "flatten-feed");
+    gw_inproc_request (&fx, &flatten, &ack);
+    gw_inproc_next_event (&fx, &event);
+    ck_assert_int_eq (event.type, TW_MSG_TRADING_STATE);
+    s_feed_report (&fx, "feed-5", true, &ack);
+    gw_inproc_next_event (&fx, &event);
+    ck_assert_int_eq (event.type, TW_MSG_FEED_STALE);
+    ck_assert (event.u.event.active);
+    gw_inproc_stop (&fx);
+}
+END_TEST
+
 START_TEST (test_pre_trade_checks)
 {
     gw_inproc_t fx;
@@ -397,6 +457,7 @@ main (void)
     tcase_add_test (tc, test_flatten);
     tcase_add_test (tc, test_reconcile);
     tcase_add_test (tc, test_halt_resume);
+    tcase_add_test (tc, test_feed_report_relayed);
     tcase_add_test (tc, test_pre_trade_checks);
     tcase_add_test (tc, test_daily_loss_limit);
     suite_add_tcase (suite, tc);

@@ -73,6 +73,7 @@ rmfx_start (rmfx_t *fx, const tw_position_t *pos)
     fx->feed = tw_sock_pub_new (FEED_PUB);
     ck_assert (fx->router && fx->pub && fx->feed);
     fx->gateway_up = true;
+    fx->epoch = EPOCH;
     fx->seq = FIRST_SEQ;
     if (pos)
         fx->positions[fx->count++] = *pos;
@@ -108,7 +109,7 @@ rmfx_publish_event (rmfx_t *fx, tw_msg_type_t type, const tw_position_t *pos, co
 {
     tw_msg_t msg;
     tw_msg_init (&msg, type);
-    msg.u.event.epoch = EPOCH;
+    msg.u.event.epoch = fx->epoch;
     msg.u.event.seq = type == TW_MSG_HEARTBEAT ? fx->seq : ++fx->seq;
     if (pos)
         msg.u.event.pos = *pos;
@@ -146,7 +147,7 @@ s_read_request (rmfx_t *fx, rmfx_command_t *command)
         tw_msg_t reply;
         tw_msg_init (&reply, TW_MSG_SNAPSHOT_REPLY);
         snprintf (reply.req_id, sizeof reply.req_id, "%s", msg.req_id);
-        reply.u.snapshot.epoch = EPOCH;
+        reply.u.snapshot.epoch = fx->epoch;
         reply.u.snapshot.seq = fx->seq;
         reply.u.snapshot.count = fx->count;
         reply.u.snapshot.positions = (tw_position_t *) calloc (2, sizeof (tw_position_t));

@@ -57,6 +57,7 @@ typedef struct {
     zsock_t *pub;    //  the gateway's events
     zsock_t *feed;   //  the ticks
     bool gateway_up; //  answers snapshots and sends heartbeats
+    uint64_t epoch;  //  EPOCH from the start; a test may start a new run
     uint64_t seq;
     tw_position_t positions[2];
     size_t count;

@@ -5,8 +5,9 @@
 //  ticks; simulated ticks are refused while [gateway] broker is fyers
 //  (unless allowed) and acted on with the paper broker; a symbol with an
 //  open position and no tick for [risk] stale_feed_ms is reported stale
-//  and recovers on the next tick, and with flatten_on_stale_feed its
-//  position is closed with "Kill Switch".
+//  and recovers on the next tick (each told to the gateway, again to a new
+//  gateway run), and with flatten_on_stale_feed its position is closed with
+//  "Kill Switch".
 
 #include <check.h>
 #include <stdio.h>
@@ -44,12 +45,40 @@ s_tick_counted (rmfx_t *fx, tw_source_t source, double ltp, const char *counter)
     rmfx_wait_counter (fx, counter, before + 1);
 }
 
-//  The next command is a close of id for reason; it is accepted.
+//  The next command is a feed_report of SYMBOL saying stale; it is
+//  answered with status.
+static void
+s_expect_report (rmfx_t *fx, bool stale, tw_ack_status_t status)
+{
+    //  A resend of the report answered last (its timeout ran out before the
+    //  answer came) is not a new report.
+    static char answered[TW_ID_MAX];
+    rmfx_command_t report;
+    ck_assert (rmfx_next_command (fx, WAIT_MS, &report));
+    while (strcmp (report.msg.req_id, answered) == 0) {
+        tw_request_destroy (&report.request);
+        ck_assert (rmfx_next_command (fx, WAIT_MS, &report));
+    }
+    snprintf (answered, sizeof answered, "%s", report.msg.req_id);
+    ck_assert_int_eq (report.msg.type, TW_MSG_FEED_REPORT);
+    ck_assert_str_eq (report.msg.u.feed.symbol, SYMBOL);
+    ck_assert_int_eq (report.msg.u.feed.stale, stale);
+    ck_assert (!stale || report.msg.u.feed.age_ms > 0);
+    ck_assert_int_gt (report.msg.expires_at, 0);
+    rmfx_answer (fx, &report, status);
+}
+
+//  The next command other than a feed report (accepted) is a close of id
+//  for reason; it is accepted.
 static void
 s_expect_close (rmfx_t *fx, const char *id, const char *reason)
 {
     rmfx_command_t close;
     ck_assert (rmfx_next_command (fx, WAIT_MS, &close));
+    while (close.msg.type == TW_MSG_FEED_REPORT) {
+        rmfx_answer (fx, &close, TW_ACK_ACCEPTED);
+        ck_assert (rmfx_next_command (fx, WAIT_MS, &close));
+    }
     ck_assert_int_eq (close.msg.type, TW_MSG_CLOSE);
     ck_assert_str_eq (close.msg.u.close.id, id);
     ck_assert_str_eq (close.msg.u.close.reason, reason);
@@ -161,18 +190,32 @@ START_TEST (test_stale_feed_reported_and_recovered)
     ck_assert_int_ge (rmfx_counter (&fx, "oldest_tick_age_ms"), STALE_RECOVER_MS);
     //  The health check sees it (tradectl ping exits 5).
     ck_assert_int_eq (rmfx_counter (&fx, "healthy"), 0);
+    //  The gateway hears of it (feed_report, for the dashboard); a
+    //  rejected report is sent again, with a new req_id, until acknowledged.
+    s_expect_report (&fx, true, TW_ACK_REJECTED);
+    s_expect_report (&fx, true, TW_ACK_ACCEPTED);
+    rmfx_wait_counter (&fx, "feed_reports_acked", 1);
     rmfx_assert_only_repeats (&fx, NULL);
-    //  A tick: recovered.
+    //  A new gateway run (a new epoch) hears of it again.
+    fx.epoch++;
+    rmfx_publish_event (&fx, TW_MSG_HEARTBEAT, NULL, NULL);
+    s_expect_report (&fx, true, TW_ACK_ACCEPTED);
+    rmfx_wait_counter (&fx, "feed_reports_acked", 2);
+    //  A tick: recovered, and the gateway hears that too.
     rmfx_tick (&fx, 100);
     rmfx_wait_counter_eq (&fx, "stale_symbols", 0, WAIT_MS);
     ck_assert_int_eq (rmfx_counter (&fx, "healthy"), 1);
+    s_expect_report (&fx, false, TW_ACK_ACCEPTED);
     //  Stale again, then the position closes: a symbol without an open
     //  position is not watched.
     rmfx_wait_counter (&fx, "stale_symbols", 1);
+    s_expect_report (&fx, true, TW_ACK_ACCEPTED);
     pos.state = TW_STATE_CLOSED;
     rmfx_publish_event (&fx, TW_MSG_POSITION_CLOSED, &pos, "Manual Close");
     rmfx_wait_counter_eq (&fx, "stale_symbols", 0, WAIT_MS);
     ck_assert_int_eq (rmfx_counter (&fx, "oldest_tick_age_ms"), 0);
+    s_expect_report (&fx, false, TW_ACK_ACCEPTED);
+    rmfx_wait_counter (&fx, "feed_reports_acked", 5);
     rmfx_assert_only_repeats (&fx, NULL);
     rmfx_stop (&fx);
 }
