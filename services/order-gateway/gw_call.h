@@ -25,7 +25,9 @@ typedef enum {
                         //  only an entry with exactly that tag and the call's symbol, side
                         //  and qty matches
     GW_OP_ORDERS,       //  read the broker's order book (GET /orders)
-    GW_OP_CANCEL        //  cancel what remains of order_id (DELETE /orders/sync {"id": ...})
+    GW_OP_CANCEL,       //  cancel what remains of order_id (DELETE /orders/sync {"id": ...})
+    GW_OP_MODIFY        //  move the stop of the SL-M order order_id to stop_price
+                        //  (PATCH /orders/sync {"id": ..., "type": 3, "stopPrice": ...})
 } gw_op_t;
 
 typedef enum {
@@ -77,6 +79,9 @@ typedef struct {
     int64_t qty;                  //  PLACE, ORDER_BY_TAG
     char product[TW_PRODUCT_MAX]; //  PLACE ("INTRADAY")
     char order_tag[32];           //  PLACE, ORDER_BY_TAG: 1-30 alphanumerics, unique per request
+    double stop_price;            //  PLACE: > 0 makes it an SL-M (stop-loss market) order that
+                                  //  rests until the price reaches it; 0 a market order.
+                                  //  MODIFY: the new stop
 
     //  Set by the broker actor.
     gw_outcome_t outcome;
@@ -86,8 +91,8 @@ typedef struct {
     int64_t retry_after_ms;   //  from Retry-After / X-Retry-After-Ms on 429, else 0
     int64_t latency_ms;       //  from leaving the rate limiter to the outcome
     double fill_price;        //  EXIT/PLACE: price when known (paper: last tick), else 0
-    char order_id[TW_ID_MAX]; //  PLACE, ORDER_BY_TAG: the broker's order id; CANCEL: set by
-                              //  the gateway
+    char order_id[TW_ID_MAX]; //  PLACE, ORDER_BY_TAG: the broker's order id; CANCEL, MODIFY:
+                              //  set by the gateway
     int order_status;      //  ORDER_BY_TAG: Fyers status (2 filled, 5 rejected, ...), 0 = not found
     int64_t filled_qty;    //  ORDER_BY_TAG: quantity filled so far
     size_t position_count; //  POSITIONS
@@ -124,6 +129,11 @@ gw_pipe_msg_t gw_broker_pipe_recv (zsock_t *pipe, gw_call_t **call);
 //  the main thread's business (here they would only cut the loop's poll
 //  short). Faults (SIGSEGV and the like) stay unblocked.
 void gw_broker_block_signals (void);
+
+//  True for the ops that change something at the broker (an order placed,
+//  moved or cancelled, a position exited): their unsure outcomes are
+//  ambiguous, never simply retried.
+bool gw_op_writes (gw_op_t op);
 
 const char *gw_outcome_name (gw_outcome_t outcome);
 const char *gw_op_name (gw_op_t op);
