@@ -841,7 +841,8 @@ gw_paper_execute (gw_paper_t *self, gw_call_t *call)
     call->error[0] = 0;
     call->retry_after_ms = 0;
     call->fill_price = 0;
-    call->order_id[0] = 0;
+    if (call->op != GW_OP_CANCEL && call->op != GW_OP_MODIFY)
+        call->order_id[0] = 0; //  an input of those two
     call->order_status = 0;
     call->filled_qty = 0;
     switch (call->op) {

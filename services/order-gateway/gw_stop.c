@@ -53,9 +53,9 @@ struct _gw_stops_t {
 typedef struct {
     gw_stops_t *stops;
     char id[TW_ID_MAX];
-    s_action_t action; //  the broker call in flight, S_IDLE when none
-    bool again;        //  sync when the call returns
-    int failures;      //  placements and moves that failed in a row
+    s_action_t action;   //  the broker call in flight, S_IDLE when none
+    bool again;          //  sync when the call returns
+    int failures;        //  placements and moves that failed in a row
     int64_t retry_at_ms; //  monotonic: no placement before
     double given_up_sl;  //  the stop-loss given up on after GW_STOP_MAX_FAILURES
     bool flat;           //  reconciliation found the position flat at the broker
@@ -119,9 +119,9 @@ static void
 s_failed (s_entry_t *entry, const gw_call_t *call, double sl)
 {
     entry->failures++;
-    entry->retry_at_ms = tw_clock_mono_ms ()
-                         + gw_retry_backoff_ms (GW_STOP_RETRY_BASE_MS, entry->failures,
-                                                call->retry_after_ms);
+    entry->retry_at_ms =
+        tw_clock_mono_ms ()
+        + gw_retry_backoff_ms (GW_STOP_RETRY_BASE_MS, entry->failures, call->retry_after_ms);
     if (entry->failures >= GW_STOP_MAX_FAILURES) {
         entry->given_up_sl = sl;
         tw_error ("broker stop given up id=%s sl=%.2f failures=%d error=\"%s\": the position is "
@@ -277,7 +277,8 @@ s_flat_checked (s_entry_t *entry, gw_position_row_t *row, const gw_call_t *call)
         return; //  the next reconciliation asks again
     }
     if (call->order_status == GW_STOP_ORDER_FILLED) {
-        s_close (entry, TW_REASON_SL_HIT, call->fill_price > 0 ? call->fill_price : entry->flat_price);
+        s_close (entry, TW_REASON_SL_HIT,
+                 call->fill_price > 0 ? call->fill_price : entry->flat_price);
         return;
     }
     if (s_working (call->order_status)) {
@@ -322,8 +323,8 @@ s_on_call (void *owner, gw_call_t *call)
             if (s_put (entry, &row) == 0) {
                 entry->stops->moved++;
                 entry->failures = 0;
-                tw_info ("broker stop moved id=%s order=%s stop=%.2f", entry->id,
-                         row.stop_order_id, row.stop_price);
+                tw_info ("broker stop moved id=%s order=%s stop=%.2f", entry->id, row.stop_order_id,
+                         row.stop_price);
             }
         }
         else {
@@ -485,8 +486,7 @@ gw_stops_sync_all (gw_stops_t *self)
 }
 
 bool
-gw_stop_flat_at_broker (void *arg, const gw_position_row_t *row,
-                        const gw_broker_position_t *at_id)
+gw_stop_flat_at_broker (void *arg, const gw_position_row_t *row, const gw_broker_position_t *at_id)
 {
     gw_stops_t *self = (gw_stops_t *) arg;
     if (!row->stop_tag[0] && !row->stop_order_id[0])
@@ -495,9 +495,8 @@ gw_stop_flat_at_broker (void *arg, const gw_position_row_t *row,
     if (!entry->flat) {
         entry->flat = true;
         entry->retry_at_ms = 0;
-        entry->flat_price = at_id ? (row->pos.side == TW_SIDE_LONG ? at_id->sell_avg
-                                                                   : at_id->buy_avg)
-                                  : 0;
+        entry->flat_price =
+            at_id ? (row->pos.side == TW_SIDE_LONG ? at_id->sell_avg : at_id->buy_avg) : 0;
         entry->flat_multiplier = at_id ? at_id->multiplier : 1;
         tw_info ("flat at the broker id=%s with a broker stop tag=%s: looking it up", row->pos.id,
                  row->stop_tag);
@@ -518,11 +517,11 @@ gw_stops_log_open (gw_stops_t *self)
         const tw_position_t *pos = &row->pos;
         char stop[48];
         snprintf (stop, sizeof stop, "broker stop at %.2f", row->stop_price);
-        const char *guard = row->stop_order_id[0]     ? stop
-                            : !self->enabled          ? "none (broker_stop=off)"
-                            : pos->sl <= 0            ? "none (no stop-loss)"
+        const char *guard = row->stop_order_id[0]         ? stop
+                            : !self->enabled              ? "none (broker_stop=off)"
+                            : pos->sl <= 0                ? "none (no stop-loss)"
                             : pos->state != TW_STATE_OPEN ? "none (closing)"
-                                                      : "none (not placed)";
+                                                          : "none (not placed)";
         tw_warn ("stopping with an open position id=%s symbol=%s side=%s qty=%" PRId64
                  " sl=%.2f state=%s protected_by=\"%s\"%s%s",
                  pos->id, pos->symbol, tw_side_name (pos->side), pos->qty, pos->sl,

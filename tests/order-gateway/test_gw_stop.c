@@ -313,9 +313,9 @@ START_TEST (test_flat_elsewhere_cancels_it)
     s_wait_stop (&fx, STATUS_WORKING, 95);
     //  The broker squares it off and leaves its working orders alone.
     long status = 0;
-    char *reply = fake_fyers_http (fx.fake, "POST", "/_fake/square_off",
-                                   "{\"id\":\"" POS_ID "\",\"cancel_pending\":false}", NULL,
-                                   &status);
+    char *reply =
+        fake_fyers_http (fx.fake, "POST", "/_fake/square_off",
+                         "{\"id\":\"" POS_ID "\",\"cancel_pending\":false}", NULL, &status);
     ck_assert_int_eq (status, 200);
     free (reply);
     tw_msg_t event;
