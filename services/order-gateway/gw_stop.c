@@ -42,6 +42,7 @@ struct _gw_stops_t {
     gw_events_t *events;
     gw_jobs_t *jobs;
     bool enabled;
+    bool paper;      //  the paper broker: its stops act only while the gateway runs
     zhashx_t *table; //  position id -> s_entry_t *
     uint64_t next_tag;
     uint64_t placed;
@@ -438,6 +439,7 @@ gw_stops_new (gw_store_t *store, gw_events_t *events, gw_jobs_t *jobs, tw_config
     self->events = events;
     self->jobs = jobs;
     self->enabled = streq (tw_config_str (config, "fyers", "broker_stop"), "on");
+    self->paper = streq (tw_config_str (config, "gateway", "broker"), "paper");
     self->table = zhashx_new ();
     assert (self->table);
     zhashx_set_destructor (self->table, s_entry_destroy);
@@ -515,8 +517,9 @@ gw_stops_log_open (gw_stops_t *self)
     for (size_t i = 0; i < count; i++) {
         const gw_position_row_t *row = &rows[i];
         const tw_position_t *pos = &row->pos;
-        char stop[48];
-        snprintf (stop, sizeof stop, "broker stop at %.2f", row->stop_price);
+        char stop[64];
+        snprintf (stop, sizeof stop, "%s stop at %.2f", self->paper ? "paper" : "broker",
+                  row->stop_price);
         const char *guard = row->stop_order_id[0]         ? stop
                             : !self->enabled              ? "none (broker_stop=off)"
                             : pos->sl <= 0                ? "none (no stop-loss)"
@@ -528,7 +531,11 @@ gw_stops_log_open (gw_stops_t *self)
                  tw_state_name (pos->state), guard, row->stop_order_id[0] ? " order=" : "",
                  row->stop_order_id);
     }
-    if (count > 0)
+    if (count > 0 && self->paper)
+        tw_warn ("stopping with %zu open positions: the paper broker runs in the gateway, "
+                 "nothing protects them until it is back",
+                 count);
+    else if (count > 0)
         tw_warn ("stopping with %zu open positions: only their broker stops act until the "
                  "gateway is back",
                  count);
