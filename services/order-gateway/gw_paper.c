@@ -4,7 +4,7 @@
 //  computed on a copy, written in one transaction with its order row, and
 //  only then applied in memory, so memory never runs ahead of the file.
 
-#include "gw_paper.h"
+#include "gw_paper_int.h"
 #include "tw_clock.h"
 #include "tw_log.h"
 #include "tw_sock.h"
@@ -18,45 +18,11 @@
 #include <time.h>
 
 #define GW_PAPER_DEFAULT_PRODUCT "INTRADAY"
-#define GW_PAPER_STATUS_FILLED 2       //  Fyers order status "filled"
 #define GW_PAPER_ORDER_PREFIX "PAPER-" //  order ids: "PAPER-<n>"
 #define GW_PAPER_TICK_PREFIX "tick."   //  the feed's tick topics
 #define GW_PAPER_BUSY_TIMEOUT_MS 1000  //  wait for a lock held by another process
 #define GW_PAPER_BAD_TICK_LOG_MS 10000 //  at most one "bad tick" line per interval
-#define GW_PAPER_DAY_SIZE 16           //  "YYYY-MM-DD" and its NUL
 #define GW_PAPER_SCHEMA_VERSION_TEXT "1"
-#define GW_PAPER_STOP_PREFIX "PAPER-S" //  stop order ids: "PAPER-S<n>"
-#define GW_PAPER_STATUS_CANCELLED 1    //  Fyers order status "cancelled"
-#define GW_PAPER_STATUS_WORKING 6      //  Fyers order status "pending"
-
-typedef struct {
-    char id[TW_ID_MAX];
-    char symbol[TW_SYMBOL_MAX];
-    char product[TW_PRODUCT_MAX];
-    int64_t net_qty;  //  signed
-    double avg_price; //  of the open quantity, 0 when flat
-    int64_t buy_qty;  //  bought today
-    double buy_value;
-    int64_t sell_qty; //  sold today
-    double sell_value;
-    double realized;
-    double ltp;                  //  the price of the last fill or tick seen
-    char day[GW_PAPER_DAY_SIZE]; //  local date of the last fill
-} s_position_t;
-
-struct _gw_paper_t {
-    sqlite3 *db;
-    sqlite3_stmt *upsert_position;
-    sqlite3_stmt *insert_order;
-    sqlite3_stmt *find_order;
-    zsock_t *feed;       //  SUB to the ticks, or NULL
-    zhashx_t *positions; //  id -> s_position_t *
-    zhashx_t *prices;    //  symbol -> double *
-    tw_log_limit_t bad_ticks;
-    zsock_t *pipe;
-    bool stopped;          //  GW_BROKER_STOP received: calls are dropped
-    int64_t working_stops; //  stop orders resting (ticks look for crossings only then)
-};
 
 static const char *s_schema =
     "PRAGMA journal_mode = WAL;"
@@ -78,12 +44,6 @@ static const char *s_schema =
     "  symbol TEXT NOT NULL, side INTEGER NOT NULL, qty INTEGER NOT NULL,"
     "  stop_price REAL NOT NULL, status INTEGER NOT NULL, price REAL NOT NULL);"
     "CREATE INDEX IF NOT EXISTS paper_stop_symbol ON paper_stop (symbol, status);";
-
-static void s_stop_trigger (gw_paper_t *self, const char *symbol, double ltp);
-static void s_stop_place (gw_paper_t *self, gw_call_t *call, const char *position_id);
-static void s_stop_cancel_position (gw_paper_t *self, const char *position_id);
-static bool s_stop_by_tag (gw_paper_t *self, gw_call_t *call);
-static void s_count_stops (gw_paper_t *self);
 
 static void
 s_item_free (void **item_p)
@@ -124,8 +84,8 @@ s_make_parent (const char *path)
     return rc;
 }
 
-static void
-s_copy_column (sqlite3_stmt *stmt, int column, char *buf, size_t size)
+void
+gw_paper_copy_column (sqlite3_stmt *stmt, int column, char *buf, size_t size)
 {
     const unsigned char *text = sqlite3_column_text (stmt, column);
     snprintf (buf, size, "%s", text ? (const char *) text : "");
@@ -155,11 +115,11 @@ s_load (gw_paper_t *self)
     if (rc != SQLITE_OK)
         return -1;
     while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-        s_position_t *pos = (s_position_t *) zmalloc (sizeof *pos);
+        gw_paper_position_t *pos = (gw_paper_position_t *) zmalloc (sizeof *pos);
         assert (pos);
-        s_copy_column (stmt, 0, pos->id, sizeof pos->id);
-        s_copy_column (stmt, 1, pos->symbol, sizeof pos->symbol);
-        s_copy_column (stmt, 2, pos->product, sizeof pos->product);
+        gw_paper_copy_column (stmt, 0, pos->id, sizeof pos->id);
+        gw_paper_copy_column (stmt, 1, pos->symbol, sizeof pos->symbol);
+        gw_paper_copy_column (stmt, 2, pos->product, sizeof pos->product);
         pos->net_qty = sqlite3_column_int64 (stmt, 3);
         pos->avg_price = sqlite3_column_double (stmt, 4);
         pos->buy_qty = sqlite3_column_int64 (stmt, 5);
@@ -168,7 +128,7 @@ s_load (gw_paper_t *self)
         pos->sell_value = sqlite3_column_double (stmt, 8);
         pos->realized = sqlite3_column_double (stmt, 9);
         pos->ltp = sqlite3_column_double (stmt, 10);
-        s_copy_column (stmt, 11, pos->day, sizeof pos->day);
+        gw_paper_copy_column (stmt, 11, pos->day, sizeof pos->day);
         zhashx_update (self->positions, pos->id, pos);
     }
     sqlite3_finalize (stmt);
@@ -221,7 +181,7 @@ gw_paper_new (const char *feed_endpoint, const char *db_path)
     if (rc == SQLITE_OK && s_load (self) != 0)
         rc = SQLITE_ERROR;
     if (rc == SQLITE_OK)
-        s_count_stops (self);
+        gw_paper_stop_count (self);
     if (rc != SQLITE_OK) {
         tw_error ("paper: cannot open the database path=%s error=\"%s\"", db_path,
                   self->db ? sqlite3_errmsg (self->db) : "out of memory");
@@ -272,12 +232,11 @@ gw_paper_set_price (gw_paper_t *self, const char *symbol, double ltp)
         zhashx_insert (self->prices, symbol, price);
     }
     *price = ltp;
-    s_stop_trigger (self, symbol, ltp);
+    gw_paper_stop_trigger (self, symbol, ltp);
 }
 
-//  The last price of symbol, or 0 when none was seen.
-static double
-s_price (gw_paper_t *self, const char *symbol)
+double
+gw_paper_price (gw_paper_t *self, const char *symbol)
 {
     double *price = (double *) zhashx_lookup (self->prices, symbol);
     return price ? *price : 0;
@@ -288,7 +247,7 @@ s_price (gw_paper_t *self, const char *symbol)
 
 //  Applies a fill of qty at price on side (1 buy, -1 sell) to pos.
 static void
-s_apply_fill (s_position_t *pos, int side, int64_t qty, double price)
+s_apply_fill (gw_paper_position_t *pos, int side, int64_t qty, double price)
 {
     if (side > 0) {
         pos->buy_qty += qty;
@@ -320,8 +279,8 @@ s_apply_fill (s_position_t *pos, int side, int64_t qty, double price)
 //  Writes pos and its order row in one transaction. Returns the order's seq,
 //  or -1 (err set) when nothing was written.
 static int64_t
-s_store_fill (gw_paper_t *self, const s_position_t *pos, const char *tag, int side, int64_t qty,
-              double price, int64_t stop_seq, char *err, size_t err_size)
+s_store_fill (gw_paper_t *self, const gw_paper_position_t *pos, const char *tag, int side,
+              int64_t qty, double price, int64_t stop_seq, char *err, size_t err_size)
 {
     int rc = sqlite3_exec (self->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     int64_t seq = -1;
@@ -382,15 +341,15 @@ s_store_fill (gw_paper_t *self, const s_position_t *pos, const char *tag, int si
 //  Fills qty on side for the position id at price, durably, then in memory.
 //  start is the position before the fill (a copy). Returns the order seq or
 //  -1 (call answered RETRYABLE: nothing was filled).
-static int64_t
-s_fill (gw_paper_t *self, gw_call_t *call, s_position_t start, const char *tag, int side,
-        int64_t qty, double price, int64_t stop_seq)
+int64_t
+gw_paper_fill (gw_paper_t *self, gw_call_t *call, gw_paper_position_t start, const char *tag,
+               int side, int64_t qty, double price, int64_t stop_seq)
 {
     char today[GW_PAPER_DAY_SIZE];
     s_today (today, sizeof today);
     if (start.net_qty == 0 && !streq (start.day, today)) {
         //  A position flat since an earlier day starts afresh.
-        s_position_t fresh = {0};
+        gw_paper_position_t fresh = {0};
         memcpy (fresh.id, start.id, sizeof fresh.id);
         memcpy (fresh.symbol, start.symbol, sizeof fresh.symbol);
         memcpy (fresh.product, start.product, sizeof fresh.product);
@@ -404,9 +363,9 @@ s_fill (gw_paper_t *self, gw_call_t *call, s_position_t start, const char *tag, 
         call->outcome = GW_OUT_RETRYABLE;
         return -1;
     }
-    s_position_t *pos = (s_position_t *) zhashx_lookup (self->positions, start.id);
+    gw_paper_position_t *pos = (gw_paper_position_t *) zhashx_lookup (self->positions, start.id);
     if (!pos) {
-        pos = (s_position_t *) zmalloc (sizeof *pos);
+        pos = (gw_paper_position_t *) zmalloc (sizeof *pos);
         assert (pos);
         zhashx_insert (self->positions, start.id, pos);
     }
@@ -421,7 +380,7 @@ static void
 s_place (gw_paper_t *self, gw_call_t *call)
 {
     const char *product = call->product[0] ? call->product : GW_PAPER_DEFAULT_PRODUCT;
-    s_position_t start = {0};
+    gw_paper_position_t start = {0};
     if (!s_text_set (call->symbol, sizeof call->symbol) || call->qty <= 0
         || (call->side != TW_SIDE_LONG && call->side != TW_SIDE_SHORT)
         || !s_text_set (product, sizeof call->product)) {
@@ -436,24 +395,24 @@ s_place (gw_paper_t *self, gw_call_t *call)
         return;
     }
     if (call->stop_price > 0) {
-        s_stop_place (self, call, start.id);
+        gw_paper_stop_place (self, call, start.id);
         return;
     }
-    double price = s_price (self, call->symbol);
+    double price = gw_paper_price (self, call->symbol);
     if (price <= 0) {
         call->outcome = GW_OUT_FINAL;
         snprintf (call->error, sizeof call->error, "no market price for %s", call->symbol);
         return;
     }
-    s_position_t *pos = (s_position_t *) zhashx_lookup (self->positions, start.id);
+    gw_paper_position_t *pos = (gw_paper_position_t *) zhashx_lookup (self->positions, start.id);
     if (pos)
         start = *pos;
     else {
         snprintf (start.symbol, sizeof start.symbol, "%s", call->symbol);
         snprintf (start.product, sizeof start.product, "%s", product);
     }
-    int64_t seq = s_fill (self, call, start, call->order_tag, call->side == TW_SIDE_LONG ? 1 : -1,
-                          call->qty, price, 0);
+    int64_t seq = gw_paper_fill (self, call, start, call->order_tag,
+                                 call->side == TW_SIDE_LONG ? 1 : -1, call->qty, price, 0);
     if (seq < 0)
         return;
     call->outcome = GW_OUT_OK;
@@ -465,8 +424,9 @@ s_place (gw_paper_t *self, gw_call_t *call)
 static void
 s_exit (gw_paper_t *self, gw_call_t *call)
 {
-    s_stop_cancel_position (self, call->position_id);
-    s_position_t *pos = (s_position_t *) zhashx_lookup (self->positions, call->position_id);
+    gw_paper_stop_cancel_position (self, call->position_id);
+    gw_paper_position_t *pos =
+        (gw_paper_position_t *) zhashx_lookup (self->positions, call->position_id);
     if (!pos || pos->net_qty == 0) {
         //  As Fyers: the gateway verifies by reading the positions.
         call->outcome = GW_OUT_AMBIGUOUS;
@@ -475,7 +435,7 @@ s_exit (gw_paper_t *self, gw_call_t *call)
                   GW_PAPER_CODE_NO_POSITION);
         return;
     }
-    double price = s_price (self, pos->symbol);
+    double price = gw_paper_price (self, pos->symbol);
     if (price <= 0) {
         //  Restarted and no tick yet: one will come.
         call->outcome = GW_OUT_RETRYABLE;
@@ -484,7 +444,7 @@ s_exit (gw_paper_t *self, gw_call_t *call)
     }
     int side = pos->net_qty > 0 ? -1 : 1;
     int64_t qty = pos->net_qty > 0 ? pos->net_qty : -pos->net_qty;
-    if (s_fill (self, call, *pos, "", side, qty, price, 0) < 0)
+    if (gw_paper_fill (self, call, *pos, "", side, qty, price, 0) < 0)
         return;
     call->outcome = GW_OUT_OK;
     call->broker_code = GW_PAPER_CODE_EXITED;
@@ -501,8 +461,8 @@ s_positions (gw_paper_t *self, gw_call_t *call)
         (gw_broker_position_t *) calloc (size > 0 ? size : 1, sizeof *list);
     assert (list);
     size_t count = 0;
-    for (s_position_t *pos = (s_position_t *) zhashx_first (self->positions); pos;
-         pos = (s_position_t *) zhashx_next (self->positions)) {
+    for (gw_paper_position_t *pos = (gw_paper_position_t *) zhashx_first (self->positions); pos;
+         pos = (gw_paper_position_t *) zhashx_next (self->positions)) {
         if (pos->net_qty == 0 && !streq (pos->day, today))
             continue;
         gw_broker_position_t *out = &list[count++];
@@ -513,7 +473,7 @@ s_positions (gw_paper_t *self, gw_call_t *call)
         out->avg_price = pos->avg_price;
         out->buy_avg = pos->buy_qty > 0 ? pos->buy_value / (double) pos->buy_qty : 0;
         out->sell_avg = pos->sell_qty > 0 ? pos->sell_value / (double) pos->sell_qty : 0;
-        double price = s_price (self, pos->symbol);
+        double price = gw_paper_price (self, pos->symbol);
         out->ltp = price > 0 ? price : pos->ltp;
         out->realized_pnl = pos->realized;
         out->multiplier = 1;
@@ -532,7 +492,7 @@ s_order_by_tag (gw_paper_t *self, gw_call_t *call)
         snprintf (call->error, sizeof call->error, "invalid order_by_tag call: no tag");
         return;
     }
-    if (s_stop_by_tag (self, call))
+    if (gw_paper_stop_by_tag (self, call))
         return;
     sqlite3_stmt *find = self->find_order;
     sqlite3_bind_text (find, 1, call->order_tag, -1, SQLITE_TRANSIENT);
@@ -555,278 +515,6 @@ s_order_by_tag (gw_paper_t *self, gw_call_t *call)
     }
     sqlite3_reset (find);
     sqlite3_clear_bindings (find);
-}
-
-//  --------------------------------------------------------------------------
-//  Stop orders (SL-M): they rest in paper_stop until a price reaches them
-//  (docs/design.md §4.7), then fill whole at that price.
-
-//  True when ltp has reached the stop of a stop order of side (1 buy, -1 sell).
-static bool
-s_stop_crossed (int side, double stop_price, double ltp)
-{
-    return side < 0 ? ltp <= stop_price : ltp >= stop_price;
-}
-
-//  Runs sql on the stop seq (its first ? is *value when value is not NULL,
-//  then seq) and returns the rows it changed, or -1 (err written).
-static int
-s_stop_update (gw_paper_t *self, const char *sql, int64_t seq, const double *value, char *err,
-               size_t err_size)
-{
-    sqlite3_stmt *stmt = NULL;
-    int rc = sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL);
-    if (rc == SQLITE_OK) {
-        if (value) {
-            sqlite3_bind_double (stmt, 1, *value);
-            sqlite3_bind_int64 (stmt, 2, seq);
-        }
-        else
-            sqlite3_bind_int64 (stmt, 1, seq);
-        rc = sqlite3_step (stmt) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
-    }
-    sqlite3_finalize (stmt);
-    if (rc != SQLITE_OK) {
-        snprintf (err, err_size, "paper db: %s", sqlite3_errmsg (self->db));
-        return -1;
-    }
-    return sqlite3_changes (self->db);
-}
-
-//  The seq of a stop order id ("PAPER-S<n>"), or 0 when it is not one.
-static int64_t
-s_stop_seq (const char *order_id)
-{
-    size_t prefix = strlen (GW_PAPER_STOP_PREFIX);
-    if (strncmp (order_id, GW_PAPER_STOP_PREFIX, prefix) != 0)
-        return 0;
-    char *end = NULL;
-    long long seq = strtoll (order_id + prefix, &end, 10);
-    return end && *end == 0 && seq > 0 ? (int64_t) seq : 0;
-}
-
-//  The symbol and side of the working stop seq; false when none works.
-static bool
-s_stop_working (gw_paper_t *self, int64_t seq, char *symbol, size_t size, int *side)
-{
-    sqlite3_stmt *stmt = NULL;
-    bool found = false;
-    if (sqlite3_prepare_v2 (self->db,
-                            "SELECT symbol, side FROM paper_stop WHERE seq = ? AND status = 6", -1,
-                            &stmt, NULL)
-        == SQLITE_OK) {
-        sqlite3_bind_int64 (stmt, 1, seq);
-        if (sqlite3_step (stmt) == SQLITE_ROW) {
-            s_copy_column (stmt, 0, symbol, size);
-            *side = sqlite3_column_int (stmt, 1);
-            found = true;
-        }
-    }
-    sqlite3_finalize (stmt);
-    return found;
-}
-
-static void
-s_count_stops (gw_paper_t *self)
-{
-    sqlite3_stmt *stmt = NULL;
-    self->working_stops = 0;
-    if (sqlite3_prepare_v2 (self->db, "SELECT COUNT(*) FROM paper_stop WHERE status = 6", -1, &stmt,
-                            NULL)
-            == SQLITE_OK
-        && sqlite3_step (stmt) == SQLITE_ROW)
-        self->working_stops = sqlite3_column_int64 (stmt, 0);
-    sqlite3_finalize (stmt);
-}
-
-//  PLACE with a stop price: rests, unless the last price already reached it
-//  (refused, as Fyers refuses a stop on the wrong side of the price).
-static void
-s_stop_place (gw_paper_t *self, gw_call_t *call, const char *position_id)
-{
-    int side = call->side == TW_SIDE_LONG ? 1 : -1;
-    double price = s_price (self, call->symbol);
-    if (price > 0 && s_stop_crossed (side, call->stop_price, price)) {
-        call->outcome = GW_OUT_FINAL;
-        snprintf (call->error, sizeof call->error,
-                  "stop price %.2f is on the wrong side of the last price %.2f", call->stop_price,
-                  price);
-        return;
-    }
-    sqlite3_stmt *stmt = NULL;
-    int rc = sqlite3_prepare_v2 (self->db,
-                                 "INSERT INTO paper_stop (tag, position_id, symbol, side, qty,"
-                                 " stop_price, status, price) VALUES (?, ?, ?, ?, ?, ?, 6, 0)",
-                                 -1, &stmt, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text (stmt, 1, call->order_tag, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text (stmt, 2, position_id, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text (stmt, 3, call->symbol, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int (stmt, 4, side);
-        sqlite3_bind_int64 (stmt, 5, call->qty);
-        sqlite3_bind_double (stmt, 6, call->stop_price);
-        rc = sqlite3_step (stmt) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
-    }
-    sqlite3_finalize (stmt);
-    if (rc != SQLITE_OK) {
-        call->outcome = GW_OUT_RETRYABLE;
-        snprintf (call->error, sizeof call->error, "paper db: %s", sqlite3_errmsg (self->db));
-        return;
-    }
-    self->working_stops++;
-    call->outcome = GW_OUT_OK;
-    call->broker_code = GW_PAPER_CODE_PLACED;
-    snprintf (call->order_id, sizeof call->order_id, GW_PAPER_STOP_PREFIX "%lld",
-              (long long) sqlite3_last_insert_rowid (self->db));
-}
-
-//  CANCEL and MODIFY: only a working stop order can be changed.
-static void
-s_stop_change (gw_paper_t *self, gw_call_t *call)
-{
-    int64_t seq = s_stop_seq (call->order_id);
-    char symbol[TW_SYMBOL_MAX] = "";
-    int side = 0;
-    if (seq == 0 || !s_stop_working (self, seq, symbol, sizeof symbol, &side)) {
-        call->outcome = GW_OUT_FINAL;
-        snprintf (call->error, sizeof call->error, "order %s is not working", call->order_id);
-        return;
-    }
-    int changed;
-    if (call->op == GW_OP_CANCEL)
-        changed = s_stop_update (self, "UPDATE paper_stop SET status = 1 WHERE seq = ?", seq, NULL,
-                                 call->error, sizeof call->error);
-    else {
-        double price = s_price (self, symbol);
-        if (price > 0 && s_stop_crossed (side, call->stop_price, price)) {
-            call->outcome = GW_OUT_FINAL;
-            snprintf (call->error, sizeof call->error,
-                      "stop price %.2f is on the wrong side of the last price %.2f",
-                      call->stop_price, price);
-            return;
-        }
-        changed = s_stop_update (self, "UPDATE paper_stop SET stop_price = ? WHERE seq = ?", seq,
-                                 &call->stop_price, call->error, sizeof call->error);
-    }
-    if (changed < 0) {
-        call->outcome = GW_OUT_RETRYABLE;
-        return;
-    }
-    if (call->op == GW_OP_CANCEL)
-        s_count_stops (self);
-    call->outcome = GW_OUT_OK;
-}
-
-//  An exit cancels the position's working orders first (Fyers'
-//  pending_orders_cancel, which every exit of the gateway carries).
-static void
-s_stop_cancel_position (gw_paper_t *self, const char *position_id)
-{
-    if (self->working_stops <= 0)
-        return;
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2 (self->db,
-                            "UPDATE paper_stop SET status = 1 WHERE position_id = ? AND status = 6",
-                            -1, &stmt, NULL)
-        == SQLITE_OK) {
-        sqlite3_bind_text (stmt, 1, position_id, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step (stmt) == SQLITE_DONE && sqlite3_changes (self->db) > 0)
-            tw_info ("paper: the exit of %s cancelled its stop order", position_id);
-    }
-    sqlite3_finalize (stmt);
-    s_count_stops (self);
-}
-
-//  At most this many stops of one symbol fire at one tick; the rest at the
-//  next.
-#define GW_PAPER_STOPS_PER_TICK 16
-
-//  Fills every working stop of symbol that ltp reaches, at ltp.
-static void
-s_stop_trigger (gw_paper_t *self, const char *symbol, double ltp)
-{
-    if (self->working_stops <= 0)
-        return;
-    struct {
-        int64_t seq;
-        char tag[32];
-        char position_id[TW_ID_MAX];
-        int side;
-        int64_t qty;
-    } fired[GW_PAPER_STOPS_PER_TICK];
-    size_t count = 0;
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2 (self->db,
-                            "SELECT seq, tag, position_id, side, qty, stop_price FROM paper_stop"
-                            " WHERE symbol = ? AND status = 6 ORDER BY seq",
-                            -1, &stmt, NULL)
-        == SQLITE_OK) {
-        sqlite3_bind_text (stmt, 1, symbol, -1, SQLITE_TRANSIENT);
-        while (count < GW_PAPER_STOPS_PER_TICK && sqlite3_step (stmt) == SQLITE_ROW) {
-            fired[count].seq = sqlite3_column_int64 (stmt, 0);
-            s_copy_column (stmt, 1, fired[count].tag, sizeof fired[count].tag);
-            s_copy_column (stmt, 2, fired[count].position_id, sizeof fired[count].position_id);
-            fired[count].side = sqlite3_column_int (stmt, 3);
-            fired[count].qty = sqlite3_column_int64 (stmt, 4);
-            if (s_stop_crossed (fired[count].side, sqlite3_column_double (stmt, 5), ltp))
-                count++;
-        }
-    }
-    sqlite3_finalize (stmt);
-    for (size_t i = 0; i < count; i++) {
-        s_position_t start = {0};
-        s_position_t *pos = (s_position_t *) zhashx_lookup (self->positions, fired[i].position_id);
-        if (pos)
-            start = *pos;
-        else {
-            const char *product = fired[i].position_id + strlen (symbol);
-            snprintf (start.id, sizeof start.id, "%s", fired[i].position_id);
-            snprintf (start.symbol, sizeof start.symbol, "%s", symbol);
-            snprintf (start.product, sizeof start.product, "%s", *product ? product + 1 : "");
-        }
-        gw_call_t *scratch = gw_call_new (GW_OP_PLACE); //  carries s_fill's error
-        if (s_fill (self, scratch, start, fired[i].tag, fired[i].side, fired[i].qty, ltp,
-                    fired[i].seq)
-            >= 0)
-            tw_info ("paper: stop order " GW_PAPER_STOP_PREFIX "%lld of %s filled qty=%lld "
-                     "price=%.2f",
-                     (long long) fired[i].seq, fired[i].position_id, (long long) fired[i].qty, ltp);
-        else
-            tw_error ("paper: stop order " GW_PAPER_STOP_PREFIX "%lld not filled error=\"%s\"",
-                      (long long) fired[i].seq, scratch->error);
-        gw_call_destroy (&scratch);
-    }
-    if (count > 0)
-        s_count_stops (self);
-}
-
-//  ORDER_BY_TAG of a stop order: true when tag names one (the call is then
-//  answered with its status, and its fill when it fired).
-static bool
-s_stop_by_tag (gw_paper_t *self, gw_call_t *call)
-{
-    sqlite3_stmt *stmt = NULL;
-    bool found = false;
-    if (sqlite3_prepare_v2 (self->db,
-                            "SELECT seq, status, price, qty FROM paper_stop WHERE tag = ?"
-                            " ORDER BY seq DESC LIMIT 1",
-                            -1, &stmt, NULL)
-        == SQLITE_OK) {
-        sqlite3_bind_text (stmt, 1, call->order_tag, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step (stmt) == SQLITE_ROW) {
-            found = true;
-            snprintf (call->order_id, sizeof call->order_id, GW_PAPER_STOP_PREFIX "%lld",
-                      (long long) sqlite3_column_int64 (stmt, 0));
-            call->order_status = sqlite3_column_int (stmt, 1);
-            if (call->order_status == GW_PAPER_STATUS_FILLED) {
-                call->fill_price = sqlite3_column_double (stmt, 2);
-                call->filled_qty = sqlite3_column_int64 (stmt, 3);
-            }
-            call->outcome = GW_OUT_OK;
-        }
-    }
-    sqlite3_finalize (stmt);
-    return found;
 }
 
 void
@@ -869,7 +557,7 @@ gw_paper_execute (gw_paper_t *self, gw_call_t *call)
     case GW_OP_CANCEL:
     case GW_OP_MODIFY:
         //  Market orders fill at once: only a stop order can still work.
-        s_stop_change (self, call);
+        gw_paper_stop_change (self, call);
         break;
     default:
         call->outcome = GW_OUT_FINAL;
