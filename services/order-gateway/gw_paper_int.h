@@ -11,8 +11,8 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 
-#define GW_PAPER_STATUS_FILLED 2       //  Fyers order status "filled"
-#define GW_PAPER_DAY_SIZE 16 //  "YYYY-MM-DD" and its NUL
+#define GW_PAPER_STATUS_FILLED 2 //  Fyers order status "filled"
+#define GW_PAPER_DAY_SIZE 16     //  "YYYY-MM-DD" and its NUL
 
 typedef struct {
     char id[TW_ID_MAX];
@@ -54,8 +54,8 @@ void gw_paper_copy_column (sqlite3_stmt *stmt, int column, char *buf, size_t siz
 //  order marked filled in the same transaction), then in memory. start is
 //  the position before the fill (a copy). Returns the order seq, or -1
 //  (call answered RETRYABLE with its error: nothing was filled).
-int64_t gw_paper_fill (gw_paper_t *self, gw_call_t *call, gw_paper_position_t start, const char *tag,
-                       int side, int64_t qty, double price, int64_t stop_seq);
+int64_t gw_paper_fill (gw_paper_t *self, gw_call_t *call, gw_paper_position_t start,
+                       const char *tag, int side, int64_t qty, double price, int64_t stop_seq);
 
 //  --- Stop orders (gw_paper_stop.c) ---------------------------------------
 

@@ -218,7 +218,8 @@ gw_paper_stop_trigger (gw_paper_t *self, const char *symbol, double ltp)
         while (count < GW_PAPER_STOPS_PER_TICK && sqlite3_step (stmt) == SQLITE_ROW) {
             fired[count].seq = sqlite3_column_int64 (stmt, 0);
             gw_paper_copy_column (stmt, 1, fired[count].tag, sizeof fired[count].tag);
-            gw_paper_copy_column (stmt, 2, fired[count].position_id, sizeof fired[count].position_id);
+            gw_paper_copy_column (stmt, 2, fired[count].position_id,
+                                  sizeof fired[count].position_id);
             fired[count].side = sqlite3_column_int (stmt, 3);
             fired[count].qty = sqlite3_column_int64 (stmt, 4);
             if (s_stop_crossed (fired[count].side, sqlite3_column_double (stmt, 5), ltp))
@@ -228,7 +229,8 @@ gw_paper_stop_trigger (gw_paper_t *self, const char *symbol, double ltp)
     sqlite3_finalize (stmt);
     for (size_t i = 0; i < count; i++) {
         gw_paper_position_t start = {0};
-        gw_paper_position_t *pos = (gw_paper_position_t *) zhashx_lookup (self->positions, fired[i].position_id);
+        gw_paper_position_t *pos =
+            (gw_paper_position_t *) zhashx_lookup (self->positions, fired[i].position_id);
         if (pos)
             start = *pos;
         else {
@@ -239,7 +241,7 @@ gw_paper_stop_trigger (gw_paper_t *self, const char *symbol, double ltp)
         }
         gw_call_t *scratch = gw_call_new (GW_OP_PLACE); //  carries gw_paper_fill's error
         if (gw_paper_fill (self, scratch, start, fired[i].tag, fired[i].side, fired[i].qty, ltp,
-                    fired[i].seq)
+                           fired[i].seq)
             >= 0)
             tw_info ("paper: stop order " GW_PAPER_STOP_PREFIX "%lld of %s filled qty=%lld "
                      "price=%.2f",
@@ -281,4 +283,3 @@ gw_paper_stop_by_tag (gw_paper_t *self, gw_call_t *call)
     sqlite3_finalize (stmt);
     return found;
 }
-

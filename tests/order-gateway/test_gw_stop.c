@@ -328,6 +328,37 @@ START_TEST (test_flat_elsewhere_cancels_it)
 }
 END_TEST
 
+//  The stop fires while the gateway hears nothing of it (the order socket
+//  silent, no periodic reconciliation), and a close comes: the exit finds
+//  nothing to exit, reads the broker flat and closes at the stop's fill.
+//  One sell: the account is flat, never reversed.
+static void
+s_deaf (gw_testfx_t *fx)
+{
+    tw_fixture_set (fx->base, "TW_GATEWAY_RECONCILE_INTERVAL_MS", "0");
+}
+
+START_TEST (test_close_after_it_fired_sells_once)
+{
+    gw_testfx_t fx;
+    gw_testfx_setup (&fx, s_deaf);
+    s_open_sbin (&fx, 95);
+    s_wait_stop (&fx, STATUS_WORKING, 95);
+    ck_assert_int_eq (fake_fyers_ws_silence (fx.fake, true), 0);
+    ck_assert_int_eq (fake_fyers_set_price (fx.fake, SYMBOL, 94), 0);
+    ck_assert_int_eq (s_stop (&fx).status, STATUS_FILLED);
+    ck_assert_int_eq (gw_testfx_snapshot (&fx, NULL), 1); //  not heard of yet
+    ck_assert_int_eq (gw_testfx_close (&fx, POS_ID, "SL Hit"), TW_ACK_ACCEPTED);
+    tw_msg_t event;
+    ck_assert (gw_testfx_wait_event (&fx, TW_MSG_POSITION_CLOSED, POS_ID, &event));
+    ck_assert_str_eq (event.u.event.reason, "SL Hit");
+    ck_assert_double_eq_tol (event.u.event.exit_price, 94, 1e-6);
+    ck_assert_int_eq (gw_testfx_broker_qty (&fx, POS_ID), 0);
+    ck_assert_int_eq (s_trades (&fx), 2);
+    gw_testfx_teardown (&fx);
+}
+END_TEST
+
 static void
 s_quiet (gw_testfx_t *fx, double sl)
 {
@@ -373,6 +404,7 @@ main (void)
     tcase_add_test (tc, test_fired_is_sl_hit);
     tcase_add_test (tc, test_restart_keeps_it);
     tcase_add_test (tc, test_flat_elsewhere_cancels_it);
+    tcase_add_test (tc, test_close_after_it_fired_sells_once);
     tcase_add_test (tc, test_off_places_none);
     tcase_add_test (tc, test_no_stop_loss_no_stop);
     suite_add_tcase (suite, tc);
