@@ -32,6 +32,7 @@ typedef enum {
     S_LOOKING_UP,     //  ORDER_BY_TAG: what became of a placement
     S_MOVING,         //  MODIFY: the stop-loss moved
     S_CANCELLING,     //  CANCEL: the stop-loss was removed
+    S_ORPHAN_LOOKUP,  //  ORDER_BY_TAG: did a placement for a position no longer open land?
     S_ORPHAN,         //  CANCEL: a stop placed for a position no longer open
     S_CHECKING_FLAT,  //  ORDER_BY_TAG: flat at the broker: did the stop fire?
     S_CANCELLING_FLAT //  CANCEL: flat at the broker by another hand, the stop still works
@@ -203,21 +204,49 @@ s_working (int status)
     return status == GW_STOP_ORDER_WORKING || status == GW_STOP_ORDER_TRANSIT;
 }
 
+//  A stop order (call: its placement, or a look-up of it) whose position is
+//  no longer OPEN: a stop with no position under it would open one the
+//  other way when it fires, so it is cancelled if it works, or looked up
+//  when its placement is unsure. The exit's pending_orders_cancel may have
+//  cancelled it already (then the cancel is refused, harmlessly).
+static void
+s_orphan (s_entry_t *entry, const gw_call_t *call)
+{
+    bool placed = call->op == GW_OP_PLACE && call->outcome == GW_OUT_OK && call->order_id[0];
+    bool found = call->op == GW_OP_ORDER_BY_TAG && call->outcome == GW_OUT_OK
+                 && s_working (call->order_status);
+    bool unsure = call->op == GW_OP_PLACE && !placed
+                  && (call->outcome == GW_OUT_OK || call->outcome == GW_OUT_PENDING
+                      || call->outcome == GW_OUT_AMBIGUOUS);
+    gw_op_t op = placed || found ? GW_OP_CANCEL : GW_OP_ORDER_BY_TAG;
+    if (!placed && !found && !unsure) {
+        if (call->op == GW_OP_ORDER_BY_TAG && call->order_status == GW_STOP_ORDER_FILLED)
+            tw_error ("broker stop filled after its position was closed id=%s order=%s: the "
+                      "broker may hold the other side; reconciliation reports it",
+                      entry->id, call->order_id);
+        s_forget (entry);
+        return;
+    }
+    gw_call_t *next = gw_call_new (op);
+    snprintf (next->symbol, sizeof next->symbol, "%s", call->symbol);
+    snprintf (next->product, sizeof next->product, "%s", call->product);
+    next->side = call->side;
+    next->qty = call->qty;
+    snprintf (next->order_tag, sizeof next->order_tag, "%s", call->order_tag);
+    snprintf (next->order_id, sizeof next->order_id, "%s", call->order_id);
+    tw_warn ("broker stop for a position no longer open id=%s tag=%s order=%s: %s", entry->id,
+             call->order_tag, call->order_id, placed || found ? "cancelling it" : "looking it up");
+    s_send (entry, next, placed || found ? S_ORPHAN : S_ORPHAN_LOOKUP);
+}
+
 static void
 s_placed (s_entry_t *entry, gw_position_row_t *row, const gw_call_t *call)
 {
+    if (row->pos.state != TW_STATE_OPEN) {
+        s_orphan (entry, call);
+        return;
+    }
     if (call->outcome == GW_OUT_OK && call->order_id[0]) {
-        if (row->pos.state != TW_STATE_OPEN) {
-            //  Placed while the position was being closed: a stop with no
-            //  position under it would open one the other way when it fires.
-            tw_warn ("broker stop placed for a position no longer open id=%s order=%s: "
-                     "cancelling it",
-                     entry->id, call->order_id);
-            gw_call_t *cancel = s_call (GW_OP_CANCEL, row);
-            snprintf (cancel->order_id, sizeof cancel->order_id, "%s", call->order_id);
-            s_send (entry, cancel, S_ORPHAN);
-            return;
-        }
         snprintf (row->stop_order_id, sizeof row->stop_order_id, "%s", call->order_id);
         row->stop_price = call->stop_price;
         if (s_put (entry, row) == 0) {
@@ -301,11 +330,15 @@ s_on_call (void *owner, gw_call_t *call)
     entry->action = S_IDLE;
     gw_position_row_t row;
     if (gw_store_get_position (entry->stops->store, entry->id, &row) != 0) {
-        if (action == S_PLACING && call->outcome == GW_OUT_OK && call->order_id[0])
-            tw_error ("broker stop placed for a closed position id=%s order=%s: cancel it at "
-                      "the broker",
-                      entry->id, call->order_id);
-        s_forget (entry);
+        if (action == S_PLACING || action == S_ORPHAN_LOOKUP)
+            s_orphan (entry, call); //  closed meanwhile
+        else {
+            if (action == S_ORPHAN && call->outcome != GW_OUT_OK)
+                tw_warn ("broker stop of a closed position not cancelled id=%s order=%s "
+                         "error=\"%s\"",
+                         entry->id, call->order_id, call->error);
+            s_forget (entry);
+        }
         return;
     }
     bool open = row.pos.state == TW_STATE_OPEN;
@@ -345,6 +378,9 @@ s_on_call (void *owner, gw_call_t *call)
             return;
         }
         break;
+    case S_ORPHAN_LOOKUP:
+        s_orphan (entry, call);
+        return; //  entry may be gone
     case S_ORPHAN:
         //  The exit's pending_orders_cancel may have cancelled it first.
         if (call->outcome != GW_OUT_OK)

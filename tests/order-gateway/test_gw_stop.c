@@ -359,6 +359,33 @@ START_TEST (test_close_after_it_fired_sells_once)
 }
 END_TEST
 
+//  A placement whose answer is lost while the position is being closed:
+//  the exit cancels the stop at the broker, and the gateway, finding the
+//  position gone, looks the stop up instead of leaving it to chance.
+START_TEST (test_unsure_placement_of_a_closed_position)
+{
+    gw_testfx_t fx;
+    gw_testfx_setup (&fx, NULL);
+    fake_fyers_script (fx.fake,
+                       "[{\"method\":\"POST\",\"path\":\"/api/v3/orders/sync\",\"action\":\"ok\"},"
+                       "{\"method\":\"POST\",\"path\":\"/api/v3/orders/sync\","
+                       "\"action\":\"apply_then_hang\",\"ms\":1500}]");
+    s_open_sbin (&fx, 95);
+    ck_assert_int_ge (fake_fyers_wait_count (fx.fake, "POST", "/api/v3/orders/sync", 2, WAIT_MS),
+                      2);
+    ck_assert_int_eq (gw_testfx_close (&fx, POS_ID, "Manual Close"), TW_ACK_ACCEPTED);
+    tw_msg_t event;
+    ck_assert (gw_testfx_wait_event (&fx, TW_MSG_POSITION_CLOSED, POS_ID, &event));
+    ck_assert (tw_file_wait_contains (fx.log, "looking it up", WAIT_MS));
+    ck_assert_int_ge (fake_fyers_wait_count (fx.fake, "GET", "/api/v3/orders", 1, WAIT_MS), 1);
+    ck_assert_int_eq (s_stop (&fx).status, STATUS_CANCELLED);
+    ck_assert_int_eq (fake_fyers_set_price (fx.fake, SYMBOL, 90), 0);
+    ck_assert_int_eq (gw_testfx_broker_qty (&fx, POS_ID), 0);
+    ck_assert_int_eq (s_stop (&fx).count, 1);
+    gw_testfx_teardown (&fx);
+}
+END_TEST
+
 static void
 s_quiet (gw_testfx_t *fx, double sl)
 {
@@ -405,6 +432,7 @@ main (void)
     tcase_add_test (tc, test_restart_keeps_it);
     tcase_add_test (tc, test_flat_elsewhere_cancels_it);
     tcase_add_test (tc, test_close_after_it_fired_sells_once);
+    tcase_add_test (tc, test_unsure_placement_of_a_closed_position);
     tcase_add_test (tc, test_off_places_none);
     tcase_add_test (tc, test_no_stop_loss_no_stop);
     suite_add_tcase (suite, tc);
