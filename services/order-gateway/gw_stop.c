@@ -520,6 +520,21 @@ gw_stops_sync_all (gw_stops_t *self)
         if (wanted || zhashx_lookup (self->table, row->pos.id))
             s_sync (s_entry (self, row->pos.id));
     }
+    //  Entries of positions closed by another path (an exit) with no call
+    //  in flight are forgotten (s_sync finds no live row).
+    zlistx_t *idle = zlistx_new ();
+    assert (idle);
+    for (s_entry_t *entry = (s_entry_t *) zhashx_first (self->table); entry;
+         entry = (s_entry_t *) zhashx_next (self->table))
+        if (entry->action == S_IDLE)
+            zlistx_add_end (idle, entry);
+    for (s_entry_t *entry = (s_entry_t *) zlistx_first (idle); entry;
+         entry = (s_entry_t *) zlistx_next (idle)) {
+        gw_position_row_t row;
+        if (gw_store_get_position (self->store, entry->id, &row) == 1)
+            s_forget (entry);
+    }
+    zlistx_destroy (&idle);
     free (rows);
 }
 
