@@ -25,6 +25,11 @@
 #define GW_STOP_LOOKUP_DELAY_MS 500
 //  Stop prices closer than this are the same (the tick is 0.05 or more).
 #define GW_STOP_PRICE_EPSILON 0.001
+//  Fyers refuses a price off the symbol's tick (-50, docs/fyers.md §2); the
+//  stop goes on this grid (NSE's common tick, a multiple of the 0.01 one),
+//  rounded away from the market so that it never triggers before the
+//  stop-loss.
+#define GW_STOP_TICK 0.05
 
 typedef enum {
     S_IDLE = 0,
@@ -158,11 +163,24 @@ s_call (gw_op_t op, const gw_position_row_t *row)
     return call;
 }
 
+//  The broker stop for row's stop-loss (0 when none): on the tick grid, below
+//  the stop-loss for a long (a sell stop), above it for a short.
+static double
+s_stop_price (const gw_position_row_t *row)
+{
+    if (row->pos.sl <= 0)
+        return 0;
+    double ticks = row->pos.sl / GW_STOP_TICK;
+    ticks = row->pos.side == TW_SIDE_LONG ? floor (ticks + GW_STOP_PRICE_EPSILON)
+                                          : ceil (ticks - GW_STOP_PRICE_EPSILON);
+    return ticks * GW_STOP_TICK > 0 ? ticks * GW_STOP_TICK : GW_STOP_TICK;
+}
+
 static void
 s_place (s_entry_t *entry, const gw_position_row_t *row)
 {
     gw_call_t *call = s_call (GW_OP_PLACE, row);
-    call->stop_price = row->pos.sl;
+    call->stop_price = s_stop_price (row);
     tw_info ("broker stop place id=%s side=%s qty=%" PRId64 " stop=%.2f tag=%s", row->pos.id,
              tw_side_name (call->side), call->qty, call->stop_price, row->stop_tag);
     s_send (entry, call, S_PLACING);
@@ -264,7 +282,7 @@ s_placed (s_entry_t *entry, gw_position_row_t *row, const gw_call_t *call)
         return;
     }
     //  Not placed: the next one goes with a new tag.
-    s_failed (entry, call, row->pos.sl);
+    s_failed (entry, call, s_stop_price (row));
     s_clear (entry, row);
 }
 
@@ -293,7 +311,7 @@ s_looked_up (s_entry_t *entry, gw_position_row_t *row, const gw_call_t *call)
         return;
     }
     if (call->order_status == GW_STOP_ORDER_REJECTED)
-        s_failed (entry, call, row->pos.sl);
+        s_failed (entry, call, s_stop_price (row));
     tw_warn ("broker stop ended id=%s order=%s status=%d: a new one follows", entry->id,
              call->order_id, call->order_status);
     s_clear (entry, row);
@@ -363,7 +381,7 @@ s_on_call (void *owner, gw_call_t *call)
         }
         else {
             //  Filled, cancelled or unknown meanwhile: the book says which.
-            s_failed (entry, call, row.pos.sl);
+            s_failed (entry, call, s_stop_price (&row));
             s_send (entry, s_call (GW_OP_ORDER_BY_TAG, &row), S_LOOKING_UP);
             return;
         }
@@ -429,7 +447,7 @@ s_sync (s_entry_t *entry)
     }
     if (row.pos.state != TW_STATE_OPEN)
         return;
-    double want = row.pos.sl > 0 ? row.pos.sl : 0;
+    double want = s_stop_price (&row);
     if (row.stop_order_id[0]) {
         if (want == 0) {
             tw_info ("broker stop cancel id=%s order=%s: no stop-loss", entry->id,

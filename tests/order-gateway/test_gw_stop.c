@@ -201,11 +201,17 @@ START_TEST (test_moved_with_the_stop_loss)
     ck_assert_int_eq (moved.count, 1);
     ck_assert_int_eq (s_modify_sl (&fx, 98.5), TW_ACK_ACCEPTED);
     s_wait_stop (&fx, STATUS_WORKING, 98.5);
-    ck_assert_int_eq (fake_fyers_count (fx.fake, "PATCH", "/api/v3/orders/sync"), 2);
-    s_wait_at_least (&fx, "broker_stops_moved", 2);
+    //  Off the 0.05 grid (a trailing stop's arithmetic): the sell stop goes
+    //  on the grid below it, never above the stop-loss.
+    ck_assert_int_eq (s_modify_sl (&fx, 98.53), TW_ACK_ACCEPTED);
+    s_wait_stop (&fx, STATUS_WORKING, 98.5);
+    ck_assert_int_eq (s_modify_sl (&fx, 98.58), TW_ACK_ACCEPTED);
+    s_wait_stop (&fx, STATUS_WORKING, 98.55);
+    ck_assert_int_eq (fake_fyers_count (fx.fake, "PATCH", "/api/v3/orders/sync"), 3);
+    s_wait_at_least (&fx, "broker_stops_moved", 3);
     //  The stop-loss removed: the broker stop goes.
     ck_assert_int_eq (s_modify_sl (&fx, 0), TW_ACK_ACCEPTED);
-    s_wait_stop (&fx, STATUS_CANCELLED, 98.5);
+    s_wait_stop (&fx, STATUS_CANCELLED, 98.55);
     ck_assert_int_eq (gw_testfx_broker_qty (&fx, POS_ID), 10);
     gw_testfx_teardown (&fx);
 }
@@ -275,6 +281,7 @@ START_TEST (test_restart_keeps_it)
     gw_testfx_setup (&fx, NULL);
     s_open_sbin (&fx, 95);
     stop_t placed = s_wait_stop (&fx, STATUS_WORKING, 95);
+    s_wait_at_least (&fx, "broker_stops_placed", 1); //  its id recorded
     ck_assert_int_eq (tw_fixture_stop (fx.base, GW_TESTFX_GATEWAY, SIGTERM, STOP_MS), 0);
     ck_assert (tw_file_contains (fx.log, "stopping with an open position id=" POS_ID));
     ck_assert (tw_file_contains (fx.log, "protected_by=\"broker stop at 95.00\""));
