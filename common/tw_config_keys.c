@@ -91,6 +91,9 @@ const tw_conf_key_t tw_conf_keys[] = {
     KEY_INT ("fyers", "request_timeout_ms", "3000", 100, 120000),
     //  The order/trade/position WebSocket (docs/fyers.md §7.3).
     KEY_STR ("fyers", "order_socket_url", "wss://socket.fyers.in/trade/v3"),
+    //  The broker stop (docs/design.md §4.7): an SL-M order at the broker at
+    //  every open position's stop-loss. The paper broker simulates it.
+    KEY_CHOICE ("fyers", "broker_stop", "on", "on|off"),
     //  The daily login (docs/fyers.md §1, tw_token.h): where the browser is
     //  sent back to (the app's redirect URI, as registered with Fyers), and
     //  the file `tradectl login` writes the access token to (mode 0600).

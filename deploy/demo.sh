@@ -67,6 +67,19 @@ list_open () {
             if open=$(quick positions 2>&1); then
                 echo "==> positions left open (kept in $RUN/ for the next run):" >&2
                 echo "$open" >&2
+                # What protects them while the stack is down (README, "What
+                # protects a position when tradewire is down").
+                if quick --json positions 2>/dev/null | grep -q '"id"'; then
+                    cat >&2 <<'PROTECT'
+==> while the demo is stopped NOTHING protects these positions: the paper broker keeps
+    their broker stops (SL-M orders at each stop-loss) in its own book, inside the
+    gateway, so they act again only when the demo runs again. On Fyers the broker
+    stops rest at the broker ([fyers] broker_stop = on): the gateway's log lines
+    "stopping with an open position ... protected_by=..." below say which are guarded.
+PROTECT
+                else
+                    echo "==> none: nothing is left to protect" >&2
+                fi
             else
                 echo "==> could not list the positions left open: $open" >&2
             fi

@@ -25,6 +25,7 @@
 #include "gw_ordersock.h"
 #include "gw_reconcile.h"
 #include "gw_session.h"
+#include "gw_stop.h"
 #include "gw_store.h"
 #include "gw_warnings.h"
 #include "tw_clock.h"
@@ -62,6 +63,7 @@ typedef struct {
     gw_exits_t *exits;
     gw_opens_t *opens;
     gw_reconcile_t *reconcile;
+    gw_stops_t *stops; //  the broker stops (docs/design.md §4.7)
     gw_journal_t *journal;
     gw_limits_t *limits;
     gw_session_t *session;
@@ -156,6 +158,10 @@ s_on_heartbeat (zloop_t *loop, int timer_id, void *arg)
     s_check_daily_loss (self);
     s_square_off (self);
     gw_warnings_check (self->warnings, tw_clock_wall_ns ());
+    //  Broker stops still to place: after a restart, an exit_failed, a
+    //  failed placement's backoff (not before the start-up reconciliation).
+    if (gw_reconcile_done (self->reconcile))
+        gw_stops_sync_all (self->stops);
     gw_events_heartbeat (self->events, self->trading_state);
     return 0;
 }
@@ -166,8 +172,10 @@ static void
 s_on_open_filled (void *arg, const tw_position_t *pos, int64_t accepted_ms)
 {
     gw_t *self = (gw_t *) arg;
-    if (self->flatten_ms == 0 || accepted_ms > self->flatten_ms)
+    if (self->flatten_ms == 0 || accepted_ms > self->flatten_ms) {
+        gw_stop_sync (self->stops, pos->id); //  the broker stop of the filled quantity
         return;
+    }
     char error[TW_TEXT_MAX];
     tw_warn ("open filled after a flatten id=%s: closing it", pos->id);
     if (gw_exit_start (self->exits, pos->id, self->flatten_reason, NULL, error, sizeof error)
@@ -298,6 +306,10 @@ s_status (gw_t *self, const tw_msg_t *request, tw_msg_t *reply)
     tw_control_counter (pong, "mismatches", (int64_t) gw_reconcile_mismatches (self->reconcile));
     tw_control_counter (pong, "order_socket", self->ordersock_state);
     tw_control_counter (pong, "order_socket_connects", self->ordersock_connects);
+    tw_control_counter (pong, "broker_stop", gw_stops_enabled (self->stops));
+    tw_control_counter (pong, "broker_stops_placed", (int64_t) gw_stops_placed (self->stops));
+    tw_control_counter (pong, "broker_stops_moved", (int64_t) gw_stops_moved (self->stops));
+    tw_control_counter (pong, "broker_stops_fired", (int64_t) gw_stops_fired (self->stops));
 }
 
 static tw_ack_status_t
@@ -455,6 +467,9 @@ s_mutating (gw_t *self, const tw_msg_t *request, const char *source, tw_msg_t *r
     case TW_MSG_MODIFY:
         snprintf (reply->u.ack.id, sizeof reply->u.ack.id, "%s", request->u.modify.id);
         status = gw_open_modify (self->opens, request, error, sizeof error);
+        if (status == TW_ACK_ACCEPTED)
+            gw_stop_sync (self->stops, request->u.modify.id); //  the broker stop follows
+
         break;
     default:
         status = s_flatten (self, request, reply, error, sizeof error);
@@ -685,6 +700,8 @@ s_setup (gw_t *self)
     self->reconcile =
         gw_reconcile_new (self->store, self->events, self->jobs, self->exits, self->opens,
                           tw_config_int (config, "gateway", "reconcile_interval_ms"));
+    self->stops = gw_stops_new (self->store, self->events, self->jobs, config);
+    gw_reconcile_set_flat_hook (self->reconcile, gw_stop_flat_at_broker, self->stops);
     zloop_timer (self->loop, (size_t) tw_config_int (config, "gateway", "heartbeat_ms"), 0,
                  s_on_heartbeat, self);
     self->journal =
@@ -714,6 +731,10 @@ s_teardown (gw_t *self)
         zloop_reader_end (self->loop, zactor_sock (self->ordersock));
     gw_ordersock_destroy (&self->ordersock);
     tw_token_destroy (&self->ordersock_token);
+    //  What stays open, and whether a broker stop guards it (docs/design.md §5).
+    if (self->stops && self->store)
+        gw_stops_log_open (self->stops);
+    gw_stops_destroy (&self->stops);
     gw_reconcile_destroy (&self->reconcile);
     gw_opens_destroy (&self->opens);
     gw_exits_destroy (&self->exits);

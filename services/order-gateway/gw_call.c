@@ -69,8 +69,16 @@ gw_op_name (gw_op_t op)
         return "cancel";
     case GW_OP_MARKET_STATUS:
         return "market_status";
+    case GW_OP_MODIFY:
+        return "modify";
     }
     return "";
+}
+
+bool
+gw_op_writes (gw_op_t op)
+{
+    return op == GW_OP_EXIT || op == GW_OP_PLACE || op == GW_OP_CANCEL || op == GW_OP_MODIFY;
 }
 
 void

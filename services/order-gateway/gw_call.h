@@ -18,15 +18,17 @@
 #include "tw_proto.h"
 
 typedef enum {
-    GW_OP_EXIT = 1,     //  exit position_id (Fyers: DELETE /positions {"id": ...})
-    GW_OP_PLACE,        //  market order: symbol, side, qty, product, order_tag
-    GW_OP_POSITIONS,    //  read the broker's positions (GET /positions)
-    GW_OP_ORDER_BY_TAG, //  look an order up by order_tag (GET /orders?order_tag=1:<tag>):
-                        //  only an entry with exactly that tag and the call's symbol, side
-                        //  and qty matches
-    GW_OP_ORDERS,       //  read the broker's order book (GET /orders)
-    GW_OP_CANCEL,       //  cancel what remains of order_id (DELETE /orders/sync {"id": ...})
-    GW_OP_MARKET_STATUS //  read the markets' status (GET <data_base_url>/marketStatus)
+    GW_OP_EXIT = 1,      //  exit position_id (Fyers: DELETE /positions {"id": ...})
+    GW_OP_PLACE,         //  market order: symbol, side, qty, product, order_tag
+    GW_OP_POSITIONS,     //  read the broker's positions (GET /positions)
+    GW_OP_ORDER_BY_TAG,  //  look an order up by order_tag (GET /orders?order_tag=1:<tag>):
+                         //  only an entry with exactly that tag and the call's symbol, side
+                         //  and qty matches
+    GW_OP_ORDERS,        //  read the broker's order book (GET /orders)
+    GW_OP_CANCEL,        //  cancel what remains of order_id (DELETE /orders/sync {"id": ...})
+    GW_OP_MARKET_STATUS, //  read the markets' status (GET <data_base_url>/marketStatus)
+    GW_OP_MODIFY         //  move the stop of the SL-M order order_id to stop_price
+                         //  (PATCH /orders/sync {"id": ..., "type": 3, "stopPrice": ...})
 } gw_op_t;
 
 typedef enum {
@@ -88,6 +90,9 @@ typedef struct {
     int64_t qty;                  //  PLACE, ORDER_BY_TAG
     char product[TW_PRODUCT_MAX]; //  PLACE ("INTRADAY")
     char order_tag[32];           //  PLACE, ORDER_BY_TAG: 1-30 alphanumerics, unique per request
+    double stop_price;            //  PLACE: > 0 makes it an SL-M (stop-loss market) order that
+                                  //  rests until the price reaches it; 0 a market order.
+                                  //  MODIFY: the new stop
 
     //  Set by the broker actor.
     gw_outcome_t outcome;
@@ -99,8 +104,8 @@ typedef struct {
     int64_t token_exp; //  the exp (Unix s) of the access token the broker holds as it answers;
                        //  0 when it has none or the token says none (paper)
     double fill_price; //  EXIT/PLACE: price when known (paper: last tick), else 0
-    char order_id[TW_ID_MAX]; //  PLACE, ORDER_BY_TAG: the broker's order id; CANCEL: set by
-                              //  the gateway
+    char order_id[TW_ID_MAX]; //  PLACE, ORDER_BY_TAG: the broker's order id; CANCEL, MODIFY:
+                              //  set by the gateway
     int order_status;      //  ORDER_BY_TAG: Fyers status (2 filled, 5 rejected, ...), 0 = not found
     int64_t filled_qty;    //  ORDER_BY_TAG: quantity filled so far
     size_t position_count; //  POSITIONS
@@ -139,6 +144,11 @@ gw_pipe_msg_t gw_broker_pipe_recv (zsock_t *pipe, gw_call_t **call);
 //  the main thread's business (here they would only cut the loop's poll
 //  short). Faults (SIGSEGV and the like) stay unblocked.
 void gw_broker_block_signals (void);
+
+//  True for the ops that change something at the broker (an order placed,
+//  moved or cancelled, a position exited): their unsure outcomes are
+//  ambiguous, never simply retried.
+bool gw_op_writes (gw_op_t op);
 
 const char *gw_outcome_name (gw_outcome_t outcome);
 const char *gw_op_name (gw_op_t op);

@@ -586,6 +586,12 @@ gw_exit_start (gw_exits_t *self, const char *id, const char *reason, const tw_ms
     snprintf (row.exit_req_id, sizeof row.exit_req_id, "%s", req_id);
     row.exit_attempts = 1;
     row.exit_started_ms = now_ms;
+    //  The exit order's pending_orders_cancel cancels the broker stop
+    //  (docs/design.md §4.7): from here the position has none, and after an
+    //  exit_failed gw_stop places a new one.
+    row.stop_tag[0] = 0;
+    row.stop_order_id[0] = 0;
+    row.stop_price = 0;
     gw_exit_t probe = {.exits = self, .attempt_base = s_attempt_rows (self, id)};
     snprintf (probe.id, sizeof probe.id, "%s", id);
     gw_attempt_row_t attempt = s_attempt_row (&probe, 1);

@@ -459,13 +459,10 @@ s_reply (gw_fyers_t *self, gw_call_t *call)
     }
     //  A failed market status read is the poll's to warn about, rate-limited
     //  (gw_market_poll.h).
-    tw_log_level_t level =
-        call->op == GW_OP_MARKET_STATUS ? TW_LOG_DEBUG
-        : call->outcome == GW_OUT_OK || call->outcome == GW_OUT_PENDING
-            ? (call->op == GW_OP_EXIT || call->op == GW_OP_PLACE || call->op == GW_OP_CANCEL
-                   ? TW_LOG_INFO
-                   : TW_LOG_DEBUG)
-            : TW_LOG_WARN;
+    tw_log_level_t level = call->op == GW_OP_MARKET_STATUS ? TW_LOG_DEBUG
+                           : call->outcome == GW_OUT_OK || call->outcome == GW_OUT_PENDING
+                               ? (gw_op_writes (call->op) ? TW_LOG_INFO : TW_LOG_DEBUG)
+                               : TW_LOG_WARN;
     tw_log (level, "fyers call op=%s call_id=%llu outcome=%s http=%d code=%d latency_ms=%lld%s%s%s",
             gw_op_name (call->op), (unsigned long long) call->call_id,
             gw_outcome_name (call->outcome), call->http_status, call->broker_code,
@@ -491,6 +488,7 @@ s_start (gw_fyers_t *self, gw_call_t *call)
         break;
     case GW_OP_PLACE:
     case GW_OP_CANCEL:
+    case GW_OP_MODIFY:
         transfer->url = zsys_sprintf ("%s/orders/sync", self->base_url);
         break;
     case GW_OP_ORDERS:
@@ -507,10 +505,7 @@ s_start (gw_fyers_t *self, gw_call_t *call)
     transfer->request = gw_fyers_body (call);
     transfer->easy = s_easy_take (self);
     CURL *easy = transfer->easy;
-    bool ready =
-        transfer->url && easy
-        && (transfer->request
-            || !(call->op == GW_OP_EXIT || call->op == GW_OP_PLACE || call->op == GW_OP_CANCEL));
+    bool ready = transfer->url && easy && (transfer->request || !gw_op_writes (call->op));
     if (ready) {
         curl_easy_setopt (easy, CURLOPT_URL, transfer->url);
         curl_easy_setopt (easy, CURLOPT_PRIVATE, transfer);
@@ -541,6 +536,8 @@ s_start (gw_fyers_t *self, gw_call_t *call)
             curl_easy_setopt (easy, CURLOPT_POSTFIELDSIZE, (long) strlen (transfer->request));
             if (call->op == GW_OP_EXIT || call->op == GW_OP_CANCEL)
                 curl_easy_setopt (easy, CURLOPT_CUSTOMREQUEST, "DELETE");
+            else if (call->op == GW_OP_MODIFY)
+                curl_easy_setopt (easy, CURLOPT_CUSTOMREQUEST, "PATCH");
         }
         else
             curl_easy_setopt (easy, CURLOPT_HTTPGET, 1L);
@@ -816,8 +813,9 @@ s_on_pipe (zloop_t *loop, zsock_t *pipe, void *arg)
         s_reply (self, call);
         return 0;
     }
-    //  An expired token: no new exposure (exits still go: the broker decides).
-    if (call->op == GW_OP_PLACE
+    //  An expired token: no new exposure (exits and broker stops still go: the
+    //  broker decides).
+    if (call->op == GW_OP_PLACE && call->stop_price <= 0
         && tw_token_expired (self->source, tw_clock_wall_ns () / 1000000000)) {
         char expiry[TW_TOKEN_TIME_MAX];
         tw_token_format_ist (tw_token_claims (self->source)->exp, expiry, sizeof expiry);

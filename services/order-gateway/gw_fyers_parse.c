@@ -47,6 +47,7 @@
 
 //  Place-order constants (docs/fyers.md §3.1).
 #define S_ORDER_TYPE_MARKET 2
+#define S_ORDER_TYPE_STOP 3 //  SL-M: a market order once the price reaches stopPrice
 #define S_SIDE_BUY 1
 #define S_SIDE_SELL -1
 #define S_DEFAULT_PRODUCT "INTRADAY"
@@ -57,17 +58,11 @@
 //  The largest quantity a JSON number (a double) carries exactly.
 #define S_QTY_MAX (INT64_C (1) << 53)
 
-static bool
-s_is_write (gw_op_t op)
-{
-    return op == GW_OP_EXIT || op == GW_OP_PLACE || op == GW_OP_CANCEL;
-}
-
 //  The outcome when it is unknown whether the request was acted on.
 static gw_outcome_t
 s_unsure (const gw_call_t *call)
 {
-    return s_is_write (call->op) ? GW_OUT_AMBIGUOUS : GW_OUT_RETRYABLE;
+    return gw_op_writes (call->op) ? GW_OUT_AMBIGUOUS : GW_OUT_RETRYABLE;
 }
 
 //  Copies text into a one-line error buffer: control characters become spaces.
@@ -166,6 +161,14 @@ gw_fyers_validate (const gw_call_t *call, char *err, size_t err_size)
             problem = "product too long";
         else if (call->order_tag[0] && !s_tag_valid (call->order_tag))
             problem = "order tag must be 1-30 letters or digits";
+        else if (!(call->stop_price >= 0))
+            problem = "stop price out of range";
+        break;
+    case GW_OP_MODIFY:
+        if (!s_text_set (call->order_id, sizeof call->order_id))
+            problem = "no order id";
+        else if (!(call->stop_price > 0))
+            problem = "no stop price";
         break;
     case GW_OP_ORDER_BY_TAG:
         if (!s_tag_valid (call->order_tag))
@@ -193,7 +196,7 @@ gw_fyers_validate (const gw_call_t *call, char *err, size_t err_size)
 char *
 gw_fyers_body (const gw_call_t *call)
 {
-    if (!s_is_write (call->op))
+    if (!gw_op_writes (call->op))
         return NULL;
     cJSON *root = cJSON_CreateObject ();
     if (!root)
@@ -201,6 +204,11 @@ gw_fyers_body (const gw_call_t *call)
     bool ok;
     if (call->op == GW_OP_CANCEL)
         ok = cJSON_AddStringToObject (root, "id", call->order_id) != NULL;
+    else if (call->op == GW_OP_MODIFY)
+        //  id and type are mandatory; what is left out keeps its value.
+        ok = cJSON_AddStringToObject (root, "id", call->order_id)
+             && cJSON_AddNumberToObject (root, "type", S_ORDER_TYPE_STOP)
+             && cJSON_AddNumberToObject (root, "stopPrice", call->stop_price);
     else if (call->op == GW_OP_EXIT)
         //  pending_orders_cancel: a counter order of an earlier exit that is
         //  still working is cancelled before this one is placed, so that two
@@ -211,12 +219,13 @@ gw_fyers_body (const gw_call_t *call)
         const char *product = call->product[0] ? call->product : S_DEFAULT_PRODUCT;
         ok = cJSON_AddStringToObject (root, "symbol", call->symbol)
              && cJSON_AddNumberToObject (root, "qty", (double) call->qty)
-             && cJSON_AddNumberToObject (root, "type", S_ORDER_TYPE_MARKET)
+             && cJSON_AddNumberToObject (
+                 root, "type", call->stop_price > 0 ? S_ORDER_TYPE_STOP : S_ORDER_TYPE_MARKET)
              && cJSON_AddNumberToObject (root, "side",
                                          call->side == TW_SIDE_LONG ? S_SIDE_BUY : S_SIDE_SELL)
              && cJSON_AddStringToObject (root, "productType", product)
              && cJSON_AddNumberToObject (root, "limitPrice", 0)
-             && cJSON_AddNumberToObject (root, "stopPrice", 0)
+             && cJSON_AddNumberToObject (root, "stopPrice", call->stop_price)
              && cJSON_AddStringToObject (root, "validity", "DAY")
              && cJSON_AddNumberToObject (root, "disclosedQty", 0)
              && cJSON_AddFalseToObject (root, "offlineOrder");
@@ -626,6 +635,7 @@ s_classify_ok (gw_call_t *call, const cJSON *root, int code, char *err, size_t e
     case GW_OP_ORDERS:
         return s_parse_orders (call, root, err, err_size) == 0 ? GW_OUT_OK : GW_OUT_RETRYABLE;
     case GW_OP_CANCEL:
+    case GW_OP_MODIFY:
         return GW_OUT_OK;
     case GW_OP_MARKET_STATUS:
         return s_parse_market_status (call, root, err, err_size) == 0 ? GW_OUT_OK

@@ -4,7 +4,7 @@
 //  computed on a copy, written in one transaction with its order row, and
 //  only then applied in memory, so memory never runs ahead of the file.
 
-#include "gw_paper.h"
+#include "gw_paper_int.h"
 #include "tw_clock.h"
 #include "tw_log.h"
 #include "tw_sock.h"
@@ -18,41 +18,11 @@
 #include <time.h>
 
 #define GW_PAPER_DEFAULT_PRODUCT "INTRADAY"
-#define GW_PAPER_STATUS_FILLED 2       //  Fyers order status "filled"
 #define GW_PAPER_ORDER_PREFIX "PAPER-" //  order ids: "PAPER-<n>"
 #define GW_PAPER_TICK_PREFIX "tick."   //  the feed's tick topics
 #define GW_PAPER_BUSY_TIMEOUT_MS 1000  //  wait for a lock held by another process
 #define GW_PAPER_BAD_TICK_LOG_MS 10000 //  at most one "bad tick" line per interval
-#define GW_PAPER_DAY_SIZE 16           //  "YYYY-MM-DD" and its NUL
 #define GW_PAPER_SCHEMA_VERSION_TEXT "1"
-
-typedef struct {
-    char id[TW_ID_MAX];
-    char symbol[TW_SYMBOL_MAX];
-    char product[TW_PRODUCT_MAX];
-    int64_t net_qty;  //  signed
-    double avg_price; //  of the open quantity, 0 when flat
-    int64_t buy_qty;  //  bought today
-    double buy_value;
-    int64_t sell_qty; //  sold today
-    double sell_value;
-    double realized;
-    double ltp;                  //  the price of the last fill or tick seen
-    char day[GW_PAPER_DAY_SIZE]; //  local date of the last fill
-} s_position_t;
-
-struct _gw_paper_t {
-    sqlite3 *db;
-    sqlite3_stmt *upsert_position;
-    sqlite3_stmt *insert_order;
-    sqlite3_stmt *find_order;
-    zsock_t *feed;       //  SUB to the ticks, or NULL
-    zhashx_t *positions; //  id -> s_position_t *
-    zhashx_t *prices;    //  symbol -> double *
-    tw_log_limit_t bad_ticks;
-    zsock_t *pipe;
-    bool stopped; //  GW_BROKER_STOP received: calls are dropped
-};
 
 static const char *s_schema =
     "PRAGMA journal_mode = WAL;"
@@ -66,7 +36,14 @@ static const char *s_schema =
     "CREATE TABLE IF NOT EXISTS paper_order ("
     "  seq INTEGER PRIMARY KEY AUTOINCREMENT, tag TEXT NOT NULL, position_id TEXT NOT NULL,"
     "  side INTEGER NOT NULL, qty INTEGER NOT NULL, price REAL NOT NULL, ts INTEGER NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS paper_order_tag ON paper_order (tag);";
+    "CREATE INDEX IF NOT EXISTS paper_order_tag ON paper_order (tag);"
+    //  Stop orders (SL-M): status 6 while resting, 2 filled at price, 1
+    //  cancelled. A file from before they existed gains the table.
+    "CREATE TABLE IF NOT EXISTS paper_stop ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT, tag TEXT NOT NULL, position_id TEXT NOT NULL,"
+    "  symbol TEXT NOT NULL, side INTEGER NOT NULL, qty INTEGER NOT NULL,"
+    "  stop_price REAL NOT NULL, status INTEGER NOT NULL, price REAL NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS paper_stop_symbol ON paper_stop (symbol, status);";
 
 static void
 s_item_free (void **item_p)
@@ -107,8 +84,8 @@ s_make_parent (const char *path)
     return rc;
 }
 
-static void
-s_copy_column (sqlite3_stmt *stmt, int column, char *buf, size_t size)
+void
+gw_paper_copy_column (sqlite3_stmt *stmt, int column, char *buf, size_t size)
 {
     const unsigned char *text = sqlite3_column_text (stmt, column);
     snprintf (buf, size, "%s", text ? (const char *) text : "");
@@ -138,11 +115,11 @@ s_load (gw_paper_t *self)
     if (rc != SQLITE_OK)
         return -1;
     while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-        s_position_t *pos = (s_position_t *) zmalloc (sizeof *pos);
+        gw_paper_position_t *pos = (gw_paper_position_t *) zmalloc (sizeof *pos);
         assert (pos);
-        s_copy_column (stmt, 0, pos->id, sizeof pos->id);
-        s_copy_column (stmt, 1, pos->symbol, sizeof pos->symbol);
-        s_copy_column (stmt, 2, pos->product, sizeof pos->product);
+        gw_paper_copy_column (stmt, 0, pos->id, sizeof pos->id);
+        gw_paper_copy_column (stmt, 1, pos->symbol, sizeof pos->symbol);
+        gw_paper_copy_column (stmt, 2, pos->product, sizeof pos->product);
         pos->net_qty = sqlite3_column_int64 (stmt, 3);
         pos->avg_price = sqlite3_column_double (stmt, 4);
         pos->buy_qty = sqlite3_column_int64 (stmt, 5);
@@ -151,7 +128,7 @@ s_load (gw_paper_t *self)
         pos->sell_value = sqlite3_column_double (stmt, 8);
         pos->realized = sqlite3_column_double (stmt, 9);
         pos->ltp = sqlite3_column_double (stmt, 10);
-        s_copy_column (stmt, 11, pos->day, sizeof pos->day);
+        gw_paper_copy_column (stmt, 11, pos->day, sizeof pos->day);
         zhashx_update (self->positions, pos->id, pos);
     }
     sqlite3_finalize (stmt);
@@ -201,7 +178,11 @@ gw_paper_new (const char *feed_endpoint, const char *db_path)
     if (rc == SQLITE_OK)
         rc = sqlite3_exec (self->db, "PRAGMA user_version = " GW_PAPER_SCHEMA_VERSION_TEXT, NULL,
                            NULL, NULL);
-    if (rc != SQLITE_OK || s_load (self) != 0) {
+    if (rc == SQLITE_OK && s_load (self) != 0)
+        rc = SQLITE_ERROR;
+    if (rc == SQLITE_OK)
+        gw_paper_stop_count (self);
+    if (rc != SQLITE_OK) {
         tw_error ("paper: cannot open the database path=%s error=\"%s\"", db_path,
                   self->db ? sqlite3_errmsg (self->db) : "out of memory");
         gw_paper_destroy (&self);
@@ -251,11 +232,11 @@ gw_paper_set_price (gw_paper_t *self, const char *symbol, double ltp)
         zhashx_insert (self->prices, symbol, price);
     }
     *price = ltp;
+    gw_paper_stop_trigger (self, symbol, ltp);
 }
 
-//  The last price of symbol, or 0 when none was seen.
-static double
-s_price (gw_paper_t *self, const char *symbol)
+double
+gw_paper_price (gw_paper_t *self, const char *symbol)
 {
     double *price = (double *) zhashx_lookup (self->prices, symbol);
     return price ? *price : 0;
@@ -266,7 +247,7 @@ s_price (gw_paper_t *self, const char *symbol)
 
 //  Applies a fill of qty at price on side (1 buy, -1 sell) to pos.
 static void
-s_apply_fill (s_position_t *pos, int side, int64_t qty, double price)
+s_apply_fill (gw_paper_position_t *pos, int side, int64_t qty, double price)
 {
     if (side > 0) {
         pos->buy_qty += qty;
@@ -298,8 +279,8 @@ s_apply_fill (s_position_t *pos, int side, int64_t qty, double price)
 //  Writes pos and its order row in one transaction. Returns the order's seq,
 //  or -1 (err set) when nothing was written.
 static int64_t
-s_store_fill (gw_paper_t *self, const s_position_t *pos, const char *tag, int side, int64_t qty,
-              double price, char *err, size_t err_size)
+s_store_fill (gw_paper_t *self, const gw_paper_position_t *pos, const char *tag, int side,
+              int64_t qty, double price, int64_t stop_seq, char *err, size_t err_size)
 {
     int rc = sqlite3_exec (self->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     int64_t seq = -1;
@@ -334,6 +315,19 @@ s_store_fill (gw_paper_t *self, const s_position_t *pos, const char *tag, int si
         sqlite3_reset (upsert);
         sqlite3_clear_bindings (upsert);
     }
+    if (rc == SQLITE_OK && stop_seq > 0) {
+        //  The stop that fired is filled in the same transaction as its
+        //  fill, so that a restart never fires it twice.
+        sqlite3_stmt *stmt = NULL;
+        rc = sqlite3_prepare_v2 (
+            self->db, "UPDATE paper_stop SET status = 2, price = ? WHERE seq = ?", -1, &stmt, NULL);
+        if (rc == SQLITE_OK) {
+            sqlite3_bind_double (stmt, 1, price);
+            sqlite3_bind_int64 (stmt, 2, stop_seq);
+            rc = sqlite3_step (stmt) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+        }
+        sqlite3_finalize (stmt);
+    }
     if (rc == SQLITE_OK)
         rc = sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
@@ -347,15 +341,15 @@ s_store_fill (gw_paper_t *self, const s_position_t *pos, const char *tag, int si
 //  Fills qty on side for the position id at price, durably, then in memory.
 //  start is the position before the fill (a copy). Returns the order seq or
 //  -1 (call answered RETRYABLE: nothing was filled).
-static int64_t
-s_fill (gw_paper_t *self, gw_call_t *call, s_position_t start, const char *tag, int side,
-        int64_t qty, double price)
+int64_t
+gw_paper_fill (gw_paper_t *self, gw_call_t *call, gw_paper_position_t start, const char *tag,
+               int side, int64_t qty, double price, int64_t stop_seq)
 {
     char today[GW_PAPER_DAY_SIZE];
     s_today (today, sizeof today);
     if (start.net_qty == 0 && !streq (start.day, today)) {
         //  A position flat since an earlier day starts afresh.
-        s_position_t fresh = {0};
+        gw_paper_position_t fresh = {0};
         memcpy (fresh.id, start.id, sizeof fresh.id);
         memcpy (fresh.symbol, start.symbol, sizeof fresh.symbol);
         memcpy (fresh.product, start.product, sizeof fresh.product);
@@ -363,15 +357,15 @@ s_fill (gw_paper_t *self, gw_call_t *call, s_position_t start, const char *tag, 
     }
     snprintf (start.day, sizeof start.day, "%s", today);
     s_apply_fill (&start, side, qty, price);
-    int64_t seq =
-        s_store_fill (self, &start, tag, side, qty, price, call->error, sizeof call->error);
+    int64_t seq = s_store_fill (self, &start, tag, side, qty, price, stop_seq, call->error,
+                                sizeof call->error);
     if (seq < 0) {
         call->outcome = GW_OUT_RETRYABLE;
         return -1;
     }
-    s_position_t *pos = (s_position_t *) zhashx_lookup (self->positions, start.id);
+    gw_paper_position_t *pos = (gw_paper_position_t *) zhashx_lookup (self->positions, start.id);
     if (!pos) {
-        pos = (s_position_t *) zmalloc (sizeof *pos);
+        pos = (gw_paper_position_t *) zmalloc (sizeof *pos);
         assert (pos);
         zhashx_insert (self->positions, start.id, pos);
     }
@@ -386,7 +380,7 @@ static void
 s_place (gw_paper_t *self, gw_call_t *call)
 {
     const char *product = call->product[0] ? call->product : GW_PAPER_DEFAULT_PRODUCT;
-    s_position_t start = {0};
+    gw_paper_position_t start = {0};
     if (!s_text_set (call->symbol, sizeof call->symbol) || call->qty <= 0
         || (call->side != TW_SIDE_LONG && call->side != TW_SIDE_SHORT)
         || !s_text_set (product, sizeof call->product)) {
@@ -400,21 +394,25 @@ s_place (gw_paper_t *self, gw_call_t *call)
         snprintf (call->error, sizeof call->error, "invalid place call: position id too long");
         return;
     }
-    double price = s_price (self, call->symbol);
+    if (call->stop_price > 0) {
+        gw_paper_stop_place (self, call, start.id);
+        return;
+    }
+    double price = gw_paper_price (self, call->symbol);
     if (price <= 0) {
         call->outcome = GW_OUT_FINAL;
         snprintf (call->error, sizeof call->error, "no market price for %s", call->symbol);
         return;
     }
-    s_position_t *pos = (s_position_t *) zhashx_lookup (self->positions, start.id);
+    gw_paper_position_t *pos = (gw_paper_position_t *) zhashx_lookup (self->positions, start.id);
     if (pos)
         start = *pos;
     else {
         snprintf (start.symbol, sizeof start.symbol, "%s", call->symbol);
         snprintf (start.product, sizeof start.product, "%s", product);
     }
-    int64_t seq = s_fill (self, call, start, call->order_tag, call->side == TW_SIDE_LONG ? 1 : -1,
-                          call->qty, price);
+    int64_t seq = gw_paper_fill (self, call, start, call->order_tag,
+                                 call->side == TW_SIDE_LONG ? 1 : -1, call->qty, price, 0);
     if (seq < 0)
         return;
     call->outcome = GW_OUT_OK;
@@ -426,7 +424,9 @@ s_place (gw_paper_t *self, gw_call_t *call)
 static void
 s_exit (gw_paper_t *self, gw_call_t *call)
 {
-    s_position_t *pos = (s_position_t *) zhashx_lookup (self->positions, call->position_id);
+    gw_paper_stop_cancel_position (self, call->position_id);
+    gw_paper_position_t *pos =
+        (gw_paper_position_t *) zhashx_lookup (self->positions, call->position_id);
     if (!pos || pos->net_qty == 0) {
         //  As Fyers: the gateway verifies by reading the positions.
         call->outcome = GW_OUT_AMBIGUOUS;
@@ -435,7 +435,7 @@ s_exit (gw_paper_t *self, gw_call_t *call)
                   GW_PAPER_CODE_NO_POSITION);
         return;
     }
-    double price = s_price (self, pos->symbol);
+    double price = gw_paper_price (self, pos->symbol);
     if (price <= 0) {
         //  Restarted and no tick yet: one will come.
         call->outcome = GW_OUT_RETRYABLE;
@@ -444,7 +444,7 @@ s_exit (gw_paper_t *self, gw_call_t *call)
     }
     int side = pos->net_qty > 0 ? -1 : 1;
     int64_t qty = pos->net_qty > 0 ? pos->net_qty : -pos->net_qty;
-    if (s_fill (self, call, *pos, "", side, qty, price) < 0)
+    if (gw_paper_fill (self, call, *pos, "", side, qty, price, 0) < 0)
         return;
     call->outcome = GW_OUT_OK;
     call->broker_code = GW_PAPER_CODE_EXITED;
@@ -461,8 +461,8 @@ s_positions (gw_paper_t *self, gw_call_t *call)
         (gw_broker_position_t *) calloc (size > 0 ? size : 1, sizeof *list);
     assert (list);
     size_t count = 0;
-    for (s_position_t *pos = (s_position_t *) zhashx_first (self->positions); pos;
-         pos = (s_position_t *) zhashx_next (self->positions)) {
+    for (gw_paper_position_t *pos = (gw_paper_position_t *) zhashx_first (self->positions); pos;
+         pos = (gw_paper_position_t *) zhashx_next (self->positions)) {
         if (pos->net_qty == 0 && !streq (pos->day, today))
             continue;
         gw_broker_position_t *out = &list[count++];
@@ -473,7 +473,7 @@ s_positions (gw_paper_t *self, gw_call_t *call)
         out->avg_price = pos->avg_price;
         out->buy_avg = pos->buy_qty > 0 ? pos->buy_value / (double) pos->buy_qty : 0;
         out->sell_avg = pos->sell_qty > 0 ? pos->sell_value / (double) pos->sell_qty : 0;
-        double price = s_price (self, pos->symbol);
+        double price = gw_paper_price (self, pos->symbol);
         out->ltp = price > 0 ? price : pos->ltp;
         out->realized_pnl = pos->realized;
         out->multiplier = 1;
@@ -492,6 +492,8 @@ s_order_by_tag (gw_paper_t *self, gw_call_t *call)
         snprintf (call->error, sizeof call->error, "invalid order_by_tag call: no tag");
         return;
     }
+    if (gw_paper_stop_by_tag (self, call))
+        return;
     sqlite3_stmt *find = self->find_order;
     sqlite3_bind_text (find, 1, call->order_tag, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step (find);
@@ -527,7 +529,8 @@ gw_paper_execute (gw_paper_t *self, gw_call_t *call)
     call->error[0] = 0;
     call->retry_after_ms = 0;
     call->fill_price = 0;
-    call->order_id[0] = 0;
+    if (call->op != GW_OP_CANCEL && call->op != GW_OP_MODIFY)
+        call->order_id[0] = 0; //  an input of those two
     call->order_status = 0;
     call->filled_qty = 0;
     switch (call->op) {
@@ -552,9 +555,9 @@ gw_paper_execute (gw_paper_t *self, gw_call_t *call)
         call->outcome = GW_OUT_OK;
         break;
     case GW_OP_CANCEL:
-        //  Nothing ever works at paper: there is nothing to cancel.
-        call->outcome = GW_OUT_FINAL;
-        snprintf (call->error, sizeof call->error, "order %s is not working", call->order_id);
+    case GW_OP_MODIFY:
+        //  Market orders fill at once: only a stop order can still work.
+        gw_paper_stop_change (self, call);
         break;
     default:
         call->outcome = GW_OUT_FINAL;

@@ -7,7 +7,11 @@
 //  is not open answers AMBIGUOUS with code -352 "no position to exit" (so the
 //  gateway's verify path runs); positions list today's closed positions with
 //  net_qty 0. Average price and realised P&L follow the usual netting rules
-//  for long and short positions, reversals included.
+//  for long and short positions, reversals included. A PLACE with a stop
+//  price is a stop order (SL-M, docs/design.md §4.7, gw_paper_stop.c): it
+//  rests in the book until a tick reaches it, then fills at that tick; it
+//  can be moved (MODIFY) and cancelled (CANCEL, and every exit of its
+//  position, as Fyers' pending_orders_cancel), and ORDER_BY_TAG reports it.
 //
 //  Positions and fills are kept in a SQLite file (WAL mode), written before a
 //  call is answered, so a restarted gateway reconciles against them. There

@@ -30,6 +30,8 @@ struct _gw_reconcile_t {
     uint64_t runs;
     uint64_t mismatches;
     tw_log_limit_t bad_log;
+    gw_reconcile_flat_fn *flat_hook;
+    void *flat_arg;
 };
 
 static void s_on_call (void *owner, gw_call_t *call);
@@ -63,6 +65,13 @@ gw_reconcile_destroy (gw_reconcile_t **self_p)
     zhashx_destroy (&self->reported);
     free (self);
     *self_p = NULL;
+}
+
+void
+gw_reconcile_set_flat_hook (gw_reconcile_t *self, gw_reconcile_flat_fn *fn, void *arg)
+{
+    self->flat_hook = fn;
+    self->flat_arg = arg;
 }
 
 bool
@@ -209,6 +218,8 @@ s_judge (gw_reconcile_t *self, gw_call_t *call, gw_position_row_t *row, bool sta
         return 0;
     case GW_HELD_FLAT:
         zhashx_delete (self->reported, row->pos.id);
+        if (self->flat_hook && self->flat_hook (self->flat_arg, row, at_id))
+            return 0; //  its broker stop answers for it
         return s_close (self, row, TW_REASON_CLOSED_AT_BROKER, at_id) == 0 ? 1 : 0;
     case GW_HELD_DIFFERENT:
     case GW_HELD_ELSEWHERE:

@@ -38,6 +38,15 @@ gw_reconcile_t *gw_reconcile_new (gw_store_t *store, gw_events_t *events, gw_job
                                   gw_exits_t *exits, gw_opens_t *opens, int64_t interval_ms);
 void gw_reconcile_destroy (gw_reconcile_t **self_p);
 
+//  Asked before an OPEN position found flat at the broker is closed `Closed
+//  at Broker`: returns true when it takes the position over (gw_stop: its
+//  broker stop fired). at_id is the broker's row of the id, or NULL.
+typedef bool (gw_reconcile_flat_fn) (void *arg, const gw_position_row_t *row,
+                                     const gw_broker_position_t *at_id);
+
+//  Sets (or, with NULL, clears) the flat hook.
+void gw_reconcile_set_flat_hook (gw_reconcile_t *self, gw_reconcile_flat_fn *fn, void *arg);
+
 //  Asks the broker for its positions; the rest follows when they come back.
 void gw_reconcile_start (gw_reconcile_t *self);
 

@@ -101,12 +101,18 @@ static const char *s_migrations[GW_STORE_SCHEMA_VERSION] = {
     ") STRICT;",
     //  1 -> 2: the trading state (docs/design.md §5), a tw_trading_state_t.
     "INSERT INTO meta (key, value) VALUES ('trading_state', 1);",
+    //  2 -> 3: the broker stop of a position (docs/design.md §4.7): its
+    //  order tag, the broker's order id once known, and the stop it rests at.
+    "ALTER TABLE positions ADD COLUMN stop_tag TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE positions ADD COLUMN stop_order_id TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE positions ADD COLUMN stop_price REAL NOT NULL DEFAULT 0;",
 };
 
 #define S_POSITION_COLUMNS                                                                         \
     "id, symbol, product, side, qty, entry_price, sl, tp, trail, trail_anchor, state, "            \
     "exit_failed, exit_reason, exit_req_id, exit_attempts, exit_started_ms, "                      \
-    "last_exit_failed_ms, opened_ts, closed_ts, exit_price, pnl, order_tag"
+    "last_exit_failed_ms, opened_ts, closed_ts, exit_price, pnl, order_tag, stop_tag, "            \
+    "stop_order_id, stop_price"
 
 #define S_ATTEMPT_COLUMNS                                                                          \
     "attempt, started_ms, outcome, http_status, broker_code, error, latency_ms"
@@ -156,10 +162,11 @@ static const char *s_sql[S_COUNT] = {
                      "state = ?11, exit_failed = ?12, exit_reason = ?13, exit_req_id = ?14, "
                      "exit_attempts = ?15, exit_started_ms = ?16, last_exit_failed_ms = ?17, "
                      "opened_ts = ?18, closed_ts = ?19, exit_price = ?20, pnl = ?21, "
-                     "order_tag = ?22 WHERE id = ?1 AND state <> 'closed'",
+                     "order_tag = ?22, stop_tag = ?23, stop_order_id = ?24, stop_price = ?25 "
+                     "WHERE id = ?1 AND state <> 'closed'",
     [S_POS_INSERT] = "INSERT INTO positions (" S_POSITION_COLUMNS ") VALUES (?1, ?2, ?3, ?4, "
                      "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
-                     "?20, ?21, ?22)",
+                     "?20, ?21, ?22, ?23, ?24, ?25)",
     [S_POS_GET] = "SELECT " S_POSITION_COLUMNS " FROM positions "
                   "WHERE id = ?1 AND state <> 'closed'",
     [S_POS_LIST] = "SELECT " S_POSITION_COLUMNS " FROM positions "
@@ -760,7 +767,10 @@ s_bind_position (gw_store_t *self, sqlite3_stmt *stmt, const gw_position_row_t *
            && s_bind_int (self, stmt, 19, row->closed_ts)
            && s_bind_real (self, stmt, 20, row->exit_price)
            && s_bind_real (self, stmt, 21, row->pnl)
-           && s_bind_text (self, stmt, 22, row->order_tag, sizeof row->order_tag);
+           && s_bind_text (self, stmt, 22, row->order_tag, sizeof row->order_tag)
+           && s_bind_text (self, stmt, 23, row->stop_tag, sizeof row->stop_tag)
+           && s_bind_text (self, stmt, 24, row->stop_order_id, sizeof row->stop_order_id)
+           && s_bind_real (self, stmt, 25, row->stop_price);
 }
 
 //  Reads the current result row (columns S_POSITION_COLUMNS) into *row.
@@ -776,8 +786,11 @@ s_read_position (sqlite3_stmt *stmt, gw_position_row_t *row)
         || s_column_text (stmt, 10, state, sizeof state)
         || s_column_text (stmt, 12, row->exit_reason, sizeof row->exit_reason)
         || s_column_text (stmt, 13, row->exit_req_id, sizeof row->exit_req_id)
-        || s_column_text (stmt, 21, row->order_tag, sizeof row->order_tag))
+        || s_column_text (stmt, 21, row->order_tag, sizeof row->order_tag)
+        || s_column_text (stmt, 22, row->stop_tag, sizeof row->stop_tag)
+        || s_column_text (stmt, 23, row->stop_order_id, sizeof row->stop_order_id))
         return -1;
+    row->stop_price = sqlite3_column_double (stmt, 24);
     pos->side = sqlite3_column_int (stmt, 3) > 0 ? TW_SIDE_LONG : TW_SIDE_SHORT;
     pos->qty = sqlite3_column_int64 (stmt, 4);
     pos->entry_price = sqlite3_column_double (stmt, 5);

@@ -2,10 +2,10 @@
 //  (docs/design.md §2-§5).
 //
 //  What it keeps: the event counter (seq) and this run's epoch; the positions,
-//  live and closed; every exit attempt; the req_id -> reply table that makes
-//  commands idempotent; and the opens accepted but not yet filled. The
-//  gateway writes here BEFORE it acts or publishes, so that a SIGKILL at any
-//  moment loses nothing it has told anyone about.
+//  live and closed, with their broker stops; every exit attempt; the req_id -> reply table that
+//  makes commands idempotent; and the opens accepted but not yet filled. The gateway writes here
+//  BEFORE it acts or publishes, so that a SIGKILL at any moment loses nothing it has told anyone
+//  about.
 //
 //  Durability: WAL journal, synchronous=FULL, so a committed transaction is
 //  on disk when gw_store_commit (or a write outside a transaction) returns.
@@ -44,7 +44,7 @@ extern "C" {
 #endif
 
 //  The schema version this build writes; a file with a newer one is refused.
-#define GW_STORE_SCHEMA_VERSION 2
+#define GW_STORE_SCHEMA_VERSION 3
 
 #define GW_STORE_TAG_MAX 32     //  order tags, NUL included (as gw_call_t.order_tag)
 #define GW_STORE_OUTCOME_MAX 16 //  attempt outcomes ("ok", "retryable", ...)
@@ -68,6 +68,12 @@ typedef struct {
     double exit_price;                //  set by gw_store_close_position
     double pnl;                       //  set by gw_store_close_position
     char order_tag[GW_STORE_TAG_MAX]; //  tag of the order that opened it; "" = adopted
+    //  The broker stop (docs/design.md §4.7): the tag of its SL-M order ("" =
+    //  none asked for), the broker's order id once placed ("" = not known),
+    //  and the stop price it rests at (0 = none).
+    char stop_tag[GW_STORE_TAG_MAX];
+    char stop_order_id[TW_ID_MAX];
+    double stop_price;
 } gw_position_row_t;
 
 //  One broker attempt at an exit.

@@ -26,6 +26,9 @@
 //                          -50 "Invalid input: <field>"); fills at once at the
 //                          symbol's ltp (default 100.0) and nets into the position;
 //                          200 {"s":"ok","code":1101,"message":"... No.<id>","id":"<id>"}.
+//                          An SL-M (type 3, stopPrice) rests working until a
+//                          price set through /_fake/price reaches it, then fills.
+//    PATCH  /orders/sync   {"id","type":3,"stopPrice"}: moves a working SL-M's stop, 1102.
 //    GET    /orders        orderBook[]; ?id=<id> (unknown id: 400, -51) and
 //                          ?order_tag=1:<tag> filter; filled orders have status 2.
 //    DELETE /positions     {"id":"<pos id>"} | {"id":[...]} | {"exit_all":1}: places

@@ -14,12 +14,15 @@
 #include <time.h>
 
 #define FF_CODE_PLACED 1101
+#define FF_CODE_MODIFIED 1102
 #define FF_CODE_CANCELLED 1103
 #define FF_CODE_OK 200
 #define FF_CODE_NOT_ACKED 201
 #define FF_ORDER_TAG_MAX 30
 
 #define FF_MSG_AUTH "Could not authenticate the user"
+//  The fake's own text: Fyers names the bad parameter in a -50's message.
+#define FF_MSG_STOP_CROSSED "Invalid input: stopPrice is on the wrong side of the last price"
 
 typedef void (*ff_route_fn) (ff_book_t *book, const ff_api_request_t *req, ff_api_reply_t *reply);
 
@@ -236,10 +239,17 @@ s_place_order (ff_book_t *book, const ff_api_request_t *req, ff_api_reply_t *rep
         snprintf (message, sizeof message, "Invalid input: %s", bad);
         s_error (reply, 400, FF_CODE_INVALID, message);
     }
-    else if (order.type != 2 || order.limit_price != 0 || order.stop_price != 0)
-        //  Limit and stop orders would need a matching engine the tests do not need.
+    else if (!(order.type == FF_TYPE_MARKET && order.limit_price == 0 && order.stop_price == 0)
+             && !(order.type == FF_TYPE_STOP && order.limit_price == 0 && order.stop_price > 0))
+        //  Limit and stop-limit orders would need a matching engine the tests do not need.
         s_error (reply, 400, FF_CODE_INVALID,
-                 "Invalid input: fake_fyers accepts only market orders (type 2, no prices)");
+                 "Invalid input: fake_fyers accepts only market orders (type 2, no prices) and "
+                 "SL-M orders (type 3, a stopPrice, no limitPrice)");
+    else if (order.type == FF_TYPE_STOP
+             && ff_book_stop_crossed (order.side, order.stop_price,
+                                      ff_book_price (book, order.symbol)))
+        //  docs/fyers.md §3.1: a stop price must not cross the last price the wrong way.
+        s_error (reply, 400, FF_CODE_INVALID, FF_MSG_STOP_CROSSED);
     else {
         char id[FF_ORDER_ID_MAX];
         if (ff_book_place (book, &order, req->fill, id) != 0)
@@ -385,6 +395,61 @@ s_cancel_order (ff_book_t *book, const ff_api_request_t *req, ff_api_reply_t *re
         cJSON *payload = cJSON_CreateObject ();
         cJSON_AddStringToObject (payload, "id", id);
         s_ok (reply, FF_CODE_CANCELLED, "Successfully cancelled order", payload);
+    }
+    cJSON_Delete (json);
+}
+
+//  PATCH /orders/sync {"id":"<order id>","type":3,"stopPrice":P} (docs/fyers.md
+//  §3.2): moves the stop of a working SL-M order. Fields left out keep their
+//  values; the fake modifies stop orders only, and only their stopPrice.
+static void
+s_modify_order (ff_book_t *book, const ff_api_request_t *req, ff_api_reply_t *reply)
+{
+    cJSON *json = s_body_object (req, reply);
+    if (!json)
+        return;
+    const char *id = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (json, "id"));
+    long type = 0;
+    double stop_price = 0;
+    char symbol[FF_SYMBOL_MAX] = "";
+    int side = id ? ff_book_order_side (book, id, symbol) : 0;
+    int status = id ? ff_book_order_status (book, id) : 0;
+    if (!id || !*id)
+        s_error (reply, 400, FF_CODE_INVALID, "Invalid input: id");
+    else if (!s_int (json, "type", true, &type) || type < 1 || type > 4)
+        s_error (reply, 400, FF_CODE_INVALID, "Invalid input: type");
+    else if (!s_number (json, "stopPrice", &stop_price) || stop_price < 0)
+        s_error (reply, 400, FF_CODE_INVALID, "Invalid input: stopPrice");
+    else if (status < 0)
+        s_error (reply, 400, FF_CODE_BAD_ORDER_ID, "Invalid order id");
+    else if (status == FF_STATUS_FILLED)
+        s_error (reply, 400, FF_CODE_ALREADY_TRADED, "Order is already traded");
+    else if (status == FF_STATUS_CANCELLED)
+        s_error (reply, 400, FF_CODE_ALREADY_CANCELLED, "Order is already cancelled");
+    else if (status == FF_STATUS_REJECTED)
+        s_error (reply, 400, FF_CODE_ALREADY_REJECTED, "Order is already rejected");
+    else if (status != FF_STATUS_PENDING)
+        s_error (reply, 400, FF_CODE_REJECTED, "Order has expired");
+    else if (type != FF_TYPE_STOP || stop_price <= 0
+             || cJSON_GetObjectItemCaseSensitive (json, "qty")
+             || cJSON_GetObjectItemCaseSensitive (json, "limitPrice"))
+        s_error (reply, 400, FF_CODE_INVALID,
+                 "Invalid input: fake_fyers modifies only the stopPrice of SL-M orders (type 3)");
+    else if (ff_book_stop_crossed (side, stop_price, ff_book_price (book, symbol)))
+        s_error (reply, 400, FF_CODE_INVALID, FF_MSG_STOP_CROSSED);
+    else {
+        int rc = ff_book_modify_stop (book, id, stop_price);
+        if (rc == FF_BOOK_BAD_TYPE)
+            s_error (reply, 400, FF_CODE_INVALID,
+                     "Invalid input: fake_fyers modifies only SL-M orders (type 3)");
+        else if (rc != FF_BOOK_OK)
+            s_error (reply, 500, FF_CODE_REJECTED, "fake_fyers: cannot modify");
+        else {
+            reply->placed = true;
+            cJSON *payload = cJSON_CreateObject ();
+            cJSON_AddStringToObject (payload, "id", id);
+            s_ok (reply, FF_CODE_MODIFIED, "Successfully modified order", payload);
+        }
     }
     cJSON_Delete (json);
 }
@@ -611,6 +676,7 @@ static const struct {
     {"GET", "/api/v3/orders", s_get_orders},
     {"GET", "/api/v3/profile", s_get_profile},
     {"DELETE", "/api/v3/orders/sync", s_cancel_order},
+    {"PATCH", "/api/v3/orders/sync", s_modify_order},
     {"GET", "/api/v3/tradebook", s_get_tradebook},
     {"POST", "/api/v3/positions", s_convert_position},
     {"GET", "/data/marketStatus", s_get_market_status},

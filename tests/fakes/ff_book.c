@@ -133,6 +133,29 @@ ff_book_price (ff_book_t *self, const char *symbol)
     return price ? price->ltp : FF_BOOK_DEFAULT_LTP;
 }
 
+static int s_order_fill (ff_book_t *self, size_t index, long qty, double price);
+
+bool
+ff_book_stop_crossed (int side, double stop_price, double ltp)
+{
+    return side < 0 ? ltp <= stop_price : ltp >= stop_price;
+}
+
+//  A stop order (type 3, SL-M) of symbol whose stop price the last price has
+//  reached is triggered and fills whole at market (the last price), as an
+//  exchange's stop-loss market order does.
+static void
+s_trigger_stops (ff_book_t *self, const char *symbol, double ltp)
+{
+    for (size_t i = 0; i < self->order_count; i++) {
+        ff_order_t *order = &self->orders[i];
+        if (order->type == FF_TYPE_STOP && order->status == FF_STATUS_PENDING
+            && strcmp (order->symbol, symbol) == 0
+            && ff_book_stop_crossed (order->side, order->stop_price, ltp))
+            s_order_fill (self, i, order->qty - order->filled, ltp);
+    }
+}
+
 int
 ff_book_set_price (ff_book_t *self, const char *symbol, double ltp)
 {
@@ -141,6 +164,7 @@ ff_book_set_price (ff_book_t *self, const char *symbol, double ltp)
         return -1;
     price->ltp = ltp;
     price->has_ltp = true;
+    s_trigger_stops (self, symbol, ltp);
     return 0;
 }
 
@@ -328,6 +352,8 @@ ff_book_place (ff_book_t *self, const ff_order_req_t *req, const ff_fill_t *fill
     snprintf (id_out, FF_ORDER_ID_MAX, "%s", order->id);
     //  The order socket first shows the order accepted, then its fills.
     ff_book_tell_order (self, order);
+    if (req->type == FF_TYPE_STOP)
+        return 0; //  rests until the price reaches its stop (ff_book_set_price)
     long at_once = req->qty;
     if (fill && fill->working) {
         order->polls_left = fill->polls;
@@ -416,6 +442,33 @@ ff_book_end_order (ff_book_t *self, const char *id, int status, const char *mess
     order->updated_epoch = ff_book_now (now);
     ff_book_tell_order (self, order);
     return FF_BOOK_OK;
+}
+
+int
+ff_book_modify_stop (ff_book_t *self, const char *id, double stop_price)
+{
+    ff_order_t *order = s_order_find (self, id);
+    if (!order)
+        return FF_BOOK_UNKNOWN;
+    if (order->status != FF_STATUS_PENDING)
+        return FF_BOOK_NOT_WORKING;
+    if (order->type != FF_TYPE_STOP)
+        return FF_BOOK_BAD_TYPE;
+    order->stop_price = stop_price;
+    char now[FF_TIME_MAX];
+    order->updated_epoch = ff_book_now (now);
+    ff_book_tell_order (self, order);
+    return FF_BOOK_OK;
+}
+
+int
+ff_book_order_side (ff_book_t *self, const char *id, char symbol[FF_SYMBOL_MAX])
+{
+    ff_order_t *order = s_order_find (self, id);
+    if (!order)
+        return 0;
+    snprintf (symbol, FF_SYMBOL_MAX, "%s", order->symbol);
+    return order->side;
 }
 
 int

@@ -4,7 +4,9 @@
 //
 //  Positions are netted by id "<symbol>-<productType>" (docs/fyers.md §4). A
 //  position that went flat stays in the list with netQty 0 and side 0. Market
-//  orders fill at the symbol's last price (FF_BOOK_DEFAULT_LTP until set).
+//  orders fill at the symbol's last price (FF_BOOK_DEFAULT_LTP until set);
+//  stop orders (SL-M, type 3) rest working until a new last price reaches
+//  their stop price, then fill whole at that price.
 //  An order may be placed "working": it shows status 6 in the order book,
 //  with part of it (fill_qty) filled at once or nothing, and its remainder
 //  fills when ff_book_poll has been called polls + 1 times, or when
@@ -37,6 +39,12 @@
 #define FF_STATUS_PENDING 6
 #define FF_STATUS_EXPIRED 7
 
+//  Order types (docs/fyers.md §3.1) the fake serves.
+#define FF_TYPE_MARKET 2
+#define FF_TYPE_STOP 3 //  SL-M: rests until the last price reaches stopPrice
+
+#define FF_SYMBOL_MAX 64
+
 //  Results of the calls that act on one order by id.
 #define FF_BOOK_OK 0
 #define FF_BOOK_NO_MEMORY -1
@@ -45,6 +53,7 @@
 #define FF_BOOK_BAD_QTY -4     //  more than the remainder, or not positive
 #define FF_BOOK_BAD_PRODUCT -5 //  a conversion the broker refuses
 #define FF_BOOK_BAD_SIDE -6    //  the position is held on the other side
+#define FF_BOOK_BAD_TYPE -7    //  not an order the call can change (modify: a stop order only)
 
 typedef struct _ff_book_t ff_book_t;
 
@@ -56,7 +65,7 @@ typedef struct {
     const char *validity;
     long qty;
     int side; //  1 buy, -1 sell
-    int type; //  2 market (the only type the fake fills)
+    int type; //  2 market (fills at once), 3 SL-M (rests until its stop is reached)
     double limit_price;
     double stop_price;
     long disclosed_qty;
@@ -88,7 +97,16 @@ void ff_book_set_listener (ff_book_t *self, ff_book_listener_fn *fn, void *arg);
 void ff_book_reset (ff_book_t *self);
 
 double ff_book_price (ff_book_t *self, const char *symbol);
+
+//  Sets the symbol's last price. Every working stop order (SL-M) of the
+//  symbol that the price reaches (a sell stop at or below its stopPrice, a
+//  buy stop at or above) is triggered and fills whole at this price, told
+//  as any fill is.
 int ff_book_set_price (ff_book_t *self, const char *symbol, double ltp);
+
+//  True when ltp has reached the stop price of a stop order of side (1 buy,
+//  -1 sell): such an order would trigger at once.
+bool ff_book_stop_crossed (int side, double stop_price, double ltp);
 
 //  The contract multiplier of a symbol (Fyers' qtyMulti_com; 1 until set):
 //  P&L is quantity × price difference × multiplier.
@@ -100,8 +118,9 @@ int ff_book_set_multiplier (ff_book_t *self, const char *symbol, double multipli
 int ff_book_seed (ff_book_t *self, const char *symbol, const char *product, long net_qty,
                   double avg_price);
 
-//  Records the order and fills it as fill says. Writes the new order id into
-//  id_out. Returns 0, or -1 when out of memory.
+//  Records the order and fills it as fill says; a stop order (type 3) rests
+//  working whatever fill says, until ff_book_set_price reaches its stop. Writes the new order id
+//  into id_out. Returns 0, or -1 when out of memory.
 int ff_book_place (ff_book_t *self, const ff_order_req_t *req, const ff_fill_t *fill,
                    char id_out[FF_ORDER_ID_MAX]);
 
@@ -126,6 +145,15 @@ int ff_book_fill (ff_book_t *self, const char *id, long qty, double price);
 //  or expired), keeping what was filled; message is the order's message
 //  (NULL: a default). Returns FF_BOOK_OK or an FF_BOOK_* error.
 int ff_book_end_order (ff_book_t *self, const char *id, int status, const char *message);
+
+//  Moves the stop price of working stop order id (PATCH /orders/sync).
+//  Returns FF_BOOK_OK, FF_BOOK_UNKNOWN, FF_BOOK_NOT_WORKING (see its status)
+//  or FF_BOOK_BAD_TYPE (not a stop order).
+int ff_book_modify_stop (ff_book_t *self, const char *id, double stop_price);
+
+//  The side (1 buy, -1 sell) of order id, its symbol copied into symbol; 0
+//  when there is no such order.
+int ff_book_order_side (ff_book_t *self, const char *id, char symbol[FF_SYMBOL_MAX]);
 
 //  The status of order id, or -1 when there is no such order.
 int ff_book_order_status (ff_book_t *self, const char *id);

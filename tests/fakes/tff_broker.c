@@ -1,6 +1,6 @@
 //  tff_broker - the broker's own behaviour in fake_fyers: working orders and
 //  late or partial fills, cancels, pending_orders_cancel, conversions, a
-//  broker-side square-off and the contract multiplier.
+//  broker-side square-off, the contract multiplier and SL-M stop orders.
 
 #include "tff_util.h"
 
@@ -12,6 +12,10 @@
     "{\"symbol\":\"" SYMBOL "\",\"qty\":" #qty ",\"type\":2,\"side\":1,"                           \
     "\"productType\":\"INTRADAY\",\"limitPrice\":0,\"stopPrice\":0,\"validity\":\"DAY\","          \
     "\"disclosedQty\":0,\"offlineOrder\":false,\"orderTag\":\"" tag "\"}"
+#define STOP_BODY(qty, stop)                                                                       \
+    "{\"symbol\":\"" SYMBOL "\",\"qty\":" #qty ",\"type\":3,\"side\":-1,"                          \
+    "\"productType\":\"INTRADAY\",\"limitPrice\":0,\"stopPrice\":" #stop ",\"validity\":\"DAY\","  \
+    "\"disclosedQty\":0,\"offlineOrder\":false,\"orderTag\":\"stop1\"}"
 #define CANCEL_EXIT_BODY "{\"id\":\"" POSITION_ID "\",\"pending_orders_cancel\":1}"
 
 //  The order's entry in GET /api/v3/orders?id=<id>; caller deletes it.
@@ -419,6 +423,66 @@ START_TEST (test_control_reads_are_silent)
 }
 END_TEST
 
+//  An SL-M sell stop: refused on the wrong side of the price, rests working
+//  (not moved by position polls), moves with PATCH, fills whole at the
+//  price that reaches it, and then cannot be moved or cancelled.
+START_TEST (test_stop_order)
+{
+    free (s_place_ten ()); //  long 10 at 100.0
+    reply_t reply = tff_call ("POST", "/orders/sync", STOP_BODY (10, 100.5));
+    ck_assert_int_eq (reply.status, 400);
+    ck_assert_int_eq (tff_json_int (reply.body, "code"), -50);
+    tff_reply_free (&reply);
+    reply = tff_call ("POST", "/orders/sync", STOP_BODY (10, 95));
+    ck_assert_int_eq (reply.status, 200);
+    char *id = tff_json_str (reply.body, "id");
+    tff_reply_free (&reply);
+    ck_assert_int_eq (tff_net_qty (POSITION_ID), 10); //  a poll: the stop still rests
+    s_check_order (id, 6, 0, 10);
+    char body[128];
+    snprintf (body, sizeof body, "{\"id\":\"%s\",\"type\":3,\"stopPrice\":97}", id);
+    reply = tff_call ("PATCH", "/orders/sync", body);
+    ck_assert_int_eq (reply.status, 200);
+    ck_assert_int_eq (tff_json_int (reply.body, "code"), 1102);
+    tff_reply_free (&reply);
+    cJSON *order = s_order (id);
+    ck_assert_double_eq_tol (s_num (order, "stopPrice"), 97, 1e-9);
+    ck_assert_int_eq ((int) s_num (order, "type"), 3);
+    cJSON_Delete (order);
+    ck_assert_int_eq (fake_fyers_set_price (tff_fake, SYMBOL, 97.5), 0);
+    s_check_order (id, 6, 0, 10);
+    ck_assert_int_eq (fake_fyers_set_price (tff_fake, SYMBOL, 96.5), 0);
+    s_check_order (id, 2, 10, 0);
+    order = s_order (id);
+    ck_assert_double_eq_tol (s_num (order, "tradedPrice"), 96.5, 1e-9);
+    cJSON_Delete (order);
+    ck_assert_int_eq (tff_net_qty (POSITION_ID), 0);
+    reply = tff_call ("PATCH", "/orders/sync", body);
+    ck_assert_int_eq (tff_json_int (reply.body, "code"), -162);
+    tff_reply_free (&reply);
+    free (id);
+}
+END_TEST
+
+//  An exit with pending_orders_cancel cancels the resting stop first: one
+//  sell, the account flat, and a later price through the stop sells nothing.
+START_TEST (test_stop_cancelled_by_exit)
+{
+    free (s_place_ten ());
+    reply_t reply = tff_call ("POST", "/orders/sync", STOP_BODY (10, 95));
+    char *id = tff_json_str (reply.body, "id");
+    tff_reply_free (&reply);
+    reply = tff_call ("DELETE", "/positions", CANCEL_EXIT_BODY);
+    ck_assert_int_eq (reply.status, 200);
+    tff_reply_free (&reply);
+    s_check_order (id, 1, 0, 0);
+    ck_assert_int_eq (fake_fyers_set_price (tff_fake, SYMBOL, 90), 0);
+    s_check_order (id, 1, 0, 0);
+    ck_assert_int_eq (tff_net_qty (POSITION_ID), 0);
+    free (id);
+}
+END_TEST
+
 TCase *
 tff_broker_tcase (void)
 {
@@ -434,5 +498,7 @@ tff_broker_tcase (void)
     tcase_add_test (tc, test_square_off);
     tcase_add_test (tc, test_multiplier);
     tcase_add_test (tc, test_control_reads_are_silent);
+    tcase_add_test (tc, test_stop_order);
+    tcase_add_test (tc, test_stop_cancelled_by_exit);
     return tc;
 }

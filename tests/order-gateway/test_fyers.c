@@ -776,7 +776,7 @@ START_TEST (test_token_reload)
 END_TEST
 
 //  An expired token: opens are refused before sending, naming the reason;
-//  exits are still sent (the broker decides).
+//  exits and broker stops are still sent (the broker decides).
 START_TEST (test_token_expired)
 {
     setenv ("FYERS_ACCESS_TOKEN", T_EXPIRED_TOKEN, 1);
@@ -799,6 +799,23 @@ START_TEST (test_token_expired)
     ck_assert_ptr_null (strstr (call->error, "token expired"));
     gw_call_destroy (&call);
     ck_assert_int_eq (fake_fyers_count (s_fake, "DELETE", "/api/v3/positions"), 1);
+    gw_broker_destroy (&broker);
+
+    //  A broker stop protects, it adds no exposure: it goes too (the
+    //  fake, which knows another token, refuses it: it was sent). A new
+    //  broker: the one above holds its calls since the fake refused it.
+    broker = s_broker (NULL, T_NORMAL_TIMEOUT_MS);
+    call = gw_call_new (GW_OP_PLACE);
+    snprintf (call->symbol, sizeof call->symbol, T_SYMBOL);
+    snprintf (call->product, sizeof call->product, "INTRADAY");
+    snprintf (call->order_tag, sizeof call->order_tag, "TSexp");
+    call->side = TW_SIDE_SHORT;
+    call->qty = 1;
+    call->stop_price = 50;
+    s_roundtrip (broker, call);
+    ck_assert_ptr_null (strstr (call->error, "token expired"));
+    gw_call_destroy (&call);
+    ck_assert_int_eq (fake_fyers_count (s_fake, "POST", "/api/v3/orders/sync"), 1);
     gw_broker_destroy (&broker);
 }
 END_TEST

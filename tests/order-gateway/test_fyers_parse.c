@@ -335,6 +335,31 @@ START_TEST (test_bodies_and_validation)
     call->qty = 1;
     call->side = TW_SIDE_NONE;
     ck_assert_int_eq (gw_fyers_validate (call, err, sizeof err), -1);
+    //  With a stop price it is the broker stop: an SL-M (type 3).
+    call->side = TW_SIDE_SHORT;
+    call->stop_price = 95.5;
+    ck_assert_int_eq (gw_fyers_validate (call, err, sizeof err), 0);
+    body = gw_fyers_body (call);
+    json = cJSON_Parse (body);
+    free (body);
+    ck_assert_int_eq (cJSON_GetObjectItem (json, "type")->valueint, 3);
+    ck_assert_double_eq_tol (cJSON_GetObjectItem (json, "stopPrice")->valuedouble, 95.5,
+                             T_PRICE_EPSILON);
+    ck_assert_int_eq (cJSON_GetObjectItem (json, "limitPrice")->valueint, 0);
+    ck_assert_int_eq (cJSON_GetObjectItem (json, "side")->valueint, -1);
+    cJSON_Delete (json);
+    gw_call_destroy (&call);
+
+    //  A modify moves the stop of an order: id, type 3 and the new stop only.
+    call = gw_call_new (GW_OP_MODIFY);
+    ck_assert_int_eq (gw_fyers_validate (call, err, sizeof err), -1);
+    snprintf (call->order_id, sizeof call->order_id, "808058117761");
+    ck_assert_int_eq (gw_fyers_validate (call, err, sizeof err), -1); //  no stop price
+    call->stop_price = 97;
+    ck_assert_int_eq (gw_fyers_validate (call, err, sizeof err), 0);
+    body = gw_fyers_body (call);
+    ck_assert_str_eq (body, "{\"id\":\"808058117761\",\"type\":3,\"stopPrice\":97}");
+    free (body);
     gw_call_destroy (&call);
 
     call = gw_call_new (GW_OP_ORDER_BY_TAG);

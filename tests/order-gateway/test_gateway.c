@@ -82,6 +82,9 @@ s_setup_with (fixture_t *fx, void (*before_start) (fixture_t *))
     tw_fixture_set (fx->base, "TW_GATEWAY_BROKER", "fyers");
     //  The real clock: no market hours, no square-off (test_gw_eod has them).
     tw_fixture_set (fx->base, "TW_SESSION_SQUARE_OFF", "off");
+    //  The exact order counts below are of the exit and open paths; the
+    //  broker stop is test_gw_stop's.
+    tw_fixture_set (fx->base, "TW_FYERS_BROKER_STOP", "off");
     tw_fixture_set (fx->base, "TW_SESSION_ENFORCE_HOURS", "off");
     tw_fixture_set (fx->base, "TW_GATEWAY_DB", "gateway.db");
     tw_fixture_set (fx->base, "TW_GATEWAY_HEARTBEAT_MS", "100");

@@ -447,6 +447,37 @@ START_TEST (test_daily_loss_limit)
 }
 END_TEST
 
+//  The paper broker's simulated broker stop (docs/design.md §4.7): placed at
+//  the open's stop-loss (gw_inproc_open asks for half the price), it rests
+//  in the paper book until a tick reaches it, then fills there; the
+//  reconciliation finds the position flat and closes it `SL Hit` at the
+//  tick's price, once.
+START_TEST (test_paper_broker_stop)
+{
+    setenv ("TW_GATEWAY_RECONCILE_INTERVAL_MS", "100", 1);
+    gw_inproc_t fx;
+    gw_inproc_start (&fx);
+    gw_inproc_open (&fx, SYMBOL_A, POS_A, 10, PRICE_A);
+    int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
+    while (gw_inproc_counter (&fx, "broker_stops_placed") < 1 && tw_clock_mono_ms () < deadline)
+        zclock_sleep (POLL_MS); //  a bounded poll of the status counter
+    ck_assert_int_eq (gw_inproc_counter (&fx, "broker_stops_placed"), 1);
+    gw_inproc_price_a = PRICE_A / 2 - 10;
+    tw_msg_t event;
+    gw_inproc_next_event (&fx, &event);
+    ck_assert_int_eq (event.type, TW_MSG_POSITION_CLOSED);
+    ck_assert_str_eq (event.u.event.pos.id, POS_A);
+    ck_assert_str_eq (event.u.event.reason, "SL Hit");
+    ck_assert_double_eq (event.u.event.exit_price, PRICE_A / 2 - 10);
+    ck_assert_int_eq (gw_inproc_counter (&fx, "broker_stops_fired"), 1);
+    ck_assert_int_eq (gw_inproc_counter (&fx, "exits_closed"), 0); //  no exit order
+    ck_assert_int_eq (gw_inproc_snapshot (&fx, NULL, 0), 0);
+    gw_inproc_stop (&fx);
+    unsetenv ("TW_GATEWAY_RECONCILE_INTERVAL_MS");
+    gw_inproc_price_a = PRICE_A;
+}
+END_TEST
+
 int
 main (void)
 {
@@ -460,6 +491,7 @@ main (void)
     tcase_add_test (tc, test_feed_report_relayed);
     tcase_add_test (tc, test_pre_trade_checks);
     tcase_add_test (tc, test_daily_loss_limit);
+    tcase_add_test (tc, test_paper_broker_stop);
     suite_add_tcase (suite, tc);
     SRunner *runner = srunner_create (suite);
     srunner_run_all (runner, CK_NORMAL);

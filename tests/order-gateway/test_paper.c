@@ -2,7 +2,8 @@
 //  prices set directly), then the actor as the gateway starts it
 //  (gw_broker_new with [gateway] broker = paper), fed by ticks published on
 //  a PUB socket: fills at the last tick, long and short P&L, an exit of
-//  nothing, persistence across a restart.
+//  nothing, persistence across a restart; the simulated broker stop (an
+//  SL-M order resting in the paper book until a tick reaches it).
 
 #include <check.h>
 #include <stdio.h>
@@ -427,6 +428,124 @@ START_TEST (test_unusable_config)
 }
 END_TEST
 
+//  --------------------------------------------------------------------------
+//  The simulated broker stop (docs/design.md §4.7).
+
+static gw_call_t *
+s_stop_place (double stop_price, const char *tag)
+{
+    gw_call_t *call = s_place ("NSE:SBIN-EQ", TW_SIDE_SHORT, 10, tag);
+    call->stop_price = stop_price;
+    return call;
+}
+
+static int64_t
+s_net_qty (gw_paper_t *paper)
+{
+    gw_call_t *call = gw_call_new (GW_OP_POSITIONS);
+    gw_paper_execute (paper, call);
+    const gw_broker_position_t *pos = s_find (call, "NSE:SBIN-EQ-INTRADAY");
+    int64_t qty = pos ? pos->net_qty : 0;
+    gw_call_destroy (&call);
+    return qty;
+}
+
+//  The stop's status (and fill price) as ORDER_BY_TAG answers.
+static int
+s_stop_status (gw_paper_t *paper, const char *tag, double *price)
+{
+    gw_call_t *call = gw_call_new (GW_OP_ORDER_BY_TAG);
+    snprintf (call->order_tag, sizeof call->order_tag, "%s", tag);
+    snprintf (call->symbol, sizeof call->symbol, "NSE:SBIN-EQ");
+    call->side = TW_SIDE_SHORT;
+    call->qty = 10;
+    gw_paper_execute (paper, call);
+    ck_assert_int_eq (call->outcome, GW_OUT_OK);
+    int status = call->order_status;
+    if (price)
+        *price = call->fill_price;
+    gw_call_destroy (&call);
+    return status;
+}
+
+START_TEST (test_stop_rests_moves_and_fires)
+{
+    gw_paper_t *paper = gw_paper_new (NULL, s_db);
+    gw_paper_set_price (paper, "NSE:SBIN-EQ", 100);
+    gw_call_t *call = s_place ("NSE:SBIN-EQ", TW_SIDE_LONG, 10, "open1");
+    gw_paper_execute (paper, call);
+    gw_call_destroy (&call);
+    //  On the wrong side of the price: refused.
+    call = s_stop_place (100.5, "TS1");
+    gw_paper_execute (paper, call);
+    ck_assert_int_eq (call->outcome, GW_OUT_FINAL);
+    gw_call_destroy (&call);
+    call = s_stop_place (95, "TS1");
+    gw_paper_execute (paper, call);
+    ck_assert_int_eq (call->outcome, GW_OUT_OK);
+    ck_assert_str_eq (call->order_id, "PAPER-S1");
+    ck_assert_double_eq_tol (call->fill_price, 0, T_PRICE_EPSILON);
+    gw_call_destroy (&call);
+    ck_assert_int_eq (s_stop_status (paper, "TS1", NULL), 6);
+    //  Moved up to 97; a tick at 97.5 leaves it resting.
+    call = gw_call_new (GW_OP_MODIFY);
+    snprintf (call->order_id, sizeof call->order_id, "PAPER-S1");
+    call->stop_price = 97;
+    gw_paper_execute (paper, call);
+    ck_assert_int_eq (call->outcome, GW_OUT_OK);
+    gw_call_destroy (&call);
+    gw_paper_set_price (paper, "NSE:SBIN-EQ", 97.5);
+    ck_assert_int_eq (s_net_qty (paper), 10);
+    //  A tick through the stop fills it whole at that tick, once.
+    gw_paper_set_price (paper, "NSE:SBIN-EQ", 96.5);
+    ck_assert_int_eq (s_net_qty (paper), 0);
+    double price = 0;
+    ck_assert_int_eq (s_stop_status (paper, "TS1", &price), 2);
+    ck_assert_double_eq_tol (price, 96.5, T_PRICE_EPSILON);
+    gw_paper_set_price (paper, "NSE:SBIN-EQ", 90);
+    ck_assert_int_eq (s_net_qty (paper), 0);
+    //  A filled stop can be neither moved nor cancelled.
+    call = gw_call_new (GW_OP_CANCEL);
+    snprintf (call->order_id, sizeof call->order_id, "PAPER-S1");
+    gw_paper_execute (paper, call);
+    ck_assert_int_eq (call->outcome, GW_OUT_FINAL);
+    gw_call_destroy (&call);
+    gw_paper_destroy (&paper);
+
+    //  The book keeps it: a reopened broker knows the fill.
+    paper = gw_paper_new (NULL, s_db);
+    ck_assert_int_eq (s_stop_status (paper, "TS1", &price), 2);
+    ck_assert_int_eq (s_net_qty (paper), 0);
+    gw_paper_destroy (&paper);
+}
+END_TEST
+
+START_TEST (test_stop_cancelled_by_exit)
+{
+    gw_paper_t *paper = gw_paper_new (NULL, s_db);
+    gw_paper_set_price (paper, "NSE:SBIN-EQ", 100);
+    gw_call_t *call = s_place ("NSE:SBIN-EQ", TW_SIDE_LONG, 10, "open1");
+    gw_paper_execute (paper, call);
+    gw_call_destroy (&call);
+    call = s_stop_place (95, "TS2");
+    gw_paper_execute (paper, call);
+    gw_call_destroy (&call);
+    gw_paper_destroy (&paper);
+    //  Still resting after a restart, then the exit cancels it first.
+    paper = gw_paper_new (NULL, s_db);
+    ck_assert_int_eq (s_stop_status (paper, "TS2", NULL), 6);
+    gw_paper_set_price (paper, "NSE:SBIN-EQ", 99);
+    call = s_exit ("NSE:SBIN-EQ-INTRADAY");
+    gw_paper_execute (paper, call);
+    ck_assert_int_eq (call->outcome, GW_OUT_OK);
+    gw_call_destroy (&call);
+    ck_assert_int_eq (s_stop_status (paper, "TS2", NULL), 1);
+    gw_paper_set_price (paper, "NSE:SBIN-EQ", 90);
+    ck_assert_int_eq (s_net_qty (paper), 0); //  one sell: never reversed
+    gw_paper_destroy (&paper);
+}
+END_TEST
+
 START_TEST (test_names)
 {
     ck_assert_str_eq (gw_outcome_name (GW_OUT_AMBIGUOUS), "ambiguous");
@@ -453,6 +572,8 @@ main (void)
     tcase_add_test (tc, test_actor_restart_keeps_positions);
     tcase_add_test (tc, test_unusable_config);
     tcase_add_test (tc, test_names);
+    tcase_add_test (tc, test_stop_rests_moves_and_fires);
+    tcase_add_test (tc, test_stop_cancelled_by_exit);
     suite_add_tcase (suite, tc);
     SRunner *runner = srunner_create (suite);
     srunner_run_all (runner, CK_NORMAL);

@@ -151,6 +151,43 @@ START_TEST (test_schema_and_parent_dirs)
 }
 END_TEST
 
+//  A store of schema 2 (before the broker stop) is brought to 3: its
+//  positions keep everything and gain an empty broker stop, which is then
+//  written and read back across a reopen.
+START_TEST (test_migration_to_broker_stop)
+{
+    gw_store_t *store = s_open ();
+    gw_position_row_t row = s_position ("NSE:SBIN-EQ-INTRADAY", TW_SIDE_LONG, 10, 100);
+    ck_assert_int_eq (gw_store_put_position (store, &row), 0);
+    gw_store_destroy (&store);
+    s_raw_exec ("ALTER TABLE positions DROP COLUMN stop_tag;"
+                "ALTER TABLE positions DROP COLUMN stop_order_id;"
+                "ALTER TABLE positions DROP COLUMN stop_price;"
+                "UPDATE schema_version SET version = 2;");
+    store = s_open ();
+    ck_assert_int_eq (s_raw_int ("SELECT version FROM schema_version"), 3);
+    gw_position_row_t got;
+    ck_assert_int_eq (gw_store_get_position (store, row.pos.id, &got), 0);
+    ck_assert_int_eq (got.pos.qty, 10);
+    ck_assert_double_eq (got.pos.sl, 95);
+    ck_assert_str_eq (got.order_tag, row.order_tag);
+    ck_assert_str_eq (got.stop_tag, "");
+    ck_assert_str_eq (got.stop_order_id, "");
+    ck_assert_double_eq (got.stop_price, 0);
+    snprintf (got.stop_tag, sizeof got.stop_tag, "TS0000000100000001");
+    snprintf (got.stop_order_id, sizeof got.stop_order_id, "260100000002");
+    got.stop_price = 95;
+    ck_assert_int_eq (gw_store_put_position (store, &got), 0);
+    gw_store_destroy (&store);
+    store = s_open ();
+    ck_assert_int_eq (gw_store_get_position (store, row.pos.id, &got), 0);
+    ck_assert_str_eq (got.stop_tag, "TS0000000100000001");
+    ck_assert_str_eq (got.stop_order_id, "260100000002");
+    ck_assert_double_eq (got.stop_price, 95);
+    gw_store_destroy (&store);
+}
+END_TEST
+
 START_TEST (test_epoch_and_seq_across_reopen)
 {
     gw_store_t *store = s_open ();
@@ -651,6 +688,7 @@ s_suite (void)
     TCase *tc = tcase_create ("store");
     tcase_add_checked_fixture (tc, s_setup, s_teardown);
     tcase_add_test (tc, test_schema_and_parent_dirs);
+    tcase_add_test (tc, test_migration_to_broker_stop);
     tcase_add_test (tc, test_epoch_and_seq_across_reopen);
     tcase_add_test (tc, test_positions_and_history);
     tcase_add_test (tc, test_put_position_refuses_bad_rows);
