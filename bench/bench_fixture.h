@@ -42,6 +42,7 @@ typedef struct {
     const char *fake_path;    //  the fake_fyers binary, or NULL for paper
     bool paper;               //  paper broker fed by the bench's PUB
     int request_timeout_ms;   //  [fyers] request_timeout_ms; 0 = default
+    int ready_timeout_ms;     //  start -> reconciled; 0 = BENCH_READY_TIMEOUT_MS
     bool keep;                //  keep the directory (logs) at the end
 } bench_options_t;
 
@@ -102,5 +103,22 @@ int bench_close (bench_fixture_t *self, const char *id, int64_t *sent_us, int64_
 //  that plus "-INTRADAY".
 void bench_symbol (const char *prefix, int i, char *symbol, size_t size);
 void bench_position_id (const char *prefix, int i, char *id, size_t size);
+
+//  The number of the gateway's live positions (its status counter, which
+//  holds at any size, where one snapshot reply holds TW_MAX_POSITIONS);
+//  -1 on failure.
+int bench_positions (bench_fixture_t *self);
+
+//  A floor's HTTP client: one libcurl easy handle, kept alive between
+//  requests, with the Authorization header the gateway sends to the fake.
+typedef struct _bench_http_t bench_http_t;
+
+bench_http_t *bench_http_new (fake_fyers_t *fake);
+void bench_http_destroy (bench_http_t **self_p);
+
+//  One request (body may be NULL) to the fake's API base URL + path; the
+//  reply body is read and dropped. Returns the HTTP status, or -1.
+long bench_http_request (bench_http_t *self, const char *method, const char *path,
+                         const char *body);
 
 #endif
