@@ -230,16 +230,15 @@ s_warm_up_floor (bench_run_t *run)
     }
     while (s_readable (pipe, 20))
         zsock_wait (pipe);
-    return seen ? 0 : bench_fail ("the floor's SUB saw no tick within %d ms",
-                                  BENCH_WARMUP_TIMEOUT_MS);
+    return seen ? 0
+                : bench_fail ("the floor's SUB saw no tick within %d ms", BENCH_WARMUP_TIMEOUT_MS);
 }
 
 static int
 s_run_start (bench_run_t *run, const bench_args_t *args)
 {
-    bench_options_t options = {.gateway_path = args->gateway_path,
-                               .fake_path = args->fake_path,
-                               .keep = args->keep};
+    bench_options_t options = {
+        .gateway_path = args->gateway_path, .fake_path = args->fake_path, .keep = args->keep};
     run->fx = bench_fixture_new (&options);
     if (!run->fx)
         return -1;
@@ -286,8 +285,7 @@ s_run_stop (bench_run_t *run, bool failed)
     zsock_destroy (&run->floor_feed);
     int rc = 0;
     if (run->fx && tw_fixture_running (run->fx->base, BENCH_RISK)) {
-        int status =
-            tw_fixture_stop (run->fx->base, BENCH_RISK, SIGTERM, BENCH_STOP_TIMEOUT_MS);
+        int status = tw_fixture_stop (run->fx->base, BENCH_RISK, SIGTERM, BENCH_STOP_TIMEOUT_MS);
         if (status != 0) {
             rc = bench_fail ("risk-monitor exit status %d after SIGTERM", status);
             failed = true;
