@@ -73,22 +73,6 @@ s_readable (zsock_t *sock, int timeout_ms)
     return zmq_poll (&item, 1, timeout_ms) > 0;
 }
 
-static int
-s_cmp_int64 (const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
-    return (x > y) - (x < y);
-}
-
-//  Nearest-rank percentile of count values, sorted in place.
-static int64_t
-s_percentile (int64_t *values, int count, int p)
-{
-    qsort (values, (size_t) count, sizeof (int64_t), s_cmp_int64);
-    int rank = (count * p + 99) / 100;
-    return count > 0 ? values[rank > 0 ? rank - 1 : 0] : 0;
-}
-
 //  ---------------------------------------------------------------------------
 //  The floor: SUB -> DEALER (thread 1), ROUTER -> curl (thread 2)
 
@@ -391,10 +375,10 @@ s_run (const bench_args_t *args, int64_t figures[FIGS])
     if (s_run_stop (&run, rc != 0) != 0)
         rc = -1;
     if (rc == 0) {
-        figures[FIG_P50] = s_percentile (to_delete, n, 50);
-        figures[FIG_P99] = s_percentile (to_delete, n, 99);
-        figures[FIG_FLOOR_P50] = s_percentile (floor_to_delete, n, 50);
-        figures[FIG_FLOOR_P99] = s_percentile (floor_to_delete, n, 99);
+        figures[FIG_P50] = bench_percentile (to_delete, n, 50);
+        figures[FIG_P99] = bench_percentile (to_delete, n, 99);
+        figures[FIG_FLOOR_P50] = bench_percentile (floor_to_delete, n, 50);
+        figures[FIG_FLOOR_P99] = bench_percentile (floor_to_delete, n, 99);
     }
     free (sent);
     free (floor_sent);
@@ -404,14 +388,6 @@ s_run (const bench_args_t *args, int64_t figures[FIGS])
 }
 
 //  ---------------------------------------------------------------------------
-
-static int
-s_count (const char *text, int max)
-{
-    char *end = NULL;
-    long value = text ? strtol (text, &end, 10) : 0;
-    return text && *text && end && !*end && value >= 1 && value <= max ? (int) value : -1;
-}
 
 static int
 s_parse (int argc, char **argv, bench_args_t *args)
@@ -428,9 +404,9 @@ s_parse (int argc, char **argv, bench_args_t *args)
             args->risk_path = argv[++i];
         else if (streq (arg, "--fake-fyers") && value)
             args->fake_path = argv[++i];
-        else if (streq (arg, "-n") && (args->samples = s_count (value, BENCH_SAMPLES_MAX)) > 0)
+        else if (streq (arg, "-n") && (args->samples = bench_count (value, BENCH_SAMPLES_MAX)) > 0)
             i++;
-        else if (streq (arg, "-r") && (args->runs = s_count (value, BENCH_RUNS_MAX)) > 0)
+        else if (streq (arg, "-r") && (args->runs = bench_count (value, BENCH_RUNS_MAX)) > 0)
             i++;
         else
             return -1;
@@ -444,8 +420,7 @@ s_median (const int64_t figures[][FIGS], int runs, int fig)
     int64_t values[BENCH_RUNS_MAX];
     for (int r = 0; r < runs; r++)
         values[r] = figures[r][fig];
-    qsort (values, (size_t) runs, sizeof (int64_t), s_cmp_int64);
-    return values[(runs - 1) / 2];
+    return bench_median (values, runs);
 }
 
 static void
@@ -501,7 +476,7 @@ main (int argc, char **argv)
     }
     tw_log_init ("bench");
     curl_global_init (CURL_GLOBAL_DEFAULT);
-    int64_t figures[BENCH_RUNS_MAX][FIGS];
+    int64_t figures[BENCH_RUNS_MAX][FIGS] = {{0}};
     int64_t started = tw_clock_mono_ms ();
     int rc = 0;
     for (int r = 0; r < args.runs && rc == 0; r++) {

@@ -417,3 +417,52 @@ bench_http_request (bench_http_t *self, const char *method, const char *path, co
         curl_easy_getinfo (self->easy, CURLINFO_RESPONSE_CODE, &status);
     return status;
 }
+
+int
+bench_cmp_int64 (const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+    return (x > y) - (x < y);
+}
+
+int64_t
+bench_percentile (int64_t *values, int count, int p)
+{
+    if (count <= 0)
+        return 0;
+    qsort (values, (size_t) count, sizeof (int64_t), bench_cmp_int64);
+    int rank = (count * p + 99) / 100;
+    return values[rank > 0 ? rank - 1 : 0];
+}
+
+int64_t
+bench_median (int64_t *values, int count)
+{
+    if (count <= 0)
+        return 0;
+    qsort (values, (size_t) count, sizeof (int64_t), bench_cmp_int64);
+    return values[(count - 1) / 2];
+}
+
+int64_t
+bench_status_kb (int pid, const char *field)
+{
+    char path[64], line[256];
+    snprintf (path, sizeof path, "/proc/%d/status", pid);
+    FILE *file = pid > 0 ? fopen (path, "r") : NULL;
+    int64_t kb = -1;
+    while (file && fgets (line, sizeof line, file))
+        if (strncmp (line, field, strlen (field)) == 0)
+            kb = strtoll (line + strlen (field), NULL, 10);
+    if (file)
+        fclose (file);
+    return kb;
+}
+
+int
+bench_count (const char *text, int max)
+{
+    char *end = NULL;
+    long value = text ? strtol (text, &end, 10) : 0;
+    return text && *text && end && !*end && value >= 1 && value <= max ? (int) value : -1;
+}

@@ -109,6 +109,18 @@ void bench_position_id (const char *prefix, int i, char *id, size_t size);
 //  -1 on failure.
 int bench_positions (bench_fixture_t *self);
 
+//  Helpers the benches share: qsort's comparison of int64_t; the
+//  nearest-rank percentile p (0..100) of count values, sorted in place;
+//  the median of count values (sorted in place; the lower middle one);
+//  VmRSS or VmHWM (field with its colon, "VmRSS:") of pid from
+//  /proc/PID/status in kB, -1 when unreadable; a count parsed from text in
+//  1..max, -1 when it is not one.
+int bench_cmp_int64 (const void *a, const void *b);
+int64_t bench_percentile (int64_t *values, int count, int p);
+int64_t bench_median (int64_t *values, int count);
+int64_t bench_status_kb (int pid, const char *field);
+int bench_count (const char *text, int max);
+
 //  A floor's HTTP client: one libcurl easy handle, kept alive between
 //  requests, with the Authorization header the gateway sends to the fake.
 typedef struct _bench_http_t bench_http_t;

@@ -101,6 +101,8 @@ typedef struct {
     int64_t p50[FIGS][BENCH_RUNS_MAX];
     int64_t p99[FIGS][BENCH_RUNS_MAX];
     int position_reads; //  the gateway's GET /positions during the last run's closes
+    int64_t rss_kb;     //  the gateway's VmRSS after the closes (last run)
+    int64_t hwm_kb;     //  and its VmHWM
 } bench_size_result_t;
 
 //  What the scenarios saw besides the figures, for the report.
@@ -110,13 +112,6 @@ typedef struct {
 } bench_notes_t;
 
 static bench_notes_t s_notes;
-
-static int
-s_cmp_int64 (const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
-    return (x > y) - (x < y);
-}
 
 //  Nearest-rank percentile of a sorted series (p in 0..100).
 static int64_t
@@ -141,7 +136,7 @@ s_series_init (bench_series_t *series, const char *name, const char *label, int 
 static void
 s_series_sort (bench_series_t *series)
 {
-    qsort (series->us, (size_t) series->count, sizeof (int64_t), s_cmp_int64);
+    qsort (series->us, (size_t) series->count, sizeof (int64_t), bench_cmp_int64);
 }
 
 static void s_progress (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
@@ -167,6 +162,8 @@ s_progress (const char *format, ...)
 
 //  One scenario's samples: the gateway's and the floor's, close by close.
 typedef struct {
+    int64_t rss_kb; //  the gateway's VmRSS and VmHWM after the closes
+    int64_t hwm_kb;
     bench_series_t to_delete;       //  close sent -> DELETE received at the fake
     bench_series_t to_closed;       //  close sent -> position_closed received
     bench_series_t floor_to_delete; //  floor's DELETE sent -> received at the fake
@@ -318,6 +315,11 @@ s_scenario_fyers (const bench_args_t *args, int positions, int closes,
         s_notes.position_reads =
             fake_fyers_count (fx->fake, "GET", "/api/v3/positions") - reads_before - closes;
         rc = s_match_deletes (fx, closes, sent_us, index, floor_sent_us, samples);
+    }
+    if (rc == 0) {
+        int pid = tw_fixture_pid (fx->base, "order-gateway");
+        samples->rss_kb = bench_status_kb (pid, "VmRSS:");
+        samples->hwm_kb = bench_status_kb (pid, "VmHWM:");
     }
     int left = rc == 0 ? bench_positions (fx) : -1;
     if (rc == 0 && left != positions - closes)
@@ -608,14 +610,6 @@ s_ratio (const bench_series_t *slow, const bench_series_t *idle, int p)
     return base > 0 ? (double) s_percentile (slow, p) / (double) base : 0.0;
 }
 
-//  The median of count values (sorted in place); the lower middle one.
-static int64_t
-s_median (int64_t *values, int count)
-{
-    qsort (values, (size_t) count, sizeof (int64_t), s_cmp_int64);
-    return count > 0 ? values[(count - 1) / 2] : 0;
-}
-
 static double
 s_over (int64_t figure, int64_t base)
 {
@@ -637,11 +631,11 @@ s_print_sizes (const bench_args_t *args, bench_size_result_t *results, int fig, 
         bench_size_result_t *r = &results[k];
         int64_t p50[BENCH_RUNS_MAX];
         memcpy (p50, r->p50[fig], sizeof p50);
-        int64_t m50 = s_median (p50, args->runs);
+        int64_t m50 = bench_median (p50, args->runs);
         int64_t lo = p50[0], hi = p50[args->runs - 1];
-        int64_t f50 = s_median (r->p50[floor_fig], args->runs);
-        int64_t m99 = s_median (r->p99[fig], args->runs);
-        int64_t f99 = s_median (r->p99[floor_fig], args->runs);
+        int64_t f50 = bench_median (r->p50[floor_fig], args->runs);
+        int64_t m99 = bench_median (r->p99[fig], args->runs);
+        int64_t f99 = bench_median (r->p99[floor_fig], args->runs);
         if (k == 0)
             first = m50;
         char range[40];
@@ -656,10 +650,10 @@ s_print_sizes (const bench_args_t *args, bench_size_result_t *results, int fig, 
         printf ("%s positions=%d closes=%d runs=%d p50_us=%lld p99_us=%lld floor_p50_us=%lld "
                 "floor_p99_us=%lld\n",
                 name, args->sizes[k], r->closes, args->runs,
-                (long long) s_median (r->p50[fig], args->runs),
-                (long long) s_median (r->p99[fig], args->runs),
-                (long long) s_median (r->p50[floor_fig], args->runs),
-                (long long) s_median (r->p99[floor_fig], args->runs));
+                (long long) bench_median (r->p50[fig], args->runs),
+                (long long) bench_median (r->p99[fig], args->runs),
+                (long long) bench_median (r->p50[floor_fig], args->runs),
+                (long long) bench_median (r->p99[floor_fig], args->runs));
     }
     printf ("\n");
 }
@@ -711,6 +705,14 @@ s_report (const bench_args_t *args, bench_size_result_t *results, bench_series_t
                    "fyers_fake_close_to_delete");
     s_print_sizes (args, results, FIG_CLOSED, FIG_FLOOR_CLOSED,
                    "fyers-fake: close -> position_closed", "fyers_fake_close_to_closed");
+    printf ("  order-gateway RSS after the closes (last run), kB:");
+    for (int k = 0; k < args->size_count; k++)
+        printf (" %d positions %lld (peak %lld)%s", args->sizes[k], (long long) results[k].rss_kb,
+                (long long) results[k].hwm_kb, k + 1 < args->size_count ? ";" : "\n\n");
+    for (int k = 0; k < args->size_count; k++)
+        printf ("gateway_rss positions=%d rss_kb=%lld hwm_kb=%lld\n", args->sizes[k],
+                (long long) results[k].rss_kb, (long long) results[k].hwm_kb);
+    printf ("\n");
     printf ("  %-48s %6s %9s %9s %9s\n", "latency (us)", "n", "p50", "p99", "max");
     for (size_t i = 0; i < count; i++)
         s_print_row (&series[i]);
@@ -742,15 +744,6 @@ s_usage (void)
              TW_MAX_POSITIONS, BENCH_PAPER_DEFAULT, BENCH_SAMPLES_MAX, BENCH_PINGS_DEFAULT);
 }
 
-//  Parses a count in 1..max; -1 when it is not one.
-static int
-s_count (const char *text, int max)
-{
-    char *end = NULL;
-    long value = text ? strtol (text, &end, 10) : 0;
-    return text && *text && end && !*end && value >= 1 && value <= max ? (int) value : -1;
-}
-
 //  Parses "10,1000,10000" into args->sizes; -1 when it is not such a list.
 static int
 s_sizes (const char *text, bench_args_t *args)
@@ -762,7 +755,7 @@ s_sizes (const char *text, bench_args_t *args)
     args->size_count = 0;
     char *save = NULL;
     for (char *item = strtok_r (copy, ",", &save); item; item = strtok_r (NULL, ",", &save)) {
-        int size = s_count (item, BENCH_SIZE_MAX);
+        int size = bench_count (item, BENCH_SIZE_MAX);
         if (size < 0 || args->size_count == BENCH_SIZES_MAX)
             return -1;
         args->sizes[args->size_count++] = size;
@@ -788,15 +781,15 @@ s_parse (int argc, char **argv, bench_args_t *args)
             args->gateway_path = argv[++i];
         else if (streq (arg, "--fake-fyers") && value)
             args->fake_path = argv[++i];
-        else if (streq (arg, "-n") && (args->closes = s_count (value, BENCH_SIZE_MAX)) > 0)
+        else if (streq (arg, "-n") && (args->closes = bench_count (value, BENCH_SIZE_MAX)) > 0)
             i++;
-        else if (streq (arg, "-p") && (args->paper = s_count (value, TW_MAX_POSITIONS)) > 0)
+        else if (streq (arg, "-p") && (args->paper = bench_count (value, TW_MAX_POSITIONS)) > 0)
             i++;
-        else if (streq (arg, "-r") && (args->runs = s_count (value, BENCH_RUNS_MAX)) > 0)
+        else if (streq (arg, "-r") && (args->runs = bench_count (value, BENCH_RUNS_MAX)) > 0)
             i++;
         else if (streq (arg, "-s") && s_sizes (value, args) == 0)
             i++;
-        else if (streq (arg, "-m") && (args->pings = s_count (value, BENCH_SAMPLES_MAX)) > 0)
+        else if (streq (arg, "-m") && (args->pings = bench_count (value, BENCH_SAMPLES_MAX)) > 0)
             i++;
         else
             return -1;
@@ -825,6 +818,8 @@ s_sizes_runs (const bench_args_t *args, bench_size_result_t *results)
             int rc = s_scenario_fyers (args, positions, closes, &samples);
             results[k].closes = closes;
             results[k].position_reads = s_notes.position_reads;
+            results[k].rss_kb = samples.rss_kb;
+            results[k].hwm_kb = samples.hwm_kb;
             for (int f = 0; f < FIGS; f++) {
                 s_series_sort (all[f]);
                 results[k].p50[f][run] = s_percentile (all[f], 50);

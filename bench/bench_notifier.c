@@ -79,37 +79,6 @@ typedef struct {
     int64_t hwm_kb;
 } bench_run_t;
 
-static int
-s_cmp_int64 (const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
-    return (x > y) - (x < y);
-}
-
-static int64_t
-s_percentile (int64_t *values, int count, int p)
-{
-    qsort (values, (size_t) count, sizeof (int64_t), s_cmp_int64);
-    int rank = (count * p + 99) / 100;
-    return count > 0 ? values[rank > 0 ? rank - 1 : 0] : 0;
-}
-
-//  VmRSS or VmHWM (field, with its colon) of pid in kB; -1 when unreadable.
-static int64_t
-s_status_kb (pid_t pid, const char *field)
-{
-    char path[64], line[256];
-    snprintf (path, sizeof path, "/proc/%d/status", (int) pid);
-    FILE *file = fopen (path, "r");
-    int64_t kb = -1;
-    while (file && fgets (line, sizeof line, file))
-        if (strncmp (line, field, strlen (field)) == 0)
-            kb = strtoll (line + strlen (field), NULL, 10);
-    if (file)
-        fclose (file);
-    return kb;
-}
-
 //  Opens the position on paper: a tick, then the open, again while the
 //  paper broker has no price yet (its SUB joins late).
 static int
@@ -131,8 +100,8 @@ s_open (bench_fixture_t *fx)
         tw_msg_t event = {0};
         //  Either opened, or rejected for want of a price (a failure here:
         //  retried).
-        if (bench_wait_event (fx, TW_MSG_POSITION_OPENED, BENCH_ID, BENCH_EVENT_TIMEOUT_MS,
-                              &at_us, &event)
+        if (bench_wait_event (fx, TW_MSG_POSITION_OPENED, BENCH_ID, BENCH_EVENT_TIMEOUT_MS, &at_us,
+                              &event)
             == 0) {
             tw_msg_reset (&event);
             return 0;
@@ -241,7 +210,7 @@ s_run_start (bench_run_t *run, const bench_args_t *args)
         return bench_fail ("the notifier counts %lld clients, expected %d", (long long) clients,
                            args->clients);
     pid_t pid = (pid_t) tw_fixture_pid (base, BENCH_NOTIFIER);
-    run->rss_idle_kb = s_status_kb (pid, "VmRSS:");
+    run->rss_idle_kb = bench_status_kb (pid, "VmRSS:");
     fprintf (stderr, "==> bench:   %d clients connected to the notifier in %.1f s; RSS %lld kB\n",
              args->clients, connect_s, (long long) run->rss_idle_kb);
     return 0;
@@ -429,15 +398,15 @@ s_run (const bench_args_t *args, int64_t p50[FIGS], int64_t p99[FIGS], int64_t r
                              (long long) clients, (long long) dropped);
         pid_t pid = (pid_t) tw_fixture_pid (run.fx->base, BENCH_NOTIFIER);
         rss[0] = run.rss_idle_kb;
-        rss[1] = s_status_kb (pid, "VmRSS:");
-        rss[2] = s_status_kb (pid, "VmHWM:");
+        rss[1] = bench_status_kb (pid, "VmRSS:");
+        rss[2] = bench_status_kb (pid, "VmHWM:");
     }
     if (s_run_stop (&run, rc != 0) != 0)
         rc = -1;
     for (int f = 0; f < FIGS; f++) {
         if (rc == 0) {
-            p50[f] = s_percentile (series[f], args->events, 50);
-            p99[f] = s_percentile (series[f], args->events, 99);
+            p50[f] = bench_percentile (series[f], args->events, 50);
+            p99[f] = bench_percentile (series[f], args->events, 99);
         }
         free (series[f]);
     }
@@ -445,14 +414,6 @@ s_run (const bench_args_t *args, int64_t p50[FIGS], int64_t p99[FIGS], int64_t r
 }
 
 //  ---------------------------------------------------------------------------
-
-static int
-s_count (const char *text, int max)
-{
-    char *end = NULL;
-    long value = text ? strtol (text, &end, 10) : 0;
-    return text && *text && end && !*end && value >= 1 && value <= max ? (int) value : -1;
-}
 
 static int
 s_parse (int argc, char **argv, bench_args_t *args)
@@ -469,11 +430,11 @@ s_parse (int argc, char **argv, bench_args_t *args)
             args->gateway_path = argv[++i];
         else if (streq (arg, "--notifier") && value)
             args->notifier_path = argv[++i];
-        else if (streq (arg, "-c") && (args->clients = s_count (value, BENCH_CLIENTS_MAX)) > 0)
+        else if (streq (arg, "-c") && (args->clients = bench_count (value, BENCH_CLIENTS_MAX)) > 0)
             i++;
-        else if (streq (arg, "-n") && (args->events = s_count (value, BENCH_EVENTS_MAX)) > 0)
+        else if (streq (arg, "-n") && (args->events = bench_count (value, BENCH_EVENTS_MAX)) > 0)
             i++;
-        else if (streq (arg, "-r") && (args->runs = s_count (value, BENCH_RUNS_MAX)) > 0)
+        else if (streq (arg, "-r") && (args->runs = bench_count (value, BENCH_RUNS_MAX)) > 0)
             i++;
         else
             return -1;
@@ -487,8 +448,7 @@ s_median_of (int64_t values[][FIGS], int runs, int fig)
     int64_t column[BENCH_RUNS_MAX];
     for (int r = 0; r < runs; r++)
         column[r] = values[r][fig];
-    qsort (column, (size_t) runs, sizeof (int64_t), s_cmp_int64);
-    return column[(runs - 1) / 2];
+    return bench_median (column, runs);
 }
 
 static void
@@ -505,10 +465,9 @@ s_report (const bench_args_t *args, int64_t p50[][FIGS], int64_t p99[][FIGS], in
             "own SUB (on the gateway's\n            PUB; on the floor's PUB for the floor: one "
             "thread, SUB, decode, one write per client)\n\n",
             args->events, args->runs);
-    const char *labels[FIGS] = {"notifier: event -> all clients have it",
-                                "notifier: event -> the median client has it",
-                                "floor: event -> all clients have it",
-                                "floor: event -> the median client has it"};
+    const char *labels[FIGS] = {
+        "notifier: event -> all clients have it", "notifier: event -> the median client has it",
+        "floor: event -> all clients have it", "floor: event -> the median client has it"};
     printf ("  %-46s %9s %9s\n", "", "p50", "p99");
     int64_t m50[FIGS], m99[FIGS];
     for (int f = 0; f < FIGS; f++) {
@@ -557,12 +516,13 @@ main (int argc, char **argv)
         return 2;
     }
     tw_log_init ("bench");
-    int64_t p50[BENCH_RUNS_MAX][FIGS], p99[BENCH_RUNS_MAX][FIGS], rss[BENCH_RUNS_MAX][3];
+    int64_t p50[BENCH_RUNS_MAX][FIGS] = {{0}}, p99[BENCH_RUNS_MAX][FIGS] = {{0}};
+    int64_t rss[BENCH_RUNS_MAX][3] = {{0}};
     int64_t started = tw_clock_mono_ms ();
     int rc = 0;
     for (int r = 0; r < args.runs && rc == 0; r++) {
-        fprintf (stderr, "==> bench: notifier run %d/%d: %d clients, %d events\n", r + 1,
-                 args.runs, args.clients, args.events);
+        fprintf (stderr, "==> bench: notifier run %d/%d: %d clients, %d events\n", r + 1, args.runs,
+                 args.clients, args.events);
         rc = s_run (&args, p50[r], p99[r], rss[r]);
         if (rc == 0)
             fprintf (stderr, "==> bench:   event -> all clients p50 %lld us (floor %lld)\n",

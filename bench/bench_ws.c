@@ -343,13 +343,6 @@ bench_ws_received (bench_ws_set_t *self)
     return self->received;
 }
 
-static int
-s_cmp_int64 (const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
-    return (x > y) - (x < y);
-}
-
 int
 bench_ws_times (bench_ws_set_t *self, int64_t *at, int count)
 {
@@ -357,7 +350,7 @@ bench_ws_times (bench_ws_set_t *self, int64_t *at, int count)
     for (int i = 0; i < self->count && n < count; i++)
         if (self->clients[i].got)
             at[n++] = self->clients[i].at_us;
-    qsort (at, (size_t) n, sizeof (int64_t), s_cmp_int64);
+    qsort (at, (size_t) n, sizeof (int64_t), bench_cmp_int64);
     return n;
 }
 
