@@ -84,7 +84,7 @@ s_read_rss (tw_stack_t *stack, const char *field, int64_t kb[TW_STACK_SERVICES])
 {
     for (int i = 0; i < TW_STACK_SERVICES; i++)
         kb[i] = bench_status_kb (tw_fixture_pid (tw_stack_fixture (stack), tw_stack_services[i]),
-                             field);
+                                 field);
 }
 
 static int64_t
@@ -119,8 +119,8 @@ s_load (tw_stack_t *stack, const bench_args_t *args, int64_t rss[TW_STACK_SERVIC
     for (int i = 0; i < args->positions; i++) {
         char symbol[TW_SYMBOL_MAX];
         s_symbol (i % BENCH_SYMBOLS, symbol, sizeof symbol);
-        if (tw_stack_open (stack, symbol, 1 + i / BENCH_SYMBOLS, BENCH_PRICE / 2,
-                           BENCH_PRICE * 2, BENCH_OPEN_TIMEOUT_MS)
+        if (tw_stack_open (stack, symbol, 1 + i / BENCH_SYMBOLS, BENCH_PRICE / 2, BENCH_PRICE * 2,
+                           BENCH_OPEN_TIMEOUT_MS)
             != TW_ACK_ACCEPTED)
             return bench_fail ("open %d (%s) refused", i, symbol);
     }
@@ -131,10 +131,9 @@ s_load (tw_stack_t *stack, const bench_args_t *args, int64_t rss[TW_STACK_SERVIC
         return bench_fail ("the risk-monitor watches %lld of %d positions", (long long) watched,
                            args->positions);
     bench_ws_poll_t *poll = bench_ws_poll_new ();
-    bench_ws_set_t *clients =
-        poll ? bench_ws_set_new (poll, tw_stack_ws_port (stack), args->clients, NULL,
-                                 BENCH_EVENT_TIMEOUT_MS)
-             : NULL;
+    bench_ws_set_t *clients = poll ? bench_ws_set_new (poll, tw_stack_ws_port (stack),
+                                                       args->clients, NULL, BENCH_EVENT_TIMEOUT_MS)
+                                   : NULL;
     int rc = clients ? 0 : -1;
     int64_t published = s_counter (stack, "market-feed", "ticks_published");
     int64_t seen = s_counter (stack, "risk-monitor", "ticks");
@@ -159,8 +158,8 @@ s_load (tw_stack_t *stack, const bench_args_t *args, int64_t rss[TW_STACK_SERVIC
         int64_t connected = s_counter (stack, "notifier", "clients");
         int64_t dropped = s_counter (stack, "notifier", "clients_dropped");
         if (rc == 0 && (connected != args->clients || dropped != 0))
-            rc = bench_fail ("the notifier counts %lld clients, %lld dropped", (long long) connected,
-                             (long long) dropped);
+            rc = bench_fail ("the notifier counts %lld clients, %lld dropped",
+                             (long long) connected, (long long) dropped);
     }
     bench_ws_set_destroy (&clients);
     bench_ws_poll_destroy (&poll);
