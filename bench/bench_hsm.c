@@ -198,8 +198,8 @@ s_start_fake (bench_run_t *run, const bench_args_t *args)
     snprintf (port_file, sizeof port_file, "%s/fake_hsm.port", dir);
     snprintf (run->fake_log, sizeof run->fake_log, "%s/fake_hsm.log", dir);
     snprintf (auth, sizeof auth, "%s:%s", BENCH_HSM_APP_ID, BENCH_HSM_TOKEN);
-    const char *argv[] = {
-        "fake_hsm", "--hsm-key", BENCH_HSM_KEY, "--auth", auth, "--port-file", port_file, NULL};
+    const char *argv[] = {"fake_hsm", "--hsm-key",   BENCH_HSM_KEY, "--auth",
+                          auth,       "--port-file", port_file,     NULL};
     run->fake = tw_proc_start (args->fake_path, argv, NULL, dir, run->fake_log);
     if (!run->fake || !tw_file_wait_contains (run->fake_log, "READY ", BENCH_READY_MS))
         return bench_fail ("fake_hsm did not start; see %s", run->fake_log);
@@ -280,9 +280,9 @@ s_cpu_ticks (int pid)
     //  After "(comm)": state is field 3; utime and stime are 14 and 15.
     const char *at = strrchr (text, ')');
     long long utime = 0, stime = 0;
-    if (!at || sscanf (at + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lld %lld", &utime,
-                       &stime)
-                   != 2)
+    if (!at
+        || sscanf (at + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lld %lld", &utime, &stime)
+               != 2)
         return -1;
     return utime + stime;
 }
@@ -318,8 +318,8 @@ s_burst (bench_run_t *run, const bench_args_t *args, double cpu[2])
     }
     int64_t took = bench_now_us () - start;
     for (int i = 0; i < 2; i++)
-        cpu[i] = 100.0 * (double) (s_cpu_ticks (pids[i]) - cpu0[i])
-                 / (double) sysconf (_SC_CLK_TCK) / ((double) took / 1e6);
+        cpu[i] = 100.0 * (double) (s_cpu_ticks (pids[i]) - cpu0[i]) / (double) sysconf (_SC_CLK_TCK)
+                 / ((double) took / 1e6);
     //  Nothing more may come: no duplicate, and every frame decoded.
     zclock_sleep (100);
     int64_t frames = s_feed (run, "frames") - frames0;
