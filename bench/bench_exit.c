@@ -62,6 +62,7 @@ typedef struct {
     const char *fake_path;
     int samples;
     int runs;
+    const char *db_dir; //  -m: the gateway's store there (diagnostic)
     bool keep;
 } bench_args_t;
 
@@ -398,6 +399,8 @@ s_parse (int argc, char **argv, bench_args_t *args)
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
         if (streq (arg, "-k"))
             args->keep = true;
+        else if (streq (arg, "-m"))
+            args->db_dir = "/dev/shm";
         else if (streq (arg, "--gateway") && value)
             args->gateway_path = argv[++i];
         else if (streq (arg, "--risk-monitor") && value)
@@ -441,6 +444,9 @@ s_report (const bench_args_t *args, const int64_t figures[][FIGS])
     printf ("tradewire tick -> exit benchmark (risk-monitor + order-gateway on the fake Fyers)\n");
     printf ("  machine : %ld CPUs; load average at the end %.2f %.2f %.2f\n",
             sysconf (_SC_NPROCESSORS_ONLN), load[0], load[1], load[2]);
+    printf ("  store   : the gateway's SQLite store in %s\n",
+            args->db_dir ? "/dev/shm (diagnostic: fsync costs nothing there)"
+                         : "the scratch directory (on disk: fsync is real)");
     printf ("  samples : %d per run (one position each, stop %.2f, tick %.2f), %d runs, the "
             "floor after each\n            sample; figures are medians of the runs' percentiles "
             "(us)\n\n",
@@ -467,9 +473,11 @@ main (int argc, char **argv)
     if (s_parse (argc, argv, &args) != 0) {
         fprintf (stderr,
                  "usage: bench_exit --gateway PATH --risk-monitor PATH --fake-fyers PATH "
-                 "[-n SAMPLES] [-r RUNS] [-k]\n"
+                 "[-n SAMPLES] [-r RUNS] [-m] [-k]\n"
                  "  -n SAMPLES  ticks crossing a stop per run, 1..%d (default %d)\n"
                  "  -r RUNS     runs, each with fresh processes, 1..%d (default %d)\n"
+                 "  -m          the gateway's store on /dev/shm, where fsync costs nothing (a\n"
+                 "              diagnostic: how much of the figure is the durable write)\n"
                  "  -k          keep the temporary directories (logs)\n",
                  BENCH_SAMPLES_MAX, BENCH_SAMPLES_DEFAULT, BENCH_RUNS_MAX, BENCH_RUNS_DEFAULT);
         return 2;

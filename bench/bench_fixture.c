@@ -126,7 +126,11 @@ int
 bench_fixture_start_gateway (bench_fixture_t *self)
 {
     tw_fixture_t *base = self->base;
-    tw_fixture_set (base, "TW_GATEWAY_DB", "gateway.db");
+    if (self->options.db_dir)
+        tw_fixture_set (base, "TW_GATEWAY_DB", "%s/gateway-%d.db", self->options.db_dir,
+                        (int) getpid ());
+    else
+        tw_fixture_set (base, "TW_GATEWAY_DB", "gateway.db");
     tw_fixture_set (base, "TW_GATEWAY_HEARTBEAT_MS", "%d", BENCH_HEARTBEAT_MS);
     if (self->options.paper) {
         tw_fixture_set (base, "TW_GATEWAY_BROKER", "paper");
@@ -194,6 +198,15 @@ bench_fixture_destroy (bench_fixture_t **self_p, bool failed)
     if (failed) {
         tw_fixture_print_logs (self->base);
         tw_file_print_tail (self->fake_log, BENCH_TAIL_LINES);
+    }
+    if (self->options.db_dir) {
+        const char *suffixes[] = {"", "-wal", "-shm", "-journal"};
+        for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+            char path[512];
+            snprintf (path, sizeof path, "%s/gateway-%d.db%s", self->options.db_dir,
+                      (int) getpid (), suffixes[i]);
+            unlink (path);
+        }
     }
     tw_fixture_destroy (&self->base);
     free (self);

@@ -43,6 +43,8 @@ typedef struct {
     bool paper;               //  paper broker fed by the bench's PUB
     int request_timeout_ms;   //  [fyers] request_timeout_ms; 0 = default
     int ready_timeout_ms;     //  start -> reconciled; 0 = BENCH_READY_TIMEOUT_MS
+    const char *db_dir;       //  where the gateway's store goes; NULL = the scratch
+                              //  directory (a diagnostic: /dev/shm, where fsync costs nothing)
     bool keep;                //  keep the directory (logs) at the end
 } bench_options_t;
 
