@@ -6,6 +6,7 @@
 #include "tw_proc.h"
 #include "tw_sock.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -125,7 +126,11 @@ int
 bench_fixture_start_gateway (bench_fixture_t *self)
 {
     tw_fixture_t *base = self->base;
-    tw_fixture_set (base, "TW_GATEWAY_DB", "gateway.db");
+    if (self->options.db_dir)
+        tw_fixture_set (base, "TW_GATEWAY_DB", "%s/gateway-%d.db", self->options.db_dir,
+                        (int) getpid ());
+    else
+        tw_fixture_set (base, "TW_GATEWAY_DB", "gateway.db");
     tw_fixture_set (base, "TW_GATEWAY_HEARTBEAT_MS", "%d", BENCH_HEARTBEAT_MS);
     if (self->options.paper) {
         tw_fixture_set (base, "TW_GATEWAY_BROKER", "paper");
@@ -155,11 +160,13 @@ bench_fixture_start_gateway (bench_fixture_t *self)
         return bench_fail ("cannot make the bench's sockets");
     zsock_set_rcvtimeo (self->cmd, BENCH_CLIENT_TIMEOUT_MS);
     //  The gateway refuses commands until it has reconciled.
+    int ready_ms = self->options.ready_timeout_ms > 0 ? self->options.ready_timeout_ms
+                                                      : BENCH_READY_TIMEOUT_MS;
     if (tw_fixture_wait_pong (base, BENCH_GATEWAY, self->rep, TW_MSG_STATUS, "reconciled", 1,
-                              BENCH_READY_TIMEOUT_MS)
+                              ready_ms)
         != 0)
-        return bench_fail ("order-gateway not reconciled within %d ms; see %s",
-                           BENCH_READY_TIMEOUT_MS, tw_fixture_log (base, BENCH_GATEWAY));
+        return bench_fail ("order-gateway not reconciled within %d ms; see %s", ready_ms,
+                           tw_fixture_log (base, BENCH_GATEWAY));
     //  The SUB is connected once a heartbeat comes through.
     int64_t at_us;
     return bench_wait_event (self, TW_MSG_HEARTBEAT, NULL, BENCH_EVENT_TIMEOUT_MS, &at_us, NULL);
@@ -191,6 +198,15 @@ bench_fixture_destroy (bench_fixture_t **self_p, bool failed)
     if (failed) {
         tw_fixture_print_logs (self->base);
         tw_file_print_tail (self->fake_log, BENCH_TAIL_LINES);
+    }
+    if (self->options.db_dir) {
+        const char *suffixes[] = {"", "-wal", "-shm", "-journal"};
+        for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+            char path[512];
+            snprintf (path, sizeof path, "%s/gateway-%d.db%s", self->options.db_dir,
+                      (int) getpid (), suffixes[i]);
+            unlink (path);
+        }
     }
     tw_fixture_destroy (&self->base);
     free (self);
@@ -339,4 +355,127 @@ bench_close (bench_fixture_t *self, const char *id, int64_t *sent_us, int64_t *c
         return bench_fail ("close %s: %s within %d ms", id,
                            !acked ? "no ack" : "no position_closed", BENCH_EVENT_TIMEOUT_MS);
     return 0;
+}
+
+int
+bench_positions (bench_fixture_t *self)
+{
+    return (int) tw_cmd_counter (self->rep, TW_MSG_STATUS, "positions");
+}
+
+struct _bench_http_t {
+    CURL *easy;
+    struct curl_slist *headers;
+    char base_url[128];
+};
+
+static size_t
+s_http_drop (char *data, size_t size, size_t count, void *arg)
+{
+    (void) data;
+    (void) arg;
+    return size * count;
+}
+
+bench_http_t *
+bench_http_new (fake_fyers_t *fake)
+{
+    bench_http_t *self = (bench_http_t *) zmalloc (sizeof (bench_http_t));
+    snprintf (self->base_url, sizeof self->base_url, "%s", fake_fyers_base_url (fake));
+    self->easy = curl_easy_init ();
+    self->headers = curl_slist_append (NULL, "Authorization: " BENCH_APP_ID ":" BENCH_TOKEN);
+    self->headers = curl_slist_append (self->headers, "Content-Type: application/json");
+    if (!self->easy || !self->headers) {
+        bench_http_destroy (&self);
+        bench_fail ("cannot make a curl handle");
+        return NULL;
+    }
+    curl_easy_setopt (self->easy, CURLOPT_HTTPHEADER, self->headers);
+    curl_easy_setopt (self->easy, CURLOPT_WRITEFUNCTION, s_http_drop);
+    curl_easy_setopt (self->easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt (self->easy, CURLOPT_TIMEOUT_MS, (long) BENCH_EVENT_TIMEOUT_MS);
+    curl_easy_setopt (self->easy, CURLOPT_TCP_KEEPALIVE, 1L);
+    return self;
+}
+
+void
+bench_http_destroy (bench_http_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    bench_http_t *self = *self_p;
+    if (self->easy)
+        curl_easy_cleanup (self->easy);
+    curl_slist_free_all (self->headers);
+    free (self);
+    *self_p = NULL;
+}
+
+long
+bench_http_request (bench_http_t *self, const char *method, const char *path, const char *body)
+{
+    char url[256];
+    snprintf (url, sizeof url, "%s%s", self->base_url, path);
+    curl_easy_setopt (self->easy, CURLOPT_URL, url);
+    curl_easy_setopt (self->easy, CURLOPT_CUSTOMREQUEST, method);
+    if (body)
+        curl_easy_setopt (self->easy, CURLOPT_POSTFIELDS, body);
+    else if (streq (method, "GET"))
+        curl_easy_setopt (self->easy, CURLOPT_HTTPGET, 1L);
+    CURLcode rc = curl_easy_perform (self->easy);
+    if (body) //  the next request may have none
+        curl_easy_setopt (self->easy, CURLOPT_POSTFIELDS, NULL);
+    long status = -1;
+    if (rc == CURLE_OK)
+        curl_easy_getinfo (self->easy, CURLINFO_RESPONSE_CODE, &status);
+    return status;
+}
+
+int
+bench_cmp_int64 (const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+    return (x > y) - (x < y);
+}
+
+int64_t
+bench_percentile (int64_t *values, int count, int p)
+{
+    if (count <= 0)
+        return 0;
+    qsort (values, (size_t) count, sizeof (int64_t), bench_cmp_int64);
+    int rank = (count * p + 99) / 100;
+    return values[rank > 0 ? rank - 1 : 0];
+}
+
+int64_t
+bench_median (int64_t *values, int count)
+{
+    if (count <= 0)
+        return 0;
+    qsort (values, (size_t) count, sizeof (int64_t), bench_cmp_int64);
+    return values[(count - 1) / 2];
+}
+
+int64_t
+bench_status_kb (int pid, const char *field)
+{
+    char path[64], line[256];
+    snprintf (path, sizeof path, "/proc/%d/status", pid);
+    FILE *file = pid > 0 ? fopen (path, "r") : NULL;
+    int64_t kb = -1;
+    while (file && fgets (line, sizeof line, file))
+        if (strncmp (line, field, strlen (field)) == 0)
+            kb = strtoll (line + strlen (field), NULL, 10);
+    if (file)
+        fclose (file);
+    return kb;
+}
+
+int
+bench_count (const char *text, int max)
+{
+    char *end = NULL;
+    long value = text ? strtol (text, &end, 10) : 0;
+    return text && *text && end && !*end && value >= 1 && value <= max ? (int) value : -1;
 }

@@ -42,6 +42,9 @@ typedef struct {
     const char *fake_path;    //  the fake_fyers binary, or NULL for paper
     bool paper;               //  paper broker fed by the bench's PUB
     int request_timeout_ms;   //  [fyers] request_timeout_ms; 0 = default
+    int ready_timeout_ms;     //  start -> reconciled; 0 = BENCH_READY_TIMEOUT_MS
+    const char *db_dir;       //  where the gateway's store goes; NULL = the scratch
+                              //  directory (a diagnostic: /dev/shm, where fsync costs nothing)
     bool keep;                //  keep the directory (logs) at the end
 } bench_options_t;
 
@@ -102,5 +105,34 @@ int bench_close (bench_fixture_t *self, const char *id, int64_t *sent_us, int64_
 //  that plus "-INTRADAY".
 void bench_symbol (const char *prefix, int i, char *symbol, size_t size);
 void bench_position_id (const char *prefix, int i, char *id, size_t size);
+
+//  The number of the gateway's live positions (its status counter, which
+//  holds at any size, where one snapshot reply holds TW_MAX_POSITIONS);
+//  -1 on failure.
+int bench_positions (bench_fixture_t *self);
+
+//  Helpers the benches share: qsort's comparison of int64_t; the
+//  nearest-rank percentile p (0..100) of count values, sorted in place;
+//  the median of count values (sorted in place; the lower middle one);
+//  VmRSS or VmHWM (field with its colon, "VmRSS:") of pid from
+//  /proc/PID/status in kB, -1 when unreadable; a count parsed from text in
+//  1..max, -1 when it is not one.
+int bench_cmp_int64 (const void *a, const void *b);
+int64_t bench_percentile (int64_t *values, int count, int p);
+int64_t bench_median (int64_t *values, int count);
+int64_t bench_status_kb (int pid, const char *field);
+int bench_count (const char *text, int max);
+
+//  A floor's HTTP client: one libcurl easy handle, kept alive between
+//  requests, with the Authorization header the gateway sends to the fake.
+typedef struct _bench_http_t bench_http_t;
+
+bench_http_t *bench_http_new (fake_fyers_t *fake);
+void bench_http_destroy (bench_http_t **self_p);
+
+//  One request (body may be NULL) to the fake's API base URL + path; the
+//  reply body is read and dropped. Returns the HTTP status, or -1.
+long bench_http_request (bench_http_t *self, const char *method, const char *path,
+                         const char *body);
 
 #endif

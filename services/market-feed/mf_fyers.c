@@ -118,6 +118,7 @@ mf_fyers_counters (mf_fyers_t *self, tw_pong_t *pong)
     tw_control_counter (pong, "frames", self->stats.frames);
     tw_control_counter (pong, "frames_malformed", self->stats.malformed);
     tw_control_counter (pong, "auth_refused", self->stats.auth_refused);
+    tw_control_counter (pong, "quotes_dropped", self->stats.quotes_dropped);
     tw_control_counter (pong, "symbols_unknown", self->unknown);
     tw_control_counter (pong, "oldest_tick_age_ms", oldest);
 }

@@ -46,7 +46,8 @@ void mf_fyers_want (mf_fyers_t *self, const char *symbol);
 size_t mf_fyers_symbol_count (mf_fyers_t *self);
 
 //  Adds the source's counters to a pong: connected (0/1), reconnects,
-//  frames, frames_malformed, auth_refused, symbols_unknown and
+//  frames, frames_malformed, auth_refused, quotes_dropped (quotes the data
+//  socket's thread could not hand over: the feed fell behind), symbols_unknown and
 //  oldest_tick_age_ms (the longest time any subscribed symbol has gone
 //  without a tick, counted from its subscription; 0 when none is).
 void mf_fyers_counters (mf_fyers_t *self, tw_pong_t *pong);

@@ -77,6 +77,7 @@ struct _mf_fyers_ws_t {
     lws_sorted_usec_list_t tick;
     tw_log_limit_t malformed_log;
     tw_log_limit_t connect_log;
+    tw_log_limit_t dropped_log;
 };
 
 //  ---------------------------------------------------------------------
@@ -144,7 +145,8 @@ s_subscribe_all (mf_fyers_ws_t *self)
 }
 
 //  ---------------------------------------------------------------------
-//  Reports to the owner (non-blocking; a full pipe drops a quote).
+//  Reports to the owner (non-blocking; a full pipe drops a quote: counted
+//  in quotes_dropped and logged, never silent).
 
 static void
 s_on_quote (const mf_hsm_quote_t *quote, void *arg)
@@ -158,11 +160,18 @@ s_on_quote (const mf_hsm_quote_t *quote, void *arg)
     q.ask = quote->ask;
     q.volume = quote->volume;
     q.exch_time = quote->exch_time;
-    zmsg_t *msg = zmsg_new ();
-    zmsg_addstr (msg, "QUOTE");
-    zmsg_addmem (msg, &q, sizeof q);
-    if (zmsg_send (&msg, self->thread_end) != 0)
-        zmsg_destroy (&msg);
+    //  Two parts, as zmsg would send them; the high-water mark is checked
+    //  on the first part only, so the second always follows it. (zmsg_send
+    //  would leak the first frame of a message it could not send.)
+    void *handle = zsock_resolve (self->thread_end);
+    if (zmq_send (handle, "QUOTE", 5, ZMQ_SNDMORE | ZMQ_DONTWAIT) == 5)
+        zmq_send (handle, &q, sizeof q, 0);
+    else {
+        self->stats.quotes_dropped++;
+        tw_log_limited (&self->dropped_log, TW_LOG_WARN,
+                        "data socket: the feed is behind, a quote was dropped quotes_dropped=%lld",
+                        (long long) self->stats.quotes_dropped);
+    }
 }
 
 static void
@@ -557,6 +566,7 @@ mf_fyers_ws_new (const mf_fyers_ws_config_t *config)
     }
     self->malformed_log.interval_ms = MF_FYERS_WS_LOG_MS;
     self->connect_log.interval_ms = MF_FYERS_WS_LOG_MS;
+    self->dropped_log.interval_ms = MF_FYERS_WS_LOG_MS;
     self->topic_set = zhashx_new ();
     self->topics = zlistx_new ();
     zlistx_set_destructor (self->topics, (zlistx_destructor_fn *) zstr_free);

@@ -53,12 +53,13 @@ typedef struct {
 } mf_fyers_quote_t;
 
 typedef struct {
-    int64_t connects;     //  connections authenticated
-    int64_t reconnects;   //  connections replaced (after the first attempt)
-    int64_t frames;       //  server frames received
-    int64_t malformed;    //  of which refused by the decoder
-    int64_t auth_refused; //  authentications the server refused
-    bool connected;       //  authenticated now
+    int64_t connects;       //  connections authenticated
+    int64_t reconnects;     //  connections replaced (after the first attempt)
+    int64_t frames;         //  server frames received
+    int64_t malformed;      //  of which refused by the decoder
+    int64_t auth_refused;   //  authentications the server refused
+    int64_t quotes_dropped; //  quotes lost to a full pipe: the owner is behind
+    bool connected;         //  authenticated now
 } mf_fyers_ws_stats_t;
 
 //  Starts the thread, which connects at once. NULL (logged) when the URL is

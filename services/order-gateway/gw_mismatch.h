@@ -28,6 +28,19 @@ gw_held_t gw_mismatch_compare (const tw_position_t *pos, const gw_call_t *call,
                                const gw_broker_position_t **at_id,
                                const gw_broker_position_t **elsewhere);
 
+//  The same comparison against an index of one read, for a caller that
+//  compares many positions with it (a reconciliation compares every live
+//  position: without the index that is positions x broker positions
+//  string compares, seconds at 10,000). The index points into call's
+//  positions: destroy it before the call.
+typedef struct _gw_mismatch_index_t gw_mismatch_index_t;
+
+gw_mismatch_index_t *gw_mismatch_index_new (const gw_call_t *call);
+void gw_mismatch_index_destroy (gw_mismatch_index_t **self_p);
+gw_held_t gw_mismatch_compare_indexed (const gw_mismatch_index_t *index, const tw_position_t *pos,
+                                       const gw_broker_position_t **at_id,
+                                       const gw_broker_position_t **elsewhere);
+
 //  Publishes position_mismatch for pos (committed with its seq, nothing else
 //  changed) and logs it. at_id and elsewhere as gw_mismatch_compare gives
 //  them. Returns 0 or -1.

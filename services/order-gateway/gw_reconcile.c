@@ -184,11 +184,11 @@ s_mismatch (gw_reconcile_t *self, const gw_position_row_t *row, const gw_broker_
 //  One live row against the read. known collects the broker ids it
 //  accounts for. Returns 1 when closed, 2 when its exit resumed, else 0.
 static int
-s_judge (gw_reconcile_t *self, gw_call_t *call, gw_position_row_t *row, bool startup,
-         zhashx_t *known)
+s_judge (gw_reconcile_t *self, const gw_mismatch_index_t *read, gw_position_row_t *row,
+         bool startup, zhashx_t *known)
 {
     const gw_broker_position_t *at_id, *elsewhere;
-    gw_held_t held = gw_mismatch_compare (&row->pos, call, &at_id, &elsewhere);
+    gw_held_t held = gw_mismatch_compare_indexed (read, &row->pos, &at_id, &elsewhere);
     zhashx_insert (known, row->pos.id, (void *) 1);
     if (startup && row->pos.state == TW_STATE_CLOSING) {
         if (held == GW_HELD_FLAT) {
@@ -305,11 +305,14 @@ s_on_call (void *owner, gw_call_t *call)
     }
     int closed = 0, resumed = 0, adopted = 0, recovered = 0;
     zhashx_t *known = zhashx_new (); //  broker ids accounted for
+    //  Every row against the read: by its index, not a scan per row.
+    gw_mismatch_index_t *read = gw_mismatch_index_new (call);
     for (size_t i = 0; i < count; i++) {
-        int judged = s_judge (self, call, &rows[i], startup, known);
+        int judged = s_judge (self, read, &rows[i], startup, known);
         closed += judged == 1;
         resumed += judged == 2;
     }
+    gw_mismatch_index_destroy (&read);
     for (size_t i = 0; i < pending_count; i++) {
         char id[TW_ID_MAX];
         snprintf (id, sizeof id, "%s-%s", pending[i].symbol, pending[i].product);

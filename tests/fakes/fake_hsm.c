@@ -27,6 +27,10 @@
 //                             invalidSymbol (so do "NSE:UNKNOWN*").
 //    GET /_fake/price?symbol=S&ltp=X[&bid=B&ask=A]   set a price (rupees, 2
 //                             decimals) and stream it to subscribers
+//    GET /_fake/burst?n=N     queue N updates at once (a benchmark's burst):
+//                             the subscribed symbols of every connection in
+//                             turn, each update its own data frame with a
+//                             new ltp (+/- 0.05 about the last one)
 //    GET /_fake/drop          close every WebSocket connection
 //    GET /_fake/silent        the current connections get nothing more and
 //                             are no longer read (no pongs either)
@@ -371,6 +375,33 @@ s_garbage (fh_conn_t *c)
     s_queue (c, garbage, sizeof garbage);
 }
 
+//  n updates for the benchmark (bench_hsm): round robin over every
+//  subscribed (connection, symbol), each symbol's price 5 paise up, then
+//  down again, so that every update is a new price and none goes negative.
+static void
+s_burst (long n)
+{
+    long sent = 0;
+    while (sent < n) {
+        long before = sent;
+        for (int k = 0; k < FH_CONNS_MAX && sent < n; k++) {
+            fh_conn_t *conn = s.conns[k];
+            for (size_t i = 0; conn && conn->authed && i < s.symbol_count && sent < n; i++) {
+                if (!conn->subscribed[i])
+                    continue;
+                fh_symbol_t *sym = &s.symbols[i];
+                sym->volume += 1;
+                sym->ltp += sym->volume % 2 ? 5 : -5;
+                s_send_symbol (conn, i, false);
+                sent++;
+            }
+        }
+        if (sent == before)
+            break; //  nobody subscribed
+    }
+    fprintf (stderr, "fake_hsm: burst of %ld updates queued\n", sent);
+}
+
 static char *
 s_control (fh_conn_t *c)
 {
@@ -395,6 +426,8 @@ s_control (fh_conn_t *c)
                 s_send_symbol (s.conns[k], (size_t) i, false);
         fprintf (stderr, "fake_hsm: price %s %.2f\n", sym->symbol, sym->ltp / 100.0);
     }
+    else if (strcmp (what, "burst") == 0)
+        s_burst ((long) s_arg_double (c->wsi, "n=", 0));
     else if (strcmp (what, "drop") == 0)
         s_each_ws (s_drop);
     else if (strcmp (what, "silent") == 0)

@@ -42,6 +42,9 @@
 #define ENV_MAX 24
 #define QTY 10
 #define EPSILON 1e-6
+//  A burst of updates from the fake, and how long its count may stand still.
+#define BURST 300000
+#define BURST_WAIT_MS 10000
 #define HSM_KEY "fakehsmkey0123456789"
 //  A JWT whose payload is {"iss":"api.fyers.in","sub":"access_token",
 //  "hsm_key":HSM_KEY}; the signature is not checked by anyone.
@@ -146,6 +149,9 @@ s_fake_wait (fixture_t *fx, const char *field, long at_least)
                    at_least, fx->dir);
 }
 
+//  The fake asks for an ack every s_ack_count data frames ("0": never).
+static const char *s_ack_count = "2";
+
 //  A throwaway PKI in the fixture's directory, made with the openssl CLI:
 //  ca.pem signs server.pem (key server.key) for 127.0.0.1 and localhost;
 //  other.pem is a CA that signed nothing the fake shows.
@@ -183,8 +189,8 @@ s_start_fake (fixture_t *fx, bool tls)
 {
     char auth[512];
     snprintf (auth, sizeof auth, "%s:%s", APP_ID, TOKEN);
-    const char *argv[] = {"fake_hsm",    "--hsm-key",   HSM_KEY,       "--auth", auth,
-                          "--port-file", fx->port_file, "--ack-count", "2",      "--tls-cert",
+    const char *argv[] = {"fake_hsm",    "--hsm-key",   HSM_KEY,       "--auth",    auth,
+                          "--port-file", fx->port_file, "--ack-count", s_ack_count, "--tls-cert",
                           "server.pem",  "--tls-key",   "server.key",  NULL};
     if (!tls)
         argv[9] = NULL;
@@ -400,6 +406,55 @@ START_TEST (test_drop_reconnects_and_resubscribes)
     s_fake_wait (&fx, "subscribed", 2);
     s_price (&fx, SBIN, 100.75);
     s_price (&fx, INFY, 98.10);
+    s_teardown (&fx);
+}
+END_TEST
+
+//  A burst the feed cannot publish as fast as it arrives: every quote is
+//  published or counted in quotes_dropped (the data socket's thread hands
+//  quotes over through a bounded pipe), none lost silently.
+START_TEST (test_burst_nothing_lost_silently)
+{
+    fixture_t fx;
+    //  No acks: 150,000 of them would be a test of the fake's reading.
+    s_ack_count = "0";
+    s_setup (&fx, "15000", SBIN);
+    s_ack_count = "2";
+    s_start_feed (&fx, NULL);
+    s_price (&fx, SBIN, 100.50);
+    //  s_price may have asked for the price more than once: the counter
+    //  first stops moving (no other quote is coming).
+    int64_t published = -1;
+    for (int64_t deadline = tw_clock_mono_ms () + WAIT_MS, seen = s_feed (&fx, "ticks_published");
+         seen != published && tw_clock_mono_ms () < deadline;) {
+        published = seen;
+        zclock_sleep (PRICE_RETRY_MS + POLL_MS); //  longer than s_price's pace
+        seen = s_feed (&fx, "ticks_published");
+    }
+    int64_t dropped = s_feed (&fx, "quotes_dropped");
+    int64_t frames = s_feed (&fx, "frames");
+    int64_t reconnects = s_feed (&fx, "reconnects");
+    ck_assert_int_eq (dropped, 0);
+    char what[64];
+    snprintf (what, sizeof what, "burst?n=%d", BURST);
+    s_fake (&fx, what, "connections");
+    int64_t accounted = 0, last = -1;
+    for (int64_t deadline = tw_clock_mono_ms () + BURST_WAIT_MS;
+         accounted < BURST && tw_clock_mono_ms () < deadline;) {
+        zclock_sleep (POLL_MS); //  pacing the poll of an observable state
+        accounted =
+            s_feed (&fx, "ticks_published") - published + s_feed (&fx, "quotes_dropped") - dropped;
+        if (accounted != last)
+            deadline = tw_clock_mono_ms () + BURST_WAIT_MS; //  still moving
+        last = accounted;
+    }
+    ck_assert_int_eq (s_feed (&fx, "reconnects"), reconnects);
+    ck_assert_msg (accounted == BURST,
+                   "published %lld + dropped %lld of %d (%lld frames); logs in %s",
+                   (long long) (s_feed (&fx, "ticks_published") - published),
+                   (long long) (s_feed (&fx, "quotes_dropped") - dropped), BURST,
+                   (long long) (s_feed (&fx, "frames") - frames), fx.dir);
+    ck_assert_int_eq (s_feed (&fx, "frames_malformed"), 0);
     s_teardown (&fx);
 }
 END_TEST
@@ -708,6 +763,7 @@ s_suite (void)
     tcase_add_test (feed, test_ticks_flow);
     tcase_add_test (feed, test_drop_reconnects_and_resubscribes);
     tcase_add_test (feed, test_silent_socket_reconnects);
+    tcase_add_test (feed, test_burst_nothing_lost_silently);
     tcase_add_test (feed, test_garbage_counted_and_survived);
     tcase_add_test (feed, test_auth_failure_retries);
     tcase_add_test (feed, test_token_file_reload);

@@ -93,8 +93,12 @@ s_positions (gw_inproc_t *fx, char *ids, size_t size)
     size_t count = gw_inproc_snapshot (fx, positions, 4);
     ck_assert_uint_le (count, 4);
     ids[0] = 0;
-    for (size_t i = 0; i < count; i++)
-        snprintf (ids + strlen (ids), size - strlen (ids), "%s%s", i ? "," : "", positions[i].id);
+    size_t used = 0;
+    for (size_t i = 0; i < count; i++) {
+        int written = snprintf (ids + used, size - used, "%s%s", i ? "," : "", positions[i].id);
+        ck_assert (written >= 0 && (size_t) written < size - used);
+        used += (size_t) written;
+    }
 }
 
 //  The next event of type about id, with its reason.

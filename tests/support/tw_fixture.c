@@ -271,6 +271,13 @@ tw_fixture_running (tw_fixture_t *self, const char *name)
     return service && service->proc && tw_proc_running (service->proc);
 }
 
+int
+tw_fixture_pid (tw_fixture_t *self, const char *name)
+{
+    s_service_t *service = s_find (self, name);
+    return service && service->proc ? (int) tw_proc_pid (service->proc) : -1;
+}
+
 const char *
 tw_fixture_log (tw_fixture_t *self, const char *name)
 {

@@ -76,6 +76,9 @@ int tw_fixture_stop (tw_fixture_t *self, const char *name, int sig, int timeout_
 //  True while service name runs.
 bool tw_fixture_running (tw_fixture_t *self, const char *name);
 
+//  The process id of service name while it runs; -1 otherwise.
+int tw_fixture_pid (tw_fixture_t *self, const char *name);
+
 //  The log file of service name (whether or not it ever ran): owned by the
 //  fixture.
 const char *tw_fixture_log (tw_fixture_t *self, const char *name);

@@ -116,6 +116,12 @@ tw_proc_start (const char *path, const char *const *argv, const char *const *env
     return self;
 }
 
+pid_t
+tw_proc_pid (tw_proc_t *self)
+{
+    return self->pid;
+}
+
 bool
 tw_proc_running (tw_proc_t *self)
 {

@@ -37,6 +37,9 @@ int tw_proc_stop (tw_proc_t **self_p, int sig, int timeout_ms);
 //  collect).
 bool tw_proc_running (tw_proc_t *self);
 
+//  The process id (for /proc/PID, as a benchmark reads it).
+pid_t tw_proc_pid (tw_proc_t *self);
+
 #define TW_PROC_OUTPUT_MAX 65536
 
 //  What tw_proc_run saw: stdout and stderr, each NUL-terminated and cut to

@@ -182,6 +182,19 @@ tw_stack_fake (tw_stack_t *self)
 }
 
 int
+tw_stack_ws_port (tw_stack_t *self)
+{
+    return self->ws_port;
+}
+
+const char *
+tw_stack_control (tw_stack_t *self, const char *name)
+{
+    int i = s_index (name);
+    return i < 0 ? NULL : self->endpoint[i];
+}
+
+int
 tw_stack_start (tw_stack_t *self, const char *name)
 {
     int i = s_index (name);

@@ -48,6 +48,11 @@ void tw_stack_keep (tw_stack_t *self);
 tw_fixture_t *tw_stack_fixture (tw_stack_t *self);
 fake_fyers_t *tw_stack_fake (tw_stack_t *self);
 
+//  The notifier's WebSocket port, and the control endpoint of service name
+//  (its ping; NULL for an unknown name).
+int tw_stack_ws_port (tw_stack_t *self);
+const char *tw_stack_control (tw_stack_t *self, const char *name);
+
 //  Starts service name and waits until it is ready (the gateway has
 //  reconciled, the notifier has synced, the others answer ping). Returns 0
 //  or -1.
