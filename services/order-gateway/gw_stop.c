@@ -260,10 +260,6 @@ s_orphan (s_entry_t *entry, const gw_call_t *call)
 static void
 s_placed (s_entry_t *entry, gw_position_row_t *row, const gw_call_t *call)
 {
-    if (row->pos.state != TW_STATE_OPEN) {
-        s_orphan (entry, call);
-        return;
-    }
     if (call->outcome == GW_OUT_OK && call->order_id[0]) {
         snprintf (row->stop_order_id, sizeof row->stop_order_id, "%s", call->order_id);
         row->stop_price = call->stop_price;
@@ -364,6 +360,10 @@ s_on_call (void *owner, gw_call_t *call)
         return; //  an exit took over: its pending_orders_cancel removes the stop
     switch (action) {
     case S_PLACING:
+        if (row.pos.state != TW_STATE_OPEN) {
+            s_orphan (entry, call);
+            return; //  entry may be gone
+        }
         s_placed (entry, &row, call);
         break;
     case S_LOOKING_UP:
