@@ -366,6 +366,26 @@ s_exit_positions (ff_book_t *book, const ff_api_request_t *req, ff_api_reply_t *
     cJSON_Delete (json);
 }
 
+//  Answers the error of an order that cannot be cancelled or modified
+//  (status as ff_book_order_status gives it: < 0 unknown); true when it did.
+static bool
+s_not_working (ff_api_reply_t *reply, int status)
+{
+    if (status < 0)
+        s_error (reply, 400, FF_CODE_BAD_ORDER_ID, "Invalid order id");
+    else if (status == FF_STATUS_FILLED)
+        s_error (reply, 400, FF_CODE_ALREADY_TRADED, "Order is already traded");
+    else if (status == FF_STATUS_CANCELLED)
+        s_error (reply, 400, FF_CODE_ALREADY_CANCELLED, "Order is already cancelled");
+    else if (status == FF_STATUS_REJECTED)
+        s_error (reply, 400, FF_CODE_ALREADY_REJECTED, "Order is already rejected");
+    else if (status != FF_STATUS_PENDING)
+        s_error (reply, 400, FF_CODE_REJECTED, "Order has expired");
+    else
+        return false;
+    return true;
+}
+
 //  DELETE /orders/sync {"id":"<order id>"} (docs/fyers.md §3.2): cancels the
 //  remainder of a working order; what was filled stays filled.
 static void
@@ -378,16 +398,8 @@ s_cancel_order (ff_book_t *book, const ff_api_request_t *req, ff_api_reply_t *re
     int status = id ? ff_book_order_status (book, id) : 0;
     if (!id || !*id)
         s_error (reply, 400, FF_CODE_INVALID, "Invalid input: id");
-    else if (status < 0)
-        s_error (reply, 400, FF_CODE_BAD_ORDER_ID, "Invalid order id");
-    else if (status == FF_STATUS_FILLED)
-        s_error (reply, 400, FF_CODE_ALREADY_TRADED, "Order is already traded");
-    else if (status == FF_STATUS_CANCELLED)
-        s_error (reply, 400, FF_CODE_ALREADY_CANCELLED, "Order is already cancelled");
-    else if (status == FF_STATUS_REJECTED)
-        s_error (reply, 400, FF_CODE_ALREADY_REJECTED, "Order is already rejected");
-    else if (status != FF_STATUS_PENDING)
-        s_error (reply, 400, FF_CODE_REJECTED, "Order has expired");
+    else if (s_not_working (reply, status))
+        ; //  answered: the order is not working
     else if (ff_book_end_order (book, id, FF_STATUS_CANCELLED, NULL) != FF_BOOK_OK)
         s_error (reply, 500, FF_CODE_REJECTED, "fake_fyers: out of memory");
     else {
@@ -420,16 +432,8 @@ s_modify_order (ff_book_t *book, const ff_api_request_t *req, ff_api_reply_t *re
         s_error (reply, 400, FF_CODE_INVALID, "Invalid input: type");
     else if (!s_number (json, "stopPrice", &stop_price) || stop_price < 0)
         s_error (reply, 400, FF_CODE_INVALID, "Invalid input: stopPrice");
-    else if (status < 0)
-        s_error (reply, 400, FF_CODE_BAD_ORDER_ID, "Invalid order id");
-    else if (status == FF_STATUS_FILLED)
-        s_error (reply, 400, FF_CODE_ALREADY_TRADED, "Order is already traded");
-    else if (status == FF_STATUS_CANCELLED)
-        s_error (reply, 400, FF_CODE_ALREADY_CANCELLED, "Order is already cancelled");
-    else if (status == FF_STATUS_REJECTED)
-        s_error (reply, 400, FF_CODE_ALREADY_REJECTED, "Order is already rejected");
-    else if (status != FF_STATUS_PENDING)
-        s_error (reply, 400, FF_CODE_REJECTED, "Order has expired");
+    else if (s_not_working (reply, status))
+        ; //  answered: the order is not working
     else if (type != FF_TYPE_STOP || stop_price <= 0
              || cJSON_GetObjectItemCaseSensitive (json, "qty")
              || cJSON_GetObjectItemCaseSensitive (json, "limitPrice"))
