@@ -17,6 +17,7 @@
 #include "gw_broker.h"
 #include "gw_events.h"
 #include "gw_exit.h"
+#include "gw_fyers.h"
 #include "gw_jobs.h"
 #include "gw_journal.h"
 #include "gw_limits.h"
@@ -557,8 +558,63 @@ s_on_command (zloop_t *loop, zsock_t *router, void *arg)
     return 0;
 }
 
-//  What the order socket reports: the broker is read at once (docs/design.md
-//  §5): after a (re)connect everything, after a change the position or order.
+//  True when the store holds id as the broker's push says: live and OPEN
+//  at net_qty (signed), or not live at all and net_qty 0.
+static bool
+s_position_in_line (gw_t *self, const char *id, int64_t net_qty)
+{
+    gw_position_row_t row;
+    int found = gw_store_get_position (self->store, id, &row);
+    if (found == 1)
+        return net_qty == 0;
+    if (found != 0 || row.pos.state != TW_STATE_OPEN)
+        return false;
+    return (row.pos.side == TW_SIDE_LONG ? row.pos.qty : -row.pos.qty) == net_qty;
+}
+
+//  Reads an integer frame of the order socket's pipe; false when it is ""
+//  or not a whole number.
+static bool
+s_pushed_int (const char *text, int64_t *value)
+{
+    char *end = NULL;
+    if (!text || !text[0])
+        return false;
+    long long parsed = strtoll (text, &end, 10);
+    if (*end)
+        return false;
+    *value = parsed;
+    return true;
+}
+
+//  An order the socket pushed: an open waiting for its tag looks it up; a
+//  fill (status 2) may be an exit's own.
+static void
+s_order_pushed (gw_t *self, zmsg_t *msg, const char *id, const char *tag)
+{
+    char *status = zmsg_popstr (msg), *symbol = zmsg_popstr (msg), *side = zmsg_popstr (msg);
+    char *product = zmsg_popstr (msg), *filled = zmsg_popstr (msg), *price = zmsg_popstr (msg);
+    if (tag[0])
+        gw_open_poke (self->opens, tag);
+    int64_t status_code, side_code, filled_qty;
+    double traded = price && price[0] ? strtod (price, NULL) : 0;
+    if (s_pushed_int (status, &status_code) && status_code == GW_FYERS_STATUS_FILLED
+        && s_pushed_int (side, &side_code) && (side_code == 1 || side_code == -1)
+        && s_pushed_int (filled, &filled_qty) && filled_qty > 0 && symbol && product)
+        gw_exit_fill_pushed (self->exits, id, symbol, product,
+                             side_code == 1 ? TW_SIDE_LONG : TW_SIDE_SHORT, traded);
+    zstr_free (&status);
+    zstr_free (&symbol);
+    zstr_free (&side);
+    zstr_free (&product);
+    zstr_free (&filled);
+    zstr_free (&price);
+}
+
+//  What the order socket reports (docs/design.md §5): after a (re)connect
+//  the broker is read at once (pushes were lost); an exit in progress takes
+//  the pushes of its position and its fill; any other position the broker
+//  pushes is read at once unless the store already holds it so.
 static int
 s_on_ordersock (zloop_t *loop, zsock_t *reader, void *arg)
 {
@@ -573,18 +629,26 @@ s_on_ordersock (zloop_t *loop, zsock_t *reader, void *arg)
     if (kind && first && streq (kind, GW_ORDERSOCK_STATE)) {
         bool up = streq (first, "up");
         self->ordersock_state = up ? GW_ORDERSOCK_UP : GW_ORDERSOCK_DOWN;
+        gw_exits_set_pushes (self->exits, up);
         if (up) {
             self->ordersock_connects++;
             gw_reconcile_now (self->reconcile); //  what happened while down is read
         }
     }
-    else if (kind && first && second && streq (kind, GW_ORDERSOCK_ORDER)) {
-        if (second[0])
-            gw_open_poke (self->opens, second);
-    }
+    else if (kind && first && second && streq (kind, GW_ORDERSOCK_ORDER))
+        s_order_pushed (self, msg, first, second);
     else if (kind && first && streq (kind, GW_ORDERSOCK_POSITION)) {
-        gw_exit_poke (self->exits, first);
-        gw_reconcile_now (self->reconcile);
+        char *multiplier = zmsg_popstr (msg);
+        double multi = multiplier && multiplier[0] ? strtod (multiplier, NULL) : 0;
+        zstr_free (&multiplier);
+        int64_t net_qty;
+        if (!s_pushed_int (second, &net_qty)) {
+            gw_exit_poke (self->exits, first);
+            gw_reconcile_now (self->reconcile);
+        }
+        else if (!gw_exit_position_pushed (self->exits, first, net_qty, multi)
+                 && !s_position_in_line (self, first, net_qty))
+            gw_reconcile_now (self->reconcile);
     }
     zstr_free (&kind);
     zstr_free (&first);

@@ -15,6 +15,7 @@ struct _gw_exits_t {
     gw_jobs_t *jobs;
     gw_exit_settings_t settings;
     zhashx_t *table; //  position id -> gw_exit_t *
+    bool pushes;     //  the order socket is up: exits wait for its pushes
     uint64_t closed;
     uint64_t failed;
 };
@@ -36,10 +37,14 @@ typedef struct {
     char product[TW_PRODUCT_MAX];
     double fill_price; //  the exit order's own price when its reply gave one (paper), else 0
     double read_price; //  the closing side's average from the last positions read
-    double multiplier; //  the contract multiplier from the last positions read
+    double multiplier; //  the contract multiplier from the last positions read or push
     int64_t qty;
-    char moved_to[TW_ID_MAX]; //  S_READ_MOVED: the broker's id that holds the symbol now
-    bool waiting;             //  on its timer (not on a broker call)
+    char moved_to[TW_ID_MAX];     //  S_READ_MOVED: the broker's id that holds the symbol now
+    bool waiting;                 //  on its timer (not on a broker call)
+    bool pushed;                  //  the order socket pushed the position since the exit began
+    int64_t pushed_net;           //  its last pushed net quantity
+    double pushed_price;          //  the newest closing fill the socket pushed, 0 when none
+    char pushed_order[TW_ID_MAX]; //  that fill's order id
 } gw_exit_t;
 
 //  What happened to an exit: a broker result or its timer.
@@ -55,12 +60,15 @@ typedef enum {
     S_TIMER,         //  the wait is over
     S_ORDERS,        //  order book read (for this exit's own fill price)
     S_ORDERS_FAILED, //  order book read failed
-    S_READ_MOVED     //  positions read: flat at its id, the symbol held under another product
+    S_READ_MOVED,    //  positions read: flat at its id, the symbol held under another product
+    S_PUSH_FLAT,     //  order socket: the position at net quantity 0
+    S_PUSH_FILL      //  order socket: a filled order of the position on the closing side
 } s_input_t;
 
 static const char *s_input_names[] = {
-    "",          "ok",          "pending", "ambiguous", "retryable",     "final",     "read_flat",
-    "read_open", "read_failed", "timer",   "orders",    "orders_failed", "read_moved"};
+    "",           "ok",        "pending",     "ambiguous", "retryable", "final",
+    "read_flat",  "read_open", "read_failed", "timer",     "orders",    "orders_failed",
+    "read_moved", "push_flat", "push_fill"};
 
 const char *
 gw_exit_state_name (gw_exit_state_t state)
@@ -177,16 +185,12 @@ s_read (gw_exit_t *exit, gw_exit_state_t state)
     gw_jobs_call (exit->exits->jobs, call, s_on_call, exit);
 }
 
-//  Flat at the broker: closed at the exit order's own price when its reply
-//  gave one, else reads the order book for it: -> pricing.
+//  Reads the order book for the exit's own fill price: -> pricing.
 static void
-s_flat (gw_exit_t *exit)
+s_read_orders (gw_exit_t *exit)
 {
-    if (exit->fill_price > 0) {
-        s_close (exit, exit->fill_price);
-        return;
-    }
     exit->state = GW_EXIT_PRICING;
+    exit->waiting = false;
     gw_call_t *call = gw_call_new (GW_OP_ORDERS);
     snprintf (call->position_id, sizeof call->position_id, "%s", exit->id);
     gw_jobs_call (exit->exits->jobs, call, s_on_call, exit);
@@ -199,6 +203,46 @@ s_wait (gw_exit_t *exit, gw_exit_state_t state, int64_t delay_ms)
     exit->state = state;
     exit->waiting = true;
     gw_jobs_later (exit->exits->jobs, exit, delay_ms, s_on_timer);
+}
+
+//  Flat at the broker: closed at the exit order's own price when its reply
+//  or the order socket gave one; else, while the socket is up, waits for
+//  its push of the fill (at most exit_confirm_interval_ms), else reads the
+//  order book for it: -> pricing.
+static void
+s_flat (gw_exit_t *exit)
+{
+    if (exit->fill_price > 0)
+        s_close (exit, exit->fill_price);
+    else if (exit->pushed_price > 0)
+        s_close (exit, exit->pushed_price);
+    else if (exit->exits->pushes)
+        s_wait (exit, GW_EXIT_PRICING, exit->exits->settings.confirm_interval_ms);
+    else
+        s_read_orders (exit);
+}
+
+//  True when the order socket's last push of the position was flat.
+static bool
+s_pushed_flat (const gw_exit_t *exit)
+{
+    return exit->pushed && exit->pushed_net == 0;
+}
+
+//  The exit order is placed: flat already when the socket said so; else
+//  waits for the socket's push (the timer falls back on reading positions)
+//  while it is up, or reads positions now (read_now) or after the wait:
+//  -> confirming.
+static void
+s_confirm (gw_exit_t *exit, bool read_now)
+{
+    exit->confirm_polls = 0;
+    if (s_pushed_flat (exit))
+        s_flat (exit);
+    else if (read_now && !exit->exits->pushes)
+        s_read (exit, GW_EXIT_CONFIRMING);
+    else
+        s_wait (exit, GW_EXIT_CONFIRMING, exit->exits->settings.confirm_interval_ms);
 }
 
 //  The attempt row of attempt n of this close, as recorded before its
@@ -272,14 +316,12 @@ s_step (gw_exit_t *exit, s_input_t input, const gw_call_t *call, double price)
     switch (exit->state) {
     case GW_EXIT_SENDING:
         switch (input) {
-        case S_OK: //  confirmed by reading positions, as after 201 -> confirming
+        case S_OK: //  confirmed by the socket's push or by reading positions -> confirming
             exit->fill_price = price;
-            exit->confirm_polls = 0;
-            s_read (exit, GW_EXIT_CONFIRMING);
+            s_confirm (exit, true);
             return;
-        case S_PENDING: //  code 201: wait, read positions -> confirming
-            exit->confirm_polls = 0;
-            s_wait (exit, GW_EXIT_CONFIRMING, settings->confirm_interval_ms);
+        case S_PENDING: //  code 201: the socket's push, or wait and read positions -> confirming
+            s_confirm (exit, false);
             return;
         case S_AMBIGUOUS: //  never resend blindly -> verifying
             s_read (exit, GW_EXIT_VERIFYING);
@@ -329,6 +371,7 @@ s_step (gw_exit_t *exit, s_input_t input, const gw_call_t *call, double price)
     case GW_EXIT_CONFIRMING:
         switch (input) {
         case S_READ_FLAT: //  -> closed, or pricing
+        case S_PUSH_FLAT:
             s_flat (exit);
             return;
         case S_READ_OPEN:
@@ -353,7 +396,11 @@ s_step (gw_exit_t *exit, s_input_t input, const gw_call_t *call, double price)
     case GW_EXIT_PRICING:
         switch (input) {
         case S_ORDERS: //  -> closed at this exit's own fill
+        case S_PUSH_FILL:
             s_close (exit, price);
+            return;
+        case S_TIMER: //  no fill pushed: read the order book -> pricing
+            s_read_orders (exit);
             return;
         case S_ORDERS_FAILED: //  -> closed at the closing side's average (logged)
             tw_warn ("exit price from the day's average id=%s error=\"%s\"", exit->id, call->error);
@@ -408,6 +455,25 @@ s_read_input (gw_exit_t *exit, const gw_call_t *call)
     return S_READ_FLAT;
 }
 
+//  True when order id a is newer than b (order ids grow with time,
+//  docs/fyers.md §3.4: a longer id is newer, else the greater).
+static bool
+s_newer_order (const char *a, const char *b)
+{
+    size_t a_len = strlen (a), b_len = strlen (b);
+    return a_len > b_len || (a_len == b_len && strcmp (a, b) > 0);
+}
+
+//  True when an order of symbol and product on side is one that closes the
+//  exit's position (a product either side leaves out matches).
+static bool
+s_closes (const gw_exit_t *exit, const char *symbol, const char *product, tw_side_t side)
+{
+    tw_side_t closing = exit->side == TW_SIDE_LONG ? TW_SIDE_SHORT : TW_SIDE_LONG;
+    return side == closing && strcmp (symbol, exit->symbol) == 0
+           && (!exit->product[0] || !product[0] || strcmp (product, exit->product) == 0);
+}
+
 //  The fill price of this exit's counter order: the newest order of the
 //  position's symbol and product on the closing side with a fill (order ids
 //  grow with time, docs/fyers.md §3.4). Falls back on the closing side's
@@ -416,15 +482,12 @@ static double
 s_own_fill_price (const gw_exit_t *exit, const gw_call_t *call)
 {
     const gw_broker_order_t *newest = NULL;
-    tw_side_t closing = exit->side == TW_SIDE_LONG ? TW_SIDE_SHORT : TW_SIDE_LONG;
     for (size_t i = 0; i < call->order_count; i++) {
         const gw_broker_order_t *o = &call->orders[i];
-        if (o->side != closing || o->filled_qty <= 0 || o->traded_price <= 0
-            || strcmp (o->symbol, exit->symbol) != 0
-            || (exit->product[0] && o->product[0] && strcmp (o->product, exit->product) != 0))
+        if (o->filled_qty <= 0 || o->traded_price <= 0
+            || !s_closes (exit, o->symbol, o->product, o->side))
             continue;
-        size_t len = strlen (o->id), newest_len = newest ? strlen (newest->id) : 0;
-        if (!newest || len > newest_len || (len == newest_len && strcmp (o->id, newest->id) > 0))
+        if (!newest || s_newer_order (o->id, newest->id))
             newest = o;
     }
     if (newest)
@@ -662,6 +725,56 @@ gw_exit_poke (gw_exits_t *self, const char *id)
     //  confirming or verifying, waiting -> read now (the timer's row, sooner).
     gw_jobs_cancel (self->jobs, exit);
     s_read (exit, exit->state);
+}
+
+void
+gw_exits_set_pushes (gw_exits_t *self, bool up)
+{
+    self->pushes = up;
+}
+
+bool
+gw_exit_position_pushed (gw_exits_t *self, const char *id, int64_t net_qty, double multiplier)
+{
+    gw_exit_t *exit = (gw_exit_t *) zhashx_lookup (self->table, id);
+    if (!exit)
+        return false;
+    exit->pushed = true;
+    exit->pushed_net = net_qty;
+    if (multiplier > 0)
+        exit->multiplier = multiplier;
+    if (!exit->waiting)
+        return true; //  sending, or a read in flight: s_confirm or the read answers
+    if (exit->state == GW_EXIT_CONFIRMING && net_qty == 0) {
+        gw_jobs_cancel (self->jobs, exit); //  confirming, waiting, pushed flat -> closed, pricing
+        s_step (exit, S_PUSH_FLAT, NULL, 0);
+    }
+    else if (exit->state == GW_EXIT_VERIFYING) {
+        gw_jobs_cancel (self->jobs, exit); //  verifying, waiting -> read now
+        s_read (exit, GW_EXIT_VERIFYING);
+    }
+    return true;
+}
+
+void
+gw_exit_fill_pushed (gw_exits_t *self, const char *order_id, const char *symbol,
+                     const char *product, tw_side_t side, double price)
+{
+    if (!(price > 0) || !order_id[0])
+        return;
+    //  Position ids are <symbol>-<product>: one exit in progress at most
+    //  matches, and the exits in progress are few (not the positions).
+    gw_exit_t *exit = (gw_exit_t *) zhashx_first (self->table);
+    while (exit && !s_closes (exit, symbol, product, side))
+        exit = (gw_exit_t *) zhashx_next (self->table);
+    if (!exit || (exit->pushed_order[0] && !s_newer_order (order_id, exit->pushed_order)))
+        return;
+    snprintf (exit->pushed_order, sizeof exit->pushed_order, "%s", order_id);
+    exit->pushed_price = price;
+    if (exit->waiting && exit->state == GW_EXIT_PRICING) {
+        gw_jobs_cancel (self->jobs, exit); //  pricing, waiting, fill pushed -> closed
+        s_step (exit, S_PUSH_FILL, NULL, price);
+    }
 }
 
 size_t

@@ -6,11 +6,13 @@
 //  sends one exit order at a time, each with pending_orders_cancel (a counter
 //  order still working from an earlier exit is cancelled first) and each
 //  counted durably before it leaves, across restarts. Flat is what the
-//  broker's positions say, never what a reply claims; the exit price is the
-//  exit's own fill from the order book. The broker's outcome drives the machine through the states
-//  below to closed (position_closed) or failed (back to OPEN with exit_failed set, exit_failed
-//  published; a new close is accepted after exit_retry_cooldown_ms). The transition table is
-//  docs/design.md §4; the one function that implements it is s_step in gw_exit.c.
+//  broker's positions say (read, or pushed by its order socket), never what
+//  a reply claims; the exit price is the exit's own fill (from the reply on
+//  paper, the socket's order push, or the order book). The broker's outcome drives the machine
+//  through the states below to closed (position_closed) or failed (back to OPEN with exit_failed
+//  set, exit_failed published; a new close is accepted after exit_retry_cooldown_ms). The
+//  transition table is docs/design.md §4; the one function that implements it is s_step in
+//  gw_exit.c.
 //
 //  Settings ([gateway]): exit_max_attempts, exit_retry_cooldown_ms,
 //  exit_backoff_ms, exit_confirm_polls, exit_confirm_interval_ms.
@@ -27,8 +29,10 @@
 typedef enum {
     GW_EXIT_SENDING = 1, //  the exit order is at the broker
     GW_EXIT_VERIFYING,   //  reading positions after an ambiguous outcome, or waiting to
-    GW_EXIT_CONFIRMING,  //  reading positions after code 201, or waiting between reads
-    GW_EXIT_PRICING,     //  reading positions for the exit price
+    GW_EXIT_CONFIRMING,  //  reading positions (or waiting for the socket's push) after
+                         //  the order is placed, or waiting between reads
+    GW_EXIT_PRICING,     //  reading the order book (or waiting for the socket's push)
+                         //  for the exit price
     GW_EXIT_BACKING_OFF, //  waiting before the next exit order
     GW_EXIT_CLOSED,
     GW_EXIT_FAILED
@@ -77,6 +81,26 @@ void gw_exit_flat_at_broker (gw_exits_t *self, const char *id);
 //  The broker says position id changed (the order socket): an exit
 //  confirming or verifying it that waits to read again reads now.
 void gw_exit_poke (gw_exits_t *self, const char *id);
+
+//  The order socket is up (true) or down: while it is up, an exit whose
+//  order is placed waits for the socket's pushes of its position and of its
+//  fill (each wait at most exit_confirm_interval_ms, then the REST read as
+//  without the socket), so that a close reads no whole account.
+void gw_exits_set_pushes (gw_exits_t *self, bool up);
+
+//  The order socket pushed position id at net_qty (signed), with its
+//  contract multiplier (<= 0: not given) for the close. Returns true
+//  when an exit of id is in progress: it takes the push (a flat one confirms
+//  an exit waiting in confirming; one waiting in verifying reads now), and
+//  nothing else needs to look. False: no exit of id.
+bool gw_exit_position_pushed (gw_exits_t *self, const char *id, int64_t net_qty, double multiplier);
+
+//  The order socket pushed order_id filled (status 2) at price, of symbol
+//  and product on side (LONG bought, SHORT sold): the exit in progress of
+//  that symbol and product that side closes keeps it as its own fill price
+//  (the newest order id wins), and one waiting in pricing closes at it.
+void gw_exit_fill_pushed (gw_exits_t *self, const char *order_id, const char *symbol,
+                          const char *product, tw_side_t side, double price);
 
 size_t gw_exits_in_flight (gw_exits_t *self);
 uint64_t gw_exits_closed (gw_exits_t *self);

@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <libwebsockets.h>
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -95,6 +96,33 @@ s_connect (s_client_t *self)
         s_lost (self, "connect failed");
 }
 
+//  The string member name of object, "" when absent or not a string.
+static const char *
+s_string (const cJSON *object, const char *name)
+{
+    const char *value = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (object, name));
+    return value ? value : "";
+}
+
+//  An integral number (or, for ids, a string) as text into buf; "" when it
+//  is neither or out of range.
+static void
+s_integer (const cJSON *item, char *buf, size_t size)
+{
+    buf[0] = 0;
+    if (cJSON_IsNumber (item) && isfinite (item->valuedouble) && fabs (item->valuedouble) < 1e15)
+        snprintf (buf, size, "%.0f", item->valuedouble);
+}
+
+static void
+s_number_or_string (const cJSON *item, char *buf, size_t size)
+{
+    if (cJSON_IsString (item))
+        snprintf (buf, size, "%s", item->valuestring);
+    else
+        s_integer (item, buf, size);
+}
+
 //  Passes one pushed message on to the gateway.
 static void
 s_message (s_client_t *self, const char *text)
@@ -113,31 +141,32 @@ s_message (s_client_t *self, const char *text)
         s_notify_state (self, true);
     }
     else if (cJSON_IsObject (order)) {
-        char id[64] = "", status[16] = "";
-        const cJSON *item = cJSON_GetObjectItemCaseSensitive (order, "id");
-        if (cJSON_IsString (item))
-            snprintf (id, sizeof id, "%s", item->valuestring);
-        else if (cJSON_IsNumber (item))
-            snprintf (id, sizeof id, "%.0f", item->valuedouble);
-        const char *tag =
-            cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (order, "ordertag"));
-        if (!tag)
-            tag = "";
+        char id[64] = "", status[16] = "", side[8] = "", filled[32] = "", price[32] = "";
+        s_number_or_string (cJSON_GetObjectItemCaseSensitive (order, "id"), id, sizeof id);
+        const char *tag = s_string (order, "ordertag");
         if (strncmp (tag, S_ORDER_TAG_PREFIX, strlen (S_ORDER_TAG_PREFIX)) == 0)
             tag += strlen (S_ORDER_TAG_PREFIX);
-        item = cJSON_GetObjectItemCaseSensitive (order, "org_ord_status");
-        if (cJSON_IsNumber (item))
-            snprintf (status, sizeof status, "%d", item->valueint);
-        zstr_sendx (self->pipe, GW_ORDERSOCK_ORDER, id, tag, status, NULL);
+        s_integer (cJSON_GetObjectItemCaseSensitive (order, "org_ord_status"), status,
+                   sizeof status);
+        s_integer (cJSON_GetObjectItemCaseSensitive (order, "tran_side"), side, sizeof side);
+        s_integer (cJSON_GetObjectItemCaseSensitive (order, "qty_filled"), filled, sizeof filled);
+        const cJSON *traded = cJSON_GetObjectItemCaseSensitive (order, "price_traded");
+        if (!traded)
+            traded = cJSON_GetObjectItemCaseSensitive (order, "tradedPrice");
+        if (cJSON_IsNumber (traded) && isfinite (traded->valuedouble) && traded->valuedouble >= 0)
+            snprintf (price, sizeof price, "%.10g", traded->valuedouble);
+        zstr_sendx (self->pipe, GW_ORDERSOCK_ORDER, id, tag, status, s_string (order, "symbol"),
+                    side, s_string (order, "product_type"), filled, price, NULL);
     }
     else if (cJSON_IsObject (position)) {
         const char *id = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (position, "id"));
-        const cJSON *net = cJSON_GetObjectItemCaseSensitive (position, "net_qty");
-        char qty[32] = "";
-        if (cJSON_IsNumber (net))
-            snprintf (qty, sizeof qty, "%.0f", net->valuedouble);
+        char qty[32], multiplier[32] = "";
+        s_integer (cJSON_GetObjectItemCaseSensitive (position, "net_qty"), qty, sizeof qty);
+        const cJSON *multi = cJSON_GetObjectItemCaseSensitive (position, "qty_multiplier");
+        if (cJSON_IsNumber (multi) && isfinite (multi->valuedouble) && multi->valuedouble > 0)
+            snprintf (multiplier, sizeof multiplier, "%.10g", multi->valuedouble);
         if (id)
-            zstr_sendx (self->pipe, GW_ORDERSOCK_POSITION, id, qty, NULL);
+            zstr_sendx (self->pipe, GW_ORDERSOCK_POSITION, id, qty, multiplier, NULL);
     }
     cJSON_Delete (root);
 }

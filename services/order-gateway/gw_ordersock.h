@@ -7,15 +7,21 @@
 //  orders, trades and positions (SUB_ORD), sends "ping" every 10 s, and
 //  reconnects with a doubling backoff (0.5 s .. 30 s) when the connection
 //  fails, drops or stays silent for 3 pings. What the broker pushes is passed
-//  on to the gateway as short messages on the actor's pipe, for it to read
-//  the broker at once; the socket is a trigger, the REST reads are the truth.
+//  on to the gateway as short messages on the actor's pipe: an exit in
+//  progress takes its position's and its fill's pushes as the broker's word
+//  (gw_exit); anything else the store does not already hold makes the
+//  gateway read the broker at once.
 //
 //  Pipe protocol (actor -> gateway), frames are strings:
 //    "STATE" <"up"|"down">            subscribed / lost (after "up" the
 //                                      gateway reconciles: pushes were lost)
-//    "ORDER" <order id> <tag> <status> an order changed (tag without "1:",
-//                                      "" when none; status as docs/fyers.md §3.4)
-//    "POSITION" <position id> <net qty> a position changed
+//    "ORDER" <order id> <tag> <status> <symbol> <side> <product> <filled qty> <traded price>
+//                                      an order changed (tag without "1:", "" when
+//                                      none; status as docs/fyers.md §3.4; side 1
+//                                      buy, -1 sell; a field the push lacks is "")
+//    "POSITION" <position id> <net qty> <multiplier>
+//                                      a position changed (net qty signed; the
+//                                      contract multiplier; "" when the push lacks one)
 
 #ifndef GW_ORDERSOCK_H_INCLUDED
 #define GW_ORDERSOCK_H_INCLUDED

@@ -65,6 +65,8 @@ typedef struct {
     int next_step;
     int64_t deadline;
     int filled_calls; //  gw_open_filled_fn calls
+    int push_at_exit; //  the order socket's pushes as the exit order is answered:
+                      //  0 none, 1 the position flat, 2 and the exit's fill
 } s_fx_t;
 
 //  inproc endpoints are released after their socket closes, not when it
@@ -100,6 +102,21 @@ s_teardown (void)
     ck_assert_int_eq (system (command), 0);
 }
 
+#define OWN 112.0 //  the exit's own fill price in the order book, or pushed
+
+//  The order socket's pushes of an exit of POS_ID (long 10): the position
+//  flat and, when fill, the exit's own fill at OWN; and two fills that are
+//  not the exit's (the opening side, another symbol), never to be taken.
+static void
+s_push (s_fx_t *fx, bool fill)
+{
+    gw_exit_fill_pushed (fx->exits, "2000", SYMBOL, "INTRADAY", TW_SIDE_LONG, 1.0);
+    gw_exit_fill_pushed (fx->exits, "2001", "NSE:INFY-EQ", "INTRADAY", TW_SIDE_SHORT, 2.0);
+    ck_assert (gw_exit_position_pushed (fx->exits, POS_ID, 0, 1));
+    if (fill)
+        gw_exit_fill_pushed (fx->exits, "1000", SYMBOL, "INTRADAY", TW_SIDE_SHORT, OWN);
+}
+
 //  The scripted broker: answers each call with the next step.
 static int
 s_on_call (zloop_t *loop, zsock_t *sock, void *arg)
@@ -110,6 +127,8 @@ s_on_call (zloop_t *loop, zsock_t *sock, void *arg)
     ck_assert_int_eq (zsock_recv (sock, "p", &call), 0);
     ck_assert_msg (fx->next_step < fx->step_count, "unscripted %s call", gw_op_name (call->op));
     const s_step_t *step = &fx->steps[fx->next_step++];
+    if (call->op == GW_OP_EXIT && fx->push_at_exit > 0)
+        s_push (fx, fx->push_at_exit == 2);
     ck_assert_msg (call->op == step->op, "step %d: %s call, %s scripted", fx->next_step,
                    gw_op_name (call->op), gw_op_name (step->op));
     call->outcome = step->outcome;
@@ -343,7 +362,6 @@ typedef struct {
     {                                                                                              \
         GW_OP_ORDERS, GW_OUT_OK, price, 0, 0, 0                                                    \
     }
-#define OWN 112.0 //  the exit's own fill price in the order book
 
 //  The rows of the exit table (docs/design.md §4), with exit_max_attempts
 //  3 and exit_confirm_polls 3.
@@ -673,6 +691,86 @@ START_TEST (test_retry_backoff)
 }
 END_TEST
 
+//  --- Exits with the order socket up (gw_exits_set_pushes) -------------
+
+//  One scenario: what is pushed, the broker's answers, the exit price.
+typedef struct {
+    const char *name;
+    int push_at_exit;          //  as s_fx_t
+    s_step_t steps[STEPS_MAX]; //  ended by op 0
+} s_push_case_t;
+
+static const s_push_case_t s_push_cases[] = {
+    {"pushed flat and fill before the reply -> closed at the fill, nothing read",
+     2,
+     {OK (GW_OP_EXIT, 0)}},
+    {"pushed flat, no fill -> pricing waits, then reads the book",
+     1,
+     {OK (GW_OP_EXIT, 0), ORDERS (OWN)}},
+    {"nothing pushed -> confirming waits, reads positions; pricing waits, reads the book",
+     0,
+     {OK (GW_OP_EXIT, 0), READ (0), ORDERS (OWN)}},
+    {"pending (201), pushed flat and fill -> closed at the fill, nothing read",
+     2,
+     {FAILS (GW_OP_EXIT, GW_OUT_PENDING)}},
+};
+
+START_TEST (test_exit_pushes)
+{
+    const s_push_case_t *c = &s_push_cases[_i];
+    tw_info ("case: %s", c->name);
+    s_fx_t fx;
+    s_start (&fx);
+    fx.push_at_exit = c->push_at_exit;
+    for (int i = 0; i < STEPS_MAX && c->steps[i].op; i++)
+        fx.steps[fx.step_count++] = c->steps[i];
+    gw_exits_set_pushes (fx.exits, true);
+    s_exit_start (&fx);
+    s_run (&fx);
+    s_assert_closed (&fx, OWN, 1);
+    s_stop (&fx);
+}
+END_TEST
+
+static int
+s_on_push_flat (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    s_push ((s_fx_t *) arg, false);
+    return 0;
+}
+
+static int
+s_on_push_fill (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    gw_exit_fill_pushed (((s_fx_t *) arg)->exits, "1000", SYMBOL, "INTRADAY", TW_SIDE_SHORT, OWN);
+    return 0;
+}
+
+//  The pushes come after the reply, while the exit waits (confirming,
+//  then pricing): each wait ends at its push. The waits are 10 s, longer
+//  than the test may run: a push that did not end its wait fails it.
+START_TEST (test_exit_pushes_end_the_waits)
+{
+    setenv ("TW_GATEWAY_EXIT_CONFIRM_INTERVAL_MS", "10000", 1);
+    s_fx_t fx;
+    s_start (&fx);
+    s_script (&fx, GW_OP_EXIT, GW_OUT_OK, 0, 0);
+    gw_exits_set_pushes (fx.exits, true);
+    zloop_timer (fx.loop, 30, 1, s_on_push_flat, &fx);
+    zloop_timer (fx.loop, 60, 1, s_on_push_fill, &fx);
+    s_exit_start (&fx);
+    fx.deadline = tw_clock_mono_ms () + 5000;
+    zloop_start (fx.loop);
+    ck_assert_int_eq (fx.next_step, fx.step_count);
+    s_assert_closed (&fx, OWN, 1);
+    s_stop (&fx);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -681,6 +779,9 @@ main (void)
     tcase_add_checked_fixture (exits, s_setup, s_teardown);
     tcase_add_loop_test (exits, test_exit_table, 0,
                          (int) (sizeof s_exit_cases / sizeof s_exit_cases[0]));
+    tcase_add_loop_test (exits, test_exit_pushes, 0,
+                         (int) (sizeof s_push_cases / sizeof s_push_cases[0]));
+    tcase_add_test (exits, test_exit_pushes_end_the_waits);
     suite_add_tcase (suite, exits);
     TCase *opens = tcase_create ("open");
     tcase_add_checked_fixture (opens, s_setup, s_teardown);

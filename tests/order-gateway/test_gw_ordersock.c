@@ -2,7 +2,8 @@
 //  fake Fyers server's WebSocket: the real order-gateway process. Changes the
 //  gateway did not cause are seen through the socket; with the socket down,
 //  through reconciliation every reconcile_interval_ms; after a reconnect,
-//  at once.
+//  at once. An exit is confirmed and priced by the socket's pushes alone,
+//  and by REST reads when no push comes.
 
 #include <check.h>
 #include <czmq.h>
@@ -147,6 +148,86 @@ START_TEST (test_reconnect_reconciles)
 }
 END_TEST
 
+//  The broker's GET requests of path so far.
+static int
+s_reads (gw_testfx_t *fx, const char *path)
+{
+    int count = fake_fyers_count (fx->fake, "GET", path);
+    ck_assert_int_ge (count, 0);
+    return count;
+}
+
+//  Waits (bounded) until the gateway has read no positions for a while:
+//  what the open set off (pushes, a reconciliation) is over.
+static void
+s_settle (gw_testfx_t *fx)
+{
+    int before = -1, now = s_reads (fx, "/api/v3/positions");
+    for (int i = 0; i < 50 && now != before; i++) {
+        zclock_sleep (200);
+        before = now;
+        now = s_reads (fx, "/api/v3/positions");
+    }
+    ck_assert_int_eq (now, before);
+}
+
+START_TEST (test_exit_confirmed_and_priced_by_the_socket)
+{
+    gw_testfx_t fx;
+    gw_testfx_setup (&fx, s_socket_only);
+    ck_assert_int_eq (fake_fyers_ws_wait_subscribed (fx.fake, 1, WAIT_MS), 1);
+    s_wait_socket (&fx, 2);
+    ck_assert_int_eq (fake_fyers_set_multiplier (fx.fake, SYMBOL, 2), 0);
+    s_open_sbin (&fx);
+    s_settle (&fx);
+    int positions = s_reads (&fx, "/api/v3/positions");
+    int orders = s_reads (&fx, "/api/v3/orders");
+    //  The exit fills at 104: the socket pushes the order, its fill and the
+    //  position at 0, and the gateway reads neither positions nor the book.
+    fake_fyers_set_price (fx.fake, SYMBOL, 104.0);
+    ck_assert_int_eq (gw_testfx_close (&fx, POS_ID, "TP Hit"), TW_ACK_ACCEPTED);
+    tw_msg_t event;
+    ck_assert (gw_testfx_wait_event (&fx, TW_MSG_POSITION_CLOSED, POS_ID, &event));
+    ck_assert_str_eq (event.u.event.reason, "TP Hit");
+    ck_assert_double_eq_tol (event.u.event.exit_price, 104.0, 1e-9);
+    ck_assert_double_eq_tol (event.u.event.pnl, 4.0 * 10 * 2, 1e-9);
+    ck_assert_int_eq (fake_fyers_count (fx.fake, "DELETE", "/api/v3/positions"), 1);
+    zclock_sleep (300); //  a read set off late would show now
+    ck_assert_int_eq (s_reads (&fx, "/api/v3/positions"), positions);
+    ck_assert_int_eq (s_reads (&fx, "/api/v3/orders"), orders);
+    ck_assert_int_eq (gw_testfx_broker_qty (&fx, POS_ID), 0);
+    ck_assert_uint_eq (gw_testfx_snapshot (&fx, NULL), 0);
+    gw_testfx_teardown (&fx);
+}
+END_TEST
+
+START_TEST (test_exit_without_pushes_reads_the_broker)
+{
+    gw_testfx_t fx;
+    gw_testfx_setup (&fx, s_socket_only);
+    ck_assert_int_eq (fake_fyers_ws_wait_subscribed (fx.fake, 1, WAIT_MS), 1);
+    s_wait_socket (&fx, 2);
+    s_open_sbin (&fx);
+    s_settle (&fx);
+    int positions = s_reads (&fx, "/api/v3/positions");
+    int orders = s_reads (&fx, "/api/v3/orders");
+    //  A dead link the gateway has not noticed yet: no push comes, so the
+    //  exit confirms and prices itself through REST after its waits.
+    ck_assert_int_eq (fake_fyers_ws_silence (fx.fake, true), 0);
+    fake_fyers_set_price (fx.fake, SYMBOL, 103.0);
+    ck_assert_int_eq (gw_testfx_close (&fx, POS_ID, "SL Hit"), TW_ACK_ACCEPTED);
+    tw_msg_t event;
+    ck_assert (gw_testfx_wait_event (&fx, TW_MSG_POSITION_CLOSED, POS_ID, &event));
+    ck_assert_str_eq (event.u.event.reason, "SL Hit");
+    ck_assert_double_eq_tol (event.u.event.exit_price, 103.0, 1e-9);
+    ck_assert_int_eq (fake_fyers_count (fx.fake, "DELETE", "/api/v3/positions"), 1);
+    ck_assert_int_gt (s_reads (&fx, "/api/v3/positions"), positions);
+    ck_assert_int_gt (s_reads (&fx, "/api/v3/orders"), orders);
+    ck_assert_int_eq (gw_testfx_broker_qty (&fx, POS_ID), 0);
+    gw_testfx_teardown (&fx);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -157,6 +238,8 @@ main (void)
     tcase_add_test (tc, test_socket_takes_the_token_file);
     tcase_add_test (tc, test_socket_down_reconcile_still_sees);
     tcase_add_test (tc, test_reconnect_reconciles);
+    tcase_add_test (tc, test_exit_confirmed_and_priced_by_the_socket);
+    tcase_add_test (tc, test_exit_without_pushes_reads_the_broker);
     suite_add_tcase (suite, tc);
     SRunner *runner = srunner_create (suite);
     srunner_run_all (runner, CK_NORMAL);
