@@ -11,10 +11,11 @@
 //                book, closed one after the other: close sent -> DELETE
 //                /positions received at the fake (the fake's "mono_us", same
 //                CLOCK_MONOTONIC) and close sent -> position_closed received
-//                on the gateway PUB. Each close is followed by its floor: the
-//                same two requests the gateway makes (DELETE, then GET
-//                /positions of the whole book) from a bare libcurl handle kept
-//                alive, against the same fake. RUNS runs, the sizes
+//                on the gateway PUB (the order socket up: the gateway learns
+//                flat and the fill from its pushes). Each close is followed
+//                by its floor: the one request the gateway makes (DELETE
+//                /positions) from a bare libcurl handle kept alive, against
+//                the same fake. RUNS runs, the sizes
 //                interleaved within each run; the figures are the medians
 //                over the runs of each run's percentile.
 //    paper       PAPER positions opened through the gateway on the paper broker
@@ -221,20 +222,19 @@ s_match_deletes (bench_fixture_t *fx, int closes, const int64_t *sent_us, const 
     return rc;
 }
 
-//  The floor of one close: what any client of the fake pays for the same
-//  two requests the gateway makes, on one kept-alive connection: DELETE
-//  /positions (of a position the fake does not hold: it answers 400 "No
-//  position to exit") and GET /positions (the whole book, as the gateway
-//  reads it).
+//  The floor of one close: what any client of the fake pays for the one
+//  request the gateway makes (it learns flat and the fill price from the
+//  order socket's pushes, which the fake sends while it answers), on one
+//  kept-alive connection: DELETE /positions (of a position the fake does
+//  not hold: it answers 400 "No position to exit").
 static int
 s_floor_close (bench_http_t *http, int64_t *sent_us, bench_series_t *to_closed)
 {
     *sent_us = bench_now_us ();
     long deleted = bench_http_request (http, "DELETE", "/positions", BENCH_FLOOR_BODY);
-    long read = bench_http_request (http, "GET", "/positions", NULL);
     int64_t done_us = bench_now_us ();
-    if (deleted != 400 || read != 200)
-        return bench_fail ("floor: DELETE answered %ld (400 expected), GET %ld", deleted, read);
+    if (deleted != 400)
+        return bench_fail ("floor: DELETE answered %ld (400 expected)", deleted);
     to_closed->us[to_closed->count++] = done_us - *sent_us;
     return 0;
 }
@@ -311,9 +311,9 @@ s_scenario_fyers (const bench_args_t *args, int positions, int closes,
         rc = s_fyers_closes (fx, closes, index, sent_us, floor_sent_us, samples);
     }
     if (rc == 0) {
-        //  The gateway's reads only: the floor made one per close.
+        //  The gateway's reads (the floor makes none).
         s_notes.position_reads =
-            fake_fyers_count (fx->fake, "GET", "/api/v3/positions") - reads_before - closes;
+            fake_fyers_count (fx->fake, "GET", "/api/v3/positions") - reads_before;
         rc = s_match_deletes (fx, closes, sent_us, index, floor_sent_us, samples);
     }
     if (rc == 0) {
@@ -679,10 +679,9 @@ s_report (const bench_args_t *args, bench_size_result_t *results, bench_series_t
             "the sizes interleaved\n",
             args->closes, args->paper, args->runs);
     printf ("  floor   : after each close, a bare libcurl handle kept alive sends the fake the "
-            "gateway's two\n            requests: DELETE /positions (of a position it does not "
-            "hold: 400) and GET\n            /positions (the whole book); floor close -> DELETE "
-            "= sent -> received at the fake,\n            floor close -> closed = both round "
-            "trips\n");
+            "gateway's one\n            request: DELETE /positions (of a position it does not "
+            "hold: 400); floor close ->\n            DELETE = sent -> received at the fake, "
+            "floor close -> closed = its round trip\n");
     printf ("  pings   : M=%d per series, each after %d unmeasured; slow = %d exits in flight, "
             "each DELETE\n            hanging %d ms at the fake (same gateway as idle)\n",
             args->pings, BENCH_WARMUP_PINGS, BENCH_SLOW_POSITIONS, BENCH_SLOW_HANG_MS);
@@ -690,9 +689,9 @@ s_report (const bench_args_t *args, bench_size_result_t *results, bench_series_t
             "10/s and 200/min\n"
             "            (allowed only because base_url is the local fake, not *fyers.in)\n",
             BENCH_RATE_PER_SEC, BENCH_RATE_PER_MIN);
-    printf ("  fyers   : the DELETE reply has no price, so each close then reads GET /positions "
-            "(%d reads for\n            %d closes at %d positions), which lists the whole "
-            "book, flat positions included\n",
+    printf ("  fyers   : the DELETE reply has no price; the order socket's pushes confirm each "
+            "close flat and\n            give its fill (GET /positions during the closes: %d for "
+            "%d closes at %d positions,\n            periodic reconciliation included)\n",
             s_notes.position_reads, results[args->size_count - 1].closes,
             args->sizes[args->size_count - 1]);
     printf ("  paper   : no HTTP; the exit fills in the gateway's paper broker at the last "
