@@ -184,6 +184,15 @@ s_on_open_filled (void *arg, const tw_position_t *pos, int64_t accepted_ms)
         tw_error ("exit after flatten not started id=%s error=\"%s\"", pos->id, error);
 }
 
+//  A position closed, or back OPEN after an exit_failed (without its broker
+//  stop): gw_stop syncs it at the next heartbeat.
+static void
+s_on_position_event (void *arg, tw_msg_type_t type, const tw_position_t *pos)
+{
+    if (type == TW_MSG_POSITION_CLOSED || type == TW_MSG_EXIT_FAILED)
+        gw_stop_touch ((gw_stops_t *) arg, pos->id);
+}
+
 //  Every broker answer says when the broker's token ends (token_expiry).
 static void
 s_on_broker_result (void *arg, gw_call_t *call)
@@ -766,6 +775,7 @@ s_setup (gw_t *self)
                           tw_config_int (config, "gateway", "reconcile_interval_ms"));
     self->stops = gw_stops_new (self->store, self->events, self->jobs, config);
     gw_reconcile_set_flat_hook (self->reconcile, gw_stop_flat_at_broker, self->stops);
+    gw_events_set_listener (self->events, s_on_position_event, self->stops);
     zloop_timer (self->loop, (size_t) tw_config_int (config, "gateway", "heartbeat_ms"), 0,
                  s_on_heartbeat, self);
     self->journal =
@@ -798,6 +808,8 @@ s_teardown (gw_t *self)
     //  What stays open, and whether a broker stop guards it (docs/design.md §5).
     if (self->stops && self->store)
         gw_stops_log_open (self->stops);
+    if (self->events)
+        gw_events_set_listener (self->events, NULL, NULL);
     gw_stops_destroy (&self->stops);
     gw_reconcile_destroy (&self->reconcile);
     gw_opens_destroy (&self->opens);

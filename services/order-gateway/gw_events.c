@@ -11,6 +11,8 @@ struct _gw_events_t {
     gw_store_t *store;
     zsock_t *pub;
     size_t req_table_max;
+    gw_events_listener_fn *listener;
+    void *listener_arg;
 };
 
 gw_events_t *
@@ -117,7 +119,16 @@ gw_events_commit (gw_events_t *self, gw_change_t *change)
     if (change->position)
         change->extra.pos = change->position->pos;
     s_publish (self, change->type, seq, &change->extra);
+    if (self->listener && change->position)
+        self->listener (self->listener_arg, change->type, &change->position->pos);
     return 0;
+}
+
+void
+gw_events_set_listener (gw_events_t *self, gw_events_listener_fn *fn, void *arg)
+{
+    self->listener = fn;
+    self->listener_arg = fn ? arg : NULL;
 }
 
 void

@@ -56,6 +56,15 @@ void gw_events_destroy (gw_events_t **self_p);
 //  rolled back and nothing is published.
 int gw_events_commit (gw_events_t *self, gw_change_t *change);
 
+//  Told of every published change of a position (its event type and the
+//  position), after the publish, so that another module can follow the
+//  positions without scanning them. It runs inside the committer's call:
+//  it must only take note, never act back on the committer.
+typedef void (gw_events_listener_fn) (void *arg, tw_msg_type_t type, const tw_position_t *pos);
+
+//  Sets (or, with NULL fn, removes) the one listener.
+void gw_events_set_listener (gw_events_t *self, gw_events_listener_fn *fn, void *arg);
+
 //  Publishes a heartbeat at the current seq (nothing written), with the
 //  trading state.
 void gw_events_heartbeat (gw_events_t *self, tw_trading_state_t trading_state);

@@ -650,9 +650,10 @@ gw_exit_start (gw_exits_t *self, const char *id, const char *reason, const tw_ms
     row.exit_attempts = 1;
     row.exit_started_ms = now_ms;
     //  The exit order's pending_orders_cancel cancels the broker stop
-    //  (docs/design.md §4.7): from here the position has none, and after an
-    //  exit_failed gw_stop places a new one.
-    row.stop_tag[0] = 0;
+    //  (docs/design.md §4.7): from here its order id is not trusted. Its
+    //  tag stays: after an exit_failed gw_stop looks the tag up (an exit
+    //  refused before it cancelled anything left the stop working) before
+    //  it places a new one, so that two stops never rest for one position.
     row.stop_order_id[0] = 0;
     row.stop_price = 0;
     gw_exit_t probe = {.exits = self, .attempt_base = s_attempt_rows (self, id)};

@@ -48,8 +48,10 @@ struct _gw_stops_t {
     gw_events_t *events;
     gw_jobs_t *jobs;
     bool enabled;
-    bool paper;      //  the paper broker: its stops act only while the gateway runs
-    zhashx_t *table; //  position id -> s_entry_t *
+    bool paper;        //  the paper broker: its stops act only while the gateway runs
+    zhashx_t *table;   //  position id -> s_entry_t *
+    zhashx_t *touched; //  position ids to sync at the next gw_stops_sync_all
+    bool scanned;      //  the first gw_stops_sync_all (every live position) is done
     uint64_t next_tag;
     uint64_t placed;
     uint64_t moved;
@@ -421,6 +423,8 @@ s_on_call (void *owner, gw_call_t *call)
     }
     if (entry->again)
         s_sync (entry);
+    else //  what the answer leaves to do (a stop ended: a new one) at the next heartbeat
+        gw_stop_touch (entry->stops, entry->id);
 }
 
 //  --- Sync ---------------------------------------------------------------
@@ -495,7 +499,8 @@ gw_stops_new (gw_store_t *store, gw_events_t *events, gw_jobs_t *jobs, tw_config
     self->enabled = streq (tw_config_str (config, "fyers", "broker_stop"), "on");
     self->paper = streq (tw_config_str (config, "gateway", "broker"), "paper");
     self->table = zhashx_new ();
-    assert (self->table);
+    self->touched = zhashx_new ();
+    assert (self->table && self->touched);
     zhashx_set_destructor (self->table, s_entry_destroy);
     return self;
 }
@@ -507,6 +512,7 @@ gw_stops_destroy (gw_stops_t **self_p)
         return;
     gw_stops_t *self = *self_p;
     zhashx_destroy (&self->table);
+    zhashx_destroy (&self->touched);
     free (self);
     *self_p = NULL;
 }
@@ -524,13 +530,16 @@ gw_stop_sync (gw_stops_t *self, const char *id)
         s_sync (s_entry (self, id));
 }
 
-void
-gw_stops_sync_all (gw_stops_t *self)
+//  Every live position: the first sync after the start-up reconciliation
+//  (a restart, a stop placed before with no answer).
+static void
+s_sync_every_position (gw_stops_t *self)
 {
     gw_position_row_t *rows = NULL;
     size_t count = 0;
-    if (!self->enabled || gw_store_list_positions (self->store, &rows, &count) != 0)
+    if (gw_store_list_positions (self->store, &rows, &count) != 0)
         return;
+    self->scanned = true;
     for (size_t i = 0; i < count; i++) {
         const gw_position_row_t *row = &rows[i];
         bool wanted = row->pos.state == TW_STATE_OPEN
@@ -538,22 +547,48 @@ gw_stops_sync_all (gw_stops_t *self)
         if (wanted || zhashx_lookup (self->table, row->pos.id))
             s_sync (s_entry (self, row->pos.id));
     }
-    //  Entries of positions closed by another path (an exit) with no call
-    //  in flight are forgotten (s_sync finds no live row).
-    zlistx_t *idle = zlistx_new ();
-    assert (idle);
+    free (rows);
+}
+
+void
+gw_stops_sync_all (gw_stops_t *self)
+{
+    if (!self->enabled)
+        return;
+    if (!self->scanned) {
+        zhashx_purge (self->touched);
+        s_sync_every_position (self);
+        return;
+    }
+    //  The positions noted, and the idle entries whose wait is over (once
+    //  passed, a wait is the same as none to s_sync, so it is cleared and
+    //  the entry is not visited again until something new happens to it).
+    //  Collected first: s_sync may forget entries.
+    zlistx_t *due = zlistx_new ();
+    assert (due);
+    zlistx_set_duplicator (due, (zlistx_duplicator_fn *) strdup);
+    zlistx_set_destructor (due, (zlistx_destructor_fn *) zstr_free);
+    for (void *item = zhashx_first (self->touched); item; item = zhashx_next (self->touched))
+        zlistx_add_end (due, (void *) zhashx_cursor (self->touched));
+    zhashx_purge (self->touched);
+    int64_t now = tw_clock_mono_ms ();
     for (s_entry_t *entry = (s_entry_t *) zhashx_first (self->table); entry;
          entry = (s_entry_t *) zhashx_next (self->table))
-        if (entry->action == S_IDLE)
-            zlistx_add_end (idle, entry);
-    for (s_entry_t *entry = (s_entry_t *) zlistx_first (idle); entry;
-         entry = (s_entry_t *) zlistx_next (idle)) {
-        gw_position_row_t row;
-        if (gw_store_get_position (self->store, entry->id, &row) == 1)
-            s_forget (entry);
-    }
-    zlistx_destroy (&idle);
-    free (rows);
+        if (entry->action == S_IDLE && entry->retry_at_ms != 0 && now >= entry->retry_at_ms) {
+            entry->retry_at_ms = 0;
+            zlistx_add_end (due, entry->id);
+        }
+    for (const char *id = (const char *) zlistx_first (due); id;
+         id = (const char *) zlistx_next (due))
+        s_sync (s_entry (self, id));
+    zlistx_destroy (&due);
+}
+
+void
+gw_stop_touch (gw_stops_t *self, const char *id)
+{
+    if (self->enabled)
+        zhashx_update (self->touched, id, self);
 }
 
 bool

@@ -14,9 +14,11 @@
 //  a position that is no longer OPEN when the answer comes is cancelled.
 //
 //  An exit cancels the broker stop at the broker (every exit order carries
-//  pending_orders_cancel); gw_exit forgets its order id in the transaction
-//  that makes the position CLOSING, and after an exit_failed the next sync
-//  places a new one.
+//  pending_orders_cancel); gw_exit forgets its order id (not its tag) in the
+//  transaction that makes the position CLOSING, and after an exit_failed the
+//  next sync looks the tag up: still working (the exit was refused before
+//  it cancelled anything) -> kept and moved to the stop-loss; ended -> a
+//  new one.
 //
 //  The broker stop firing is seen by reconciliation (gw_stop_flat_at_broker):
 //  a position with a broker stop that is flat at the broker is looked up by
@@ -53,8 +55,17 @@ bool gw_stops_enabled (gw_stops_t *self);
 //  broker_stop off.
 void gw_stop_sync (gw_stops_t *self, const char *id);
 
-//  Syncs every live position (a failed placement waits for its backoff).
+//  For the heartbeat. The first call (after the start-up reconciliation)
+//  syncs every live position; later calls sync only the positions noted
+//  with gw_stop_touch since, and those whose wait (a failed placement's
+//  backoff, a look-up's delay) is over: no call reads the whole store
+//  again, so a heartbeat costs the same at 10 or 10,000 positions.
 void gw_stops_sync_all (gw_stops_t *self);
+
+//  Notes that position id changed by another path (an exit_failed puts it
+//  back OPEN without a stop; a close leaves an entry to forget): the next
+//  gw_stops_sync_all syncs it. Only takes note; safe from any callback.
+void gw_stop_touch (gw_stops_t *self, const char *id);
 
 //  Reconciliation found the OPEN position of row flat at the broker;
 //  at_id is the broker's row for its id (NULL when absent). Returns true

@@ -425,6 +425,68 @@ START_TEST (test_no_stop_loss_no_stop)
 }
 END_TEST
 
+//  The broker refuses the exit (-50) before it cancels anything: the stop
+//  still works, and after exit_failed it is kept (found by its tag), never
+//  doubled; it still fires once.
+#define REFUSE_EXIT                                                                                \
+    "{\"method\":\"DELETE\",\"path\":\"/api/v3/positions\",\"action\":\"status\","                 \
+    "\"status\":400,\"body\":{\"s\":\"error\",\"code\":-50,\"message\":\"Invalid input\"}}"
+
+static void
+s_exit_refused (gw_testfx_t *fx)
+{
+    ck_assert_int_eq (fake_fyers_script (fx->fake, REFUSE_EXIT), 1);
+    ck_assert_int_eq (gw_testfx_close (fx, POS_ID, "Manual Close"), TW_ACK_ACCEPTED);
+    tw_msg_t event;
+    ck_assert (gw_testfx_wait_event (fx, TW_MSG_EXIT_FAILED, POS_ID, &event));
+}
+
+START_TEST (test_exit_refused_keeps_its_stop)
+{
+    gw_testfx_t fx;
+    gw_testfx_setup (&fx, s_fast_reconcile);
+    s_open_sbin (&fx, 95);
+    stop_t placed = s_wait_stop (&fx, STATUS_WORKING, 95);
+    s_exit_refused (&fx);
+    ck_assert (tw_file_wait_contains (fx.log, "exit failed id=" POS_ID, WAIT_MS));
+    //  Looked up by its tag and kept (moved to the stop-loss it already has).
+    ck_assert_int_ge (fake_fyers_wait_count (fx.fake, "GET", "/api/v3/orders", 1, WAIT_MS), 1);
+    int64_t runs = tw_cmd_counter (fx.rep, TW_MSG_STATUS, "reconciles");
+    s_wait_at_least (&fx, "reconciles", runs + 5);
+    stop_t stop = s_stop (&fx);
+    ck_assert_int_eq (stop.count, 1);
+    ck_assert_str_eq (stop.id, placed.id);
+    ck_assert_int_eq (stop.status, STATUS_WORKING);
+    ck_assert_int_eq (gw_testfx_working_orders (&fx), 1);
+    //  It fires once: flat, not reversed.
+    ck_assert_int_eq (fake_fyers_set_price (fx.fake, SYMBOL, 94), 0);
+    tw_msg_t event;
+    ck_assert (gw_testfx_wait_event (&fx, TW_MSG_POSITION_CLOSED, POS_ID, &event));
+    ck_assert_str_eq (event.u.event.reason, "SL Hit");
+    ck_assert_int_eq (gw_testfx_broker_qty (&fx, POS_ID), 0);
+    ck_assert_int_eq (s_trades (&fx), 2);
+    gw_testfx_teardown (&fx);
+}
+END_TEST
+
+//  The stop was cancelled at the broker, then the exit refused: after
+//  exit_failed the tag is looked up, found cancelled, and a new stop placed.
+START_TEST (test_exit_failed_gets_a_new_stop)
+{
+    gw_testfx_t fx;
+    gw_testfx_setup (&fx, s_fast_reconcile);
+    s_open_sbin (&fx, 95);
+    stop_t placed = s_wait_stop (&fx, STATUS_WORKING, 95);
+    ck_assert_int_eq (fake_fyers_cancel (fx.fake, placed.id), 0);
+    s_exit_refused (&fx);
+    stop_t stop = s_wait_stop (&fx, STATUS_WORKING, 95);
+    ck_assert_int_eq (stop.count, 2);
+    ck_assert_str_ne (stop.id, placed.id);
+    ck_assert_int_eq (gw_testfx_working_orders (&fx), 1);
+    gw_testfx_teardown (&fx);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -442,6 +504,8 @@ main (void)
     tcase_add_test (tc, test_unsure_placement_of_a_closed_position);
     tcase_add_test (tc, test_off_places_none);
     tcase_add_test (tc, test_no_stop_loss_no_stop);
+    tcase_add_test (tc, test_exit_refused_keeps_its_stop);
+    tcase_add_test (tc, test_exit_failed_gets_a_new_stop);
     suite_add_tcase (suite, tc);
     SRunner *runner = srunner_create (suite);
     srunner_run_all (runner, CK_NORMAL);
