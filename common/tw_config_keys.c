@@ -191,6 +191,10 @@ const tw_conf_key_t tw_conf_keys[] = {
     //  Frames queued for one client that is not reading; one more drops it
     //  (close 1008), so a slow client never holds up the others.
     KEY_INT ("notifier", "client_queue_max", "1024", 4, 1000000),
+    //  The notifier pings the risk-monitor ([endpoints] risk_control) this
+    //  often and raises the warning risk_unwatched when it does not answer
+    //  in sync (nt_riskwatch.h); 0 turns the watch off.
+    KEY_INT ("notifier", "risk_watch_interval_ms", "2000", 0, 60000),
 
     // notifier: alerts
     //  Telegram: the bot's token from TW_ALERTS_TELEGRAM_BOT_TOKEN only, and

@@ -19,6 +19,7 @@
 #include "nt_forward.h"
 #include "nt_journal.h"
 #include "nt_json.h"
+#include "nt_riskwatch.h"
 #include "nt_ws.h"
 #include "tw_clock.h"
 #include "tw_clone.h"
@@ -78,7 +79,10 @@ typedef struct {
     bool welcome_stale;
     nt_journal_t *journal;
     nt_alerts_t *alerts; //  NULL when no alert endpoint is configured
-    bool was_synced;     //  the heartbeat's last look at the clone
+    //  The watch on the risk-monitor; NULL when [notifier]
+    //  risk_watch_interval_ms is 0.
+    nt_riskwatch_t *riskwatch;
+    bool was_synced; //  the heartbeat's last look at the clone
     bool ever_synced;
     char *journal_json; //  the last journal frame sent; NULL before the first
     int64_t marks_sent;
@@ -163,16 +167,21 @@ s_snapshot_json (nt_t *self)
     tw_position_t *array = NULL;
     nt_view_t *views = NULL;
     ssize_t count = s_positions (self, &array, &views);
-    size_t warning_count = zhashx_size (self->warnings);
-    nt_warning_t *warnings =
-        (nt_warning_t *) calloc (warning_count ? warning_count : 1, sizeof *warnings);
+    //  The gateway's warnings, and the notifier's own risk_unwatched.
+    size_t warning_count = zhashx_size (self->warnings) + 1;
+    nt_warning_t *warnings = (nt_warning_t *) calloc (warning_count, sizeof *warnings);
     char *json = NULL;
     if (count >= 0 && warnings) {
         size_t n = 0;
         for (const char *text = (const char *) zhashx_first (self->warnings);
-             text && n < warning_count; text = (const char *) zhashx_next (self->warnings)) {
+             text && n < warning_count - 1; text = (const char *) zhashx_next (self->warnings)) {
             warnings[n].name = (const char *) zhashx_cursor (self->warnings);
             warnings[n++].text = text;
+        }
+        const char *risk = self->riskwatch ? nt_riskwatch_warning (self->riskwatch) : NULL;
+        if (risk) {
+            warnings[n].name = NT_RISKWATCH_WARNING;
+            warnings[n++].text = risk;
         }
         qsort (warnings, n, sizeof *warnings, s_by_name);
         json = nt_json_snapshot (tw_clone_epoch (self->clone), tw_clone_seq (self->clone), array,
@@ -492,6 +501,16 @@ s_sync_warning (nt_t *self, bool synced)
     s_warn_clients (self, tw_clone_seq (self->clone), "gateway_lost", text, !synced);
 }
 
+//  The warning risk_unwatched started, changed or ended: every client and
+//  the alerts hear of it, and the next welcome's snapshot has it (or not).
+static void
+s_on_riskwatch (bool active, const char *text, void *arg)
+{
+    nt_t *self = (nt_t *) arg;
+    self->welcome_stale = true;
+    s_warn_clients (self, tw_clone_seq (self->clone), NT_RISKWATCH_WARNING, text, active);
+}
+
 static int
 s_on_heartbeat (zloop_t *loop, int timer_id, void *arg)
 {
@@ -643,6 +662,14 @@ s_counters (tw_pong_t *pong, void *arg)
     tw_control_counter (pong, "journal_rounds",
                         self->journal ? nt_journal_rounds (self->journal) : 0);
     tw_control_counter (pong, "marked_symbols", (int64_t) zhashx_size (self->marks));
+    //  Only while the watch is on ([notifier] risk_watch_interval_ms > 0).
+    if (self->riskwatch) {
+        tw_control_counter (pong, "risk_watched",
+                            nt_riskwatch_state (self->riskwatch) == NT_RISKWATCH_WATCHED);
+        tw_control_counter (pong, "risk_pings", nt_riskwatch_pings (self->riskwatch));
+        tw_control_counter (pong, "risk_pings_unanswered",
+                            nt_riskwatch_unanswered (self->riskwatch));
+    }
 }
 
 //  ---------------------------------------------------------------------
@@ -727,6 +754,15 @@ s_setup (nt_t *self)
                                     s_on_journal, self);
     if (!self->journal)
         return -1;
+    int64_t risk_watch_ms = tw_config_int (config, "notifier", "risk_watch_interval_ms");
+    if (risk_watch_ms > 0
+        && !(self->riskwatch =
+                 nt_riskwatch_new (self->loop, tw_config_str (config, "endpoints", "risk_control"),
+                                   risk_watch_ms, s_on_riskwatch, self)))
+        return -1;
+    if (risk_watch_ms == 0)
+        tw_warn ("the risk-monitor is not watched ([notifier] risk_watch_interval_ms = 0): "
+                 "nothing here says when stop-loss/take-profit go unwatched");
     if (self->feed) {
         zloop_reader (self->loop, self->feed, s_on_tick, self);
         zloop_timer (self->loop, NT_MARKS_MS, 0, s_on_marks, self);
@@ -740,6 +776,7 @@ s_teardown (nt_t *self)
     zloop_destroy (&self->loop);
     nt_alerts_destroy (&self->alerts);
     nt_journal_destroy (&self->journal);
+    nt_riskwatch_destroy (&self->riskwatch);
     free (self->journal_json);
     nt_ws_destroy (&self->ws);
     nt_forward_destroy (&self->forward);

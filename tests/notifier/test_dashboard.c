@@ -8,7 +8,8 @@
 //
 //  It checks: the positions with their last price and unrealised P&L (a
 //  loss in red), the day's totals as the gateway counts them, the journal's
-//  rows, the equity curve drawn (dygraphs' canvas), that the Close
+//  rows, the equity curve drawn (dygraphs' canvas), the warning in red that
+//  no risk-monitor watches the stops (none runs here), that the Close
 //  button of a position reaches the gateway as a Manual Close, and that
 //  Flatten asks first and then halts the gateway, which the page shows.
 
@@ -47,6 +48,8 @@
 #define INFY_ID "NSE:INFY-EQ-INTRADAY"
 #define RELI_ID "NSE:RELIANCE-EQ-INTRADAY"
 #define QTY 10
+//  The notifier's [notifier] risk_watch_interval_ms: the warning soon.
+#define RISK_WATCH_MS 200
 
 static struct {
     tw_fixture_t *base;
@@ -397,9 +400,12 @@ s_setup (void)
     fx.rep = tw_fixture_endpoint (fx.base, "TW_ENDPOINTS_GATEWAY_REP");
     const char *pub = tw_fixture_endpoint (fx.base, "TW_ENDPOINTS_GATEWAY_PUB");
     const char *control = tw_fixture_endpoint (fx.base, "TW_ENDPOINTS_NOTIFIER_CONTROL");
+    //  No risk-monitor answers there: the notifier raises risk_unwatched.
+    const char *risk = tw_fixture_endpoint (fx.base, "TW_ENDPOINTS_RISK_CONTROL");
     fx.port = tw_fixture_listen (fx.base, "TW_NOTIFIER_LISTEN");
-    ck_assert (feed && fx.rep && pub && control && fx.port > 0);
+    ck_assert (feed && fx.rep && pub && control && risk && fx.port > 0);
     tw_fixture_set (fx.base, "TW_NOTIFIER_TOKEN", "%s", fx.token);
+    tw_fixture_set (fx.base, "TW_NOTIFIER_RISK_WATCH_INTERVAL_MS", "%d", RISK_WATCH_MS);
     tw_fixture_set (fx.base, "TW_GATEWAY_BROKER", "paper");
     tw_fixture_set (fx.base, "TW_GATEWAY_DB", "gateway.db");
     tw_fixture_set (fx.base, "TW_GATEWAY_PAPER_DB", "paper.db");
@@ -510,6 +516,13 @@ START_TEST (test_dashboard_in_chromium)
     s_wait_true ("the recent events",
                  "return document.getElementById('log').textContent.indexOf('closed " INFY_ID
                  "') >= 0;");
+    //  No risk-monitor: the notifier's warning, in red like a failed exit.
+    s_wait_true ("the risk-monitor's warning in red",
+                 "var w = document.querySelectorAll('#warnings li.bad');"
+                 "for (var i = 0; i < w.length; i++)"
+                 "  if (w[i].textContent.indexOf('the risk-monitor is not answering: "
+                 "stop-loss/take-profit are not watched') === 0) return true;"
+                 "return false;");
     const char *shot = getenv ("SCREENSHOT");
     s_screenshot (shot ? shot : "dashboard.png");
 

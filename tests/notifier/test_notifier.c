@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "nt_testws.h"
 #include "tw_client.h"
 #include "tw_clock.h"
 #include "tw_cmd.h"
@@ -137,6 +138,10 @@ s_setup (void)
     tw_fixture_set (fx.base, "TW_GATEWAY_BROKER", "paper");
     tw_fixture_set (fx.base, "TW_GATEWAY_DB", "gateway.db");
     tw_fixture_set (fx.base, "TW_GATEWAY_PAPER_DB", "paper.db");
+    //  These tests are not about the watch on the risk-monitor
+    //  (test_riskwatch is), and most run without one: its warning would be
+    //  among theirs.
+    tw_fixture_set (fx.base, "TW_NOTIFIER_RISK_WATCH_INTERVAL_MS", "0");
 
     fx.feed = tw_sock_pub_new (feed);
     ck_assert_ptr_nonnull (fx.feed);
@@ -231,8 +236,7 @@ s_status_line (const char *path)
 static const char *
 s_str (cJSON *doc, const char *key)
 {
-    cJSON *item = cJSON_GetObjectItemCaseSensitive (doc, key);
-    return cJSON_IsString (item) ? item->valuestring : "(none)";
+    return nt_testws_str (doc, key);
 }
 
 static double
@@ -248,24 +252,7 @@ s_num (cJSON *doc, const char *key)
 static cJSON *
 s_expect (tw_wsclient_t *client, const char *type, int timeout_ms)
 {
-    int64_t deadline = tw_clock_mono_ms () + timeout_ms;
-    while (true) {
-        int64_t left = deadline - tw_clock_mono_ms ();
-        ck_assert_msg (left > 0, "no %s frame within %d ms", type, timeout_ms);
-        char *text = NULL;
-        int rc = tw_wsclient_recv (client, (int) left, &text, NULL);
-        ck_assert_msg (rc >= 0, "connection closed while waiting for %s", type);
-        if (rc == 0)
-            continue;
-        cJSON *doc = cJSON_Parse (text);
-        ck_assert_msg (cJSON_IsObject (doc), "not a JSON object: %s", text);
-        ck_assert_msg (cJSON_IsNumber (cJSON_GetObjectItemCaseSensitive (doc, "seq")), "no seq: %s",
-                       text);
-        free (text);
-        if (streq (s_str (doc, "type"), type))
-            return doc;
-        cJSON_Delete (doc);
-    }
+    return nt_testws_expect (client, type, timeout_ms);
 }
 
 static void
@@ -414,6 +401,10 @@ START_TEST (test_http_and_auth)
         cJSON_Delete (s_expect (clients[i], "heartbeat", FRAME_MS));
     }
     ck_assert (s_counter_is (fx.control, "clients", 2));
+    //  The watch on the risk-monitor is off here: no counter, and a line
+    //  that says nothing watches it.
+    ck_assert_int_eq (s_counter (fx.control, "risk_watched"), -1);
+    ck_assert (tw_file_contains (fx.notifier_log, "the risk-monitor is not watched"));
     //  Four refusals above, and the raw status-line check's one.
     ck_assert_int_eq (s_counter (fx.control, "auth_refused"), 5);
     ck_assert (
@@ -429,14 +420,7 @@ END_TEST
 static cJSON *
 s_expect_warning (tw_wsclient_t *client, const char *name)
 {
-    for (int64_t deadline = tw_clock_mono_ms () + WAIT_MS;;) {
-        int64_t left = deadline - tw_clock_mono_ms ();
-        ck_assert_msg (left > 0, "no warning %s", name);
-        cJSON *warning = s_expect (client, "warning", (int) left);
-        if (streq (s_str (warning, "name"), name))
-            return warning;
-        cJSON_Delete (warning);
-    }
+    return nt_testws_expect_warning (client, name, WAIT_MS);
 }
 
 //  The names of the warnings of a new client's snapshot, joined by ','.
@@ -444,16 +428,7 @@ static void
 s_snapshot_warnings (char *names, size_t size)
 {
     tw_wsclient_t *client = s_connect_ok ();
-    cJSON *snapshot = s_expect (client, "snapshot", FRAME_MS);
-    cJSON *warnings = cJSON_GetObjectItemCaseSensitive (snapshot, "warnings");
-    ck_assert (cJSON_IsArray (warnings));
-    names[0] = 0;
-    cJSON *item;
-    cJSON_ArrayForEach (item, warnings) {
-        snprintf (names + strlen (names), size - strlen (names), "%s%s", names[0] ? "," : "",
-                  s_str (item, "name"));
-    }
-    cJSON_Delete (snapshot);
+    nt_testws_snapshot_warnings (client, FRAME_MS, names, size);
     tw_wsclient_destroy (&client);
 }
 
