@@ -176,6 +176,9 @@ s_run_start (bench_run_t *run, const bench_args_t *args)
         return bench_fail ("no free ports");
     tw_fixture_set (base, "TW_NOTIFIER_TOKEN", "%s", BENCH_NT_TOKEN);
     tw_fixture_set (base, "TW_NOTIFIER_MAX_CLIENTS", "%d", args->clients + 16);
+    //  No risk-monitor runs here: its watch would only ping the default
+    //  endpoint (maybe a demo's) and raise a warning.
+    tw_fixture_set (base, "TW_NOTIFIER_RISK_WATCH_INTERVAL_MS", "0");
     if (bench_fixture_start_gateway (run->fx) != 0 || s_open (run->fx) != 0)
         return -1;
     if (tw_fixture_start (base, BENCH_NOTIFIER, args->notifier_path, NULL) != 0)
