@@ -596,17 +596,27 @@ s_pushed_int (const char *text, int64_t *value)
     return true;
 }
 
+//  Pops a price frame of the order socket's pipe; 0 when "" or absent.
+static double
+s_pushed_price (zmsg_t *msg)
+{
+    char *text = zmsg_popstr (msg);
+    double value = text && text[0] ? strtod (text, NULL) : 0;
+    zstr_free (&text);
+    return value > 0 ? value : 0;
+}
+
 //  An order the socket pushed: an open waiting for its tag looks it up; a
 //  fill (status 2) may be an exit's own.
 static void
 s_order_pushed (gw_t *self, zmsg_t *msg, const char *id, const char *tag)
 {
     char *status = zmsg_popstr (msg), *symbol = zmsg_popstr (msg), *side = zmsg_popstr (msg);
-    char *product = zmsg_popstr (msg), *filled = zmsg_popstr (msg), *price = zmsg_popstr (msg);
+    char *product = zmsg_popstr (msg), *filled = zmsg_popstr (msg);
+    double traded = s_pushed_price (msg);
     if (tag[0])
         gw_open_poke (self->opens, tag);
     int64_t status_code, side_code, filled_qty;
-    double traded = price && price[0] ? strtod (price, NULL) : 0;
     if (s_pushed_int (status, &status_code) && status_code == GW_FYERS_STATUS_FILLED
         && s_pushed_int (side, &side_code) && (side_code == 1 || side_code == -1)
         && s_pushed_int (filled, &filled_qty) && filled_qty > 0 && symbol && product)
@@ -617,7 +627,6 @@ s_order_pushed (gw_t *self, zmsg_t *msg, const char *id, const char *tag)
     zstr_free (&side);
     zstr_free (&product);
     zstr_free (&filled);
-    zstr_free (&price);
 }
 
 //  What the order socket reports (docs/design.md §5): after a (re)connect
@@ -647,16 +656,17 @@ s_on_ordersock (zloop_t *loop, zsock_t *reader, void *arg)
     else if (kind && first && second && streq (kind, GW_ORDERSOCK_ORDER))
         s_order_pushed (self, msg, first, second);
     else if (kind && first && streq (kind, GW_ORDERSOCK_POSITION)) {
-        char *multiplier = zmsg_popstr (msg);
-        double multi = multiplier && multiplier[0] ? strtod (multiplier, NULL) : 0;
-        zstr_free (&multiplier);
-        int64_t net_qty;
-        if (!s_pushed_int (second, &net_qty)) {
+        gw_broker_position_t pos = {.net_qty = 0};
+        snprintf (pos.id, sizeof pos.id, "%s", first);
+        pos.multiplier = s_pushed_price (msg);
+        pos.buy_avg = s_pushed_price (msg);
+        pos.sell_avg = s_pushed_price (msg);
+        if (!s_pushed_int (second, &pos.net_qty)) {
             gw_exit_poke (self->exits, first);
             gw_reconcile_now (self->reconcile);
         }
-        else if (!gw_exit_position_pushed (self->exits, first, net_qty, multi)
-                 && !s_position_in_line (self, first, net_qty))
+        else if (!gw_exit_position_pushed (self->exits, &pos)
+                 && !s_position_in_line (self, first, pos.net_qty))
             gw_reconcile_now (self->reconcile);
     }
     zstr_free (&kind);

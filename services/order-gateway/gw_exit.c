@@ -36,7 +36,7 @@ typedef struct {
     char symbol[TW_SYMBOL_MAX];
     char product[TW_PRODUCT_MAX];
     double fill_price; //  the exit order's own price when its reply gave one (paper), else 0
-    double read_price; //  the closing side's average from the last positions read
+    double read_price; //  the closing side's average from the last positions read or push
     double multiplier; //  the contract multiplier from the last positions read or push
     int64_t qty;
     char moved_to[TW_ID_MAX];     //  S_READ_MOVED: the broker's id that holds the symbol now
@@ -735,15 +735,19 @@ gw_exits_set_pushes (gw_exits_t *self, bool up)
 }
 
 bool
-gw_exit_position_pushed (gw_exits_t *self, const char *id, int64_t net_qty, double multiplier)
+gw_exit_position_pushed (gw_exits_t *self, const gw_broker_position_t *pos)
 {
-    gw_exit_t *exit = (gw_exit_t *) zhashx_lookup (self->table, id);
+    gw_exit_t *exit = (gw_exit_t *) zhashx_lookup (self->table, pos->id);
     if (!exit)
         return false;
+    int64_t net_qty = pos->net_qty;
     exit->pushed = true;
     exit->pushed_net = net_qty;
-    if (multiplier > 0)
-        exit->multiplier = multiplier;
+    if (pos->multiplier > 0)
+        exit->multiplier = pos->multiplier;
+    double closing_avg = exit->side == TW_SIDE_LONG ? pos->sell_avg : pos->buy_avg;
+    if (closing_avg > 0)
+        exit->read_price = closing_avg;
     if (!exit->waiting)
         return true; //  sending, or a read in flight: s_confirm or the read answers
     if (exit->state == GW_EXIT_CONFIRMING && net_qty == 0) {

@@ -88,12 +88,13 @@ void gw_exit_poke (gw_exits_t *self, const char *id);
 //  without the socket), so that a close reads no whole account.
 void gw_exits_set_pushes (gw_exits_t *self, bool up);
 
-//  The order socket pushed position id at net_qty (signed), with its
-//  contract multiplier (<= 0: not given) for the close. Returns true
-//  when an exit of id is in progress: it takes the push (a flat one confirms
-//  an exit waiting in confirming; one waiting in verifying reads now), and
-//  nothing else needs to look. False: no exit of id.
-bool gw_exit_position_pushed (gw_exits_t *self, const char *id, int64_t net_qty, double multiplier);
+//  The order socket pushed the broker's position pos (id, net_qty; the
+//  contract multiplier and the day's averages when > 0, for the close and
+//  the fallback price, as a positions read gives them). Returns true when an
+//  exit of pos->id is in progress: it takes the push (a flat one confirms an
+//  exit waiting in confirming; one waiting in verifying reads now), and
+//  nothing else needs to look. False: no exit of that id.
+bool gw_exit_position_pushed (gw_exits_t *self, const gw_broker_position_t *pos);
 
 //  The order socket pushed order_id filled (status 2) at price, of symbol
 //  and product on side (LONG bought, SHORT sold): the exit in progress of

@@ -114,6 +114,15 @@ s_integer (const cJSON *item, char *buf, size_t size)
         snprintf (buf, size, "%.0f", item->valuedouble);
 }
 
+//  A price or multiplier (finite, > 0) as text into buf; "" otherwise.
+static void
+s_price (const cJSON *item, char *buf, size_t size)
+{
+    buf[0] = 0;
+    if (cJSON_IsNumber (item) && isfinite (item->valuedouble) && item->valuedouble > 0)
+        snprintf (buf, size, "%.10g", item->valuedouble);
+}
+
 static void
 s_number_or_string (const cJSON *item, char *buf, size_t size)
 {
@@ -141,7 +150,7 @@ s_message (s_client_t *self, const char *text)
         s_notify_state (self, true);
     }
     else if (cJSON_IsObject (order)) {
-        char id[64] = "", status[16] = "", side[8] = "", filled[32] = "", price[32] = "";
+        char id[64] = "", status[16] = "", side[8] = "", filled[32] = "", price[32];
         s_number_or_string (cJSON_GetObjectItemCaseSensitive (order, "id"), id, sizeof id);
         const char *tag = s_string (order, "ordertag");
         if (strncmp (tag, S_ORDER_TAG_PREFIX, strlen (S_ORDER_TAG_PREFIX)) == 0)
@@ -151,22 +160,23 @@ s_message (s_client_t *self, const char *text)
         s_integer (cJSON_GetObjectItemCaseSensitive (order, "tran_side"), side, sizeof side);
         s_integer (cJSON_GetObjectItemCaseSensitive (order, "qty_filled"), filled, sizeof filled);
         const cJSON *traded = cJSON_GetObjectItemCaseSensitive (order, "price_traded");
-        if (!traded)
-            traded = cJSON_GetObjectItemCaseSensitive (order, "tradedPrice");
-        if (cJSON_IsNumber (traded) && isfinite (traded->valuedouble) && traded->valuedouble >= 0)
-            snprintf (price, sizeof price, "%.10g", traded->valuedouble);
+        s_price (traded ? traded : cJSON_GetObjectItemCaseSensitive (order, "tradedPrice"), price,
+                 sizeof price);
         zstr_sendx (self->pipe, GW_ORDERSOCK_ORDER, id, tag, status, s_string (order, "symbol"),
                     side, s_string (order, "product_type"), filled, price, NULL);
     }
     else if (cJSON_IsObject (position)) {
         const char *id = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (position, "id"));
-        char qty[32], multiplier[32] = "";
+        char qty[32], multiplier[32], buy_avg[32], sell_avg[32];
         s_integer (cJSON_GetObjectItemCaseSensitive (position, "net_qty"), qty, sizeof qty);
-        const cJSON *multi = cJSON_GetObjectItemCaseSensitive (position, "qty_multiplier");
-        if (cJSON_IsNumber (multi) && isfinite (multi->valuedouble) && multi->valuedouble > 0)
-            snprintf (multiplier, sizeof multiplier, "%.10g", multi->valuedouble);
+        s_price (cJSON_GetObjectItemCaseSensitive (position, "qty_multiplier"), multiplier,
+                 sizeof multiplier);
+        s_price (cJSON_GetObjectItemCaseSensitive (position, "buy_avg"), buy_avg, sizeof buy_avg);
+        s_price (cJSON_GetObjectItemCaseSensitive (position, "sell_avg"), sell_avg,
+                 sizeof sell_avg);
         if (id)
-            zstr_sendx (self->pipe, GW_ORDERSOCK_POSITION, id, qty, multiplier, NULL);
+            zstr_sendx (self->pipe, GW_ORDERSOCK_POSITION, id, qty, multiplier, buy_avg, sell_avg,
+                        NULL);
     }
     cJSON_Delete (root);
 }

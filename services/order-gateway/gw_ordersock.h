@@ -19,9 +19,10 @@
 //                                      an order changed (tag without "1:", "" when
 //                                      none; status as docs/fyers.md §3.4; side 1
 //                                      buy, -1 sell; a field the push lacks is "")
-//    "POSITION" <position id> <net qty> <multiplier>
+//    "POSITION" <position id> <net qty> <multiplier> <buy avg> <sell avg>
 //                                      a position changed (net qty signed; the
-//                                      contract multiplier; "" when the push lacks one)
+//                                      contract multiplier; the day's average buy
+//                                      and sell prices; "" when the push lacks one)
 
 #ifndef GW_ORDERSOCK_H_INCLUDED
 #define GW_ORDERSOCK_H_INCLUDED

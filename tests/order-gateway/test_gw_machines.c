@@ -112,7 +112,9 @@ s_push (s_fx_t *fx, bool fill)
 {
     gw_exit_fill_pushed (fx->exits, "2000", SYMBOL, "INTRADAY", TW_SIDE_LONG, 1.0);
     gw_exit_fill_pushed (fx->exits, "2001", "NSE:INFY-EQ", "INTRADAY", TW_SIDE_SHORT, 2.0);
-    ck_assert (gw_exit_position_pushed (fx->exits, POS_ID, 0, 1));
+    gw_broker_position_t flat = {.net_qty = 0, .multiplier = 1, .sell_avg = EXIT};
+    snprintf (flat.id, sizeof flat.id, "%s", POS_ID);
+    ck_assert (gw_exit_position_pushed (fx->exits, &flat));
     if (fill)
         gw_exit_fill_pushed (fx->exits, "1000", SYMBOL, "INTRADAY", TW_SIDE_SHORT, OWN);
 }
@@ -698,21 +700,30 @@ typedef struct {
     const char *name;
     int push_at_exit;          //  as s_fx_t
     s_step_t steps[STEPS_MAX]; //  ended by op 0
+    double price;              //  the exit price
 } s_push_case_t;
 
 static const s_push_case_t s_push_cases[] = {
     {"pushed flat and fill before the reply -> closed at the fill, nothing read",
      2,
-     {OK (GW_OP_EXIT, 0)}},
+     {OK (GW_OP_EXIT, 0)},
+     OWN},
     {"pushed flat, no fill -> pricing waits, then reads the book",
      1,
-     {OK (GW_OP_EXIT, 0), ORDERS (OWN)}},
+     {OK (GW_OP_EXIT, 0), ORDERS (OWN)},
+     OWN},
+    {"pushed flat, no fill, book read failed -> closed at the pushed closing-side average",
+     1,
+     {OK (GW_OP_EXIT, 0), FAILS (GW_OP_ORDERS, GW_OUT_RETRYABLE)},
+     EXIT},
     {"nothing pushed -> confirming waits, reads positions; pricing waits, reads the book",
      0,
-     {OK (GW_OP_EXIT, 0), READ (0), ORDERS (OWN)}},
+     {OK (GW_OP_EXIT, 0), READ (0), ORDERS (OWN)},
+     OWN},
     {"pending (201), pushed flat and fill -> closed at the fill, nothing read",
      2,
-     {FAILS (GW_OP_EXIT, GW_OUT_PENDING)}},
+     {FAILS (GW_OP_EXIT, GW_OUT_PENDING)},
+     OWN},
 };
 
 START_TEST (test_exit_pushes)
@@ -727,7 +738,7 @@ START_TEST (test_exit_pushes)
     gw_exits_set_pushes (fx.exits, true);
     s_exit_start (&fx);
     s_run (&fx);
-    s_assert_closed (&fx, OWN, 1);
+    s_assert_closed (&fx, c->price, 1);
     s_stop (&fx);
 }
 END_TEST
