@@ -123,15 +123,6 @@ nt_journal_new (zloop_t *loop, const char *gateway_rep, int64_t timeout_ms, nt_j
     return self;
 }
 
-static void
-s_ignore (const tw_requester_entry_t *entry, const tw_msg_t *reply, int64_t now_ms, void *arg)
-{
-    (void) entry;
-    (void) reply;
-    (void) now_ms;
-    (void) arg;
-}
-
 void
 nt_journal_destroy (nt_journal_t **self_p)
 {
@@ -139,7 +130,6 @@ nt_journal_destroy (nt_journal_t **self_p)
         return;
     nt_journal_t *self = *self_p;
     //  The loop is gone already (nt_journal.h): its timer went with it.
-    tw_requester_abandon (self->requester, s_ignore, NULL);
     tw_requester_destroy (&self->requester);
     free (self);
     *self_p = NULL;

@@ -176,15 +176,6 @@ nt_riskwatch_new (zloop_t *loop, const char *endpoint, int64_t interval_ms, nt_r
     return self;
 }
 
-static void
-s_ignore (const tw_requester_entry_t *entry, const tw_msg_t *reply, int64_t now_ms, void *arg)
-{
-    (void) entry;
-    (void) reply;
-    (void) now_ms;
-    (void) arg;
-}
-
 void
 nt_riskwatch_destroy (nt_riskwatch_t **self_p)
 {
@@ -192,7 +183,6 @@ nt_riskwatch_destroy (nt_riskwatch_t **self_p)
         return;
     nt_riskwatch_t *self = *self_p;
     //  The loop is gone already (nt_riskwatch.h): its timers went with it.
-    tw_requester_abandon (self->requester, s_ignore, NULL);
     tw_requester_destroy (&self->requester);
     free (self);
     *self_p = NULL;
