@@ -222,8 +222,10 @@ s_warm_up_floor (bench_run_t *run)
 static int
 s_run_start (bench_run_t *run, const bench_args_t *args)
 {
-    bench_options_t options = {
-        .gateway_path = args->gateway_path, .fake_path = args->fake_path, .keep = args->keep};
+    bench_options_t options = {.gateway_path = args->gateway_path,
+                               .fake_path = args->fake_path,
+                               .db_dir = args->db_dir,
+                               .keep = args->keep};
     run->fx = bench_fixture_new (&options);
     if (!run->fx)
         return -1;

@@ -556,6 +556,30 @@ s_start (gw_fyers_t *self, gw_call_t *call)
     zlistx_add_end (self->transfers, transfer);
 }
 
+//  At debug level, where a finished transfer's time went, by curl's own
+//  clocks from its start (microseconds): connected, TLS done (0 over plain
+//  HTTP), the request about to leave, the answer's first byte, the end; and
+//  how many connections it opened (a write always opens one: s_start).
+static void
+s_log_timing (const s_transfer_t *transfer)
+{
+    if (tw_log_get_level () > TW_LOG_DEBUG)
+        return;
+    curl_off_t connect = 0, tls = 0, sent = 0, first = 0, total = 0;
+    long connections = 0;
+    curl_easy_getinfo (transfer->easy, CURLINFO_CONNECT_TIME_T, &connect);
+    curl_easy_getinfo (transfer->easy, CURLINFO_APPCONNECT_TIME_T, &tls);
+    curl_easy_getinfo (transfer->easy, CURLINFO_PRETRANSFER_TIME_T, &sent);
+    curl_easy_getinfo (transfer->easy, CURLINFO_STARTTRANSFER_TIME_T, &first);
+    curl_easy_getinfo (transfer->easy, CURLINFO_TOTAL_TIME_T, &total);
+    curl_easy_getinfo (transfer->easy, CURLINFO_NUM_CONNECTS, &connections);
+    tw_debug ("fyers timing op=%s call_id=%llu new_connections=%ld connect_us=%lld tls_us=%lld "
+              "sent_us=%lld first_byte_us=%lld total_us=%lld",
+              gw_op_name (transfer->call->op), (unsigned long long) transfer->call->call_id,
+              connections, (long long) connect, (long long) tls, (long long) sent,
+              (long long) first, (long long) total);
+}
+
 //  Classifies a finished transfer and answers its call.
 static void
 s_finish (gw_fyers_t *self, s_transfer_t *transfer, CURLcode rc)
@@ -586,6 +610,7 @@ s_finish (gw_fyers_t *self, s_transfer_t *transfer, CURLcode rc)
     }
     else if (call->http_status > 0)
         gw_ratelimit_on_reply (self->limiter);
+    s_log_timing (transfer);
 
     curl_multi_remove_handle (self->multi, transfer->easy);
     s_easy_give (self, transfer->easy);

@@ -146,6 +146,56 @@ s_requests (const char *method, const char *path)
     return copy;
 }
 
+//  stderr into a temporary file at debug level, for the tests that read the
+//  log; s_capture_end puts stderr back.
+static int s_saved_stderr = -1;
+static FILE *s_captured;
+
+static void
+s_capture_start (void)
+{
+    fflush (stderr);
+    s_saved_stderr = dup (STDERR_FILENO);
+    s_captured = tmpfile ();
+    ck_assert_ptr_nonnull (s_captured);
+    dup2 (fileno (s_captured), STDERR_FILENO);
+    tw_log_set_level (TW_LOG_DEBUG);
+}
+
+//  What was logged since s_capture_start (static storage, NUL-terminated).
+static const char *
+s_capture_end (void)
+{
+    fflush (stderr);
+    dup2 (s_saved_stderr, STDERR_FILENO);
+    close (s_saved_stderr);
+    rewind (s_captured);
+    static char log[T_LOG_MAX];
+    size_t n = fread (log, 1, sizeof log - 1, s_captured);
+    log[n] = 0;
+    fclose (s_captured);
+    return log;
+}
+
+//  The value of key (" key=") on the nth line (0 first) of log that
+//  contains what, or -1 when there is no such line or key.
+static long long
+s_log_value (const char *log, const char *what, int nth, const char *key)
+{
+    char pattern[64];
+    snprintf (pattern, sizeof pattern, " %s=", key);
+    const char *line = log;
+    while ((line = strstr (line, what))) {
+        const char *end = strchr (line, '\n');
+        if (nth-- == 0) {
+            const char *at = strstr (line, pattern);
+            return at && (!end || at < end) ? atoll (at + strlen (pattern)) : -1;
+        }
+        line = end ? end : line + strlen (line);
+    }
+    return -1;
+}
+
 //  A TCP port on 127.0.0.1 that nothing listens on.
 static int
 s_closed_port (void)
@@ -657,12 +707,7 @@ START_TEST (test_token_never_leaks)
               "{\"method\":\"POST\",\"path\":\"/api/v3/orders/sync\",\"action\":\"reset\"}]",
               T_APP_ID, T_TOKEN);
     s_script (script);
-    fflush (stderr);
-    int saved = dup (STDERR_FILENO);
-    FILE *captured = tmpfile ();
-    ck_assert_ptr_nonnull (captured);
-    dup2 (fileno (captured), STDERR_FILENO);
-    tw_log_set_level (TW_LOG_DEBUG);
+    s_capture_start ();
 
     zactor_t *broker = s_broker (NULL, T_NORMAL_TIMEOUT_MS);
     gw_call_t *call = s_exit (T_POSITION_ID);
@@ -685,24 +730,52 @@ START_TEST (test_token_never_leaks)
     ck_assert_ptr_null (strstr (call->error, T_TOKEN));
     gw_call_destroy (&call);
     gw_broker_destroy (&broker);
-
-    fflush (stderr);
-    dup2 (saved, STDERR_FILENO);
-    close (saved);
-    rewind (captured);
-    static char log[T_LOG_MAX];
-    size_t n = fread (log, 1, sizeof log - 1, captured);
-    log[n] = 0;
-    fclose (captured);
+    const char *log = s_capture_end ();
 
     ck_assert_int_eq (outcome, GW_OUT_FINAL);
     ck_assert_msg (strstr (error, T_TOKEN) == NULL, "token in error: %s", error);
     ck_assert_str_eq (error, "HTTP 400: code -50: bad header " T_APP_ID ":<redacted>");
-    ck_assert_msg (n > 0 && strstr (log, "fyers call") != NULL, "nothing logged: %s", log);
+    ck_assert_msg (strstr (log, "fyers call") != NULL, "nothing logged: %s", log);
     ck_assert_msg (strstr (log, T_TOKEN) == NULL, "token in the log: %s", log);
     char fingerprint[16];
     tw_log_fingerprint (T_TOKEN, fingerprint, sizeof fingerprint);
     ck_assert_msg (strstr (log, fingerprint) != NULL, "no token fingerprint in the log");
+}
+END_TEST
+
+//  Every write opens a connection of its own, even with one kept alive (on a
+//  reused connection curl could send it twice: gw_fyers.c s_start), while
+//  reads reuse theirs; the debug timing line of each call says how many it
+//  opened and when it connected.
+START_TEST (test_writes_open_a_connection)
+{
+    ck_assert_int_eq (fake_fyers_seed_position (s_fake, T_SYMBOL, "INTRADAY", 10, 500), 0);
+    s_capture_start ();
+    zactor_t *broker = s_broker (NULL, T_NORMAL_TIMEOUT_MS);
+    gw_op_t ops[] = {GW_OP_POSITIONS, GW_OP_POSITIONS, GW_OP_EXIT, GW_OP_EXIT};
+    for (size_t i = 0; i < sizeof ops / sizeof *ops; i++) {
+        gw_call_t *call = ops[i] == GW_OP_EXIT ? s_exit (T_POSITION_ID) : gw_call_new (ops[i]);
+        s_roundtrip (broker, call);
+        ck_assert_int_ne (call->http_status, 0);
+        gw_call_destroy (&call);
+    }
+    gw_broker_destroy (&broker);
+    const char *log = s_capture_end ();
+
+    //  The first read connects, the second reuses that connection.
+    ck_assert_int_eq (s_log_value (log, "fyers timing op=positions", 0, "new_connections"), 1);
+    ck_assert_int_gt (s_log_value (log, "fyers timing op=positions", 0, "connect_us"), 0);
+    ck_assert_int_eq (s_log_value (log, "fyers timing op=positions", 1, "new_connections"), 0);
+    //  Each exit connects anew (the second finds nothing to exit: it was sent all the same).
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq (s_log_value (log, "fyers timing op=exit", i, "new_connections"), 1);
+        long long connect = s_log_value (log, "fyers timing op=exit", i, "connect_us");
+        long long sent = s_log_value (log, "fyers timing op=exit", i, "sent_us");
+        long long total = s_log_value (log, "fyers timing op=exit", i, "total_us");
+        ck_assert_int_gt (connect, 0);
+        ck_assert (connect <= sent && sent <= total);
+    }
+    ck_assert_int_eq (fake_fyers_count (s_fake, "DELETE", "/api/v3/positions"), 2);
 }
 END_TEST
 
@@ -846,6 +919,7 @@ main (void)
     tcase_add_test (actor, test_hanging_calls_do_not_block);
     tcase_add_test (actor, test_stop_with_calls_in_flight);
     tcase_add_test (actor, test_token_never_leaks);
+    tcase_add_test (actor, test_writes_open_a_connection);
     suite_add_tcase (suite, actor);
 
     SRunner *runner = srunner_create (suite);
