@@ -55,6 +55,7 @@ const tw_conf_key_t tw_conf_keys[] = {
     //  Reconciliation with the broker's positions while running (besides
     //  start-up and the order socket's reconnects); 0 turns it off.
     KEY_INT ("gateway", "reconcile_interval_ms", "10000", 0, HOUR_MS),
+    KEY_INT ("gateway", "checkpoint_interval_ms", "1000", 0, 60000),
     //  Pre-trade checks of an open (gw_limits.h); 0 = no limit.
     KEY_INT ("limits", "max_qty", "0", 0, INT64_C (1000000000)),
     KEY_INT ("limits", "max_notional", "0", 0, INT64_C (1000000000000)),

@@ -15,6 +15,7 @@
 
 #include "gw_actor.h"
 #include "gw_broker.h"
+#include "gw_checkpoint.h"
 #include "gw_events.h"
 #include "gw_exit.h"
 #include "gw_fyers.h"
@@ -59,6 +60,7 @@ typedef struct {
     zsock_t *pub;
     zactor_t *broker;
     gw_store_t *store;
+    gw_checkpoint_t *checkpoint; //  the store's WAL checkpoints, NULL when in commits
     gw_events_t *events;
     gw_jobs_t *jobs;
     gw_exits_t *exits;
@@ -320,6 +322,12 @@ s_status (gw_t *self, const tw_msg_t *request, tw_msg_t *reply)
     tw_control_counter (pong, "broker_stops_placed", (int64_t) gw_stops_placed (self->stops));
     tw_control_counter (pong, "broker_stops_moved", (int64_t) gw_stops_moved (self->stops));
     tw_control_counter (pong, "broker_stops_fired", (int64_t) gw_stops_fired (self->stops));
+    if (self->checkpoint) {
+        tw_control_counter (pong, "store_checkpoints",
+                            (int64_t) gw_checkpoint_runs (self->checkpoint));
+        tw_control_counter (pong, "store_checkpoint_failures",
+                            (int64_t) gw_checkpoint_failures (self->checkpoint));
+    }
 }
 
 static tw_ack_status_t
@@ -749,6 +757,13 @@ s_setup (gw_t *self)
         tw_error ("cannot open the store: %s", err);
         return -1;
     }
+    int64_t checkpoint_ms = tw_config_int (config, "gateway", "checkpoint_interval_ms");
+    if (checkpoint_ms > 0) {
+        self->checkpoint =
+            gw_checkpoint_new (tw_config_str (config, "gateway", "db"), checkpoint_ms);
+        if (self->checkpoint && gw_store_set_autocheckpoint (self->store, 0) != 0)
+            gw_checkpoint_destroy (&self->checkpoint);
+    }
     self->router = tw_sock_router_new (tw_config_str (config, "endpoints", "gateway_rep"));
     self->pub = tw_sock_pub_new (tw_config_str (config, "endpoints", "gateway_pub"));
     if (!self->router || !self->pub)
@@ -831,6 +846,7 @@ s_teardown (gw_t *self)
     zloop_destroy (&self->loop);
     zsock_destroy (&self->router);
     zsock_destroy (&self->pub);
+    gw_checkpoint_destroy (&self->checkpoint); //  then the store's close checkpoints the rest
     gw_store_destroy (&self->store);
 }
 

@@ -673,6 +673,18 @@ gw_store_put_trading_state (gw_store_t *self, tw_trading_state_t state)
     return s_step_done (self, stmt, "write trading_state") ? -1 : 0;
 }
 
+int
+gw_store_set_autocheckpoint (gw_store_t *self, int pages)
+{
+    assert (self);
+    int rc = sqlite3_wal_autocheckpoint (self->db, pages);
+    if (rc != SQLITE_OK) {
+        tw_error ("store autocheckpoint not set: %s", sqlite3_errmsg (self->db));
+        return -1;
+    }
+    return 0;
+}
+
 uint64_t
 gw_store_epoch (gw_store_t *self)
 {

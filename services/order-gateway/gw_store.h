@@ -119,6 +119,11 @@ gw_store_t *gw_store_open (const char *path, char *err, size_t err_size);
 //  on NULL and on a pointer already destroyed.
 void gw_store_destroy (gw_store_t **self_p);
 
+//  Sets how many WAL pages make a commit checkpoint the WAL back into the
+//  file (SQLite's default 1000; 0: never, when gw_checkpoint does it off
+//  the gateway's loop). 0 or -1.
+int gw_store_set_autocheckpoint (gw_store_t *self, int pages);
+
 //  The epoch chosen by gw_store_open.
 uint64_t gw_store_epoch (gw_store_t *self);
 

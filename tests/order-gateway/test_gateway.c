@@ -189,6 +189,9 @@ START_TEST (test_exit_success)
     ck_assert_uint_eq (s_snapshot (&fx, NULL), 0);
     ck_assert (
         tw_file_wait_contains (fx.log, "exit closed id=" POS_ID " reason=\"SL Hit\"", WAIT_MS));
+    //  The store's WAL is checkpointed off the loop (gw_checkpoint), without a failure.
+    ck_assert (tw_cmd_wait_counter (fx.rep, TW_MSG_STATUS, "store_checkpoints", 1, WAIT_MS, NULL));
+    ck_assert_int_eq (tw_cmd_counter (fx.rep, TW_MSG_STATUS, "store_checkpoint_failures"), 0);
     s_teardown (&fx);
 }
 END_TEST

@@ -5,6 +5,7 @@
 #define _XOPEN_SOURCE 700 //  nftw
 
 #include <check.h>
+#include <czmq.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
@@ -16,7 +17,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "gw_checkpoint.h"
 #include "gw_store.h"
+#include "tw_clock.h"
 
 #define S_DIR_MAX 64 //  mkdtemp's template fits with room to spare
 #define S_PATH_MAX 512
@@ -681,6 +684,53 @@ START_TEST (test_durable_across_exit_without_close)
 }
 END_TEST
 
+//  With the store's own checkpoints off, gw_checkpoint's thread copies the
+//  WAL back into the file while the store keeps writing, and what was
+//  written is all there after a reopen.
+START_TEST (test_checkpointer_copies_the_wal)
+{
+    gw_store_t *store = s_open ();
+    ck_assert_int_eq (gw_store_set_autocheckpoint (store, 0), 0);
+    gw_checkpoint_t *checkpoint = gw_checkpoint_new (s_db, 10);
+    ck_assert_ptr_nonnull (checkpoint);
+    char id[TW_ID_MAX];
+    for (int batch = 0; batch < 10; batch++) {
+        ck_assert_int_eq (gw_store_begin (store), 0);
+        for (int i = 0; i < 200; i++) {
+            snprintf (id, sizeof id, "NSE:S%05d-EQ-INTRADAY", batch * 200 + i);
+            gw_position_row_t row = s_position (id, TW_SIDE_LONG, 1, 100.0);
+            ck_assert_int_eq (gw_store_put_position (store, &row), 0);
+        }
+        ck_assert_int_eq (gw_store_commit (store), 0);
+    }
+    int64_t deadline = tw_clock_mono_ms () + 10000;
+    while (gw_checkpoint_frames (checkpoint) == 0 && tw_clock_mono_ms () < deadline)
+        zclock_sleep (10);
+    ck_assert_uint_gt (gw_checkpoint_frames (checkpoint), 0);
+    ck_assert_uint_gt (gw_checkpoint_runs (checkpoint), 0);
+    ck_assert_uint_eq (gw_checkpoint_failures (checkpoint), 0);
+    gw_checkpoint_destroy (&checkpoint);
+    ck_assert_ptr_null (checkpoint);
+    gw_store_destroy (&store);
+    store = s_open ();
+    gw_position_row_t *rows = NULL;
+    size_t count = 0;
+    ck_assert_int_eq (gw_store_list_positions (store, &rows, &count), 0);
+    ck_assert_uint_eq (count, 2000);
+    free (rows);
+    gw_store_destroy (&store);
+}
+END_TEST
+
+//  A database the checkpointer cannot open: NULL (the store keeps its own).
+START_TEST (test_checkpointer_without_a_database)
+{
+    char path[S_PATH_MAX];
+    snprintf (path, sizeof path, "%s/missing/gateway.db", s_dir);
+    ck_assert_ptr_null (gw_checkpoint_new (path, 10));
+}
+END_TEST
+
 static Suite *
 s_suite (void)
 {
@@ -704,6 +754,8 @@ s_suite (void)
     tcase_add_test (tc, test_unwritable_path_refused);
     tcase_add_test (tc, test_durable_across_kill);
     tcase_add_test (tc, test_durable_across_exit_without_close);
+    tcase_add_test (tc, test_checkpointer_copies_the_wal);
+    tcase_add_test (tc, test_checkpointer_without_a_database);
     suite_add_tcase (suite, tc);
     return suite;
 }
