@@ -296,10 +296,8 @@ s_status (gw_t *self, const tw_msg_t *request, tw_msg_t *reply)
     tw_control_pong (request, reply, tw_service_name (self->service), self->started_ms);
     tw_pong_t *pong = &reply->u.pong;
     pong->trading_state = self->trading_state;
-    gw_position_row_t *rows = NULL;
     size_t count = 0;
-    gw_store_list_positions (self->store, &rows, &count);
-    free (rows);
+    gw_store_count_positions (self->store, &count);
     tw_control_counter (pong, "seq", (int64_t) gw_store_seq (self->store));
     tw_control_counter (pong, "positions", (int64_t) count);
     tw_control_counter (pong, "exits_in_flight", (int64_t) gw_exits_in_flight (self->exits));
@@ -410,10 +408,11 @@ static bool
 s_open_checked (gw_t *self, const tw_msg_t *request, const char *source, char *error,
                 size_t error_size)
 {
-    gw_position_row_t *rows = NULL;
     size_t count = 0;
-    gw_store_list_positions (self->store, &rows, &count);
-    free (rows);
+    if (gw_store_count_positions (self->store, &count) != 0) {
+        snprintf (error, error_size, "store error: open positions not counted");
+        return false;
+    }
     count += gw_opens_in_flight (self->opens);
     double last = gw_journal_last (self->journal, request->u.open.symbol);
     return gw_limits_check (self->limits, &request->u.open, last, count, source,

@@ -26,8 +26,8 @@ static void
 s_checkpoint (gw_checkpoint_t *self)
 {
     int wal_frames = 0, copied = 0;
-    int rc = sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &wal_frames,
-                                        &copied);
+    int rc =
+        sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &wal_frames, &copied);
     if (rc != SQLITE_OK) {
         atomic_fetch_add (&self->failures, 1);
         tw_log_limited (&self->failure_log, TW_LOG_WARN,
@@ -71,8 +71,7 @@ s_is_wal (sqlite3 *db)
 {
     sqlite3_stmt *stmt = NULL;
     bool wal = sqlite3_prepare_v2 (db, "PRAGMA journal_mode", -1, &stmt, NULL) == SQLITE_OK
-               && sqlite3_step (stmt) == SQLITE_ROW
-               && sqlite3_column_text (stmt, 0)
+               && sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_text (stmt, 0)
                && streq ((const char *) sqlite3_column_text (stmt, 0), "wal");
     sqlite3_finalize (stmt);
     return wal;
@@ -90,8 +89,8 @@ gw_checkpoint_new (const char *path, int64_t interval_ms)
     if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL)
             != SQLITE_OK
         || sqlite3_busy_timeout (self->db, GW_CHECKPOINT_BUSY_MS) != SQLITE_OK) {
-        tw_error ("store checkpointer off path=%s error=\"%s\": checkpoints stay in commits",
-                  path, self->db ? sqlite3_errmsg (self->db) : "out of memory");
+        tw_error ("store checkpointer off path=%s error=\"%s\": checkpoints stay in commits", path,
+                  self->db ? sqlite3_errmsg (self->db) : "out of memory");
         gw_checkpoint_destroy (&self);
         return NULL;
     }

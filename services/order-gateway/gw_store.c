@@ -131,6 +131,7 @@ typedef enum {
     S_POS_INSERT,
     S_POS_GET,
     S_POS_LIST,
+    S_POS_COUNT,
     S_POS_CLOSE,
     S_POS_HISTORY,
     S_ATT_INSERT,
@@ -171,6 +172,7 @@ static const char *s_sql[S_COUNT] = {
                   "WHERE id = ?1 AND state <> 'closed'",
     [S_POS_LIST] = "SELECT " S_POSITION_COLUMNS " FROM positions "
                    "WHERE state <> 'closed' ORDER BY row_id",
+    [S_POS_COUNT] = "SELECT count(*) FROM positions WHERE state <> 'closed'",
     [S_POS_CLOSE] = "UPDATE positions SET state = 'closed', exit_failed = 0, exit_reason = ?2, "
                     "exit_price = ?3, pnl = ?4, closed_ts = ?5 WHERE id = ?1 AND state <> 'closed'",
     [S_POS_HISTORY] = "SELECT " S_POSITION_COLUMNS " FROM positions "
@@ -886,6 +888,22 @@ gw_store_list_positions (gw_store_t *self, gw_position_row_t **rows, size_t *cou
 {
     assert (self && rows && count);
     return s_collect_positions (self, s_stmt (self, S_POS_LIST), "list positions", rows, count);
+}
+
+int
+gw_store_count_positions (gw_store_t *self, size_t *count)
+{
+    assert (self && count);
+    *count = 0;
+    sqlite3_stmt *stmt = s_stmt (self, S_POS_COUNT);
+    if (sqlite3_step (stmt) != SQLITE_ROW) {
+        s_log_sql (self, "count positions");
+        s_release (stmt);
+        return -1;
+    }
+    *count = (size_t) sqlite3_column_int64 (stmt, 0);
+    s_release (stmt);
+    return 0;
 }
 
 int

@@ -174,6 +174,9 @@ int gw_store_get_position (gw_store_t *self, const char *id, gw_position_row_t *
 //  *count is 0; the caller frees it) and *count.
 int gw_store_list_positions (gw_store_t *self, gw_position_row_t **rows, size_t *count);
 
+//  How many live rows there are (from the live-row index, no row read).
+int gw_store_count_positions (gw_store_t *self, size_t *count);
+
 //  Closes the live row of id: state 'closed', exit_failed cleared, with the
 //  exit's reason, price, P&L and time; the row stays as history. 0 closed, 1 no live row (never
 //  opened, or already closed), -1 error.

@@ -718,6 +718,12 @@ START_TEST (test_checkpointer_copies_the_wal)
     ck_assert_int_eq (gw_store_list_positions (store, &rows, &count), 0);
     ck_assert_uint_eq (count, 2000);
     free (rows);
+    //  Counted from the live-row index: the same, and a closed one is not live.
+    ck_assert_int_eq (gw_store_close_position (store, "NSE:S00007-EQ-INTRADAY", "SL Hit", 99.0, 0,
+                                               1700000000000000000LL),
+                      0);
+    ck_assert_int_eq (gw_store_count_positions (store, &count), 0);
+    ck_assert_uint_eq (count, 1999);
     gw_store_destroy (&store);
 }
 END_TEST
