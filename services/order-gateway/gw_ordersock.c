@@ -2,13 +2,12 @@
 
 #include "gw_ordersock.h"
 #include "gw_call.h"
+#include "gw_ordersock_msg.h"
 #include "tw_clock.h"
 #include "tw_log.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <libwebsockets.h>
-#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -21,8 +20,6 @@
 #define S_AUTH_MAX 1024
 #define S_RX_MAX (1024 * 1024)
 #define S_SUB_ORD "{\"T\":\"SUB_ORD\",\"SLIST\":[\"orders\",\"trades\",\"positions\"],\"SUB_T\":1}"
-#define S_CODE_SUBSCRIBED 1605
-#define S_ORDER_TAG_PREFIX "1:"
 
 typedef struct {
     zsock_t *pipe;
@@ -96,89 +93,24 @@ s_connect (s_client_t *self)
         s_lost (self, "connect failed");
 }
 
-//  The string member name of object, "" when absent or not a string.
-static const char *
-s_string (const cJSON *object, const char *name)
-{
-    const char *value = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (object, name));
-    return value ? value : "";
-}
-
-//  An integral number (or, for ids, a string) as text into buf; "" when it
-//  is neither or out of range.
-static void
-s_integer (const cJSON *item, char *buf, size_t size)
-{
-    buf[0] = 0;
-    if (cJSON_IsNumber (item) && isfinite (item->valuedouble) && fabs (item->valuedouble) < 1e15)
-        snprintf (buf, size, "%.0f", item->valuedouble);
-}
-
-//  A price or multiplier (finite, > 0) as text into buf; "" otherwise.
-static void
-s_price (const cJSON *item, char *buf, size_t size)
-{
-    buf[0] = 0;
-    if (cJSON_IsNumber (item) && isfinite (item->valuedouble) && item->valuedouble > 0)
-        snprintf (buf, size, "%.10g", item->valuedouble);
-}
-
-static void
-s_number_or_string (const cJSON *item, char *buf, size_t size)
-{
-    if (cJSON_IsString (item))
-        snprintf (buf, size, "%s", item->valuestring);
-    else
-        s_integer (item, buf, size);
-}
-
-//  Passes one pushed message on to the gateway.
+//  Passes one pushed message on to the gateway (gw_ordersock_msg decodes it).
 static void
 s_message (s_client_t *self, const char *text)
 {
-    cJSON *root = cJSON_Parse (text);
-    if (!cJSON_IsObject (root)) {
-        cJSON_Delete (root);
-        return; //  "pong", or not ours
-    }
-    const cJSON *code = cJSON_GetObjectItemCaseSensitive (root, "code");
-    const cJSON *order = cJSON_GetObjectItemCaseSensitive (root, "orders");
-    const cJSON *position = cJSON_GetObjectItemCaseSensitive (root, "positions");
-    if (cJSON_IsNumber (code) && code->valueint == S_CODE_SUBSCRIBED && !self->up) {
+    gw_ordersock_msg_t msg;
+    gw_ordersock_msg_decode (text, &msg);
+    if (msg.subscribed && !self->up) {
         tw_info ("ordersock subscribed url=%s", self->url);
         self->backoff_ms = S_BACKOFF_MIN_MS;
         s_notify_state (self, true);
     }
-    else if (cJSON_IsObject (order)) {
-        char id[64] = "", status[16] = "", side[8] = "", filled[32] = "", price[32];
-        s_number_or_string (cJSON_GetObjectItemCaseSensitive (order, "id"), id, sizeof id);
-        const char *tag = s_string (order, "ordertag");
-        if (strncmp (tag, S_ORDER_TAG_PREFIX, strlen (S_ORDER_TAG_PREFIX)) == 0)
-            tag += strlen (S_ORDER_TAG_PREFIX);
-        s_integer (cJSON_GetObjectItemCaseSensitive (order, "org_ord_status"), status,
-                   sizeof status);
-        s_integer (cJSON_GetObjectItemCaseSensitive (order, "tran_side"), side, sizeof side);
-        s_integer (cJSON_GetObjectItemCaseSensitive (order, "qty_filled"), filled, sizeof filled);
-        const cJSON *traded = cJSON_GetObjectItemCaseSensitive (order, "price_traded");
-        s_price (traded ? traded : cJSON_GetObjectItemCaseSensitive (order, "tradedPrice"), price,
-                 sizeof price);
-        zstr_sendx (self->pipe, GW_ORDERSOCK_ORDER, id, tag, status, s_string (order, "symbol"),
-                    side, s_string (order, "product_type"), filled, price, NULL);
-    }
-    else if (cJSON_IsObject (position)) {
-        const char *id = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (position, "id"));
-        char qty[32], multiplier[32], buy_avg[32], sell_avg[32];
-        s_integer (cJSON_GetObjectItemCaseSensitive (position, "net_qty"), qty, sizeof qty);
-        s_price (cJSON_GetObjectItemCaseSensitive (position, "qty_multiplier"), multiplier,
-                 sizeof multiplier);
-        s_price (cJSON_GetObjectItemCaseSensitive (position, "buy_avg"), buy_avg, sizeof buy_avg);
-        s_price (cJSON_GetObjectItemCaseSensitive (position, "sell_avg"), sell_avg,
-                 sizeof sell_avg);
-        if (id)
-            zstr_sendx (self->pipe, GW_ORDERSOCK_POSITION, id, qty, multiplier, buy_avg, sell_avg,
-                        NULL);
-    }
-    cJSON_Delete (root);
+    else if (msg.kind == GW_ORDERSOCK_MSG_ORDER)
+        zstr_sendx (self->pipe, GW_ORDERSOCK_ORDER, msg.id, msg.tag, msg.status, msg.symbol,
+                    msg.side, msg.product, msg.filled, msg.price, NULL);
+    else if (msg.kind == GW_ORDERSOCK_MSG_POSITION)
+        zstr_sendx (self->pipe, GW_ORDERSOCK_POSITION, msg.id, msg.net_qty, msg.multiplier,
+                    msg.buy_avg, msg.sell_avg, NULL);
+    gw_ordersock_msg_reset (&msg);
 }
 
 static void

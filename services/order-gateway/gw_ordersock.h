@@ -6,8 +6,9 @@
 //  "authorization: APP_ID:TOKEN" (the token is never logged), subscribes to
 //  orders, trades and positions (SUB_ORD), sends "ping" every 10 s, and
 //  reconnects with a doubling backoff (0.5 s .. 30 s) when the connection
-//  fails, drops or stays silent for 3 pings. What the broker pushes is passed
-//  on to the gateway as short messages on the actor's pipe: an exit in
+//  fails, drops or stays silent for 3 pings. What the broker pushes is
+//  decoded by gw_ordersock_msg and passed on to the gateway as short
+//  messages on the actor's pipe: an exit in
 //  progress takes its position's and its fill's pushes as the broker's word
 //  (gw_exit); anything else the store does not already hold makes the
 //  gateway read the broker at once.
