@@ -270,6 +270,18 @@ s_json_int (const cJSON *object, const char *key, int64_t *value)
     return true;
 }
 
+//  An integral number that an int holds (an order status): a larger one
+//  (4294967298, say) must not wrap round to a known status.
+static bool
+s_json_int32 (const cJSON *object, const char *key, int *value)
+{
+    int64_t number;
+    if (!s_json_int (object, key, &number) || number < INT_MIN || number > INT_MAX)
+        return false;
+    *value = (int) number;
+    return true;
+}
+
 //  Copies a string or integral number into buf. False when absent, of another
 //  type, empty, or too long for buf.
 static bool
@@ -421,12 +433,12 @@ s_parse_order_by_tag (gw_call_t *call, const cJSON *root, char *err, size_t err_
     call->filled_qty = 0;
     if (!found)
         return 0;
-    int64_t status;
-    if (!s_json_int (found, "status", &status) || status <= 0) {
+    int status;
+    if (!s_json_int32 (found, "status", &status) || status <= 0) {
         snprintf (err, err_size, "order of tag %s has no status", call->order_tag);
         return -1;
     }
-    call->order_status = (int) status;
+    call->order_status = status;
     s_json_text (found, "id", call->order_id, sizeof call->order_id);
     call->fill_price = s_json_double (found, "tradedPrice");
     int64_t filled = 0;
@@ -456,10 +468,11 @@ s_parse_orders (gw_call_t *call, const cJSON *root, char *err, size_t err_size)
     const cJSON *entry;
     cJSON_ArrayForEach (entry, book) {
         gw_broker_order_t *o = &orders[count];
-        int64_t side = 0, status = 0;
+        int64_t side = 0;
+        int status = 0;
         if (!cJSON_IsObject (entry) || !s_json_text (entry, "id", o->id, sizeof o->id)
             || !s_json_text (entry, "symbol", o->symbol, sizeof o->symbol)
-            || !s_json_int (entry, "side", &side) || !s_json_int (entry, "status", &status)) {
+            || !s_json_int (entry, "side", &side) || !s_json_int32 (entry, "status", &status)) {
             memset (o, 0, sizeof *o);
             continue; //  an entry we cannot use is not ours
         }
@@ -467,7 +480,7 @@ s_parse_orders (gw_call_t *call, const cJSON *root, char *err, size_t err_size)
         o->side = side == S_SIDE_BUY ? TW_SIDE_LONG : TW_SIDE_SHORT;
         s_json_int (entry, "qty", &o->qty);
         s_json_int (entry, "filledQty", &o->filled_qty);
-        o->status = (int) status;
+        o->status = status;
         o->traded_price = s_json_double (entry, "tradedPrice");
         char tag[64] = "";
         if (s_json_text (entry, "orderTag", tag, sizeof tag)) {
@@ -673,7 +686,12 @@ gw_fyers_classify (gw_call_t *call, const gw_fyers_reply_t *reply)
     bool has_code =
         cJSON_IsNumber (code_item)
         || (cJSON_IsString (code_item) && s_parse_number (code_item->valuestring, &code_value));
-    int code = cJSON_IsNumber (code_item) ? code_item->valueint : (int) code_value;
+    //  A code out of int's range saturates, as cJSON's valueint does for a
+    //  number (a cast would be undefined).
+    int code = cJSON_IsNumber (code_item) ? code_item->valueint
+               : code_value >= INT_MAX    ? INT_MAX
+               : code_value <= INT_MIN    ? INT_MIN
+                                          : (int) code_value;
     call->broker_code = has_code ? code : 0;
     const char *text = cJSON_IsString (message) && message->valuestring[0] ? message->valuestring
                        : cJSON_IsObject (root)                             ? "no message"
