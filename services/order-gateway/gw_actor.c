@@ -320,6 +320,7 @@ s_status (gw_t *self, const tw_msg_t *request, tw_msg_t *reply)
     tw_control_counter (pong, "broker_stops_placed", (int64_t) gw_stops_placed (self->stops));
     tw_control_counter (pong, "broker_stops_moved", (int64_t) gw_stops_moved (self->stops));
     tw_control_counter (pong, "broker_stops_fired", (int64_t) gw_stops_fired (self->stops));
+    tw_control_counter (pong, "broker_stops_orphans", (int64_t) gw_stops_orphans (self->stops));
     if (self->checkpoint) {
         tw_control_counter (pong, "store_checkpoints",
                             (int64_t) gw_checkpoint_runs (self->checkpoint));

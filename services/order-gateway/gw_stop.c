@@ -30,6 +30,8 @@
 //  rounded away from the market so that it never triggers before the
 //  stop-loss.
 #define GW_STOP_TICK 0.05
+//  Every broker stop's order tag starts so (then epoch and counter, hex).
+#define GW_STOP_TAG_PREFIX "TS"
 
 typedef enum {
     S_IDLE = 0,
@@ -52,6 +54,9 @@ struct _gw_stops_t {
     zhashx_t *table;   //  position id -> s_entry_t *
     zhashx_t *touched; //  position ids to sync at the next gw_stops_sync_all
     bool scanned;      //  the first gw_stops_sync_all (every live position) is done
+    bool swept;        //  the order book was read once for orphan stops (s_sweep)
+    bool sweeping;     //  that read is at the broker
+    uint64_t orphans;  //  orphan stops found by the sweep and cancelled
     uint64_t next_tag;
     uint64_t placed;
     uint64_t moved;
@@ -480,7 +485,7 @@ s_sync (s_entry_t *entry)
         return;
     //  The tag is written before the order leaves, so that a restart looks
     //  it up instead of placing a second stop.
-    snprintf (row.stop_tag, sizeof row.stop_tag, "TS%08X%08X",
+    snprintf (row.stop_tag, sizeof row.stop_tag, GW_STOP_TAG_PREFIX "%08X%08X",
               (unsigned) (gw_store_epoch (self->store) & 0xFFFFFFFFu), (unsigned) ++self->next_tag);
     if (s_put (entry, &row) != 0)
         return;
@@ -511,6 +516,7 @@ gw_stops_destroy (gw_stops_t **self_p)
     if (!self_p || !*self_p)
         return;
     gw_stops_t *self = *self_p;
+    gw_jobs_cancel (self->jobs, self); //  the sweep and the orphans' cancels
     zhashx_destroy (&self->table);
     zhashx_destroy (&self->touched);
     free (self);
@@ -550,14 +556,86 @@ s_sync_every_position (gw_stops_t *self)
     free (rows);
 }
 
+//  The answer to an orphan's cancel: logged.
+static void
+s_on_orphan_cancelled (void *owner, gw_call_t *call)
+{
+    (void) owner;
+    if (call->outcome == GW_OUT_OK)
+        tw_warn ("orphan broker stop cancelled order=%s tag=%s symbol=%s", call->order_id,
+                 call->order_tag, call->symbol);
+    else
+        tw_error ("orphan broker stop not cancelled order=%s tag=%s symbol=%s error=\"%s\": "
+                  "cancel it in the Fyers app",
+                  call->order_id, call->order_tag, call->symbol, call->error);
+}
+
+//  The order book, read once after the start-up sync: a working order with
+//  a broker-stop tag that no live position holds (placed by a run that died
+//  before it could cancel it, docs/design.md §4.7) could fire and open a
+//  position: it is cancelled. The store is read now, not when the book was
+//  asked for, so a stop placed meanwhile (its tag is written first) is kept.
+static void
+s_on_sweep (void *owner, gw_call_t *call)
+{
+    gw_stops_t *self = (gw_stops_t *) owner;
+    self->sweeping = false;
+    gw_position_row_t *rows = NULL;
+    size_t count = 0;
+    if (call->outcome != GW_OUT_OK || gw_store_list_positions (self->store, &rows, &count) != 0) {
+        tw_warn ("orphan broker stop sweep failed error=\"%s\": trying again at the next "
+                 "heartbeat",
+                 call->error);
+        return;
+    }
+    self->swept = true;
+    zhashx_t *kept = zhashx_new ();
+    assert (kept);
+    for (size_t i = 0; i < count; i++)
+        if (rows[i].stop_tag[0])
+            zhashx_update (kept, rows[i].stop_tag, self);
+    for (size_t i = 0; i < call->order_count; i++) {
+        const gw_broker_order_t *o = &call->orders[i];
+        if (strncmp (o->order_tag, GW_STOP_TAG_PREFIX, strlen (GW_STOP_TAG_PREFIX)) != 0
+            || !s_working (o->status) || zhashx_lookup (kept, o->order_tag))
+            continue;
+        self->orphans++;
+        tw_warn ("orphan broker stop found order=%s tag=%s symbol=%s qty=%" PRId64
+                 ": no live position holds it, cancelling it",
+                 o->id, o->order_tag, o->symbol, o->qty);
+        gw_call_t *cancel = gw_call_new (GW_OP_CANCEL);
+        snprintf (cancel->order_id, sizeof cancel->order_id, "%s", o->id);
+        snprintf (cancel->order_tag, sizeof cancel->order_tag, "%s", o->order_tag);
+        snprintf (cancel->symbol, sizeof cancel->symbol, "%s", o->symbol);
+        snprintf (cancel->product, sizeof cancel->product, "%s", o->product);
+        cancel->side = o->side;
+        cancel->qty = o->qty;
+        gw_jobs_call (self->jobs, cancel, s_on_orphan_cancelled, self);
+    }
+    zhashx_destroy (&kept);
+    free (rows);
+}
+
+//  Asks for the order book for s_on_sweep.
+static void
+s_sweep (gw_stops_t *self)
+{
+    self->sweeping = true;
+    gw_jobs_call (self->jobs, gw_call_new (GW_OP_ORDERS), s_on_sweep, self);
+}
+
 void
 gw_stops_sync_all (gw_stops_t *self)
 {
     if (!self->enabled)
         return;
+    if (!self->swept && !self->sweeping && self->scanned)
+        s_sweep (self); //  a failed sweep, again
     if (!self->scanned) {
         zhashx_purge (self->touched);
         s_sync_every_position (self);
+        if (self->scanned)
+            s_sweep (self);
         return;
     }
     //  The positions noted, and the idle entries whose wait is over (once
@@ -662,4 +740,10 @@ uint64_t
 gw_stops_fired (gw_stops_t *self)
 {
     return self->fired;
+}
+
+uint64_t
+gw_stops_orphans (gw_stops_t *self)
+{
+    return self->orphans;
 }

@@ -82,5 +82,8 @@ void gw_stops_log_open (gw_stops_t *self);
 uint64_t gw_stops_placed (gw_stops_t *self);
 uint64_t gw_stops_moved (gw_stops_t *self);
 uint64_t gw_stops_fired (gw_stops_t *self);
+//  Orphan broker stops (working, with a broker-stop tag no live position
+//  holds) found by the start-up sweep and cancelled.
+uint64_t gw_stops_orphans (gw_stops_t *self);
 
 #endif

@@ -157,16 +157,17 @@ s_reads (gw_testfx_t *fx, const char *path)
     return count;
 }
 
-//  Waits (bounded) until the gateway has read no positions for a while:
-//  what the open set off (pushes, a reconciliation) is over.
+//  Waits (bounded) until the gateway has read neither positions nor orders
+//  for a while: what the start and the open set off (pushes, a
+//  reconciliation, the start-up sweep of orphan stops) is over.
 static void
 s_settle (gw_testfx_t *fx)
 {
-    int before = -1, now = s_reads (fx, "/api/v3/positions");
+    int before = -1, now = s_reads (fx, "/api/v3/positions") + s_reads (fx, "/api/v3/orders");
     for (int i = 0; i < 50 && now != before; i++) {
         zclock_sleep (200);
         before = now;
-        now = s_reads (fx, "/api/v3/positions");
+        now = s_reads (fx, "/api/v3/positions") + s_reads (fx, "/api/v3/orders");
     }
     ck_assert_int_eq (now, before);
 }

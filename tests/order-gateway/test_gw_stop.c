@@ -487,6 +487,80 @@ START_TEST (test_exit_failed_gets_a_new_stop)
 }
 END_TEST
 
+//  Places an SL-M sell of SYMBOL at the fake as someone else would, with
+//  order tag tag (what a gateway that died before cancelling it left).
+static void
+s_place_stop_order (gw_testfx_t *fx, const char *tag)
+{
+    char body[512];
+    snprintf (body, sizeof body,
+              "{\"symbol\":\"%s\",\"qty\":10,\"type\":3,\"side\":-1,\"productType\":"
+              "\"INTRADAY\",\"limitPrice\":0,\"stopPrice\":90,\"validity\":\"DAY\","
+              "\"disclosedQty\":0,\"offlineOrder\":false,\"orderTag\":\"%s\"}",
+              SYMBOL, tag);
+    const char *headers[] = {"Authorization: " GW_TESTFX_APP_ID ":" GW_TESTFX_TOKEN, NULL};
+    long status = 0;
+    char *reply = fake_fyers_http (fx->fake, "POST", "/api/v3/orders/sync", body, headers, &status);
+    ck_assert_msg (status == 200 && reply && strstr (reply, "\"s\":\"ok\""), "place: %ld %s",
+                   status, reply ? reply : "(none)");
+    free (reply);
+}
+
+//  Before the gateway starts: a broker stop of a run that died before it
+//  could cancel it (its position long gone), and the trader's own stop.
+static void
+s_orphan_and_own_stop (gw_testfx_t *fx)
+{
+    fake_fyers_set_price (fx->fake, SYMBOL, 100.0);
+    s_place_stop_order (fx, "TS0000000100000001");
+    s_place_stop_order (fx, "mystop1");
+}
+
+//  The status of the order with tag, from the fake's order book (0: none).
+static int
+s_status_of_tag (gw_testfx_t *fx, const char *tag)
+{
+    char *text = fake_fyers_orders (fx->fake);
+    ck_assert_ptr_nonnull (text);
+    cJSON *root = cJSON_Parse (text);
+    free (text);
+    int status = 0;
+    const cJSON *entry;
+    cJSON_ArrayForEach (entry, cJSON_GetObjectItem (root, "orderBook")) {
+        const char *order_tag = cJSON_GetStringValue (cJSON_GetObjectItem (entry, "orderTag"));
+        if (order_tag
+            && (strcmp (order_tag, tag) == 0
+                || (strncmp (order_tag, "1:", 2) == 0 && strcmp (order_tag + 2, tag) == 0)))
+            status = (int) cJSON_GetNumberValue (cJSON_GetObjectItem (entry, "status"));
+    }
+    cJSON_Delete (root);
+    return status;
+}
+
+//  At start the gateway reads the order book once: a working order with a
+//  broker-stop tag that no live position holds is cancelled (it could
+//  fire and open a short); the trader's own orders are left alone.
+START_TEST (test_orphan_stop_cancelled_at_start)
+{
+    gw_testfx_t fx;
+    gw_testfx_setup (&fx, s_orphan_and_own_stop);
+    s_wait_at_least (&fx, "broker_stops_orphans", 1);
+    int64_t deadline = tw_clock_mono_ms () + WAIT_MS;
+    while (s_status_of_tag (&fx, "TS0000000100000001") != STATUS_CANCELLED
+           && tw_clock_mono_ms () < deadline)
+        zclock_sleep (POLL_MS);
+    ck_assert_int_eq (s_status_of_tag (&fx, "TS0000000100000001"), STATUS_CANCELLED);
+    ck_assert (tw_file_wait_contains (fx.log, "orphan broker stop cancelled", WAIT_MS));
+    ck_assert_int_eq (s_status_of_tag (&fx, "mystop1"), STATUS_WORKING);
+    //  A stop of its own, placed after the start, is not an orphan.
+    s_open_sbin (&fx, 95);
+    s_wait_stop (&fx, STATUS_WORKING, 95);
+    ck_assert_int_eq (tw_cmd_counter (fx.rep, TW_MSG_STATUS, "broker_stops_orphans"), 1);
+    ck_assert_int_eq (fake_fyers_count (fx.fake, "DELETE", "/api/v3/orders/sync"), 1);
+    gw_testfx_teardown (&fx);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -506,6 +580,7 @@ main (void)
     tcase_add_test (tc, test_no_stop_loss_no_stop);
     tcase_add_test (tc, test_exit_refused_keeps_its_stop);
     tcase_add_test (tc, test_exit_failed_gets_a_new_stop);
+    tcase_add_test (tc, test_orphan_stop_cancelled_at_start);
     suite_add_tcase (suite, tc);
     SRunner *runner = srunner_create (suite);
     srunner_run_all (runner, CK_NORMAL);
