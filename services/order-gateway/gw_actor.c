@@ -195,11 +195,19 @@ s_on_position_event (void *arg, tw_msg_type_t type, const tw_position_t *pos)
         gw_stop_touch ((gw_stops_t *) arg, pos->id);
 }
 
-//  Every broker answer says when the broker's token ends (token_expiry).
+//  Every broker answer says when the broker's token ends (token_expiry); a
+//  broker's notice (the paper broker's stop filled) makes the gateway read
+//  the positions at once, as an order-socket push does.
 static void
 s_on_broker_result (void *arg, gw_call_t *call)
 {
-    gw_warnings_token (((gw_t *) arg)->warnings, call->token_exp);
+    gw_t *self = (gw_t *) arg;
+    if (call->op == GW_OP_NOTICE) {
+        tw_info ("broker notice id=%s: reconciling now", call->position_id);
+        gw_reconcile_now (self->reconcile);
+        return;
+    }
+    gw_warnings_token (self->warnings, call->token_exp);
 }
 
 //  Moves the gateway to state (durably, then a trading_state event). Nothing

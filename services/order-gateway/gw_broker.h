@@ -17,7 +17,9 @@
 //  in its own SQLite file so that a gateway restart reconciles against them).
 //
 //  Pipe protocol (zsock_send picture "p"): gateway -> actor: a gw_call_t *;
-//  actor -> gateway: the same gw_call_t * with outcome set. Stop the actor
+//  actor -> gateway: the same gw_call_t * with outcome set, or, unasked, a
+//  notice (op GW_OP_NOTICE, call_id 0: a position changed at the broker by
+//  itself; the paper broker's stop filled). Stop the actor
 //  with gw_broker_destroy: calls not yet handed back (queued, in flight, or
 //  answered but not read) are then destroyed, not returned, and transfers in
 //  flight are aborted; the gateway learns their fate by reconciling with the

@@ -71,6 +71,8 @@ gw_op_name (gw_op_t op)
         return "market_status";
     case GW_OP_MODIFY:
         return "modify";
+    case GW_OP_NOTICE:
+        return "notice";
     }
     return "";
 }

@@ -27,8 +27,10 @@ typedef enum {
     GW_OP_ORDERS,        //  read the broker's order book (GET /orders)
     GW_OP_CANCEL,        //  cancel what remains of order_id (DELETE /orders/sync {"id": ...})
     GW_OP_MARKET_STATUS, //  read the markets' status (GET <data_base_url>/marketStatus)
-    GW_OP_MODIFY         //  move the stop of the SL-M order order_id to stop_price
+    GW_OP_MODIFY,        //  move the stop of the SL-M order order_id to stop_price
                          //  (PATCH /orders/sync {"id": ..., "type": 3, "stopPrice": ...})
+    GW_OP_NOTICE         //  broker -> gateway, unasked (call_id 0): position_id changed at
+                         //  the broker by itself (the paper broker's stop filled)
 } gw_op_t;
 
 typedef enum {

@@ -501,6 +501,8 @@ s_start (gw_fyers_t *self, gw_call_t *call)
     case GW_OP_MARKET_STATUS:
         transfer->url = zsys_sprintf ("%s/marketStatus", self->data_base_url);
         break;
+    case GW_OP_NOTICE: //  never asked of a broker: no URL, answered at once
+        break;
     }
     transfer->request = gw_fyers_body (call);
     transfer->easy = s_easy_take (self);

@@ -653,6 +653,8 @@ s_classify_ok (gw_call_t *call, const cJSON *root, int code, char *err, size_t e
     case GW_OP_MARKET_STATUS:
         return s_parse_market_status (call, root, err, err_size) == 0 ? GW_OUT_OK
                                                                       : GW_OUT_RETRYABLE;
+    case GW_OP_NOTICE:
+        break;
     }
     snprintf (err, err_size, "unknown op");
     return GW_OUT_FINAL;

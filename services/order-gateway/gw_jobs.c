@@ -95,9 +95,12 @@ s_on_broker (zloop_t *loop, zsock_t *sock, void *arg)
     if (self->watch_fn)
         self->watch_fn (self->watch_owner, call);
     void *key = (void *) (uintptr_t) call->call_id;
-    s_pending_t *pending = (s_pending_t *) zhashx_lookup (self->pending, key);
-    if (!pending)
-        tw_warn ("broker result for an unknown call id=%" PRIu64, call->call_id);
+    //  call_id 0 is never given out: an unasked notice (no owner).
+    s_pending_t *pending = key ? (s_pending_t *) zhashx_lookup (self->pending, key) : NULL;
+    if (!pending) {
+        if (call->op != GW_OP_NOTICE) //  a notice is unasked: the watcher reads it
+            tw_warn ("broker result for an unknown call id=%" PRIu64, call->call_id);
+    }
     else {
         s_pending_t job = *pending;
         //  Gone from the table before fn runs, so that fn may cancel freely.

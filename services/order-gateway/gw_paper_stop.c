@@ -194,6 +194,20 @@ gw_paper_stop_cancel_position (gw_paper_t *self, const char *position_id)
 //  next.
 #define GW_PAPER_STOPS_PER_TICK 16
 
+//  Tells the gateway, unasked, that position_id changed here (a stop
+//  filled), as Fyers' order socket would: it reads the positions at once
+//  instead of at its next reconciliation. Only in the actor (a pipe).
+static void
+s_notice (gw_paper_t *self, const char *position_id)
+{
+    if (!self->pipe)
+        return;
+    gw_call_t *notice = gw_call_new (GW_OP_NOTICE);
+    snprintf (notice->position_id, sizeof notice->position_id, "%s", position_id);
+    if (zsock_send (self->pipe, "p", notice) != 0)
+        gw_call_destroy (&notice);
+}
+
 //  Fills every working stop of symbol that ltp reaches, at ltp.
 void
 gw_paper_stop_trigger (gw_paper_t *self, const char *symbol, double ltp)
@@ -242,10 +256,12 @@ gw_paper_stop_trigger (gw_paper_t *self, const char *symbol, double ltp)
         gw_call_t *scratch = gw_call_new (GW_OP_PLACE); //  carries gw_paper_fill's error
         if (gw_paper_fill (self, scratch, start, fired[i].tag, fired[i].side, fired[i].qty, ltp,
                            fired[i].seq)
-            >= 0)
+            >= 0) {
             tw_info ("paper: stop order " GW_PAPER_STOP_PREFIX "%lld of %s filled qty=%lld "
                      "price=%.2f",
                      (long long) fired[i].seq, fired[i].position_id, (long long) fired[i].qty, ltp);
+            s_notice (self, fired[i].position_id);
+        }
         else
             tw_error ("paper: stop order " GW_PAPER_STOP_PREFIX "%lld not filled error=\"%s\"",
                       (long long) fired[i].seq, scratch->error);

@@ -449,12 +449,13 @@ END_TEST
 
 //  The paper broker's simulated broker stop (docs/design.md §4.7): placed at
 //  the open's stop-loss (gw_inproc_open asks for half the price), it rests
-//  in the paper book until a tick reaches it, then fills there; the
-//  reconciliation finds the position flat and closes it `SL Hit` at the
-//  tick's price, once.
+//  in the paper book until a tick reaches it, then fills there; the paper
+//  broker's notice makes the gateway reconcile at once (no periodic
+//  reconciliation here), which finds the position flat and closes it
+//  `SL Hit` at the tick's price, once.
 START_TEST (test_paper_broker_stop)
 {
-    setenv ("TW_GATEWAY_RECONCILE_INTERVAL_MS", "100", 1);
+    setenv ("TW_GATEWAY_RECONCILE_INTERVAL_MS", "0", 1);
     gw_inproc_t fx;
     gw_inproc_start (&fx);
     gw_inproc_open (&fx, SYMBOL_A, POS_A, 10, PRICE_A);
