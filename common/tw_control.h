@@ -37,7 +37,9 @@ int tw_control_handle (tw_control_t *self);
 void tw_control_pong (const tw_msg_t *request, tw_msg_t *reply, const char *service,
                       int64_t started_ms);
 
-//  Appends a counter to pong; ignored past TW_MAX_COUNTERS.
+//  Appends a counter to pong; past TW_MAX_COUNTERS it is dropped and an
+//  error logged (at most once a minute): a service with too many counters
+//  is a bug to fix, never a cut reply.
 void tw_control_counter (tw_pong_t *pong, const char *name, int64_t value);
 
 //  The counter a service uses to say whether it is doing its job, beyond
