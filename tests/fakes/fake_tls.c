@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 int
-fake_tls_server (struct lws_context_creation_info *info, const char *who,
-                 const char *cert_file, const char *key_file, bool plain_too)
+fake_tls_server (struct lws_context_creation_info *info, const char *who, const char *cert_file,
+                 const char *key_file, bool plain_too)
 {
     const char *files[] = {cert_file, key_file};
     for (size_t i = 0; i < sizeof files / sizeof *files; i++)

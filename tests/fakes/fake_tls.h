@@ -16,7 +16,7 @@
 //  without it such a client gets nothing. The file names must outlive
 //  lws_create_context. Returns 0, or -1 with the reason on stderr (after
 //  who) when a file cannot be read.
-int fake_tls_server (struct lws_context_creation_info *info, const char *who,
-                     const char *cert_file, const char *key_file, bool plain_too);
+int fake_tls_server (struct lws_context_creation_info *info, const char *who, const char *cert_file,
+                     const char *key_file, bool plain_too);
 
 #endif

@@ -23,8 +23,8 @@
 
 //  The steps, as openssl's arguments after "openssl", run in dir in order.
 static const char *const s_steps[][S_ARGS_MAX] = {
-    {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-     "-days", "2", "-subj", "/CN=tradewire-test-ca", "-keyout", "ca.key", "-out", TW_PKI_CA, NULL},
+    {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days",
+     "2", "-subj", "/CN=tradewire-test-ca", "-keyout", "ca.key", "-out", TW_PKI_CA, NULL},
     {"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj",
      "/CN=127.0.0.1", "-keyout", TW_PKI_SERVER_KEY, "-out", "server.csr", NULL},
     {"x509", "-req", "-in", "server.csr", "-CA", TW_PKI_CA, "-CAkey", "ca.key", "-CAcreateserial",
@@ -33,9 +33,8 @@ static const char *const s_steps[][S_ARGS_MAX] = {
      "/CN=" TW_PKI_MISNAMED_HOST, "-keyout", TW_PKI_MISNAMED_KEY, "-out", "misnamed.csr", NULL},
     {"x509", "-req", "-in", "misnamed.csr", "-CA", TW_PKI_CA, "-CAkey", "ca.key", "-CAcreateserial",
      "-days", "2", "-extfile", S_MISNAMED_EXT, "-out", TW_PKI_MISNAMED_CERT, NULL},
-    {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-     "-days", "2", "-subj", "/CN=tradewire-other-ca", "-keyout", "other.key", "-out",
-     TW_PKI_OTHER_CA, NULL},
+    {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days",
+     "2", "-subj", "/CN=tradewire-other-ca", "-keyout", "other.key", "-out", TW_PKI_OTHER_CA, NULL},
 };
 
 //  Writes text to dir/name; 0 or -1.
@@ -92,9 +91,9 @@ tw_pki_make (const char *dir)
         fprintf (stderr, "tw_pki: no openssl on PATH\n");
         return -1;
     }
-    if (s_write (dir, S_SERVER_EXT, S_EXTENSIONS "subjectAltName=IP:127.0.0.1,DNS:localhost\n")
-            != 0
-        || s_write (dir, S_MISNAMED_EXT, S_EXTENSIONS "subjectAltName=DNS:" TW_PKI_MISNAMED_HOST "\n")
+    if (s_write (dir, S_SERVER_EXT, S_EXTENSIONS "subjectAltName=IP:127.0.0.1,DNS:localhost\n") != 0
+        || s_write (dir, S_MISNAMED_EXT,
+                    S_EXTENSIONS "subjectAltName=DNS:" TW_PKI_MISNAMED_HOST "\n")
                != 0) {
         fprintf (stderr, "tw_pki: cannot write the extension files in %s\n", dir);
         return -1;
