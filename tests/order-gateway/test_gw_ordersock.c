@@ -244,7 +244,7 @@ END_TEST
 //  wss:// (as Fyers' socket is): the fake's socket on TLS with a
 //  certificate of a tw_pki; [fyers] data_ca_file says which CA to trust.
 
-//  The fake's /_fake/info field key, as text ("true", "0", ...).
+//  True when the fake's GET /_fake/info holds text (e.g. "\"ws_tls\":true").
 static bool
 s_info_says (gw_testfx_t *fx, const char *field)
 {
@@ -285,7 +285,8 @@ s_refused_keeps_trading (gw_testfx_t *fx, const char *reason)
 {
     ck_assert_msg (tw_file_wait_contains (fx->log, reason, WAIT_MS), "no \"%s\" in %s", reason,
                    fx->log);
-    ck_assert (tw_file_contains (fx->log, "ordersock cannot connect url=wss://127.0.0.1:"));
+    ck_assert (
+        tw_file_wait_contains (fx->log, "ordersock cannot connect url=wss://127.0.0.1:", WAIT_MS));
     ck_assert_int_eq (tw_cmd_counter (fx->rep, TW_MSG_STATUS, "order_socket"), 1);
     s_open_sbin (fx);
     int positions = s_reads (fx, "/api/v3/positions");
