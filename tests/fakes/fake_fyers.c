@@ -3,14 +3,17 @@
 //
 //  Usage: fake_fyers --app-id X --token Y [--port N] [--bind 127.0.0.1]
 //                    [--port-file PATH] [--ws-port N] [--ws-port-file PATH]
-//                    [--app-secret S] [--quiet]
+//                    [--ws-tls-cert PEM --ws-tls-key PEM] [--app-secret S] [--quiet]
 //  --app-secret is the app's secret for the login's appIdHash (default
 //  "fake-app-secret").
 //  --port 0 (the default) picks a free port. Once listening, it prints
 //  "READY <port>" on stdout (one flushed line) and writes the port to
 //  --port-file if given. The order socket (ws://<bind>:<ws port>/trade/v3,
 //  docs/fyers.md §7.3) listens on --ws-port (0: a free port), written to
-//  --ws-port-file and shown by GET /_fake/info. It binds loopback only. SIGTERM or SIGINT stops it
+//  --ws-port-file and shown by GET /_fake/info. With --ws-tls-cert and
+//  --ws-tls-key (both or neither) the order socket speaks TLS only, with
+//  that certificate: wss://<bind>:<ws port>/trade/v3 ("ws_tls":true in
+//  /_fake/info); REST stays http://. It binds loopback only. SIGTERM or SIGINT stops it
 //  cleanly (hanging requests are cut short) with exit status 0. A line per
 //  API request goes to stderr unless --quiet.
 //
@@ -133,7 +136,7 @@
 //    POST   /_fake/reset     forgets positions, orders, prices, script and requests;
 //                            every market OPEN again.
 //                            Order ids keep increasing.
-//    GET    /_fake/info      {"s":"ok","port","ws_port","ws_path","ws_clients",
+//    GET    /_fake/info      {"s":"ok","port","ws_port","ws_path","ws_tls","ws_clients",
 //                            "ws_subscribed","ws_connections","ws_refused","ws_sent",
 //                            "ws_silent","ws_refuse_next"}.
 //    POST   /_fake/ws        {["drop":true],["silent":bool],["refuse":N]}: drop every
@@ -141,8 +144,8 @@
 //                            refuse the next N upgrades (503).
 //  Unknown control routes: 404.
 //
-//  Order socket (ws://<bind>:<ws port>/trade/v3)
-//  ---------------------------------------------
+//  Order socket (ws:// or, with --ws-tls-*, wss://<bind>:<ws port>/trade/v3)
+//  --------------------------------------------------------------------------
 //  The upgrade needs "authorization: <APP_ID>:<TOKEN>" (else 401). Text
 //  {"T":"SUB_ORD","SLIST":["orders","trades","positions"],"SUB_T":1} is acked
 //  {"code":1605,"message":"Successfully subscribed","s":"ok"}; "ping" gets
@@ -165,10 +168,9 @@
 static void
 s_usage (void)
 {
-    fprintf (
-        stderr,
-        "usage: fake_fyers --app-id X --token Y [--port N] [--bind 127.0.0.1]"
-        " [--port-file PATH] [--ws-port N] [--ws-port-file PATH] [--app-secret S] [--quiet]\n");
+    fprintf (stderr, "usage: fake_fyers --app-id X --token Y [--port N] [--bind 127.0.0.1]"
+                     " [--port-file PATH] [--ws-port N] [--ws-port-file PATH]"
+                     " [--ws-tls-cert PEM --ws-tls-key PEM] [--app-secret S] [--quiet]\n");
 }
 
 //  Writes the port and renames into place, so a reader never sees half a file.
@@ -223,6 +225,10 @@ main (int argc, char *argv[])
             port_file = value;
         else if (strcmp (arg, "--ws-port-file") == 0)
             ws_port_file = value;
+        else if (strcmp (arg, "--ws-tls-cert") == 0)
+            config.ws_tls_cert = value;
+        else if (strcmp (arg, "--ws-tls-key") == 0)
+            config.ws_tls_key = value;
         else if (strcmp (arg, "--port") == 0 || strcmp (arg, "--ws-port") == 0) {
             char *end;
             long port = strtol (value, &end, 10);
@@ -237,7 +243,7 @@ main (int argc, char *argv[])
             return 2;
         }
     }
-    if (!config.app_id || !config.token) {
+    if (!config.app_id || !config.token || !config.ws_tls_cert != !config.ws_tls_key) {
         s_usage ();
         return 2;
     }
@@ -262,8 +268,8 @@ main (int argc, char *argv[])
         ff_server_destroy (&server);
         return 1;
     }
-    fprintf (stderr, "fake_fyers: listening on %s:%d, order socket ws://%s:%d/trade/v3\n",
-             config.bind, port, config.bind, ws_port);
+    fprintf (stderr, "fake_fyers: listening on %s:%d, order socket %s://%s:%d/trade/v3\n",
+             config.bind, port, config.ws_tls_cert ? "wss" : "ws", config.bind, ws_port);
     printf ("READY %d\n", port);
     fflush (stdout);
 

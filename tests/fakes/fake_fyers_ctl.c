@@ -107,9 +107,28 @@ s_read_line (int fd, char *line, size_t size, long long deadline)
 fake_fyers_t *
 fake_fyers_start (const char *binary_path, const char *app_id, const char *token)
 {
+    return fake_fyers_start_args (binary_path, app_id, token, NULL);
+}
+
+fake_fyers_t *
+fake_fyers_start_args (const char *binary_path, const char *app_id, const char *token,
+                       const char *const *args)
+{
+    //  The child's argv, made before fork: the binary, the fixed flags, args.
+    const char *fixed[] = {binary_path, "--port", "0", "--app-id", app_id, "--token", token};
+    size_t fixed_count = sizeof fixed / sizeof *fixed, count = 0;
+    while (args && args[count])
+        count++;
+    const char **argv = calloc (fixed_count + count + 1, sizeof *argv);
+    if (!argv)
+        return NULL;
+    memcpy (argv, fixed, sizeof fixed);
+    for (size_t i = 0; i < count; i++)
+        argv[fixed_count + i] = args[i];
     int fds[2];
     if (pipe2 (fds, O_CLOEXEC) != 0) {
         perror ("fake_fyers_start: pipe2");
+        free (argv);
         return NULL;
     }
     pid_t parent = getpid ();
@@ -118,6 +137,7 @@ fake_fyers_start (const char *binary_path, const char *app_id, const char *token
         perror ("fake_fyers_start: fork");
         close (fds[0]);
         close (fds[1]);
+        free (argv);
         return NULL;
     }
     if (pid == 0) {
@@ -127,11 +147,11 @@ fake_fyers_start (const char *binary_path, const char *app_id, const char *token
             _exit (127);
         if (dup2 (fds[1], STDOUT_FILENO) == -1)
             _exit (127);
-        execl (binary_path, binary_path, "--port", "0", "--app-id", app_id, "--token", token,
-               (char *) NULL);
+        execv (binary_path, (char *const *) argv);
         fprintf (stderr, "fake_fyers_start: exec %s: %s\n", binary_path, strerror (errno));
         _exit (127);
     }
+    free (argv);
     close (fds[1]);
     char line[FAKE_FYERS_READY_MAX];
     int port = 0;
@@ -557,11 +577,13 @@ fake_fyers_ws_port (fake_fyers_t *self)
         return self->ws_port;
     char *info = s_control (self, "GET", "/_fake/info", NULL);
     int port = s_int_field (info, "ws_port");
+    bool tls = info && strstr (info, "\"ws_tls\":true");
     free (info);
     if (port <= 0)
         return -1;
     self->ws_port = port;
-    snprintf (self->ws_url, sizeof self->ws_url, "ws://127.0.0.1:%d/trade/v3", port);
+    snprintf (self->ws_url, sizeof self->ws_url, "%s://127.0.0.1:%d/trade/v3", tls ? "wss" : "ws",
+              port);
     return port;
 }
 

@@ -28,6 +28,13 @@ typedef struct _fake_fyers_t fake_fyers_t;
 //  with fake_fyers_stop.
 fake_fyers_t *fake_fyers_start (const char *binary_path, const char *app_id, const char *token);
 
+//  The same, with more of fake_fyers' flags after those (args: a
+//  NULL-terminated array, may be NULL), e.g. {"--ws-tls-cert", "server.pem",
+//  "--ws-tls-key", "server.key", NULL} for an order socket on wss://.
+//  Relative paths are the caller's working directory's.
+fake_fyers_t *fake_fyers_start_args (const char *binary_path, const char *app_id, const char *token,
+                                     const char *const *args);
+
 //  Sends SIGTERM, waits, falls back to SIGKILL; frees the handle and nulls
 //  the caller's pointer. Returns the child's exit status (0 after a clean
 //  stop), or -1 if it had to be killed or could not be reaped.
@@ -110,7 +117,8 @@ char *fake_fyers_positions (fake_fyers_t *self);
 char *fake_fyers_trades (fake_fyers_t *self);
 
 //  The order socket (docs/fyers.md §7.3): its port, and the URL to give a
-//  client, "ws://127.0.0.1:<port>/trade/v3". -1 / NULL when not known.
+//  client, "ws://127.0.0.1:<port>/trade/v3" ("wss://..." when the fake was
+//  started with --ws-tls-cert and --ws-tls-key). -1 / NULL when not known.
 int fake_fyers_ws_port (fake_fyers_t *self);
 const char *fake_fyers_ws_url (fake_fyers_t *self);
 

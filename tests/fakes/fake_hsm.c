@@ -41,6 +41,7 @@
 //                             pings, token_requests
 //  Every /_fake/ answer is JSON; stderr gets one line per event.
 
+#include "fake_tls.h"
 #include "mf_hsm.h"
 
 #include <cjson/cJSON.h>
@@ -645,13 +646,8 @@ main (int argc, char **argv)
     info.iface = "127.0.0.1";
     info.protocols = s_protocols;
     info.options = LWS_SERVER_OPTION_DISABLE_IPV6 | LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
-    if (tls_cert) {
-        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT
-                        | LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT
-                        | LWS_SERVER_OPTION_ALLOW_HTTP_ON_HTTPS_LISTENER;
-        info.ssl_cert_filepath = tls_cert;
-        info.ssl_private_key_filepath = tls_key;
-    }
+    if (tls_cert && fake_tls_server (&info, "fake_hsm", tls_cert, tls_key, true) != 0)
+        return 1;
     struct lws_context *context = lws_create_context (&info);
     if (!context) {
         fprintf (stderr, "fake_hsm: cannot listen on 127.0.0.1 port %d\n", port);

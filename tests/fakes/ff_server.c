@@ -703,7 +703,8 @@ ff_server_new (const ff_server_config_t *config)
         return NULL;
     }
     self->port = info->port;
-    self->ws = ff_ws_new (config->bind, config->ws_port, self->auth, config->quiet);
+    self->ws = ff_ws_new (config->bind, config->ws_port, self->auth, config->ws_tls_cert,
+                          config->ws_tls_key, config->quiet);
     if (!self->ws) {
         ff_server_destroy (&self);
         return NULL;

@@ -15,11 +15,13 @@
 typedef struct {
     const char *app_id;
     const char *token;
-    const char *app_secret; //  the login's appIdHash; NULL: FF_APP_SECRET_DEFAULT
-    const char *bind;       //  a 127.x.x.x address
-    int port;               //  0 lets the kernel pick a free port
-    int ws_port;            //  the order socket's (ff_ws.h); 0 as for port
-    bool quiet;             //  no line per request on stderr
+    const char *app_secret;  //  the login's appIdHash; NULL: FF_APP_SECRET_DEFAULT
+    const char *bind;        //  a 127.x.x.x address
+    int port;                //  0 lets the kernel pick a free port
+    int ws_port;             //  the order socket's (ff_ws.h); 0 as for port
+    const char *ws_tls_cert; //  with ws_tls_key: the order socket on wss://,
+    const char *ws_tls_key;  //  PEM files read by ff_server_new; NULL: ws://
+    bool quiet;              //  no line per request on stderr
 } ff_server_config_t;
 
 typedef struct _ff_server_t ff_server_t;

@@ -7,6 +7,7 @@
 //  frames, written one per writeable callback.
 
 #include "ff_ws.h"
+#include "fake_tls.h"
 
 #include <libwebsockets.h>
 #include <pthread.h>
@@ -55,6 +56,7 @@ struct _ff_ws_t {
     atomic_bool stopping;
     char *auth;
     int port;
+    bool tls; //  wss://
     bool quiet;
     ff_client_t *clients; //  the service thread's only
     pthread_mutex_t lock; //  guards everything below
@@ -341,7 +343,8 @@ s_lws_log (int level, const char *line)
 }
 
 ff_ws_t *
-ff_ws_new (const char *bind, int port, const char *auth, bool quiet)
+ff_ws_new (const char *bind, int port, const char *auth, const char *tls_cert, const char *tls_key,
+           bool quiet)
 {
     ff_ws_t *self = calloc (1, sizeof *self);
     if (!self)
@@ -362,6 +365,11 @@ ff_ws_new (const char *bind, int port, const char *auth, bool quiet)
     info.protocols = s_protocols;
     info.user = self;
     info.options = LWS_SERVER_OPTION_DISABLE_IPV6 | LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
+    self->tls = tls_cert || tls_key;
+    if (self->tls && fake_tls_server (&info, "fake_fyers", tls_cert, tls_key, false) != 0) {
+        ff_ws_destroy (&self);
+        return NULL;
+    }
     self->context = lws_create_context (&info);
     struct lws_vhost *vhost =
         self->context ? lws_get_vhost_by_name (self->context, "default") : NULL;
@@ -471,6 +479,7 @@ ff_ws_info (ff_ws_t *self, cJSON *reply)
     pthread_mutex_lock (&self->lock);
     cJSON_AddNumberToObject (reply, "ws_port", self->port);
     cJSON_AddStringToObject (reply, "ws_path", FF_WS_PATH);
+    cJSON_AddBoolToObject (reply, "ws_tls", self->tls);
     cJSON_AddNumberToObject (reply, "ws_clients", (double) self->clients_open);
     cJSON_AddNumberToObject (reply, "ws_subscribed", (double) self->clients_subscribed);
     cJSON_AddNumberToObject (reply, "ws_connections", (double) self->connections);

@@ -1,7 +1,8 @@
 //  ff_ws - the fake's order/trade/position WebSocket (docs/fyers.md §7.3): a
 //  libwebsockets server in its own thread, on its own port.
 //
-//  A client connects to ws://<bind>:<port>/trade/v3 with the upgrade header
+//  A client connects to ws://<bind>:<port>/trade/v3 (wss:// when the socket
+//  was given a certificate: TLS only, as Fyers' socket) with the upgrade header
 //  "authorization: <APP_ID>:<TOKEN>" (anything else: HTTP 401; another path:
 //  404), subscribes with {"T":"SUB_ORD","SLIST":[...],"SUB_T":1} (ack
 //  {"code":1605,"message":"Successfully subscribed","s":"ok"}), and from then
@@ -25,8 +26,10 @@ typedef struct _ff_ws_t ff_ws_t;
 
 //  Starts listening on bind (a 127.x.x.x address) and port (0: the kernel
 //  picks) and starts the thread. auth is the exact header value expected.
-//  Returns NULL (and says why on stderr) on failure.
-ff_ws_t *ff_ws_new (const char *bind, int port, const char *auth, bool quiet);
+//  With tls_cert and tls_key (PEM files; both or neither) the socket speaks
+//  TLS only (wss://). Returns NULL (and says why on stderr) on failure.
+ff_ws_t *ff_ws_new (const char *bind, int port, const char *auth, const char *tls_cert,
+                    const char *tls_key, bool quiet);
 
 //  Stops the thread, closes every connection, frees everything; nulls the
 //  caller's pointer.
@@ -44,7 +47,8 @@ void ff_ws_drop_all (ff_ws_t *self);
 void ff_ws_set_silent (ff_ws_t *self, bool silent);
 void ff_ws_refuse (ff_ws_t *self, int count);
 
-//  Adds the socket's state to reply: ws_port, ws_path, ws_clients (open
+//  Adds the socket's state to reply: ws_port, ws_path, ws_tls (true for
+//  wss://), ws_clients (open
 //  connections), ws_subscribed (those that subscribed to something),
 //  ws_connections (accepted since start), ws_refused, ws_sent (messages
 //  written), ws_silent, ws_refuse_next.

@@ -1,9 +1,11 @@
 //  tff_ws - fake_fyers' order socket (docs/fyers.md §7.3), driven by a small
 //  libwebsockets client that runs in the test's own thread: every wait
 //  services the client's context until a condition holds or a deadline
-//  passes.
+//  passes. The TLS case makes its certificates with tests/support's tw_pki.
 
 #include "tff_util.h"
+#include "tw_fixture.h"
+#include "tw_pki.h"
 
 #include <libwebsockets.h>
 #include <stdio.h>
@@ -118,10 +120,10 @@ s_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
 static const struct lws_protocols s_protocols[] = {
     {.name = "tff-client", .callback = s_callback, .rx_buffer_size = 4096}, {.name = NULL}};
 
-//  Starts connecting to the fake's order socket with auth as the
-//  authorization header (NULL: none).
+//  Starts connecting to fake's order socket with auth as the authorization
+//  header (NULL: none); over TLS trusting ca_file alone when it is not NULL.
 static ws_client_t *
-s_ws_open (const char *auth)
+s_ws_open_on (fake_fyers_t *fake, const char *auth, const char *ca_file)
 {
     ws_client_t *client = calloc (1, sizeof *client);
     ck_assert_ptr_nonnull (client);
@@ -132,10 +134,14 @@ s_ws_open (const char *auth)
     info.port = CONTEXT_PORT_NO_LISTEN;
     info.protocols = s_protocols;
     info.user = client;
+    if (ca_file) {
+        info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
+        info.client_ssl_ca_filepath = ca_file;
+    }
     client->context = lws_create_context (&info);
     ck_assert_ptr_nonnull (client->context);
     lws_sul_schedule (client->context, 0, &client->tick, s_on_tick, WS_TICK_US);
-    int port = fake_fyers_ws_port (tff_fake);
+    int port = fake_fyers_ws_port (fake);
     ck_assert_int_gt (port, 0);
     struct lws_client_connect_info connect;
     memset (&connect, 0, sizeof connect);
@@ -145,9 +151,16 @@ s_ws_open (const char *auth)
     connect.path = "/trade/v3";
     connect.host = "127.0.0.1";
     connect.origin = "127.0.0.1";
+    connect.ssl_connection = ca_file ? LCCSCF_USE_SSL : 0;
     connect.pwsi = &client->wsi;
     lws_client_connect_via_info (&connect);
     return client;
+}
+
+static ws_client_t *
+s_ws_open (const char *auth)
+{
+    return s_ws_open_on (tff_fake, auth, NULL);
 }
 
 static void
@@ -450,6 +463,70 @@ START_TEST (test_ws_bad_messages)
 }
 END_TEST
 
+//  The order socket on wss:// (--ws-tls-cert, --ws-tls-key), with a
+//  throwaway PKI of tw_pki in a scratch directory.
+START_TEST (test_ws_tls)
+{
+    long status = 0;
+    char *info = fake_fyers_http (tff_fake, "GET", "/_fake/info", NULL, NULL, &status);
+    ck_assert_int_eq (status, 200);
+    ck_assert_ptr_nonnull (strstr (info, "\"ws_tls\":false"));
+    free (info);
+    tw_fixture_t *scratch = tw_fixture_new ("tff");
+    ck_assert_ptr_nonnull (scratch);
+    const char *dir = tw_fixture_dir (scratch);
+    ck_assert_int_eq (tw_pki_make (dir), 0);
+    char cert[512], key[512], ca[512], other[512];
+    snprintf (cert, sizeof cert, "%s/%s", dir, TW_PKI_SERVER_CERT);
+    snprintf (key, sizeof key, "%s/%s", dir, TW_PKI_SERVER_KEY);
+    snprintf (ca, sizeof ca, "%s/%s", dir, TW_PKI_CA);
+    snprintf (other, sizeof other, "%s/%s", dir, TW_PKI_OTHER_CA);
+    //  Both flags or neither.
+    const char *half[] = {"--ws-tls-cert", cert, NULL};
+    ck_assert_ptr_null (fake_fyers_start_args (tff_binary, APP_ID, TOKEN, half));
+    const char *args[] = {"--ws-tls-cert", cert, "--ws-tls-key", key, NULL};
+    fake_fyers_t *fake = fake_fyers_start_args (tff_binary, APP_ID, TOKEN, args);
+    ck_assert_ptr_nonnull (fake);
+    char url[64];
+    snprintf (url, sizeof url, "wss://127.0.0.1:%d/trade/v3", fake_fyers_ws_port (fake));
+    ck_assert_str_eq (fake_fyers_ws_url (fake), url);
+
+    //  A client that trusts the CA subscribes and gets the pushes.
+    ws_client_t *client = s_ws_open_on (fake, APP_ID ":" TOKEN, ca);
+    ck_assert (s_ws_wait (client, s_is_open, NULL, WS_WAIT_MS));
+    ck_assert (client->established);
+    s_ws_send (client, SUB_ORD);
+    cJSON *message = s_ws_message (client, 0, WS_WAIT_MS);
+    ck_assert_ptr_nonnull (message);
+    ck_assert_int_eq ((int) s_num (message, "code"), 1605);
+    cJSON_Delete (message);
+    ck_assert_int_eq (fake_fyers_ws_wait_subscribed (fake, 1, WS_WAIT_MS), 1);
+    ck_assert_int_eq (fake_fyers_seed_position (fake, SYMBOL, "INTRADAY", 4, 100.0), 0);
+    message = s_ws_message (client, 1, WS_WAIT_MS);
+    ck_assert_ptr_nonnull (message);
+    ck_assert_int_eq ((int) s_num (s_inner (message, "positions"), "net_qty"), 4);
+    cJSON_Delete (message);
+    s_ws_close (&client);
+
+    //  Neither a plain ws:// client nor one that trusts another CA gets a
+    //  WebSocket.
+    const char *cas[] = {NULL, other};
+    for (size_t i = 0; i < sizeof cas / sizeof *cas; i++) {
+        client = s_ws_open_on (fake, APP_ID ":" TOKEN, cas[i]);
+        ck_assert (s_ws_wait (client, s_is_open, NULL, WS_WAIT_MS));
+        ck_assert (!client->established);
+        s_ws_close (&client);
+    }
+    info = fake_fyers_http (fake, "GET", "/_fake/info", NULL, NULL, &status);
+    ck_assert_int_eq (status, 200);
+    ck_assert_ptr_nonnull (strstr (info, "\"ws_tls\":true"));
+    ck_assert_int_eq (tff_json_int (info, "ws_connections"), 1);
+    free (info);
+    ck_assert_int_eq (fake_fyers_stop (&fake), 0);
+    tw_fixture_destroy (&scratch);
+}
+END_TEST
+
 TCase *
 tff_ws_tcase (void)
 {
@@ -459,5 +536,6 @@ tff_ws_tcase (void)
     tcase_add_test (tc, test_ws_refused);
     tcase_add_test (tc, test_ws_control_changes_silence_and_drop);
     tcase_add_test (tc, test_ws_bad_messages);
+    tcase_add_test (tc, test_ws_tls);
     return tc;
 }

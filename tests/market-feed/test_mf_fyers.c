@@ -26,6 +26,7 @@
 
 #include "tw_client.h"
 #include "tw_clock.h"
+#include "tw_pki.h"
 #include "tw_proc.h"
 #include "tw_sock.h"
 #include "tw_token.h"
@@ -152,46 +153,16 @@ s_fake_wait (fixture_t *fx, const char *field, long at_least)
 //  The fake asks for an ack every s_ack_count data frames ("0": never).
 static const char *s_ack_count = "2";
 
-//  A throwaway PKI in the fixture's directory, made with the openssl CLI:
-//  ca.pem signs server.pem (key server.key) for 127.0.0.1 and localhost;
-//  other.pem is a CA that signed nothing the fake shows.
-static void
-s_make_certs (fixture_t *fx)
-{
-    char path[160];
-    snprintf (path, sizeof path, "%s/ext.cnf", fx->dir);
-    FILE *ext = fopen (path, "w");
-    ck_assert_ptr_nonnull (ext);
-    fputs ("basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n"
-           "subjectAltName=IP:127.0.0.1,DNS:localhost\n",
-           ext);
-    ck_assert_int_eq (fclose (ext), 0);
-    static const char *const steps[] = {
-        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
-        "-subj /CN=tradewire-test-ca -keyout ca.key -out ca.pem",
-        "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-        "-subj /CN=127.0.0.1 -keyout server.key -out server.csr",
-        "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
-        "-extfile ext.cnf -out server.pem",
-        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
-        "-subj /CN=tradewire-other-ca -keyout other.key -out other.pem",
-    };
-    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
-        char command[1024];
-        snprintf (command, sizeof command, "cd %s && %s >> openssl.log 2>&1", fx->dir, steps[i]);
-        ck_assert_msg (system (command) == 0, "%s failed; see %s/openssl.log", steps[i], fx->dir);
-    }
-}
-
-//  Starts fake_hsm; with tls, on TLS with the certificate of s_make_certs.
+//  Starts fake_hsm; with tls, on TLS with the server certificate of tw_pki.
 static void
 s_start_fake (fixture_t *fx, bool tls)
 {
     char auth[512];
     snprintf (auth, sizeof auth, "%s:%s", APP_ID, TOKEN);
-    const char *argv[] = {"fake_hsm",    "--hsm-key",   HSM_KEY,       "--auth",    auth,
-                          "--port-file", fx->port_file, "--ack-count", s_ack_count, "--tls-cert",
-                          "server.pem",  "--tls-key",   "server.key",  NULL};
+    const char *argv[] = {
+        "fake_hsm",         "--hsm-key",   HSM_KEY,           "--auth",    auth,
+        "--port-file",      fx->port_file, "--ack-count",     s_ack_count, "--tls-cert",
+        TW_PKI_SERVER_CERT, "--tls-key",   TW_PKI_SERVER_KEY, NULL};
     if (!tls)
         argv[9] = NULL;
     fx->fake = tw_proc_start (getenv ("FAKE_HSM"), argv, NULL, fx->dir, fx->fake_log);
@@ -283,7 +254,7 @@ s_start_feed (fixture_t *fx, const char *extra)
 
 //  The fake and the feed's environment; silence_ms for [fyers]
 //  data_silence_ms; ca_file NULL for a plain ws:// socket, else the fake on
-//  TLS, a wss:// socket and [fyers] data_ca_file this file of s_make_certs.
+//  TLS, a wss:// socket and [fyers] data_ca_file this file of tw_pki.
 static void
 s_setup_ca (fixture_t *fx, const char *silence_ms, const char *symbols, const char *ca_file)
 {
@@ -301,7 +272,7 @@ s_setup_ca (fixture_t *fx, const char *silence_ms, const char *symbols, const ch
     snprintf (fx->pub, sizeof fx->pub, "tcp://127.0.0.1:%d", tw_free_port ());
     snprintf (fx->risk_control, sizeof fx->risk_control, "tcp://127.0.0.1:%d", tw_free_port ());
     if (ca_file)
-        s_make_certs (fx);
+        ck_assert_msg (tw_pki_make (fx->dir) == 0, "no PKI in %s", fx->dir);
     s_start_fake (fx, ca_file != NULL);
     char url[128];
     s_env (fx, "FYERS_APP_ID", APP_ID);
@@ -512,7 +483,7 @@ END_TEST
 START_TEST (test_tls_ticks_flow)
 {
     fixture_t fx;
-    s_setup_ca (&fx, "15000", SBIN, "ca.pem");
+    s_setup_ca (&fx, "15000", SBIN, TW_PKI_CA);
     s_start_feed (&fx, NULL);
     tw_tick_t tick = s_price (&fx, SBIN, 101.25);
     ck_assert_int_eq (tick.source, TW_SOURCE_FYERS);
@@ -529,7 +500,7 @@ END_TEST
 START_TEST (test_tls_wrong_ca_refused)
 {
     fixture_t fx;
-    s_setup_ca (&fx, "15000", SBIN, "other.pem");
+    s_setup_ca (&fx, "15000", SBIN, TW_PKI_OTHER_CA);
     s_start_feed (&fx, NULL);
     ck_assert (
         tw_file_wait_contains (fx.feed_log, "data socket cannot connect to 127.0.0.1:", WAIT_MS));

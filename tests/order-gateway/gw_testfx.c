@@ -2,6 +2,7 @@
 
 #include "gw_testfx.h"
 #include "tw_cmd.h"
+#include "tw_pki.h"
 #include "tw_proc.h"
 
 #include <check.h>
@@ -14,6 +15,7 @@
 #define S_CLIENT_TIMEOUT_MS 2000
 #define S_TTL_MS 10000
 #define S_ORDER_WORKING 6
+#define S_PATH_MAX 512
 
 static void
 s_wait_ready (gw_testfx_t *fx)
@@ -23,15 +25,34 @@ s_wait_ready (gw_testfx_t *fx)
                       0);
 }
 
-void
-gw_testfx_setup (gw_testfx_t *fx, void (*before_start) (gw_testfx_t *))
+//  Starts the fake, its order socket on TLS with cert and key of a tw_pki
+//  when cert is not NULL.
+static void
+s_start_fake (gw_testfx_t *fx, const char *cert, const char *key)
+{
+    const char *dir = tw_fixture_dir (fx->base);
+    char cert_path[S_PATH_MAX], key_path[S_PATH_MAX];
+    const char *args[] = {"--ws-tls-cert", cert_path, "--ws-tls-key", key_path, NULL};
+    if (cert) {
+        ck_assert_int_eq (tw_pki_make (dir), 0);
+        snprintf (cert_path, sizeof cert_path, "%s/%s", dir, cert);
+        snprintf (key_path, sizeof key_path, "%s/%s", dir, key);
+    }
+    fx->fake = fake_fyers_start_args (getenv ("FAKE_FYERS"), GW_TESTFX_APP_ID, GW_TESTFX_TOKEN,
+                                      cert ? args : NULL);
+    ck_assert_ptr_nonnull (fx->fake);
+    if (cert)
+        tw_fixture_set (fx->base, "TW_FYERS_DATA_CA_FILE", "%s/%s", dir, TW_PKI_CA);
+}
+
+static void
+s_setup (gw_testfx_t *fx, const char *cert, const char *key, void (*before_start) (gw_testfx_t *))
 {
     memset (fx, 0, sizeof *fx);
     fx->base = tw_fixture_new ("gwt");
     ck_assert_ptr_nonnull (fx->base);
     fx->log = tw_fixture_log (fx->base, GW_TESTFX_GATEWAY);
-    fx->fake = fake_fyers_start (getenv ("FAKE_FYERS"), GW_TESTFX_APP_ID, GW_TESTFX_TOKEN);
-    ck_assert_ptr_nonnull (fx->fake);
+    s_start_fake (fx, cert, key);
     fx->rep = tw_fixture_endpoint (fx->base, "TW_ENDPOINTS_GATEWAY_REP");
     const char *pub = tw_fixture_endpoint (fx->base, "TW_ENDPOINTS_GATEWAY_PUB");
     ck_assert (fx->rep && pub);
@@ -59,6 +80,20 @@ gw_testfx_setup (gw_testfx_t *fx, void (*before_start) (gw_testfx_t *))
     ck_assert_ptr_nonnull (fx->events);
     s_wait_ready (fx);
     ck_assert (tw_events_wait_live (fx->events, GW_TESTFX_WAIT_MS));
+}
+
+void
+gw_testfx_setup (gw_testfx_t *fx, void (*before_start) (gw_testfx_t *))
+{
+    s_setup (fx, NULL, NULL, before_start);
+}
+
+void
+gw_testfx_setup_tls (gw_testfx_t *fx, const char *cert, const char *key,
+                     void (*before_start) (gw_testfx_t *))
+{
+    ck_assert (cert && key);
+    s_setup (fx, cert, key, before_start);
 }
 
 void

@@ -35,6 +35,14 @@ typedef struct {
 //  until the gateway has reconciled and its events are live.
 void gw_testfx_setup (gw_testfx_t *fx, void (*before_start) (gw_testfx_t *));
 
+//  The same with the fake's order socket on wss://: makes a tw_pki in the
+//  fixture's directory, starts the fake with its certificate cert and key
+//  key (file names of tw_pki.h, e.g. TW_PKI_SERVER_CERT, TW_PKI_SERVER_KEY),
+//  and gives the gateway the fake's wss:// URL and [fyers] data_ca_file
+//  TW_PKI_CA; before_start may set other ones.
+void gw_testfx_setup_tls (gw_testfx_t *fx, const char *cert, const char *key,
+                          void (*before_start) (gw_testfx_t *));
+
 //  Stops the gateway (SIGTERM, exit 0 asserted) and the fake; asserts the
 //  token never reached the log.
 void gw_testfx_teardown (gw_testfx_t *fx);

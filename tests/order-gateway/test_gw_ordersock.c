@@ -3,7 +3,11 @@
 //  gateway did not cause are seen through the socket; with the socket down,
 //  through reconciliation every reconcile_interval_ms; after a reconnect,
 //  at once. An exit is confirmed and priced by the socket's pushes alone,
-//  and by REST reads when no push comes.
+//  and by REST reads when no push comes. Over wss:// (the fake's socket on
+//  TLS, a throwaway CA of tw_pki): the same with the right CA; a server
+//  the gateway cannot verify (another CA, the system's CAs, a certificate
+//  for another IP address or host name) is never connected to, the reason
+//  is logged, and the gateway keeps trading through REST.
 
 #include <check.h>
 #include <czmq.h>
@@ -13,6 +17,7 @@
 
 #include "gw_testfx.h"
 #include "tw_cmd.h"
+#include "tw_pki.h"
 #include "tw_proc.h"
 #include "tw_token.h"
 
@@ -172,32 +177,39 @@ s_settle (gw_testfx_t *fx)
     ck_assert_int_eq (now, before);
 }
 
+//  With the socket up: an exit that fills at 104 is confirmed flat and
+//  priced by the socket's pushes (the order, its fill, the position at 0),
+//  and the gateway reads neither positions nor the book.
+static void
+s_exit_by_pushes (gw_testfx_t *fx)
+{
+    ck_assert_int_eq (fake_fyers_ws_wait_subscribed (fx->fake, 1, WAIT_MS), 1);
+    s_wait_socket (fx, 2);
+    ck_assert_int_eq (fake_fyers_set_multiplier (fx->fake, SYMBOL, 2), 0);
+    s_open_sbin (fx);
+    s_settle (fx);
+    int positions = s_reads (fx, "/api/v3/positions");
+    int orders = s_reads (fx, "/api/v3/orders");
+    fake_fyers_set_price (fx->fake, SYMBOL, 104.0);
+    ck_assert_int_eq (gw_testfx_close (fx, POS_ID, "TP Hit"), TW_ACK_ACCEPTED);
+    tw_msg_t event;
+    ck_assert (gw_testfx_wait_event (fx, TW_MSG_POSITION_CLOSED, POS_ID, &event));
+    ck_assert_str_eq (event.u.event.reason, "TP Hit");
+    ck_assert_double_eq_tol (event.u.event.exit_price, 104.0, 1e-9);
+    ck_assert_double_eq_tol (event.u.event.pnl, 4.0 * 10 * 2, 1e-9);
+    ck_assert_int_eq (fake_fyers_count (fx->fake, "DELETE", "/api/v3/positions"), 1);
+    zclock_sleep (300); //  a read set off late would show now
+    ck_assert_int_eq (s_reads (fx, "/api/v3/positions"), positions);
+    ck_assert_int_eq (s_reads (fx, "/api/v3/orders"), orders);
+    ck_assert_int_eq (gw_testfx_broker_qty (fx, POS_ID), 0);
+    ck_assert_uint_eq (gw_testfx_snapshot (fx, NULL), 0);
+}
+
 START_TEST (test_exit_confirmed_and_priced_by_the_socket)
 {
     gw_testfx_t fx;
     gw_testfx_setup (&fx, s_socket_only);
-    ck_assert_int_eq (fake_fyers_ws_wait_subscribed (fx.fake, 1, WAIT_MS), 1);
-    s_wait_socket (&fx, 2);
-    ck_assert_int_eq (fake_fyers_set_multiplier (fx.fake, SYMBOL, 2), 0);
-    s_open_sbin (&fx);
-    s_settle (&fx);
-    int positions = s_reads (&fx, "/api/v3/positions");
-    int orders = s_reads (&fx, "/api/v3/orders");
-    //  The exit fills at 104: the socket pushes the order, its fill and the
-    //  position at 0, and the gateway reads neither positions nor the book.
-    fake_fyers_set_price (fx.fake, SYMBOL, 104.0);
-    ck_assert_int_eq (gw_testfx_close (&fx, POS_ID, "TP Hit"), TW_ACK_ACCEPTED);
-    tw_msg_t event;
-    ck_assert (gw_testfx_wait_event (&fx, TW_MSG_POSITION_CLOSED, POS_ID, &event));
-    ck_assert_str_eq (event.u.event.reason, "TP Hit");
-    ck_assert_double_eq_tol (event.u.event.exit_price, 104.0, 1e-9);
-    ck_assert_double_eq_tol (event.u.event.pnl, 4.0 * 10 * 2, 1e-9);
-    ck_assert_int_eq (fake_fyers_count (fx.fake, "DELETE", "/api/v3/positions"), 1);
-    zclock_sleep (300); //  a read set off late would show now
-    ck_assert_int_eq (s_reads (&fx, "/api/v3/positions"), positions);
-    ck_assert_int_eq (s_reads (&fx, "/api/v3/orders"), orders);
-    ck_assert_int_eq (gw_testfx_broker_qty (&fx, POS_ID), 0);
-    ck_assert_uint_eq (gw_testfx_snapshot (&fx, NULL), 0);
+    s_exit_by_pushes (&fx);
     gw_testfx_teardown (&fx);
 }
 END_TEST
@@ -229,6 +241,137 @@ START_TEST (test_exit_without_pushes_reads_the_broker)
 }
 END_TEST
 
+//  ---------------------------------------------------------------------
+//  wss:// (as Fyers' socket is): the fake's socket on TLS with a
+//  certificate of a tw_pki; [fyers] data_ca_file says which CA to trust.
+
+//  True when the fake's GET /_fake/info holds text (e.g. "\"ws_tls\":true").
+static bool
+s_info_says (gw_testfx_t *fx, const char *field)
+{
+    long status = 0;
+    char *info = fake_fyers_http (fx->fake, "GET", "/_fake/info", NULL, NULL, &status);
+    ck_assert_int_eq (status, 200);
+    bool says = strstr (info, field) != NULL;
+    free (info);
+    return says;
+}
+
+START_TEST (test_wss_exit_confirmed_by_the_socket)
+{
+    gw_testfx_t fx;
+    gw_testfx_setup_tls (&fx, TW_PKI_SERVER_CERT, TW_PKI_SERVER_KEY, s_socket_only);
+    ck_assert_int_eq (strncmp (fake_fyers_ws_url (fx.fake), "wss://127.0.0.1:", 16), 0);
+    ck_assert (s_info_says (&fx, "\"ws_tls\":true"));
+    s_exit_by_pushes (&fx);
+    ck_assert (tw_file_contains (fx.log, "ordersock subscribed url=wss://127.0.0.1:"));
+    gw_testfx_teardown (&fx);
+}
+END_TEST
+
+//  [fyers] data_ca_file: a CA that did not sign the fake's certificate.
+static void
+s_other_ca (gw_testfx_t *fx)
+{
+    tw_fixture_set (fx->base, "TW_FYERS_DATA_CA_FILE", "%s/%s", tw_fixture_dir (fx->base),
+                    TW_PKI_OTHER_CA);
+}
+
+//  A TLS connection the gateway refused, for the reason in its log: the
+//  order socket stays down (1), no WebSocket ever reached the fake, and the
+//  gateway keeps trading: an exit still closes, confirmed and priced
+//  through REST.
+static void
+s_refused_keeps_trading (gw_testfx_t *fx, const char *reason)
+{
+    ck_assert_msg (tw_file_wait_contains (fx->log, reason, WAIT_MS), "no \"%s\" in %s", reason,
+                   fx->log);
+    ck_assert (
+        tw_file_wait_contains (fx->log, "ordersock cannot connect url=wss://127.0.0.1:", WAIT_MS));
+    ck_assert_int_eq (tw_cmd_counter (fx->rep, TW_MSG_STATUS, "order_socket"), 1);
+    s_open_sbin (fx);
+    int positions = s_reads (fx, "/api/v3/positions");
+    fake_fyers_set_price (fx->fake, SYMBOL, 103.0);
+    ck_assert_int_eq (gw_testfx_close (fx, POS_ID, "SL Hit"), TW_ACK_ACCEPTED);
+    tw_msg_t event;
+    ck_assert (gw_testfx_wait_event (fx, TW_MSG_POSITION_CLOSED, POS_ID, &event));
+    ck_assert_str_eq (event.u.event.reason, "SL Hit");
+    ck_assert_double_eq_tol (event.u.event.exit_price, 103.0, 1e-9);
+    ck_assert_int_eq (fake_fyers_count (fx->fake, "DELETE", "/api/v3/positions"), 1);
+    ck_assert_int_gt (s_reads (fx, "/api/v3/positions"), positions);
+    ck_assert_int_eq (gw_testfx_broker_qty (fx, POS_ID), 0);
+    //  All along, nothing connected unverified.
+    ck_assert_int_eq (tw_cmd_counter (fx->rep, TW_MSG_STATUS, "order_socket"), 1);
+    ck_assert_int_eq (tw_cmd_counter (fx->rep, TW_MSG_STATUS, "order_socket_connects"), 0);
+    ck_assert (s_info_says (fx, "\"ws_connections\":0,"));
+    ck_assert (s_info_says (fx, "\"ws_refused\":0,"));
+}
+
+START_TEST (test_wss_wrong_ca_refused)
+{
+    gw_testfx_t fx;
+    gw_testfx_setup_tls (&fx, TW_PKI_SERVER_CERT, TW_PKI_SERVER_KEY, s_other_ca);
+    //  OpenSSL's reason, through libwebsockets' log.
+    s_refused_keeps_trading (&fx, "unable to get local issuer certificate");
+    gw_testfx_teardown (&fx);
+}
+END_TEST
+
+//  No [fyers] data_ca_file: the system's CAs, which do not know the test's.
+static void
+s_system_cas (gw_testfx_t *fx)
+{
+    tw_fixture_set (fx->base, "TW_FYERS_DATA_CA_FILE", "%s", "");
+}
+
+START_TEST (test_wss_system_cas_refuse_a_private_ca)
+{
+    gw_testfx_t fx;
+    gw_testfx_setup_tls (&fx, TW_PKI_SERVER_CERT, TW_PKI_SERVER_KEY, s_system_cas);
+    s_refused_keeps_trading (&fx, "unable to get local issuer certificate");
+    gw_testfx_teardown (&fx);
+}
+END_TEST
+
+//  The right CA, but a certificate for another host than the URL's. The
+//  URL's host is an IP address, so the certificate must name it as one
+//  (subjectAltName IP:127.0.0.1); a host name is matched against the DNS
+//  names (below).
+START_TEST (test_wss_wrong_host_refused)
+{
+    gw_testfx_t fx;
+    gw_testfx_setup_tls (&fx, TW_PKI_MISNAMED_CERT, TW_PKI_MISNAMED_KEY, NULL);
+    s_refused_keeps_trading (&fx, "IP address mismatch");
+    gw_testfx_teardown (&fx);
+}
+END_TEST
+
+//  The URL names the fake by host name, as the real one does
+//  (socket.fyers.in): "localhost" is one of the certificate's DNS names.
+static void
+s_localhost (gw_testfx_t *fx)
+{
+    tw_fixture_set (fx->base, "TW_FYERS_ORDER_SOCKET_URL", "wss://localhost:%d/trade/v3",
+                    fake_fyers_ws_port (fx->fake));
+}
+
+START_TEST (test_wss_host_name_verified)
+{
+    gw_testfx_t fx;
+    gw_testfx_setup_tls (&fx, TW_PKI_SERVER_CERT, TW_PKI_SERVER_KEY, s_localhost);
+    ck_assert_int_eq (fake_fyers_ws_wait_subscribed (fx.fake, 1, WAIT_MS), 1);
+    s_wait_socket (&fx, 2);
+    ck_assert (tw_file_contains (fx.log, "ordersock subscribed url=wss://localhost:"));
+    gw_testfx_teardown (&fx);
+    //  A certificate for another name: refused, for that reason.
+    gw_testfx_setup_tls (&fx, TW_PKI_MISNAMED_CERT, TW_PKI_MISNAMED_KEY, s_localhost);
+    ck_assert (tw_file_wait_contains (fx.log, "hostname mismatch", WAIT_MS));
+    ck_assert_int_eq (tw_cmd_counter (fx.rep, TW_MSG_STATUS, "order_socket"), 1);
+    ck_assert (s_info_says (&fx, "\"ws_connections\":0,"));
+    gw_testfx_teardown (&fx);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -241,6 +384,11 @@ main (void)
     tcase_add_test (tc, test_reconnect_reconciles);
     tcase_add_test (tc, test_exit_confirmed_and_priced_by_the_socket);
     tcase_add_test (tc, test_exit_without_pushes_reads_the_broker);
+    tcase_add_test (tc, test_wss_exit_confirmed_by_the_socket);
+    tcase_add_test (tc, test_wss_wrong_ca_refused);
+    tcase_add_test (tc, test_wss_system_cas_refuse_a_private_ca);
+    tcase_add_test (tc, test_wss_wrong_host_refused);
+    tcase_add_test (tc, test_wss_host_name_verified);
     suite_add_tcase (suite, tc);
     SRunner *runner = srunner_create (suite);
     srunner_run_all (runner, CK_NORMAL);
