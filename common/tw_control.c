@@ -141,8 +141,8 @@ tw_control_counter (tw_pong_t *pong, const char *name, int64_t value)
         //  A programming error, not a runtime state: said once a minute.
         static tw_log_limit_t s_full = {.interval_ms = 60000};
         tw_log_limited (&s_full, TW_LOG_ERROR,
-                        "pong counter %s dropped: a pong holds %d counters (TW_MAX_COUNTERS)",
-                        name, TW_MAX_COUNTERS);
+                        "pong counter %s dropped: a pong holds %d counters (TW_MAX_COUNTERS)", name,
+                        TW_MAX_COUNTERS);
         return;
     }
     tw_counter_t *counter = &pong->counters[pong->counter_count++];

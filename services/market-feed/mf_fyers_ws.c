@@ -10,6 +10,7 @@
 #include "mf_fyers_ws.h"
 #include "tw_clock.h"
 #include "tw_log.h"
+#include "tw_why.h"
 
 #include <errno.h>
 #include <libwebsockets.h>
@@ -360,12 +361,18 @@ s_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
             lws_callback_on_writable (wsi);
         return 0;
     }
-    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
+        //  A TLS failure's own text is OpenSSL's code only; the reason came
+        //  in the log line before it.
+        char tls[256];
+        bool has_tls = tw_why_take (tls, sizeof tls);
         tw_log_limited (&self->connect_log, TW_LOG_WARN,
-                        "data socket cannot connect to %s:%d: %s; retrying", self->host, self->port,
-                        in ? (const char *) in : "no reason given");
+                        "data socket cannot connect to %s:%d: %s%s%s; retrying", self->host,
+                        self->port, in ? (const char *) in : "no reason given", has_tls ? ": " : "",
+                        has_tls ? tls : "");
         s_lost (self);
         return 0;
+    }
     case LWS_CALLBACK_CLIENT_CLOSED:
         tw_log_limited (&self->connect_log, TW_LOG_WARN, "data socket closed; reconnecting");
         s_lost (self);
@@ -449,6 +456,7 @@ s_lws_log (int level, const char *line)
     while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
         len--;
     tw_log (level == LLL_ERR ? TW_LOG_ERROR : TW_LOG_WARN, "lws %.*s", (int) len, line);
+    tw_why_note (line, len, "SSL error");
 }
 
 static int

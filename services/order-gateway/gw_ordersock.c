@@ -5,6 +5,7 @@
 #include "gw_ordersock_msg.h"
 #include "tw_clock.h"
 #include "tw_log.h"
+#include "tw_why.h"
 
 #include <errno.h>
 #include <libwebsockets.h>
@@ -185,8 +186,12 @@ s_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
         }
         return 0;
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
-        char why[128];
-        snprintf (why, sizeof why, "%.120s", in && len ? (const char *) in : "connection error");
+        char why[384], tls[256];
+        //  A TLS failure's own text is OpenSSL's code only; the reason came
+        //  in the log line before it.
+        bool has_tls = tw_why_take (tls, sizeof tls);
+        snprintf (why, sizeof why, "%.120s%s%s", in && len ? (const char *) in : "connection error",
+                  has_tls ? ": " : "", has_tls ? tls : "");
         if (wsi == self->wsi || self->connecting)
             s_lost (self, why);
         return 0;
@@ -243,6 +248,7 @@ s_lws_log (int level, const char *line)
     (void) level;
     //  lws lines end with a newline; errors only (never headers).
     tw_warn ("ordersock lws: %.*s", (int) strcspn (line, "\n"), line);
+    tw_why_note (line, strlen (line), "SSL error");
 }
 
 //  Parses url into self; 0 or -1.

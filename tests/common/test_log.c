@@ -1,12 +1,14 @@
 //  Unit tests for tw_log: format, levels, rate limit, fingerprints.
 
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "tw_log.h"
 #include "tw_test_stamp.h"
+#include "tw_why.h"
 
 //  Runs fn with stderr redirected into buf.
 static void
@@ -97,6 +99,37 @@ START_TEST (test_fingerprint)
 }
 END_TEST
 
+//  tw_why: only a line with the marker is kept, from the marker on, without
+//  its newline; taking it forgets it; another thread has its own.
+static void *
+s_why_elsewhere (void *arg)
+{
+    char buf[64];
+    *(bool *) arg = tw_why_take (buf, sizeof buf);
+    return NULL;
+}
+
+START_TEST (test_why)
+{
+    char buf[64];
+    ck_assert (!tw_why_take (buf, sizeof buf));
+    ck_assert_str_eq (buf, "");
+    const char *noise = "lws: something else\n";
+    tw_why_note (noise, strlen (noise), "SSL error");
+    ck_assert (!tw_why_take (buf, sizeof buf));
+    const char *line = "E: SSL error: unable to get local issuer certificate\n";
+    tw_why_note (line, strlen (line), "SSL error");
+    bool elsewhere = true;
+    pthread_t thread;
+    ck_assert_int_eq (pthread_create (&thread, NULL, s_why_elsewhere, &elsewhere), 0);
+    ck_assert_int_eq (pthread_join (thread, NULL), 0);
+    ck_assert (!elsewhere);
+    ck_assert (tw_why_take (buf, sizeof buf));
+    ck_assert_str_eq (buf, "SSL error: unable to get local issuer certificate");
+    ck_assert (!tw_why_take (buf, sizeof buf));
+}
+END_TEST
+
 int
 main (void)
 {
@@ -107,6 +140,7 @@ main (void)
     tcase_add_test (tc, test_timestamp);
     tcase_add_test (tc, test_level_parse);
     tcase_add_test (tc, test_fingerprint);
+    tcase_add_test (tc, test_why);
     suite_add_tcase (suite, tc);
     SRunner *runner = srunner_create (suite);
     srunner_run_all (runner, CK_NORMAL);

@@ -508,6 +508,10 @@ START_TEST (test_tls_wrong_ca_refused)
     //  OpenSSL's reason, through libwebsockets' log.
     ck_assert_msg (tw_file_contains (fx.feed_log, "unable to get local issuer certificate"),
                    "no verification failure in %s", fx.feed_log);
+    //  The "cannot connect" line itself says why.
+    ck_assert_msg (tw_file_line_has (fx.feed_log, "data socket cannot connect",
+                                     "unable to get local issuer certificate"),
+                   "the cannot-connect line of %s gives no reason", fx.feed_log);
     s_fake (&fx, "price?symbol=" SBIN "&ltp=101.25", "connections");
     ck_assert_int_eq (s_fake (&fx, "stats", "connections"), 0);
     ck_assert_int_eq (s_fake (&fx, "stats", "auths"), 0);

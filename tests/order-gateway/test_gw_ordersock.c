@@ -288,6 +288,9 @@ s_refused_keeps_trading (gw_testfx_t *fx, const char *reason)
                    fx->log);
     ck_assert (
         tw_file_wait_contains (fx->log, "ordersock cannot connect url=wss://127.0.0.1:", WAIT_MS));
+    //  That line itself says why (OpenSSL's reason, from lws' log line).
+    ck_assert_msg (tw_file_line_has (fx->log, "ordersock cannot connect", reason),
+                   "no \"ordersock cannot connect\" line with \"%s\" in %s", reason, fx->log);
     ck_assert_int_eq (tw_cmd_counter (fx->rep, TW_MSG_STATUS, "order_socket"), 1);
     s_open_sbin (fx);
     int positions = s_reads (fx, "/api/v3/positions");

@@ -277,6 +277,22 @@ tw_file_contains (const char *path, const char *needle)
 }
 
 bool
+tw_file_line_has (const char *path, const char *first, const char *second)
+{
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return false;
+    char *line = NULL;
+    size_t size = 0;
+    bool found = false;
+    while (!found && getline (&line, &size, file) >= 0)
+        found = strstr (line, first) && strstr (line, second);
+    free (line);
+    fclose (file);
+    return found;
+}
+
+bool
 tw_file_wait_contains (const char *path, const char *needle, int timeout_ms)
 {
     int64_t deadline = tw_clock_mono_ms () + timeout_ms;

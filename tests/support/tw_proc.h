@@ -64,6 +64,9 @@ int tw_free_port (void);
 //  True when the file contains needle.
 bool tw_file_contains (const char *path, const char *needle);
 
+//  True when one line of the file at path holds both first and second.
+bool tw_file_line_has (const char *path, const char *first, const char *second);
+
 //  Polls until the file contains needle, at most timeout_ms.
 bool tw_file_wait_contains (const char *path, const char *needle, int timeout_ms);
 
