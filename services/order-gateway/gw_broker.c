@@ -81,6 +81,9 @@ gw_broker_new (tw_config_t *config)
                                           tw_config_str (config, "gateway", "paper_db"));
         if (!paper)
             return NULL;
+        //  The ticks the risk-monitor acts on ([risk] tick_band_pct): a lone
+        //  absurd tick fills no paper stop.
+        gw_paper_set_guard (paper, tw_tickguard_new (config, "risk"));
         actor = zactor_new (gw_paper_actor, paper);
         if (!actor)
             gw_paper_destroy (&paper);

@@ -246,6 +246,8 @@ static void
 s_lws_log (int level, const char *line)
 {
     (void) level;
+    if (!line)
+        return;
     //  lws lines end with a newline; errors only (never headers).
     tw_warn ("ordersock lws: %.*s", (int) strcspn (line, "\n"), line);
     tw_why_note (line, strlen (line), "SSL error");

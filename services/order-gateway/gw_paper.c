@@ -208,6 +208,7 @@ gw_paper_destroy (gw_paper_t **self_p)
     if (!self)
         return;
     zsock_destroy (&self->feed);
+    tw_tickguard_destroy (&self->guard);
     sqlite3_finalize (self->upsert_position);
     sqlite3_finalize (self->insert_order);
     sqlite3_finalize (self->find_order);
@@ -233,6 +234,14 @@ gw_paper_set_price (gw_paper_t *self, const char *symbol, double ltp)
     }
     *price = ltp;
     gw_paper_stop_trigger (self, symbol, ltp);
+}
+
+void
+gw_paper_set_guard (gw_paper_t *self, tw_tickguard_t *guard)
+{
+    assert (self);
+    tw_tickguard_destroy (&self->guard);
+    self->guard = guard;
 }
 
 double
@@ -578,7 +587,8 @@ s_on_tick (zloop_t *loop, zsock_t *feed, void *arg)
     tw_msg_t msg = {0}; //  tw_sock_recv resets it first
     char err[TW_TEXT_MAX];
     if (tw_sock_recv (feed, &msg, err, sizeof err) == 0) {
-        if (msg.type == TW_MSG_TICK)
+        if (msg.type == TW_MSG_TICK
+            && (!self->guard || tw_tickguard_check (self->guard, &msg.u.tick) == TW_TICK_ACCEPTED))
             gw_paper_set_price (self, msg.u.tick.symbol, msg.u.tick.ltp);
         tw_msg_reset (&msg);
     }

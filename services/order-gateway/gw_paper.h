@@ -25,6 +25,7 @@
 #include <czmq.h>
 
 #include "gw_call.h"
+#include "tw_tickguard.h"
 
 //  The code answered when there is nothing to exit (as Fyers, docs/fyers.md §4).
 #define GW_PAPER_CODE_NO_POSITION -352
@@ -43,6 +44,12 @@ gw_paper_t *gw_paper_new (const char *feed_endpoint, const char *db_path);
 
 //  Destroys the broker and nulls *self_p; safe on NULL.
 void gw_paper_destroy (gw_paper_t **self_p);
+
+//  Puts guard (taken) between the feed and the prices: a tick it refuses
+//  (an absurd price out of its band, say) neither moves the price nor fills
+//  a stop, as the risk-monitor would not act on it either. Without one,
+//  every tick with a price counts.
+void gw_paper_set_guard (gw_paper_t *self, tw_tickguard_t *guard);
 
 //  Records the last traded price of symbol (what a tick does).
 void gw_paper_set_price (gw_paper_t *self, const char *symbol, double ltp);

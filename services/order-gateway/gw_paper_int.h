@@ -34,9 +34,10 @@ struct _gw_paper_t {
     sqlite3_stmt *upsert_position;
     sqlite3_stmt *insert_order;
     sqlite3_stmt *find_order;
-    zsock_t *feed;       //  SUB to the ticks, or NULL
-    zhashx_t *positions; //  id -> gw_paper_position_t *
-    zhashx_t *prices;    //  symbol -> double *
+    zsock_t *feed;         //  SUB to the ticks, or NULL
+    tw_tickguard_t *guard; //  the ticks it may take, or NULL (all)
+    zhashx_t *positions;   //  id -> gw_paper_position_t *
+    zhashx_t *prices;      //  symbol -> double *
     tw_log_limit_t bad_ticks;
     zsock_t *pipe;
     bool stopped;          //  GW_BROKER_STOP received: calls are dropped

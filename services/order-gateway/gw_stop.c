@@ -213,7 +213,7 @@ s_close (s_entry_t *entry, const char *reason, double price)
         tw_error ("close not recorded id=%s reason=\"%s\": reconciled again", entry->id, reason);
         return;
     }
-    if (streq (reason, TW_REASON_SL_HIT))
+    if (streq (reason, TW_REASON_SL_HIT) || streq (reason, TW_REASON_TRAILING_SL_HIT))
         entry->stops->fired++;
     tw_info ("exit closed id=%s reason=\"%s\" attempts=%" PRId64
              " exit_price=%.2f pnl=%.2f found=broker_stop order=%s",
@@ -328,7 +328,10 @@ s_flat_checked (s_entry_t *entry, gw_position_row_t *row, const gw_call_t *call)
         return; //  the next reconciliation asks again
     }
     if (call->order_status == GW_STOP_ORDER_FILLED) {
-        s_close (entry, TW_REASON_SL_HIT,
+        //  With a trailing stop, the stop-loss the broker stop rests at is
+        //  the trailing one (the risk-monitor moves it through modify): the
+        //  same reason the risk-monitor's close would have given.
+        s_close (entry, row->pos.trail > 0 ? TW_REASON_TRAILING_SL_HIT : TW_REASON_SL_HIT,
                  call->fill_price > 0 ? call->fill_price : entry->flat_price);
         return;
     }

@@ -43,6 +43,9 @@
 #define TCS "NSE:TCS-EQ"
 #define TCS_ID "NSE:TCS-EQ-INTRADAY"
 
+//  The paper broker stop for the next s_setup_with (off unless a test asks).
+static bool s_broker_stop;
+
 typedef struct {
     tw_fixture_t *base;
     const char *gateway_log;
@@ -184,6 +187,10 @@ s_setup_with (fixture_t *fx, const char *const *risk_env)
     tw_fixture_set (fx->base, "TW_GATEWAY_DB", "gateway.db");
     tw_fixture_set (fx->base, "TW_GATEWAY_PAPER_DB", "paper.db");
     tw_fixture_set (fx->base, "TW_GATEWAY_HEARTBEAT_MS", "100");
+    //  These tests are about the risk-monitor's decisions: no paper broker
+    //  stop racing its closes on the same tick (test_gw_stop and test_gw_actor
+    //  cover the broker stop), unless a test asks for one.
+    tw_fixture_set (fx->base, "TW_FYERS_BROKER_STOP", "%s", s_broker_stop ? "on" : "off");
     //  Generous: a retry here would only make the counts below less exact.
     tw_fixture_set (fx->base, "TW_RISK_COMMAND_TIMEOUT_MS", "2000");
     tw_fixture_set (fx->base, "TW_RISK_TRAIL_MODIFY_INTERVAL_MS", "100");
@@ -363,7 +370,11 @@ START_TEST (test_absurd_tick_then_stale_feed)
     static const char *const risk_env[] = {"TW_RISK_STALE_FEED_MS=3000",
                                            "TW_RISK_FLATTEN_ON_STALE_FEED=true", NULL};
     fixture_t fx;
+    //  With the paper broker's stop at 95: the absurd tick must not fill it
+    //  either (the paper broker takes the ticks through the same guard).
+    s_broker_stop = true;
     s_setup_with (&fx, risk_env);
+    s_broker_stop = false;
     s_open (&fx, SBIN, SBIN_ID, 95, 110, 0);
     s_wait_risk_ready (&fx, 1, SBIN, BASE);
     s_tick (&fx, SBIN, 0.000001);
