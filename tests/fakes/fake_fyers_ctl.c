@@ -26,7 +26,9 @@
 struct _fake_fyers_t {
     pid_t pid;
     int port;
-    int ws_port; //  0 until asked for
+    bool tls;      //  started with --tls-cert: REST and /_fake/ on https://
+    char *ca_file; //  what this handle's requests trust alone; NULL: the system's CAs
+    int ws_port;   //  0 until asked for
     char ws_url[FAKE_FYERS_URL_MAX];
     char base_url[FAKE_FYERS_URL_MAX];
     char root_url[FAKE_FYERS_URL_MAX];
@@ -153,6 +155,9 @@ fake_fyers_start_args (const char *binary_path, const char *app_id, const char *
     }
     free (argv);
     close (fds[1]);
+    bool tls = false;
+    for (size_t i = 0; i < count; i++)
+        tls = tls || strcmp (args[i], "--tls-cert") == 0;
     char line[FAKE_FYERS_READY_MAX];
     int port = 0;
     int rc = s_read_line (fds[0], line, sizeof line, s_now_ms () + FAKE_FYERS_START_TIMEOUT_MS);
@@ -171,10 +176,23 @@ fake_fyers_start_args (const char *binary_path, const char *app_id, const char *
     curl_global_init (CURL_GLOBAL_DEFAULT);
     self->pid = pid;
     self->port = port;
-    snprintf (self->root_url, sizeof self->root_url, "http://127.0.0.1:%d", port);
-    snprintf (self->base_url, sizeof self->base_url, "http://127.0.0.1:%d/api/v3", port);
-    snprintf (self->data_url, sizeof self->data_url, "http://127.0.0.1:%d/data", port);
+    self->tls = tls;
+    const char *scheme = tls ? "https" : "http";
+    snprintf (self->root_url, sizeof self->root_url, "%s://127.0.0.1:%d", scheme, port);
+    snprintf (self->base_url, sizeof self->base_url, "%s://127.0.0.1:%d/api/v3", scheme, port);
+    snprintf (self->data_url, sizeof self->data_url, "%s://127.0.0.1:%d/data", scheme, port);
     return self;
+}
+
+int
+fake_fyers_set_ca_file (fake_fyers_t *self, const char *ca_file)
+{
+    char *copy = ca_file ? strdup (ca_file) : NULL;
+    if (ca_file && !copy)
+        return -1;
+    free (self->ca_file);
+    self->ca_file = copy;
+    return 0;
 }
 
 int
@@ -193,6 +211,7 @@ fake_fyers_stop (fake_fyers_t **self_p)
         s_kill (self->pid);
     }
     curl_global_cleanup ();
+    free (self->ca_file);
     free (self);
     *self_p = NULL;
     return rc;
@@ -251,6 +270,22 @@ s_collect (char *ptr, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
+//  The options every request of the handle has: bounded, no proxy, and over
+//  https:// the server verified against ca_file alone when set (CAPATH NULL
+//  drops the system's directory that libcurl trusts by default).
+static void
+s_easy_setup (fake_fyers_t *self, CURL *curl)
+{
+    curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt (curl, CURLOPT_NOPROXY, "*");
+    curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT_MS, (long) FAKE_FYERS_CONNECT_TIMEOUT_MS);
+    curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, (long) FAKE_FYERS_CTL_TIMEOUT_MS);
+    if (self->ca_file) {
+        curl_easy_setopt (curl, CURLOPT_CAINFO, self->ca_file);
+        curl_easy_setopt (curl, CURLOPT_CAPATH, NULL);
+    }
+}
+
 char *
 fake_fyers_http (fake_fyers_t *self, const char *method, const char *path, const char *body,
                  const char *const *headers, long *status)
@@ -281,15 +316,15 @@ fake_fyers_http (fake_fyers_t *self, const char *method, const char *path, const
     curl_easy_setopt (curl, CURLOPT_HTTPHEADER, list);
     curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, s_collect);
     curl_easy_setopt (curl, CURLOPT_WRITEDATA, &buffer);
-    curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt (curl, CURLOPT_NOPROXY, "*");
-    curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT_MS, (long) FAKE_FYERS_CONNECT_TIMEOUT_MS);
-    curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, (long) FAKE_FYERS_CTL_TIMEOUT_MS);
+    s_easy_setup (self, curl);
+    char error[CURL_ERROR_SIZE] = "";
+    curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, error);
     CURLcode rc = curl_easy_perform (curl);
     if (rc == CURLE_OK && !buffer.failed)
         curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, status);
     else {
-        fprintf (stderr, "fake_fyers: %s %s: %s\n", method, path, curl_easy_strerror (rc));
+        fprintf (stderr, "fake_fyers: %s %s: %s\n", method, path,
+                 error[0] ? error : curl_easy_strerror (rc));
         free (buffer.data);
         buffer.data = NULL;
     }
@@ -643,10 +678,7 @@ fake_fyers_login (fake_fyers_t *self, const char *login_url)
         curl_easy_setopt (curl, CURLOPT_URL, login_url);
         curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, s_collect);
         curl_easy_setopt (curl, CURLOPT_WRITEDATA, &buffer);
-        curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt (curl, CURLOPT_NOPROXY, "*");
-        curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT_MS, (long) FAKE_FYERS_CONNECT_TIMEOUT_MS);
-        curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, (long) FAKE_FYERS_CTL_TIMEOUT_MS);
+        s_easy_setup (self, curl);
         long status = 0;
         char *redirect = NULL;
         CURLcode rc = curl_easy_perform (curl);
