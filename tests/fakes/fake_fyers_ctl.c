@@ -22,13 +22,19 @@
 #define FAKE_FYERS_POLL_INTERVAL_MS 10
 #define FAKE_FYERS_READY_MAX 64
 #define FAKE_FYERS_URL_MAX 64
+//  A DNS name has at most 253 characters.
+#define FAKE_FYERS_HOST_MAX 253
 
 struct _fake_fyers_t {
     pid_t pid;
     int port;
     bool tls;      //  started with --tls-cert: REST and /_fake/ on https://
     char *ca_file; //  what this handle's requests trust alone; NULL: the system's CAs
-    int ws_port;   //  0 until asked for
+    //  Where this handle's own requests go: root_url, or the same with the
+    //  host of fake_fyers_set_tls_host, resolved to 127.0.0.1 by resolve.
+    char ctl_root[FAKE_FYERS_HOST_MAX + FAKE_FYERS_URL_MAX];
+    struct curl_slist *resolve;
+    int ws_port; //  0 until asked for
     char ws_url[FAKE_FYERS_URL_MAX];
     char base_url[FAKE_FYERS_URL_MAX];
     char root_url[FAKE_FYERS_URL_MAX];
@@ -181,7 +187,28 @@ fake_fyers_start_args (const char *binary_path, const char *app_id, const char *
     snprintf (self->root_url, sizeof self->root_url, "%s://127.0.0.1:%d", scheme, port);
     snprintf (self->base_url, sizeof self->base_url, "%s://127.0.0.1:%d/api/v3", scheme, port);
     snprintf (self->data_url, sizeof self->data_url, "%s://127.0.0.1:%d/data", scheme, port);
+    snprintf (self->ctl_root, sizeof self->ctl_root, "%s", self->root_url);
     return self;
+}
+
+int
+fake_fyers_set_tls_host (fake_fyers_t *self, const char *host)
+{
+    struct curl_slist *resolve = NULL;
+    if (host) {
+        char entry[FAKE_FYERS_HOST_MAX + FAKE_FYERS_URL_MAX];
+        if (!*host || strlen (host) > FAKE_FYERS_HOST_MAX)
+            return -1;
+        snprintf (entry, sizeof entry, "%s:%d:127.0.0.1", host, self->port);
+        resolve = curl_slist_append (NULL, entry);
+        if (!resolve)
+            return -1;
+    }
+    curl_slist_free_all (self->resolve);
+    self->resolve = resolve;
+    snprintf (self->ctl_root, sizeof self->ctl_root, "%s://%s:%d", self->tls ? "https" : "http",
+              host ? host : "127.0.0.1", self->port);
+    return 0;
 }
 
 int
@@ -212,6 +239,7 @@ fake_fyers_stop (fake_fyers_t **self_p)
     }
     curl_global_cleanup ();
     free (self->ca_file);
+    curl_slist_free_all (self->resolve);
     free (self);
     *self_p = NULL;
     return rc;
@@ -284,6 +312,8 @@ s_easy_setup (fake_fyers_t *self, CURL *curl)
         curl_easy_setopt (curl, CURLOPT_CAINFO, self->ca_file);
         curl_easy_setopt (curl, CURLOPT_CAPATH, NULL);
     }
+    if (self->resolve)
+        curl_easy_setopt (curl, CURLOPT_RESOLVE, self->resolve);
 }
 
 char *
@@ -294,7 +324,7 @@ fake_fyers_http (fake_fyers_t *self, const char *method, const char *path, const
     CURL *curl = curl_easy_init ();
     if (!curl)
         return NULL;
-    size_t url_len = strlen (self->root_url) + strlen (path) + 1;
+    size_t url_len = strlen (self->ctl_root) + strlen (path) + 1;
     char *url = malloc (url_len);
     struct curl_slist *list = NULL;
     s_buffer_t buffer = {.data = calloc (1, 1)};
@@ -304,7 +334,7 @@ fake_fyers_http (fake_fyers_t *self, const char *method, const char *path, const
         curl_easy_cleanup (curl);
         return NULL;
     }
-    snprintf (url, url_len, "%s%s", self->root_url, path);
+    snprintf (url, url_len, "%s%s", self->ctl_root, path);
     if (body)
         list = curl_slist_append (list, "Content-Type: application/json");
     for (size_t i = 0; headers && headers[i]; i++)
@@ -671,11 +701,15 @@ fake_fyers_login (fake_fyers_t *self, const char *login_url)
         fprintf (stderr, "fake_fyers_login: %s is not on this fake\n", login_url);
         return NULL;
     }
-    CURL *curl = curl_easy_init ();
+    //  Sent where the handle's own requests go (fake_fyers_set_tls_host).
+    size_t url_len = strlen (self->ctl_root) + strlen (login_url + root_len) + 1;
+    char *url = malloc (url_len);
+    CURL *curl = url ? curl_easy_init () : NULL;
     s_buffer_t buffer = {.data = calloc (1, 1)};
     char *location = NULL;
     if (curl && buffer.data) {
-        curl_easy_setopt (curl, CURLOPT_URL, login_url);
+        snprintf (url, url_len, "%s%s", self->ctl_root, login_url + root_len);
+        curl_easy_setopt (curl, CURLOPT_URL, url);
         curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, s_collect);
         curl_easy_setopt (curl, CURLOPT_WRITEDATA, &buffer);
         s_easy_setup (self, curl);
@@ -693,6 +727,7 @@ fake_fyers_login (fake_fyers_t *self, const char *login_url)
                      rc == CURLE_OK ? buffer.data : curl_easy_strerror (rc));
     }
     free (buffer.data);
+    free (url);
     if (curl)
         curl_easy_cleanup (curl);
     return location;

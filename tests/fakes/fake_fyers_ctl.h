@@ -44,6 +44,14 @@ fake_fyers_t *fake_fyers_start_args (const char *binary_path, const char *app_id
 //  are always verified. Returns 0, or -1 when out of memory.
 int fake_fyers_set_ca_file (fake_fyers_t *self, const char *ca_file);
 
+//  The host name the handle's own requests name the fake by, and check its
+//  certificate for (NULL: 127.0.0.1 again, the URLs' host). They still
+//  connect to 127.0.0.1 (libcurl's CURLOPT_RESOLVE), so a test can talk to
+//  a fake whose certificate is for another host (tw_pki's misnamed one)
+//  while the client under test, given the 127.0.0.1 URLs, refuses it.
+//  Returns 0, or -1 (an empty or too long name, out of memory).
+int fake_fyers_set_tls_host (fake_fyers_t *self, const char *host);
+
 //  Sends SIGTERM, waits, falls back to SIGKILL; frees the handle and nulls
 //  the caller's pointer. Returns the child's exit status (0 after a clean
 //  stop), or -1 if it had to be killed or could not be reaped.

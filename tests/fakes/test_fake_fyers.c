@@ -697,11 +697,19 @@ START_TEST (test_https)
     ck_assert_int_eq (fake_fyers_stop (&fake), 0);
 
     //  A certificate for another host: the right CA, a name that is not
-    //  127.0.0.1.
+    //  127.0.0.1, refused; the handle talks to it by that name.
     const char *misnamed_args[] = {"--tls-cert", misnamed, "--tls-key", misnamed_key, NULL};
     fake = fake_fyers_start_args (tff_binary, APP_ID, TOKEN, misnamed_args);
     ck_assert_ptr_nonnull (fake);
     ck_assert_int_eq (fake_fyers_set_ca_file (fake, ca), 0);
+    ck_assert_ptr_null (s_info (fake));
+    ck_assert_int_eq (fake_fyers_set_tls_host (fake, TW_PKI_MISNAMED_HOST), 0);
+    info = s_info (fake);
+    ck_assert_ptr_nonnull (info);
+    ck_assert_ptr_nonnull (strstr (info, "\"tls\":true"));
+    free (info);
+    ck_assert_int_eq (fake_fyers_count (fake, NULL, NULL), 0);
+    ck_assert_int_eq (fake_fyers_set_tls_host (fake, NULL), 0);
     ck_assert_ptr_null (s_info (fake));
     ck_assert_int_eq (fake_fyers_stop (&fake), 0);
     tw_fixture_destroy (&scratch);
