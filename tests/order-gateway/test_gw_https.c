@@ -81,8 +81,9 @@ s_refused_keeps_running (gw_testfx_t *fx, const char *reason)
     ck_assert_msg (tw_file_line_has (fx->log, "fyers transfer failed op=positions", reason),
                    "no \"fyers transfer failed op=positions\" line with \"%s\" in %s", reason,
                    fx->log);
-    ck_assert (tw_file_line_has (fx->log, "fyers call op=positions",
-                                 "error=\"curl: SSL peer certificate or SSH remote key was not OK\""));
+    ck_assert (
+        tw_file_line_has (fx->log, "fyers call op=positions",
+                          "error=\"curl: SSL peer certificate or SSH remote key was not OK\""));
     ck_assert_int_eq (tw_cmd_counter (fx->rep, TW_MSG_STATUS, "reconciled"), 0);
     //  Not reconciled, it takes no open.
     ck_assert_int_eq (gw_testfx_open (fx, SYMBOL, TW_SIDE_LONG, 10, 95, 110), TW_ACK_REJECTED);
@@ -116,7 +117,8 @@ START_TEST (test_https_other_ca_refused)
     gw_testfx_t fx;
     gw_testfx_setup_https (&fx, TW_PKI_SERVER_CERT, TW_PKI_SERVER_KEY, GW_TESTFX_WAIT_PING,
                            s_other_ca);
-    s_refused_keeps_running (&fx, "SSL certificate problem: unable to get local issuer certificate");
+    s_refused_keeps_running (&fx,
+                             "SSL certificate problem: unable to get local issuer certificate");
     gw_testfx_teardown (&fx);
 }
 END_TEST
@@ -134,7 +136,8 @@ START_TEST (test_https_system_cas_refuse_a_private_ca)
     gw_testfx_t fx;
     gw_testfx_setup_https (&fx, TW_PKI_SERVER_CERT, TW_PKI_SERVER_KEY, GW_TESTFX_WAIT_PING,
                            s_system_cas);
-    s_refused_keeps_running (&fx, "SSL certificate problem: unable to get local issuer certificate");
+    s_refused_keeps_running (&fx,
+                             "SSL certificate problem: unable to get local issuer certificate");
     ck_assert (tw_file_contains (fx.log, "ca=system"));
     gw_testfx_teardown (&fx);
 }
@@ -156,8 +159,7 @@ END_TEST
 static void
 s_missing_ca (gw_testfx_t *fx)
 {
-    tw_fixture_set (fx->base, "TW_FYERS_DATA_CA_FILE", "%s/missing.pem",
-                    tw_fixture_dir (fx->base));
+    tw_fixture_set (fx->base, "TW_FYERS_DATA_CA_FILE", "%s/missing.pem", tw_fixture_dir (fx->base));
 }
 
 START_TEST (test_https_unreadable_ca_stops_the_start)
