@@ -14,11 +14,13 @@
 
 #include <ctype.h>
 #include <curl/curl.h>
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 //  Idle easy handles kept for reuse.
 #define GW_FYERS_POOL_MAX 8
@@ -43,6 +45,7 @@
 struct _gw_fyers_t {
     char *base_url;             //  without a trailing slash
     char *data_base_url;        //  [fyers] data_base_url, without a trailing slash
+    char *ca_file;              //  [fyers] data_ca_file: the CAs trusted alone; NULL: the system's
     long timeout_ms;            //  connect and total, per transfer
     char *app_id;               //  FYERS_APP_ID, for the Authorization header
     tw_token_t *source;         //  the access token (tw_token.h)
@@ -285,6 +288,20 @@ gw_fyers_new (tw_config_t *config)
         gw_fyers_destroy (&self);
         return NULL;
     }
+    //  The same CAs as the WebSockets': a file that cannot be read would fail
+    //  every call, so it is a configuration error now.
+    const char *ca_file = tw_config_str (config, "fyers", "data_ca_file");
+    if (*ca_file && access (ca_file, R_OK) != 0) {
+        tw_error ("fyers broker: [fyers] data_ca_file '%s' cannot be read: %s", ca_file,
+                  strerror (errno));
+        tw_service_config_error ();
+        gw_fyers_destroy (&self);
+        return NULL;
+    }
+    if (*ca_file) {
+        self->ca_file = strdup (ca_file);
+        assert (self->ca_file);
+    }
     self->base_url = s_url_base (base_url);
     self->data_base_url = s_url_base (tw_config_str (config, "fyers", "data_base_url"));
     self->app_id = strdup (app_id);
@@ -300,10 +317,11 @@ gw_fyers_new (tw_config_t *config)
     }
     char expiry[TW_TOKEN_TIME_MAX];
     tw_token_format_ist (tw_token_claims (self->source)->exp, expiry, sizeof expiry);
-    tw_info ("fyers broker base_url=%s data_base_url=%s timeout_ms=%ld rate_per_sec=%lld "
+    tw_info ("fyers broker base_url=%s data_base_url=%s ca=%s timeout_ms=%ld rate_per_sec=%lld "
              "rate_per_min=%lld token=%s from=%s expires=%s",
-             self->base_url, self->data_base_url, self->timeout_ms, (long long) per_sec,
-             (long long) per_min, self->fingerprint, tw_token_source (self->source), expiry);
+             self->base_url, self->data_base_url, self->ca_file ? self->ca_file : "system",
+             self->timeout_ms, (long long) per_sec, (long long) per_min, self->fingerprint,
+             tw_token_source (self->source), expiry);
     return self;
 }
 
@@ -328,6 +346,7 @@ gw_fyers_destroy (gw_fyers_t **self_p)
     free (self->app_id);
     free (self->base_url);
     free (self->data_base_url);
+    free (self->ca_file);
     free (self);
     *self_p = NULL;
 }
@@ -522,6 +541,14 @@ s_start (gw_fyers_t *self, gw_call_t *call)
         curl_easy_setopt (easy, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt (easy, CURLOPT_SSL_VERIFYPEER, 1L);
         curl_easy_setopt (easy, CURLOPT_SSL_VERIFYHOST, 2L);
+        if (self->ca_file) {
+            //  That bundle alone: libcurl's default CAPATH (the system's
+            //  directory, /etc/ssl/certs on Debian) would be trusted as well
+            //  unless set to NULL ("" is not "none": every transfer would
+            //  fail, "error setting certificate path").
+            curl_easy_setopt (easy, CURLOPT_CAINFO, self->ca_file);
+            curl_easy_setopt (easy, CURLOPT_CAPATH, NULL);
+        }
         curl_easy_setopt (easy, CURLOPT_PROTOCOLS_STR, "http,https");
         curl_easy_setopt (easy, CURLOPT_FOLLOWLOCATION, 0L);
         curl_easy_setopt (easy, CURLOPT_TCP_KEEPALIVE, 1L);

@@ -3,7 +3,8 @@
 //
 //  Usage: fake_fyers --app-id X --token Y [--port N] [--bind 127.0.0.1]
 //                    [--port-file PATH] [--ws-port N] [--ws-port-file PATH]
-//                    [--ws-tls-cert PEM --ws-tls-key PEM] [--app-secret S] [--quiet]
+//                    [--ws-tls-cert PEM --ws-tls-key PEM] [--tls-cert PEM --tls-key PEM]
+//                    [--app-secret S] [--quiet]
 //  --app-secret is the app's secret for the login's appIdHash (default
 //  "fake-app-secret").
 //  --port 0 (the default) picks a free port. Once listening, it prints
@@ -13,11 +14,13 @@
 //  --ws-port-file and shown by GET /_fake/info. With --ws-tls-cert and
 //  --ws-tls-key (both or neither) the order socket speaks TLS only, with
 //  that certificate: wss://<bind>:<ws port>/trade/v3 ("ws_tls":true in
-//  /_fake/info); REST stays http://. It binds loopback only. SIGTERM or SIGINT stops it
+//  /_fake/info). With --tls-cert and --tls-key (both or neither) REST and
+//  /_fake/ are served on https:// only, with that certificate ("tls":true
+//  in /_fake/info); else http://. It binds loopback only. SIGTERM or SIGINT stops it
 //  cleanly (hanging requests are cut short) with exit status 0. A line per
 //  API request goes to stderr unless --quiet.
 //
-//  Fyers routes (base http://127.0.0.1:<port>/api/v3, docs/fyers.md §2-§4)
+//  Fyers routes (base http[s]://127.0.0.1:<port>/api/v3, docs/fyers.md §2-§4)
 //  ------------------------------------------------------------------
 //  Every API request must carry "Authorization: <APP_ID>:<TOKEN>" or gets HTTP
 //  401 {"s":"error","code":-16,"message":"Could not authenticate the user"}.
@@ -43,7 +46,7 @@
 //    GET    /tradebook     tradeBook[], one entry per fill.
 //    POST   /positions     convert a position's product (docs/fyers.md §4).
 //    GET    /profile       a fixed profile, for token checks.
-//  On the market-data base http://127.0.0.1:<port>/data:
+//  On the market-data base http[s]://127.0.0.1:<port>/data:
 //    GET    /marketStatus  marketStatus[{exchange,market_type,segment,status}]
 //                          (docs/fyers.md §4); every market OPEN until
 //                          /_fake/market_status says otherwise.
@@ -136,7 +139,7 @@
 //    POST   /_fake/reset     forgets positions, orders, prices, script and requests;
 //                            every market OPEN again.
 //                            Order ids keep increasing.
-//    GET    /_fake/info      {"s":"ok","port","ws_port","ws_path","ws_tls","ws_clients",
+//    GET    /_fake/info      {"s":"ok","port","tls","ws_port","ws_path","ws_tls","ws_clients",
 //                            "ws_subscribed","ws_connections","ws_refused","ws_sent",
 //                            "ws_silent","ws_refuse_next"}.
 //    POST   /_fake/ws        {["drop":true],["silent":bool],["refuse":N]}: drop every
@@ -170,7 +173,8 @@ s_usage (void)
 {
     fprintf (stderr, "usage: fake_fyers --app-id X --token Y [--port N] [--bind 127.0.0.1]"
                      " [--port-file PATH] [--ws-port N] [--ws-port-file PATH]"
-                     " [--ws-tls-cert PEM --ws-tls-key PEM] [--app-secret S] [--quiet]\n");
+                     " [--ws-tls-cert PEM --ws-tls-key PEM] [--tls-cert PEM --tls-key PEM]"
+                     " [--app-secret S] [--quiet]\n");
 }
 
 //  Writes the port and renames into place, so a reader never sees half a file.
@@ -229,6 +233,10 @@ main (int argc, char *argv[])
             config.ws_tls_cert = value;
         else if (strcmp (arg, "--ws-tls-key") == 0)
             config.ws_tls_key = value;
+        else if (strcmp (arg, "--tls-cert") == 0)
+            config.tls_cert = value;
+        else if (strcmp (arg, "--tls-key") == 0)
+            config.tls_key = value;
         else if (strcmp (arg, "--port") == 0 || strcmp (arg, "--ws-port") == 0) {
             char *end;
             long port = strtol (value, &end, 10);
@@ -243,7 +251,8 @@ main (int argc, char *argv[])
             return 2;
         }
     }
-    if (!config.app_id || !config.token || !config.ws_tls_cert != !config.ws_tls_key) {
+    if (!config.app_id || !config.token || !config.ws_tls_cert != !config.ws_tls_key
+        || !config.tls_cert != !config.tls_key) {
         s_usage ();
         return 2;
     }
@@ -268,8 +277,9 @@ main (int argc, char *argv[])
         ff_server_destroy (&server);
         return 1;
     }
-    fprintf (stderr, "fake_fyers: listening on %s:%d, order socket %s://%s:%d/trade/v3\n",
-             config.bind, port, config.ws_tls_cert ? "wss" : "ws", config.bind, ws_port);
+    fprintf (stderr, "fake_fyers: listening on %s://%s:%d, order socket %s://%s:%d/trade/v3\n",
+             config.tls_cert ? "https" : "http", config.bind, port,
+             config.ws_tls_cert ? "wss" : "ws", config.bind, ws_port);
     printf ("READY %d\n", port);
     fflush (stdout);
 

@@ -22,10 +22,18 @@
 #define FAKE_FYERS_POLL_INTERVAL_MS 10
 #define FAKE_FYERS_READY_MAX 64
 #define FAKE_FYERS_URL_MAX 64
+//  A DNS name has at most 253 characters.
+#define FAKE_FYERS_HOST_MAX 253
 
 struct _fake_fyers_t {
     pid_t pid;
     int port;
+    bool tls;      //  started with --tls-cert: REST and /_fake/ on https://
+    char *ca_file; //  what this handle's requests trust alone; NULL: the system's CAs
+    //  Where this handle's own requests go: root_url, or the same with the
+    //  host of fake_fyers_set_tls_host, resolved to 127.0.0.1 by resolve.
+    char ctl_root[FAKE_FYERS_HOST_MAX + FAKE_FYERS_URL_MAX];
+    struct curl_slist *resolve;
     int ws_port; //  0 until asked for
     char ws_url[FAKE_FYERS_URL_MAX];
     char base_url[FAKE_FYERS_URL_MAX];
@@ -153,6 +161,9 @@ fake_fyers_start_args (const char *binary_path, const char *app_id, const char *
     }
     free (argv);
     close (fds[1]);
+    bool tls = false;
+    for (size_t i = 0; i < count; i++)
+        tls = tls || strcmp (args[i], "--tls-cert") == 0;
     char line[FAKE_FYERS_READY_MAX];
     int port = 0;
     int rc = s_read_line (fds[0], line, sizeof line, s_now_ms () + FAKE_FYERS_START_TIMEOUT_MS);
@@ -171,10 +182,44 @@ fake_fyers_start_args (const char *binary_path, const char *app_id, const char *
     curl_global_init (CURL_GLOBAL_DEFAULT);
     self->pid = pid;
     self->port = port;
-    snprintf (self->root_url, sizeof self->root_url, "http://127.0.0.1:%d", port);
-    snprintf (self->base_url, sizeof self->base_url, "http://127.0.0.1:%d/api/v3", port);
-    snprintf (self->data_url, sizeof self->data_url, "http://127.0.0.1:%d/data", port);
+    self->tls = tls;
+    const char *scheme = tls ? "https" : "http";
+    snprintf (self->root_url, sizeof self->root_url, "%s://127.0.0.1:%d", scheme, port);
+    snprintf (self->base_url, sizeof self->base_url, "%s://127.0.0.1:%d/api/v3", scheme, port);
+    snprintf (self->data_url, sizeof self->data_url, "%s://127.0.0.1:%d/data", scheme, port);
+    snprintf (self->ctl_root, sizeof self->ctl_root, "%s", self->root_url);
     return self;
+}
+
+int
+fake_fyers_set_tls_host (fake_fyers_t *self, const char *host)
+{
+    struct curl_slist *resolve = NULL;
+    if (host) {
+        char entry[FAKE_FYERS_HOST_MAX + FAKE_FYERS_URL_MAX];
+        if (!*host || strlen (host) > FAKE_FYERS_HOST_MAX)
+            return -1;
+        snprintf (entry, sizeof entry, "%s:%d:127.0.0.1", host, self->port);
+        resolve = curl_slist_append (NULL, entry);
+        if (!resolve)
+            return -1;
+    }
+    curl_slist_free_all (self->resolve);
+    self->resolve = resolve;
+    snprintf (self->ctl_root, sizeof self->ctl_root, "%s://%s:%d", self->tls ? "https" : "http",
+              host ? host : "127.0.0.1", self->port);
+    return 0;
+}
+
+int
+fake_fyers_set_ca_file (fake_fyers_t *self, const char *ca_file)
+{
+    char *copy = ca_file ? strdup (ca_file) : NULL;
+    if (ca_file && !copy)
+        return -1;
+    free (self->ca_file);
+    self->ca_file = copy;
+    return 0;
 }
 
 int
@@ -193,6 +238,8 @@ fake_fyers_stop (fake_fyers_t **self_p)
         s_kill (self->pid);
     }
     curl_global_cleanup ();
+    free (self->ca_file);
+    curl_slist_free_all (self->resolve);
     free (self);
     *self_p = NULL;
     return rc;
@@ -251,6 +298,24 @@ s_collect (char *ptr, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
+//  The options every request of the handle has: bounded, no proxy, and over
+//  https:// the server verified against ca_file alone when set (CAPATH NULL
+//  drops the system's directory that libcurl trusts by default).
+static void
+s_easy_setup (fake_fyers_t *self, CURL *curl)
+{
+    curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt (curl, CURLOPT_NOPROXY, "*");
+    curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT_MS, (long) FAKE_FYERS_CONNECT_TIMEOUT_MS);
+    curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, (long) FAKE_FYERS_CTL_TIMEOUT_MS);
+    if (self->ca_file) {
+        curl_easy_setopt (curl, CURLOPT_CAINFO, self->ca_file);
+        curl_easy_setopt (curl, CURLOPT_CAPATH, NULL);
+    }
+    if (self->resolve)
+        curl_easy_setopt (curl, CURLOPT_RESOLVE, self->resolve);
+}
+
 char *
 fake_fyers_http (fake_fyers_t *self, const char *method, const char *path, const char *body,
                  const char *const *headers, long *status)
@@ -259,7 +324,7 @@ fake_fyers_http (fake_fyers_t *self, const char *method, const char *path, const
     CURL *curl = curl_easy_init ();
     if (!curl)
         return NULL;
-    size_t url_len = strlen (self->root_url) + strlen (path) + 1;
+    size_t url_len = strlen (self->ctl_root) + strlen (path) + 1;
     char *url = malloc (url_len);
     struct curl_slist *list = NULL;
     s_buffer_t buffer = {.data = calloc (1, 1)};
@@ -269,7 +334,7 @@ fake_fyers_http (fake_fyers_t *self, const char *method, const char *path, const
         curl_easy_cleanup (curl);
         return NULL;
     }
-    snprintf (url, url_len, "%s%s", self->root_url, path);
+    snprintf (url, url_len, "%s%s", self->ctl_root, path);
     if (body)
         list = curl_slist_append (list, "Content-Type: application/json");
     for (size_t i = 0; headers && headers[i]; i++)
@@ -281,15 +346,15 @@ fake_fyers_http (fake_fyers_t *self, const char *method, const char *path, const
     curl_easy_setopt (curl, CURLOPT_HTTPHEADER, list);
     curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, s_collect);
     curl_easy_setopt (curl, CURLOPT_WRITEDATA, &buffer);
-    curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt (curl, CURLOPT_NOPROXY, "*");
-    curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT_MS, (long) FAKE_FYERS_CONNECT_TIMEOUT_MS);
-    curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, (long) FAKE_FYERS_CTL_TIMEOUT_MS);
+    s_easy_setup (self, curl);
+    char error[CURL_ERROR_SIZE] = "";
+    curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, error);
     CURLcode rc = curl_easy_perform (curl);
     if (rc == CURLE_OK && !buffer.failed)
         curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, status);
     else {
-        fprintf (stderr, "fake_fyers: %s %s: %s\n", method, path, curl_easy_strerror (rc));
+        fprintf (stderr, "fake_fyers: %s %s: %s\n", method, path,
+                 error[0] ? error : curl_easy_strerror (rc));
         free (buffer.data);
         buffer.data = NULL;
     }
@@ -636,17 +701,18 @@ fake_fyers_login (fake_fyers_t *self, const char *login_url)
         fprintf (stderr, "fake_fyers_login: %s is not on this fake\n", login_url);
         return NULL;
     }
-    CURL *curl = curl_easy_init ();
+    //  Sent where the handle's own requests go (fake_fyers_set_tls_host).
+    size_t url_len = strlen (self->ctl_root) + strlen (login_url + root_len) + 1;
+    char *url = malloc (url_len);
+    CURL *curl = url ? curl_easy_init () : NULL;
     s_buffer_t buffer = {.data = calloc (1, 1)};
     char *location = NULL;
     if (curl && buffer.data) {
-        curl_easy_setopt (curl, CURLOPT_URL, login_url);
+        snprintf (url, url_len, "%s%s", self->ctl_root, login_url + root_len);
+        curl_easy_setopt (curl, CURLOPT_URL, url);
         curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, s_collect);
         curl_easy_setopt (curl, CURLOPT_WRITEDATA, &buffer);
-        curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt (curl, CURLOPT_NOPROXY, "*");
-        curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT_MS, (long) FAKE_FYERS_CONNECT_TIMEOUT_MS);
-        curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, (long) FAKE_FYERS_CTL_TIMEOUT_MS);
+        s_easy_setup (self, curl);
         long status = 0;
         char *redirect = NULL;
         CURLcode rc = curl_easy_perform (curl);
@@ -661,6 +727,7 @@ fake_fyers_login (fake_fyers_t *self, const char *login_url)
                      rc == CURLE_OK ? buffer.data : curl_easy_strerror (rc));
     }
     free (buffer.data);
+    free (url);
     if (curl)
         curl_easy_cleanup (curl);
     return location;

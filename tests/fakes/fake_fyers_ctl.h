@@ -31,16 +31,34 @@ fake_fyers_t *fake_fyers_start (const char *binary_path, const char *app_id, con
 //  The same, with more of fake_fyers' flags after those (args: a
 //  NULL-terminated array, may be NULL), e.g. {"--ws-tls-cert", "server.pem",
 //  "--ws-tls-key", "server.key", NULL} for an order socket on wss://.
-//  Relative paths are the caller's working directory's.
+//  Relative paths are the caller's working directory's. With "--tls-cert"
+//  (and "--tls-key") among args the fake serves REST and /_fake/ on
+//  https://: the URLs below say so, and the handle's own requests need
+//  fake_fyers_set_ca_file before the first.
 fake_fyers_t *fake_fyers_start_args (const char *binary_path, const char *app_id, const char *token,
                                      const char *const *args);
+
+//  The PEM CA bundle that the handle's own requests (control, API helpers,
+//  fake_fyers_http, fake_fyers_login) trust alone over https:// (copied;
+//  NULL: the system's CAs again). The server's certificate and host name
+//  are always verified. Returns 0, or -1 when out of memory.
+int fake_fyers_set_ca_file (fake_fyers_t *self, const char *ca_file);
+
+//  The host name the handle's own requests name the fake by, and check its
+//  certificate for (NULL: 127.0.0.1 again, the URLs' host). They still
+//  connect to 127.0.0.1 (libcurl's CURLOPT_RESOLVE), so a test can talk to
+//  a fake whose certificate is for another host (tw_pki's misnamed one)
+//  while the client under test, given the 127.0.0.1 URLs, refuses it.
+//  Returns 0, or -1 (an empty or too long name, out of memory).
+int fake_fyers_set_tls_host (fake_fyers_t *self, const char *host);
 
 //  Sends SIGTERM, waits, falls back to SIGKILL; frees the handle and nulls
 //  the caller's pointer. Returns the child's exit status (0 after a clean
 //  stop), or -1 if it had to be killed or could not be reaped.
 int fake_fyers_stop (fake_fyers_t **self_p);
 
-//  "http://127.0.0.1:<port>/api/v3": the Fyers base URL to give a client.
+//  "http://127.0.0.1:<port>/api/v3" ("https://..." when started with
+//  --tls-cert, as the three URLs here): the Fyers base URL to give a client.
 const char *fake_fyers_base_url (fake_fyers_t *self);
 //  "http://127.0.0.1:<port>/data": the Fyers market-data base URL
 //  ([fyers] data_base_url: /data/marketStatus).

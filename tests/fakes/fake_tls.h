@@ -1,7 +1,9 @@
-//  fake_tls - the TLS side of the fakes' libwebsockets servers (fake_hsm's
-//  data socket, fake_fyers' order socket): a listener that speaks TLS with a
-//  certificate and key read from PEM files, as Fyers' wss:// sockets do.
-//  Tests make the files with tests/support/tw_pki.
+//  fake_tls - the TLS side of the fakes' servers: the listener of their
+//  libwebsockets servers (fake_hsm's data socket, fake_fyers' order socket)
+//  that speaks TLS with a certificate and key read from PEM files, as
+//  Fyers' wss:// sockets do, and the PEM text that fake_fyers' REST server
+//  (libmicrohttpd, which takes it from memory) speaks https:// with. Tests
+//  make the files with tests/support/tw_pki.
 
 #ifndef FAKE_TLS_H_INCLUDED
 #define FAKE_TLS_H_INCLUDED
@@ -18,5 +20,10 @@
 //  who) when a file cannot be read.
 int fake_tls_server (struct lws_context_creation_info *info, const char *who, const char *cert_file,
                      const char *key_file, bool plain_too);
+
+//  The whole text of the PEM file path, what it holds ("certificate" or
+//  "key") naming it in an error. Returns it (caller frees), or NULL with
+//  the reason on stderr (after who) when it cannot be read.
+char *fake_tls_read_pem (const char *who, const char *what, const char *path);
 
 #endif

@@ -2,6 +2,7 @@
 //  of fake_fyers.c.
 
 #include "ff_server.h"
+#include "fake_tls.h"
 #include "ff_api.h"
 #include "ff_book.h"
 #include "ff_control.h"
@@ -41,6 +42,8 @@ struct _ff_server_t {
     char *app_secret; //  for the login routes
     bool quiet;
     int port;
+    char *tls_cert; //  the PEM texts MHD serves https:// with; NULL: http://
+    char *tls_key;
     int64_t started_ms;   //  CLOCK_MONOTONIC at start; request times are relative
     pthread_mutex_t lock; //  guards everything below, and stopping
     pthread_cond_t wake;  //  signalled when stopping, to end hangs early
@@ -518,6 +521,7 @@ s_control (ff_server_t *self, struct MHD_Connection *conn, const char *method, c
     if (is_get && strcmp (name, "info") == 0) {
         cJSON *reply = s_control_ok ();
         cJSON_AddNumberToObject (reply, "port", self->port);
+        cJSON_AddBoolToObject (reply, "tls", self->tls_cert != NULL);
         ff_ws_info (self->ws, reply);
         return reply;
     }
@@ -687,14 +691,30 @@ ff_server_new (const ff_server_config_t *config)
         ff_server_destroy (&self);
         return NULL;
     }
+    //  https:// only: MHD takes the certificate and key as PEM text.
+    if (config->tls_cert || config->tls_key) {
+        self->tls_cert = fake_tls_read_pem ("fake_fyers", "certificate", config->tls_cert);
+        self->tls_key =
+            self->tls_cert ? fake_tls_read_pem ("fake_fyers", "key", config->tls_key) : NULL;
+        if (!self->tls_key) {
+            ff_server_destroy (&self);
+            return NULL;
+        }
+    }
+    struct MHD_OptionItem tls_options[] = {
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, self->tls_cert},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, self->tls_key},
+        {MHD_OPTION_END, 0, NULL},
+    };
     //  The logger must be the first option to catch every message.
     self->daemon = MHD_start_daemon (
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL
-            | MHD_USE_ERROR_LOG,
+            | MHD_USE_ERROR_LOG | (self->tls_cert ? MHD_USE_TLS : 0),
         (uint16_t) config->port, NULL, NULL, s_access, self, MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log,
         self, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED, s_completed, self,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int) FF_CONNECTION_LIMIT,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) FF_IDLE_TIMEOUT_S, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) FF_IDLE_TIMEOUT_S, MHD_OPTION_ARRAY,
+        self->tls_cert ? tls_options : tls_options + 2, MHD_OPTION_END);
     const union MHD_DaemonInfo *info =
         self->daemon ? MHD_get_daemon_info (self->daemon, MHD_DAEMON_INFO_BIND_PORT) : NULL;
     if (!info || info->port == 0) {
@@ -747,6 +767,8 @@ ff_server_destroy (ff_server_t **self_p)
     free (self->auth);
     free (self->app_id);
     free (self->app_secret);
+    free (self->tls_cert);
+    free (self->tls_key);
     pthread_cond_destroy (&self->wake);
     pthread_mutex_destroy (&self->lock);
     free (self);

@@ -1,14 +1,17 @@
 //  Tests for fake_fyers and fake_fyers_ctl: a real fake process per test,
 //  driven over 127.0.0.1 with libcurl. Every request has a short timeout and
 //  every wait is bounded. This file holds the REST basics and the scripted
-//  faults; tff_broker.c the broker's own behaviour (working orders, fills,
-//  cancels, conversions, square-offs); tff_ws.c the order socket.
+//  faults, and REST on https:// (test_https); tff_broker.c the broker's own
+//  behaviour (working orders, fills, cancels, conversions, square-offs);
+//  tff_ws.c the order socket.
 //
 //  The binary comes from argv[1] or $FAKE_FYERS_BIN (meson passes both).
 
 #define _GNU_SOURCE //  strcasestr
 
 #include "tff_util.h"
+#include "tw_fixture.h"
+#include "tw_pki.h"
 
 #include <check.h>
 #include <cjson/cJSON.h>
@@ -595,6 +598,124 @@ START_TEST (test_market_status)
 }
 END_TEST
 
+//  GET /_fake/info of fake; NULL when no 200 came (the reason on stderr).
+static char *
+s_info (fake_fyers_t *fake)
+{
+    long status = 0;
+    char *info = fake_fyers_http (fake, "GET", "/_fake/info", NULL, NULL, &status);
+    if (info && status != 200) {
+        free (info);
+        info = NULL;
+    }
+    return info;
+}
+
+//  REST and /_fake/ on https:// (--tls-cert, --tls-key) with a throwaway
+//  PKI of tw_pki: served to a client that trusts the CA alone, refused to
+//  one that trusts another CA or speaks plain http://, and a certificate
+//  for another host fails the client's check of the name.
+START_TEST (test_https)
+{
+    char *info = s_info (tff_fake);
+    ck_assert_ptr_nonnull (info);
+    ck_assert_ptr_nonnull (strstr (info, "\"tls\":false"));
+    free (info);
+    tw_fixture_t *scratch = tw_fixture_new ("tff");
+    ck_assert_ptr_nonnull (scratch);
+    const char *dir = tw_fixture_dir (scratch);
+    ck_assert_int_eq (tw_pki_make (dir), 0);
+    char cert[512], key[512], ca[512], other[512], misnamed[512], misnamed_key[512];
+    snprintf (cert, sizeof cert, "%s/%s", dir, TW_PKI_SERVER_CERT);
+    snprintf (key, sizeof key, "%s/%s", dir, TW_PKI_SERVER_KEY);
+    snprintf (ca, sizeof ca, "%s/%s", dir, TW_PKI_CA);
+    snprintf (other, sizeof other, "%s/%s", dir, TW_PKI_OTHER_CA);
+    snprintf (misnamed, sizeof misnamed, "%s/%s", dir, TW_PKI_MISNAMED_CERT);
+    snprintf (misnamed_key, sizeof misnamed_key, "%s/%s", dir, TW_PKI_MISNAMED_KEY);
+    //  Both flags or neither; a file that cannot be read stops it.
+    const char *half[] = {"--tls-cert", cert, NULL};
+    ck_assert_ptr_null (fake_fyers_start_args (tff_binary, APP_ID, TOKEN, half));
+    const char *missing[] = {"--tls-cert", cert, "--tls-key", "no-such.key", NULL};
+    ck_assert_ptr_null (fake_fyers_start_args (tff_binary, APP_ID, TOKEN, missing));
+
+    const char *args[] = {"--tls-cert", cert, "--tls-key", key, NULL};
+    fake_fyers_t *fake = fake_fyers_start_args (tff_binary, APP_ID, TOKEN, args);
+    ck_assert_ptr_nonnull (fake);
+    char url[64];
+    snprintf (url, sizeof url, "https://127.0.0.1:%d/api/v3", fake_fyers_port (fake));
+    ck_assert_str_eq (fake_fyers_base_url (fake), url);
+    snprintf (url, sizeof url, "https://127.0.0.1:%d/data", fake_fyers_port (fake));
+    ck_assert_str_eq (fake_fyers_data_url (fake), url);
+    snprintf (url, sizeof url, "https://127.0.0.1:%d", fake_fyers_port (fake));
+    ck_assert_str_eq (fake_fyers_root_url (fake), url);
+    //  The system's CAs, then another CA: the handle cannot verify the fake.
+    ck_assert_ptr_null (s_info (fake));
+    ck_assert_int_eq (fake_fyers_set_ca_file (fake, other), 0);
+    ck_assert_ptr_null (s_info (fake));
+    ck_assert_int_eq (fake_fyers_count (fake, NULL, NULL), -1);
+    //  The right CA: control and API alike.
+    ck_assert_int_eq (fake_fyers_set_ca_file (fake, ca), 0);
+    info = s_info (fake);
+    ck_assert_ptr_nonnull (info);
+    ck_assert_ptr_nonnull (strstr (info, "\"tls\":true"));
+    ck_assert_ptr_nonnull (strstr (info, "\"ws_tls\":false"));
+    free (info);
+    ck_assert_int_eq (fake_fyers_seed_position (fake, SYMBOL, "INTRADAY", 3, 100.0), 0);
+    const char *auth[] = {AUTH_HEADER, NULL};
+    long status = 0;
+    char *body = fake_fyers_http (fake, "GET", "/api/v3/positions", NULL, auth, &status);
+    ck_assert_int_eq (status, 200);
+    ck_assert_ptr_nonnull (strstr (body, "\"netQty\":3"));
+    free (body);
+    body = fake_fyers_http (fake, "GET", "/data/marketStatus", NULL, auth, &status);
+    ck_assert_int_eq (status, 200);
+    free (body);
+    //  The login's redirect, over https:// too.
+    char login[512];
+    snprintf (login, sizeof login,
+              "%s/api/v3/generate-authcode?client_id=%s&redirect_uri=https://127.0.0.1/cb"
+              "&response_type=code&state=s1",
+              fake_fyers_root_url (fake), APP_ID);
+    char *location = fake_fyers_login (fake, login);
+    ck_assert_ptr_nonnull (location);
+    ck_assert_ptr_nonnull (strstr (location, "auth_code=" FAKE_FYERS_AUTH_CODE));
+    free (location);
+    ck_assert_int_eq (fake_fyers_count (fake, NULL, NULL), 3);
+    //  A plain http:// client gets no HTTP reply, and is not recorded.
+    snprintf (url, sizeof url, "http://127.0.0.1:%d/api/v3/positions", fake_fyers_port (fake));
+    CURL *curl = curl_easy_init ();
+    ck_assert_ptr_nonnull (curl);
+    curl_easy_setopt (curl, CURLOPT_URL, url);
+    curl_easy_setopt (curl, CURLOPT_NOPROXY, "*");
+    curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, (long) CALL_TIMEOUT_MS);
+    ck_assert_int_ne (curl_easy_perform (curl), CURLE_OK);
+    status = -1;
+    curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
+    ck_assert_int_eq (status, 0);
+    curl_easy_cleanup (curl);
+    ck_assert_int_eq (fake_fyers_count (fake, NULL, NULL), 3);
+    ck_assert_int_eq (fake_fyers_stop (&fake), 0);
+
+    //  A certificate for another host: the right CA, a name that is not
+    //  127.0.0.1, refused; the handle talks to it by that name.
+    const char *misnamed_args[] = {"--tls-cert", misnamed, "--tls-key", misnamed_key, NULL};
+    fake = fake_fyers_start_args (tff_binary, APP_ID, TOKEN, misnamed_args);
+    ck_assert_ptr_nonnull (fake);
+    ck_assert_int_eq (fake_fyers_set_ca_file (fake, ca), 0);
+    ck_assert_ptr_null (s_info (fake));
+    ck_assert_int_eq (fake_fyers_set_tls_host (fake, TW_PKI_MISNAMED_HOST), 0);
+    info = s_info (fake);
+    ck_assert_ptr_nonnull (info);
+    ck_assert_ptr_nonnull (strstr (info, "\"tls\":true"));
+    free (info);
+    ck_assert_int_eq (fake_fyers_count (fake, NULL, NULL), 0);
+    ck_assert_int_eq (fake_fyers_set_tls_host (fake, NULL), 0);
+    ck_assert_ptr_null (s_info (fake));
+    ck_assert_int_eq (fake_fyers_stop (&fake), 0);
+    tw_fixture_destroy (&scratch);
+}
+END_TEST
+
 int
 main (int argc, char *argv[])
 {
@@ -624,6 +745,7 @@ main (int argc, char *argv[])
     tcase_add_test (tc, test_script_validation);
     tcase_add_test (tc, test_stop_during_hang);
     tcase_add_test (tc, test_market_status);
+    tcase_add_test (tc, test_https);
     suite_add_tcase (suite, tc);
     suite_add_tcase (suite, tff_broker_tcase ());
     suite_add_tcase (suite, tff_ws_tcase ());

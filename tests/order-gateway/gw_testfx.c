@@ -16,6 +16,8 @@
 #define S_TTL_MS 10000
 #define S_ORDER_WORKING 6
 #define S_PATH_MAX 512
+//  How many of s_start_fake's args are the order socket's.
+#define S_SOCKET_FLAGS 4
 
 static void
 s_wait_ready (gw_testfx_t *fx)
@@ -26,33 +28,45 @@ s_wait_ready (gw_testfx_t *fx)
 }
 
 //  Starts the fake, its order socket on TLS with cert and key of a tw_pki
-//  when cert is not NULL.
+//  when cert is not NULL, and its REST too when https.
 static void
-s_start_fake (gw_testfx_t *fx, const char *cert, const char *key)
+s_start_fake (gw_testfx_t *fx, const char *cert, const char *key, bool https)
 {
     const char *dir = tw_fixture_dir (fx->base);
-    char cert_path[S_PATH_MAX], key_path[S_PATH_MAX];
-    const char *args[] = {"--ws-tls-cert", cert_path, "--ws-tls-key", key_path, NULL};
+    char cert_path[S_PATH_MAX], key_path[S_PATH_MAX], ca_path[S_PATH_MAX];
+    //  The order socket's flags, then REST's (cut off without https).
+    const char *args[] = {"--ws-tls-cert", cert_path, "--ws-tls-key", key_path, //
+                          "--tls-cert",    cert_path, "--tls-key",    key_path, NULL};
     if (cert) {
         ck_assert_int_eq (tw_pki_make (dir), 0);
         snprintf (cert_path, sizeof cert_path, "%s/%s", dir, cert);
         snprintf (key_path, sizeof key_path, "%s/%s", dir, key);
+        snprintf (ca_path, sizeof ca_path, "%s/%s", dir, TW_PKI_CA);
     }
+    if (!https)
+        args[S_SOCKET_FLAGS] = NULL;
     fx->fake = fake_fyers_start_args (getenv ("FAKE_FYERS"), GW_TESTFX_APP_ID, GW_TESTFX_TOKEN,
                                       cert ? args : NULL);
     ck_assert_ptr_nonnull (fx->fake);
+    if (https)
+        ck_assert_int_eq (fake_fyers_set_ca_file (fx->fake, ca_path), 0);
+    //  The test talks to a fake with a certificate for another host by that
+    //  host's name; the gateway gets the 127.0.0.1 URLs.
+    if (https && strcmp (cert, TW_PKI_MISNAMED_CERT) == 0)
+        ck_assert_int_eq (fake_fyers_set_tls_host (fx->fake, TW_PKI_MISNAMED_HOST), 0);
     if (cert)
-        tw_fixture_set (fx->base, "TW_FYERS_DATA_CA_FILE", "%s/%s", dir, TW_PKI_CA);
+        tw_fixture_set (fx->base, "TW_FYERS_DATA_CA_FILE", "%s", ca_path);
 }
 
 static void
-s_setup (gw_testfx_t *fx, const char *cert, const char *key, void (*before_start) (gw_testfx_t *))
+s_setup (gw_testfx_t *fx, const char *cert, const char *key, bool https, gw_testfx_wait_t wait,
+         void (*before_start) (gw_testfx_t *))
 {
     memset (fx, 0, sizeof *fx);
     fx->base = tw_fixture_new ("gwt");
     ck_assert_ptr_nonnull (fx->base);
     fx->log = tw_fixture_log (fx->base, GW_TESTFX_GATEWAY);
-    s_start_fake (fx, cert, key);
+    s_start_fake (fx, cert, key, https);
     fx->rep = tw_fixture_endpoint (fx->base, "TW_ENDPOINTS_GATEWAY_REP");
     const char *pub = tw_fixture_endpoint (fx->base, "TW_ENDPOINTS_GATEWAY_PUB");
     ck_assert (fx->rep && pub);
@@ -78,14 +92,21 @@ s_setup (gw_testfx_t *fx, const char *cert, const char *key, void (*before_start
     ck_assert_ptr_nonnull (fx->client);
     fx->events = tw_events_new (pub);
     ck_assert_ptr_nonnull (fx->events);
-    s_wait_ready (fx);
+    if (wait == GW_TESTFX_WAIT_NONE)
+        return;
+    if (wait == GW_TESTFX_WAIT_RECONCILED)
+        s_wait_ready (fx);
+    else
+        ck_assert_int_eq (tw_fixture_wait_pong (fx->base, GW_TESTFX_GATEWAY, fx->rep, TW_MSG_PING,
+                                                NULL, 0, GW_TESTFX_WAIT_MS),
+                          0);
     ck_assert (tw_events_wait_live (fx->events, GW_TESTFX_WAIT_MS));
 }
 
 void
 gw_testfx_setup (gw_testfx_t *fx, void (*before_start) (gw_testfx_t *))
 {
-    s_setup (fx, NULL, NULL, before_start);
+    s_setup (fx, NULL, NULL, false, GW_TESTFX_WAIT_RECONCILED, before_start);
 }
 
 void
@@ -93,7 +114,15 @@ gw_testfx_setup_tls (gw_testfx_t *fx, const char *cert, const char *key,
                      void (*before_start) (gw_testfx_t *))
 {
     ck_assert (cert && key);
-    s_setup (fx, cert, key, before_start);
+    s_setup (fx, cert, key, false, GW_TESTFX_WAIT_RECONCILED, before_start);
+}
+
+void
+gw_testfx_setup_https (gw_testfx_t *fx, const char *cert, const char *key, gw_testfx_wait_t wait,
+                       void (*before_start) (gw_testfx_t *))
+{
+    ck_assert (cert && key);
+    s_setup (fx, cert, key, true, wait, before_start);
 }
 
 void

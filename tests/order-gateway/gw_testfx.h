@@ -43,8 +43,26 @@ void gw_testfx_setup (gw_testfx_t *fx, void (*before_start) (gw_testfx_t *));
 void gw_testfx_setup_tls (gw_testfx_t *fx, const char *cert, const char *key,
                           void (*before_start) (gw_testfx_t *));
 
-//  Stops the gateway (SIGTERM, exit 0 asserted) and the fake; asserts the
-//  token never reached the log.
+//  What gw_testfx_setup_https waits for once the gateway is started.
+typedef enum {
+    GW_TESTFX_WAIT_RECONCILED, //  reconciled and its events live, as gw_testfx_setup
+    GW_TESTFX_WAIT_PING,       //  it answers ping and its events are live: one that cannot
+                               //  reach the broker never reconciles
+    GW_TESTFX_WAIT_NONE,       //  nothing: one that is to stop at start
+} gw_testfx_wait_t;
+
+//  The fake on TLS everywhere, as Fyers is: REST and /_fake/ on https://
+//  and the order socket on wss://, both with certificate cert and key key
+//  of a tw_pki made in the fixture's directory (file names of tw_pki.h).
+//  The test's own requests trust TW_PKI_CA, and name the fake
+//  TW_PKI_MISNAMED_HOST when cert is TW_PKI_MISNAMED_CERT. The gateway gets
+//  the fake's https:// base URL, its wss:// URL and [fyers] data_ca_file
+//  TW_PKI_CA; before_start may set other ones. Then it waits as wait says.
+void gw_testfx_setup_https (gw_testfx_t *fx, const char *cert, const char *key,
+                            gw_testfx_wait_t wait, void (*before_start) (gw_testfx_t *));
+
+//  Stops the gateway (SIGTERM, exit 0 asserted) if it still runs, and the
+//  fake; asserts the token never reached the log.
 void gw_testfx_teardown (gw_testfx_t *fx);
 
 //  Starts the gateway again (after a stop) and waits until it reconciled.
