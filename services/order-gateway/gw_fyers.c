@@ -616,20 +616,23 @@ s_finish (gw_fyers_t *self, s_transfer_t *transfer, CURLcode rc)
     gw_call_t *call = transfer->call;
     long status = 0;
     curl_easy_getinfo (transfer->easy, CURLINFO_RESPONSE_CODE, &status);
+    //  curl's own detail says why (a TLS failure: "SSL certificate problem:
+    //  unable to get local issuer certificate"), where its code's text does
+    //  not; scrubbed of the token first.
+    bool detail = rc != CURLE_OK && transfer->errbuf[0];
+    if (detail)
+        s_scrub (self, transfer->errbuf, sizeof transfer->errbuf);
     gw_fyers_reply_t reply = {
         .curl_code = rc,
-        .curl_error = rc != CURLE_OK ? curl_easy_strerror (rc) : NULL,
+        .curl_error = detail           ? transfer->errbuf
+                      : rc != CURLE_OK ? curl_easy_strerror (rc)
+                                       : NULL,
         .http_status = status,
         .body = transfer->reply,
         .body_size = transfer->reply_size,
         .retry_after_ms = gw_fyers_retry_after_ms (transfer->x_retry_after_ms,
                                                    transfer->retry_after, time (NULL)),
     };
-    if (rc != CURLE_OK && transfer->errbuf[0]) {
-        s_scrub (self, transfer->errbuf, sizeof transfer->errbuf);
-        tw_debug ("fyers transfer failed op=%s call_id=%llu detail=\"%s\"", gw_op_name (call->op),
-                  (unsigned long long) call->call_id, transfer->errbuf);
-    }
     gw_fyers_classify (call, &reply);
     int64_t now = tw_clock_mono_ms ();
     call->latency_ms = now - transfer->started_ms;

@@ -390,7 +390,8 @@ START_TEST (test_timeout)
     s_roundtrip (broker, call);
     ck_assert_int_eq (call->outcome, GW_OUT_AMBIGUOUS);
     ck_assert_int_eq (call->http_status, 0);
-    ck_assert_str_eq (call->error, "curl: Timeout was reached");
+    ck_assert_msg (strncmp (call->error, "curl: ", 6) == 0 && strstr (call->error, "timed out"),
+                   "error: %s", call->error);
     ck_assert_int_ge (call->latency_ms, T_TIMEOUT_MS - T_TIMEOUT_MS / 10);
     ck_assert_int_lt (call->latency_ms, T_HANG_MS);
     gw_call_destroy (&call);
@@ -398,7 +399,8 @@ START_TEST (test_timeout)
     call = gw_call_new (GW_OP_POSITIONS);
     s_roundtrip (broker, call);
     ck_assert_int_eq (call->outcome, GW_OUT_RETRYABLE);
-    ck_assert_str_eq (call->error, "curl: Timeout was reached");
+    ck_assert_msg (strncmp (call->error, "curl: ", 6) == 0 && strstr (call->error, "timed out"),
+                   "error: %s", call->error);
     gw_call_destroy (&call);
     gw_broker_destroy (&broker);
 }
@@ -413,7 +415,9 @@ START_TEST (test_connect_refused)
     s_roundtrip (broker, call);
     ck_assert_int_eq (call->outcome, GW_OUT_RETRYABLE);
     ck_assert_int_eq (call->http_status, 0);
-    ck_assert_str_eq (call->error, "curl: Couldn't connect to server");
+    ck_assert_msg (strncmp (call->error, "curl: ", 6) == 0
+                       && strstr (call->error, "Couldn't connect to server"),
+                   "error: %s", call->error);
     gw_call_destroy (&call);
     gw_broker_destroy (&broker);
 
