@@ -16,12 +16,19 @@ cleanup () {
     rm -rf "$work"
 }
 trap cleanup EXIT
-free_port () {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+# Ten distinct free ports at once: every socket is held until all are
+# chosen, so that no two endpoints (nor the busy port) can get the same one.
+read -r -a ports <<< "$(python3 -c '
+import socket
+held = [socket.socket() for _ in range(10)]
+for s in held:
+    s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in held))')"
+i=0
 for k in FEED_PUB GATEWAY_REP GATEWAY_PUB SIGNAL_IN FEED_CONTROL RISK_CONTROL SIGNAL_CONTROL \
     NOTIFIER_CONTROL; do
-    export "TW_ENDPOINTS_$k=tcp://127.0.0.1:$(free_port)"
+    export "TW_ENDPOINTS_$k=tcp://127.0.0.1:${ports[$i]}"
+    i=$((i + 1))
 done
 export DEMO_DIR="$work/demo"
 fail=0
@@ -35,7 +42,7 @@ check () { # check DESCRIPTION COMMAND...
 }
 
 # (1) The notifier's port is taken.
-port=$(free_port)
+port=${ports[8]}
 python3 -c "import socket,time; s=socket.socket(); s.bind(('127.0.0.1',$port)); s.listen(); time.sleep(120)" &
 busy_pid=$!
 for _ in $(seq 50); do
@@ -55,7 +62,7 @@ token=$(cat "$DEMO_DIR/notifier.token")
 check "the token file is 0600" [ "$(stat -c %a "$DEMO_DIR/notifier.token")" = 600 ]
 
 # (2) A run with an open position, stopped with SIGTERM.
-export TW_NOTIFIER_LISTEN=127.0.0.1:$(free_port)
+export TW_NOTIFIER_LISTEN=127.0.0.1:${ports[9]}
 "$ROOT/deploy/demo.sh" "$BUILD" > "$work/run.log" 2>&1 &
 demo=$!
 for _ in $(seq 300); do
