@@ -1,8 +1,9 @@
-//  gw_checkpoint - see gw_checkpoint.h. The thread is a zactor: its pipe
-//  carries only $TERM; between checkpoints it waits on the pipe.
+//  gw_checkpoint - see gw_checkpoint.h. The thread is a zactor whose loop
+//  runs a checkpoint on its timer; its pipe carries only $TERM.
 
 #include "gw_checkpoint.h"
 #include "tw_log.h"
+#include "tw_service.h"
 
 #include <czmq.h>
 #include <sqlite3.h>
@@ -41,28 +42,27 @@ s_checkpoint (gw_checkpoint_t *self)
         atomic_fetch_add (&self->frames, (uint_least64_t) copied);
 }
 
+static int
+s_on_timer (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    s_checkpoint ((gw_checkpoint_t *) arg);
+    return 0;
+}
+
 static void
 s_actor (zsock_t *pipe, void *arg)
 {
     gw_checkpoint_t *self = (gw_checkpoint_t *) arg;
+    zloop_t *loop = zloop_new ();
+    assert (loop);
+    zloop_set_nonstop (loop, true); //  only $TERM ends it (the owner's destroy)
+    zloop_reader (loop, pipe, tw_service_on_pipe, NULL);
+    zloop_timer (loop, (size_t) self->interval_ms, 0, s_on_timer, self);
     zsock_signal (pipe, 0);
-    zpoller_t *poller = zpoller_new (pipe, NULL);
-    assert (poller);
-    while (true) {
-        zsock_t *which = (zsock_t *) zpoller_wait (poller, (int) self->interval_ms);
-        if (which == pipe) {
-            char *command = zstr_recv (pipe);
-            bool term = !command || streq (command, "$TERM");
-            zstr_free (&command);
-            if (term)
-                break;
-        }
-        else if (zpoller_terminated (poller))
-            break;
-        else
-            s_checkpoint (self);
-    }
-    zpoller_destroy (&poller);
+    zloop_start (loop);
+    zloop_destroy (&loop);
 }
 
 //  True when db's journal mode (read from the file) is WAL.

@@ -619,6 +619,8 @@ s_on_sweep (void *owner, gw_call_t *call)
     free (rows);
 }
 
+static void s_sync_due (gw_stops_t *self);
+
 //  Asks for the order book for s_on_sweep.
 static void
 s_sweep (gw_stops_t *self)
@@ -632,18 +634,24 @@ gw_stops_sync_all (gw_stops_t *self)
 {
     if (!self->enabled)
         return;
-    if (!self->swept && !self->sweeping && self->scanned)
-        s_sweep (self); //  a failed sweep, again
     if (!self->scanned) {
         zhashx_purge (self->touched);
         s_sync_every_position (self);
-        if (self->scanned)
-            s_sweep (self);
-        return;
     }
-    //  The positions noted, and the idle entries whose wait is over (once
-    //  passed, a wait is the same as none to s_sync, so it is cleared and
-    //  the entry is not visited again until something new happens to it).
+    else
+        s_sync_due (self);
+    //  After the start-up sync; again at the next heartbeat when it failed.
+    if (self->scanned && !self->swept && !self->sweeping)
+        s_sweep (self);
+}
+
+//  Syncs the positions noted with gw_stop_touch and the idle entries whose
+//  wait is over (once passed, a wait is the same as none to s_sync, so it
+//  is cleared and the entry is not visited again until something new
+//  happens to it).
+static void
+s_sync_due (gw_stops_t *self)
+{
     //  Collected first: s_sync may forget entries.
     zlistx_t *due = zlistx_new ();
     assert (due);
