@@ -221,3 +221,15 @@ gw_testfx_working_orders (gw_testfx_t *fx)
     cJSON_Delete (root);
     return count;
 }
+
+bool
+gw_testfx_info_says (gw_testfx_t *fx, const char *text)
+{
+    long status = 0;
+    char *info = fake_fyers_http (fx->fake, "GET", "/_fake/info", NULL, NULL, &status);
+    ck_assert_int_eq (status, 200);
+    ck_assert_ptr_nonnull (info);
+    bool says = strstr (info, text) != NULL;
+    free (info);
+    return says;
+}

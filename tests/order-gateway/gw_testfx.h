@@ -87,4 +87,8 @@ long gw_testfx_broker_qty (gw_testfx_t *fx, const char *id);
 //  The number of working orders (status 6) in the fake's order book.
 int gw_testfx_working_orders (gw_testfx_t *fx);
 
+//  True when the fake's GET /_fake/info holds text (e.g. "\"ws_tls\":true");
+//  asserts that it answered (over TLS: the test's own requests trust its CA).
+bool gw_testfx_info_says (gw_testfx_t *fx, const char *text);
+
 #endif

@@ -23,26 +23,13 @@
 #define EXIT_WAIT_MS 5000
 #define CONFIG_ERROR_EXIT 2
 
-//  True when the fake's GET /_fake/info holds text (asserts that it
-//  answered: the test's own requests trust the right CA).
-static bool
-s_info_says (gw_testfx_t *fx, const char *text)
-{
-    long status = 0;
-    char *info = fake_fyers_http (fx->fake, "GET", "/_fake/info", NULL, NULL, &status);
-    ck_assert_int_eq (status, 200);
-    bool says = strstr (info, text) != NULL;
-    free (info);
-    return says;
-}
-
 START_TEST (test_https_right_ca_trades)
 {
     gw_testfx_t fx;
     gw_testfx_setup_https (&fx, TW_PKI_SERVER_CERT, TW_PKI_SERVER_KEY, GW_TESTFX_WAIT_RECONCILED,
                            NULL);
     ck_assert_int_eq (strncmp (fake_fyers_base_url (fx.fake), "https://127.0.0.1:", 18), 0);
-    ck_assert (s_info_says (&fx, "\"tls\":true"));
+    ck_assert (gw_testfx_info_says (&fx, "\"tls\":true"));
     char line[600];
     snprintf (line, sizeof line, "ca=%s/%s", tw_fixture_dir (fx.base), TW_PKI_CA);
     ck_assert (tw_file_line_has (fx.log, "fyers broker base_url=https://127.0.0.1:", line));
@@ -88,7 +75,7 @@ s_refused_keeps_running (gw_testfx_t *fx, const char *reason)
     ck_assert_int_eq (pong.type, TW_MSG_PONG);
     tw_msg_reset (&pong);
     ck_assert (tw_fixture_running (fx->base, GW_TESTFX_GATEWAY));
-    ck_assert (s_info_says (fx, "\"tls\":true"));
+    ck_assert (gw_testfx_info_says (fx, "\"tls\":true"));
 }
 
 //  [fyers] data_ca_file: a CA that did not sign the fake's certificate.

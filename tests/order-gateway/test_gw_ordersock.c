@@ -245,24 +245,12 @@ END_TEST
 //  wss:// (as Fyers' socket is): the fake's socket on TLS with a
 //  certificate of a tw_pki; [fyers] data_ca_file says which CA to trust.
 
-//  True when the fake's GET /_fake/info holds text (e.g. "\"ws_tls\":true").
-static bool
-s_info_says (gw_testfx_t *fx, const char *field)
-{
-    long status = 0;
-    char *info = fake_fyers_http (fx->fake, "GET", "/_fake/info", NULL, NULL, &status);
-    ck_assert_int_eq (status, 200);
-    bool says = strstr (info, field) != NULL;
-    free (info);
-    return says;
-}
-
 START_TEST (test_wss_exit_confirmed_by_the_socket)
 {
     gw_testfx_t fx;
     gw_testfx_setup_tls (&fx, TW_PKI_SERVER_CERT, TW_PKI_SERVER_KEY, s_socket_only);
     ck_assert_int_eq (strncmp (fake_fyers_ws_url (fx.fake), "wss://127.0.0.1:", 16), 0);
-    ck_assert (s_info_says (&fx, "\"ws_tls\":true"));
+    ck_assert (gw_testfx_info_says (&fx, "\"ws_tls\":true"));
     s_exit_by_pushes (&fx);
     ck_assert (tw_file_contains (fx.log, "ordersock subscribed url=wss://127.0.0.1:"));
     gw_testfx_teardown (&fx);
@@ -306,8 +294,8 @@ s_refused_keeps_trading (gw_testfx_t *fx, const char *reason)
     //  All along, nothing connected unverified.
     ck_assert_int_eq (tw_cmd_counter (fx->rep, TW_MSG_STATUS, "order_socket"), 1);
     ck_assert_int_eq (tw_cmd_counter (fx->rep, TW_MSG_STATUS, "order_socket_connects"), 0);
-    ck_assert (s_info_says (fx, "\"ws_connections\":0,"));
-    ck_assert (s_info_says (fx, "\"ws_refused\":0,"));
+    ck_assert (gw_testfx_info_says (fx, "\"ws_connections\":0,"));
+    ck_assert (gw_testfx_info_says (fx, "\"ws_refused\":0,"));
 }
 
 START_TEST (test_wss_wrong_ca_refused)
@@ -370,7 +358,7 @@ START_TEST (test_wss_host_name_verified)
     gw_testfx_setup_tls (&fx, TW_PKI_MISNAMED_CERT, TW_PKI_MISNAMED_KEY, s_localhost);
     ck_assert (tw_file_wait_contains (fx.log, "hostname mismatch", WAIT_MS));
     ck_assert_int_eq (tw_cmd_counter (fx.rep, TW_MSG_STATUS, "order_socket"), 1);
-    ck_assert (s_info_says (&fx, "\"ws_connections\":0,"));
+    ck_assert (gw_testfx_info_says (&fx, "\"ws_connections\":0,"));
     gw_testfx_teardown (&fx);
 }
 END_TEST
