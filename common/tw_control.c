@@ -157,13 +157,23 @@ tw_control_healthy (tw_pong_t *pong, bool healthy)
 }
 
 bool
+tw_control_find_counter (const tw_pong_t *pong, const char *name, int64_t *value)
+{
+    assert (pong && name && value);
+    for (size_t i = 0; i < pong->counter_count && i < TW_MAX_COUNTERS; i++)
+        if (streq (pong->counters[i].name, name)) {
+            *value = pong->counters[i].value;
+            return true;
+        }
+    return false;
+}
+
+bool
 tw_control_is_healthy (const tw_pong_t *pong)
 {
-    assert (pong);
-    for (size_t i = 0; i < pong->counter_count && i < TW_MAX_COUNTERS; i++)
-        if (streq (pong->counters[i].name, TW_CONTROL_HEALTHY))
-            return pong->counters[i].value != 0;
-    return true;
+    int64_t healthy = 1;
+    tw_control_find_counter (pong, TW_CONTROL_HEALTHY, &healthy);
+    return healthy != 0;
 }
 
 static int

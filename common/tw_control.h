@@ -55,4 +55,8 @@ void tw_control_healthy (tw_pong_t *pong, bool healthy);
 //  older service) counts as healthy.
 bool tw_control_is_healthy (const tw_pong_t *pong);
 
+//  The value of pong's counter name in *value; false (value untouched)
+//  when pong does not carry it.
+bool tw_control_find_counter (const tw_pong_t *pong, const char *name, int64_t *value);
+
 #endif

@@ -3,6 +3,7 @@
 #include "nt_riskwatch.h"
 #include "tw_client.h"
 #include "tw_clock.h"
+#include "tw_control.h"
 #include "tw_log.h"
 #include "tw_requester.h"
 
@@ -110,14 +111,13 @@ s_on_pong (const tw_requester_entry_t *entry, const tw_msg_t *reply, int64_t now
         s_look (self, NT_RISKWATCH_UNSYNCED, detail);
         return;
     }
-    for (size_t i = 0; i < pong->counter_count && i < TW_MAX_COUNTERS; i++)
-        if (streq (pong->counters[i].name, S_SYNCED)) {
-            bool synced = pong->counters[i].value == 1;
-            s_look (self, synced ? NT_RISKWATCH_WATCHED : NT_RISKWATCH_UNSYNCED,
-                    synced ? "" : "synced=0");
-            return;
-        }
-    s_look (self, NT_RISKWATCH_UNSYNCED, "no synced counter in its pong");
+    int64_t synced = 0;
+    if (!tw_control_find_counter (pong, S_SYNCED, &synced))
+        s_look (self, NT_RISKWATCH_UNSYNCED, "no synced counter in its pong");
+    else if (synced == 1)
+        s_look (self, NT_RISKWATCH_WATCHED, "");
+    else
+        s_look (self, NT_RISKWATCH_UNSYNCED, "synced=0");
 }
 
 //  Every interval: the ping still waiting is a bad look, and a new one goes.

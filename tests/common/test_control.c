@@ -145,6 +145,24 @@ START_TEST (test_no_callback_and_counter_limit)
 }
 END_TEST
 
+//  A counter is found by name; a pong without the healthy counter counts
+//  as healthy, one with it at 0 does not.
+START_TEST (test_find_counter_and_healthy)
+{
+    tw_pong_t pong;
+    memset (&pong, 0, sizeof pong);
+    int64_t value = -7;
+    ck_assert (!tw_control_find_counter (&pong, "synced", &value));
+    ck_assert_int_eq (value, -7);
+    ck_assert (tw_control_is_healthy (&pong));
+    tw_control_counter (&pong, "synced", 1);
+    tw_control_healthy (&pong, false);
+    ck_assert (tw_control_find_counter (&pong, "synced", &value));
+    ck_assert_int_eq (value, 1);
+    ck_assert (!tw_control_is_healthy (&pong));
+}
+END_TEST
+
 START_TEST (test_rejects_and_keeps_serving)
 {
     tw_control_t *control =
@@ -286,6 +304,7 @@ main (void)
     tcase_add_test (tc, test_ping_pong);
     tcase_add_test (tc, test_no_callback_and_counter_limit);
     tcase_add_test (tc, test_rejects_and_keeps_serving);
+    tcase_add_test (tc, test_find_counter_and_healthy);
     tcase_add_test (tc, test_pong_helper);
     tcase_add_test (tc, test_bind_failure);
     tcase_add_test (tc, test_attach_to_zloop);
